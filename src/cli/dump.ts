@@ -1,0 +1,146 @@
+// Dumps a database to the typed JSON of ../shared/fixtures/xitdb/README.md
+// (`{"hash_id", "hash_size", "moments": [VALUE...]}`), so any file can be
+// inspected and compared by other tools.
+
+import { CorruptDatabaseError, WrongTypeError } from '../errors.js';
+import { hashIdName } from '../format/file-header.js';
+import { Tag, tagName } from '../format/tags.js';
+import type { Engine } from '../history/engine.js';
+import { ReadCursor, ReadHashMap, cursorAt } from '../cursor/read-cursor.js';
+import { linkedListSlotPositions, readLinkedListHeader, LINKED_LIST_HEADER_SIZE } from '../rrb/linked-list-read.js';
+
+/** One value in the typed JSON dump (see the fixtures README). */
+export type DumpValue =
+  | null
+  | { bytes: string; format?: string }
+  | { hex: string; format?: string }
+  | { uint: string }
+  | { int: string }
+  | { float: number | string }
+  | { array_list: DumpValue[] }
+  | { linked_array_list: DumpValue[] }
+  | { hash_map: Record<string, DumpValue> }
+  | { counted_hash_map: Record<string, DumpValue>; count: number }
+  | { hash_set: string[] }
+  | { counted_hash_set: string[]; count: number };
+
+/** A whole database in typed JSON. */
+export interface DumpJson {
+  /** The header's hash id as text (`sha1`), or hex when it is not four letters. */
+  hash_id: string;
+  /** Bytes per hash. */
+  hash_size: number;
+  /** One value per moment, oldest first (one value, the root map, for a database without history). */
+  moments: DumpValue[];
+}
+
+/** Nesting deeper than this is taken as a cycle in a damaged file. */
+const MAX_NESTING = 1000;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Dumps every moment of a database. O(size of all moments).
+ *
+ * @param engine - an open database
+ * @throws CorruptDatabaseError when the data is damaged
+ */
+export function dumpDatabase(engine: Engine): DumpJson {
+  const moments: DumpValue[] = [];
+  if (engine.hasHistory) {
+    const count = engine.momentCount();
+    for (let i = 0; i < count; i++) moments.push(dumpValue(engine.moment(i)));
+  } else if (engine.header.rootTag === Tag.HASH_MAP) {
+    moments.push(dumpValue(engine.rootMap()));
+  }
+  return { hash_id: hashIdName(engine.header.hashId), hash_size: engine.header.hashSize, moments };
+}
+
+/**
+ * Dumps the value a cursor is on, recursively.
+ *
+ * @param cursor - any read cursor
+ */
+export function dumpValue(cursor: ReadCursor, depth = 0): DumpValue {
+  if (depth > MAX_NESTING) throw new CorruptDatabaseError(`values nest more than ${MAX_NESTING} deep (a cycle?)`, cursor.slotPosition);
+  const slot = cursor.slot;
+  switch (slot.tag) {
+    case Tag.NONE:
+      return null;
+    case Tag.UINT:
+      return { uint: cursor.readUint().toString() };
+    case Tag.INT:
+      return { int: cursor.readInt().toString() };
+    case Tag.FLOAT: {
+      const value = cursor.readFloat();
+      return { float: Number.isFinite(value) ? value : String(value) };
+    }
+    case Tag.BYTES:
+    case Tag.SHORT_BYTES: {
+      const { bytes, formatTag } = cursor.readTaggedBytes();
+      const value = bytesJson(bytes);
+      if (formatTag !== undefined) return { ...value, format: textOrHex(formatTag) };
+      return value;
+    }
+    case Tag.ARRAY_LIST: {
+      const items: DumpValue[] = [];
+      for (const item of cursor.asArrayList()) items.push(dumpValue(item, depth + 1));
+      return { array_list: items };
+    }
+    case Tag.LINKED_ARRAY_LIST: {
+      const io = cursor.ctx.io;
+      const header = readLinkedListHeader(io, io.checkPointer(slot.position, LINKED_LIST_HEADER_SIZE, cursor.slotPosition));
+      const items: DumpValue[] = [];
+      for (const position of linkedListSlotPositions(io, header)) items.push(dumpValue(cursorAt(cursor.ctx, position), depth + 1));
+      return { linked_array_list: items };
+    }
+    case Tag.HASH_MAP:
+    case Tag.COUNTED_HASH_MAP: {
+      const map = cursor.asHashMap();
+      const entries: Record<string, DumpValue> = {};
+      for (const entry of map.entries()) entries[keyText(entry.key, entry.hash)] = dumpValue(entry.value, depth + 1);
+      if (slot.tag === Tag.COUNTED_HASH_MAP) return { counted_hash_map: entries, count: map.count() };
+      return { hash_map: entries };
+    }
+    case Tag.HASH_SET:
+    case Tag.COUNTED_HASH_SET: {
+      const set = cursor.asHashSet();
+      const keys: string[] = [];
+      // A set is a map whose values are empty; its entries carry the hashes that unnamed keys need.
+      for (const entry of new ReadHashMap(cursor.ctx, slot, cursor.slotPosition).entries()) keys.push(keyText(entry.key, entry.hash));
+      keys.sort();
+      if (slot.tag === Tag.COUNTED_HASH_SET) return { counted_hash_set: keys, count: set.count() };
+      return { hash_set: keys };
+    }
+    default:
+      throw new WrongTypeError(`cannot dump a ${tagName(slot.tag)}`);
+  }
+}
+
+function keyText(key: ReadCursor, hash: Uint8Array): string {
+  if (key.isNone) return `#${toHex(hash)}`;
+  if (key.tag === Tag.BYTES || key.tag === Tag.SHORT_BYTES) return textOrHex(key.readBytes());
+  return JSON.stringify(dumpValue(key));
+}
+
+function bytesJson(bytes: Uint8Array): { bytes: string } | { hex: string } {
+  if (bytes.indexOf(0) === -1) {
+    try {
+      return { bytes: strictUtf8.decode(bytes) };
+    } catch {
+      // not UTF-8: fall through to hex
+    }
+  }
+  return { hex: toHex(bytes) };
+}
+
+function textOrHex(bytes: Uint8Array): string {
+  const value = bytesJson(bytes);
+  return 'bytes' in value ? value.bytes : value.hex;
+}
+
+function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
+}

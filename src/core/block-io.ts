@@ -1,0 +1,154 @@
+// Block-level access to a database's storage: reading and writing slots and
+// u64 fields, appending records, and the copy-on-write boundary (`txStart`)
+// that decides whether a block may change in place (FORMAT.md §Transactions).
+
+import { CorruptDatabaseError, IncompatibleDatabaseError, TransactionError } from '../errors.js';
+import { MAX_KNOWN_TAG, TAG_MASK, FULL_FLAG, tagName } from '../format/tags.js';
+import { SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
+import { Slot, joinPosition } from '../format/slot.js';
+import type { Storage } from '../storage/storage.js';
+
+/** txStart when no transaction is open: every block is below it, so nothing may change. */
+export const NO_TRANSACTION = Number.POSITIVE_INFINITY;
+
+/**
+ * The engine's view of a storage: typed reads and writes of format records.
+ *
+ * `txStart` is the copy-on-write boundary: a block at or after it was written by
+ * the running transaction (since its start or its last freeze) and may change in
+ * place; a block before it belongs to a committed moment, or to data the
+ * transaction froze, and must be copied to the end before it changes.
+ */
+export class BlockIO {
+  readonly storage: Storage;
+  /** Bytes per key hash, from the file header. */
+  readonly hashSize: number;
+  /** Blocks at or after this position may be changed in place. */
+  txStart = NO_TRANSACTION;
+  /** Counts transactions; cursors remember it to refuse use after their transaction ended. */
+  generation = 0;
+  /** The moment root slot of the running transaction; always writable, even after a freeze. */
+  rootSlotPosition = -1;
+
+  private readonly scratch = new Uint8Array(SLOT_SIZE);
+  private readonly scratchView = new DataView(this.scratch.buffer);
+
+  /**
+   * @param storage - where the bytes live
+   * @param hashSize - bytes per key hash
+   */
+  constructor(storage: Storage, hashSize: number) {
+    this.storage = storage;
+    this.hashSize = hashSize;
+  }
+
+  /** The current end of the data; where the next record is appended. */
+  end(): number {
+    return this.storage.size();
+  }
+
+  /** True when the block at `position` may be changed in place by the running transaction. */
+  isMutable(position: number): boolean {
+    return position >= this.txStart;
+  }
+
+  /**
+   * Reads and validates the slot at `position`.
+   *
+   * @throws CorruptDatabaseError for a tag this build does not know
+   */
+  readSlot(position: number): Slot {
+    const storage = this.storage;
+    const offset = storage.locate(position, SLOT_SIZE);
+    const view = storage.view;
+    const tagByte = view.getUint8(offset);
+    const tag = tagByte & TAG_MASK;
+    if (tag > MAX_KNOWN_TAG) throw unknownTag(tag, position);
+    return new Slot(tag, (tagByte & FULL_FLAG) !== 0, view.getUint32(offset + 1), view.getUint32(offset + 5));
+  }
+
+  /** Writes `slot` at `position` (which the caller has made mutable). */
+  writeSlot(position: number, slot: Slot): void {
+    const view = this.scratchView;
+    view.setUint8(0, (slot.full ? FULL_FLAG : 0) | slot.tag);
+    view.setUint32(1, slot.hi);
+    view.setUint32(5, slot.lo);
+    this.storage.write(position, this.scratch);
+  }
+
+  /**
+   * Reads a u64 that must be a position or a count (below 2^53).
+   *
+   * @throws CorruptDatabaseError when it is 2^53 or more
+   */
+  readU64(position: number): number {
+    const storage = this.storage;
+    const offset = storage.locate(position, 8);
+    return joinPosition(storage.view.getUint32(offset), storage.view.getUint32(offset + 4), position);
+  }
+
+  /** Writes a u64 below 2^53 at `position`. */
+  writeU64(position: number, value: number): void {
+    const view = this.scratchView;
+    view.setUint32(0, Math.floor(value / TWO_POW_32));
+    view.setUint32(4, value % TWO_POW_32);
+    this.storage.write(position, this.scratch.subarray(0, 8));
+  }
+
+  /**
+   * Reads a pointer record: checks that `position` lies inside the data, so a
+   * damaged pointer fails here with its own position instead of later.
+   */
+  checkPointer(position: number, size: number, from: number): number {
+    if (position + size > this.storage.size()) {
+      throw new CorruptDatabaseError(`a slot points at ${position}, past the end of the data (${this.storage.size()} bytes)`, from);
+    }
+    return position;
+  }
+
+  /** Copies `size` bytes at `position` out of the storage. */
+  readBytes(position: number, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    this.storage.read(position, out);
+    return out;
+  }
+
+  /** Appends bytes at the end; returns where they start. */
+  append(bytes: Uint8Array): number {
+    const position = this.storage.size();
+    this.storage.write(position, bytes);
+    return position;
+  }
+
+  /** Appends `size` zero bytes (an empty block); returns where they start. */
+  appendZeros(size: number): number {
+    return this.append(new Uint8Array(size));
+  }
+
+  /** Copies the `size`-byte record at `position` to the end; returns the copy's position. */
+  copyToEnd(position: number, size: number): number {
+    return this.append(this.readBytes(position, size));
+  }
+
+  /**
+   * Refuses writes outside a transaction or into frozen data.
+   *
+   * @param position - the slot about to be written
+   * @param generation - the transaction the writer belongs to
+   */
+  checkWritable(position: number, generation: number): void {
+    if (generation !== this.generation || this.txStart === NO_TRANSACTION) {
+      throw new TransactionError('this cursor belongs to a transaction that has ended; open a new transaction to write');
+    }
+    if (position < this.txStart && position !== this.rootSlotPosition) {
+      throw new TransactionError(`the slot at ${position} is frozen (written before the last freeze, or by a committed moment); get a new cursor after freeze()`);
+    }
+  }
+}
+
+function unknownTag(tag: number, position: number): Error {
+  if (tag === 14 || tag === 15) {
+    return new IncompatibleDatabaseError(`the slot at ${position} holds a ${tagName(tag)} (tag ${tag}), a second-generation xitdb structure (xitdb-java 0.32 and later) that this build does not read`);
+  }
+  return new CorruptDatabaseError(`unknown slot tag ${tag}`, position);
+}

@@ -1,0 +1,90 @@
+// Reading, writing and comparing byte values held in slots (FORMAT.md §Short
+// bytes, §Long bytes). Long bytes are a u64 length, the bytes, then the 2-byte
+// format tag when the slot's full flag says there is one.
+
+import { CorruptDatabaseError, WrongTypeError } from '../errors.js';
+import { FORMAT_TAG_SIZE, LONG_BYTES_LENGTH_SIZE } from '../format/constants.js';
+import { checkFormatTag, fitsShortBytes, readShortBytes, shortBytesSlot, type TaggedBytes } from '../format/bytes.js';
+import { Slot } from '../format/slot.js';
+import { Tag, tagName } from '../format/tags.js';
+import type { BlockIO } from './block-io.js';
+
+/**
+ * Makes the slot for a byte value: inline when it fits (FORMAT.md §Short bytes),
+ * otherwise appended as long bytes.
+ *
+ * @param io - the database (appends when the value is long)
+ * @param bytes - the value
+ * @param formatTag - optional 2-byte format tag
+ */
+export function bytesSlot(io: BlockIO, bytes: Uint8Array, formatTag?: Uint8Array): Slot {
+  checkFormatTag(formatTag);
+  if (fitsShortBytes(bytes, formatTag !== undefined)) return shortBytesSlot(bytes, formatTag);
+  const tagSize = formatTag === undefined ? 0 : FORMAT_TAG_SIZE;
+  const record = new Uint8Array(LONG_BYTES_LENGTH_SIZE + bytes.length + tagSize);
+  const view = new DataView(record.buffer);
+  view.setUint32(0, Math.floor(bytes.length / 4294967296));
+  view.setUint32(4, bytes.length % 4294967296);
+  record.set(bytes, LONG_BYTES_LENGTH_SIZE);
+  if (formatTag !== undefined) record.set(formatTag, LONG_BYTES_LENGTH_SIZE + bytes.length);
+  return Slot.pointer(Tag.BYTES, io.append(record), formatTag !== undefined);
+}
+
+/**
+ * Reads the length of a long-bytes record and checks that the record fits in
+ * the data, so no allocation can exceed the file.
+ *
+ * @returns the value's length in bytes
+ */
+export function longBytesLength(io: BlockIO, slot: Slot, from: number): number {
+  const position = io.checkPointer(slot.position, LONG_BYTES_LENGTH_SIZE, from);
+  const length = io.readU64(position);
+  const tagSize = slot.full ? FORMAT_TAG_SIZE : 0;
+  if (position + LONG_BYTES_LENGTH_SIZE + length + tagSize > io.storage.size()) {
+    throw new CorruptDatabaseError(`a byte value claims ${length} bytes, more than the data holds`, position);
+  }
+  return length;
+}
+
+/**
+ * Reads a byte value and its format tag from a bytes or short-bytes slot.
+ *
+ * @param io - the database
+ * @param slot - the slot
+ * @param from - where the slot was read, for errors
+ * @throws WrongTypeError when the slot holds something else
+ */
+export function readBytesValue(io: BlockIO, slot: Slot, from: number): TaggedBytes {
+  if (slot.tag === Tag.SHORT_BYTES) return readShortBytes(slot);
+  if (slot.tag !== Tag.BYTES) throw new WrongTypeError(`expected bytes, found ${tagName(slot.tag)}`);
+  const length = longBytesLength(io, slot, from);
+  const start = slot.position + LONG_BYTES_LENGTH_SIZE;
+  return {
+    bytes: io.readBytes(start, length),
+    formatTag: slot.full ? io.readBytes(start + length, FORMAT_TAG_SIZE) : undefined,
+  };
+}
+
+/**
+ * True when the bytes or short-bytes slot holds exactly `key`. Used for key
+ * identity in maps; reads long keys in place without copying them.
+ */
+export function bytesEqualSlot(io: BlockIO, slot: Slot, key: Uint8Array, from: number): boolean {
+  if (slot.tag === Tag.SHORT_BYTES) {
+    const stored = readShortBytes(slot).bytes;
+    if (stored.length !== key.length) return false;
+    for (let i = 0; i < key.length; i++) if (stored[i] !== key[i]) return false;
+    return true;
+  }
+  const length = longBytesLength(io, slot, from);
+  if (length !== key.length) return false;
+  const start = slot.position + LONG_BYTES_LENGTH_SIZE;
+  const chunk = 4096;
+  for (let done = 0; done < length; done += chunk) {
+    const size = Math.min(chunk, length - done);
+    const offset = io.storage.locate(start + done, size);
+    const bytes = io.storage.bytes;
+    for (let i = 0; i < size; i++) if (bytes[offset + i] !== key[done + i]) return false;
+  }
+  return true;
+}

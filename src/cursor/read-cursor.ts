@@ -1,0 +1,403 @@
+// Read cursors: a position on one slot, and typed views of the structure a slot
+// holds (hash map, hash set, array list). Everything here only reads; see
+// write-cursor.ts for the writing side.
+
+import { WrongTypeError } from '../errors.js';
+import { INDEX_BLOCK_SIZE, SLOT_SIZE, COUNT_SIZE, ARRAY_LIST_HEADER_SIZE } from '../format/constants.js';
+import type { TaggedBytes } from '../format/bytes.js';
+import { Slot } from '../format/slot.js';
+import { Tag, tagName } from '../format/tags.js';
+import type { Context } from '../core/context.js';
+import { longBytesLength, readBytesValue } from '../core/bytes-values.js';
+import { isCounted, mapRootOf } from '../core/structures.js';
+import { hamtEntries, hamtFind } from '../hamt/hash-map.js';
+import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
+import { BytesReader } from './bytes-stream.js';
+import { keyBytes, type Key } from './keys.js';
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * A read-only position on one slot of a database: a moment's root, a map value,
+ * a list item. Cheap to create; never changes what it shows (a snapshot's data
+ * is immutable).
+ *
+ * @example
+ * ```ts
+ * const root = engine.moment(-1);           // the latest moment
+ * const name = root.asHashMap().get('name')?.readString();
+ * ```
+ */
+export class ReadCursor {
+  /** @internal */
+  readonly ctx: Context;
+  /** Where the slot is stored; -1 for the virtual root of a database without history. */
+  readonly slotPosition: number;
+  /** @internal the slot as last read */
+  protected current: Slot;
+
+  /**
+   * @param ctx - the open database
+   * @param slotPosition - where the slot is, or -1 for a virtual slot
+   * @param slot - the slot's content
+   */
+  constructor(ctx: Context, slotPosition: number, slot: Slot) {
+    this.ctx = ctx;
+    this.slotPosition = slotPosition;
+    this.current = slot;
+  }
+
+  /** The slot this cursor is on. */
+  get slot(): Slot {
+    return this.current;
+  }
+
+  /** The slot's tag ({@link Tag}). */
+  get tag(): number {
+    return this.current.tag;
+  }
+
+  /** True when the slot holds nothing: never written, or written as none. */
+  get isNone(): boolean {
+    return this.current.tag === Tag.NONE;
+  }
+
+  /**
+   * The value as an unsigned 64-bit integer.
+   *
+   * @throws WrongTypeError unless the tag is uint
+   */
+  readUint(): bigint {
+    this.expect(Tag.UINT);
+    return this.current.valueU64;
+  }
+
+  /**
+   * The value as a signed 64-bit integer.
+   *
+   * @throws WrongTypeError unless the tag is int
+   */
+  readInt(): bigint {
+    this.expect(Tag.INT);
+    return this.current.valueI64;
+  }
+
+  /**
+   * The value as a 64-bit float.
+   *
+   * @throws WrongTypeError unless the tag is float
+   */
+  readFloat(): number {
+    this.expect(Tag.FLOAT);
+    const view = new DataView(new ArrayBuffer(8));
+    view.setUint32(0, this.current.hi);
+    view.setUint32(4, this.current.lo);
+    return view.getFloat64(0);
+  }
+
+  /**
+   * The byte value (short or long), copied out. O(length).
+   *
+   * @throws WrongTypeError unless the slot holds bytes
+   */
+  readBytes(): Uint8Array {
+    return this.readTaggedBytes().bytes;
+  }
+
+  /** The byte value with its 2-byte format tag, if it has one. */
+  readTaggedBytes(): TaggedBytes {
+    return readBytesValue(this.ctx.io, this.current, this.slotPosition);
+  }
+
+  /** The byte value decoded as UTF-8. */
+  readString(): string {
+    return decoder.decode(this.readBytes());
+  }
+
+  /** The format tag of a byte value, or undefined when it has none. */
+  formatTag(): Uint8Array | undefined {
+    return this.readTaggedBytes().formatTag;
+  }
+
+  /**
+   * A streaming reader over a byte value, for values too large to copy at once.
+   *
+   * @throws WrongTypeError unless the slot holds bytes
+   */
+  bytesReader(): BytesReader {
+    const slot = this.current;
+    if (slot.tag === Tag.SHORT_BYTES) return BytesReader.inline(this.readBytes());
+    if (slot.tag !== Tag.BYTES) throw new WrongTypeError(`expected bytes, found ${tagName(slot.tag)}`);
+    const length = longBytesLength(this.ctx.io, slot, this.slotPosition);
+    return new BytesReader(this.ctx.io.storage, slot.position + 8, length);
+  }
+
+  /**
+   * How many items: list items, map or set entries (O(1) for counted ones,
+   * O(n) otherwise), or byte-value length. None counts as 0.
+   */
+  count(): number {
+    const slot = this.current;
+    const io = this.ctx.io;
+    switch (slot.tag) {
+      case Tag.NONE:
+        return 0;
+      case Tag.ARRAY_LIST:
+        return readListHeader(io, io.checkPointer(slot.position, ARRAY_LIST_HEADER_SIZE, this.slotPosition)).count;
+      case Tag.COUNTED_HASH_MAP:
+      case Tag.COUNTED_HASH_SET:
+        return io.readU64(io.checkPointer(slot.position, COUNT_SIZE, this.slotPosition));
+      case Tag.HASH_MAP:
+      case Tag.HASH_SET: {
+        let n = 0;
+        for (const _ of hamtEntries(io, slot.position)) n++;
+        return n;
+      }
+      case Tag.BYTES:
+        return longBytesLength(io, slot, this.slotPosition);
+      case Tag.SHORT_BYTES:
+        return this.readBytes().length;
+      default:
+        throw new WrongTypeError(`a ${tagName(slot.tag)} has no count`);
+    }
+  }
+
+  /**
+   * Views the slot as a hash map (plain or counted). An empty slot is an empty map.
+   *
+   * @throws WrongTypeError when it holds something else
+   */
+  asHashMap(): ReadHashMap {
+    const tag = this.current.tag;
+    if (tag !== Tag.NONE && tag !== Tag.HASH_MAP && tag !== Tag.COUNTED_HASH_MAP) throw new WrongTypeError(`expected a hash map, found a ${tagName(tag)}`);
+    return new ReadHashMap(this.ctx, this.current, this.slotPosition);
+  }
+
+  /**
+   * Views the slot as a hash set (plain or counted). An empty slot is an empty set.
+   *
+   * @throws WrongTypeError when it holds something else
+   */
+  asHashSet(): ReadHashSet {
+    const tag = this.current.tag;
+    if (tag !== Tag.NONE && tag !== Tag.HASH_SET && tag !== Tag.COUNTED_HASH_SET) throw new WrongTypeError(`expected a hash set, found a ${tagName(tag)}`);
+    return new ReadHashSet(this.ctx, this.current, this.slotPosition);
+  }
+
+  /**
+   * Views the slot as an array list. An empty slot is an empty list.
+   *
+   * @throws WrongTypeError when it holds something else
+   */
+  asArrayList(): ReadArrayList {
+    const tag = this.current.tag;
+    if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw new WrongTypeError(`expected an array list, found a ${tagName(tag)}`);
+    return new ReadArrayList(this.ctx, this.current, this.slotPosition);
+  }
+
+  /** @internal */
+  protected expect(tag: number): void {
+    if (this.current.tag !== tag) throw new WrongTypeError(`expected ${tagName(tag)}, found ${tagName(this.current.tag)}`);
+  }
+}
+
+/** Reads the slot at `position` into a read cursor. */
+export function cursorAt(ctx: Context, position: number): ReadCursor {
+  return new ReadCursor(ctx, position, ctx.io.readSlot(position));
+}
+
+/** A key and its value in a map, as cursors. */
+export interface MapEntry<C extends ReadCursor = ReadCursor> {
+  /** The stored key (bytes; empty when another implementation stored only the hash). */
+  readonly key: C;
+  /** The value. */
+  readonly value: C;
+  /** The key's hash. */
+  readonly hash: Uint8Array;
+}
+
+/**
+ * A read-only view of a hash map or counted hash map.
+ * Lookups are O(depth) ≈ O(log16 n); iteration streams in hash order.
+ */
+export class ReadHashMap {
+  /** @internal */
+  protected readonly ctx: Context;
+  /** @internal */
+  protected readonly mapSlot: Slot;
+  /** @internal */
+  protected readonly from: number;
+
+  /** @internal */
+  constructor(ctx: Context, slot: Slot, from: number) {
+    this.ctx = ctx;
+    this.mapSlot = slot;
+    this.from = from;
+  }
+
+  /** @internal position of the root index block, or -1 for an empty slot */
+  protected root(): number {
+    const slot = this.mapSlot;
+    if (slot.tag === Tag.NONE) return -1;
+    const size = isCounted(slot.tag) ? COUNT_SIZE + INDEX_BLOCK_SIZE : INDEX_BLOCK_SIZE;
+    return mapRootOf(slot.tag, this.ctx.io.checkPointer(slot.position, size, this.from));
+  }
+
+  /** @internal kv pair position of `key`, or -1 */
+  protected find(key: Key): number {
+    const root = this.root();
+    if (root < 0) return -1;
+    const bytes = keyBytes(key);
+    return hamtFind(this.ctx.io, root, this.ctx.hasher.hash(bytes), bytes);
+  }
+
+  /**
+   * The value stored under `key`.
+   *
+   * @returns a cursor on the value, or undefined when the key is absent
+   */
+  get(key: Key): ReadCursor | undefined {
+    const kv = this.find(key);
+    if (kv < 0) return undefined;
+    return cursorAt(this.ctx, kv + this.ctx.io.hashSize + SLOT_SIZE);
+  }
+
+  /** True when `key` is present. */
+  has(key: Key): boolean {
+    return this.find(key) >= 0;
+  }
+
+  /**
+   * The value stored under a raw hash, for maps written by other implementations
+   * that store no key bytes. The hash must be the database hasher's size.
+   */
+  getByHash(hash: Uint8Array): ReadCursor | undefined {
+    const root = this.root();
+    if (root < 0) return undefined;
+    if (hash.length !== this.ctx.io.hashSize) throw new WrongTypeError(`a hash here is ${this.ctx.io.hashSize} bytes, got ${hash.length}`);
+    const kv = hamtFind(this.ctx.io, root, hash, undefined);
+    return kv < 0 ? undefined : cursorAt(this.ctx, kv + this.ctx.io.hashSize + SLOT_SIZE);
+  }
+
+  /** Entry count: O(1) for a counted map, O(n) for a plain one. */
+  count(): number {
+    const slot = this.mapSlot;
+    if (isCounted(slot.tag)) return this.ctx.io.readU64(this.ctx.io.checkPointer(slot.position, COUNT_SIZE, this.from));
+    let n = 0;
+    for (const _ of this.kvPositions()) n++;
+    return n;
+  }
+
+  /** @internal */
+  protected *kvPositions(): Generator<number, void, undefined> {
+    const root = this.root();
+    if (root >= 0) yield* hamtEntries(this.ctx.io, root);
+  }
+
+  /** Every entry, in hash order; streams (memory does not grow with the map). */
+  *entries(): Generator<MapEntry, void, undefined> {
+    const io = this.ctx.io;
+    for (const kv of this.kvPositions()) {
+      yield {
+        hash: io.readBytes(kv, io.hashSize),
+        key: cursorAt(this.ctx, kv + io.hashSize),
+        value: cursorAt(this.ctx, kv + io.hashSize + SLOT_SIZE),
+      };
+    }
+  }
+
+  /** Every key cursor, in hash order. */
+  *keys(): Generator<ReadCursor, void, undefined> {
+    for (const kv of this.kvPositions()) yield cursorAt(this.ctx, kv + this.ctx.io.hashSize);
+  }
+
+  /** Every value cursor, in hash order. */
+  *values(): Generator<ReadCursor, void, undefined> {
+    for (const kv of this.kvPositions()) yield cursorAt(this.ctx, kv + this.ctx.io.hashSize + SLOT_SIZE);
+  }
+
+  [Symbol.iterator](): Iterator<MapEntry> {
+    return this.entries();
+  }
+}
+
+/** A read-only view of a hash set or counted hash set. */
+export class ReadHashSet {
+  /** @internal */
+  protected readonly map: ReadHashMap;
+
+  /** @internal */
+  constructor(ctx: Context, slot: Slot, from: number) {
+    this.map = new ReadHashMap(ctx, slot, from);
+  }
+
+  /** True when `key` is in the set. O(log16 n). */
+  has(key: Key): boolean {
+    return this.map.has(key);
+  }
+
+  /** Member count: O(1) for a counted set, O(n) for a plain one. */
+  count(): number {
+    return this.map.count();
+  }
+
+  /** Every member's key cursor, in hash order. */
+  keys(): Generator<ReadCursor, void, undefined> {
+    return this.map.keys();
+  }
+
+  [Symbol.iterator](): Iterator<ReadCursor> {
+    return this.keys();
+  }
+}
+
+/** A read-only view of an array list. Get is O(log16 n); iteration is O(n). */
+export class ReadArrayList {
+  /** @internal */
+  protected readonly ctx: Context;
+  /** @internal */
+  protected readonly listSlot: Slot;
+  /** @internal */
+  protected readonly from: number;
+
+  /** @internal */
+  constructor(ctx: Context, slot: Slot, from: number) {
+    this.ctx = ctx;
+    this.listSlot = slot;
+    this.from = from;
+  }
+
+  /** @internal */
+  protected header(): ListHeader {
+    if (this.listSlot.tag === Tag.NONE) return { count: 0, root: -1 };
+    const io = this.ctx.io;
+    return readListHeader(io, io.checkPointer(this.listSlot.position, ARRAY_LIST_HEADER_SIZE, this.from));
+  }
+
+  /** Items in the list. O(1). */
+  count(): number {
+    return this.header().count;
+  }
+
+  /**
+   * The item at `index`; negative indexes count from the end (-1 is the last).
+   *
+   * @throws OutOfRangeError when there is no such item
+   */
+  get(index: number): ReadCursor {
+    const header = this.header();
+    return cursorAt(this.ctx, listSlotPosition(this.ctx.io, header, resolveIndex(index, header.count)));
+  }
+
+  /** Items from `start` (default 0) to the end, in order. */
+  *items(start = 0): Generator<ReadCursor, void, undefined> {
+    const header = this.header();
+    for (const position of listSlotPositions(this.ctx.io, header, start)) yield cursorAt(this.ctx, position);
+  }
+
+  /** Every item in order. */
+  [Symbol.iterator](): Iterator<ReadCursor> {
+    return this.items(0);
+  }
+}
+

@@ -1,0 +1,391 @@
+// Write cursors: writing values into a slot, and the writable views of maps,
+// sets and lists. Every write goes through copy-on-write (FORMAT.md
+// §Transactions): a block that a committed moment (or frozen data) can reach is
+// copied to the end before it changes; a block the running transaction wrote
+// changes in place.
+
+import { ReadOnlyError, TransactionError, WrongTypeError } from '../errors.js';
+import { SLOT_SIZE } from '../format/constants.js';
+import { Slot, splitI64, splitU64 } from '../format/slot.js';
+import { Tag, tagName } from '../format/tags.js';
+import type { Context } from '../core/context.js';
+import { bytesSlot } from '../core/bytes-values.js';
+import { ensureStructure, isCounted, mapRootOf, type StructureTag } from '../core/structures.js';
+import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
+import { listAppend, listPut, listSlice, readListHeader, resolveIndex, writeListHeader } from '../trie/array-list.js';
+import { BytesWriter } from './bytes-stream.js';
+import { keyBytes, type Key } from './keys.js';
+import { ReadArrayList, ReadCursor, ReadHashMap, ReadHashSet } from './read-cursor.js';
+
+const encoder = new TextEncoder();
+
+/**
+ * A writable position on one slot, valid inside the transaction that made it.
+ *
+ * @example
+ * ```ts
+ * engine.transact((root) => {
+ *   const users = root.hashMap();
+ *   users.put('alice').writeString('Alice');
+ *   users.put('visits').writeUint(1);
+ * });
+ * ```
+ */
+export class WriteCursor extends ReadCursor {
+  /** @internal the transaction this cursor belongs to */
+  readonly generation: number;
+  /** @internal for the virtual root of a database without history: the record it stands for */
+  private readonly virtualRoot: number;
+
+  /** @internal use Engine.transact or the structure views */
+  constructor(ctx: Context, slotPosition: number, slot: Slot, virtualRoot = -1) {
+    super(ctx, slotPosition, slot);
+    this.generation = ctx.io.generation;
+    this.virtualRoot = virtualRoot;
+  }
+
+  /** @internal */
+  checkWritable(): void {
+    if (this.ctx.readOnly) throw new ReadOnlyError('the database is open read-only');
+    if (this.slotPosition < 0) {
+      if (this.generation !== this.ctx.io.generation) throw new TransactionError('this cursor belongs to a transaction that has ended');
+      return;
+    }
+    this.ctx.io.checkWritable(this.slotPosition, this.generation);
+  }
+
+  /** Re-reads the slot (a nested write may have moved what it points to). */
+  refresh(): this {
+    if (this.slotPosition >= 0) this.current = this.ctx.io.readSlot(this.slotPosition);
+    return this;
+  }
+
+  /**
+   * Writes a slot as it is: a pointer copy of another value (O(1) clone of a
+   * whole structure) or an inline value.
+   *
+   * Within one transaction, a cloned structure shares blocks with its source
+   * until {@link Engine.freeze}: changing one in place would change both. Freeze
+   * before changing either, or clone values that a committed moment holds.
+   */
+  writeSlot(slot: Slot): void {
+    this.checkWritable();
+    if (this.slotPosition < 0) throw new WrongTypeError('the root of a database without history is a hash map and cannot be replaced');
+    // The format marks a slot written as none with the full flag, so it differs from a never-written one.
+    const stored = slot.tag === Tag.NONE ? new Slot(Tag.NONE, true, 0, 0) : slot;
+    this.ctx.io.writeSlot(this.slotPosition, stored);
+    this.current = stored;
+  }
+
+  /** Writes none (an explicit empty value). */
+  writeNone(): void {
+    this.writeSlot(Slot.EMPTY);
+  }
+
+  /**
+   * Writes an unsigned 64-bit integer.
+   *
+   * @param value - 0 to 2^64 - 1 (a number must be a safe integer)
+   */
+  writeUint(value: bigint | number): void {
+    const [hi, lo] = splitU64(value);
+    this.writeSlot(new Slot(Tag.UINT, false, hi, lo));
+  }
+
+  /**
+   * Writes a signed 64-bit integer.
+   *
+   * @param value - -2^63 to 2^63 - 1 (a number must be a safe integer)
+   */
+  writeInt(value: bigint | number): void {
+    const [hi, lo] = splitI64(value);
+    this.writeSlot(new Slot(Tag.INT, false, hi, lo));
+  }
+
+  /** Writes a 64-bit float (every bit pattern, -0 and NaN included, survives). */
+  writeFloat(value: number): void {
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, value);
+    this.writeSlot(new Slot(Tag.FLOAT, false, view.getUint32(0), view.getUint32(4)));
+  }
+
+  /**
+   * Writes bytes: inline when at most 8 bytes (6 with a format tag) and free of
+   * 0x00, otherwise appended as long bytes. O(length).
+   *
+   * @param bytes - the value
+   * @param formatTag - an optional 2-byte tag saying how to read the bytes (e.g. `dt`)
+   */
+  writeBytes(bytes: Uint8Array, formatTag?: Uint8Array | string): void {
+    this.checkWritable();
+    this.writeSlot(bytesSlot(this.ctx.io, bytes, toFormatTag(formatTag)));
+  }
+
+  /** Writes a string as UTF-8 bytes (other xitdb implementations read it as text). */
+  writeString(text: string, formatTag?: Uint8Array | string): void {
+    this.writeBytes(encoder.encode(text), formatTag);
+  }
+
+  /**
+   * Starts a streaming write of a long byte value; the slot points at it when the
+   * writer finishes.
+   *
+   * @param formatTag - an optional 2-byte format tag
+   */
+  bytesWriter(formatTag?: Uint8Array | string): BytesWriter {
+    this.checkWritable();
+    return new BytesWriter(this.ctx.io, toFormatTag(formatTag), (slot) => this.writeSlot(slot));
+  }
+
+  /** @internal makes the structure in this slot exist and be mutable; returns its record position */
+  ensure(tag: StructureTag): number {
+    this.checkWritable();
+    if (this.slotPosition < 0) {
+      if (tag !== Tag.HASH_MAP) throw new WrongTypeError(`the root of a database without history is a hash map, not a ${tagName(tag)}`);
+      return this.virtualRoot;
+    }
+    const position = ensureStructure(this.ctx.io, this.slotPosition, tag);
+    this.current = Slot.pointer(tag, position);
+    return position;
+  }
+
+  /** This slot as a writable hash map; an empty slot gets a new map. */
+  hashMap(): WriteHashMap {
+    return new WriteHashMap(this, this.existingOr(Tag.HASH_MAP, Tag.HASH_MAP));
+  }
+
+  /** This slot as a writable counted hash map (O(1) count); an empty slot gets a new one. */
+  countedHashMap(): WriteHashMap {
+    return new WriteHashMap(this, this.existingOr(Tag.COUNTED_HASH_MAP, Tag.COUNTED_HASH_MAP));
+  }
+
+  /** This slot as a writable hash set; an empty slot gets a new set. */
+  hashSet(): WriteHashSet {
+    return new WriteHashSet(this, this.existingOr(Tag.HASH_SET, Tag.HASH_SET));
+  }
+
+  /** This slot as a writable counted hash set (O(1) count); an empty slot gets a new one. */
+  countedHashSet(): WriteHashSet {
+    return new WriteHashSet(this, this.existingOr(Tag.COUNTED_HASH_SET, Tag.COUNTED_HASH_SET));
+  }
+
+  /** This slot as a writable array list; an empty slot gets a new list. */
+  arrayList(): WriteArrayList {
+    return new WriteArrayList(this, this.existingOr(Tag.ARRAY_LIST, Tag.ARRAY_LIST));
+  }
+
+  private existingOr(expected: StructureTag, created: StructureTag): StructureTag {
+    if (this.slotPosition >= 0) this.refresh();
+    const tag = this.current.tag;
+    if (tag !== Tag.NONE && tag !== expected) throw new WrongTypeError(`expected a ${tagName(expected)}, found a ${tagName(tag)}`);
+    this.ensure(created);
+    return created;
+  }
+}
+
+function toFormatTag(tag: Uint8Array | string | undefined): Uint8Array | undefined {
+  return typeof tag === 'string' ? encoder.encode(tag) : tag;
+}
+
+/**
+ * A writable hash map (plain or counted). Reads see the transaction's own writes.
+ * Put and remove are O(log16 n) and copy at most one block per level.
+ */
+export class WriteHashMap {
+  /** @internal */
+  protected readonly owner: WriteCursor;
+  /** @internal */
+  protected readonly tag: StructureTag;
+
+  /** @internal */
+  constructor(owner: WriteCursor, tag: StructureTag) {
+    this.owner = owner;
+    this.tag = tag;
+  }
+
+  /** A read view of the map as it is now. */
+  read(): ReadHashMap {
+    const ctx = this.owner.ctx;
+    return new ReadHashMap(ctx, this.owner.slotPosition < 0 ? this.owner.slot : this.owner.refresh().slot, this.owner.slotPosition);
+  }
+
+  /** The value under `key`, read-only, or undefined. */
+  get(key: Key): ReadCursor | undefined {
+    return this.read().get(key);
+  }
+
+  /** True when `key` is present. */
+  has(key: Key): boolean {
+    return this.read().has(key);
+  }
+
+  /** Entry count (O(1) when counted). */
+  count(): number {
+    return this.read().count();
+  }
+
+  /**
+   * A writable cursor on the value under `key`, creating the entry (value none)
+   * when absent. The key's bytes are stored so that lookups compare them.
+   *
+   * @throws HashCollisionError when another key has the same full hash
+   */
+  put(key: Key): WriteCursor {
+    const kv = this.upsert(keyBytes(key));
+    const ctx = this.owner.ctx;
+    return new WriteCursor(ctx, kv + ctx.io.hashSize + SLOT_SIZE, ctx.io.readSlot(kv + ctx.io.hashSize + SLOT_SIZE));
+  }
+
+  /**
+   * A writable cursor on the key slot of `key`'s entry, creating it when absent
+   * (for storing a key with a format tag, or the key of a set member).
+   */
+  putKey(key: Key): WriteCursor {
+    const kv = this.upsert(keyBytes(key));
+    const ctx = this.owner.ctx;
+    return new WriteCursor(ctx, kv + ctx.io.hashSize, ctx.io.readSlot(kv + ctx.io.hashSize));
+  }
+
+  /** @internal returns the kv pair position, made mutable */
+  protected upsert(bytes: Uint8Array): number {
+    const ctx = this.owner.ctx;
+    const io = ctx.io;
+    const record = this.owner.ensure(this.tag);
+    const result = hamtUpsert(io, mapRootOf(this.tag, record), ctx.hasher.hash(bytes), bytes, (keySlotPosition) => {
+      io.writeSlot(keySlotPosition, bytesSlot(io, bytes));
+    });
+    if (result.created && isCounted(this.tag)) io.writeU64(record, io.readU64(record) + 1);
+    return result.kvPosition;
+  }
+
+  /**
+   * Removes `key`, collapsing branches as the format requires.
+   *
+   * @returns true when it was present
+   */
+  remove(key: Key): boolean {
+    const ctx = this.owner.ctx;
+    const io = ctx.io;
+    const bytes = keyBytes(key);
+    const hash = ctx.hasher.hash(bytes);
+    // Look first, so that removing an absent key copies nothing.
+    if (!this.read().has(bytes)) return false;
+    const record = this.owner.ensure(this.tag);
+    const removed = hamtRemove(io, mapRootOf(this.tag, record), hash, bytes);
+    if (removed && isCounted(this.tag)) io.writeU64(record, io.readU64(record) - 1);
+    return removed;
+  }
+
+  /** Every entry in hash order (read-only cursors). */
+  entries(): ReturnType<ReadHashMap['entries']> {
+    return this.read().entries();
+  }
+}
+
+/** A writable hash set (plain or counted). */
+export class WriteHashSet {
+  private readonly owner: WriteCursor;
+  private readonly map: WriteHashMap;
+
+  /** @internal */
+  constructor(owner: WriteCursor, tag: StructureTag) {
+    this.owner = owner;
+    this.map = new WriteHashMap(owner, tag);
+  }
+
+  /** A read view of the set as it is now. */
+  read(): ReadHashSet {
+    return new ReadHashSet(this.owner.ctx, this.owner.refresh().slot, this.owner.slotPosition);
+  }
+
+  /**
+   * Adds `key`.
+   *
+   * @returns true when it was not there before
+   */
+  add(key: Key): boolean {
+    const before = this.map.has(key);
+    if (!before) this.map.putKey(key);
+    return !before;
+  }
+
+  /** True when `key` is a member. */
+  has(key: Key): boolean {
+    return this.map.has(key);
+  }
+
+  /**
+   * Removes `key`.
+   *
+   * @returns true when it was a member
+   */
+  remove(key: Key): boolean {
+    return this.map.remove(key);
+  }
+
+  /** Member count (O(1) when counted). */
+  count(): number {
+    return this.map.count();
+  }
+}
+
+/**
+ * A writable array list. Append, get and put are O(log16 n); slice is O(levels).
+ */
+export class WriteArrayList {
+  private readonly owner: WriteCursor;
+
+  /** @internal */
+  constructor(owner: WriteCursor, _tag: StructureTag) {
+    this.owner = owner;
+  }
+
+  /** A read view of the list as it is now. */
+  read(): ReadArrayList {
+    return new ReadArrayList(this.owner.ctx, this.owner.refresh().slot, this.owner.slotPosition);
+  }
+
+  /** Items in the list. */
+  count(): number {
+    return this.read().count();
+  }
+
+  /** The item at `index` (negative from the end), read-only. */
+  get(index: number): ReadCursor {
+    return this.read().get(index);
+  }
+
+  /** Appends an empty item and returns a writable cursor on it. */
+  append(): WriteCursor {
+    const io = this.owner.ctx.io;
+    const record = this.owner.ensure(Tag.ARRAY_LIST);
+    const result = listAppend(io, readListHeader(io, record));
+    writeListHeader(io, record, result.header);
+    return new WriteCursor(this.owner.ctx, result.slotPosition, Slot.EMPTY);
+  }
+
+  /**
+   * A writable cursor on the existing item at `index` (negative from the end).
+   *
+   * @throws OutOfRangeError when there is no such item
+   */
+  put(index: number): WriteCursor {
+    const io = this.owner.ctx.io;
+    const record = this.owner.ensure(Tag.ARRAY_LIST);
+    const header = readListHeader(io, record);
+    const result = listPut(io, header, resolveIndex(index, header.count));
+    if (result.header.root !== header.root) writeListHeader(io, record, result.header);
+    return new WriteCursor(this.owner.ctx, result.slotPosition, io.readSlot(result.slotPosition));
+  }
+
+  /**
+   * Keeps the first `count` items. Dropped items never reappear: a later append
+   * clears its slot.
+   */
+  slice(count: number): void {
+    const io = this.owner.ctx.io;
+    const record = this.owner.ensure(Tag.ARRAY_LIST);
+    writeListHeader(io, record, listSlice(io, readListHeader(io, record), count));
+  }
+}
+

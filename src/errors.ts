@@ -1,0 +1,125 @@
+// The error hierarchy: one base class with a stable `code`, and one subclass per
+// kind of failure a caller may want to tell apart. Everything the engine throws
+// on bad input or damaged data is one of these, never a bare TypeError.
+
+/** Stable codes carried by every {@link StrataError}; safe to switch on. */
+export type ErrorCode =
+  | 'CORRUPT'
+  | 'INCOMPATIBLE'
+  | 'READ_ONLY'
+  | 'TRANSACTION'
+  | 'IO'
+  | 'HASH_COLLISION'
+  | 'WRONG_TYPE'
+  | 'OUT_OF_RANGE'
+  | 'INVALID_ARGUMENT'
+  | 'LOCKED';
+
+/**
+ * The base of every error stratadb throws on purpose.
+ *
+ * @example
+ * ```ts
+ * try { db.transact(...) } catch (e) { if (e instanceof StrataError) console.log(e.code) }
+ * ```
+ */
+export class StrataError extends Error {
+  /** A stable machine-readable code; the message may change, the code does not. */
+  readonly code: ErrorCode;
+
+  /**
+   * @param code - the stable code of this failure
+   * @param message - a sentence for people
+   * @param options - an optional underlying `cause`
+   */
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The bytes at `position` do not follow FORMAT.md: the file is damaged or is not a database. */
+export class CorruptDatabaseError extends StrataError {
+  /** Absolute offset in the database where the problem was found, or -1 when it has none. */
+  readonly position: number;
+
+  /**
+   * @param message - what is wrong
+   * @param position - where it was found, or -1
+   */
+  constructor(message: string, position = -1) {
+    super('CORRUPT', position >= 0 ? `${message} (at position ${position})` : message);
+    this.position = position;
+  }
+}
+
+/** The database is valid but was written with a version, hash or layout this build cannot use. */
+export class IncompatibleDatabaseError extends StrataError {
+  /** @param message - what does not match and how to fix it */
+  constructor(message: string) {
+    super('INCOMPATIBLE', message);
+  }
+}
+
+/** A write was attempted through a read-only database, storage or snapshot. */
+export class ReadOnlyError extends StrataError {
+  /** @param message - what was attempted */
+  constructor(message: string) {
+    super('READ_ONLY', message);
+  }
+}
+
+/** A transaction was misused: nested, used after it ended, or a write outside one. */
+export class TransactionError extends StrataError {
+  /** @param message - what was misused */
+  constructor(message: string) {
+    super('TRANSACTION', message);
+  }
+}
+
+/** The operating system refused a read, write, sync or truncate; `cause` holds its error. */
+export class IoError extends StrataError {
+  /**
+   * @param message - which operation failed
+   * @param cause - the underlying error
+   */
+  constructor(message: string, cause: unknown) {
+    super('IO', message, { cause });
+  }
+}
+
+/**
+ * Two different keys have the same full hash. The xitdb format cannot hold both in one
+ * map, so the write is refused instead of silently replacing the other key.
+ */
+export class HashCollisionError extends StrataError {
+  /** @param message - which keys collided */
+  constructor(message: string) {
+    super('HASH_COLLISION', message);
+  }
+}
+
+/** An operation expected a value of one kind (a map, a list, bytes...) and found another. */
+export class WrongTypeError extends StrataError {
+  /** @param message - what was expected and what was found */
+  constructor(message: string) {
+    super('WRONG_TYPE', message);
+  }
+}
+
+/** An index or length lies outside what the structure holds. */
+export class OutOfRangeError extends StrataError {
+  /** @param message - the index and the valid range */
+  constructor(message: string) {
+    super('OUT_OF_RANGE', message);
+  }
+}
+
+/** An argument is malformed: a wrong-sized format tag, a negative uint, and so on. */
+export class InvalidArgumentError extends StrataError {
+  /** @param message - which argument and why */
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}

@@ -1,0 +1,78 @@
+// Byte values (FORMAT.md §Short bytes, §Long bytes, §Format tags): when a value
+// fits inline in a slot, and how the inline form packs bytes and a format tag.
+
+import { InvalidArgumentError } from '../errors.js';
+import { FORMAT_TAG_SIZE } from './constants.js';
+import { Slot } from './slot.js';
+import { Tag } from './tags.js';
+
+/** FORMAT.md §Short bytes: inline capacity without a format tag. */
+export const SHORT_BYTES_MAX = 8;
+/** FORMAT.md §Short bytes: inline capacity with a format tag (the tag takes the last two bytes). */
+export const SHORT_BYTES_MAX_TAGGED = 6;
+
+/**
+ * Checks that a format tag is absent or exactly two bytes.
+ *
+ * @param formatTag - the tag or undefined
+ * @throws InvalidArgumentError when it has another length
+ */
+export function checkFormatTag(formatTag: Uint8Array | undefined): void {
+  if (formatTag !== undefined && formatTag.length !== FORMAT_TAG_SIZE) {
+    throw new InvalidArgumentError(`a format tag is exactly ${FORMAT_TAG_SIZE} bytes, got ${formatTag.length}`);
+  }
+}
+
+/**
+ * True when `bytes` (with or without a format tag) is stored inline in the slot:
+ * short enough and free of 0x00, since the first 0x00 ends a short value.
+ *
+ * @param bytes - the value
+ * @param tagged - whether a format tag comes with it
+ */
+export function fitsShortBytes(bytes: Uint8Array, tagged: boolean): boolean {
+  if (bytes.length > (tagged ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX)) return false;
+  return bytes.indexOf(0) === -1;
+}
+
+/**
+ * Packs a short value into a slot (FORMAT.md §Short bytes).
+ *
+ * @param bytes - at most 8 bytes (6 with a tag), no 0x00
+ * @param formatTag - an optional 2-byte format tag; sets the full flag
+ */
+export function shortBytesSlot(bytes: Uint8Array, formatTag?: Uint8Array): Slot {
+  const packed = new Uint8Array(8);
+  packed.set(bytes, 0);
+  if (formatTag !== undefined) packed.set(formatTag, SHORT_BYTES_MAX_TAGGED);
+  const view = new DataView(packed.buffer);
+  return new Slot(Tag.SHORT_BYTES, formatTag !== undefined, view.getUint32(0), view.getUint32(4));
+}
+
+/** A byte value and its optional format tag, as read from a slot. */
+export interface TaggedBytes {
+  /** The value. */
+  readonly bytes: Uint8Array;
+  /** The 2-byte format tag, when the value has one. */
+  readonly formatTag: Uint8Array | undefined;
+}
+
+/**
+ * Unpacks a short-bytes slot: the value runs to the first 0x00 or to the
+ * capacity (6 bytes when the full flag marks a format tag, else 8).
+ *
+ * @param slot - a slot with tag short_bytes
+ */
+export function readShortBytes(slot: Slot): TaggedBytes {
+  const packed = new Uint8Array(8);
+  const view = new DataView(packed.buffer);
+  view.setUint32(0, slot.hi);
+  view.setUint32(4, slot.lo);
+  const capacity = slot.full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
+  let length = 0;
+  while (length < capacity && packed[length] !== 0) length++;
+  return {
+    bytes: packed.slice(0, length),
+    formatTag: slot.full ? packed.slice(SHORT_BYTES_MAX_TAGGED, 8) : undefined,
+  };
+}

@@ -1,0 +1,302 @@
+// The hash array mapped trie behind hash maps and sets (FORMAT.md §Hash maps):
+// lookup, insert, remove with branch collapse, and iteration. Level k of the
+// trie is chosen by nibble k of the key's hash, counted from the least
+// significant end of the big-endian hash.
+//
+// Key identity: every key this build writes stores its bytes in the kv pair's
+// key slot, and lookups compare them, so two keys that share a hash are never
+// confused. Two different keys with the same full hash cannot both live in one
+// map in this format; inserting the second raises HashCollisionError. A kv pair
+// whose key slot is empty (written by other implementations that store only the
+// hash) is matched by hash alone.
+
+import { CorruptDatabaseError, HashCollisionError } from '../errors.js';
+import { INDEX_BLOCK_SIZE, SLOT_SIZE, SLOT_COUNT } from '../format/constants.js';
+import { Slot } from '../format/slot.js';
+import { TAG_MASK, Tag } from '../format/tags.js';
+import type { BlockIO } from '../core/block-io.js';
+import { bytesEqualSlot } from '../core/bytes-values.js';
+
+/**
+ * FORMAT.md §Kv pair: hash, key slot, value slot.
+ *
+ * @param hashSize - bytes per hash
+ */
+export function kvPairSize(hashSize: number): number {
+  return hashSize + 2 * SLOT_SIZE;
+}
+
+/**
+ * The trie level's nibble of a hash (FORMAT.md §Hash maps, nibble order).
+ *
+ * @param hash - the big-endian hash
+ * @param level - 0 for the root
+ */
+export function hashNibble(hash: Uint8Array, level: number): number {
+  const byte = hash[hash.length - 1 - (level >> 1)] ?? 0;
+  return (level & 1) === 0 ? byte & 0x0f : byte >> 4;
+}
+
+function hashesEqualAt(io: BlockIO, position: number, hash: Uint8Array): boolean {
+  const storage = io.storage;
+  const offset = storage.locate(position, hash.length);
+  const bytes = storage.bytes;
+  for (let i = 0; i < hash.length; i++) if (bytes[offset + i] !== hash[i]) return false;
+  return true;
+}
+
+/**
+ * Whether the kv pair at `kvPosition` is the given key: the stored key bytes
+ * decide when present; an empty key slot falls back to the hash, which the
+ * caller has already matched.
+ */
+function keyMatches(io: BlockIO, kvPosition: number, key: Uint8Array | undefined): boolean {
+  if (key === undefined) return true;
+  const keySlot = io.readSlot(kvPosition + io.hashSize);
+  if (keySlot.tag !== Tag.BYTES && keySlot.tag !== Tag.SHORT_BYTES) return true;
+  return bytesEqualSlot(io, keySlot, key, kvPosition + io.hashSize);
+}
+
+function maxLevels(io: BlockIO): number {
+  return io.hashSize * 2;
+}
+
+/**
+ * Finds a key. O(depth) slot reads, no writes.
+ *
+ * @param io - the database
+ * @param root - position of the map's root index block
+ * @param hash - the key's hash
+ * @param key - the key's bytes, compared against the stored key; undefined to match by hash only
+ * @returns the kv pair's position, or -1 when absent
+ * @throws CorruptDatabaseError when the trie is malformed
+ */
+export function hamtFind(io: BlockIO, root: number, hash: Uint8Array, key: Uint8Array | undefined): number {
+  const storage = io.storage;
+  const levels = maxLevels(io);
+  let block = root;
+  for (let level = 0; level < levels; level++) {
+    const slotPosition = block + SLOT_SIZE * hashNibble(hash, level);
+    const offset = storage.locate(slotPosition, SLOT_SIZE);
+    const view = storage.view;
+    const tag = view.getUint8(offset) & TAG_MASK;
+    if (tag === Tag.NONE) return -1;
+    const hi = view.getUint32(offset + 1);
+    const lo = view.getUint32(offset + 5);
+    if (hi >= 0x200000) throw new CorruptDatabaseError('a map slot points beyond 2^53', slotPosition);
+    const target = hi * 4294967296 + lo;
+    if (tag === Tag.INDEX) {
+      block = target;
+      continue;
+    }
+    if (tag !== Tag.KV_PAIR) throw new CorruptDatabaseError(`a map index block holds a slot with tag ${tag}`, slotPosition);
+    if (!hashesEqualAt(io, target, hash)) return -1;
+    return keyMatches(io, target, key) ? target : -1;
+  }
+  throw new CorruptDatabaseError(`a map is deeper than its ${levels} hash nibbles allow`, block);
+}
+
+/** What {@link hamtUpsert} found or made. */
+export interface UpsertResult {
+  /** Position of the kv pair, now mutable. */
+  readonly kvPosition: number;
+  /** True when the key was not there before. */
+  readonly created: boolean;
+}
+
+/**
+ * Finds a key for writing, creating its kv pair when absent. Every block on the
+ * path that lies before txStart is copied to the end first (copy-on-write), so
+ * committed moments never change. O(depth) reads and at most O(depth) block copies.
+ *
+ * @param io - the database, inside a transaction
+ * @param root - the map's root index block, already mutable
+ * @param hash - the key's hash
+ * @param key - the key's bytes; compared, and stored in the key slot of a new pair
+ * @param writeKey - writes the key slot of a new pair at the given position
+ * @throws HashCollisionError when a different key has the same full hash
+ */
+export function hamtUpsert(
+  io: BlockIO,
+  root: number,
+  hash: Uint8Array,
+  key: Uint8Array | undefined,
+  writeKey: (keySlotPosition: number) => void,
+): UpsertResult {
+  const levels = maxLevels(io);
+  let block = root;
+  for (let level = 0; level < levels; level++) {
+    const slotPosition = block + SLOT_SIZE * hashNibble(hash, level);
+    const slot = io.readSlot(slotPosition);
+    switch (slot.tag) {
+      case Tag.NONE: {
+        const kvPosition = appendKvPair(io, hash);
+        writeKey(kvPosition + io.hashSize);
+        io.writeSlot(slotPosition, Slot.pointer(Tag.KV_PAIR, kvPosition));
+        return { kvPosition, created: true };
+      }
+      case Tag.INDEX: {
+        let next = io.checkPointer(slot.position, INDEX_BLOCK_SIZE, slotPosition);
+        if (!io.isMutable(next)) {
+          next = io.copyToEnd(next, INDEX_BLOCK_SIZE);
+          io.writeSlot(slotPosition, Slot.pointer(Tag.INDEX, next));
+        }
+        block = next;
+        continue;
+      }
+      case Tag.KV_PAIR: {
+        const existing = io.checkPointer(slot.position, kvPairSize(io.hashSize), slotPosition);
+        if (hashesEqualAt(io, existing, hash)) {
+          if (!keyMatches(io, existing, key)) {
+            throw new HashCollisionError('two different keys have the same full hash; this map cannot hold both (use a wider hash)');
+          }
+          let kvPosition = existing;
+          if (!io.isMutable(kvPosition)) {
+            kvPosition = io.copyToEnd(existing, kvPairSize(io.hashSize));
+            io.writeSlot(slotPosition, Slot.pointer(Tag.KV_PAIR, kvPosition));
+          }
+          return { kvPosition, created: false };
+        }
+        // Two hashes share nibbles 0..level: push the existing pair one level down
+        // and keep descending for the new one, which may split again.
+        if (level + 1 >= levels) throw new CorruptDatabaseError('two different hashes agree on every nibble', existing);
+        const existingHash = io.readBytes(existing, io.hashSize);
+        const child = io.appendZeros(INDEX_BLOCK_SIZE);
+        io.writeSlot(child + SLOT_SIZE * hashNibble(existingHash, level + 1), slot);
+        io.writeSlot(slotPosition, Slot.pointer(Tag.INDEX, child));
+        block = child;
+        continue;
+      }
+      default:
+        throw new CorruptDatabaseError(`a map index block holds a slot with tag ${slot.tag}`, slotPosition);
+    }
+  }
+  throw new CorruptDatabaseError(`a map is deeper than its ${levels} hash nibbles allow`, block);
+}
+
+function appendKvPair(io: BlockIO, hash: Uint8Array): number {
+  const record = new Uint8Array(kvPairSize(io.hashSize));
+  record.set(hash, 0);
+  return io.append(record);
+}
+
+/**
+ * Removes a key. A branch left holding a single kv pair (or nothing) is replaced
+ * by that pair (or emptied) in its parent, exactly as FORMAT.md §Hash maps
+ * requires; a branch holding one index slot stays. Copy-on-write as in
+ * {@link hamtUpsert}. O(depth).
+ *
+ * @param io - the database, inside a transaction
+ * @param root - the map's root index block, already mutable
+ * @param hash - the key's hash
+ * @param key - the key's bytes, or undefined to match by hash only
+ * @returns true when the key was there
+ */
+export function hamtRemove(io: BlockIO, root: number, hash: Uint8Array, key: Uint8Array | undefined): boolean {
+  const levels = maxLevels(io);
+  const path: number[] = [];
+  let block = root;
+  let found = false;
+  for (let level = 0; level < levels; level++) {
+    path.push(block);
+    const slotPosition = block + SLOT_SIZE * hashNibble(hash, level);
+    const slot = io.readSlot(slotPosition);
+    if (slot.tag === Tag.NONE) return false;
+    if (slot.tag === Tag.INDEX) {
+      block = io.checkPointer(slot.position, INDEX_BLOCK_SIZE, slotPosition);
+      continue;
+    }
+    if (slot.tag !== Tag.KV_PAIR) throw new CorruptDatabaseError(`a map index block holds a slot with tag ${slot.tag}`, slotPosition);
+    const kvPosition = io.checkPointer(slot.position, kvPairSize(io.hashSize), slotPosition);
+    if (!hashesEqualAt(io, kvPosition, hash) || !keyMatches(io, kvPosition, key)) return false;
+    found = true;
+    break;
+  }
+  if (!found) throw new CorruptDatabaseError(`a map is deeper than its ${levels} hash nibbles allow`, block);
+
+  // Walk back up: `replacement` is what the slot at path[level] must now hold.
+  let replacement = Slot.EMPTY;
+  let collapsing = true;
+  for (let level = path.length - 1; level >= 0; level--) {
+    const position = path[level] as number;
+    const nibble = hashNibble(hash, level);
+    if (collapsing && level > 0) {
+      const only = soleSlotAfterReplace(io, position, nibble, replacement);
+      if (only !== undefined) {
+        replacement = only;
+        continue;
+      }
+      collapsing = false;
+    }
+    const writable = level === 0 || io.isMutable(position) ? position : io.copyToEnd(position, INDEX_BLOCK_SIZE);
+    io.writeSlot(writable + SLOT_SIZE * nibble, replacement);
+    if (writable === position && level > 0 && !collapsing) {
+      // The block changed in place, so every slot above still points at it.
+      return true;
+    }
+    replacement = Slot.pointer(Tag.INDEX, writable);
+  }
+  return true;
+}
+
+/**
+ * When the block at `position`, with slot `nibble` replaced, holds no used slot
+ * or exactly one kv pair, returns what its parent should hold instead (empty or
+ * that pair); otherwise undefined (the block must stay).
+ */
+function soleSlotAfterReplace(io: BlockIO, position: number, nibble: number, replacement: Slot): Slot | undefined {
+  let sole: Slot | undefined;
+  let used = 0;
+  for (let i = 0; i < SLOT_COUNT; i++) {
+    const slot = i === nibble ? replacement : io.readSlot(position + SLOT_SIZE * i);
+    if (slot.tag === Tag.NONE) continue;
+    used++;
+    if (used > 1) return undefined;
+    sole = slot;
+  }
+  if (sole === undefined) return Slot.EMPTY;
+  return sole.tag === Tag.KV_PAIR ? sole : undefined;
+}
+
+/**
+ * Visits every kv pair of a map in trie order, depth first, with an explicit
+ * stack bounded by the hash's nibble count. Also bounded in total work: a
+ * well-formed map never visits more index blocks than the data can hold, so a
+ * damaged file whose blocks are shared in a loop-like DAG ends with an error
+ * instead of running for ever.
+ *
+ * @param io - the database
+ * @param root - the map's root index block
+ * @yields the position of each kv pair
+ */
+export function* hamtEntries(io: BlockIO, root: number): Generator<number, void, undefined> {
+  const levels = maxLevels(io);
+  const blockBudget = Math.floor(io.storage.size() / INDEX_BLOCK_SIZE) + 1;
+  let blocksVisited = 1;
+  const blocks: number[] = [root];
+  const nexts: number[] = [0];
+  while (blocks.length > 0) {
+    const depth = blocks.length - 1;
+    const index = nexts[depth] as number;
+    if (index >= SLOT_COUNT) {
+      blocks.pop();
+      nexts.pop();
+      continue;
+    }
+    nexts[depth] = index + 1;
+    const slotPosition = (blocks[depth] as number) + SLOT_SIZE * index;
+    const slot = io.readSlot(slotPosition);
+    if (slot.tag === Tag.NONE) continue;
+    if (slot.tag === Tag.KV_PAIR) {
+      yield io.checkPointer(slot.position, kvPairSize(io.hashSize), slotPosition);
+    } else if (slot.tag === Tag.INDEX) {
+      if (blocks.length >= levels) throw new CorruptDatabaseError(`a map is deeper than its ${levels} hash nibbles allow`, slotPosition);
+      if (++blocksVisited > blockBudget) throw new CorruptDatabaseError('a map visits more index blocks than the data holds (blocks are shared in a cycle)', slotPosition);
+      blocks.push(io.checkPointer(slot.position, INDEX_BLOCK_SIZE, slotPosition));
+      nexts.push(0);
+    } else {
+      throw new CorruptDatabaseError(`a map index block holds a slot with tag ${slot.tag}`, slotPosition);
+    }
+  }
+}
+

@@ -1,0 +1,446 @@
+// The engine: opening a database, its top-level history of moments, and the
+// transaction and commit protocol (FORMAT.md §History, §Transactions, §Commit
+// and recovery).
+//
+// Invariants:
+// - Nothing below txStart changes during a transaction: every block a
+//   committed moment can reach is copied before it changes, including the
+//   history list's own blocks. The only in-place write to committed bytes is the
+//   24-byte history header at position 12, and it is the commit.
+// - The committed size in the history header is the end of the last commit;
+//   bytes past it belong to no moment and are cut away on a read-write open.
+
+import {
+  CorruptDatabaseError,
+  IncompatibleDatabaseError,
+  InvalidArgumentError,
+  OutOfRangeError,
+  ReadOnlyError,
+  TransactionError,
+} from '../errors.js';
+import {
+  FILE_HEADER_SIZE,
+  FORMAT_VERSION,
+  HISTORY_HEADER_POSITION,
+  HISTORY_HEADER_SIZE,
+  INDEX_BLOCK_SIZE,
+} from '../format/constants.js';
+import { decodeFileHeader, encodeFileHeader, hashIdName, type FileHeader } from '../format/file-header.js';
+import { Slot } from '../format/slot.js';
+import { Tag } from '../format/tags.js';
+import type { Hasher } from '../hash/hasher.js';
+import type { Storage } from '../storage/storage.js';
+import { BlockIO, NO_TRANSACTION } from '../core/block-io.js';
+import type { Context } from '../core/context.js';
+import { listAppend, listSlice, listSlotPosition, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
+import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
+import { WriteCursor } from '../cursor/write-cursor.js';
+
+/**
+ * How hard a commit works to survive failures (FORMAT.md §Durability).
+ * - `sync` (default): sync the data, write the header, sync again. A commit
+ *   that returned survives a power loss.
+ * - `flush`: hand the data and then the header to the operating system, no
+ *   sync. A commit survives the process crashing, not the machine.
+ */
+export type Durability = 'sync' | 'flush';
+
+/** Options for {@link Engine.open}. */
+export interface EngineOptions {
+  /**
+   * The key hasher to use. For an existing database it must match the header's
+   * hash id and size, or opening fails with IncompatibleDatabaseError. A header
+   * whose hash id is 0 (xitdb's "unnamed") accepts any hasher of its size.
+   * When absent, the hasher is picked from `knownHashers` by the header's id.
+   */
+  hasher?: Hasher;
+  /** Hashers to pick from by hash id when `hasher` is not given; the first one creates new databases. */
+  knownHashers?: readonly Hasher[];
+  /** Open without writing anything, ever (default: the storage's own flag). */
+  readOnly?: boolean;
+  /** Commit durability (default `sync`). */
+  durability?: Durability;
+  /**
+   * For a new database: keep a history of moments (default true), or make the
+   * root a single hash map changed in place, as xitdb does for ephemeral data.
+   */
+  history?: boolean;
+}
+
+/** The history header: moment count, history root, committed size. */
+interface HistoryHeader {
+  count: number;
+  root: number;
+  committedSize: number;
+}
+
+/**
+ * One open database at the format level: moments, transactions, cursors.
+ *
+ * @example
+ * ```ts
+ * const engine = Engine.open(new MemoryStorage(), { hasher: await createXxHash128Hasher() });
+ * engine.transact((root) => root.hashMap().put('greeting').writeString('hello'));
+ * engine.moment(-1).asHashMap().get('greeting')?.readString(); // 'hello'
+ * ```
+ */
+export class Engine {
+  /** The storage the database lives in. */
+  readonly storage: Storage;
+  /** The key hasher. */
+  readonly hasher: Hasher;
+  /** True when nothing may be written. */
+  readonly readOnly: boolean;
+  /** Commit durability. */
+  readonly durability: Durability;
+  /** @internal */
+  readonly io: BlockIO;
+  /** @internal */
+  readonly ctx: Context;
+  private fileHeader: FileHeader;
+  private history: HistoryHeader;
+  private inTransaction = false;
+
+  private constructor(storage: Storage, hasher: Hasher, fileHeader: FileHeader, readOnly: boolean, durability: Durability) {
+    this.storage = storage;
+    this.hasher = hasher;
+    this.readOnly = readOnly;
+    this.durability = durability;
+    this.fileHeader = fileHeader;
+    this.io = new BlockIO(storage, fileHeader.hashSize);
+    this.ctx = { io: this.io, hasher, readOnly };
+    this.history = { count: 0, root: 0, committedSize: storage.size() };
+  }
+
+  /**
+   * Opens the database in `storage`, creating it when the storage is empty.
+   * O(1): reads the two headers and nothing else.
+   *
+   * A read-write open cuts away bytes past the last commit (an interrupted
+   * transaction); a read-only open ignores them and never writes.
+   *
+   * @param storage - memory, file, or any {@link Storage}
+   * @param options - the hasher (required), read-only, durability, history
+   * @throws IncompatibleDatabaseError when the hasher does not match the header
+   * @throws CorruptDatabaseError when the headers are damaged
+   */
+  static open(storage: Storage, options: EngineOptions): Engine {
+    const readOnly = options.readOnly ?? storage.readOnly;
+    const durability = options.durability ?? 'sync';
+    if (durability !== 'sync' && durability !== 'flush') throw new InvalidArgumentError(`durability must be "sync" or "flush", got ${String(durability)}`);
+    if (storage.size() === 0) {
+      if (readOnly) throw new ReadOnlyError('cannot create a database in read-only mode: the storage is empty');
+      const hasher = options.hasher ?? options.knownHashers?.[0];
+      if (hasher === undefined) throw new InvalidArgumentError('a new database needs a hasher');
+      return Engine.create(storage, hasher, durability, options.history ?? true);
+    }
+    const headerBytes = new Uint8Array(Math.min(FILE_HEADER_SIZE, storage.size()));
+    storage.read(0, headerBytes);
+    const fileHeader = decodeFileHeader(headerBytes);
+    const hasher = options.hasher ?? pickHasher(fileHeader, options.knownHashers ?? []);
+    checkHasher(fileHeader, hasher);
+    const engine = new Engine(storage, hasher, fileHeader, readOnly, durability);
+    engine.loadRoot(!readOnly);
+    return engine;
+  }
+
+  private static create(storage: Storage, hasher: Hasher, durability: Durability, history: boolean): Engine {
+    if (!Number.isInteger(hasher.size) || hasher.size < 1 || hasher.size > 64) throw new InvalidArgumentError(`hash size ${hasher.size} is not between 1 and 64 bytes`);
+    const rootTag = history ? Tag.ARRAY_LIST : Tag.HASH_MAP;
+    const fileHeader: FileHeader = { rootTag, version: FORMAT_VERSION, hashSize: hasher.size, hashId: hasher.id };
+    const engine = new Engine(storage, hasher, fileHeader, false, durability);
+    if (history) {
+      // Header, an empty history (count 0, root right after it, committed size), and its root block.
+      const rootPosition = FILE_HEADER_SIZE + HISTORY_HEADER_SIZE;
+      const committedSize = rootPosition + INDEX_BLOCK_SIZE;
+      storage.write(0, encodeFileHeader(fileHeader));
+      storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader({ count: 0, root: rootPosition, committedSize }));
+      storage.write(rootPosition, new Uint8Array(INDEX_BLOCK_SIZE));
+      engine.history = { count: 0, root: rootPosition, committedSize };
+    } else {
+      storage.write(0, encodeFileHeader(fileHeader));
+      storage.write(FILE_HEADER_SIZE, new Uint8Array(INDEX_BLOCK_SIZE));
+      engine.history = { count: 0, root: FILE_HEADER_SIZE, committedSize: FILE_HEADER_SIZE + INDEX_BLOCK_SIZE };
+      engine.io.txStart = 0;
+    }
+    engine.syncIfDurable();
+    return engine;
+  }
+
+  /** The decoded file header. */
+  get header(): FileHeader {
+    return this.fileHeader;
+  }
+
+  /** True when the database keeps a history of moments (root tag array list). */
+  get hasHistory(): boolean {
+    return this.fileHeader.rootTag === Tag.ARRAY_LIST;
+  }
+
+  /** Bytes that belong to committed moments (the committed size). */
+  get committedSize(): number {
+    return this.history.committedSize;
+  }
+
+  private loadRoot(recover: boolean): void {
+    const tag = this.fileHeader.rootTag;
+    const size = this.storage.size();
+    if (tag === Tag.NONE) {
+      // A header with nothing committed yet (xitdb writes this before its first transaction).
+      if (this.readOnly) {
+        this.history = { count: 0, root: -1, committedSize: FILE_HEADER_SIZE };
+        return;
+      }
+      this.storage.truncate(FILE_HEADER_SIZE);
+      const rootPosition = FILE_HEADER_SIZE + HISTORY_HEADER_SIZE;
+      const committedSize = rootPosition + INDEX_BLOCK_SIZE;
+      this.fileHeader = { ...this.fileHeader, rootTag: Tag.ARRAY_LIST };
+      this.storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader({ count: 0, root: rootPosition, committedSize }));
+      this.storage.write(rootPosition, new Uint8Array(INDEX_BLOCK_SIZE));
+      this.storage.write(0, encodeFileHeader(this.fileHeader));
+      this.history = { count: 0, root: rootPosition, committedSize };
+      this.syncIfDurable();
+      return;
+    }
+    if (tag === Tag.HASH_MAP) {
+      this.io.checkPointer(FILE_HEADER_SIZE, INDEX_BLOCK_SIZE, 3);
+      this.history = { count: 0, root: FILE_HEADER_SIZE, committedSize: size };
+      if (!this.readOnly) this.io.txStart = 0;
+      return;
+    }
+    this.history = this.readHistoryHeader();
+    if (recover && this.history.committedSize < size) {
+      this.storage.truncate(this.history.committedSize);
+      this.syncIfDurable();
+    }
+  }
+
+  private readHistoryHeader(): HistoryHeader {
+    const size = this.storage.size();
+    if (size < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) throw new CorruptDatabaseError('the history header is cut off', HISTORY_HEADER_POSITION);
+    const list = readListHeader(this.io, HISTORY_HEADER_POSITION);
+    let committedSize = this.io.readU64(HISTORY_HEADER_POSITION + 16);
+    // xitdb writes 0 here until the first commit; then everything present is committed.
+    if (committedSize === 0) committedSize = list.count === 0 ? Math.min(size, list.root + INDEX_BLOCK_SIZE) : size;
+    if (committedSize > size) throw new CorruptDatabaseError(`the history header says ${committedSize} bytes are committed, but the data has ${size}`, HISTORY_HEADER_POSITION + 16);
+    if (list.root + INDEX_BLOCK_SIZE > committedSize) throw new CorruptDatabaseError('the history root lies past the committed size', HISTORY_HEADER_POSITION + 8);
+    return { count: list.count, root: list.root, committedSize };
+  }
+
+  /**
+   * Re-reads the history header, to see moments that another writer committed
+   * to the same storage since this engine last looked. O(1).
+   */
+  refresh(): void {
+    if (this.inTransaction) throw new TransactionError('cannot refresh inside a transaction');
+    if (this.fileHeader.rootTag === Tag.NONE) {
+      const bytes = new Uint8Array(FILE_HEADER_SIZE);
+      this.storage.read(0, bytes);
+      this.fileHeader = decodeFileHeader(bytes);
+      if (this.fileHeader.rootTag === Tag.NONE) return;
+    }
+    if (this.hasHistory) this.history = this.readHistoryHeader();
+  }
+
+  /** How many moments the history holds. O(1). */
+  momentCount(): number {
+    return this.history.count;
+  }
+
+  private listHeader(): ListHeader {
+    return { count: this.history.count, root: this.history.root };
+  }
+
+  /**
+   * A read-only cursor on moment `index` (negative from the end: -1 is the
+   * latest). It stays valid and unchanged while later transactions commit.
+   * O(log16 moments).
+   *
+   * @throws OutOfRangeError when there is no such moment
+   */
+  moment(index = -1): ReadCursor {
+    this.requireHistory();
+    const header = this.listHeader();
+    return cursorAt(this.ctx, listSlotPosition(this.io, header, resolveIndex(index, header.count)));
+  }
+
+  /** The root of a database without history, read-only. */
+  rootMap(): ReadCursor {
+    if (this.hasHistory) throw new TransactionError('this database keeps a history; read moments with moment()');
+    return new ReadCursor(this.ctx, -1, Slot.pointer(Tag.HASH_MAP, FILE_HEADER_SIZE));
+  }
+
+  /**
+   * The root of a database without history, writable in place (no copies, no
+   * transaction), as in xitdb's ephemeral databases.
+   */
+  writableRootMap(): WriteCursor {
+    if (this.hasHistory) throw new TransactionError('this database keeps a history; write inside transact()');
+    if (this.readOnly) throw new ReadOnlyError('the database is open read-only');
+    return new WriteCursor(this.ctx, -1, Slot.pointer(Tag.HASH_MAP, FILE_HEADER_SIZE), FILE_HEADER_SIZE);
+  }
+
+  /**
+   * Runs one write transaction: appends a moment that starts as a copy of the
+   * latest one (an empty slot for the first), lets `fn` change it through the
+   * root cursor, and commits. If `fn` throws, nothing is committed and the
+   * storage is cut back to where it was; the error is rethrown.
+   *
+   * Cost: the writes `fn` makes, plus O(log16 moments) for the history path,
+   * plus one or two syncs (see {@link Durability}).
+   *
+   * @param fn - receives the writable root of the new moment
+   * @returns what `fn` returns
+   * @throws TransactionError when called inside another transaction
+   * @throws ReadOnlyError on a read-only database
+   */
+  transact<T>(fn: (root: WriteCursor) => T): T {
+    return this.appendMoment((previous) => previous, fn);
+  }
+
+  /**
+   * Appends a moment equal to moment `index` (a pointer copy: O(1) in the size of
+   * the data). `revert(-2)` undoes the last transaction.
+   */
+  revert(index: number): void {
+    this.requireHistory();
+    const source = resolveIndex(index, this.history.count);
+    this.appendMoment(() => this.moment(source).slot, () => undefined);
+  }
+
+  /**
+   * Undoes the last `steps` transactions by appending a copy of the moment
+   * before them. The undone moments stay in the history.
+   *
+   * @param steps - how many moments back (default 1)
+   */
+  undo(steps = 1): void {
+    if (!Number.isInteger(steps) || steps < 1) throw new InvalidArgumentError(`undo takes a positive whole number of steps, got ${steps}`);
+    if (steps >= this.history.count) throw new OutOfRangeError(`cannot undo ${steps} of ${this.history.count} moments`);
+    this.revert(-1 - steps);
+  }
+
+  /**
+   * Keeps only the first `count` moments, dropping the newest ones. Their bytes
+   * stay in the file (readers holding them are unaffected) until compaction.
+   */
+  sliceHistory(count: number): void {
+    this.requireHistory();
+    this.requireWritable();
+    if (this.inTransaction) throw new TransactionError('cannot slice the history inside a transaction');
+    const sliced = listSlice(this.io, this.listHeader(), count);
+    this.commitHeader({ count: sliced.count, root: sliced.root, committedSize: this.storage.size() });
+  }
+
+  /**
+   * Inside a transaction: makes everything written so far immutable, so later
+   * writes copy it instead of changing it in place. Needed after cloning a
+   * structure within a transaction and before changing either copy.
+   */
+  freeze(): void {
+    if (!this.inTransaction) throw new TransactionError('freeze() is only meaningful inside a transaction');
+    this.io.txStart = this.storage.size();
+  }
+
+  private appendMoment<T>(initial: (previous: Slot) => Slot, fn: (root: WriteCursor) => T): T {
+    this.requireHistory();
+    this.requireWritable();
+    if (this.inTransaction) throw new TransactionError('a transaction is already running; transactions do not nest');
+    const start = this.storage.size();
+    if (start !== this.history.committedSize) {
+      throw new CorruptDatabaseError(`the storage holds ${start} bytes but ${this.history.committedSize} are committed; reopen to recover`);
+    }
+    const previous = this.history.count > 0 ? this.moment(-1).slot : Slot.EMPTY;
+    this.inTransaction = true;
+    this.io.generation++;
+    this.io.txStart = start;
+    try {
+      const appended = listAppend(this.io, this.listHeader());
+      this.io.writeSlot(appended.slotPosition, initial(previous));
+      this.io.rootSlotPosition = appended.slotPosition;
+      const root = new WriteCursor(this.ctx, appended.slotPosition, this.io.readSlot(appended.slotPosition));
+      const result = fn(root);
+      this.commitHeader({ count: appended.header.count, root: appended.header.root, committedSize: this.storage.size() });
+      return result;
+    } catch (error) {
+      this.rollback(start);
+      throw error;
+    } finally {
+      this.inTransaction = false;
+      this.io.txStart = NO_TRANSACTION;
+      this.io.rootSlotPosition = -1;
+      this.io.generation++;
+    }
+  }
+
+  private rollback(start: number): void {
+    try {
+      this.storage.truncate(start);
+    } catch {
+      // The bytes past `start` are outside the committed size either way; the next
+      // read-write open cuts them.
+    }
+  }
+
+  /** The commit: data durable first, then the 24-byte history header. */
+  private commitHeader(next: HistoryHeader): void {
+    this.syncIfDurable();
+    this.storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader(next));
+    this.syncIfDurable();
+    this.history = next;
+  }
+
+  private syncIfDurable(): void {
+    if (this.durability === 'sync') this.storage.sync();
+    else this.storage.flush();
+  }
+
+  private requireHistory(): void {
+    if (!this.hasHistory) {
+      if (this.fileHeader.rootTag === Tag.NONE) throw new OutOfRangeError('the database has no moments yet');
+      throw new TransactionError('this database has no history (its root is a hash map); use rootMap()');
+    }
+  }
+
+  private requireWritable(): void {
+    if (this.readOnly) throw new ReadOnlyError('the database is open read-only');
+  }
+
+  /** Flushes buffered writes (no-op for memory) and closes the storage. */
+  close(): void {
+    if (this.inTransaction) throw new TransactionError('cannot close inside a transaction');
+    if (!this.readOnly) this.storage.flush();
+    this.storage.close();
+  }
+}
+
+function encodeHistoryHeader(header: HistoryHeader): Uint8Array {
+  const out = new Uint8Array(HISTORY_HEADER_SIZE);
+  const view = new DataView(out.buffer);
+  const put = (offset: number, value: number): void => {
+    view.setUint32(offset, Math.floor(value / 4294967296));
+    view.setUint32(offset + 4, value % 4294967296);
+  };
+  put(0, header.count);
+  put(8, header.root);
+  put(16, header.committedSize);
+  return out;
+}
+
+function pickHasher(header: FileHeader, known: readonly Hasher[]): Hasher {
+  const match = known.find((h) => h.id === header.hashId && h.size === header.hashSize);
+  if (match !== undefined) return match;
+  throw new IncompatibleDatabaseError(
+    `the database uses hash "${hashIdName(header.hashId)}" (${header.hashSize} bytes), which is not one of the known hashers (${known.map((h) => hashIdName(h.id)).join(', ') || 'none'}); pass the matching hasher`,
+  );
+}
+
+/** FORMAT.md §Hashing: hash id 0 names no function, so only the size is checked. */
+function checkHasher(header: FileHeader, hasher: Hasher): void {
+  if ((header.hashId !== 0 && header.hashId !== hasher.id) || header.hashSize !== hasher.size) {
+    throw new IncompatibleDatabaseError(
+      `the database was written with hash "${hashIdName(header.hashId)}" (${header.hashSize} bytes) but was opened with "${hashIdName(hasher.id)}" (${hasher.size} bytes); open it with the matching hasher`,
+    );
+  }
+}
+

@@ -1,0 +1,135 @@
+// In-memory storage over one growable ArrayBuffer (FORMAT.md applies byte for
+// byte: the buffer is the database file). Its bytes can be taken out and opened
+// elsewhere in place: no copy, no decode.
+
+import { CorruptDatabaseError, ReadOnlyError, StrataError } from '../errors.js';
+import type { Storage } from './storage.js';
+
+const INITIAL_CAPACITY = 4096;
+
+/** Options for {@link MemoryStorage}. */
+export interface MemoryStorageOptions {
+  /** Refuse writes (default false for a new storage, true for {@link MemoryStorage.fromBytes}). */
+  readOnly?: boolean;
+  /** Bytes to reserve up front; it grows by doubling anyway. */
+  initialCapacity?: number;
+}
+
+/**
+ * A database held in memory. Reads are plain DataView reads of one buffer.
+ *
+ * @example
+ * ```ts
+ * const storage = new MemoryStorage();
+ * // ... write a database, then ship storage.toBytes() to a worker and
+ * // open it there with MemoryStorage.fromBytes(bytes)
+ * ```
+ */
+export class MemoryStorage implements Storage {
+  view: DataView;
+  bytes: Uint8Array;
+  readonly readOnly: boolean;
+  private length: number;
+  private closed = false;
+
+  /** @param options - read-only flag and initial capacity */
+  constructor(options: MemoryStorageOptions = {}) {
+    this.readOnly = options.readOnly ?? false;
+    const capacity = Math.max(16, options.initialCapacity ?? INITIAL_CAPACITY);
+    this.bytes = new Uint8Array(capacity);
+    this.view = new DataView(this.bytes.buffer);
+    this.length = 0;
+  }
+
+  /**
+   * Opens existing database bytes in place: the storage reads `bytes` directly,
+   * without copying or decoding them. O(1).
+   *
+   * A writable storage made this way copies the bytes the first time it must
+   * grow, so the caller's buffer is never written past its end; writes inside it
+   * do land in the caller's buffer.
+   *
+   * @param bytes - the database, e.g. from {@link MemoryStorage.toBytes} in another thread
+   * @param options - `readOnly` defaults to true here
+   */
+  static fromBytes(bytes: Uint8Array | ArrayBuffer, options: { readOnly?: boolean } = {}): MemoryStorage {
+    const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    const storage = new MemoryStorage({ readOnly: options.readOnly ?? true, initialCapacity: 16 });
+    storage.bytes = view;
+    storage.view = new DataView(view.buffer, view.byteOffset, view.byteLength);
+    storage.length = view.byteLength;
+    return storage;
+  }
+
+  /**
+   * The database bytes: a view of the live buffer (no copy), valid until the next
+   * write. Copy it (`.slice()`) to keep a snapshot that later writes cannot touch.
+   */
+  toBytes(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
+  }
+
+  size(): number {
+    this.checkOpen();
+    return this.length;
+  }
+
+  locate(position: number, length: number): number {
+    if (position < 0 || position + length > this.length || this.closed) this.failRead(position, length);
+    return position;
+  }
+
+  read(position: number, target: Uint8Array): void {
+    if (position < 0 || position + target.length > this.length || this.closed) this.failRead(position, target.length);
+    target.set(this.bytes.subarray(position, position + target.length));
+  }
+
+  write(position: number, source: Uint8Array): void {
+    this.checkOpen();
+    if (this.readOnly) throw new ReadOnlyError('this storage is read-only');
+    if (position < 0 || position > this.length) throw new StrataError('INVALID_ARGUMENT', `write at ${position} would leave a hole after the end ${this.length}`);
+    const end = position + source.length;
+    if (end > this.bytes.length) this.grow(end);
+    this.bytes.set(source, position);
+    if (end > this.length) this.length = end;
+  }
+
+  truncate(size: number): void {
+    this.checkOpen();
+    if (this.readOnly) throw new ReadOnlyError('this storage is read-only');
+    if (size < 0 || size > this.length) throw new StrataError('INVALID_ARGUMENT', `cannot truncate ${this.length} bytes to ${size}`);
+    // Zero the cut tail so that a later extension never shows stale bytes.
+    this.bytes.fill(0, size, this.length);
+    this.length = size;
+  }
+
+  flush(): void {
+    this.checkOpen();
+  }
+
+  sync(): void {
+    this.checkOpen();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private grow(needed: number): void {
+    let capacity = Math.max(this.bytes.length * 2, INITIAL_CAPACITY);
+    while (capacity < needed) capacity *= 2;
+    const next = new Uint8Array(capacity);
+    next.set(this.bytes.subarray(0, this.length));
+    this.bytes = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new StrataError('INVALID_ARGUMENT', 'this storage is closed');
+  }
+
+  private failRead(position: number, length: number): never {
+    this.checkOpen();
+    throw new CorruptDatabaseError(`read of ${length} bytes goes past the end of the data (${this.length} bytes)`, position);
+  }
+}

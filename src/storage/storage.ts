@@ -1,0 +1,69 @@
+// The one synchronous storage interface every backend implements (memory,
+// file, fault-injecting). The engine never touches an ArrayBuffer or a file
+// descriptor directly: it asks a Storage to make bytes readable, then reads them
+// through the Storage's current DataView.
+
+/**
+ * Where a database's bytes live. Synchronous by design: a Promise per call costs
+ * far more than the read itself (see ../shared/STYLE.md, "Hot paths").
+ *
+ * Reading is two steps so that a descent allocates nothing: `locate(position,
+ * length)` makes the range readable and returns an offset into {@link view} and
+ * {@link bytes}; those two stay valid only until the next call on the storage.
+ */
+export interface Storage {
+  /** The DataView that the last {@link locate} made valid. */
+  readonly view: DataView;
+  /** The same bytes as {@link view}, as a Uint8Array. */
+  readonly bytes: Uint8Array;
+  /** True when writes, truncation and sync are refused. */
+  readonly readOnly: boolean;
+
+  /** The logical size in bytes: everything written, flushed or not. */
+  size(): number;
+
+  /**
+   * Makes `length` bytes at `position` readable through {@link view}.
+   *
+   * @param position - absolute offset
+   * @param length - how many bytes (at most a few kilobytes: a block, not a value)
+   * @returns the offset of `position` inside {@link view}
+   * @throws CorruptDatabaseError when the range goes past {@link size}
+   */
+  locate(position: number, length: number): number;
+
+  /**
+   * Copies bytes out, for values of any length.
+   *
+   * @param position - absolute offset
+   * @param target - filled completely
+   * @throws CorruptDatabaseError when the range goes past {@link size}
+   */
+  read(position: number, target: Uint8Array): void;
+
+  /**
+   * Writes bytes at `position`, growing the storage when they pass its end.
+   * A write may stay buffered until {@link flush}.
+   *
+   * @param position - absolute offset, at most {@link size} (no holes)
+   * @param source - the bytes
+   * @throws ReadOnlyError on a read-only storage
+   */
+  write(position: number, source: Uint8Array): void;
+
+  /**
+   * Cuts the storage back to `size` bytes, discarding buffered writes past it.
+   *
+   * @param size - the new size, at most the current one
+   */
+  truncate(size: number): void;
+
+  /** Hands every buffered write to the operating system (survives a process crash). */
+  flush(): void;
+
+  /** Flushes, then makes the data durable (survives a power loss), e.g. fdatasync. */
+  sync(): void;
+
+  /** Releases the storage; later calls fail. */
+  close(): void;
+}

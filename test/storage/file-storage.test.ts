@@ -1,0 +1,470 @@
+// Tests of FileStorage: the page cache, the write buffer, truncation, read-only
+// files, and a model-based comparison against MemoryStorage with tiny pages.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { CorruptDatabaseError, IoError, ReadOnlyError, StrataError } from '../../src/errors.js';
+import { FileStorage, type FileStorageOptions } from '../../src/storage/file-storage.js';
+import { MemoryStorage } from '../../src/storage/memory-storage.js';
+
+let directory = '';
+let opened: FileStorage[] = [];
+
+beforeEach(() => {
+  directory = fs.mkdtempSync(path.join(os.tmpdir(), 'stratadb-file-storage-'));
+  opened = [];
+});
+
+afterEach(() => {
+  for (const storage of opened) {
+    try {
+      storage.close();
+    } catch {
+      // Already reported by the test that broke it.
+    }
+  }
+  fs.rmSync(directory, { recursive: true, force: true });
+});
+
+function file(name = 'db'): string {
+  return path.join(directory, name);
+}
+
+function open(filePath: string, options: FileStorageOptions = {}): FileStorage {
+  const storage = FileStorage.open(filePath, options);
+  opened.push(storage);
+  return storage;
+}
+
+/** `size` bytes that differ from one seed to the next and never repeat within a page. */
+function pattern(size: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let index = 0; index < size; index++) out[index] = (seed * 131 + index * 7 + (index >> 8)) & 255;
+  return out;
+}
+
+function readAll(storage: FileStorage): Uint8Array {
+  const out = new Uint8Array(storage.size());
+  storage.read(0, out);
+  return out;
+}
+
+describe('FileStorage.open', () => {
+  it('creates an empty file by default', () => {
+    const storage = open(file());
+    expect(storage.size()).toBe(0);
+    expect(storage.readOnly).toBe(false);
+    expect(fs.existsSync(file())).toBe(true);
+  });
+
+  it('refuses a missing file when create is false, with an IoError naming the path', () => {
+    let caught: unknown;
+    try {
+      open(file(), { create: false });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(IoError);
+    expect((caught as IoError).message).toContain(file());
+    expect((caught as IoError).cause).toBeInstanceOf(Error);
+    expect(fs.existsSync(file())).toBe(false);
+  });
+
+  it('does not create a file when read-only', () => {
+    expect(() => open(file(), { readOnly: true })).toThrow(IoError);
+    expect(fs.existsSync(file())).toBe(false);
+  });
+
+  it('rejects read-only together with create', () => {
+    expect(() => open(file(), { readOnly: true, create: true })).toThrow(StrataError);
+    expect(fs.existsSync(file())).toBe(false);
+  });
+
+  it('rejects a page size that is not a power of two', () => {
+    expect(() => open(file(), { pageSize: 24 })).toThrow(StrataError);
+    expect(() => open(file(), { pageSize: 0 })).toThrow(StrataError);
+  });
+
+  it('starts with the size of an existing file', () => {
+    fs.writeFileSync(file(), pattern(1000));
+    const storage = open(file(), { readOnly: true });
+    expect(storage.size()).toBe(1000);
+    expect(readAll(storage)).toEqual(pattern(1000));
+  });
+});
+
+describe('FileStorage.write', () => {
+  it('round-trips bytes written across page boundaries', () => {
+    const storage = open(file(), { pageSize: 16 });
+    storage.write(0, pattern(5, 1));
+    storage.write(5, pattern(100, 2));
+    storage.write(20, pattern(30, 3));
+    const model = new MemoryStorage();
+    model.write(0, pattern(5, 1));
+    model.write(5, pattern(100, 2));
+    model.write(20, pattern(30, 3));
+    expect(storage.size()).toBe(105);
+    expect(readAll(storage)).toEqual(model.toBytes());
+  });
+
+  it('keeps writes out of the file until a flush', () => {
+    const storage = open(file(), { pageSize: 64 });
+    storage.write(0, pattern(200));
+    expect(storage.stats.writeCalls).toBe(0);
+    expect(fs.statSync(file()).size).toBe(0);
+    storage.flush();
+    expect(fs.readFileSync(file())).toEqual(Buffer.from(pattern(200)));
+  });
+
+  it('coalesces adjacent dirty pages into one writeSync', () => {
+    const storage = open(file(), { pageSize: 16 });
+    for (let position = 0; position < 160; position += 10) storage.write(position, pattern(10, position));
+    storage.flush();
+    expect(storage.stats.writeCalls).toBe(1);
+  });
+
+  it('flushes by itself at every write with a 1-byte write buffer', () => {
+    const storage = open(file(), { pageSize: 64, writeBufferSize: 1 });
+    storage.write(0, pattern(10, 1));
+    expect(storage.stats.writeCalls).toBe(1);
+    storage.write(10, pattern(10, 2));
+    expect(storage.stats.writeCalls).toBe(2);
+    expect(fs.statSync(file()).size).toBe(20);
+  });
+
+  it('flushes once more than writeBufferSize bytes are dirty', () => {
+    const storage = open(file(), { pageSize: 1024, writeBufferSize: 64 });
+    for (let index = 0; index < 8; index++) storage.write(index * 8, pattern(8, index));
+    expect(storage.stats.writeCalls).toBe(0);
+    storage.write(64, pattern(8, 8));
+    expect(storage.stats.writeCalls).toBe(1);
+    expect(fs.statSync(file()).size).toBe(72);
+  });
+
+  it('writes only the dirty ranges of edits in adjacent pages that do not touch', () => {
+    const storage = open(file(), { pageSize: 16 });
+    storage.write(0, pattern(48, 1));
+    storage.flush();
+    storage.write(0, pattern(5, 2)); // page 0, bytes 0..5
+    storage.write(20, pattern(5, 3)); // page 1, bytes 4..9
+    storage.write(32, pattern(16, 4)); // all of page 2
+    storage.flush();
+    expect(storage.stats.writeCalls).toBe(1 + 3);
+    const expected = pattern(48, 1);
+    expected.set(pattern(5, 2), 0);
+    expected.set(pattern(5, 3), 20);
+    expected.set(pattern(16, 4), 32);
+    expect(new Uint8Array(fs.readFileSync(file()))).toEqual(expected);
+  });
+
+  it('refuses a write that would leave a hole', () => {
+    const storage = open(file());
+    storage.write(0, pattern(10));
+    expect(() => storage.write(11, pattern(1))).toThrow(StrataError);
+    expect(storage.size()).toBe(10);
+  });
+
+  it('overwrites flushed bytes in a page that is not cached', () => {
+    fs.writeFileSync(file(), pattern(256, 1));
+    const storage = open(file(), { pageSize: 64 });
+    storage.write(70, pattern(10, 2));
+    storage.close();
+    const expected = pattern(256, 1);
+    expected.set(pattern(10, 2), 70);
+    expect(new Uint8Array(fs.readFileSync(file()))).toEqual(expected);
+  });
+});
+
+describe('FileStorage.read', () => {
+  it('reads back after a flush and after a reopen', () => {
+    const storage = open(file(), { pageSize: 32 });
+    storage.write(0, pattern(300));
+    storage.flush();
+    expect(readAll(storage)).toEqual(pattern(300));
+    storage.close();
+    const reopened = open(file(), { pageSize: 32 });
+    expect(reopened.size()).toBe(300);
+    expect(readAll(reopened)).toEqual(pattern(300));
+  });
+
+  it('sees unflushed writes in a large read that bypasses the cache', () => {
+    const storage = open(file(), { pageSize: 16 });
+    storage.write(0, pattern(400, 1));
+    storage.flush();
+    storage.close();
+    const reopened = open(file(), { pageSize: 16 });
+    reopened.write(100, pattern(50, 2));
+    reopened.write(400, pattern(40, 3));
+    const expected = new Uint8Array(440);
+    expected.set(pattern(400, 1));
+    expected.set(pattern(50, 2), 100);
+    expected.set(pattern(40, 3), 400);
+    const readsBefore = reopened.stats.readCalls;
+    expect(readAll(reopened)).toEqual(expected);
+    // One direct read for what the file holds: no page-by-page misses.
+    expect(reopened.stats.readCalls - readsBefore).toBe(1);
+  });
+
+  it('throws CorruptDatabaseError past the end', () => {
+    const storage = open(file());
+    storage.write(0, pattern(10));
+    expect(() => storage.read(5, new Uint8Array(6))).toThrow(CorruptDatabaseError);
+    expect(() => storage.read(-1, new Uint8Array(1))).toThrow(CorruptDatabaseError);
+  });
+});
+
+describe('FileStorage.locate', () => {
+  it('walks many blocks of one page with one readSync', () => {
+    fs.writeFileSync(file(), pattern(64 * 1024));
+    const storage = open(file(), { readOnly: true, pageSize: 16 * 1024 });
+    const expected = pattern(64 * 1024);
+    const expectedView = new DataView(expected.buffer);
+    let firstView: DataView | null = null;
+    for (let block = 0; block < 1000; block++) {
+      const position = 16 * 1024 + ((block * 40) % (16 * 1024 - 8));
+      const offset = storage.locate(position, 8);
+      firstView ??= storage.view;
+      expect(storage.view).toBe(firstView);
+      expect(storage.view.getUint32(offset + 4)).toBe(expectedView.getUint32(position + 4));
+    }
+    expect(storage.stats.readCalls).toBe(1);
+  });
+
+  it('serves a range across two pages from a copy', () => {
+    const storage = open(file(), { pageSize: 16 });
+    storage.write(0, pattern(64));
+    const offset = storage.locate(12, 8);
+    expect(storage.bytes.subarray(offset, offset + 8)).toEqual(pattern(64).subarray(12, 20));
+    expect(storage.view.getUint32(offset + 2)).toBe(new DataView(pattern(64).buffer).getUint32(14));
+  });
+
+  it('serves a range longer than a page, growing its scratch buffer', () => {
+    const storage = open(file(), { pageSize: 16 });
+    storage.write(0, pattern(1000));
+    storage.flush();
+    const offset = storage.locate(7, 500);
+    expect(storage.bytes.subarray(offset, offset + 500)).toEqual(pattern(1000).subarray(7, 507));
+  });
+
+  it('throws CorruptDatabaseError past the end, with the position', () => {
+    const storage = open(file());
+    storage.write(0, pattern(10));
+    expect(() => storage.locate(8, 4)).toThrow(CorruptDatabaseError);
+    try {
+      storage.locate(8, 4);
+    } catch (error) {
+      expect((error as CorruptDatabaseError).position).toBe(8);
+    }
+  });
+
+  it('keeps working with a cache of one page and dirty pages to evict', () => {
+    const storage = open(file(), { pageSize: 16, cacheSize: 16 });
+    storage.write(0, pattern(100));
+    for (let position = 0; position + 8 <= 100; position += 5) {
+      const offset = storage.locate(position, 8);
+      expect(storage.bytes.subarray(offset, offset + 8)).toEqual(pattern(100).subarray(position, position + 8));
+    }
+    // Evicting the first dirty page flushed them all.
+    expect(fs.statSync(file()).size).toBe(100);
+  });
+
+  it('evicts the least recently used clean page', () => {
+    fs.writeFileSync(file(), pattern(64));
+    const storage = open(file(), { readOnly: true, pageSize: 16, cacheSize: 32 });
+    storage.locate(0, 1);
+    storage.locate(16, 1);
+    storage.locate(0, 1); // page 0 is now the most recent
+    storage.locate(32, 1); // evicts page 1
+    expect(storage.stats.readCalls).toBe(3);
+    storage.locate(0, 1);
+    expect(storage.stats.readCalls).toBe(3);
+    storage.locate(16, 1);
+    expect(storage.stats.readCalls).toBe(4);
+  });
+});
+
+describe('FileStorage.truncate', () => {
+  it('cuts inside a dirty page and keeps the bytes before the cut', () => {
+    const storage = open(file(), { pageSize: 64 });
+    storage.write(0, pattern(50, 1));
+    storage.flush();
+    storage.write(50, pattern(100, 2)); // dirty from 50 to 150, across pages 0, 1, 2
+    storage.truncate(90);
+    storage.write(90, pattern(5, 3));
+    const expected = new Uint8Array(95);
+    expected.set(pattern(50, 1));
+    expected.set(pattern(40, 2), 50);
+    expected.set(pattern(5, 3), 90);
+    expect(readAll(storage)).toEqual(expected);
+    storage.close();
+    expect(new Uint8Array(fs.readFileSync(file()))).toEqual(expected);
+  });
+
+  it('cuts before the dirty range of a page, leaving it clean', () => {
+    const storage = open(file(), { pageSize: 64 });
+    storage.write(0, pattern(20, 1));
+    storage.flush();
+    storage.write(20, pattern(20, 2));
+    storage.truncate(10);
+    storage.flush();
+    expect(storage.stats.writeCalls).toBe(1);
+    expect(new Uint8Array(fs.readFileSync(file()))).toEqual(pattern(10, 1));
+  });
+
+  it('shrinks the file when it held more', () => {
+    const storage = open(file(), { pageSize: 16 });
+    storage.write(0, pattern(100));
+    storage.flush();
+    storage.truncate(33);
+    expect(fs.statSync(file()).size).toBe(33);
+    expect(() => storage.locate(30, 4)).toThrow(CorruptDatabaseError);
+    storage.write(33, pattern(3, 9));
+    const offset = storage.locate(30, 6);
+    expect(Array.from(storage.bytes.subarray(offset, offset + 6))).toEqual([...pattern(100).subarray(30, 33), ...pattern(3, 9)]);
+  });
+
+  it('refuses to grow', () => {
+    const storage = open(file());
+    storage.write(0, pattern(10));
+    expect(() => storage.truncate(11)).toThrow(StrataError);
+  });
+});
+
+describe('FileStorage.sync', () => {
+  it('flushes then fdatasyncs once', () => {
+    const storage = open(file());
+    storage.write(0, pattern(10));
+    storage.sync();
+    expect(storage.stats.syncCalls).toBe(1);
+    expect(storage.stats.writeCalls).toBe(1);
+    expect(fs.statSync(file()).size).toBe(10);
+  });
+});
+
+describe('FileStorage read-only', () => {
+  it('refuses writes, truncation and sync and leaves the file alone', () => {
+    fs.writeFileSync(file(), pattern(100));
+    const storage = open(file(), { readOnly: true });
+    expect(storage.readOnly).toBe(true);
+    expect(() => storage.write(0, pattern(1))).toThrow(ReadOnlyError);
+    expect(() => storage.write(100, pattern(1))).toThrow(ReadOnlyError);
+    expect(() => storage.truncate(50)).toThrow(ReadOnlyError);
+    expect(() => storage.sync()).toThrow(ReadOnlyError);
+    storage.flush();
+    storage.close();
+    expect(new Uint8Array(fs.readFileSync(file()))).toEqual(pattern(100));
+  });
+});
+
+describe('FileStorage.close', () => {
+  it('flushes, and later calls throw INVALID_ARGUMENT', () => {
+    const storage = open(file());
+    storage.write(0, pattern(10));
+    storage.close();
+    expect(fs.statSync(file()).size).toBe(10);
+    for (const call of [() => storage.size(), () => storage.locate(0, 1), () => storage.read(0, new Uint8Array(1)), () => storage.write(0, pattern(1)), () => storage.flush()]) {
+      let caught: unknown;
+      try {
+        call();
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(StrataError);
+      expect((caught as StrataError).code).toBe('INVALID_ARGUMENT');
+    }
+    storage.close();
+  });
+});
+
+type Operation =
+  | { kind: 'write'; at: number; size: number; seed: number }
+  | { kind: 'truncate'; at: number }
+  | { kind: 'read'; at: number; size: number }
+  | { kind: 'locate'; at: number; size: number }
+  | { kind: 'flush' }
+  | { kind: 'reopen' };
+
+const operation: fc.Arbitrary<Operation> = fc.oneof(
+  // `at` is taken modulo size + 1, so -1 (half of the writes) appends: files then
+  // outgrow the cache, and overwrites land in flushed, evicted pages.
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('write' as const), at: fc.oneof(fc.constant(-1), fc.nat()), size: fc.oneof(fc.nat({ max: 20 }), fc.nat({ max: 150 })), seed: fc.nat({ max: 255 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('read' as const), at: fc.nat(), size: fc.nat({ max: 200 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('locate' as const), at: fc.nat(), size: fc.nat({ max: 40 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('flush' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const) }) },
+);
+
+const configuration = fc.record({
+  pageSize: fc.constantFrom(16, 64),
+  cachePages: fc.integer({ min: 1, max: 4 }),
+  writeBufferSize: fc.constantFrom(0, 1, 64, 100_000),
+});
+
+describe('FileStorage against MemoryStorage', () => {
+  it('holds the same bytes under random writes, truncations, flushes, reads and reopens', () => {
+    let run = 0;
+    fc.assert(
+      fc.property(configuration, fc.array(operation, { maxLength: 60 }), (config, operations) => {
+        const filePath = file(`model-${run++}`);
+        const options: FileStorageOptions = { pageSize: config.pageSize, cacheSize: config.pageSize * config.cachePages, writeBufferSize: config.writeBufferSize };
+        let storage = FileStorage.open(filePath, options);
+        const model = new MemoryStorage();
+        try {
+          for (const step of operations) {
+            const size = model.size();
+            switch (step.kind) {
+              case 'write': {
+                const at = step.at < 0 ? size : step.at % (size + 1);
+                storage.write(at, pattern(step.size, step.seed));
+                model.write(at, pattern(step.size, step.seed));
+                break;
+              }
+              case 'truncate': {
+                const at = step.at % (size + 1);
+                storage.truncate(at);
+                model.truncate(at);
+                break;
+              }
+              case 'read': {
+                const length = Math.min(step.size, size);
+                const at = step.at % (size - length + 1);
+                const actual = new Uint8Array(length);
+                storage.read(at, actual);
+                expect(actual).toEqual(model.toBytes().subarray(at, at + length));
+                break;
+              }
+              case 'locate': {
+                const length = Math.min(step.size, size);
+                const at = step.at % (size - length + 1);
+                const offset = storage.locate(at, length);
+                expect(storage.bytes.subarray(offset, offset + length)).toEqual(model.toBytes().subarray(at, at + length));
+                break;
+              }
+              case 'flush':
+                storage.flush();
+                break;
+              case 'reopen':
+                storage.close();
+                storage = FileStorage.open(filePath, options);
+                break;
+            }
+            expect(storage.size()).toBe(model.size());
+          }
+          expect(readAll(storage)).toEqual(model.toBytes());
+          storage.close();
+          expect(new Uint8Array(fs.readFileSync(filePath))).toEqual(model.toBytes());
+        } finally {
+          storage.close();
+          fs.rmSync(filePath, { force: true });
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
