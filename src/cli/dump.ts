@@ -2,11 +2,11 @@
 // (`{"hash_id", "hash_size", "moments": [VALUE...]}`), so any file can be
 // inspected and compared by other tools.
 
-import { CorruptDatabaseError, WrongTypeError } from '../errors.js';
+import { CorruptDatabaseError } from '../errors.js';
 import { hashIdName } from '../format/file-header.js';
-import { Tag, tagName } from '../format/tags.js';
+import { Tag } from '../format/tags.js';
 import type { Engine } from '../history/engine.js';
-import { ReadCursor, ReadHashMap, cursorAt } from '../cursor/read-cursor.js';
+import { ReadCursor, ReadHashMap, cursorAt, wrongType } from '../cursor/read-cursor.js';
 import { linkedListSlotPositions, readLinkedListHeader, LINKED_LIST_HEADER_SIZE } from '../rrb/linked-list-read.js';
 
 /** One value in the typed JSON dump (see the fixtures README). */
@@ -113,7 +113,7 @@ export function dumpValue(cursor: ReadCursor, depth = 0): DumpValue {
       return { hash_set: keys };
     }
     default:
-      throw new WrongTypeError(`cannot dump a ${tagName(slot.tag)}`);
+      throw wrongType('a value', slot.tag, cursor.slotPosition);
   }
 }
 

@@ -4,6 +4,8 @@
 
 import { CorruptDatabaseError, IncompatibleDatabaseError, TransactionError } from '../errors.js';
 import { MAX_KNOWN_TAG, TAG_MASK, FULL_FLAG, tagName } from '../format/tags.js';
+
+export { MAX_KNOWN_TAG };
 import { SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { Slot, joinPosition } from '../format/slot.js';
 import type { Storage } from '../storage/storage.js';
@@ -63,7 +65,7 @@ export class BlockIO {
     const view = storage.view;
     const tagByte = view.getUint8(offset);
     const tag = tagByte & TAG_MASK;
-    if (tag > MAX_KNOWN_TAG) throw unknownTag(tag, position);
+    if (tag > MAX_READABLE_TAG) throw new CorruptDatabaseError(`unknown slot tag ${tag}`, position);
     return new Slot(tag, (tagByte & FULL_FLAG) !== 0, view.getUint32(offset + 1), view.getUint32(offset + 5));
   }
 
@@ -146,9 +148,15 @@ export class BlockIO {
   }
 }
 
-function unknownTag(tag: number, position: number): Error {
-  if (tag === 14 || tag === 15) {
-    return new IncompatibleDatabaseError(`the slot at ${position} holds a ${tagName(tag)} (tag ${tag}), a second-generation xitdb structure (xitdb-java 0.32 and later) that this build does not read`);
-  }
-  return new CorruptDatabaseError(`unknown slot tag ${tag}`, position);
+/**
+ * The error for a slot whose tag this build recognises but cannot use: the
+ * second-generation sorted map and sorted set (tags 14 and 15).
+ */
+export function secondGenerationError(tag: number, position: number): IncompatibleDatabaseError {
+  return new IncompatibleDatabaseError(
+    `the slot at ${position} holds a ${tagName(tag)} (tag ${tag}), a second-generation xitdb structure (xitdb-java 0.32 and later) that this build does not read`,
+  );
 }
+
+/** Slots may carry tags up to 15 (gen-2 sorted map and set); using 14 and 15 raises {@link secondGenerationError}. */
+const MAX_READABLE_TAG = 15;

@@ -2,7 +2,8 @@
 // holds (hash map, hash set, array list). Everything here only reads; see
 // write-cursor.ts for the writing side.
 
-import { WrongTypeError } from '../errors.js';
+import { WrongTypeError, type StrataError } from '../errors.js';
+import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
 import { INDEX_BLOCK_SIZE, SLOT_SIZE, COUNT_SIZE, ARRAY_LIST_HEADER_SIZE } from '../format/constants.js';
 import type { TaggedBytes } from '../format/bytes.js';
 import { Slot } from '../format/slot.js';
@@ -127,7 +128,7 @@ export class ReadCursor {
   bytesReader(): BytesReader {
     const slot = this.current;
     if (slot.tag === Tag.SHORT_BYTES) return BytesReader.inline(this.readBytes());
-    if (slot.tag !== Tag.BYTES) throw new WrongTypeError(`expected bytes, found ${tagName(slot.tag)}`);
+    if (slot.tag !== Tag.BYTES) throw wrongType('bytes', slot.tag, this.slotPosition);
     const length = longBytesLength(this.ctx.io, slot, this.slotPosition);
     return new BytesReader(this.ctx.io.storage, slot.position + 8, length);
   }
@@ -158,7 +159,7 @@ export class ReadCursor {
       case Tag.SHORT_BYTES:
         return this.readBytes().length;
       default:
-        throw new WrongTypeError(`a ${tagName(slot.tag)} has no count`);
+        throw wrongType('a list, map, set or bytes', slot.tag, this.slotPosition);
     }
   }
 
@@ -169,7 +170,7 @@ export class ReadCursor {
    */
   asHashMap(): ReadHashMap {
     const tag = this.current.tag;
-    if (tag !== Tag.NONE && tag !== Tag.HASH_MAP && tag !== Tag.COUNTED_HASH_MAP) throw new WrongTypeError(`expected a hash map, found a ${tagName(tag)}`);
+    if (tag !== Tag.NONE && tag !== Tag.HASH_MAP && tag !== Tag.COUNTED_HASH_MAP) throw wrongType('a hash map', tag, this.slotPosition);
     return new ReadHashMap(this.ctx, this.current, this.slotPosition);
   }
 
@@ -180,7 +181,7 @@ export class ReadCursor {
    */
   asHashSet(): ReadHashSet {
     const tag = this.current.tag;
-    if (tag !== Tag.NONE && tag !== Tag.HASH_SET && tag !== Tag.COUNTED_HASH_SET) throw new WrongTypeError(`expected a hash set, found a ${tagName(tag)}`);
+    if (tag !== Tag.NONE && tag !== Tag.HASH_SET && tag !== Tag.COUNTED_HASH_SET) throw wrongType('a hash set', tag, this.slotPosition);
     return new ReadHashSet(this.ctx, this.current, this.slotPosition);
   }
 
@@ -191,14 +192,23 @@ export class ReadCursor {
    */
   asArrayList(): ReadArrayList {
     const tag = this.current.tag;
-    if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw new WrongTypeError(`expected an array list, found a ${tagName(tag)}`);
+    if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw wrongType('an array list', tag, this.slotPosition);
     return new ReadArrayList(this.ctx, this.current, this.slotPosition);
   }
 
   /** @internal */
   protected expect(tag: number): void {
-    if (this.current.tag !== tag) throw new WrongTypeError(`expected ${tagName(tag)}, found ${tagName(this.current.tag)}`);
+    if (this.current.tag !== tag) throw wrongType(tagName(tag), this.current.tag, this.slotPosition);
   }
+}
+
+/**
+ * The error for a value of the wrong kind: IncompatibleDatabaseError for the
+ * second-generation tags this build cannot read, WrongTypeError otherwise.
+ */
+export function wrongType(expected: string, found: number, position: number): StrataError {
+  if (found > MAX_KNOWN_TAG) return secondGenerationError(found, position);
+  return new WrongTypeError(`expected ${expected}, found a ${tagName(found)}`);
 }
 
 /** Reads the slot at `position` into a read cursor. */

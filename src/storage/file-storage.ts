@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import { CorruptDatabaseError, InvalidArgumentError, IoError, ReadOnlyError, StrataError } from '../errors.js';
 import type { Storage } from './storage.js';
 
-// Defaults. Not yet chosen by a benchmark: bench/ should measure them against
-// the block sizes the engine actually reads. 16 KiB holds a few whole index
-// blocks per page; 64 MiB of cache keeps a working set of a few million keys hot.
+// Defaults, not yet chosen by a benchmark: bench/ should measure them against the
+// blocks the engine actually reads. A 16 KiB page holds several whole index
+// blocks, so a descent through neighbouring blocks costs one read.
 const PAGE_SIZE_DEFAULT = 16 * 1024;
 const CACHE_SIZE_DEFAULT = 64 * 1024 * 1024;
 const WRITE_BUFFER_SIZE_DEFAULT = 4 * 1024 * 1024;
@@ -442,7 +442,7 @@ export class FileStorage implements Storage {
     if (this.pages.size < this.pageCountMax || victim === null) return new Page(index, this.pageSize);
     // Flushing everything (not just the victim) keeps writes in position order and
     // makes the next evictions free.
-    
+    if (victim.dirty) this.flushDirty();
     this.dropPage(victim);
     victim.index = index;
     return victim;

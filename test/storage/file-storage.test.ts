@@ -150,13 +150,13 @@ describe('FileStorage.write', () => {
     const storage = open(file(), { pageSize: 16 });
     storage.write(0, pattern(48, 1));
     storage.flush();
-    storage.write(0, pattern(5, 2)); // page 0, bytes 0..5
-    storage.write(20, pattern(5, 3)); // page 1, bytes 4..9
+    storage.write(10, pattern(6, 2)); // page 0, bytes 10..16: ends at the page end
+    storage.write(20, pattern(5, 3)); // page 1, bytes 4..9: neither starts nor ends at an edge
     storage.write(32, pattern(16, 4)); // all of page 2
     storage.flush();
     expect(storage.stats.writeCalls).toBe(1 + 3);
     const expected = pattern(48, 1);
-    expected.set(pattern(5, 2), 0);
+    expected.set(pattern(6, 2), 10);
     expected.set(pattern(5, 3), 20);
     expected.set(pattern(16, 4), 32);
     expect(new Uint8Array(fs.readFileSync(file()))).toEqual(expected);

@@ -1,0 +1,33 @@
+// The browser-safe entry point: the engine, its cursors, memory storage,
+// hashers and errors. Nothing reachable from here imports node:*.
+
+export { Engine, type EngineOptions, type Durability } from './history/engine.js';
+export { openEngine, builtInHashers } from './open.js';
+export { ReadCursor, ReadHashMap, ReadHashSet, ReadArrayList, type MapEntry } from './cursor/read-cursor.js';
+export { WriteCursor, WriteHashMap, WriteHashSet, WriteArrayList } from './cursor/write-cursor.js';
+export { BytesReader, BytesWriter } from './cursor/bytes-stream.js';
+export type { Key } from './cursor/keys.js';
+export type { Storage } from './storage/storage.js';
+export { MemoryStorage, type MemoryStorageOptions } from './storage/memory-storage.js';
+export type { Hasher } from './hash/hasher.js';
+export { sha1Hasher, sha1 } from './hash/sha1.js';
+export { createXxHash128Hasher, XXHASH128_ID, XXHASH128_SIZE } from './hash/xxhash128.js';
+export { Slot } from './format/slot.js';
+export { Tag, tagName, type TagValue } from './format/tags.js';
+export type { FileHeader } from './format/file-header.js';
+export { hashIdFromName, hashIdName } from './format/file-header.js';
+export type { TaggedBytes } from './format/bytes.js';
+export { dumpDatabase, dumpValue, type DumpJson, type DumpValue } from './cli/dump.js';
+export {
+  StrataError,
+  CorruptDatabaseError,
+  IncompatibleDatabaseError,
+  ReadOnlyError,
+  TransactionError,
+  IoError,
+  HashCollisionError,
+  WrongTypeError,
+  OutOfRangeError,
+  InvalidArgumentError,
+  type ErrorCode,
+} from './errors.js';

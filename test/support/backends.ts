@@ -1,0 +1,72 @@
+// The storage backends every engine test runs on: memory, a file, and a file
+// with a tiny write buffer and tiny pages (forcing flushes and evictions).
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { FileStorage } from '../../src/storage/file-storage.js';
+import type { Storage } from '../../src/storage/storage.js';
+
+/** A place to keep one database across opens. */
+export interface BackendSlot {
+  /** Opens the database's storage (creating it the first time). */
+  open(options?: { readOnly?: boolean }): Storage;
+}
+
+/** One kind of storage. */
+export interface Backend {
+  readonly name: string;
+  /** A fresh, empty place for one database. */
+  slot(): BackendSlot;
+}
+
+let folder: string | undefined;
+let counter = 0;
+
+function tempPath(): string {
+  if (folder === undefined) {
+    folder = mkdtempSync(join(tmpdir(), 'stratadb-test-'));
+    const created = folder;
+    afterAll(() => rmSync(created, { recursive: true, force: true }));
+  }
+  return join(folder, `db-${process.pid}-${counter++}.xit`);
+}
+
+const memory: Backend = {
+  name: 'memory',
+  slot() {
+    let bytes: Uint8Array | undefined;
+    let current: MemoryStorage | undefined;
+    return {
+      open(options = {}) {
+        // Reopening a memory database means opening its bytes again, as a worker would.
+        if (current !== undefined) bytes = current.toBytes().slice();
+        current = bytes === undefined ? new MemoryStorage() : MemoryStorage.fromBytes(bytes.slice(), { readOnly: options.readOnly ?? false });
+        return current;
+      },
+    };
+  },
+};
+
+function fileBackend(name: string, options: { writeBufferSize?: number; pageSize?: number; cacheSize?: number }): Backend {
+  return {
+    name,
+    slot() {
+      const path = tempPath();
+      return {
+        open(openOptions = {}) {
+          return FileStorage.open(path, { ...options, readOnly: openOptions.readOnly ?? false });
+        },
+      };
+    },
+  };
+}
+
+/** Memory, file, and file with a 64-byte write buffer and 256-byte pages. */
+export const backends: readonly Backend[] = [
+  memory,
+  fileBackend('file', {}),
+  fileBackend('file-tiny-buffer', { writeBufferSize: 64, pageSize: 256, cacheSize: 4096 }),
+];
