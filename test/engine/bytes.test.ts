@@ -1,0 +1,115 @@
+// Byte values: the short/long boundary with and without format tags, 0x00
+// bytes, and the streaming reader and writer.
+
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../../src/history/engine.js';
+import { sha1Hasher } from '../../src/hash/sha1.js';
+import { Tag } from '../../src/format/tags.js';
+import { InvalidArgumentError, TransactionError, WrongTypeError } from '../../src/errors.js';
+import { backends } from '../support/backends.js';
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe.each(backends)('byte values on $name', (backend) => {
+  it('stores up to 8 bytes inline, 6 with a format tag, and longer or 0x00-holding values as long bytes', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    const cases: Array<[string, Uint8Array, string | undefined, number]> = [
+      ['empty', new Uint8Array(0), undefined, Tag.SHORT_BYTES],
+      ['eight', text('12345678'), undefined, Tag.SHORT_BYTES],
+      ['nine', text('123456789'), undefined, Tag.BYTES],
+      ['six-tagged', text('abcdef'), 'st', Tag.SHORT_BYTES],
+      ['seven-tagged', text('abcdefg'), 'st', Tag.BYTES],
+      ['zero', new Uint8Array([0x61, 0, 0x62]), undefined, Tag.BYTES],
+      ['leading-zero', new Uint8Array([0]), 'zz', Tag.BYTES],
+      ['empty-tagged', new Uint8Array(0), 'et', Tag.SHORT_BYTES],
+      ['large', new Uint8Array(70_000).map((_, i) => i % 251), 'lg', Tag.BYTES],
+    ];
+    engine.transact((root) => {
+      const map = root.hashMap();
+      for (const [key, bytes, tag] of cases) map.put(key).writeBytes(bytes, tag);
+    });
+    const map = engine.moment(-1).asHashMap();
+    for (const [key, bytes, tag, storedAs] of cases) {
+      const cursor = map.get(key)!;
+      expect(cursor.tag, key).toBe(storedAs);
+      expect(cursor.readBytes(), key).toEqual(bytes);
+      expect(cursor.count(), key).toBe(bytes.length);
+      const format = cursor.formatTag();
+      expect(format === undefined ? undefined : new TextDecoder().decode(format), key).toBe(tag);
+    }
+    expect(() => engine.transact((root) => root.hashMap().put('bad').writeBytes(text('x'), 'abc'))).toThrow(InvalidArgumentError);
+    expect(() => map.get('eight')!.readUint()).toThrow(WrongTypeError);
+    engine.close();
+  });
+
+  it('streams a value in chunks, with seeks, and reads it back in pieces', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    const chunk = new Uint8Array(64 * 1024).map((_, i) => (i * 7) % 256);
+    const chunks = 40;
+    engine.transact((root) => {
+      const writer = root.hashMap().put('blob').bytesWriter('bn');
+      for (let i = 0; i < chunks; i++) writer.write(chunk);
+      writer.seek(3);
+      writer.write(new Uint8Array([1, 2, 3]));
+      writer.finish();
+    });
+    const cursor = engine.moment(-1).asHashMap().get('blob')!;
+    const reader = cursor.bytesReader();
+    expect(reader.size).toBe(chunk.length * chunks);
+    expect(new TextDecoder().decode(cursor.formatTag())).toBe('bn');
+    const piece = new Uint8Array(10_000);
+    let total = 0;
+    for (let n; (n = reader.read(piece)) > 0; ) {
+      for (let i = 0; i < n; i++) {
+        const at = total + i;
+        const want = at >= 3 && at < 6 ? at - 2 : chunk[at % chunk.length];
+        if (piece[i] !== want) throw new Error(`byte ${at} is ${piece[i]}, expected ${want}`);
+      }
+      total += n;
+    }
+    expect(total).toBe(chunk.length * chunks);
+    reader.seek(chunk.length + 5);
+    expect(reader.readExactly(3)).toEqual(chunk.subarray(5, 8));
+    engine.close();
+  });
+
+  it('refuses to grow a streamed value after other data was appended', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    expect(() =>
+      engine.transact((root) => {
+        const map = root.hashMap();
+        const writer = map.put('a').bytesWriter();
+        writer.write(text('hello'));
+        map.put('b').writeString('x'.repeat(20));
+        writer.write(text('world'));
+      }),
+    ).toThrow(TransactionError);
+    expect(engine.momentCount()).toBe(0);
+    engine.close();
+  });
+
+  it('round-trips uint, int and float extremes, -0 and NaN', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    engine.transact((root) => {
+      const list = root.arrayList();
+      list.append().writeUint(0xffffffffffffffffn);
+      list.append().writeInt(-(2n ** 63n));
+      list.append().writeInt(2n ** 63n - 1n);
+      list.append().writeFloat(-0);
+      list.append().writeFloat(Number.NaN);
+      list.append().writeFloat(-Infinity);
+      list.append().writeNone();
+    });
+    const list = engine.moment(-1).asArrayList();
+    expect(list.get(0).readUint()).toBe(0xffffffffffffffffn);
+    expect(list.get(1).readInt()).toBe(-(2n ** 63n));
+    expect(list.get(2).readInt()).toBe(2n ** 63n - 1n);
+    expect(Object.is(list.get(3).readFloat(), -0)).toBe(true);
+    expect(Number.isNaN(list.get(4).readFloat())).toBe(true);
+    expect(list.get(5).readFloat()).toBe(-Infinity);
+    expect(list.get(6).isNone).toBe(true);
+    expect(list.get(6).slot.full).toBe(true);
+    expect(() => engine.transact((root) => root.arrayList().append().writeUint(-1))).toThrow(InvalidArgumentError);
+    engine.close();
+  });
+});

@@ -1,0 +1,153 @@
+// Hash maps and sets: key identity, collisions at 1 to 4 shared nibbles, branch
+// collapse on remove, counted variants, and hasher checks on open.
+
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../../src/history/engine.js';
+import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { sha1Hasher } from '../../src/hash/sha1.js';
+import { fixedHasher, tinyHasher } from '../../src/hash/test-hashers.js';
+import { createXxHash128Hasher } from '../../src/hash/xxhash128.js';
+import { HashCollisionError, IncompatibleDatabaseError, WrongTypeError } from '../../src/errors.js';
+import { INDEX_BLOCK_SIZE, SLOT_SIZE } from '../../src/format/constants.js';
+import { Tag } from '../../src/format/tags.js';
+import { hashNibble } from '../../src/hamt/hash-map.js';
+import { backends } from '../support/backends.js';
+
+/** A 4-byte hash whose low `shared` nibbles are equal across keys, differing in the next. */
+function sharingHashes(shared: number, keys: string[]): Map<string, Uint8Array> {
+  const table = new Map<string, Uint8Array>();
+  keys.forEach((key, index) => {
+    // Nibble k (from the least significant end) is 0x5 for k < shared; nibble `shared` is the key's index.
+    let value = 0;
+    for (let k = 0; k < shared; k++) value += 5 * 16 ** k;
+    value += (index + 1) * 16 ** shared;
+    const hash = new Uint8Array(4);
+    new DataView(hash.buffer).setUint32(0, value);
+    table.set(key, hash);
+  });
+  return table;
+}
+
+/** Depth at which `key`'s kv pair sits in the map under `root`. */
+function depthOf(engine: Engine, root: number, hash: Uint8Array): number {
+  let block = root;
+  for (let level = 0; ; level++) {
+    const slot = engine.io.readSlot(block + SLOT_SIZE * hashNibble(hash, level));
+    if (slot.tag === Tag.KV_PAIR) return level;
+    if (slot.tag !== Tag.INDEX) return -1;
+    block = slot.position;
+  }
+}
+
+describe.each(backends)('hash maps on $name', (backend) => {
+  for (const shared of [1, 2, 3, 4]) {
+    it(`keeps two keys whose hashes share ${shared} nibble(s) apart, and collapses the branch when one goes`, () => {
+      const table = sharingHashes(shared, ['left', 'right']);
+      const engine = Engine.open(backend.slot().open(), { hasher: fixedHasher(4, table) });
+      engine.transact((root) => {
+        const map = root.hashMap();
+        map.put('left').writeString('L');
+        map.put('right').writeString('R');
+      });
+      const map = engine.moment(-1).asHashMap();
+      expect(map.get('left')?.readString()).toBe('L');
+      expect(map.get('right')?.readString()).toBe('R');
+      const root = engine.moment(-1).slot.position;
+      expect(depthOf(engine, root, table.get('left')!)).toBe(shared);
+      engine.transact((root) => expect(root.hashMap().remove('left')).toBe(true));
+      const after = engine.moment(-1);
+      expect(after.asHashMap().get('left')).toBeUndefined();
+      expect(after.asHashMap().get('right')?.readString()).toBe('R');
+      // Every branch that held the pair collapsed: the survivor sits in the root block again.
+      expect(depthOf(engine, after.slot.position, table.get('right')!)).toBe(0);
+      engine.close();
+    });
+  }
+
+  it('refuses a second key with the same full hash instead of replacing the first', () => {
+    const same = new Uint8Array([1, 2, 3, 4]);
+    const engine = Engine.open(backend.slot().open(), { hasher: fixedHasher(4, new Map([['a', same], ['b', same]])) });
+    engine.transact((root) => root.hashMap().put('a').writeString('first'));
+    expect(() => engine.transact((root) => root.hashMap().put('b').writeString('second'))).toThrow(HashCollisionError);
+    const map = engine.moment(-1).asHashMap();
+    expect(map.get('a')?.readString()).toBe('first');
+    expect(map.get('b')).toBeUndefined();
+    expect(map.has('b')).toBe(false);
+    expect(engine.momentCount()).toBe(1);
+    engine.close();
+  });
+
+  it('keeps a branch that holds a single index slot, as the format requires', () => {
+    // a and b share 3 nibbles; c differs from both at nibble 1. Removing c leaves the
+    // level-1 block with one index slot (the a/b branch), which must stay.
+    const table = new Map<string, Uint8Array>([
+      ['a', new Uint8Array([0, 0, 0x15, 0x55])],
+      ['b', new Uint8Array([0, 0, 0x25, 0x55])],
+      ['c', new Uint8Array([0, 0, 0x00, 0x65])],
+    ]);
+    const engine = Engine.open(backend.slot().open(), { hasher: fixedHasher(4, table) });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      for (const key of ['a', 'b', 'c']) map.put(key).writeString(key);
+    });
+    engine.transact((root) => root.hashMap().remove('c'));
+    const after = engine.moment(-1);
+    expect(depthOf(engine, after.slot.position, table.get('a')!)).toBe(3);
+    expect(after.asHashMap().get('a')?.readString()).toBe('a');
+    expect(after.asHashMap().get('b')?.readString()).toBe('b');
+    engine.close();
+  });
+
+  it('keeps counts of counted maps and sets through puts, overwrites and removes', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: tinyHasher(3) });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const counted = map.put('counted').countedHashMap();
+      for (let i = 0; i < 100; i++) counted.put(`k${i}`).writeUint(i);
+      for (let i = 0; i < 100; i++) counted.put(`k${i}`).writeUint(i * 2);
+      for (let i = 0; i < 100; i += 2) counted.remove(`k${i}`);
+      counted.remove('absent');
+      const set = map.put('set').countedHashSet();
+      for (let i = 0; i < 50; i++) set.add(`m${i % 25}`);
+      set.remove('m0');
+    });
+    const map = engine.moment(-1).asHashMap();
+    expect(map.get('counted')!.count()).toBe(50);
+    expect(map.get('counted')!.asHashMap().get('k1')?.readUint()).toBe(2n);
+    expect(map.get('set')!.count()).toBe(24);
+    expect(map.get('set')!.asHashSet().has('m0')).toBe(false);
+    expect(map.get('set')!.asHashSet().has('m1')).toBe(true);
+    engine.close();
+  });
+
+  it('raises WrongTypeError when a map operation meets a list', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    engine.transact((root) => root.hashMap().put('list').arrayList().append().writeUint(1));
+    expect(() => engine.transact((root) => root.hashMap().put('list').hashMap())).toThrow(WrongTypeError);
+    expect(() => engine.moment(-1).asHashMap().get('list')!.asHashMap()).toThrow(WrongTypeError);
+    engine.close();
+  });
+});
+
+describe('Engine.open hasher checks', () => {
+  it('refuses a database written with another hasher with IncompatibleDatabaseError', async () => {
+    const storage = new MemoryStorage();
+    Engine.open(storage, { hasher: sha1Hasher }).transact((root) => root.hashMap().put('k').writeUint(1));
+    const xx = await createXxHash128Hasher();
+    expect(() => Engine.open(MemoryStorage.fromBytes(storage.toBytes()), { hasher: xx })).toThrow(IncompatibleDatabaseError);
+    expect(() => Engine.open(MemoryStorage.fromBytes(storage.toBytes()), { hasher: tinyHasher(2) })).toThrow(/sha1/);
+    expect(() => Engine.open(MemoryStorage.fromBytes(storage.toBytes()), { knownHashers: [xx] })).toThrow(IncompatibleDatabaseError);
+    const picked = Engine.open(MemoryStorage.fromBytes(storage.toBytes()), { knownHashers: [xx, sha1Hasher] });
+    expect(picked.hasher).toBe(sha1Hasher);
+    expect(picked.moment(-1).asHashMap().get('k')?.readUint()).toBe(1n);
+  });
+
+  it('creates a database with the 16-byte xx16 hash by default through openEngine', async () => {
+    const { openEngine } = await import('../../src/open.js');
+    const engine = await openEngine(new MemoryStorage());
+    expect(engine.header.hashSize).toBe(16);
+    engine.transact((root) => root.hashMap().put('k').writeUint(7));
+    expect(engine.moment(-1).asHashMap().get('k')?.readUint()).toBe(7n);
+    expect(engine.storage.size()).toBeGreaterThan(INDEX_BLOCK_SIZE);
+  });
+});
