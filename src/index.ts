@@ -8,6 +8,7 @@ export { WriteCursor, WriteHashMap, WriteHashSet, WriteArrayList } from './curso
 export { BytesReader, BytesWriter } from './cursor/bytes-stream.js';
 export type { Key } from './cursor/keys.js';
 export type { Storage } from './storage/storage.js';
+export type { Context } from './core/context.js';
 export { MemoryStorage, type MemoryStorageOptions } from './storage/memory-storage.js';
 export type { Hasher } from './hash/hasher.js';
 export { sha1Hasher, sha1 } from './hash/sha1.js';

@@ -12,17 +12,58 @@ import { linkedListSlotPositions, readLinkedListHeader, LINKED_LIST_HEADER_SIZE 
 /** One value in the typed JSON dump (see the fixtures README). */
 export type DumpValue =
   | null
-  | { bytes: string; format?: string }
-  | { hex: string; format?: string }
-  | { uint: string }
-  | { int: string }
-  | { float: number | string }
-  | { array_list: DumpValue[] }
-  | { linked_array_list: DumpValue[] }
-  | { hash_map: Record<string, DumpValue> }
-  | { counted_hash_map: Record<string, DumpValue>; count: number }
-  | { hash_set: string[] }
-  | { counted_hash_set: string[]; count: number };
+  | {
+      /** Bytes that are UTF-8 text with no 0x00. */
+      bytes: string;
+      /** The 2-byte format tag, when there is one. */
+      format?: string;
+    }
+  | {
+      /** Any other bytes, as lowercase hex. */
+      hex: string;
+      /** The 2-byte format tag, when there is one. */
+      format?: string;
+    }
+  | {
+      /** An unsigned 64-bit integer in decimal. */
+      uint: string;
+    }
+  | {
+      /** A signed 64-bit integer in decimal. */
+      int: string;
+    }
+  | {
+      /** A float; NaN and the infinities as strings. */
+      float: number | string;
+    }
+  | {
+      /** Array list items in order. */
+      array_list: DumpValue[];
+    }
+  | {
+      /** Linked list items in order. */
+      linked_array_list: DumpValue[];
+    }
+  | {
+      /** Entries by key text (`#hash` in hex when no key bytes are stored). */
+      hash_map: Record<string, DumpValue>;
+    }
+  | {
+      /** Entries by key text. */
+      counted_hash_map: Record<string, DumpValue>;
+      /** The stored count. */
+      count: number;
+    }
+  | {
+      /** Member keys, sorted. */
+      hash_set: string[];
+    }
+  | {
+      /** Member keys, sorted. */
+      counted_hash_set: string[];
+      /** The stored count. */
+      count: number;
+    };
 
 /** A whole database in typed JSON. */
 export interface DumpJson {

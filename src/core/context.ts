@@ -6,7 +6,7 @@ import type { BlockIO } from './block-io.js';
 
 /** Shared state of one open database, handed to every cursor. */
 export interface Context {
-  /** Block-level access and the copy-on-write boundary. */
+  /** @internal Block-level access and the copy-on-write boundary. */
   readonly io: BlockIO;
   /** Turns key bytes into hashes. */
   readonly hasher: Hasher;

@@ -326,6 +326,7 @@ export class ReadHashMap {
     for (const kv of this.kvPositions()) yield cursorAt(this.ctx, kv + this.ctx.io.hashSize + SLOT_SIZE);
   }
 
+  /** Same as {@link entries}. */
   [Symbol.iterator](): Iterator<MapEntry> {
     return this.entries();
   }
@@ -356,6 +357,7 @@ export class ReadHashSet {
     return this.map.keys();
   }
 
+  /** Same as {@link keys}. */
   [Symbol.iterator](): Iterator<ReadCursor> {
     return this.keys();
   }

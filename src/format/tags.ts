@@ -3,19 +3,33 @@
 
 /** FORMAT.md §Tags: what a slot's value means. */
 export const Tag = {
+  /** Nothing; with the full flag, a value explicitly written as none. */
   NONE: 0,
+  /** An index block of 16 slots (HAMT branch, list branch). */
   INDEX: 1,
+  /** An array list: value is the position of its header. */
   ARRAY_LIST: 2,
+  /** A linked (RRB) array list: value is the position of its header. */
   LINKED_ARRAY_LIST: 3,
+  /** A hash map: value is the position of its root index block. */
   HASH_MAP: 4,
+  /** A kv pair (hash, key slot, value slot) inside a map. */
   KV_PAIR: 5,
+  /** Long bytes: value is the position of a length-prefixed record. */
   BYTES: 6,
+  /** Up to 8 bytes held in the value itself. */
   SHORT_BYTES: 7,
+  /** An unsigned 64-bit integer held in the value. */
   UINT: 8,
+  /** A signed 64-bit integer held in the value. */
   INT: 9,
+  /** A 64-bit IEEE float held in the value. */
   FLOAT: 10,
+  /** A hash set: a map whose values are empty. */
   HASH_SET: 11,
+  /** A hash map whose record starts with its entry count. */
   COUNTED_HASH_MAP: 12,
+  /** A hash set whose record starts with its member count. */
   COUNTED_HASH_SET: 13,
 } as const;
 
