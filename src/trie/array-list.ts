@@ -53,6 +53,10 @@ export function readListHeader(io: BlockIO, position: number): ListHeader {
   const root = io.readU64(position + 8);
   io.checkPointer(root, INDEX_BLOCK_SIZE, position + 8);
   if (shiftForCount(count) >= MAX_LIST_SHIFT) throw new CorruptDatabaseError(`a list claims ${count} items, more than its depth allows`, position);
+  // Every 16 items need a leaf block of their own, so a list cannot hold more
+  // items than the data has slots; a larger count is damage, and trusting it
+  // would let iteration run far past the data.
+  if (count > Math.ceil(io.storage.size() / SLOT_SIZE)) throw new CorruptDatabaseError(`a list claims ${count} items, more than the data can hold`, position);
   return { count, root };
 }
 
