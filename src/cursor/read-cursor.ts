@@ -196,6 +196,32 @@ export class ReadCursor {
     return new ReadArrayList(this.ctx, this.current, this.slotPosition);
   }
 
+  /**
+   * Follows a path from this slot: a key (string or bytes) looks up a hash map
+   * (plain or counted), a number indexes an array list (negative from the end).
+   *
+   * @param path - the steps, e.g. `['users', 42, 'name']`
+   * @returns the cursor at the end, or undefined when a key or index is absent
+   * @throws WrongTypeError when a step meets a value of another kind
+   */
+  readPath(path: ReadonlyArray<Key | number>): ReadCursor | undefined {
+    let cursor: ReadCursor = this;
+    for (const step of path) {
+      if (cursor.isNone) return undefined;
+      if (typeof step === 'number') {
+        const list = cursor.asArrayList();
+        const count = list.count();
+        if (step >= count || step < -count) return undefined;
+        cursor = list.get(step);
+      } else {
+        const next = cursor.asHashMap().get(step);
+        if (next === undefined) return undefined;
+        cursor = next;
+      }
+    }
+    return cursor;
+  }
+
   /** @internal */
   protected expect(tag: number): void {
     if (this.current.tag !== tag) throw wrongType(tagName(tag), this.current.tag, this.slotPosition);

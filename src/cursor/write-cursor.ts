@@ -174,6 +174,30 @@ export class WriteCursor extends ReadCursor {
     return new WriteArrayList(this, this.existingOr(Tag.ARRAY_LIST, Tag.ARRAY_LIST));
   }
 
+  /**
+   * Follows a path for writing: a key puts into a hash map (creating the map
+   * when the slot is empty, and the entry when absent), a number selects an
+   * existing array list item (negative from the end). Every block on the way is
+   * made mutable (copy-on-write).
+   *
+   * @param path - the steps, e.g. `['users', 42, 'name']`
+   * @returns a writable cursor at the end of the path
+   * @throws OutOfRangeError for an index outside its list
+   * @throws WrongTypeError when a step meets a value of another kind
+   */
+  writePath(path: ReadonlyArray<Key | number>): WriteCursor {
+    let cursor: WriteCursor = this;
+    for (const step of path) {
+      if (typeof step === 'number') {
+        cursor = cursor.arrayList().put(step);
+      } else {
+        const tag = cursor.refresh().tag;
+        cursor = (tag === Tag.COUNTED_HASH_MAP ? cursor.countedHashMap() : cursor.hashMap()).put(step);
+      }
+    }
+    return cursor;
+  }
+
   private existingOr(expected: StructureTag, created: StructureTag): StructureTag {
     if (this.slotPosition >= 0) this.refresh();
     const tag = this.current.tag;

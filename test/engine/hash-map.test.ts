@@ -151,3 +151,26 @@ describe('Engine.open hasher checks', () => {
     expect(engine.storage.size()).toBeGreaterThan(INDEX_BLOCK_SIZE);
   });
 });
+
+describe('WriteCursor.writePath and ReadCursor.readPath', () => {
+  it('creates intermediate maps, indexes lists, and reads the same path back', () => {
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    engine.transact((root) => {
+      root.writePath(['users', 'alice', 'name']).writeString('Alice');
+      const list = root.writePath(['users', 'alice', 'tags']).arrayList();
+      list.append().writeString('admin');
+      list.append().writeString('ops');
+      root.writePath(['users', 'alice', 'tags', -1]).writeString('owner');
+      root.writePath(['stats']).countedHashMap();
+      root.writePath(['stats', 'logins']).writeUint(3);
+    });
+    const root = engine.moment(-1);
+    expect(root.readPath(['users', 'alice', 'name'])?.readString()).toBe('Alice');
+    expect(root.readPath(['users', 'alice', 'tags', 1])?.readString()).toBe('owner');
+    expect(root.readPath(['users', 'alice', 'tags', 2])).toBeUndefined();
+    expect(root.readPath(['users', 'bob', 'name'])).toBeUndefined();
+    expect(root.readPath(['stats'])?.tag).toBe(Tag.COUNTED_HASH_MAP);
+    expect(root.readPath(['stats', 'logins'])?.readUint()).toBe(3n);
+    expect(() => root.readPath(['users', 'alice', 'name', 'x'])).toThrow(WrongTypeError);
+  });
+});
