@@ -360,6 +360,10 @@ export class Engine {
       this.io.rootSlotPosition = appended.slotPosition;
       const root = new WriteCursor(this.ctx, appended.slotPosition, this.io.readSlot(appended.slotPosition));
       const result = fn(root);
+      if (isPromiseLike(result)) {
+        // Committing now would commit whatever the function did before its first await.
+        throw new TransactionError('a transaction function must be synchronous: it returned a promise, so nothing was committed');
+      }
       this.commitHeader({ count: appended.header.count, root: appended.header.root, committedSize: this.storage.size() });
       return result;
     } catch (error) {
@@ -412,6 +416,10 @@ export class Engine {
     if (!this.readOnly) this.storage.flush();
     this.storage.close();
   }
+}
+
+function isPromiseLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function encodeHistoryHeader(header: HistoryHeader): Uint8Array {

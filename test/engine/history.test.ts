@@ -232,3 +232,18 @@ describe('Engine.open without history', () => {
     }
   });
 });
+
+describe('Engine.transact misuse', () => {
+  it('refuses an async transaction function and commits nothing', async () => {
+    const { MemoryStorage } = await import('../../src/storage/memory-storage.js');
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    const size = engine.storage.size();
+    expect(() =>
+      engine.transact(async (root) => {
+        root.hashMap().put('k').writeUint(1);
+      }),
+    ).toThrow(/must be synchronous/);
+    expect(engine.momentCount()).toBe(0);
+    expect(engine.storage.size()).toBe(size);
+  });
+});
