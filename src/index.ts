@@ -3,8 +3,8 @@
 
 export { Engine, type EngineOptions, type Durability } from './history/engine.js';
 export { openEngine, builtInHashers } from './open.js';
-export { ReadCursor, ReadHashMap, ReadHashSet, ReadArrayList, type MapEntry } from './cursor/read-cursor.js';
-export { WriteCursor, WriteHashMap, WriteHashSet, WriteArrayList } from './cursor/write-cursor.js';
+export { ReadCursor, ReadHashMap, ReadHashSet, ReadArrayList, ReadLinkedArrayList, type MapEntry } from './cursor/read-cursor.js';
+export { WriteCursor, WriteHashMap, WriteHashSet, WriteArrayList, WriteLinkedArrayList } from './cursor/write-cursor.js';
 export { BytesReader, BytesWriter } from './cursor/bytes-stream.js';
 export type { Key } from './cursor/keys.js';
 export type { Storage } from './storage/storage.js';

@@ -29,6 +29,11 @@ export class BlockIO {
   txStart = NO_TRANSACTION;
   /** Counts transactions; cursors remember it to refuse use after their transaction ended. */
   generation = 0;
+  /**
+   * Linked list blocks before this position are shared by a concat or slice of
+   * this transaction and must be copied before an append or put changes them.
+   */
+  linkedSharedBefore = 0;
   /** The moment root slot of the running transaction; always writable, even after a freeze. */
   rootSlotPosition = -1;
 
@@ -47,6 +52,11 @@ export class BlockIO {
   /** The current end of the data; where the next record is appended. */
   end(): number {
     return this.storage.size();
+  }
+
+  /** Where linked list blocks become mutable: after txStart and after the last sharing operation. */
+  linkedMutableFrom(): number {
+    return Math.max(this.txStart, this.linkedSharedBefore);
   }
 
   /** True when the block at `position` may be changed in place by the running transaction. */

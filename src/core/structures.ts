@@ -8,6 +8,7 @@ import { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import { readListHeader, writeListHeader } from '../trie/array-list.js';
 import type { BlockIO } from './block-io.js';
+import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE } from '../rrb/linked-list-read.js';
 
 /** The tags of structures a slot can hold. */
 export type StructureTag =
@@ -15,7 +16,8 @@ export type StructureTag =
   | typeof Tag.HASH_SET
   | typeof Tag.COUNTED_HASH_MAP
   | typeof Tag.COUNTED_HASH_SET
-  | typeof Tag.ARRAY_LIST;
+  | typeof Tag.ARRAY_LIST
+  | typeof Tag.LINKED_ARRAY_LIST;
 
 /** True for the counted map and set, whose record starts with a u64 count. */
 export function isCounted(tag: number): boolean {
@@ -63,6 +65,12 @@ export function createStructure(io: BlockIO, tag: StructureTag): number {
       writeListHeader(io, position, { count: 0, root: position + ARRAY_LIST_HEADER_SIZE });
       return position;
     }
+    case Tag.LINKED_ARRAY_LIST: {
+      // Header (count 0, root right after it, shift 0) and an empty leaf, as xitdb writes them.
+      const position = io.appendZeros(LINKED_LIST_HEADER_SIZE + LINKED_BLOCK_SIZE);
+      io.writeU64(position + 8, position + LINKED_LIST_HEADER_SIZE);
+      return position;
+    }
   }
 }
 
@@ -83,5 +91,8 @@ function copyStructure(io: BlockIO, tag: StructureTag, position: number, from: n
       writeListHeader(io, copy, { count: header.count, root });
       return copy;
     }
+    case Tag.LINKED_ARRAY_LIST:
+      // Only the header changes in place; list blocks are copied by the list operations.
+      return io.copyToEnd(io.checkPointer(position, LINKED_LIST_HEADER_SIZE, from), LINKED_LIST_HEADER_SIZE);
   }
 }

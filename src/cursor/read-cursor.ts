@@ -14,6 +14,8 @@ import { isCounted, mapRootOf } from '../core/structures.js';
 import { hamtEntries, hamtFind } from '../hamt/hash-map.js';
 import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { BytesReader } from './bytes-stream.js';
+import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
+import { headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
 import { keyBytes, type Key } from './keys.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -145,6 +147,8 @@ export class ReadCursor {
         return 0;
       case Tag.ARRAY_LIST:
         return readListHeader(io, io.checkPointer(slot.position, ARRAY_LIST_HEADER_SIZE, this.slotPosition)).count;
+      case Tag.LINKED_ARRAY_LIST:
+        return this.asLinkedArrayList().count();
       case Tag.COUNTED_HASH_MAP:
       case Tag.COUNTED_HASH_SET:
         return io.readU64(io.checkPointer(slot.position, COUNT_SIZE, this.slotPosition));
@@ -197,6 +201,19 @@ export class ReadCursor {
   }
 
   /**
+   * Views the slot as a linked (RRB) array list. An empty slot is an empty list.
+   * Reads and checks the list's header once; the view is then O(log n) per get.
+   *
+   * @throws WrongTypeError when it holds something else
+   * @throws IncompatibleDatabaseError for a second-generation (B-tree) list
+   */
+  asLinkedArrayList(): ReadLinkedArrayList {
+    const tag = this.current.tag;
+    if (tag !== Tag.NONE && tag !== Tag.LINKED_ARRAY_LIST) throw wrongType('a linked array list', tag, this.slotPosition);
+    return new ReadLinkedArrayList(this.ctx, this.current, this.slotPosition);
+  }
+
+  /**
    * Follows a path from this slot: a key (string or bytes) looks up a hash map
    * (plain or counted), a number indexes an array list (negative from the end).
    *
@@ -209,7 +226,7 @@ export class ReadCursor {
     for (const step of path) {
       if (cursor.isNone) return undefined;
       if (typeof step === 'number') {
-        const list = cursor.asArrayList();
+        const list = cursor.tag === Tag.LINKED_ARRAY_LIST ? cursor.asLinkedArrayList() : cursor.asArrayList();
         const count = list.count();
         if (step >= count || step < -count) return undefined;
         cursor = list.get(step);
@@ -439,3 +456,59 @@ export class ReadArrayList {
   }
 }
 
+
+/**
+ * A read-only view of a linked (RRB) array list. Get is O(log n); iteration runs
+ * forwards or backwards from any index in O(1) amortised per item.
+ */
+export class ReadLinkedArrayList {
+  /** @internal */
+  protected readonly ctx: Context;
+  /** @internal */
+  protected readonly tree: Tree;
+
+  /** @internal */
+  constructor(ctx: Context, slot: Slot, from: number) {
+    this.ctx = ctx;
+    if (slot.tag === Tag.NONE) {
+      this.tree = { root: -1, height: 0, count: 0 };
+    } else {
+      const io = ctx.io;
+      this.tree = headerTree(readLinkedListHeader(io, io.checkPointer(slot.position, LINKED_LIST_HEADER_SIZE, from)));
+    }
+  }
+
+  /** Items in the list. O(1). */
+  count(): number {
+    return this.tree.count;
+  }
+
+  /**
+   * The item at `index`; negative indexes count from the end.
+   *
+   * @throws OutOfRangeError when there is no such item
+   */
+  get(index: number): ReadCursor {
+    const resolved = resolveIndex(index, this.tree.count);
+    return cursorAt(this.ctx, treeSlotPosition(this.ctx.io, this.tree, resolved));
+  }
+
+  /** Items from `start` (default 0, negative from the end) to the last. */
+  *items(start = 0): Generator<ReadCursor, void, undefined> {
+    if (this.tree.count === 0 || start === this.tree.count) return;
+    const from = resolveIndex(start, this.tree.count);
+    for (const position of treeSlotPositions(this.ctx.io, this.tree, from, false)) yield cursorAt(this.ctx, position);
+  }
+
+  /** Items from `start` (default: the last) back to the first. */
+  *itemsBackward(start = -1): Generator<ReadCursor, void, undefined> {
+    if (this.tree.count === 0) return;
+    const from = resolveIndex(start, this.tree.count);
+    for (const position of treeSlotPositions(this.ctx.io, this.tree, from, true)) yield cursorAt(this.ctx, position);
+  }
+
+  /** Every item in order. */
+  [Symbol.iterator](): Iterator<ReadCursor> {
+    return this.items(0);
+  }
+}

@@ -15,7 +15,20 @@ import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
 import { listAppend, listPut, listSlice, readListHeader, resolveIndex, writeListHeader } from '../trie/array-list.js';
 import { BytesWriter } from './bytes-stream.js';
 import { keyBytes, type Key } from './keys.js';
-import { ReadArrayList, ReadCursor, ReadHashMap, ReadHashSet } from './read-cursor.js';
+import { ReadArrayList, ReadCursor, ReadHashMap, ReadHashSet, ReadLinkedArrayList } from './read-cursor.js';
+import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
+import {
+  appendTree,
+  concatTrees,
+  emptyTree,
+  headerTree,
+  insertTree,
+  mutablePath,
+  removeTree,
+  sliceTree,
+  treeSlotPosition,
+  type Tree,
+} from '../rrb/rrb-tree.js';
 
 const encoder = new TextEncoder();
 
@@ -169,6 +182,11 @@ export class WriteCursor extends ReadCursor {
     return new WriteHashSet(this, this.existingOr(Tag.COUNTED_HASH_SET, Tag.COUNTED_HASH_SET));
   }
 
+  /** This slot as a writable linked (RRB) array list; an empty slot gets a new list. */
+  linkedArrayList(): WriteLinkedArrayList {
+    return new WriteLinkedArrayList(this, this.existingOr(Tag.LINKED_ARRAY_LIST, Tag.LINKED_ARRAY_LIST));
+  }
+
   /** This slot as a writable array list; an empty slot gets a new list. */
   arrayList(): WriteArrayList {
     return new WriteArrayList(this, this.existingOr(Tag.ARRAY_LIST, Tag.ARRAY_LIST));
@@ -189,7 +207,7 @@ export class WriteCursor extends ReadCursor {
     let cursor: WriteCursor = this;
     for (const step of path) {
       if (typeof step === 'number') {
-        cursor = cursor.arrayList().put(step);
+        cursor = cursor.refresh().tag === Tag.LINKED_ARRAY_LIST ? cursor.linkedArrayList().put(step) : cursor.arrayList().put(step);
       } else {
         const tag = cursor.refresh().tag;
         cursor = (tag === Tag.COUNTED_HASH_MAP ? cursor.countedHashMap() : cursor.hashMap()).put(step);
@@ -412,4 +430,142 @@ export class WriteArrayList {
     writeListHeader(io, record, listSlice(io, readListHeader(io, record), count));
   }
 }
+
+
+/** The slot of an item that exists but holds nothing yet: none with the full flag (FORMAT.md §Slot). */
+const NEW_ITEM = new Slot(Tag.NONE, true, 0, 0);
+
+/**
+ * A writable linked (RRB) array list: O(log n) get, put, append, insert,
+ * remove, slice and concat. Slice and concat share every block they can and
+ * write only the edges; no operation changes a block that a committed moment,
+ * another list or another part of this list can reach.
+ */
+export class WriteLinkedArrayList {
+  private readonly owner: WriteCursor;
+
+  /** @internal */
+  constructor(owner: WriteCursor, _tag: StructureTag) {
+    this.owner = owner;
+  }
+
+  /** A read view of the list as it is now. */
+  read(): ReadLinkedArrayList {
+    return new ReadLinkedArrayList(this.owner.ctx, this.owner.refresh().slot, this.owner.slotPosition);
+  }
+
+  /** Items in the list. O(1). */
+  count(): number {
+    return this.read().count();
+  }
+
+  /** The item at `index` (negative from the end), read-only. O(log n). */
+  get(index: number): ReadCursor {
+    return this.read().get(index);
+  }
+
+  private load(): { record: number; tree: Tree } {
+    const io = this.owner.ctx.io;
+    const record = this.owner.ensure(Tag.LINKED_ARRAY_LIST);
+    return { record, tree: headerTree(readLinkedListHeader(io, record)) };
+  }
+
+  private store(record: number, tree: Tree): void {
+    const io = this.owner.ctx.io;
+    io.writeU64(record, tree.count);
+    io.writeU64(record + 8, tree.root);
+    io.storage.write(record + 16, new Uint8Array([tree.height]));
+  }
+
+  /** After an operation that shares blocks, no list block written so far may change in place. */
+  private markShared(): void {
+    const io = this.owner.ctx.io;
+    io.linkedSharedBefore = io.end();
+  }
+
+  private cursorOn(slotPosition: number): WriteCursor {
+    return new WriteCursor(this.owner.ctx, slotPosition, this.owner.ctx.io.readSlot(slotPosition));
+  }
+
+  /** Appends an item (none until written) and returns a writable cursor on it. O(log n). */
+  append(): WriteCursor {
+    const io = this.owner.ctx.io;
+    const { record, tree } = this.load();
+    const result = appendTree(io, tree, NEW_ITEM, io.linkedMutableFrom());
+    this.store(record, result.tree);
+    return this.cursorOn(result.slotPosition);
+  }
+
+  /**
+   * Inserts an item before `index` (0 to count; negative from the end, so -1
+   * inserts before the last item) and returns a writable cursor on it. O(log n).
+   */
+  insert(index: number): WriteCursor {
+    const io = this.owner.ctx.io;
+    const { record, tree } = this.load();
+    const at = index === tree.count ? index : resolveIndex(index, tree.count);
+    const next = insertTree(io, tree, at, NEW_ITEM);
+    this.store(record, next);
+    this.markShared();
+    return this.cursorOn(treeSlotPosition(io, next, at));
+  }
+
+  /**
+   * Removes the item at `index` (negative from the end). O(log n).
+   *
+   * @throws OutOfRangeError when there is no such item
+   */
+  remove(index: number): void {
+    const io = this.owner.ctx.io;
+    const { record, tree } = this.load();
+    const at = resolveIndex(index, tree.count);
+    this.store(record, removeTree(io, tree, at));
+    this.markShared();
+  }
+
+  /**
+   * A writable cursor on the existing item at `index` (negative from the end).
+   * Copies the path to it where other data shares it. O(log n).
+   */
+  put(index: number): WriteCursor {
+    const io = this.owner.ctx.io;
+    const { record, tree } = this.load();
+    const result = mutablePath(io, tree, resolveIndex(index, tree.count), io.linkedMutableFrom());
+    if (result.tree.root !== tree.root) this.store(record, result.tree);
+    return this.cursorOn(result.slotPosition);
+  }
+
+  /**
+   * Keeps the `count` items starting at `offset`. O(log n); shares every block
+   * inside the range.
+   *
+   * @throws OutOfRangeError when the range is not inside the list
+   */
+  slice(offset: number, count: number): void {
+    const io = this.owner.ctx.io;
+    const { record, tree } = this.load();
+    this.store(record, sliceTree(io, tree, offset, count));
+    this.markShared();
+  }
+
+  /**
+   * Appends every item of another linked list (or of this one) after this
+   * list's items. O(log n); shares both lists' blocks.
+   *
+   * @param other - a cursor or slot holding a linked array list (or none)
+   */
+  concat(other: ReadCursor | Slot): void {
+    const io = this.owner.ctx.io;
+    const slot = other instanceof Slot ? other : other.slot;
+    if (slot.tag === Tag.NONE) return;
+    if (slot.tag !== Tag.LINKED_ARRAY_LIST) throw new WrongTypeError(`can only concat a linked_array_list, got a ${tagName(slot.tag)}`);
+    // Read the other header before this list's header may move (they can be the same list).
+    const otherTree = headerTree(readLinkedListHeader(io, io.checkPointer(slot.position, LINKED_LIST_HEADER_SIZE, -1)));
+    const { record, tree } = this.load();
+    const joined = concatTrees(io, tree, otherTree);
+    this.store(record, joined.count === 0 ? emptyTree(io) : joined);
+    this.markShared();
+  }
+}
+
 

@@ -354,6 +354,7 @@ export class Engine {
     this.inTransaction = true;
     this.io.generation++;
     this.io.txStart = start;
+    this.io.linkedSharedBefore = 0;
     try {
       const appended = listAppend(this.io, this.listHeader());
       this.io.writeSlot(appended.slotPosition, initial(previous));

@@ -6,7 +6,7 @@
 // empty (a value written as none is stored as none with the full flag, so it
 // still counts); empty slots are gaps left by slicing and concatenation.
 
-import { CorruptDatabaseError, WrongTypeError } from '../errors.js';
+import { CorruptDatabaseError, IncompatibleDatabaseError, WrongTypeError } from '../errors.js';
 import { SLOT_COUNT, SLOT_SIZE, MAX_LIST_SHIFT } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
@@ -35,14 +35,57 @@ export interface LinkedListHeader {
  * @throws CorruptDatabaseError when it is damaged
  */
 export function readLinkedListHeader(io: BlockIO, position: number): LinkedListHeader {
-  io.checkPointer(position, LINKED_LIST_HEADER_SIZE, position);
-  const count = io.readU64(position);
-  const root = io.readU64(position + 8);
-  const offset = io.storage.locate(position + 16, 1);
-  const shift = io.storage.view.getUint8(offset) & 0x3f;
-  if (shift >= MAX_LIST_SHIFT) throw new CorruptDatabaseError(`a linked list has shift ${shift}, above the maximum ${MAX_LIST_SHIFT - 1}`, position + 16);
-  io.checkPointer(root, LINKED_BLOCK_SIZE, position + 8);
-  return { count, root, shift };
+  try {
+    io.checkPointer(position, LINKED_LIST_HEADER_SIZE, position);
+    const count = io.readU64(position);
+    const root = io.readU64(position + 8);
+    const offset = io.storage.locate(position + 16, 1);
+    const shift = io.storage.view.getUint8(offset) & 0x3f;
+    if (shift >= MAX_LIST_SHIFT) throw new CorruptDatabaseError(`a linked list has shift ${shift}, above the maximum ${MAX_LIST_SHIFT - 1}`, position + 16);
+    io.checkPointer(root, LINKED_BLOCK_SIZE, position + 8);
+    checkRootCount(io, root, shift, count);
+    return { count, root, shift };
+  } catch (error) {
+    if (error instanceof CorruptDatabaseError && looksLikeSecondGeneration(io, position)) {
+      throw new IncompatibleDatabaseError(
+        `the linked_array_list at ${position} is a second-generation xitdb B-tree list (xitdb-java 0.32 and later, Zig from June 2026), which this build does not read`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** The root block's entries must add up to the header's count (items at a leaf, counts at a branch). */
+function checkRootCount(io: BlockIO, root: number, shift: number, count: number): void {
+  let total = 0;
+  for (let i = 0; i < SLOT_COUNT; i++) {
+    const at = root + i * LINKED_SLOT_SIZE;
+    const slot = io.readSlot(at);
+    if (slot.isEmpty) continue;
+    if (shift === 0) total += 1;
+    else if (slot.tag !== Tag.INDEX) throw new CorruptDatabaseError(`a linked list branch holds a ${tagName(slot.tag)}`, at);
+    else total += io.readU64(at + SLOT_SIZE);
+  }
+  if (total !== count) throw new CorruptDatabaseError(`a linked list's root holds ${total} items but its header counts ${count}`, root);
+}
+
+/**
+ * FORMAT.md §Compatibility: a gen-2 list header is 16 bytes (count, root) and
+ * its nodes start with a kind byte (0 leaf, 1 branch) and an entry count.
+ */
+function looksLikeSecondGeneration(io: BlockIO, position: number): boolean {
+  try {
+    const count = io.readU64(position);
+    const root = io.readU64(position + 8);
+    io.checkPointer(root, 2 + SLOT_SIZE * SLOT_COUNT, position + 8);
+    const offset = io.storage.locate(root, 2);
+    const kind = io.storage.view.getUint8(offset);
+    const entries = io.storage.view.getUint8(offset + 1);
+    if (kind > 1 || entries > SLOT_COUNT) return false;
+    return kind === 1 || entries === count;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,0 +1,481 @@
+// The relaxed radix balanced tree behind linked array lists, in the gen-1 xitdb
+// layout (FORMAT.md §Linked array lists): blocks of 16 linked slots (a slot
+// and the count of items below it), left-packed, every branch slot an index
+// with the full flag set. Get, put, append, concat, slice, insert, remove.
+//
+// Invariant (balance): every node except the root and the last child of its
+// parent holds at least MIN_CHILDREN (8) children or items; the root holds at
+// least 2 unless it is a leaf. So a tree of height h holds at least 7 * 8^(h-2)
+// items and stays shallow. Lists written by other implementations may break
+// it; every operation stays correct on them, only their depth is not bounded
+// by it.
+//
+// Sharing: concat, slice, insert and remove never change an existing block;
+// they write new blocks for the changed paths and share the rest (a list
+// concatenated with itself shares every block twice). Append and put change
+// blocks in place only at or after `mutableFrom`, which the caller raises past
+// every block a sharing operation could have shared.
+
+import { CorruptDatabaseError, OutOfRangeError } from '../errors.js';
+import { MAX_LIST_SHIFT, SLOT_COUNT, SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
+import { Slot } from '../format/slot.js';
+import { TAG_MASK, FULL_FLAG, Tag, tagName } from '../format/tags.js';
+import type { BlockIO } from '../core/block-io.js';
+import { LINKED_BLOCK_SIZE, LINKED_SLOT_SIZE } from './linked-list-read.js';
+
+/** Nodes other than the root and last children hold at least this many entries. */
+export const MIN_CHILDREN = 8;
+
+/** A subtree: its root block, height (0 for a leaf) and item count. */
+export interface Tree {
+  /** Position of the root block. */
+  readonly root: number;
+  /** Levels below the root; 0 when the root is a leaf. The header's shift. */
+  readonly height: number;
+  /** Items in the subtree. */
+  readonly count: number;
+}
+
+/** One block, decoded: its non-empty entries in order. */
+export interface Node {
+  /** Children (branch) or values (leaf), empty slots skipped. */
+  readonly slots: Slot[];
+  /** Items below each entry (1 for each value of a leaf). */
+  readonly sizes: number[];
+  /** Where each entry's linked slot is, in the block. */
+  readonly positions: number[];
+}
+
+/**
+ * Reads and decodes a block. Empty slots are skipped, so a gapped block written
+ * by another implementation reads the same as a packed one.
+ *
+ * @throws CorruptDatabaseError when a branch holds anything but index slots
+ */
+export function readNode(io: BlockIO, position: number, height: number): Node {
+  const storage = io.storage;
+  const offset = storage.locate(position, LINKED_BLOCK_SIZE);
+  const view = storage.view;
+  const slots: Slot[] = [];
+  const sizes: number[] = [];
+  const positions: number[] = [];
+  for (let i = 0; i < SLOT_COUNT; i++) {
+    const at = offset + i * LINKED_SLOT_SIZE;
+    const tagByte = view.getUint8(at);
+    const tag = tagByte & TAG_MASK;
+    const full = (tagByte & FULL_FLAG) !== 0;
+    if (tag === Tag.NONE && !full) continue;
+    const slotPosition = position + i * LINKED_SLOT_SIZE;
+    if (tag > 15) throw new CorruptDatabaseError(`unknown slot tag ${tag}`, slotPosition);
+    const slot = new Slot(tag, full, view.getUint32(at + 1), view.getUint32(at + 5));
+    if (height > 0) {
+      if (tag !== Tag.INDEX) throw new CorruptDatabaseError(`a linked list branch holds a ${tagName(tag)}`, slotPosition);
+      const hi = view.getUint32(at + 9);
+      if (hi >= 0x200000) throw new CorruptDatabaseError('a linked list count is beyond 2^53', slotPosition + SLOT_SIZE);
+      const size = hi * TWO_POW_32 + view.getUint32(at + 13);
+      if (size === 0) throw new CorruptDatabaseError('a linked list branch points at an empty subtree', slotPosition);
+      io.checkPointer(slot.position, LINKED_BLOCK_SIZE, slotPosition);
+      sizes.push(size);
+    } else {
+      sizes.push(1);
+    }
+    slots.push(slot);
+    positions.push(slotPosition);
+  }
+  return { slots, sizes, positions };
+}
+
+function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}
+
+/** Encodes entries into a fresh 272-byte block: left-packed, branches as full index slots. */
+function encodeBlock(slots: readonly Slot[], sizes: readonly number[], height: number): Uint8Array {
+  const block = new Uint8Array(LINKED_BLOCK_SIZE);
+  const view = new DataView(block.buffer);
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i] as Slot;
+    const at = i * LINKED_SLOT_SIZE;
+    view.setUint8(at, (slot.full ? FULL_FLAG : 0) | slot.tag);
+    view.setUint32(at + 1, slot.hi);
+    view.setUint32(at + 5, slot.lo);
+    // Leaves store 0 here (as xitdb does); branches the count of items below.
+    const size = height > 0 ? (sizes[i] as number) : 0;
+    view.setUint32(at + 9, Math.floor(size / TWO_POW_32));
+    view.setUint32(at + 13, size % TWO_POW_32);
+  }
+  return block;
+}
+
+/** Appends a block holding `slots`; returns it as a tree. */
+function writeTree(io: BlockIO, slots: readonly Slot[], sizes: readonly number[], height: number): Tree {
+  if (slots.length === 0 || slots.length > SLOT_COUNT) throw new CorruptDatabaseError(`a linked list node cannot hold ${slots.length} entries`);
+  const root = io.append(encodeBlock(slots, sizes, height));
+  return { root, height, count: height > 0 ? sum(sizes) : slots.length };
+}
+
+/** The empty list's tree: an empty leaf block. */
+export function emptyTree(io: BlockIO): Tree {
+  return { root: io.appendZeros(LINKED_BLOCK_SIZE), height: 0, count: 0 };
+}
+
+/** A branch entry pointing at `tree`. Branch slots always carry the full flag (see FORMAT.md). */
+function branchSlot(tree: Tree): Slot {
+  return Slot.pointer(Tag.INDEX, tree.root, true);
+}
+
+function childTree(node: Node, index: number, height: number): Tree {
+  return { root: (node.slots[index] as Slot).position, height: height - 1, count: node.sizes[index] as number };
+}
+
+/**
+ * Splits `count` entries into nodes of at most 16, evenly, so that every node
+ * gets at least 8 when there is more than one (17 or more entries).
+ */
+function partition(io: BlockIO, slots: Slot[], sizes: number[], height: number): Tree[] {
+  const nodes = Math.ceil(slots.length / SLOT_COUNT);
+  const out: Tree[] = [];
+  let start = 0;
+  for (let n = 0; n < nodes; n++) {
+    const take = Math.floor((slots.length - start) / (nodes - n));
+    out.push(writeTree(io, slots.slice(start, start + take), sizes.slice(start, start + take), height));
+    start += take;
+  }
+  return out;
+}
+
+/** A tree whose root has one child is that child: drop such roots. */
+function collapse(io: BlockIO, tree: Tree): Tree {
+  let current = tree;
+  while (current.height > 0) {
+    const node = readNode(io, current.root, current.height);
+    if (node.slots.length !== 1) break;
+    current = childTree(node, 0, current.height);
+  }
+  return current;
+}
+
+/**
+ * Joins two trees into one holding a's items then b's. Writes O(log n) blocks
+ * along the seam; shares everything else. Keeps the balance invariant when
+ * both inputs have it.
+ */
+export function concatTrees(io: BlockIO, a: Tree, b: Tree): Tree {
+  if (a.count === 0) return b;
+  if (b.count === 0) return a;
+  const produced = mergeSeam(io, a, b);
+  const height = Math.max(a.height, b.height);
+  if (produced.length === 1) return collapse(io, produced[0] as Tree);
+  if (height + 1 >= MAX_LIST_SHIFT) throw new OutOfRangeError('the linked list would exceed the format\'s maximum depth');
+  return writeTree(io, produced.map(branchSlot), produced.map((t) => t.count), height + 1);
+}
+
+/** Merges a's right edge with b's left edge; returns 1 or 2 nodes of height max(a, b). */
+function mergeSeam(io: BlockIO, a: Tree, b: Tree): Tree[] {
+  if (a.height > b.height) {
+    const node = readNode(io, a.root, a.height);
+    const last = node.slots.length - 1;
+    const lower = mergeSeam(io, childTree(node, last, a.height), b);
+    const slots = [...node.slots.slice(0, last), ...lower.map(branchSlot)];
+    const sizes = [...node.sizes.slice(0, last), ...lower.map((t) => t.count)];
+    return partition(io, slots, sizes, a.height);
+  }
+  if (a.height < b.height) {
+    const node = readNode(io, b.root, b.height);
+    const lower = mergeSeam(io, a, childTree(node, 0, b.height));
+    const slots = [...lower.map(branchSlot), ...node.slots.slice(1)];
+    const sizes = [...lower.map((t) => t.count), ...node.sizes.slice(1)];
+    return partition(io, slots, sizes, b.height);
+  }
+  const nodeA = readNode(io, a.root, a.height);
+  const nodeB = readNode(io, b.root, b.height);
+  if (a.height === 0) {
+    return partition(io, [...nodeA.slots, ...nodeB.slots], [...nodeA.sizes, ...nodeB.sizes], 0);
+  }
+  const last = nodeA.slots.length - 1;
+  const lower = mergeSeam(io, childTree(nodeA, last, a.height), childTree(nodeB, 0, b.height));
+  const slots = [...nodeA.slots.slice(0, last), ...lower.map(branchSlot), ...nodeB.slots.slice(1)];
+  const sizes = [...nodeA.sizes.slice(0, last), ...lower.map((t) => t.count), ...nodeB.sizes.slice(1)];
+  return partition(io, slots, sizes, a.height);
+}
+
+/** Finds the entry of `node` holding item `index`; returns [entry, index within it]. */
+function locateChild(node: Node, index: number, at: number): [number, number] {
+  let remaining = index;
+  for (let i = 0; i < node.sizes.length; i++) {
+    const size = node.sizes[i] as number;
+    if (remaining < size) return [i, remaining];
+    remaining -= size;
+  }
+  throw new CorruptDatabaseError(`a linked list node holds fewer items than its parent counts`, at);
+}
+
+/** The items from `index` to the end, as a new tree sharing all it can. O(log n). */
+export function sliceFrom(io: BlockIO, tree: Tree, index: number): Tree {
+  if (index === 0) return tree;
+  if (index >= tree.count) return emptyTree(io);
+  const node = readNode(io, tree.root, tree.height);
+  if (tree.height === 0) return writeTree(io, node.slots.slice(index), node.sizes.slice(index), 0);
+  const [child, within] = locateChild(node, index, tree.root);
+  const right = sliceFrom(io, childTree(node, child, tree.height), within);
+  const siblings = node.slots.length - child - 1;
+  if (siblings === 0) return right;
+  const rest =
+    siblings === 1
+      ? childTree(node, child + 1, tree.height)
+      : writeTree(io, node.slots.slice(child + 1), node.sizes.slice(child + 1), tree.height);
+  return concatTrees(io, right, rest);
+}
+
+/** The first `count` items, as a new tree sharing all it can. O(log n). */
+export function sliceTo(io: BlockIO, tree: Tree, count: number): Tree {
+  if (count >= tree.count) return tree;
+  if (count === 0) return emptyTree(io);
+  const node = readNode(io, tree.root, tree.height);
+  if (tree.height === 0) return writeTree(io, node.slots.slice(0, count), node.sizes.slice(0, count), 0);
+  const [child, within] = locateChild(node, count - 1, tree.root);
+  const left = sliceTo(io, childTree(node, child, tree.height), within + 1);
+  if (child === 0) return left;
+  const rest = child === 1 ? childTree(node, 0, tree.height) : writeTree(io, node.slots.slice(0, child), node.sizes.slice(0, child), tree.height);
+  return concatTrees(io, rest, left);
+}
+
+/**
+ * Items `offset` to `offset + count - 1`. O(log n) blocks written.
+ *
+ * @throws OutOfRangeError when the range is not inside the list
+ */
+export function sliceTree(io: BlockIO, tree: Tree, offset: number, count: number): Tree {
+  if (!Number.isInteger(offset) || !Number.isInteger(count) || offset < 0 || count < 0 || offset + count > tree.count) {
+    throw new OutOfRangeError(`cannot slice ${count} items at ${offset} from a list of ${tree.count}`);
+  }
+  return sliceTo(io, sliceFrom(io, tree, offset), count);
+}
+
+/**
+ * Position of the slot holding item `index`. O(log n) reads.
+ *
+ * @throws CorruptDatabaseError when the counts do not add up
+ */
+export function treeSlotPosition(io: BlockIO, tree: Tree, index: number): number {
+  let root = tree.root;
+  let remaining = index;
+  for (let height = tree.height; height > 0; height--) {
+    const node = readNode(io, root, height);
+    const [child, within] = locateChild(node, remaining, root);
+    root = (node.slots[child] as Slot).position;
+    remaining = within;
+  }
+  const leaf = readNode(io, root, 0);
+  const position = leaf.positions[remaining];
+  if (position === undefined) throw new CorruptDatabaseError('a linked list leaf holds fewer items than its parent counts', root);
+  return position;
+}
+
+/** Inserts `value` before item `index` (index = count appends). O(log n) blocks written. */
+export function insertTree(io: BlockIO, tree: Tree, index: number, value: Slot): Tree {
+  const single = writeTree(io, [value], [1], 0);
+  return concatTrees(io, concatTrees(io, sliceTo(io, tree, index), single), sliceFrom(io, tree, index));
+}
+
+/** Removes item `index`. O(log n) blocks written. */
+export function removeTree(io: BlockIO, tree: Tree, index: number): Tree {
+  return concatTrees(io, sliceTo(io, tree, index), sliceFrom(io, tree, index + 1));
+}
+
+/**
+ * Copies the path from the root to item `index` where it lies before
+ * `mutableFrom`, so the item's slot can be written in place. Returns the new
+ * root and the slot position. O(log n).
+ */
+export function mutablePath(io: BlockIO, tree: Tree, index: number, mutableFrom: number): { tree: Tree; slotPosition: number } {
+  let root = tree.root;
+  if (root < mutableFrom) root = io.copyToEnd(root, LINKED_BLOCK_SIZE);
+  let block = root;
+  let remaining = index;
+  for (let height = tree.height; height > 0; height--) {
+    const node = readNode(io, block, height);
+    const [child, within] = locateChild(node, remaining, block);
+    let next = (node.slots[child] as Slot).position;
+    if (next < mutableFrom) {
+      next = io.copyToEnd(next, LINKED_BLOCK_SIZE);
+      io.writeSlot(node.positions[child] as number, Slot.pointer(Tag.INDEX, next, true));
+    }
+    block = next;
+    remaining = within;
+  }
+  const leaf = readNode(io, block, 0);
+  const position = leaf.positions[remaining];
+  if (position === undefined) throw new CorruptDatabaseError('a linked list leaf holds fewer items than its parent counts', block);
+  return { tree: { root, height: tree.height, count: tree.count }, slotPosition: position };
+}
+
+/**
+ * Appends one item holding `value`: into the last leaf when it has room,
+ * otherwise as a new last leaf (and new branches as needed). Blocks on the right
+ * edge before `mutableFrom` are copied first; the rest change in place.
+ * O(log n) reads, O(1) amortised writes.
+ */
+export function appendTree(io: BlockIO, tree: Tree, value: Slot, mutableFrom: number): { tree: Tree; slotPosition: number } {
+  if (tree.count === 0) {
+    const leaf = writeTree(io, [value], [1], 0);
+    return { tree: leaf, slotPosition: leaf.root };
+  }
+  // Read the right edge: blocks[0] is the root, blocks[height] the last leaf.
+  const blocks: number[] = [tree.root];
+  const nodes: Node[] = [];
+  for (let height = tree.height; ; height--) {
+    const node = readNode(io, blocks[blocks.length - 1] as number, height);
+    nodes.push(node);
+    if (height === 0) break;
+    blocks.push((node.slots[node.slots.length - 1] as Slot).position);
+  }
+  // The lowest level whose node has room takes the new entry.
+  let level = tree.height;
+  while (level >= 0 && (nodes[level] as Node).slots.length >= SLOT_COUNT) level--;
+  let root = tree.root;
+  let height = tree.height;
+  if (level < 0) {
+    // Every node on the right edge is full: a new root above the old one.
+    if (height + 1 >= MAX_LIST_SHIFT) throw new OutOfRangeError('the linked list is at the format\'s maximum depth');
+    root = writeTree(io, [branchSlot(tree)], [tree.count], height + 1).root;
+    height += 1;
+    blocks.unshift(root);
+    nodes.unshift(readNode(io, root, height));
+    level = 0;
+  }
+  // Make the edge down to `level` mutable, adding one to every count on the way.
+  const top = blocks[0] as number;
+  root = top < mutableFrom ? io.copyToEnd(top, LINKED_BLOCK_SIZE) : top;
+  blocks[0] = root;
+  for (let depth = 0; depth < level; depth++) {
+    const node = nodes[depth] as Node;
+    const last = node.slots.length - 1;
+    const linked = (blocks[depth] as number) + last * LINKED_SLOT_SIZE;
+    let child = blocks[depth + 1] as number;
+    if (child < mutableFrom) child = io.copyToEnd(child, LINKED_BLOCK_SIZE);
+    blocks[depth + 1] = child;
+    io.writeSlot(linked, Slot.pointer(Tag.INDEX, child, true));
+    io.writeU64(linked + SLOT_SIZE, (node.sizes[last] as number) + 1);
+  }
+  // Below `level`, a fresh chain: a leaf with the value, wrapped once per level.
+  const target = nodes[level] as Node;
+  const chainHeight = height - level - 1;
+  let slotPosition: number;
+  let entry: Slot;
+  if (chainHeight < 0) {
+    entry = value;
+    slotPosition = (blocks[level] as number) + target.slots.length * LINKED_SLOT_SIZE;
+  } else {
+    let chain = writeTree(io, [value], [1], 0);
+    slotPosition = chain.root;
+    for (let h = 1; h <= chainHeight; h++) chain = writeTree(io, [branchSlot(chain)], [1], h);
+    entry = branchSlot(chain);
+  }
+  const at = (blocks[level] as number) + target.slots.length * LINKED_SLOT_SIZE;
+  io.writeSlot(at, entry);
+  io.writeU64(at + SLOT_SIZE, chainHeight < 0 ? 0 : 1);
+  return { tree: { root, height, count: tree.count + 1 }, slotPosition };
+}
+
+/** What {@link checkTree} finds wrong, one line per problem. */
+export interface TreeProblem {
+  /** Where. */
+  readonly position: number;
+  /** What. */
+  readonly message: string;
+}
+
+/**
+ * The invariant checker: counts add up at every branch, leaves are packed, the
+ * depth is within the format's limit, the balance invariant holds (when
+ * `balanced`), and a block reached twice lies before `mutableFrom` (so no
+ * in-place write can change two places at once).
+ */
+export function checkTree(io: BlockIO, tree: Tree, mutableFrom: number, balanced = true): TreeProblem[] {
+  const problems: TreeProblem[] = [];
+  const seen = new Set<number>();
+  if (tree.height >= MAX_LIST_SHIFT) problems.push({ position: tree.root, message: `height ${tree.height} is at or above the maximum ${MAX_LIST_SHIFT}` });
+  const visit = (position: number, height: number, expected: number, isRoot: boolean, isLast: boolean): void => {
+    if (seen.has(position)) {
+      if (position >= mutableFrom) problems.push({ position, message: 'a mutable block is reachable twice' });
+    }
+    seen.add(position);
+    const node = readNode(io, position, height);
+    const count = height === 0 ? node.slots.length : sum(node.sizes);
+    if (count !== expected) problems.push({ position, message: `holds ${count} items where its parent counts ${expected}` });
+    for (let i = 0; i < node.positions.length; i++) {
+      if (node.positions[i] !== position + i * LINKED_SLOT_SIZE) {
+        problems.push({ position, message: 'entries are not packed to the left' });
+        break;
+      }
+    }
+    if (balanced && !isRoot && !isLast && node.slots.length < MIN_CHILDREN) {
+      problems.push({ position, message: `holds ${node.slots.length} entries, fewer than ${MIN_CHILDREN}, and is not the last child` });
+    }
+    if (balanced && isRoot && height > 0 && node.slots.length < 2) problems.push({ position, message: 'a branch root with one child' });
+    if (height === 0) return;
+    for (let i = 0; i < node.slots.length; i++) {
+      if (!(node.slots[i] as Slot).full) problems.push({ position, message: 'a branch slot without the full flag' });
+      visit((node.slots[i] as Slot).position, height - 1, node.sizes[i] as number, false, i === node.slots.length - 1);
+    }
+  };
+  visit(tree.root, tree.height, tree.count, true, true);
+  return problems;
+}
+
+/**
+ * Visits item slot positions from `start`, forwards (to the end) or backwards
+ * (to the first item). Reads each block once; holds one path of decoded blocks.
+ */
+export function* treeSlotPositions(io: BlockIO, tree: Tree, start: number, backwards = false): Generator<number, void, undefined> {
+  if (tree.count === 0) return;
+  // Descend to `start`, remembering at each level the decoded node and the entry taken.
+  const nodes: Node[] = [];
+  const entries: number[] = [];
+  let block = tree.root;
+  let remaining = start;
+  for (let height = tree.height; height >= 0; height--) {
+    const node = readNode(io, block, height);
+    const [entry, within] = height === 0 ? [remaining, 0] : locateChild(node, remaining, block);
+    if (height === 0 && entry >= node.slots.length) throw new CorruptDatabaseError('a linked list leaf holds fewer items than its parent counts', block);
+    nodes.push(node);
+    entries.push(entry);
+    if (height > 0) block = (node.slots[entry] as Slot).position;
+    remaining = within;
+  }
+  const step = backwards ? -1 : 1;
+  const leafLevel = tree.height;
+  let produced = 0;
+  for (;;) {
+    const leaf = nodes[leafLevel] as Node;
+    for (let i = entries[leafLevel] as number; i >= 0 && i < leaf.slots.length; i += step) {
+      if (++produced > tree.count) throw new CorruptDatabaseError('a linked list holds more items than its count', tree.root);
+      yield leaf.positions[i] as number;
+    }
+    // Climb to the nearest level with another entry in this direction, then descend its edge.
+    let level = leafLevel - 1;
+    while (level >= 0) {
+      const next = (entries[level] as number) + step;
+      if (next >= 0 && next < (nodes[level] as Node).slots.length) {
+        entries[level] = next;
+        break;
+      }
+      level--;
+    }
+    if (level < 0) return;
+    for (let depth = level; depth < leafLevel; depth++) {
+      const parent = nodes[depth] as Node;
+      const child = readNode(io, (parent.slots[entries[depth] as number] as Slot).position, leafLevel - depth - 1);
+      nodes[depth + 1] = child;
+      entries[depth + 1] = backwards ? child.slots.length - 1 : 0;
+    }
+  }
+}
+
+/** The tree a linked list header describes. */
+export function headerTree(header: { count: number; root: number; shift: number }): Tree {
+  return { root: header.root, height: header.shift, count: header.count };
+}
