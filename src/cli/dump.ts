@@ -6,8 +6,7 @@ import { CorruptDatabaseError } from '../errors.js';
 import { hashIdName } from '../format/file-header.js';
 import { Tag } from '../format/tags.js';
 import type { Engine } from '../history/engine.js';
-import { ReadCursor, ReadHashMap, cursorAt, wrongType } from '../cursor/read-cursor.js';
-import { linkedListSlotPositions, readLinkedListHeader, LINKED_LIST_HEADER_SIZE } from '../rrb/linked-list-read.js';
+import { ReadCursor, ReadHashMap, wrongType } from '../cursor/read-cursor.js';
 
 /** One value in the typed JSON dump (see the fixtures README). */
 export type DumpValue =
@@ -129,10 +128,8 @@ export function dumpValue(cursor: ReadCursor, depth = 0): DumpValue {
       return { array_list: items };
     }
     case Tag.LINKED_ARRAY_LIST: {
-      const io = cursor.ctx.io;
-      const header = readLinkedListHeader(io, io.checkPointer(slot.position, LINKED_LIST_HEADER_SIZE, cursor.slotPosition));
       const items: DumpValue[] = [];
-      for (const position of linkedListSlotPositions(io, header)) items.push(dumpValue(cursorAt(cursor.ctx, position), depth + 1));
+      for (const item of cursor.asLinkedArrayList()) items.push(dumpValue(item, depth + 1));
       return { linked_array_list: items };
     }
     case Tag.HASH_MAP:

@@ -1,14 +1,13 @@
-// Read-only access to gen-1 linked array lists (FORMAT.md §Linked array lists):
-// count and in-order iteration. Writing them is the RRB issue's work.
+// The gen-1 linked array list header (FORMAT.md §Linked array lists): reading
+// and checking it, and telling a second-generation (B-tree) list apart.
 //
 // A linked list block holds 16 linked slots of 17 bytes: a slot, then the u64
 // count of items below it. At the leaf level an item is any slot that is not
 // empty (a value written as none is stored as none with the full flag, so it
 // still counts); empty slots are gaps left by slicing and concatenation.
 
-import { CorruptDatabaseError, IncompatibleDatabaseError, WrongTypeError } from '../errors.js';
+import { CorruptDatabaseError, IncompatibleDatabaseError } from '../errors.js';
 import { SLOT_COUNT, SLOT_SIZE, MAX_LIST_SHIFT } from '../format/constants.js';
-import { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 
@@ -86,51 +85,4 @@ function looksLikeSecondGeneration(io: BlockIO, position: number): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Visits the slot positions of a gen-1 linked list's items in order. Bounded:
- * stops with CorruptDatabaseError when the tree holds more items than its
- * header says, or is deeper than its shift.
- */
-export function* linkedListSlotPositions(io: BlockIO, header: LinkedListHeader): Generator<number, void, undefined> {
-  let produced = 0;
-  const blocks: number[] = [header.root];
-  const nexts: number[] = [0];
-  while (blocks.length > 0) {
-    const depth = blocks.length - 1;
-    const index = nexts[depth] as number;
-    if (index >= SLOT_COUNT) {
-      blocks.pop();
-      nexts.pop();
-      continue;
-    }
-    nexts[depth] = index + 1;
-    const slotPosition = (blocks[depth] as number) + LINKED_SLOT_SIZE * index;
-    const slot = io.readSlot(slotPosition);
-    if (slot.isEmpty) continue;
-    const shift = header.shift - depth;
-    if (shift === 0) {
-      if (++produced > header.count) throw new CorruptDatabaseError(`a linked list holds more items than its count ${header.count}`, slotPosition);
-      yield slotPosition;
-      continue;
-    }
-    if (slot.tag !== Tag.INDEX) throw new CorruptDatabaseError(`a linked list branch holds a ${tagName(slot.tag)}`, slotPosition);
-    blocks.push(io.checkPointer(slot.position, LINKED_BLOCK_SIZE, slotPosition));
-    nexts.push(0);
-  }
-  if (produced !== header.count) throw new CorruptDatabaseError(`a linked list holds ${produced} items but its count is ${header.count}`, header.root);
-}
-
-/**
- * Every item slot of the linked list in `slot`, in order.
- *
- * @throws WrongTypeError when the slot is not a linked list
- */
-export function linkedListItems(io: BlockIO, slot: Slot, from: number): Slot[] {
-  if (slot.tag !== Tag.LINKED_ARRAY_LIST) throw new WrongTypeError(`expected a linked_array_list, found a ${tagName(slot.tag)}`);
-  const header = readLinkedListHeader(io, io.checkPointer(slot.position, LINKED_LIST_HEADER_SIZE, from));
-  const items: Slot[] = [];
-  for (const position of linkedListSlotPositions(io, header)) items.push(io.readSlot(position));
-  return items;
 }

@@ -390,9 +390,10 @@ export interface TreeProblem {
 
 /**
  * The invariant checker: counts add up at every branch, leaves are packed, the
- * depth is within the format's limit, the balance invariant holds (when
- * `balanced`), and a block reached twice lies before `mutableFrom` (so no
- * in-place write can change two places at once).
+ * depth is within the format's limit, and a block reached twice lies before
+ * `mutableFrom` (so no in-place write can change two places at once). With
+ * `balanced`, also the shape this build writes: the balance invariant and the
+ * full flag on every branch slot (lists from other writers may differ there).
  */
 export function checkTree(io: BlockIO, tree: Tree, mutableFrom: number, balanced = true): TreeProblem[] {
   const problems: TreeProblem[] = [];
@@ -418,7 +419,7 @@ export function checkTree(io: BlockIO, tree: Tree, mutableFrom: number, balanced
     if (balanced && isRoot && height > 0 && node.slots.length < 2) problems.push({ position, message: 'a branch root with one child' });
     if (height === 0) return;
     for (let i = 0; i < node.slots.length; i++) {
-      if (!(node.slots[i] as Slot).full) problems.push({ position, message: 'a branch slot without the full flag' });
+      if (balanced && !(node.slots[i] as Slot).full) problems.push({ position, message: 'a branch slot without the full flag' });
       visit((node.slots[i] as Slot).position, height - 1, node.sizes[i] as number, false, i === node.slots.length - 1);
     }
   };
