@@ -7,7 +7,7 @@ import { ARRAY_LIST_HEADER_SIZE, COUNT_SIZE, INDEX_BLOCK_SIZE } from '../format/
 import { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import { readListHeader, writeListHeader } from '../trie/array-list.js';
-import type { BlockIO } from './block-io.js';
+import { MAX_KNOWN_TAG, secondGenerationError, type BlockIO } from './block-io.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE } from '../rrb/linked-list-read.js';
 
 /** The tags of structures a slot can hold. */
@@ -43,7 +43,10 @@ export function ensureStructure(io: BlockIO, slotPosition: number, tag: Structur
     io.writeSlot(slotPosition, Slot.pointer(tag, position));
     return position;
   }
-  if (slot.tag !== tag) throw new WrongTypeError(`expected a ${tagName(tag)}, found a ${tagName(slot.tag)}`);
+  if (slot.tag !== tag) {
+    if (slot.tag > MAX_KNOWN_TAG) throw secondGenerationError(slot.tag, slotPosition);
+    throw new WrongTypeError(`expected a ${tagName(tag)}, found a ${tagName(slot.tag)}`);
+  }
   const position = slot.position;
   if (io.isMutable(position)) return position;
   const copy = copyStructure(io, tag, position, slotPosition);

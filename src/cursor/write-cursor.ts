@@ -15,7 +15,7 @@ import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
 import { listAppend, listPut, listSlice, readListHeader, resolveIndex, writeListHeader } from '../trie/array-list.js';
 import { BytesWriter } from './bytes-stream.js';
 import { keyBytes, type Key } from './keys.js';
-import { ReadArrayList, ReadCursor, ReadHashMap, ReadHashSet, ReadLinkedArrayList } from './read-cursor.js';
+import { ReadArrayList, ReadCursor, ReadHashMap, ReadHashSet, ReadLinkedArrayList, wrongType } from './read-cursor.js';
 import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import {
   appendTree,
@@ -219,7 +219,7 @@ export class WriteCursor extends ReadCursor {
   private existingOr(expected: StructureTag, created: StructureTag): StructureTag {
     if (this.slotPosition >= 0) this.refresh();
     const tag = this.current.tag;
-    if (tag !== Tag.NONE && tag !== expected) throw new WrongTypeError(`expected a ${tagName(expected)}, found a ${tagName(tag)}`);
+    if (tag !== Tag.NONE && tag !== expected) throw wrongType(`a ${tagName(expected)}`, tag, this.slotPosition);
     this.ensure(created);
     return created;
   }

@@ -100,6 +100,8 @@ export class Engine {
   private fileHeader: FileHeader;
   private history: HistoryHeader;
   private inTransaction = false;
+  /** Set when a commit failed after its header write began: the outcome is unknown until a reopen. */
+  private failedCommit: unknown = undefined;
 
   private constructor(storage: Storage, hasher: Hasher, fileHeader: FileHeader, readOnly: boolean, durability: Durability) {
     this.storage = storage;
@@ -140,31 +142,43 @@ export class Engine {
     const hasher = options.hasher ?? pickHasher(fileHeader, options.knownHashers ?? []);
     checkHasher(fileHeader, hasher);
     const engine = new Engine(storage, hasher, fileHeader, readOnly, durability);
-    engine.loadRoot(!readOnly);
+    engine.loadRoot(!readOnly, options.history ?? true);
     return engine;
   }
 
   private static create(storage: Storage, hasher: Hasher, durability: Durability, history: boolean): Engine {
     if (!Number.isInteger(hasher.size) || hasher.size < 1 || hasher.size > 64) throw new InvalidArgumentError(`hash size ${hasher.size} is not between 1 and 64 bytes`);
-    const rootTag = history ? Tag.ARRAY_LIST : Tag.HASH_MAP;
-    const fileHeader: FileHeader = { rootTag, version: FORMAT_VERSION, hashSize: hasher.size, hashId: hasher.id };
+    const fileHeader: FileHeader = { rootTag: Tag.NONE, version: FORMAT_VERSION, hashSize: hasher.size, hashId: hasher.id };
     const engine = new Engine(storage, hasher, fileHeader, false, durability);
+    engine.initialize(history);
+    return engine;
+  }
+
+  /**
+   * Writes the root records of a new database. Creation is a commit of its own:
+   * first a header whose root tag is none (a crash after it leaves a file that a
+   * read-write open initialises again), then the root records, then, once they
+   * are stored, the real root tag.
+   */
+  private initialize(history: boolean): void {
+    const storage = this.storage;
+    storage.truncate(0);
+    storage.write(0, encodeFileHeader({ ...this.fileHeader, rootTag: Tag.NONE }));
     if (history) {
-      // Header, an empty history (count 0, root right after it, committed size), and its root block.
       const rootPosition = FILE_HEADER_SIZE + HISTORY_HEADER_SIZE;
       const committedSize = rootPosition + INDEX_BLOCK_SIZE;
-      storage.write(0, encodeFileHeader(fileHeader));
       storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader({ count: 0, root: rootPosition, committedSize }));
       storage.write(rootPosition, new Uint8Array(INDEX_BLOCK_SIZE));
-      engine.history = { count: 0, root: rootPosition, committedSize };
+      this.history = { count: 0, root: rootPosition, committedSize };
     } else {
-      storage.write(0, encodeFileHeader(fileHeader));
       storage.write(FILE_HEADER_SIZE, new Uint8Array(INDEX_BLOCK_SIZE));
-      engine.history = { count: 0, root: FILE_HEADER_SIZE, committedSize: FILE_HEADER_SIZE + INDEX_BLOCK_SIZE };
-      engine.io.txStart = 0;
+      this.history = { count: 0, root: FILE_HEADER_SIZE, committedSize: FILE_HEADER_SIZE + INDEX_BLOCK_SIZE };
+      this.io.txStart = 0;
     }
-    engine.syncIfDurable();
-    return engine;
+    this.syncIfDurable();
+    this.fileHeader = { ...this.fileHeader, rootTag: history ? Tag.ARRAY_LIST : Tag.HASH_MAP };
+    storage.write(0, encodeFileHeader(this.fileHeader));
+    this.syncIfDurable();
   }
 
   /** The decoded file header. */
@@ -182,24 +196,17 @@ export class Engine {
     return this.history.committedSize;
   }
 
-  private loadRoot(recover: boolean): void {
+  private loadRoot(recover: boolean, history: boolean): void {
     const tag = this.fileHeader.rootTag;
     const size = this.storage.size();
     if (tag === Tag.NONE) {
-      // A header with nothing committed yet (xitdb writes this before its first transaction).
+      // Nothing committed yet: xitdb writes this before its first transaction, and
+      // so does an interrupted creation. A read-write open initialises it.
       if (this.readOnly) {
         this.history = { count: 0, root: -1, committedSize: FILE_HEADER_SIZE };
         return;
       }
-      this.storage.truncate(FILE_HEADER_SIZE);
-      const rootPosition = FILE_HEADER_SIZE + HISTORY_HEADER_SIZE;
-      const committedSize = rootPosition + INDEX_BLOCK_SIZE;
-      this.fileHeader = { ...this.fileHeader, rootTag: Tag.ARRAY_LIST };
-      this.storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader({ count: 0, root: rootPosition, committedSize }));
-      this.storage.write(rootPosition, new Uint8Array(INDEX_BLOCK_SIZE));
-      this.storage.write(0, encodeFileHeader(this.fileHeader));
-      this.history = { count: 0, root: rootPosition, committedSize };
-      this.syncIfDurable();
+      this.initialize(history);
       return;
     }
     if (tag === Tag.HASH_MAP) {
@@ -328,6 +335,7 @@ export class Engine {
     this.requireHistory();
     this.requireWritable();
     if (this.inTransaction) throw new TransactionError('cannot slice the history inside a transaction');
+    this.requireNoFailedCommit();
     const sliced = listSlice(this.io, this.listHeader(), count);
     this.commitHeader({ count: sliced.count, root: sliced.root, committedSize: this.storage.size() });
   }
@@ -345,6 +353,7 @@ export class Engine {
   private appendMoment<T>(initial: (previous: Slot) => Slot, fn: (root: WriteCursor) => T): T {
     this.requireHistory();
     this.requireWritable();
+    this.requireNoFailedCommit();
     if (this.inTransaction) throw new TransactionError('a transaction is already running; transactions do not nest');
     const start = this.storage.size();
     if (start !== this.history.committedSize) {
@@ -368,7 +377,9 @@ export class Engine {
       this.commitHeader({ count: appended.header.count, root: appended.header.root, committedSize: this.storage.size() });
       return result;
     } catch (error) {
-      this.rollback(start);
+      // Once the header write began, the new header may be stored and names these
+      // bytes: cutting them would leave a header pointing at nothing.
+      if (this.failedCommit === undefined) this.rollback(start);
       throw error;
     } finally {
       this.inTransaction = false;
@@ -390,9 +401,22 @@ export class Engine {
   /** The commit: data durable first, then the 24-byte history header. */
   private commitHeader(next: HistoryHeader): void {
     this.syncIfDurable();
-    this.storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader(next));
-    this.syncIfDurable();
+    try {
+      this.storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader(next));
+      this.syncIfDurable();
+    } catch (error) {
+      this.failedCommit = error;
+      throw new TransactionError(
+        'the commit failed while writing the history header; whether it took effect is known only after reopening the database',
+      );
+    }
     this.history = next;
+  }
+
+  private requireNoFailedCommit(): void {
+    if (this.failedCommit !== undefined) {
+      throw new TransactionError('an earlier commit failed while writing the history header; reopen the database to find out whether it took effect');
+    }
   }
 
   private syncIfDurable(): void {

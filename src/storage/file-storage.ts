@@ -3,6 +3,7 @@
 // buffer of dirty pages handed to the file in position order on flush.
 
 import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
 
 import { CorruptDatabaseError, InvalidArgumentError, IoError, ReadOnlyError, StrataError } from '../errors.js';
 import type { Storage } from './storage.js';
@@ -182,12 +183,15 @@ export class FileStorage implements Storage {
     if (!(writeBufferSize >= 0)) throw new InvalidArgumentError(`writeBufferSize must be at least 0, not ${writeBufferSize}`);
 
     const flags = readOnly ? 'r' : create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDWR;
+    const existed = readOnly || fs.existsSync(path);
     let fd: number;
     try {
       fd = fs.openSync(path, flags);
     } catch (error) {
       throw new IoError(`open of ${path} failed: ${describe(error)}`, error);
     }
+    // A new file's name lives in its directory: sync that too, or a power loss can lose the file itself.
+    if (!existed) syncDirectory(path);
     let size: number;
     try {
       const stat = fs.fstatSync(fd);
@@ -662,4 +666,17 @@ export class FileStorage implements Storage {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Syncs the directory holding `path` so a newly created file's entry is durable. Best effort where directories cannot be synced (Windows). */
+function syncDirectory(path: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(nodePath.dirname(nodePath.resolve(path)), 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some platforms refuse to open or sync a directory; the file's data is still synced on commit.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
