@@ -34,11 +34,25 @@ export class BlockIO {
    * this transaction and must be copied before an append or put changes them.
    */
   linkedSharedBefore = 0;
+  /**
+   * Counts that a linked list append has not written yet (see
+   * WriteLinkedArrayList.append); every reader of a linked list header, and
+   * every commit, calls {@link flushPending} first.
+   */
+  pendingFlush: (() => void) | undefined = undefined;
   /** The moment root slot of the running transaction; always writable, even after a freeze. */
   rootSlotPosition = -1;
 
+  /**
+   * The committed size as this engine last saw it. Bytes below both it and
+   * txStart never change again, so decoded copies of them may be cached.
+   */
+  committedSize = 0;
+
   private readonly scratch = new Uint8Array(SLOT_SIZE);
   private readonly scratchView = new DataView(this.scratch.buffer);
+  private readonly scratch8 = new Uint8Array(8);
+  private readonly scratch8View = new DataView(this.scratch8.buffer);
 
   /**
    * @param storage - where the bytes live
@@ -52,6 +66,15 @@ export class BlockIO {
   /** The current end of the data; where the next record is appended. */
   end(): number {
     return this.storage.size();
+  }
+
+  /** Writes whatever counts an append deferred, so the bytes say what the lists hold. */
+  flushPending(): void {
+    const flush = this.pendingFlush;
+    if (flush !== undefined) {
+      this.pendingFlush = undefined;
+      flush();
+    }
   }
 
   /** Where linked list blocks become mutable: after txStart and after the last sharing operation. */
@@ -101,10 +124,15 @@ export class BlockIO {
 
   /** Writes a u64 below 2^53 at `position`. */
   writeU64(position: number, value: number): void {
-    const view = this.scratchView;
+    const view = this.scratch8View;
     view.setUint32(0, Math.floor(value / TWO_POW_32));
     view.setUint32(4, value % TWO_POW_32);
-    this.storage.write(position, this.scratch.subarray(0, 8));
+    this.storage.write(position, this.scratch8);
+  }
+
+  /** Bytes below this position never change again (committed and outside the running transaction). */
+  immutableBefore(): number {
+    return Math.min(this.txStart, this.committedSize);
   }
 
   /**

@@ -3,9 +3,9 @@
 // §Hash maps, §Counted structures, §Array lists).
 
 import { CorruptDatabaseError, WrongTypeError } from '../errors.js';
-import { ARRAY_LIST_HEADER_SIZE, COUNT_SIZE, INDEX_BLOCK_SIZE } from '../format/constants.js';
+import { ARRAY_LIST_HEADER_SIZE, COUNT_SIZE, INDEX_BLOCK_SIZE, SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
-import { Tag, tagName } from '../format/tags.js';
+import { TAG_MASK, Tag, tagName } from '../format/tags.js';
 import { readListHeader, writeListHeader } from '../trie/array-list.js';
 import { MAX_KNOWN_TAG, secondGenerationError, type BlockIO } from './block-io.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE } from '../rrb/linked-list-read.js';
@@ -37,6 +37,14 @@ export function mapRootOf(tag: number, position: number): number {
  * @throws WrongTypeError when the slot holds another kind of value
  */
 export function ensureStructure(io: BlockIO, slotPosition: number, tag: StructureTag): number {
+  // Fast path, taken by every write after the first: the slot already points at a mutable record.
+  const offset = io.storage.locate(slotPosition, SLOT_SIZE);
+  const view = io.storage.view;
+  if ((view.getUint8(offset) & TAG_MASK) === tag) {
+    const hi = view.getUint32(offset + 1);
+    const position = hi * TWO_POW_32 + view.getUint32(offset + 5);
+    if (hi < 0x200000 && io.isMutable(position)) return position;
+  }
   const slot = io.readSlot(slotPosition);
   if (slot.tag === Tag.NONE) {
     const position = createStructure(io, tag);

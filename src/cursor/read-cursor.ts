@@ -14,8 +14,8 @@ import { isCounted, mapRootOf } from '../core/structures.js';
 import { hamtEntries, hamtFind } from '../hamt/hash-map.js';
 import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { BytesReader } from './bytes-stream.js';
-import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
-import { headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
+import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
+import { TreeReader, headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
 import { keyBytes, type Key } from './keys.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -466,6 +466,8 @@ export class ReadLinkedArrayList {
   protected readonly ctx: Context;
   /** @internal */
   protected readonly tree: Tree;
+  /** Decoded branches, for a list no write can change any more (committed data). */
+  private readonly reader: TreeReader | undefined;
 
   /** @internal */
   constructor(ctx: Context, slot: Slot, from: number) {
@@ -475,6 +477,8 @@ export class ReadLinkedArrayList {
     } else {
       const io = ctx.io;
       this.tree = headerTree(readLinkedListHeader(io, io.checkPointer(slot.position, LINKED_LIST_HEADER_SIZE, from)));
+      // Every block under a committed root is committed too, so its decoding stays true.
+      if (this.tree.root + LINKED_BLOCK_SIZE <= io.immutableBefore()) this.reader = new TreeReader(io, this.tree);
     }
   }
 
@@ -490,7 +494,8 @@ export class ReadLinkedArrayList {
    */
   get(index: number): ReadCursor {
     const resolved = resolveIndex(index, this.tree.count);
-    return cursorAt(this.ctx, treeSlotPosition(this.ctx.io, this.tree, resolved));
+    const position = this.reader !== undefined ? this.reader.slotPosition(resolved) : treeSlotPosition(this.ctx.io, this.tree, resolved);
+    return cursorAt(this.ctx, position);
   }
 
   /** Items from `start` (default 0, negative from the end) to the last. */

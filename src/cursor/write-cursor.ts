@@ -5,7 +5,7 @@
 // changes in place.
 
 import { ReadOnlyError, TransactionError, WrongTypeError } from '../errors.js';
-import { SLOT_SIZE } from '../format/constants.js';
+import { SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
 import { Slot, splitI64, splitU64 } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
@@ -18,7 +18,9 @@ import { keyBytes, type Key } from './keys.js';
 import { ReadArrayList, ReadCursor, ReadHashMap, ReadHashSet, ReadLinkedArrayList, wrongType } from './read-cursor.js';
 import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import {
+  appendOnEdge,
   appendTree,
+  flushEdgeCounts,
   concatTrees,
   emptyTree,
   headerTree,
@@ -26,7 +28,9 @@ import {
   mutablePath,
   removeTree,
   sliceTree,
+  readRightEdge,
   treeSlotPosition,
+  type RightEdge,
   type Tree,
 } from '../rrb/rrb-tree.js';
 
@@ -158,7 +162,8 @@ export class WriteCursor extends ReadCursor {
       return this.virtualRoot;
     }
     const position = ensureStructure(this.ctx.io, this.slotPosition, tag);
-    this.current = Slot.pointer(tag, position);
+    const current = this.current;
+    if (current.tag !== tag || current.position !== position) this.current = Slot.pointer(tag, position);
     return position;
   }
 
@@ -443,6 +448,14 @@ const NEW_ITEM = new Slot(Tag.NONE, true, 0, 0);
  */
 export class WriteLinkedArrayList {
   private readonly owner: WriteCursor;
+  /**
+   * The right edge after this handle's last append, so the next append writes
+   * without reading: valid only while the list's record, count and root, and the
+   * copy-on-write boundary, are what they were then.
+   */
+  private edge:
+    | { record: number; count: number; written: number; root: number; mutableFrom: number; generation: number; blocks: RightEdge; flush: () => void }
+    | undefined;
 
   /** @internal */
   constructor(owner: WriteCursor, _tag: StructureTag) {
@@ -487,12 +500,63 @@ export class WriteLinkedArrayList {
     return new WriteCursor(this.owner.ctx, slotPosition, this.owner.ctx.io.readSlot(slotPosition));
   }
 
-  /** Appends an item (none until written) and returns a writable cursor on it. O(log n). */
+  /**
+   * Appends an item (none until written) and returns a writable cursor on it.
+   * O(log n); O(height) small writes and no reads when the same handle appends
+   * again into a leaf with room.
+   */
   append(): WriteCursor {
     const io = this.owner.ctx.io;
+    const edge = this.edge;
+    if (edge !== undefined) {
+      const record = this.owner.ensure(Tag.LINKED_ARRAY_LIST);
+      // The header on storage lags by the pending appends, which only this handle made.
+      if (
+        record === edge.record &&
+        edge.generation === io.generation &&
+        edge.mutableFrom === io.linkedMutableFrom() &&
+        io.readU64(record) === edge.written &&
+        io.readU64(record + 8) === edge.root
+      ) {
+        const leafBefore = edge.blocks.leafFill;
+        const slotPosition = appendOnEdge(io, edge.blocks);
+        if (slotPosition >= 0) {
+          edge.count++;
+          if (leafBefore < SLOT_COUNT) {
+            // The header count waits too, until a reader, a commit or another handle needs it.
+            if (io.pendingFlush !== edge.flush) {
+              io.flushPending();
+              io.pendingFlush = edge.flush;
+            }
+          } else {
+            edge.flush();
+          }
+          return new WriteCursor(this.owner.ctx, slotPosition, NEW_ITEM);
+        }
+      }
+      if (io.pendingFlush === edge.flush) io.flushPending();
+    }
     const { record, tree } = this.load();
-    const result = appendTree(io, tree, NEW_ITEM, io.linkedMutableFrom());
+    const mutableFrom = io.linkedMutableFrom();
+    const result = appendTree(io, tree, NEW_ITEM, mutableFrom);
     this.store(record, result.tree);
+    // appendTree made the whole right edge mutable (copied or new), so the next append can go straight to it.
+    const blocks = readRightEdge(io, result.tree);
+    const state = {
+      record,
+      count: result.tree.count,
+      written: result.tree.count,
+      root: result.tree.root,
+      mutableFrom,
+      generation: io.generation,
+      blocks,
+      flush: (): void => {
+        flushEdgeCounts(io, blocks);
+        io.writeU64(record, state.count);
+        state.written = state.count;
+      },
+    };
+    this.edge = state;
     return this.cursorOn(result.slotPosition);
   }
 

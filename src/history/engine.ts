@@ -170,6 +170,7 @@ export class Engine {
       storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader({ count: 0, root: rootPosition, committedSize }));
       storage.write(rootPosition, new Uint8Array(INDEX_BLOCK_SIZE));
       this.history = { count: 0, root: rootPosition, committedSize };
+      this.io.committedSize = committedSize;
     } else {
       storage.write(FILE_HEADER_SIZE, new Uint8Array(INDEX_BLOCK_SIZE));
       this.history = { count: 0, root: FILE_HEADER_SIZE, committedSize: FILE_HEADER_SIZE + INDEX_BLOCK_SIZE };
@@ -216,6 +217,7 @@ export class Engine {
       return;
     }
     this.history = this.readHistoryHeader();
+    this.io.committedSize = this.history.committedSize;
     if (recover && this.history.committedSize < size) {
       this.storage.truncate(this.history.committedSize);
       this.syncIfDurable();
@@ -246,7 +248,10 @@ export class Engine {
       this.fileHeader = decodeFileHeader(bytes);
       if (this.fileHeader.rootTag === Tag.NONE) return;
     }
-    if (this.hasHistory) this.history = this.readHistoryHeader();
+    if (this.hasHistory) {
+      this.history = this.readHistoryHeader();
+      this.io.committedSize = this.history.committedSize;
+    }
   }
 
   /** How many moments the history holds. O(1). */
@@ -347,6 +352,7 @@ export class Engine {
    */
   freeze(): void {
     if (!this.inTransaction) throw new TransactionError('freeze() is only meaningful inside a transaction');
+    this.io.flushPending();
     this.io.txStart = this.storage.size();
   }
 
@@ -382,6 +388,7 @@ export class Engine {
       if (this.failedCommit === undefined) this.rollback(start);
       throw error;
     } finally {
+      this.io.pendingFlush = undefined;
       this.inTransaction = false;
       this.io.txStart = NO_TRANSACTION;
       this.io.rootSlotPosition = -1;
@@ -400,6 +407,7 @@ export class Engine {
 
   /** The commit: data durable first, then the 24-byte history header. */
   private commitHeader(next: HistoryHeader): void {
+    this.io.flushPending();
     this.syncIfDurable();
     try {
       this.storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader(next));
@@ -411,6 +419,7 @@ export class Engine {
       );
     }
     this.history = next;
+    this.io.committedSize = next.committedSize;
   }
 
   private requireNoFailedCommit(): void {

@@ -260,18 +260,42 @@ export function sliceTree(io: BlockIO, tree: Tree, offset: number, count: number
  * @throws CorruptDatabaseError when the counts do not add up
  */
 export function treeSlotPosition(io: BlockIO, tree: Tree, index: number): number {
-  let root = tree.root;
+  // The hot path of get: read tags and counts straight from the block, allocate nothing.
+  const storage = io.storage;
+  let block = tree.root;
   let remaining = index;
   for (let height = tree.height; height > 0; height--) {
-    const node = readNode(io, root, height);
-    const [child, within] = locateChild(node, remaining, root);
-    root = (node.slots[child] as Slot).position;
-    remaining = within;
+    const offset = storage.locate(block, LINKED_BLOCK_SIZE);
+    const view = storage.view;
+    let next = -1;
+    for (let i = 0; i < SLOT_COUNT; i++) {
+      const at = offset + i * LINKED_SLOT_SIZE;
+      const tagByte = view.getUint8(at);
+      if (tagByte === 0) continue;
+      const sizeHi = view.getUint32(at + 9);
+      const size = sizeHi * TWO_POW_32 + view.getUint32(at + 13);
+      if (remaining < size) {
+        if ((tagByte & TAG_MASK) !== Tag.INDEX || sizeHi >= 0x200000) {
+          throw new CorruptDatabaseError(`a linked list branch holds a ${tagName(tagByte & TAG_MASK)} or an impossible count`, block + i * LINKED_SLOT_SIZE);
+        }
+        const hi = view.getUint32(at + 1);
+        if (hi >= 0x200000) throw new CorruptDatabaseError('a linked list slot points beyond 2^53', block + i * LINKED_SLOT_SIZE);
+        next = io.checkPointer(hi * TWO_POW_32 + view.getUint32(at + 5), LINKED_BLOCK_SIZE, block + i * LINKED_SLOT_SIZE);
+        break;
+      }
+      remaining -= size;
+    }
+    if (next < 0) throw new CorruptDatabaseError('a linked list node holds fewer items than its parent counts', block);
+    block = next;
   }
-  const leaf = readNode(io, root, 0);
-  const position = leaf.positions[remaining];
-  if (position === undefined) throw new CorruptDatabaseError('a linked list leaf holds fewer items than its parent counts', root);
-  return position;
+  const offset = storage.locate(block, LINKED_BLOCK_SIZE);
+  const view = storage.view;
+  for (let i = 0; i < SLOT_COUNT; i++) {
+    if (view.getUint8(offset + i * LINKED_SLOT_SIZE) === 0) continue;
+    if (remaining === 0) return block + i * LINKED_SLOT_SIZE;
+    remaining--;
+  }
+  throw new CorruptDatabaseError('a linked list leaf holds fewer items than its parent counts', block);
 }
 
 /** Inserts `value` before item `index` (index = count appends). O(log n) blocks written. */
@@ -480,3 +504,208 @@ export function* treeSlotPositions(io: BlockIO, tree: Tree, start: number, backw
 export function headerTree(header: { count: number; root: number; shift: number }): Tree {
   return { root: header.root, height: header.shift, count: header.count };
 }
+
+/** A branch block decoded once: where each child's items end, and the children, decoded on first use. */
+interface DecodedBranch {
+  /** Items before the end of each child (running sums of leaf counts). */
+  readonly ends: number[];
+  /** Each child's block position. */
+  readonly positions: number[];
+  /** Items in every child but the last when they are all equal (a dense node), else 0. */
+  readonly stride: number;
+  /** Decoded children (branches), filled lazily. */
+  readonly children: Array<DecodedBranch | undefined>;
+  /** For children that are leaves: 1 when packed (item k in slot k), 2 when gapped, 0 not yet known. */
+  readonly leafShape: Uint8Array;
+}
+
+function decodeBranch(io: BlockIO, position: number): DecodedBranch {
+  const node = readNode(io, position, 1);
+  const ends: number[] = [];
+  let total = 0;
+  for (const size of node.sizes) ends.push((total += size));
+  let stride = node.sizes[0] ?? 0;
+  for (let i = 1; i < node.sizes.length - 1; i++) if (node.sizes[i] !== stride) stride = 0;
+  return {
+    ends,
+    positions: node.slots.map((slot) => slot.position),
+    stride,
+    children: new Array<DecodedBranch | undefined>(node.slots.length).fill(undefined),
+    leafShape: new Uint8Array(node.slots.length),
+  };
+}
+
+/**
+ * Fast positional reads of an immutable tree: branch blocks are decoded once
+ * and kept, so a get costs a few array lookups per level instead of scanning
+ * blocks. Only for trees whose every block is committed and outside the running
+ * transaction (see {@link BlockIO.immutableBefore}); memory grows with the
+ * branches visited (about one sixteenth of the leaves).
+ */
+export class TreeReader {
+  private readonly io: BlockIO;
+  private readonly tree: Tree;
+  private root: DecodedBranch | undefined;
+
+  /**
+   * @param io - the database
+   * @param tree - a tree that no write can change any more
+   */
+  constructor(io: BlockIO, tree: Tree) {
+    this.io = io;
+    this.tree = tree;
+  }
+
+  /** Position of item `index`'s slot, 0 <= index < count. */
+  slotPosition(index: number): number {
+    if (this.tree.height === 0) return treeSlotPosition(this.io, this.tree, index);
+    let node = (this.root ??= decodeBranch(this.io, this.tree.root));
+    let remaining = index;
+    for (let height = this.tree.height; ; height--) {
+      const ends = node.ends;
+      const last = ends.length - 1;
+      let k: number;
+      if (node.stride > 0) {
+        k = Math.min(Math.floor(remaining / node.stride), last);
+      } else {
+        k = 0;
+        while (k < last && (ends[k] as number) <= remaining) k++;
+      }
+      if (remaining >= (ends[k] as number)) throw new CorruptDatabaseError('a linked list node holds fewer items than its parent counts', this.tree.root);
+      if (k > 0) remaining -= ends[k - 1] as number;
+      const position = node.positions[k] as number;
+      if (height === 1) {
+        let shape = node.leafShape[k] as number;
+        if (shape === 0) node.leafShape[k] = shape = leafIsPacked(this.io, position, (ends[k] as number) - (k > 0 ? (ends[k - 1] as number) : 0)) ? 1 : 2;
+        if (shape === 1) return position + remaining * LINKED_SLOT_SIZE;
+        return treeSlotPosition(this.io, { root: position, height: 0, count: remaining + 1 }, remaining);
+      }
+      let child = node.children[k];
+      if (child === undefined) node.children[k] = child = decodeBranch(this.io, position);
+      node = child;
+    }
+  }
+}
+
+/** True when the leaf's `count` items fill slots 0 to count - 1 exactly. */
+function leafIsPacked(io: BlockIO, position: number, count: number): boolean {
+  const offset = io.storage.locate(position, LINKED_BLOCK_SIZE);
+  const view = io.storage.view;
+  for (let i = 0; i < SLOT_COUNT; i++) {
+    const used = view.getUint8(offset + i * LINKED_SLOT_SIZE) !== 0;
+    if (used !== i < count) return false;
+  }
+  return true;
+}
+
+/**
+ * The right edge of a tree as an append needs it: the block at each level from
+ * the root (index 0) to the last leaf, which entry is last in each, the count
+ * under each branch's last entry, and how many items the last leaf holds.
+ */
+export interface RightEdge {
+  readonly blocks: number[];
+  readonly lastEntry: number[];
+  /** The true count under each branch's last entry (written, or pending). */
+  readonly lastCount: number[];
+  leafFill: number;
+  /** Items appended into the last leaf whose counts are not written yet. */
+  pending: number;
+}
+
+/** Reads the right edge of a non-empty tree, scanning only tag bytes and the last entries' counts. */
+export function readRightEdge(io: BlockIO, tree: Tree): RightEdge {
+  const blocks: number[] = [];
+  const lastEntry: number[] = [];
+  const lastCount: number[] = [];
+  let block = tree.root;
+  for (let height = tree.height; ; height--) {
+    const offset = io.storage.locate(block, LINKED_BLOCK_SIZE);
+    const view = io.storage.view;
+    let last = -1;
+    for (let i = SLOT_COUNT - 1; i >= 0; i--) {
+      if (view.getUint8(offset + i * LINKED_SLOT_SIZE) !== 0) {
+        last = i;
+        break;
+      }
+    }
+    blocks.push(block);
+    lastEntry.push(last);
+    if (height === 0) return { blocks, lastEntry, lastCount, leafFill: last + 1, pending: 0 };
+    if (last < 0) throw new CorruptDatabaseError('a linked list branch is empty', block);
+    const at = block + last * LINKED_SLOT_SIZE;
+    lastCount.push(io.readU64(at + SLOT_SIZE));
+    block = io.checkPointer(io.readSlot(at).position, LINKED_BLOCK_SIZE, at);
+  }
+}
+
+/** A never-written item as its 17 linked-slot bytes: none with the full flag, leaf count 0. */
+const NEW_ITEM_LINKED_SLOT = new Uint8Array(LINKED_SLOT_SIZE);
+NEW_ITEM_LINKED_SLOT[0] = FULL_FLAG | Tag.NONE;
+
+/**
+ * Appends a new item through a known right edge whose every block is mutable:
+ * into the last leaf when it has room (one slot write and one count update per
+ * level), else into a new last leaf hung from the lowest branch on the edge
+ * with room. The caller checked that the edge is current. No reads.
+ *
+ * @returns the new item's slot position, or -1 when every block on the edge is
+ * full (the root must grow: use {@link appendTree})
+ */
+export function appendOnEdge(io: BlockIO, edge: RightEdge): number {
+  const leafLevel = edge.blocks.length - 1;
+  if (edge.leafFill < SLOT_COUNT) {
+    // Only the item is written now; the counts above it wait for flushEdgeCounts.
+    const slotPosition = (edge.blocks[leafLevel] as number) + edge.leafFill * LINKED_SLOT_SIZE;
+    io.storage.write(slotPosition, NEW_ITEM_LINKED_SLOT);
+    for (let level = 0; level < leafLevel; level++) edge.lastCount[level] = (edge.lastCount[level] as number) + 1;
+    edge.pending++;
+    edge.leafFill++;
+    return slotPosition;
+  }
+  flushEdgeCounts(io, edge);
+  // The lowest branch with a free entry takes a new chain: a leaf wrapped once per level below it.
+  let level = leafLevel - 1;
+  while (level >= 0 && (edge.lastEntry[level] as number) >= SLOT_COUNT - 1) level--;
+  if (level < 0) return -1;
+  let child = io.append(encodeBlock([NEW_ITEM], [1], 0));
+  const slotPosition = child;
+  edge.blocks[leafLevel] = child;
+  edge.lastEntry[leafLevel] = 0;
+  edge.leafFill = 1;
+  for (let depth = leafLevel - 1; depth > level; depth--) {
+    child = io.append(encodeBlock([Slot.pointer(Tag.INDEX, child, true)], [1], leafLevel - depth));
+    edge.blocks[depth] = child;
+    edge.lastEntry[depth] = 0;
+    edge.lastCount[depth] = 1;
+  }
+  bumpEdgeCounts(io, edge, level);
+  const entry = (edge.lastEntry[level] as number) + 1;
+  const at = (edge.blocks[level] as number) + entry * LINKED_SLOT_SIZE;
+  io.writeSlot(at, Slot.pointer(Tag.INDEX, child, true));
+  io.writeU64(at + SLOT_SIZE, 1);
+  edge.lastEntry[level] = entry;
+  edge.lastCount[level] = 1;
+  return slotPosition;
+}
+
+/** Writes the counts of the edge's branches that appends into the last leaf left pending. */
+export function flushEdgeCounts(io: BlockIO, edge: RightEdge): void {
+  if (edge.pending === 0) return;
+  for (let level = 0; level < edge.blocks.length - 1; level++) {
+    io.writeU64((edge.blocks[level] as number) + (edge.lastEntry[level] as number) * LINKED_SLOT_SIZE + SLOT_SIZE, edge.lastCount[level] as number);
+  }
+  edge.pending = 0;
+}
+
+/** Adds one to the count of the last entry of every branch above `below`. */
+function bumpEdgeCounts(io: BlockIO, edge: RightEdge, below: number): void {
+  for (let level = 0; level < below; level++) {
+    const count = (edge.lastCount[level] as number) + 1;
+    edge.lastCount[level] = count;
+    io.writeU64((edge.blocks[level] as number) + (edge.lastEntry[level] as number) * LINKED_SLOT_SIZE + SLOT_SIZE, count);
+  }
+}
+
+/** The slot of a new item: none with the full flag. */
+const NEW_ITEM = new Slot(Tag.NONE, true, 0, 0);

@@ -85,6 +85,14 @@ export class MemoryStorage implements Storage {
   }
 
   write(position: number, source: Uint8Array): void {
+    const length = source.length;
+    // The engine's hot path: a slot or a count rewritten inside the data. A byte
+    // loop beats TypedArray.set for a handful of bytes.
+    if (length <= 24 && position >= 0 && position + length <= this.length && !this.readOnly && !this.closed) {
+      const bytes = this.bytes;
+      for (let i = 0; i < length; i++) bytes[position + i] = source[i] as number;
+      return;
+    }
     this.checkOpen();
     if (this.readOnly) throw new ReadOnlyError('this storage is read-only');
     if (position < 0 || position > this.length) throw new StrataError('INVALID_ARGUMENT', `write at ${position} would leave a hole after the end ${this.length}`);
