@@ -6,7 +6,7 @@
 
 import { ReadOnlyError, TransactionError, WrongTypeError } from '../errors.js';
 import { SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
-import { Slot, splitI64, splitU64 } from '../format/slot.js';
+import { Slot, splitI64, uintSlot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
 import { bytesSlot } from '../core/bytes-values.js';
@@ -105,8 +105,7 @@ export class WriteCursor extends ReadCursor {
    * @param value - 0 to 2^64 - 1 (a number must be a safe integer)
    */
   writeUint(value: bigint | number): void {
-    const [hi, lo] = splitU64(value);
-    this.writeSlot(new Slot(Tag.UINT, false, hi, lo));
+    this.writeSlot(uintSlot(value));
   }
 
   /**

@@ -125,6 +125,21 @@ export function joinPosition(hi: number, lo: number, at: number): number {
 }
 
 /**
+ * The slot for an unsigned 64-bit integer (FORMAT.md §Tags, uint).
+ *
+ * @param value - 0 to 2^64 - 1; a number must be a safe integer
+ * @throws InvalidArgumentError when it is out of range
+ */
+export function uintSlot(value: bigint | number): Slot {
+  if (typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER && Number.isInteger(value)) {
+    // The common case without an intermediate array.
+    return new Slot(Tag.UINT, false, Math.floor(value / TWO_POW_32), value % TWO_POW_32);
+  }
+  const [hi, lo] = splitU64(value);
+  return new Slot(Tag.UINT, false, hi, lo);
+}
+
+/**
  * Splits a u64 given as a bigint or a safe integer number into halves.
  *
  * @param value - the value, 0 to 2^64 - 1

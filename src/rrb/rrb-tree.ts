@@ -668,7 +668,7 @@ export function appendOnEdge(io: BlockIO, edge: RightEdge): number {
   let level = leafLevel - 1;
   while (level >= 0 && (edge.lastEntry[level] as number) >= SLOT_COUNT - 1) level--;
   if (level < 0) return -1;
-  let child = io.append(encodeBlock([NEW_ITEM], [1], 0));
+  let child = io.append(NEW_LEAF_BLOCK);
   const slotPosition = child;
   edge.blocks[leafLevel] = child;
   edge.lastEntry[leafLevel] = 0;
@@ -707,5 +707,6 @@ function bumpEdgeCounts(io: BlockIO, edge: RightEdge, below: number): void {
   }
 }
 
-/** The slot of a new item: none with the full flag. */
-const NEW_ITEM = new Slot(Tag.NONE, true, 0, 0);
+/** A leaf block holding one new item, written as is for every new last leaf. */
+const NEW_LEAF_BLOCK = new Uint8Array(LINKED_BLOCK_SIZE);
+NEW_LEAF_BLOCK.set(NEW_ITEM_LINKED_SLOT, 0);
