@@ -66,19 +66,25 @@ export function readBytesValue(io: BlockIO, slot: Slot, from: number): TaggedByt
 }
 
 /**
- * True when the bytes or short-bytes slot holds exactly `key`. Used for key
- * identity in maps; reads long keys in place without copying them.
+ * True when the bytes or short-bytes slot holds exactly `key` with exactly
+ * `formatTag` (both absent, or both the same two bytes). Used for key identity
+ * in maps; reads long keys in place without copying them.
  */
-export function bytesEqualSlot(io: BlockIO, slot: Slot, key: Uint8Array, from: number): boolean {
+export function bytesEqualSlot(io: BlockIO, slot: Slot, key: Uint8Array, formatTag: Uint8Array | undefined, from: number): boolean {
+  if (slot.full !== (formatTag !== undefined)) return false;
   if (slot.tag === Tag.SHORT_BYTES) {
-    const stored = readShortBytes(slot).bytes;
-    if (stored.length !== key.length) return false;
-    for (let i = 0; i < key.length; i++) if (stored[i] !== key[i]) return false;
-    return true;
+    const stored = readShortBytes(slot);
+    if (stored.bytes.length !== key.length) return false;
+    for (let i = 0; i < key.length; i++) if (stored.bytes[i] !== key[i]) return false;
+    return formatTag === undefined || (stored.formatTag?.[0] === formatTag[0] && stored.formatTag?.[1] === formatTag[1]);
   }
   const length = longBytesLength(io, slot, from);
   if (length !== key.length) return false;
   const start = slot.position + LONG_BYTES_LENGTH_SIZE;
+  if (formatTag !== undefined) {
+    const offset = io.storage.locate(start + length, FORMAT_TAG_SIZE);
+    if (io.storage.bytes[offset] !== formatTag[0] || io.storage.bytes[offset + 1] !== formatTag[1]) return false;
+  }
   const chunk = 4096;
   for (let done = 0; done < length; done += chunk) {
     const size = Math.min(chunk, length - done);

@@ -1,11 +1,47 @@
-// Map keys at the cursor level: bytes, or strings stored as their UTF-8 bytes.
+// Map keys at the cursor level: bytes, strings stored as their UTF-8 bytes, or
+// bytes with a 2-byte format tag saying what they encode (FORMAT.md §Key identity).
+
+import { checkFormatTag } from '../format/bytes.js';
+import type { Hasher } from '../hash/hasher.js';
 
 const encoder = new TextEncoder();
 
-/** A map or set key: raw bytes, or a string stored as UTF-8. */
-export type Key = Uint8Array | string;
+/** Key bytes that carry a format tag: two keys are the same only when both bytes and tag are. */
+export interface TaggedKey {
+  /** The key's bytes. */
+  readonly bytes: Uint8Array;
+  /** Exactly two bytes saying how to read them (e.g. `nu` for a number). */
+  readonly formatTag: Uint8Array;
+}
 
-/** The bytes of a key. */
-export function keyBytes(key: Key): Uint8Array {
-  return typeof key === 'string' ? encoder.encode(key) : key;
+/** A map or set key: raw bytes, a string stored as UTF-8, or tagged bytes. */
+export type Key = Uint8Array | string | TaggedKey;
+
+/** A key as the engine compares and stores it. */
+export interface ResolvedKey {
+  /** The bytes stored in the key slot. */
+  readonly bytes: Uint8Array;
+  /** The key slot's format tag, if any. */
+  readonly formatTag: Uint8Array | undefined;
+}
+
+/** Turns any {@link Key} into its stored bytes and format tag. */
+export function resolveKey(key: Key): ResolvedKey {
+  if (typeof key === 'string') return { bytes: encoder.encode(key), formatTag: undefined };
+  if (key instanceof Uint8Array) return { bytes: key, formatTag: undefined };
+  checkFormatTag(key.formatTag);
+  return key;
+}
+
+/**
+ * The hash of a key: of its bytes alone when untagged (so other xitdb
+ * implementations find plain keys), of the format tag followed by the bytes
+ * when tagged (so `"1"` and the number 1 do not share a hash).
+ */
+export function hashKey(hasher: Hasher, key: ResolvedKey): Uint8Array {
+  if (key.formatTag === undefined) return hasher.hash(key.bytes);
+  const input = new Uint8Array(key.formatTag.length + key.bytes.length);
+  input.set(key.formatTag, 0);
+  input.set(key.bytes, key.formatTag.length);
+  return hasher.hash(input);
 }

@@ -16,7 +16,7 @@ import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type
 import { BytesReader } from './bytes-stream.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import { TreeReader, headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
-import { keyBytes, type Key } from './keys.js';
+import { hashKey, resolveKey, type Key } from './keys.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -300,8 +300,8 @@ export class ReadHashMap {
   protected find(key: Key): number {
     const root = this.root();
     if (root < 0) return -1;
-    const bytes = keyBytes(key);
-    return hamtFind(this.ctx.io, root, this.ctx.hasher.hash(bytes), bytes);
+    const resolved = resolveKey(key);
+    return hamtFind(this.ctx.io, root, hashKey(this.ctx.hasher, resolved), resolved);
   }
 
   /**

@@ -14,7 +14,7 @@ import { ensureStructure, isCounted, mapRootOf, type StructureTag } from '../cor
 import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
 import { listAppend, listPut, listSlice, readListHeader, resolveIndex, writeListHeader } from '../trie/array-list.js';
 import { BytesWriter } from './bytes-stream.js';
-import { keyBytes, type Key } from './keys.js';
+import { hashKey, resolveKey, type Key, type ResolvedKey } from './keys.js';
 import { ReadArrayList, ReadCursor, ReadHashMap, ReadHashSet, ReadLinkedArrayList, wrongType } from './read-cursor.js';
 import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import {
@@ -277,7 +277,7 @@ export class WriteHashMap {
    * @throws HashCollisionError when another key has the same full hash
    */
   put(key: Key): WriteCursor {
-    const kv = this.upsert(keyBytes(key));
+    const kv = this.upsert(resolveKey(key));
     const ctx = this.owner.ctx;
     return new WriteCursor(ctx, kv + ctx.io.hashSize + SLOT_SIZE, ctx.io.readSlot(kv + ctx.io.hashSize + SLOT_SIZE));
   }
@@ -287,18 +287,18 @@ export class WriteHashMap {
    * (for storing a key with a format tag, or the key of a set member).
    */
   putKey(key: Key): WriteCursor {
-    const kv = this.upsert(keyBytes(key));
+    const kv = this.upsert(resolveKey(key));
     const ctx = this.owner.ctx;
     return new WriteCursor(ctx, kv + ctx.io.hashSize, ctx.io.readSlot(kv + ctx.io.hashSize));
   }
 
   /** @internal returns the kv pair position, made mutable */
-  protected upsert(bytes: Uint8Array): number {
+  protected upsert(key: ResolvedKey): number {
     const ctx = this.owner.ctx;
     const io = ctx.io;
     const record = this.owner.ensure(this.tag);
-    const result = hamtUpsert(io, mapRootOf(this.tag, record), ctx.hasher.hash(bytes), bytes, (keySlotPosition) => {
-      io.writeSlot(keySlotPosition, bytesSlot(io, bytes));
+    const result = hamtUpsert(io, mapRootOf(this.tag, record), hashKey(ctx.hasher, key), key, (keySlotPosition) => {
+      io.writeSlot(keySlotPosition, bytesSlot(io, key.bytes, key.formatTag));
     });
     if (result.created && isCounted(this.tag)) io.writeU64(record, io.readU64(record) + 1);
     return result.kvPosition;
@@ -312,12 +312,11 @@ export class WriteHashMap {
   remove(key: Key): boolean {
     const ctx = this.owner.ctx;
     const io = ctx.io;
-    const bytes = keyBytes(key);
-    const hash = ctx.hasher.hash(bytes);
+    const resolved = resolveKey(key);
     // Look first, so that removing an absent key copies nothing.
-    if (!this.read().has(bytes)) return false;
+    if (!this.read().has(key)) return false;
     const record = this.owner.ensure(this.tag);
-    const removed = hamtRemove(io, mapRootOf(this.tag, record), hash, bytes);
+    const removed = hamtRemove(io, mapRootOf(this.tag, record), hashKey(ctx.hasher, resolved), resolved);
     if (removed && isCounted(this.tag)) io.writeU64(record, io.readU64(record) - 1);
     return removed;
   }

@@ -16,6 +16,7 @@ import { Slot } from '../format/slot.js';
 import { TAG_MASK, Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 import { bytesEqualSlot } from '../core/bytes-values.js';
+import type { ResolvedKey } from '../cursor/keys.js';
 
 /**
  * FORMAT.md §Kv pair: hash, key slot, value slot.
@@ -50,11 +51,11 @@ function hashesEqualAt(io: BlockIO, position: number, hash: Uint8Array): boolean
  * decide when present; an empty key slot falls back to the hash, which the
  * caller has already matched.
  */
-function keyMatches(io: BlockIO, kvPosition: number, key: Uint8Array | undefined): boolean {
+function keyMatches(io: BlockIO, kvPosition: number, key: ResolvedKey | undefined): boolean {
   if (key === undefined) return true;
   const keySlot = io.readSlot(kvPosition + io.hashSize);
   if (keySlot.tag !== Tag.BYTES && keySlot.tag !== Tag.SHORT_BYTES) return true;
-  return bytesEqualSlot(io, keySlot, key, kvPosition + io.hashSize);
+  return bytesEqualSlot(io, keySlot, key.bytes, key.formatTag, kvPosition + io.hashSize);
 }
 
 function maxLevels(io: BlockIO): number {
@@ -67,11 +68,11 @@ function maxLevels(io: BlockIO): number {
  * @param io - the database
  * @param root - position of the map's root index block
  * @param hash - the key's hash
- * @param key - the key's bytes, compared against the stored key; undefined to match by hash only
+ * @param key - the key's bytes and format tag, compared against the stored key; undefined to match by hash only
  * @returns the kv pair's position, or -1 when absent
  * @throws CorruptDatabaseError when the trie is malformed
  */
-export function hamtFind(io: BlockIO, root: number, hash: Uint8Array, key: Uint8Array | undefined): number {
+export function hamtFind(io: BlockIO, root: number, hash: Uint8Array, key: ResolvedKey | undefined): number {
   const storage = io.storage;
   const levels = maxLevels(io);
   let block = root;
@@ -120,7 +121,7 @@ export function hamtUpsert(
   io: BlockIO,
   root: number,
   hash: Uint8Array,
-  key: Uint8Array | undefined,
+  key: ResolvedKey | undefined,
   writeKey: (keySlotPosition: number) => void,
 ): UpsertResult {
   const levels = maxLevels(io);
@@ -192,7 +193,7 @@ function appendKvPair(io: BlockIO, hash: Uint8Array): number {
  * @param key - the key's bytes, or undefined to match by hash only
  * @returns true when the key was there
  */
-export function hamtRemove(io: BlockIO, root: number, hash: Uint8Array, key: Uint8Array | undefined): boolean {
+export function hamtRemove(io: BlockIO, root: number, hash: Uint8Array, key: ResolvedKey | undefined): boolean {
   const levels = maxLevels(io);
   const path: number[] = [];
   let block = root;

@@ -174,3 +174,25 @@ describe('WriteCursor.writePath and ReadCursor.readPath', () => {
     expect(() => root.readPath(['users', 'alice', 'name', 'x'])).toThrow(WrongTypeError);
   });
 });
+
+describe('tagged keys', () => {
+  it('keeps a string key and the same bytes with a format tag apart', () => {
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    const tagged = { bytes: new TextEncoder().encode('1'), formatTag: new TextEncoder().encode('nu') };
+    engine.transact((root) => {
+      const map = root.hashMap();
+      map.put('1').writeString('string one');
+      map.put(tagged).writeString('number one');
+    });
+    const map = engine.moment(-1).asHashMap();
+    expect(map.get('1')?.readString()).toBe('string one');
+    expect(map.get(tagged)?.readString()).toBe('number one');
+    expect(map.count()).toBe(2);
+    const keys = [...map.keys()].map((k) => [k.readString(), k.formatTag() === undefined ? null : new TextDecoder().decode(k.formatTag())]);
+    expect(keys).toContainEqual(['1', null]);
+    expect(keys).toContainEqual(['1', 'nu']);
+    engine.transact((root) => expect(root.hashMap().remove(tagged)).toBe(true));
+    expect(engine.moment(-1).asHashMap().get('1')?.readString()).toBe('string one');
+    expect(engine.moment(-1).asHashMap().has(tagged)).toBe(false);
+  });
+});
