@@ -1,12 +1,14 @@
-// The browser-safe entry point: the engine, its cursors, memory storage,
-// hashers and errors. Nothing reachable from here imports node:*.
+// The browser-safe entry point: the JS-value API, the engine and its cursors,
+// memory storage, hashers and errors. Nothing reachable from here imports node:*.
+
+export * from './api/index.js';
 
 export { Engine, type EngineOptions, type Durability } from './history/engine.js';
 export { openEngine, builtInHashers } from './open.js';
 export { ReadCursor, ReadHashMap, ReadHashSet, ReadArrayList, ReadLinkedArrayList, type MapEntry } from './cursor/read-cursor.js';
 export { WriteCursor, WriteHashMap, WriteHashSet, WriteArrayList, WriteLinkedArrayList } from './cursor/write-cursor.js';
 export { BytesReader, BytesWriter } from './cursor/bytes-stream.js';
-export type { Key } from './cursor/keys.js';
+export type { Key, TaggedKey } from './cursor/keys.js';
 export type { Storage } from './storage/storage.js';
 export type { Context } from './core/context.js';
 export { MemoryStorage, type MemoryStorageOptions } from './storage/memory-storage.js';

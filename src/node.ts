@@ -4,9 +4,39 @@
 import { FileStorage, type FileStorageOptions } from './storage/file-storage.js';
 import { openEngine } from './open.js';
 import type { Engine, EngineOptions } from './history/engine.js';
+import { openOn, storageFor, type Database, type OpenOptions } from './api/database.js';
+import type { Storage } from './storage/storage.js';
 
 export * from './index.js';
 export { FileStorage, type FileStorageOptions, type FileStorageStats } from './storage/file-storage.js';
+export { dataDir } from './api/data-dir.js';
+
+/**
+ * Opens a database, as `open` from `stratadb` does, and also a file by path:
+ * - `open('data.xit')`: the file, created when missing; a read-write open cuts
+ *   away an interrupted transaction, a read-only one never writes;
+ * - `open()`, `open(bytes)`, `open(storage)`: as in the browser-safe entry.
+ *
+ * Opening is O(1) in the size of the database. Close it to release the file.
+ *
+ * @example
+ * ```ts
+ * import { open, dataDir } from 'stratadb/node';
+ * const db = await open(join(dataDir('my-app'), 'data.xit'));
+ * db.set(['settings', 'theme'], 'dark');
+ * db.close();
+ * ```
+ */
+export async function open<S = any>(source?: string | Uint8Array | ArrayBuffer | Storage, options: OpenOptions & Omit<FileStorageOptions, 'readOnly'> = {}): Promise<Database<S>> {
+  if (typeof source !== 'string') return openOn<S>(storageFor(source, options), options);
+  const storage = FileStorage.open(source, { ...options, readOnly: options.readOnly ?? false });
+  try {
+    return await openOn<S>(storage, options);
+  } catch (error) {
+    storage.close();
+    throw error;
+  }
+}
 
 /** Options for {@link openFile}: the engine's and the file storage's. */
 export type OpenFileOptions = Omit<EngineOptions, 'knownHashers'> & Omit<FileStorageOptions, 'readOnly'>;

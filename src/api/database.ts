@@ -1,0 +1,559 @@
+// The database people use: JS values at paths, serial atomic transactions,
+// snapshots of any moment, history (undo, revert, slice), O(1) clones, and the
+// bytes of a memory database. Built on the engine; browser-safe.
+
+import { Engine, type Durability } from '../history/engine.js';
+import { ReadOnlyError, TransactionError, OutOfRangeError, WrongTypeError } from '../errors.js';
+import { MemoryStorage } from '../storage/memory-storage.js';
+import type { Storage } from '../storage/storage.js';
+import type { Hasher } from '../hash/hasher.js';
+import { builtInHashers } from '../open.js';
+import type { ReadCursor } from '../cursor/read-cursor.js';
+import type { WriteCursor } from '../cursor/write-cursor.js';
+import { Tag, tagName } from '../format/tags.js';
+import { formatPath } from './errors.js';
+import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
+import { encodeKey, validateValue, writeValue } from './values.js';
+import { ListView, MapView, SetView, readValue, type Value, type ViewGuard } from './views.js';
+
+/** Options for {@link open}. */
+export interface OpenOptions {
+  /** Refuse every write (default false; true for bytes opened in place). */
+  readOnly?: boolean;
+  /** Commit durability: `sync` (default, survives power loss) or `flush` (survives a process crash). */
+  durability?: Durability;
+  /** The key hasher for a new database, or to force for an existing one (default: picked from the header; `xx16` for new). */
+  hasher?: Hasher;
+}
+
+const always: ViewGuard = () => undefined;
+
+function isIndex(step: PathStep): step is number {
+  return typeof step === 'number';
+}
+
+/** Follows `path` from a read cursor; undefined when a key or index is absent. */
+function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
+  let cursor: ReadCursor = root;
+  for (let i = 0; i < path.length; i++) {
+    const step = path[i] as PathStep;
+    switch (cursor.tag) {
+      case Tag.NONE:
+        return undefined;
+      case Tag.HASH_MAP:
+      case Tag.COUNTED_HASH_MAP: {
+        const map = cursor.asHashMap();
+        const next = map.get(cursor.tag === Tag.HASH_MAP && typeof step === 'string' ? step : encodeKey(step, path.slice(0, i + 1)));
+        if (next === undefined) return undefined;
+        cursor = next;
+        break;
+      }
+      case Tag.ARRAY_LIST:
+      case Tag.LINKED_ARRAY_LIST: {
+        if (!isIndex(step)) throw new WrongTypeError(`${formatPath(path.slice(0, i))} is a list, so the next step must be an index, not ${JSON.stringify(step)}`);
+        const list = cursor.tag === Tag.ARRAY_LIST ? cursor.asArrayList() : cursor.asLinkedArrayList();
+        const count = list.count();
+        if (!Number.isInteger(step) || step >= count || step < -count) return undefined;
+        cursor = list.get(step);
+        break;
+      }
+      default:
+        throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds a ${tagName(cursor.tag)}, so it has no ${JSON.stringify(step)} inside`);
+    }
+  }
+  return cursor;
+}
+
+/**
+ * Checks that a write at `path` can succeed, without writing: every step goes
+ * through a map or a list, indexes are inside their list (or equal to its
+ * length when `create`), and empty slots are only followed by keys when
+ * `create` (they will become maps).
+ *
+ * @throws WrongTypeError or OutOfRangeError naming the path
+ */
+function checkPath(root: ReadCursor, path: AnyPath, create: boolean): void {
+  let cursor: ReadCursor | undefined = root;
+  for (let i = 0; i < path.length; i++) {
+    const step = path[i] as PathStep;
+    const here = path.slice(0, i);
+    if (cursor === undefined || cursor.isNone) {
+      if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(here)}`);
+      if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(here)} to index with ${step}`);
+      cursor = undefined;
+      continue;
+    }
+    switch (cursor.tag) {
+      case Tag.HASH_MAP:
+      case Tag.COUNTED_HASH_MAP:
+        if (cursor.tag === Tag.COUNTED_HASH_MAP || typeof step !== 'string') encodeKey(step, path.slice(0, i + 1));
+        cursor = readAt(cursor, [step]);
+        break;
+      case Tag.ARRAY_LIST:
+      case Tag.LINKED_ARRAY_LIST: {
+        if (!isIndex(step) || !Number.isInteger(step)) throw new WrongTypeError(`${formatPath(here)} is a list, so the next step must be an index, not ${JSON.stringify(step)}`);
+        const count = cursor.count();
+        if (create && step === count) {
+          cursor = undefined;
+          break;
+        }
+        if (step >= count || step < -count) throw new OutOfRangeError(`index ${step} is outside the list of ${count} items at ${formatPath(here)}`);
+        cursor = readAt(cursor, [step]);
+        break;
+      }
+      default:
+        throw new WrongTypeError(`${formatPath(here)} holds a ${tagName(cursor.tag)}, so nothing can be stored inside it`);
+    }
+  }
+}
+
+/**
+ * A read-only view of one moment. It never changes, even while later
+ * transactions commit.
+ */
+export class Snapshot<S = any> {
+  /** The moment's index in the history (0 is the first). */
+  readonly index: number;
+  private readonly root: ReadCursor;
+
+  /** @internal */
+  constructor(root: ReadCursor, index: number) {
+    this.root = root;
+    this.index = index;
+  }
+
+  /**
+   * The value at `path`: a scalar, or a lazy view of a structure. O(depth · log n).
+   *
+   * @returns undefined when something on the path is absent
+   * @throws WrongTypeError when the path goes through a value that has no such step
+   */
+  get<P extends PathOf<S>>(path: P): Stored<TypeAt<S, P>> | undefined {
+    const cursor = readAt(this.root, path as AnyPath);
+    return cursor === undefined ? undefined : (readValue(cursor, always) as Stored<TypeAt<S, P>>);
+  }
+
+  /** True when something is stored at `path` (null included). */
+  has(path: PathOf<S>): boolean {
+    return readAt(this.root, path as AnyPath) !== undefined;
+  }
+
+  /** The whole moment as plain JS (objects, arrays, Maps, Sets). O(size). */
+  toJS(): unknown {
+    const value = readValue(this.root, always);
+    return value instanceof MapView || value instanceof ListView || value instanceof SetView ? value.toJS() : value;
+  }
+
+  /** The cursor-level view of this moment's root, for full control over the format. */
+  cursor(): ReadCursor {
+    return this.root;
+  }
+}
+
+/**
+ * One write transaction: reads see its own writes; nothing is visible to
+ * anyone else until it commits. Valid only inside the function given to
+ * {@link Database.transact}.
+ */
+export class Transaction<S = any> {
+  private readonly root: WriteCursor;
+  private readonly engine: Engine;
+  private active = true;
+  private readonly guard: ViewGuard = () => {
+    if (!this.active) throw new TransactionError('this view belongs to a transaction that has ended; read from a snapshot instead');
+  };
+
+  /** @internal */
+  constructor(engine: Engine, root: WriteCursor) {
+    this.engine = engine;
+    this.root = root;
+  }
+
+  /** @internal */
+  end(): void {
+    this.active = false;
+  }
+
+  private check(): void {
+    if (!this.active) throw new TransactionError('this transaction has ended; start a new one with db.transact()');
+  }
+
+  /** The value at `path` as this transaction sees it. Views from it are valid until the transaction ends. */
+  get<P extends PathOf<S>>(path: P): Stored<TypeAt<S, P>> | undefined {
+    this.check();
+    const cursor = readAt(this.root.refresh(), path as AnyPath);
+    return cursor === undefined ? undefined : (readValue(cursor, this.guard) as Stored<TypeAt<S, P>>);
+  }
+
+  /** True when something is stored at `path` (null included). */
+  has(path: PathOf<S>): boolean {
+    this.check();
+    return readAt(this.root.refresh(), path as AnyPath) !== undefined;
+  }
+
+  /**
+   * Stores `value` at `path`, creating maps on the way where nothing is stored.
+   * A list index may equal the list's length, to append. The value is checked
+   * completely before anything is written.
+   *
+   * @throws UnsupportedValueError naming the path of a value with no mapping
+   * @throws WrongTypeError when the path goes through a value that is not a map or list
+   * @throws OutOfRangeError for an index past the end of a list
+   */
+  set<P extends PathOf<S>>(path: P, value: TypeAt<S, P> | Stored<TypeAt<S, P>>): void {
+    this.check();
+    validateValue(value, [...(path as AnyPath)]);
+    const cursor = this.cursorFor(path as AnyPath, true);
+    writeValue(cursor, value, () => this.engine.freeze());
+  }
+
+  /**
+   * Replaces the value at `path` with `fn(old)`, where old is what {@link get}
+   * gives (undefined when absent).
+   */
+  update<P extends PathOf<S>>(path: P, fn: (old: Stored<TypeAt<S, P>> | undefined) => TypeAt<S, P> | Stored<TypeAt<S, P>>): void {
+    this.set(path, fn(this.get(path)));
+  }
+
+  /**
+   * Shallow merge: stores each property of `partial` under the map at `path`
+   * (created when absent), leaving the other keys as they are.
+   */
+  merge<P extends PathOf<S>>(path: P, partial: Partial<TypeAt<S, P>> & object): void {
+    this.check();
+    const entries = partial instanceof Map ? [...(partial as Map<unknown, unknown>)] : Object.entries(partial);
+    for (const [key, item] of entries) if (item !== undefined) validateValue(item, [...(path as AnyPath), key]);
+    const cursor = this.cursorFor(path as AnyPath, true);
+    const tag = cursor.refresh().tag;
+    const map = tag === Tag.COUNTED_HASH_MAP || (tag === Tag.NONE && partial instanceof Map) ? cursor.countedHashMap() : cursor.hashMap();
+    const counted = tag === Tag.COUNTED_HASH_MAP || (tag === Tag.NONE && partial instanceof Map);
+    for (const [key, item] of entries) {
+      if (item === undefined) continue;
+      const target = map.put(counted ? encodeKey(key, [...(path as AnyPath), key]) : String(key));
+      writeValue(target, item, () => this.engine.freeze());
+    }
+  }
+
+  /**
+   * Removes what is at `path`: a map key, a set member (the last step names the
+   * member), or a list item (a linked list removes any index; an array list only
+   * its last item).
+   *
+   * @returns true when something was removed
+   */
+  delete(path: PathOf<S>): boolean {
+    this.check();
+    const steps = path as AnyPath;
+    if (steps.length === 0) throw new WrongTypeError('delete needs a path to a key or an index, not the root');
+    const parentPath = steps.slice(0, -1);
+    const last = steps[steps.length - 1] as PathStep;
+    const parent = readAt(this.root.refresh(), parentPath);
+    if (parent === undefined || parent.isNone) return false;
+    const cursor = this.cursorFor(parentPath, false);
+    switch (parent.tag) {
+      case Tag.HASH_MAP:
+        return cursor.hashMap().remove(typeof last === 'string' ? last : encodeKey(last, steps));
+      case Tag.COUNTED_HASH_MAP:
+        return cursor.countedHashMap().remove(encodeKey(last, steps));
+      case Tag.HASH_SET:
+        return cursor.hashSet().remove(encodeKey(last, steps));
+      case Tag.COUNTED_HASH_SET:
+        return cursor.countedHashSet().remove(encodeKey(last, steps));
+      case Tag.LINKED_ARRAY_LIST: {
+        const list = cursor.linkedArrayList();
+        if (!isIndex(last) || last >= list.count() || last < -list.count()) return false;
+        list.remove(last);
+        return true;
+      }
+      case Tag.ARRAY_LIST: {
+        const list = cursor.arrayList();
+        const count = list.count();
+        if (!isIndex(last) || last >= count || last < -count) return false;
+        if (last !== count - 1 && last !== -1) {
+          throw new WrongTypeError(`${formatPath(parentPath)} is an array list, which can only drop its last item; store a linkedList() to remove from the middle`);
+        }
+        list.slice(count - 1);
+        return true;
+      }
+      default:
+        throw new WrongTypeError(`${formatPath(parentPath)} holds a ${tagName(parent.tag)}, which has nothing to delete`);
+    }
+  }
+
+  /**
+   * Appends values to the list at `path` (an empty slot gets a new array list).
+   *
+   * @returns the list's new length
+   */
+  push(path: PathOf<S>, ...values: unknown[]): number {
+    this.check();
+    values.forEach((value, i) => validateValue(value, [...(path as AnyPath), `+${i}`]));
+    const cursor = this.cursorFor(path as AnyPath, true);
+    const tag = cursor.refresh().tag;
+    if (tag === Tag.LINKED_ARRAY_LIST) {
+      const list = cursor.linkedArrayList();
+      for (const value of values) writeValue(list.append(), value, () => this.engine.freeze());
+      return list.count();
+    }
+    if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw new WrongTypeError(`${formatPath(path as AnyPath)} holds a ${tagName(tag)}, not a list`);
+    const list = cursor.arrayList();
+    for (const value of values) writeValue(list.append(), value, () => this.engine.freeze());
+    return list.count();
+  }
+
+  /**
+   * Makes `to` hold the same value as `from`: O(1) whatever its size (a pointer
+   * copy). Changing either one later never changes the other.
+   *
+   * @throws OutOfRangeError when nothing is stored at `from`
+   */
+  clone(from: PathOf<S>, to: PathOf<S>): void {
+    this.check();
+    const source = readAt(this.root.refresh(), from as AnyPath);
+    if (source === undefined) throw new OutOfRangeError(`nothing is stored at ${formatPath(from as AnyPath)} to clone`);
+    const slot = source.slot;
+    const target = this.cursorFor(to as AnyPath, true);
+    target.writeSlot(slot);
+    // The two slots now share blocks that this transaction may still change in place.
+    this.engine.freeze();
+  }
+
+  /**
+   * Writable cursor at `path`; with `create`, empty slots on the way become
+   * maps and an index equal to a list's length appends.
+   */
+  private cursorFor(path: AnyPath, create: boolean): WriteCursor {
+    // Check the whole path first, reading only: a bad path must leave the transaction untouched.
+    checkPath(this.root.refresh(), path, create);
+    let cursor = this.root;
+    for (let i = 0; i < path.length; i++) {
+      const step = path[i] as PathStep;
+      const here = path.slice(0, i);
+      const tag = cursor.refresh().tag;
+      switch (tag) {
+        case Tag.NONE:
+          if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(here)}`);
+          if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(here)} to index with ${step}`);
+          cursor = cursor.hashMap().put(step);
+          break;
+        case Tag.HASH_MAP:
+          cursor = cursor.hashMap().put(typeof step === 'string' ? step : encodeKey(step, path.slice(0, i + 1)));
+          break;
+        case Tag.COUNTED_HASH_MAP:
+          cursor = cursor.countedHashMap().put(encodeKey(step, path.slice(0, i + 1)));
+          break;
+        case Tag.ARRAY_LIST:
+        case Tag.LINKED_ARRAY_LIST: {
+          if (!isIndex(step) || !Number.isInteger(step)) throw new WrongTypeError(`${formatPath(here)} is a list, so the next step must be an index, not ${JSON.stringify(step)}`);
+          const list = tag === Tag.ARRAY_LIST ? cursor.arrayList() : cursor.linkedArrayList();
+          const count = list.count();
+          if (create && step === count) cursor = list.append();
+          else if (step >= count || step < -count) throw new OutOfRangeError(`index ${step} is outside the list of ${count} items at ${formatPath(here)}`);
+          else cursor = list.put(step);
+          break;
+        }
+        default:
+          throw new WrongTypeError(`${formatPath(here)} holds a ${tagName(tag)}, so nothing can be stored inside it`);
+      }
+    }
+    return cursor;
+  }
+
+  /** The cursor-level writable root of this transaction's moment, for full control over the format. */
+  cursor(): WriteCursor {
+    this.check();
+    return this.root;
+  }
+}
+
+/**
+ * An open database: JS values at paths, transactions, and the history of moments.
+ *
+ * @example
+ * ```ts
+ * const db = await open();                       // in memory
+ * db.set(['users', 'alice'], { name: 'Alice', visits: 1 });
+ * db.transact((tx) => tx.update(['users', 'alice', 'visits'], (n) => (n as number) + 1));
+ * db.get(['users', 'alice', 'visits']);          // 2
+ * db.undo();
+ * db.get(['users', 'alice', 'visits']);          // 1
+ * ```
+ */
+export class Database<S = any> {
+  /** The engine underneath, for the cursor-level API. */
+  readonly engine: Engine;
+  private current: Transaction<S> | undefined;
+
+  /** @internal use {@link open} */
+  constructor(engine: Engine) {
+    this.engine = engine;
+  }
+
+  /** True when the database refuses writes. */
+  get readOnly(): boolean {
+    return this.engine.readOnly;
+  }
+
+  /**
+   * Runs `fn` as one transaction: serial, atomic, isolated. Its return value is
+   * returned; if it throws, nothing is committed and the database is exactly as
+   * before. `fn` must be synchronous.
+   *
+   * @throws TransactionError inside another transaction
+   * @throws ReadOnlyError on a read-only database
+   */
+  transact<R>(fn: (tx: Transaction<S>) => R): R {
+    if (this.current !== undefined) throw new TransactionError('a transaction is already running; transactions do not nest');
+    if (this.engine.readOnly) throw new ReadOnlyError('the database is open read-only');
+    return this.engine.transact((root) => {
+      const tx = new Transaction<S>(this.engine, root);
+      this.current = tx;
+      try {
+        return fn(tx);
+      } finally {
+        tx.end();
+        this.current = undefined;
+      }
+    });
+  }
+
+  /** How many moments the history holds. O(1). */
+  get momentCount(): number {
+    return this.engine.momentCount();
+  }
+
+  /**
+   * A snapshot of moment `index` (negative from the end; default the latest).
+   *
+   * @throws OutOfRangeError when there is no such moment
+   */
+  snapshot(index = -1): Snapshot<S> {
+    const count = this.engine.momentCount();
+    if (count === 0) throw new OutOfRangeError('the database has no moments yet');
+    const resolved = index < 0 ? count + index : index;
+    return new Snapshot<S>(this.engine.moment(index), resolved);
+  }
+
+  /** Every moment, oldest first, as snapshots. Streams. */
+  *moments(): Generator<Snapshot<S>, void, undefined> {
+    const count = this.engine.momentCount();
+    for (let i = 0; i < count; i++) yield this.snapshot(i);
+  }
+
+  /**
+   * The value at `path` in the latest moment (undefined when absent or when
+   * there is no moment yet).
+   */
+  get<P extends PathOf<S>>(path: P): Stored<TypeAt<S, P>> | undefined {
+    if (this.engine.momentCount() === 0) return undefined;
+    return this.snapshot().get(path);
+  }
+
+  /** True when the latest moment stores something at `path`. */
+  has(path: PathOf<S>): boolean {
+    return this.engine.momentCount() > 0 && this.snapshot().has(path);
+  }
+
+  /** One-shot {@link Transaction.set} in its own transaction. */
+  set<P extends PathOf<S>>(path: P, value: TypeAt<S, P> | Stored<TypeAt<S, P>>): void {
+    this.transact((tx) => tx.set(path, value));
+  }
+
+  /** One-shot {@link Transaction.update} in its own transaction. */
+  update<P extends PathOf<S>>(path: P, fn: (old: Stored<TypeAt<S, P>> | undefined) => TypeAt<S, P> | Stored<TypeAt<S, P>>): void {
+    this.transact((tx) => tx.update(path, fn));
+  }
+
+  /** One-shot {@link Transaction.merge} in its own transaction. */
+  merge<P extends PathOf<S>>(path: P, partial: Partial<TypeAt<S, P>> & object): void {
+    this.transact((tx) => tx.merge(path, partial));
+  }
+
+  /** One-shot {@link Transaction.delete} in its own transaction. */
+  delete(path: PathOf<S>): boolean {
+    return this.transact((tx) => tx.delete(path));
+  }
+
+  /** One-shot {@link Transaction.push} in its own transaction. */
+  push(path: PathOf<S>, ...values: unknown[]): number {
+    return this.transact((tx) => tx.push(path, ...values));
+  }
+
+  /** Undoes the last `steps` transactions by appending a copy of the moment before them. */
+  undo(steps = 1): void {
+    this.engine.undo(steps);
+  }
+
+  /** Appends a copy of moment `index` (negative from the end) as the latest moment. */
+  revert(index: number): void {
+    this.engine.revert(index);
+  }
+
+  /** Keeps only the first `count` moments. */
+  sliceHistory(count: number): void {
+    this.engine.sliceHistory(count);
+  }
+
+  /** Sees moments that another writer committed since this database last looked. */
+  refresh(): void {
+    this.engine.refresh();
+  }
+
+  /**
+   * The bytes of a memory database, ready to send to a worker or over a socket
+   * and open there in place with {@link open} (no decoding). A view of the live
+   * buffer: valid until the next write; `.slice()` it to keep a copy.
+   *
+   * @throws WrongTypeError for a database that is not in memory
+   */
+  bytes(): Uint8Array {
+    const storage = this.engine.storage;
+    if (!(storage instanceof MemoryStorage)) throw new WrongTypeError('only a memory database has bytes to hand over; copy the file instead');
+    return storage.toBytes();
+  }
+
+  /** Flushes and closes the storage (and releases the file). */
+  close(): void {
+    this.engine.close();
+  }
+}
+
+/**
+ * Opens a database:
+ * - `open()`: a new empty database in memory;
+ * - `open(bytes)`: existing database bytes (Uint8Array or ArrayBuffer, e.g. from
+ *   {@link Database.bytes} in another thread), read-only and in place: O(1), no
+ *   copy, no decoding (pass `readOnly: false` to write; it copies on growth);
+ * - `open(storage)`: any {@link Storage}.
+ *
+ * Files are opened by path through `open` from `stratadb/node`.
+ *
+ * @example
+ * ```ts
+ * const db = await open<{ count: number }>();
+ * db.set(['count'], 1);
+ * ```
+ */
+export async function open<S = any>(source?: Uint8Array | ArrayBuffer | Storage, options: OpenOptions = {}): Promise<Database<S>> {
+  return openOn<S>(storageFor(source, options), options);
+}
+
+/** @internal the storage `open` uses for no source (memory), bytes (in place) or a storage */
+export function storageFor(source: Uint8Array | ArrayBuffer | Storage | undefined, options: OpenOptions): Storage {
+  if (source === undefined) return new MemoryStorage();
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) return MemoryStorage.fromBytes(source, { readOnly: options.readOnly ?? true });
+  return source;
+}
+
+/** @internal opens an engine over a storage with the built-in hashers */
+export async function openOn<S>(storage: Storage, options: OpenOptions): Promise<Database<S>> {
+  const engine = Engine.open(storage, {
+    knownHashers: await builtInHashers(),
+    ...(options.hasher !== undefined ? { hasher: options.hasher } : {}),
+    ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
+    ...(options.durability !== undefined ? { durability: options.durability } : {}),
+  });
+  return new Database<S>(engine);
+}
+
+export type { Value };

@@ -1,0 +1,34 @@
+// Errors of the JS-value API that the engine's hierarchy does not already
+// cover: a value with no mapping to the format, with the path where it sits.
+
+import { StrataError } from '../errors.js';
+
+/** Formats a path for messages: `users[42].name`, or `(root)` for the empty path. */
+export function formatPath(path: ReadonlyArray<unknown>): string {
+  if (path.length === 0) return '(root)';
+  let out = '';
+  for (const step of path) {
+    if (typeof step === 'number') out += `[${step}]`;
+    else if (typeof step === 'string' && /^[A-Za-z_$][\w$]*$/.test(step)) out += out === '' ? step : `.${step}`;
+    else out += `[${JSON.stringify(typeof step === 'bigint' ? String(step) : step)}]`;
+  }
+  return out;
+}
+
+/**
+ * A value that cannot be stored: a function, a symbol, undefined in a list, a
+ * class instance with no mapping, a cycle. Nothing was written.
+ */
+export class UnsupportedValueError extends StrataError {
+  /** Where in the value (or the database) the problem is. */
+  readonly path: ReadonlyArray<unknown>;
+
+  /**
+   * @param message - what the value is and why it cannot be stored
+   * @param path - where it sits
+   */
+  constructor(message: string, path: ReadonlyArray<unknown>) {
+    super('INVALID_ARGUMENT', `${message} at ${formatPath(path)}`);
+    this.path = path;
+  }
+}

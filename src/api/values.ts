@@ -1,0 +1,316 @@
+// JavaScript values <-> slots (FORMAT.md §Values): which JS value becomes which
+// tag and format tag, and back. Structures are written through cursors;
+// scalars become slots directly.
+
+import { isImmutable, isList, isMap, isOrderedMap, isOrderedSet, isSet, isStack } from 'immutable';
+import type { TaggedKey } from '../cursor/keys.js';
+import type { ReadCursor } from '../cursor/read-cursor.js';
+import type { WriteCursor } from '../cursor/write-cursor.js';
+import { Tag } from '../format/tags.js';
+import { UnsupportedValueError } from './errors.js';
+import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const TRUE_TEXT = encoder.encode('#t');
+const FALSE_TEXT = encoder.encode('#f');
+
+/**
+ * A list to store as a linked (RRB) array list instead of an array list: O(log n)
+ * insert, remove, slice and concat. Create with {@link linkedList}.
+ */
+export class LinkedListValue<T = unknown> {
+  /** The items, in order. */
+  readonly items: readonly T[];
+
+  /** @param items - the items, in order */
+  constructor(items: Iterable<T>) {
+    this.items = [...items];
+  }
+}
+
+/**
+ * Marks an array to be stored as a linked (RRB) array list.
+ *
+ * @example
+ * ```ts
+ * db.set(['queue'], linkedList(['a', 'b']));
+ * ```
+ */
+export function linkedList<T>(items: Iterable<T>): LinkedListValue<T> {
+  return new LinkedListValue(items);
+}
+
+/** Encodes a bigint as big-endian two's complement, as few bytes as keep its sign. */
+export function bigintBytes(value: bigint): Uint8Array {
+  const bytes: number[] = [];
+  let rest = value;
+  for (;;) {
+    const byte = Number(BigInt.asUintN(8, rest));
+    bytes.unshift(byte);
+    rest >>= 8n;
+    // Done when what remains is only sign extension of the byte just taken.
+    if ((rest === 0n && (byte & 0x80) === 0) || (rest === -1n && (byte & 0x80) !== 0)) break;
+  }
+  return Uint8Array.from(bytes);
+}
+
+/** Decodes big-endian two's complement bytes into a bigint. */
+export function bytesBigint(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n;
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  return BigInt.asIntN(bytes.length * 8, value);
+}
+
+/** The kinds of plain values the API stores; anything else is rejected before a write. */
+export type Plain = string | number | bigint | boolean | null | Uint8Array | Date;
+
+/** Whether `value` is a plain object (literal or null-prototype), not a class instance. */
+export function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The tagged key for a Map key or Set member; strings stay untagged so that
+ * other xitdb implementations find them.
+ *
+ * @throws UnsupportedValueError for a key type with no mapping
+ */
+export function encodeKey(key: unknown, path: ReadonlyArray<unknown>): string | TaggedKey {
+  switch (typeof key) {
+    case 'string':
+      return key;
+    case 'number':
+      return { bytes: encoder.encode(String(key)), formatTag: TAG_NUMBER };
+    case 'bigint':
+      return { bytes: bigintBytes(key), formatTag: TAG_BIGINT };
+    case 'boolean':
+      return { bytes: key ? TRUE_TEXT : FALSE_TEXT, formatTag: TAG_BOOLEAN };
+    case 'object':
+      if (key === null) return { bytes: new Uint8Array(0), formatTag: TAG_NULL };
+      if (key instanceof Uint8Array) return { bytes: key, formatTag: TAG_BYTES };
+      if (key instanceof Date) return { bytes: encoder.encode(dateText(key, path)), formatTag: TAG_INSTANT };
+  }
+  throw new UnsupportedValueError(`a ${describe(key)} cannot be a map key or set member (use a string, number, bigint, boolean, null, Date or Uint8Array)`, path);
+}
+
+/** Decodes a stored key (its cursor) back into the JS key. */
+export function decodeKey(cursor: ReadCursor): unknown {
+  if (cursor.isNone) return null;
+  const { bytes, formatTag } = cursor.readTaggedBytes();
+  if (formatTag === undefined) return text(bytes);
+  return decodeTagged(bytes, formatTag) ?? text(bytes);
+}
+
+function text(bytes: Uint8Array): string | Uint8Array {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    // Bytes written by another implementation that are not UTF-8: keep them as bytes.
+    return bytes;
+  }
+}
+
+function decodeTagged(bytes: Uint8Array, tag: Uint8Array): unknown {
+  if (sameTag(tag, TAG_BOOLEAN)) return bytes.length === 2 && bytes[0] === 0x23 && bytes[1] === 0x74;
+  if (sameTag(tag, TAG_BIGINT)) return bytesBigint(bytes);
+  if (sameTag(tag, TAG_INSTANT)) return new Date(decoder.decode(bytes));
+  if (sameTag(tag, TAG_BYTES)) return bytes;
+  if (sameTag(tag, TAG_NUMBER)) return Number(decoder.decode(bytes));
+  if (sameTag(tag, TAG_NULL)) return null;
+  return undefined;
+}
+
+function dateText(date: Date, path: ReadonlyArray<unknown>): string {
+  if (Number.isNaN(date.getTime())) throw new UnsupportedValueError('an invalid Date cannot be stored', path);
+  return date.toISOString();
+}
+
+/** A short description of a value's type for messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+/**
+ * Reads a scalar slot as its JS value. Returns undefined for structures (the
+ * caller makes a view).
+ */
+export function decodeScalar(cursor: ReadCursor): unknown {
+  switch (cursor.tag) {
+    case Tag.NONE:
+      return null;
+    case Tag.INT: {
+      const value = cursor.readInt();
+      return value >= -9007199254740991n && value <= 9007199254740991n ? Number(value) : value;
+    }
+    case Tag.UINT: {
+      const value = cursor.readUint();
+      return value <= 9007199254740991n ? Number(value) : value;
+    }
+    case Tag.FLOAT:
+      return cursor.readFloat();
+    case Tag.BYTES:
+    case Tag.SHORT_BYTES: {
+      const { bytes, formatTag } = cursor.readTaggedBytes();
+      if (formatTag === undefined) return text(bytes);
+      const decoded = decodeTagged(bytes, formatTag);
+      // An unknown tag from another writer: keep the raw bytes rather than guess.
+      return decoded === undefined ? bytes : decoded;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The structure kind a JS value becomes, or 'scalar'. */
+export type ValueKind = 'scalar' | 'object' | 'map' | 'set' | 'array' | 'linked';
+
+/**
+ * Checks, before anything is written, that `value` can be stored: every nested
+ * value has a mapping, nothing is undefined inside a list, there is no cycle.
+ * Object properties whose value is undefined are skipped (absent), as in JSON.
+ *
+ * @throws UnsupportedValueError naming the path of the first problem
+ */
+export function validateValue(value: unknown, path: unknown[], seen: Set<object> = new Set()): void {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return;
+    case 'undefined':
+      throw new UnsupportedValueError('undefined cannot be stored (use null, or leave the key out)', path);
+    case 'function':
+    case 'symbol':
+      throw new UnsupportedValueError(`a ${typeof value} cannot be stored`, path);
+  }
+  if (value === null || value instanceof Uint8Array) return;
+  if (value instanceof Date) {
+    dateText(value, path);
+    return;
+  }
+  const object = value as object;
+  if (isView(object)) return;
+  if (seen.has(object)) throw new UnsupportedValueError('the value contains itself (a cycle)', path);
+  seen.add(object);
+  try {
+    if (Array.isArray(object)) {
+      object.forEach((item: unknown, index) => validateValue(item, [...path, index], seen));
+    } else if (object instanceof LinkedListValue) {
+      object.items.forEach((item, index) => validateValue(item, [...path, index], seen));
+    } else if (object instanceof Map) {
+      for (const [key, item] of object) {
+        encodeKey(key, [...path, key]);
+        validateValue(item, [...path, key], seen);
+      }
+    } else if (object instanceof Set) {
+      for (const member of object) encodeKey(member, [...path, member]);
+    } else if (isImmutable(object)) {
+      validateImmutable(object, path, seen);
+    } else if (isPlainObject(object)) {
+      for (const [key, item] of Object.entries(object)) if (item !== undefined) validateValue(item, [...path, key], seen);
+    } else {
+      throw new UnsupportedValueError(`a ${describe(object)} instance has no mapping to the format (store a plain object, array, Map or Set)`, path);
+    }
+  } finally {
+    seen.delete(object);
+  }
+}
+
+function validateImmutable(value: unknown, path: unknown[], seen: Set<object>): void {
+  if (isMap(value) || isOrderedMap(value)) {
+    for (const [key, item] of value as Iterable<[unknown, unknown]>) {
+      encodeKey(key, [...path, key]);
+      validateValue(item, [...path, key], seen);
+    }
+  } else if (isSet(value) || isOrderedSet(value)) {
+    for (const member of value as Iterable<unknown>) encodeKey(member, [...path, member]);
+  } else if (isList(value) || isStack(value)) {
+    let index = 0;
+    for (const item of value as Iterable<unknown>) validateValue(item, [...path, index++], seen);
+  } else {
+    throw new UnsupportedValueError(`this immutable.js collection has no mapping (use Map, List, Set, OrderedMap, OrderedSet or Stack)`, path);
+  }
+}
+
+/** Structures read from a database carry this symbol: writing one is an O(1) pointer copy. */
+export const VIEW_CURSOR = Symbol('stratadb.viewCursor');
+
+/** True for a view (MapView, ListView, SetView) of some database. */
+export function isView(value: object): value is { [VIEW_CURSOR]: () => ReadCursor } {
+  return VIEW_CURSOR in value;
+}
+
+/**
+ * Writes a validated value into `cursor`. A structure is written as a new one
+ * (the slot's previous structure, if any, is not merged). A view of the same
+ * database is written as a pointer copy; `onPointerCopy` is told, so the caller
+ * can freeze (two slots now share blocks).
+ */
+export function writeValue(cursor: WriteCursor, value: unknown, onPointerCopy: () => void): void {
+  switch (typeof value) {
+    case 'string':
+      cursor.writeString(value);
+      return;
+    case 'number':
+      if (Number.isSafeInteger(value) && !Object.is(value, -0)) cursor.writeInt(value);
+      else cursor.writeFloat(value);
+      return;
+    case 'bigint':
+      cursor.writeBytes(bigintBytes(value), TAG_BIGINT);
+      return;
+    case 'boolean':
+      cursor.writeBytes(value ? TRUE_TEXT : FALSE_TEXT, TAG_BOOLEAN);
+      return;
+  }
+  if (value === null) {
+    cursor.writeNone();
+    return;
+  }
+  if (value instanceof Uint8Array) {
+    cursor.writeBytes(value, TAG_BYTES);
+    return;
+  }
+  if (value instanceof Date) {
+    cursor.writeBytes(encoder.encode(value.toISOString()), TAG_INSTANT);
+    return;
+  }
+  const object = value as object;
+  if (isView(object)) {
+    const source = object[VIEW_CURSOR]();
+    if (source.ctx === cursor.ctx) {
+      cursor.writeSlot(source.slot);
+      onPointerCopy();
+      return;
+    }
+    // A view of another database: copy its contents.
+    writeValue(cursor, (object as unknown as { toJS(): unknown }).toJS(), onPointerCopy);
+    return;
+  }
+  // A new structure replaces whatever the slot held.
+  cursor.writeNone();
+  if (Array.isArray(object)) {
+    const list = cursor.arrayList();
+    for (const item of object as unknown[]) writeValue(list.append(), item, onPointerCopy);
+  } else if (object instanceof LinkedListValue) {
+    const list = cursor.linkedArrayList();
+    for (const item of object.items) writeValue(list.append(), item, onPointerCopy);
+  } else if (object instanceof Map || isMap(object) || isOrderedMap(object)) {
+    const map = cursor.countedHashMap();
+    for (const [key, item] of object as Iterable<[unknown, unknown]>) writeValue(map.put(encodeKey(key, [])), item, onPointerCopy);
+  } else if (object instanceof Set || isSet(object) || isOrderedSet(object)) {
+    const set = cursor.countedHashSet();
+    for (const member of object as Iterable<unknown>) set.add(encodeKey(member, []));
+  } else if (isList(object) || isStack(object)) {
+    const list = cursor.arrayList();
+    for (const item of object as Iterable<unknown>) writeValue(list.append(), item, onPointerCopy);
+  } else {
+    const map = cursor.hashMap();
+    for (const [key, item] of Object.entries(object)) if (item !== undefined) writeValue(map.put(key), item, onPointerCopy);
+  }
+}

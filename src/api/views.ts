@@ -1,0 +1,269 @@
+// Lazy read views of stored structures: a map, a set or a list is read only as
+// far as it is used; `toJS()` and `toImmutable()` materialize on request.
+// Iteration streams: memory does not grow with the collection.
+
+import { List as ImmutableList, Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
+import type { ReadCursor, ReadHashMap, ReadArrayList, ReadLinkedArrayList } from '../cursor/read-cursor.js';
+import { Tag } from '../format/tags.js';
+import { OutOfRangeError } from '../errors.js';
+import { VIEW_CURSOR, decodeKey, decodeScalar, encodeKey } from './values.js';
+
+/** Any value read from a database: a scalar, or a lazy view of a structure. */
+export type Value = string | number | bigint | boolean | null | Uint8Array | Date | MapView | ListView | SetView;
+
+/**
+ * Checks, on every access, that the data under a view is still there: a view
+ * taken inside a transaction that has since ended refuses to read.
+ */
+export type ViewGuard = () => void;
+
+/** Reads the value a cursor is on: scalars as JS values, structures as views. */
+export function readValue(cursor: ReadCursor, guard: ViewGuard): Value {
+  switch (cursor.tag) {
+    case Tag.HASH_MAP:
+    case Tag.COUNTED_HASH_MAP:
+      return new MapView<unknown, Value>(cursor, guard);
+    case Tag.HASH_SET:
+    case Tag.COUNTED_HASH_SET:
+      return new SetView(cursor, guard);
+    case Tag.ARRAY_LIST:
+    case Tag.LINKED_ARRAY_LIST:
+      return new ListView<Value>(cursor, guard);
+    default:
+      return decodeScalar(cursor) as Value;
+  }
+}
+
+/** Deep plain-JS copy of any value. */
+export function toJS(value: Value): unknown {
+  return value instanceof MapView || value instanceof SetView || value instanceof ListView ? value.toJS() : value;
+}
+
+abstract class View {
+  /** @internal */
+  protected readonly cursor: ReadCursor;
+  /** @internal */
+  protected readonly guard: ViewGuard;
+
+  /** @internal */
+  constructor(cursor: ReadCursor, guard: ViewGuard) {
+    this.cursor = cursor;
+    this.guard = guard;
+  }
+
+  /** @internal the cursor this view reads, for O(1) pointer copies */
+  [VIEW_CURSOR](): ReadCursor {
+    this.guard();
+    return this.cursor;
+  }
+}
+
+/**
+ * A stored map, read lazily. `kind` is `'object'` for a map stored from a plain
+ * object (toJS gives an object) and `'map'` for one stored from a Map or by
+ * another implementation as a counted map (toJS gives a Map; `size` is O(1)).
+ */
+export class MapView<K = unknown, V = Value> extends View implements Iterable<[K, V]> {
+  /** `'object'` (a plain hash map) or `'map'` (a counted hash map). */
+  readonly kind: 'object' | 'map';
+  private readonly map: ReadHashMap;
+
+  /** @internal */
+  constructor(cursor: ReadCursor, guard: ViewGuard) {
+    super(cursor, guard);
+    this.kind = cursor.tag === Tag.COUNTED_HASH_MAP ? 'map' : 'object';
+    this.map = cursor.asHashMap();
+  }
+
+  private key(key: K): Parameters<ReadHashMap['get']>[0] {
+    return this.kind === 'object' && typeof key === 'string' ? key : encodeKey(key, [key]);
+  }
+
+  /**
+   * The value under `key`: a scalar, or a view of a structure. O(log n).
+   *
+   * @returns undefined when the key is absent (a stored null is null)
+   */
+  get(key: K): V | undefined {
+    this.guard();
+    const cursor = this.map.get(this.key(key));
+    return cursor === undefined ? undefined : (readValue(cursor, this.guard) as V);
+  }
+
+  /** True when `key` is present. O(log n). */
+  has(key: K): boolean {
+    this.guard();
+    return this.map.has(this.key(key));
+  }
+
+  /** Entry count: O(1) for kind `'map'` (counted), O(n) for `'object'`. */
+  get size(): number {
+    this.guard();
+    return this.map.count();
+  }
+
+  /** Keys in storage (hash) order, streamed. */
+  *keys(): Generator<K, void, undefined> {
+    this.guard();
+    for (const key of this.map.keys()) yield decodeKey(key) as K;
+  }
+
+  /** Values in storage (hash) order, streamed. */
+  *values(): Generator<V, void, undefined> {
+    this.guard();
+    for (const value of this.map.values()) yield readValue(value, this.guard) as V;
+  }
+
+  /** Entries in storage (hash) order, streamed. */
+  *entries(): Generator<[K, V], void, undefined> {
+    this.guard();
+    for (const entry of this.map.entries()) yield [decodeKey(entry.key) as K, readValue(entry.value, this.guard) as V];
+  }
+
+  /** Same as {@link entries}. */
+  [Symbol.iterator](): Iterator<[K, V]> {
+    return this.entries();
+  }
+
+  /** A deep plain-JS copy: an object for kind `'object'`, a Map for `'map'`. O(n). */
+  toJS(): unknown {
+    if (this.kind === 'map') {
+      const out = new Map<unknown, unknown>();
+      for (const [key, value] of this.entries()) out.set(key, toJS(value as Value));
+      return out;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of this.entries()) out[String(key)] = toJS(value as Value);
+    return out;
+  }
+
+  /** A deep immutable.js copy (Map all the way down). O(n). */
+  toImmutable(): ImmutableMap<unknown, unknown> {
+    return ImmutableMap<unknown, unknown>().withMutations((out) => {
+      for (const [key, value] of this.entries()) out.set(key, toImmutable(value as Value));
+    });
+  }
+}
+
+/** A stored set, read lazily; `size` is O(1) for counted sets. */
+export class SetView<T = unknown> extends View implements Iterable<T> {
+  /** @internal */
+  constructor(cursor: ReadCursor, guard: ViewGuard) {
+    super(cursor, guard);
+  }
+
+  /** True when `member` is in the set. O(log n). */
+  has(member: T): boolean {
+    this.guard();
+    return this.cursor.asHashSet().has(encodeKey(member, [member]));
+  }
+
+  /** Member count: O(1) for a counted set. */
+  get size(): number {
+    this.guard();
+    return this.cursor.asHashSet().count();
+  }
+
+  /** Members in storage (hash) order, streamed. */
+  *values(): Generator<T, void, undefined> {
+    this.guard();
+    for (const key of this.cursor.asHashSet().keys()) yield decodeKey(key) as T;
+  }
+
+  /** Same as {@link values}. */
+  [Symbol.iterator](): Iterator<T> {
+    return this.values();
+  }
+
+  /** A plain Set copy. O(n). */
+  toJS(): Set<T> {
+    return new Set(this.values());
+  }
+
+  /** An immutable.js Set copy. O(n). */
+  toImmutable(): ImmutableSet<T> {
+    return ImmutableSet(this.values());
+  }
+}
+
+/**
+ * A stored list, read lazily: an array list, or a linked (RRB) list (`kind`
+ * `'linked'`). Get is O(log n); iteration streams.
+ */
+export class ListView<T = Value> extends View implements Iterable<T> {
+  /** `'array'` for an array list, `'linked'` for a linked (RRB) list. */
+  readonly kind: 'array' | 'linked';
+  private readonly list: ReadArrayList | ReadLinkedArrayList;
+
+  /** @internal */
+  constructor(cursor: ReadCursor, guard: ViewGuard) {
+    super(cursor, guard);
+    this.kind = cursor.tag === Tag.LINKED_ARRAY_LIST ? 'linked' : 'array';
+    this.list = this.kind === 'linked' ? cursor.asLinkedArrayList() : cursor.asArrayList();
+  }
+
+  /** Items in the list. O(1). */
+  get length(): number {
+    this.guard();
+    return this.list.count();
+  }
+
+  /** Same as {@link length}. */
+  get size(): number {
+    return this.length;
+  }
+
+  /**
+   * The item at `index`; negative counts from the end.
+   *
+   * @returns undefined outside the list
+   */
+  get(index: number): T | undefined {
+    this.guard();
+    const count = this.list.count();
+    if (!Number.isInteger(index) || index >= count || index < -count) return undefined;
+    return readValue(this.list.get(index), this.guard) as T;
+  }
+
+  /**
+   * The item at `index`, like {@link get}, but throws outside the list.
+   *
+   * @throws OutOfRangeError when there is no such item
+   */
+  at(index: number): T {
+    const count = this.length;
+    if (!Number.isInteger(index) || index >= count || index < -count) throw new OutOfRangeError(`index ${index} is outside a list of ${count} items`);
+    return this.get(index) as T;
+  }
+
+  /** Items from `start` (default 0) to the end, streamed. */
+  *values(start = 0): Generator<T, void, undefined> {
+    this.guard();
+    if (start >= this.list.count()) return;
+    for (const item of this.list.items(start)) yield readValue(item, this.guard) as T;
+  }
+
+  /** Same as {@link values}. */
+  [Symbol.iterator](): Iterator<T> {
+    return this.values();
+  }
+
+  /** A deep plain-JS array copy. O(n). */
+  toJS(): unknown[] {
+    const out: unknown[] = [];
+    for (const item of this.values()) out.push(toJS(item as Value));
+    return out;
+  }
+
+  /** A deep immutable.js List copy. O(n). */
+  toImmutable(): ImmutableList<unknown> {
+    return ImmutableList<unknown>().withMutations((out) => {
+      for (const item of this.values()) out.push(toImmutable(item as Value));
+    });
+  }
+}
+
+/** A deep immutable.js copy of any value (scalars stay as they are). */
+export function toImmutable(value: Value): unknown {
+  return value instanceof MapView || value instanceof SetView || value instanceof ListView ? value.toImmutable() : value;
+}
