@@ -101,7 +101,8 @@ export function decodeKey(cursor: ReadCursor): unknown {
   if (cursor.isNone) return null;
   const { bytes, formatTag } = cursor.readTaggedBytes();
   if (formatTag === undefined) return text(bytes);
-  return decodeTagged(bytes, formatTag) ?? text(bytes);
+  const decoded = decodeTagged(bytes, formatTag);
+  return decoded === undefined ? text(bytes) : decoded;
 }
 
 function text(bytes: Uint8Array): string | Uint8Array {

@@ -1,0 +1,165 @@
+// JS values round trip losslessly through every backend, keys of every kind
+// stay apart, and values with no mapping are refused before anything is written.
+
+import { describe, expect, it } from 'vitest';
+import { List, Map as IMap, Set as ISet } from 'immutable';
+import { open, linkedList, MapView, ListView, SetView, UnsupportedValueError, Tag, type Database } from '../../src/index.js';
+import { backends } from '../support/backends.js';
+
+const sample = () => ({
+  text: 'héllo ✓ 日本',
+  empty: '',
+  int: 42,
+  negative: -7,
+  big: 2 ** 53 - 1,
+  float: 1.5,
+  negativeZero: -0,
+  nan: Number.NaN,
+  infinity: Number.POSITIVE_INFINITY,
+  minusInfinity: Number.NEGATIVE_INFINITY,
+  bigint: 123456789012345678901234567890n,
+  negativeBigint: -(2n ** 100n) - 1n,
+  smallBigint: 5n,
+  zeroBigint: 0n,
+  yes: true,
+  no: false,
+  nothing: null,
+  bytes: new Uint8Array([0, 1, 2, 255]),
+  emptyBytes: new Uint8Array(0),
+  date: new Date('2026-11-21T06:09:55.123Z'),
+  list: [1, 'two', [3, [4]], { five: 5 }, null],
+  nested: { a: { b: { c: 'deep' } } },
+  map: new Map<unknown, unknown>([
+    ['s', 1],
+    [1, 'number one'],
+    ['1', 'string one'],
+    [2n, 'bigint two'],
+    [true, 'yes'],
+    [null, 'null key'],
+    [new Uint8Array([1, 2]), 'bytes key'],
+  ]),
+  set: new Set<unknown>(['a', 1, '1', 2n, false, null]),
+});
+
+describe.each(backends)('JS values on $name', (backend) => {
+  async function fresh(): Promise<Database> {
+    return open(backend.slot().open(), { durability: 'flush' });
+  }
+
+  it('round-trips every supported value losslessly', async () => {
+    const db = await fresh();
+    const value = sample();
+    db.set(['value'], value);
+    const back = (db.get(['value']) as MapView).toJS() as Record<string, unknown>;
+    const expected: Record<string, unknown> = { ...value };
+    expect(Object.is(back.negativeZero, -0)).toBe(true);
+    expect(Number.isNaN(back.nan)).toBe(true);
+    delete expected.nan;
+    delete back.nan;
+    expect(back).toEqual(expected);
+    expect(back.map).toBeInstanceOf(Map);
+    expect((back.map as Map<unknown, unknown>).get(1)).toBe('number one');
+    expect((back.map as Map<unknown, unknown>).get('1')).toBe('string one');
+    expect(back.set).toBeInstanceOf(Set);
+    expect(back.date).toBeInstanceOf(Date);
+    expect(typeof back.smallBigint).toBe('bigint');
+    expect(typeof back.int).toBe('number');
+    db.close();
+  });
+
+  it('stores strings as plain UTF-8 bytes that other xitdb implementations read as text', async () => {
+    const db = await fresh();
+    db.set(['name'], 'stratadb');
+    db.set(['long'], 'x'.repeat(100));
+    const root = db.snapshot().cursor().asHashMap();
+    for (const key of ['name', 'long']) {
+      const cursor = root.get(key)!;
+      expect([Tag.SHORT_BYTES, Tag.BYTES]).toContain(cursor.tag);
+      expect(cursor.formatTag()).toBeUndefined();
+    }
+    expect(root.get('name')!.readString()).toBe('stratadb');
+    db.close();
+  });
+
+  it('gives lazy views with O(1) sizes for Maps and Sets, and converts them to JS and immutable.js', async () => {
+    const db = await fresh();
+    db.set(['m'], new Map([['a', 1], ['b', 2]]));
+    db.set(['s'], new Set([1, 2, 3]));
+    db.set(['l'], [1, 2, 3]);
+    db.set(['q'], linkedList(['x', 'y']));
+    const map = db.get(['m']) as MapView;
+    expect(map.kind).toBe('map');
+    expect(map.size).toBe(2);
+    expect(map.get('a')).toBe(1);
+    expect(map.get('zzz')).toBeUndefined();
+    expect(map.toImmutable().equals(IMap({ a: 1, b: 2 }))).toBe(true);
+    const set = db.get(['s']) as SetView;
+    expect(set.size).toBe(3);
+    expect(set.has(2)).toBe(true);
+    expect(set.has('2')).toBe(false);
+    expect(set.toImmutable().equals(ISet([1, 2, 3]))).toBe(true);
+    const list = db.get(['l']) as ListView;
+    expect(list.kind).toBe('array');
+    expect(list.length).toBe(3);
+    expect(list.get(-1)).toBe(3);
+    expect(list.get(3)).toBeUndefined();
+    expect(list.toImmutable().equals(List([1, 2, 3]))).toBe(true);
+    const queue = db.get(['q']) as ListView;
+    expect(queue.kind).toBe('linked');
+    expect(queue.toJS()).toEqual(['x', 'y']);
+    db.close();
+  });
+
+  it('accepts immutable.js collections as values', async () => {
+    const db = await fresh();
+    db.set(['i'], IMap({ list: List([1, 2]), set: ISet(['a']), nested: IMap({ x: 1 }) }));
+    const back = (db.get(['i']) as MapView).toJS() as Map<string, unknown>;
+    expect(back.get('list')).toEqual([1, 2]);
+    expect(back.get('set')).toEqual(new Set(['a']));
+    expect(back.get('nested')).toEqual(new Map([['x', 1]]));
+    db.close();
+  });
+
+  it('refuses values with no mapping, naming the path, and writes nothing', async () => {
+    const db = await fresh();
+    db.set(['keep'], { a: 1 });
+    const size = db.engine.storage.size();
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = { back: cyclic };
+    const cases: Array<[unknown, RegExp]> = [
+      [{ f: () => 1 }, /function cannot be stored at value\.f/],
+      [{ s: Symbol('x') }, /symbol cannot be stored at value\.s/],
+      [{ p: new Point(1) }, /Point instance has no mapping.*at value\.p/],
+      [cyclic, /contains itself.*at value\.self\.back/],
+      [[1, undefined], /undefined cannot be stored.*at value\[1\]/],
+      [{ d: new Date('nonsense') }, /invalid Date.*at value\.d/],
+      [new Map([[{}, 1]]), /cannot be a map key/],
+    ];
+    for (const [value, message] of cases) {
+      expect(() => db.set(['value'], value as never)).toThrow(UnsupportedValueError);
+      expect(() => db.set(['value'], value as never)).toThrow(message);
+    }
+    expect(db.momentCount).toBe(1);
+    expect(db.engine.storage.size()).toBe(size);
+    // Inside a transaction that catches the error, the transaction is untouched too.
+    db.transact((tx) => {
+      expect(() => tx.set(['value'], { ok: 1, bad: () => 0 })).toThrow(UnsupportedValueError);
+      expect(tx.get(['value'])).toBeUndefined();
+      tx.set(['other'], 1);
+    });
+    expect(db.get(['value'])).toBeUndefined();
+    expect(db.get(['other'])).toBe(1);
+    db.close();
+  });
+
+  it('skips object properties whose value is undefined, as absent', async () => {
+    const db = await fresh();
+    db.set(['user'], { name: 'Ann', nickname: undefined });
+    expect((db.get(['user']) as MapView).toJS()).toEqual({ name: 'Ann' });
+    expect(db.has(['user', 'nickname'])).toBe(false);
+    db.close();
+  });
+});
