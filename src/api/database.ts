@@ -10,8 +10,8 @@ import type { Hasher } from '../hash/hasher.js';
 import { builtInHashers } from '../open.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
-import { Tag, tagName } from '../format/tags.js';
-import { formatPath } from './errors.js';
+import { Tag } from '../format/tags.js';
+import { describeTag, formatPath } from './errors.js';
 import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
 import { encodeKey, validateValue, writeValue } from './values.js';
 import { ListView, MapView, SetView, readValue, type Value, type ViewGuard } from './views.js';
@@ -58,7 +58,7 @@ function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
         break;
       }
       default:
-        throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds a ${tagName(cursor.tag)}, so it has no ${JSON.stringify(step)} inside`);
+        throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(cursor.tag)}, so it has no ${JSON.stringify(step)} inside`);
     }
   }
   return cursor;
@@ -102,7 +102,7 @@ function checkPath(root: ReadCursor, path: AnyPath, create: boolean): void {
         break;
       }
       default:
-        throw new WrongTypeError(`${formatPath(here)} holds a ${tagName(cursor.tag)}, so nothing can be stored inside it`);
+        throw new WrongTypeError(`${formatPath(here)} holds ${describeTag(cursor.tag)}, so nothing can be stored inside it`);
     }
   }
 }
@@ -276,7 +276,7 @@ export class Transaction<S = any> {
         return true;
       }
       default:
-        throw new WrongTypeError(`${formatPath(parentPath)} holds a ${tagName(parent.tag)}, which has nothing to delete`);
+        throw new WrongTypeError(`${formatPath(parentPath)} holds ${describeTag(parent.tag)}, which has nothing to delete`);
     }
   }
 
@@ -295,7 +295,7 @@ export class Transaction<S = any> {
       for (const value of values) writeValue(list.append(), value, () => this.engine.freeze());
       return list.count();
     }
-    if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw new WrongTypeError(`${formatPath(path as AnyPath)} holds a ${tagName(tag)}, not a list`);
+    if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw new WrongTypeError(`${formatPath(path as AnyPath)} holds ${describeTag(tag)}, not a list`);
     const list = cursor.arrayList();
     for (const value of values) writeValue(list.append(), value, () => this.engine.freeze());
     return list.count();
@@ -353,7 +353,7 @@ export class Transaction<S = any> {
           break;
         }
         default:
-          throw new WrongTypeError(`${formatPath(here)} holds a ${tagName(tag)}, so nothing can be stored inside it`);
+          throw new WrongTypeError(`${formatPath(here)} holds ${describeTag(tag)}, so nothing can be stored inside it`);
       }
     }
     return cursor;

@@ -32,3 +32,23 @@ export class UnsupportedValueError extends StrataError {
     this.path = path;
   }
 }
+
+const KIND_BY_TAG: Record<number, string> = {
+  0: 'nothing',
+  2: 'a list',
+  3: 'a linked list',
+  4: 'a map',
+  6: 'a string or bytes',
+  7: 'a string or bytes',
+  8: 'a number',
+  9: 'a number',
+  10: 'a number',
+  11: 'a set',
+  12: 'a map',
+  13: 'a set',
+};
+
+/** What a slot holds, in the API's words (`a map`, `a string or bytes`, ...), for messages. */
+export function describeTag(tag: number): string {
+  return KIND_BY_TAG[tag] ?? `a value with tag ${tag}`;
+}
