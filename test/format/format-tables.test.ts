@@ -193,7 +193,7 @@ const encoders: Record<string, () => Uint8Array | Promise<Uint8Array>> = {
   'kv-pair': () => {
     const { storage, engine } = tinyDatabase();
     const key = utf8('foo');
-    const position = hamtFind(engine.io, engine.moment(-1).slot.position, sha1Hasher.hash(key), key);
+    const position = hamtFind(engine.io, engine.moment(-1).slot.position, sha1Hasher.hash(key), { bytes: key, formatTag: undefined });
     expect(position).toBe(0x1d4);
     return storage.toBytes().slice(position, position + kvPairSize(sha1Hasher.size));
   },
