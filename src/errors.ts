@@ -123,3 +123,28 @@ export class InvalidArgumentError extends StrataError {
     super('INVALID_ARGUMENT', message);
   }
 }
+
+/** Who holds a database's writer lock (see {@link LockedError}). */
+export interface LockHolder {
+  /** Process id of the holder. */
+  readonly pid: number;
+  /** Host name of the holder's machine. */
+  readonly host: string;
+  /** When it took the lock, as ISO-8601 text. */
+  readonly since: string;
+}
+
+/** Another writer holds the database's writer lock. `holder` says who, when known. */
+export class LockedError extends StrataError {
+  /** The holder recorded in the lock, or undefined when it could not be read. */
+  readonly holder: LockHolder | undefined;
+
+  /**
+   * @param message - which file and who holds it
+   * @param holder - the recorded holder
+   */
+  constructor(message: string, holder: LockHolder | undefined) {
+    super('LOCKED', message);
+    this.holder = holder;
+  }
+}

@@ -12,6 +12,7 @@ export type { Key, TaggedKey } from './cursor/keys.js';
 export type { Storage } from './storage/storage.js';
 export type { Context } from './core/context.js';
 export { MemoryStorage, type MemoryStorageOptions } from './storage/memory-storage.js';
+export { FaultStorage, SimulatedCrash, type FaultEvent, type FaultEventKind, type SurvivalMode, type SurvivalOptions, type FaultStorageOptions } from './storage/fault-storage.js';
 export type { Hasher } from './hash/hasher.js';
 export { sha1Hasher, sha1 } from './hash/sha1.js';
 export { createXxHash128Hasher, XXHASH128_ID, XXHASH128_SIZE } from './hash/xxhash128.js';
@@ -32,5 +33,7 @@ export {
   WrongTypeError,
   OutOfRangeError,
   InvalidArgumentError,
+  LockedError,
+  type LockHolder,
   type ErrorCode,
 } from './errors.js';

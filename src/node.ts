@@ -10,6 +10,7 @@ import type { Storage } from './storage/storage.js';
 export * from './index.js';
 export { FileStorage, type FileStorageOptions, type FileStorageStats } from './storage/file-storage.js';
 export { dataDir } from './api/data-dir.js';
+export { FileLock, readLockHolder, breakStaleLock, isStale, lockPath } from './storage/file-lock.js';
 
 /**
  * Opens a database, as `open` from `stratadb` does, and also a file by path:

@@ -11,8 +11,10 @@ export type PathStep = string | number;
 /** A path into a database of unknown shape. */
 export type AnyPath = readonly PathStep[];
 
-type Scalar = string | number | bigint | boolean | null | Uint8Array | Date;
-type Depth = [never, 0, 1, 2, 3, 4, 5, 6, 7];
+/** The JS values stored as a single slot rather than a structure. */
+export type Scalar = string | number | bigint | boolean | null | Uint8Array | Date;
+/** Counts path depth down for {@link PathOf}: `Depth[8]` is 7, ..., `Depth[1]` is never. */
+export type Depth = [never, 0, 1, 2, 3, 4, 5, 6, 7];
 
 /**
  * Every path into a value of type `S`, up to 8 steps deep (beyond that, any

@@ -138,6 +138,12 @@ export class Engine {
     }
     const headerBytes = new Uint8Array(Math.min(FILE_HEADER_SIZE, storage.size()));
     storage.read(0, headerBytes);
+    const creator = options.hasher ?? options.knownHashers?.[0];
+    if (headerBytes.length < FILE_HEADER_SIZE && !readOnly && creator !== undefined && isInterruptedCreation(headerBytes, creator)) {
+      // A creation that stopped inside its first write: start it again.
+      storage.truncate(0);
+      return Engine.create(storage, creator, durability, options.history ?? true);
+    }
     const fileHeader = decodeFileHeader(headerBytes);
     const hasher = options.hasher ?? pickHasher(fileHeader, options.knownHashers ?? []);
     checkHasher(fileHeader, hasher);
@@ -225,6 +231,17 @@ export class Engine {
   }
 
   private readHistoryHeader(): HistoryHeader {
+    // A reader may race a writer's header write: read until two reads agree.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const first = this.readHistoryHeaderOnce();
+      this.storage.refresh?.();
+      const second = this.readHistoryHeaderOnce();
+      if (first.count === second.count && first.root === second.root && first.committedSize === second.committedSize) return second;
+    }
+    throw new CorruptDatabaseError('the history header keeps changing under this reader', HISTORY_HEADER_POSITION);
+  }
+
+  private readHistoryHeaderOnce(): HistoryHeader {
     const size = this.storage.size();
     if (size < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) throw new CorruptDatabaseError('the history header is cut off', HISTORY_HEADER_POSITION);
     const list = readListHeader(this.io, HISTORY_HEADER_POSITION);
@@ -242,6 +259,7 @@ export class Engine {
    */
   refresh(): void {
     if (this.inTransaction) throw new TransactionError('cannot refresh inside a transaction');
+    if (this.readOnly) this.storage.refresh?.();
     if (this.fileHeader.rootTag === Tag.NONE) {
       const bytes = new Uint8Array(FILE_HEADER_SIZE);
       this.storage.read(0, bytes);
@@ -450,6 +468,17 @@ export class Engine {
     if (!this.readOnly) this.storage.flush();
     this.storage.close();
   }
+}
+
+/**
+ * True when `bytes` (shorter than a header) are a prefix of the header that
+ * creating a database with `hasher` writes first: the remains of an interrupted
+ * creation, safe to start again. Anything else is not ours to overwrite.
+ */
+function isInterruptedCreation(bytes: Uint8Array, hasher: Hasher): boolean {
+  const expected = encodeFileHeader({ rootTag: Tag.NONE, version: FORMAT_VERSION, hashSize: hasher.size, hashId: hasher.id });
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== expected[i]) return false;
+  return true;
 }
 
 function isPromiseLike(value: unknown): boolean {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 
 import { CorruptDatabaseError, InvalidArgumentError, IoError, ReadOnlyError, StrataError } from '../errors.js';
+import { FileLock } from './file-lock.js';
 import type { Storage } from './storage.js';
 
 // Defaults, not yet chosen by a benchmark: bench/ should measure them against the
@@ -32,6 +33,13 @@ export interface FileStorageOptions {
   pageSize?: number;
   /** Bytes of page cache (default 64 MiB); at least one page is always kept. */
   cacheSize?: number;
+  /**
+   * Take the file's writer lock (default: true unless `readOnly`): one writer
+   * per file across processes; a second gets `LockedError`.
+   */
+  lock?: boolean;
+  /** How long to wait for another writer's lock before `LockedError` (default 0: fail at once). */
+  lockTimeoutMs?: number;
 }
 
 /** Syscalls a {@link FileStorage} has made, for tests and benchmarks. */
@@ -183,11 +191,14 @@ export class FileStorage implements Storage {
     if (!(writeBufferSize >= 0)) throw new InvalidArgumentError(`writeBufferSize must be at least 0, not ${writeBufferSize}`);
 
     const flags = readOnly ? 'r' : create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDWR;
+    // The lock comes first: nothing, not even recovery's truncation, touches a file another writer holds.
+    const lock = !readOnly && (options.lock ?? true) ? FileLock.acquire(path, options.lockTimeoutMs ?? 0) : undefined;
     const existed = readOnly || fs.existsSync(path);
     let fd: number;
     try {
       fd = fs.openSync(path, flags);
     } catch (error) {
+      lock?.release();
       throw new IoError(`open of ${path} failed: ${describe(error)}`, error);
     }
     // A new file's name lives in its directory: sync that too, or a power loss can lose the file itself.
@@ -199,10 +210,38 @@ export class FileStorage implements Storage {
       size = stat.size;
     } catch (error) {
       fs.closeSync(fd);
+      lock?.release();
       if (error instanceof StrataError) throw error;
       throw new IoError(`fstat of ${path} failed: ${describe(error)}`, error);
     }
-    return new FileStorage(fd, path, readOnly, size, pageSize, cacheSize, writeBufferSize);
+    const storage = new FileStorage(fd, path, readOnly, size, pageSize, cacheSize, writeBufferSize);
+    storage.lock = lock;
+    return storage;
+  }
+
+  /** The writer lock this storage holds, released on close; undefined for a reader. */
+  lock: FileLock | undefined = undefined;
+
+  /**
+   * For a reader: sees what writers appended since it opened. Reads the file's
+   * size again and drops cached pages that may have changed: the first page
+   * (the headers) and those at or past the old end. Committed bytes never
+   * change, so every other page stays. O(cached pages).
+   */
+  refresh(): void {
+    this.checkOpen();
+    if (!this.readOnly) return;
+    let size: number;
+    try {
+      size = fs.fstatSync(this.fd).size;
+    } catch (error) {
+      throw new IoError(`fstat of ${this.path} failed: ${describe(error)}`, error);
+    }
+    const firstChanged = Math.floor(Math.min(size, this.sizeOnDisk) / this.pageSize);
+    for (const page of [...this.pages.values()]) if (page.index === 0 || page.index >= firstChanged) this.dropPage(page);
+    this.lastPage = null;
+    this.sizeOnDisk = size;
+    this.length = size;
   }
 
   /** @returns the logical size in bytes, including unflushed writes. O(1). */
@@ -393,6 +432,7 @@ export class FileStorage implements Storage {
         failure = new IoError(`close of ${this.path} failed: ${describe(error)}`, error);
       }
     }
+    this.lock?.release();
     if (failed) throw failure;
   }
 

@@ -66,4 +66,10 @@ export interface Storage {
 
   /** Releases the storage; later calls fail. */
   close(): void;
+
+  /**
+   * Optional, for readers of storage that another writer appends to: see the
+   * new size and drop cached bytes that may have changed (see FileStorage).
+   */
+  refresh?(): void;
 }

@@ -78,3 +78,22 @@ describe('Engine commit failures', () => {
     expect(reopened.moment(-1).asHashMap().get('k')?.readUint()).toBe(1n);
   });
 });
+
+describe('Engine.open on a file shorter than a header', () => {
+  it('starts a creation again when the bytes are the start of the header it writes first', () => {
+    // The first write of a creation is the header with root tag none: "xit", 0, then version 0...
+    const prefix = new Uint8Array([0x78, 0x69, 0x74, 0x00, 0x00]);
+    const storage = MemoryStorage.fromBytes(prefix.slice(), { readOnly: false });
+    const engine = Engine.open(storage, { hasher: sha1Hasher });
+    expect(engine.hasHistory).toBe(true);
+    engine.transact((root) => root.hashMap().put('k').writeUint(1));
+    expect(engine.moment(-1).asHashMap().get('k')?.readUint()).toBe(1n);
+  });
+
+  it('refuses other short bytes and leaves them alone', () => {
+    const bytes = new TextEncoder().encode('hello');
+    const storage = MemoryStorage.fromBytes(bytes.slice(), { readOnly: false });
+    expect(() => Engine.open(storage, { hasher: sha1Hasher })).toThrow(/not a database|12-byte header/);
+    expect(storage.toBytes()).toEqual(bytes);
+  });
+});
