@@ -231,14 +231,20 @@ export class Engine {
   }
 
   private readHistoryHeader(): HistoryHeader {
-    // A reader may race a writer's header write: read until two reads agree.
+    // A reader may race a writer's commit. The writer stores the data before the
+    // header, so: read the header, then learn the file's size (at least what that
+    // header names), and accept the header once two reads around that agree.
+    const first = new Uint8Array(HISTORY_HEADER_SIZE);
+    const second = new Uint8Array(HISTORY_HEADER_SIZE);
     for (let attempt = 0; attempt < 100; attempt++) {
-      const first = this.readHistoryHeaderOnce();
       this.storage.refresh?.();
-      const second = this.readHistoryHeaderOnce();
-      if (first.count === second.count && first.root === second.root && first.committedSize === second.committedSize) return second;
+      if (this.storage.size() < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) break;
+      this.storage.read(HISTORY_HEADER_POSITION, first);
+      this.storage.refresh?.();
+      this.storage.read(HISTORY_HEADER_POSITION, second);
+      if (first.every((byte, i) => byte === second[i])) return this.readHistoryHeaderOnce();
     }
-    throw new CorruptDatabaseError('the history header keeps changing under this reader', HISTORY_HEADER_POSITION);
+    return this.readHistoryHeaderOnce();
   }
 
   private readHistoryHeaderOnce(): HistoryHeader {
@@ -259,8 +265,9 @@ export class Engine {
    */
   refresh(): void {
     if (this.inTransaction) throw new TransactionError('cannot refresh inside a transaction');
-    if (this.readOnly) this.storage.refresh?.();
     if (this.fileHeader.rootTag === Tag.NONE) {
+      // The writer may have finished creating the database since: read its header from the file again.
+      this.storage.refresh?.();
       const bytes = new Uint8Array(FILE_HEADER_SIZE);
       this.storage.read(0, bytes);
       this.fileHeader = decodeFileHeader(bytes);

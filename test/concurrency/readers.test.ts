@@ -1,0 +1,65 @@
+// One writer, many readers: a writer process commits while readers in worker
+// threads and in other processes read the same file. Readers see only whole
+// moments (two counters that one transaction sets together are always equal,
+// and a list's length equals them), the snapshots they hold never change, and
+// refresh() shows new moments.
+
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const writerScript = resolve(here, '..', 'support', 'child-writer.mjs');
+const readerScript = resolve(here, '..', 'support', 'reader.mjs');
+const COMMITS = Number(process.env.STRATADB_READER_COMMITS ?? 300);
+
+function processOutput(args: string[]): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+    child.once('error', fail);
+    child.once('exit', () => done(out));
+  });
+}
+
+function workerOutput(path: string, target: number): Promise<string> {
+  return new Promise((done, fail) => {
+    const worker = new Worker(readerScript, { workerData: [path, target] });
+    worker.once('message', (line: string) => {
+      void worker.terminate();
+      done(line);
+    });
+    worker.once('error', fail);
+  });
+}
+
+describe('readers while a writer commits', () => {
+  it(`see only whole moments and unchanging snapshots, in worker threads and processes, over ${COMMITS} commits`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-readers-'));
+    const path = join(dir, 'db.xit');
+    try {
+      const writer = processOutput([writerScript, path, String(COMMITS)]);
+      const readers = [
+        workerOutput(path, COMMITS),
+        workerOutput(path, COMMITS),
+        processOutput([readerScript, path, String(COMMITS)]),
+        processOutput([readerScript, path, String(COMMITS)]),
+      ];
+      const results = await Promise.all(readers);
+      const written = await writer;
+      expect(written).toContain(`committed ${COMMITS}`);
+      for (const result of results) {
+        expect(result.trim()).toMatch(/^ok \d+ \d+$/);
+        const checks = Number(result.trim().split(' ')[1]);
+        expect(checks).toBeGreaterThan(1);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

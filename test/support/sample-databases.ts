@@ -1,0 +1,170 @@
+// Small valid databases built with the engine, covering every structure, for the
+// verify and fuzz tests; and helpers to find records inside them and damage
+// their bytes.
+
+import { Engine } from '../../src/history/engine.js';
+import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { sha1Hasher } from '../../src/hash/sha1.js';
+import type { Hasher } from '../../src/hash/hasher.js';
+import type { ReadCursor } from '../../src/cursor/read-cursor.js';
+import { Tag } from '../../src/format/tags.js';
+import { SLOT_SIZE } from '../../src/format/constants.js';
+
+/** A named database: its bytes and the hasher it was written with. */
+export interface SampleDatabase {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly hasher: Hasher;
+}
+
+/** Runs `build` on a new memory database and returns its bytes (a copy). */
+export function buildDatabase(build: (engine: Engine) => void, options: { hasher?: Hasher; history?: boolean } = {}): Uint8Array {
+  const storage = new MemoryStorage();
+  const engine = Engine.open(storage, { hasher: options.hasher ?? sha1Hasher, history: options.history ?? true });
+  build(engine);
+  return storage.toBytes().slice();
+}
+
+/** Opens database bytes (copied, so damage done later to `bytes` does not leak in). */
+export function openBytes(bytes: Uint8Array, readOnly = true, hasher: Hasher = sha1Hasher): Engine {
+  return Engine.open(MemoryStorage.fromBytes(bytes.slice(), { readOnly }), { hasher });
+}
+
+/** The two-key database of FORMAT.md §Annotated example: 544 bytes, small enough to flip every bit. */
+export function tinyDatabase(): Uint8Array {
+  return buildDatabase((engine) =>
+    engine.transact((root) => {
+      const map = root.hashMap();
+      map.put('foo').writeString('hello');
+      map.put('bar').writeUint(42);
+    }),
+  );
+}
+
+/** Maps, sets, counted variants, every scalar, long and short bytes, format tags; three moments and an undo. */
+export function mapsDatabase(): Uint8Array {
+  return buildDatabase((engine) => {
+    engine.transact((root) => {
+      const map = root.hashMap();
+      map.put('short').writeString('hi');
+      map.put('long').writeString('a value longer than eight bytes');
+      map.put('zero').writeBytes(Uint8Array.of(1, 0, 2));
+      map.put('tagged').writeString('2026-01-01', 'dt');
+      map.put('tagged-short').writeString('abc', 'tx');
+      map.put('uint').writeUint(2n ** 63n);
+      map.put('int').writeInt(-42);
+      map.put('float').writeFloat(-1.5);
+      map.put('none').writeNone();
+      map.put('a long key that does not fit in a slot').writeUint(1);
+      const nested = map.put('nested').hashMap();
+      for (let i = 0; i < 20; i++) nested.put(`k${i}`).writeUint(i);
+      const counted = map.put('counted').countedHashMap();
+      for (let i = 0; i < 12; i++) counted.put(`c${i}`).writeString(`value number ${i}`);
+      const set = map.put('set').hashSet();
+      for (let i = 0; i < 10; i++) set.add(`member-${i}`);
+      const countedSet = map.put('counted-set').countedHashSet();
+      for (let i = 0; i < 10; i++) countedSet.add(`m${i}`);
+    });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      map.remove('short');
+      map.put('counted').countedHashMap().remove('c3');
+      map.put('set').hashSet().remove('member-4');
+      map.put('nested').hashMap().put('k5').writeString('changed in moment 1');
+    });
+    engine.undo();
+  });
+}
+
+/** Array lists (one and two levels), a linked list grown, self-concatenated, sliced, edited; three moments and an undo. */
+export function listsDatabase(): Uint8Array {
+  return buildDatabase((engine) => {
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const list = map.put('list').arrayList();
+      for (let i = 0; i < 40; i++) list.append().writeUint(i);
+      list.append().writeString('a long string item in an array list');
+      const linked = map.put('linked').linkedArrayList();
+      for (let i = 0; i < 20; i++) linked.append().writeUint(i);
+      linked.append().writeString('a long string item in a linked list');
+    });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      map.put('list').arrayList().slice(17);
+      const linked = map.put('linked').linkedArrayList();
+      linked.concat(map.get('linked')!);
+      linked.concat(map.get('linked')!);
+      linked.slice(3, 70);
+      linked.insert(5).writeUint(500);
+      linked.remove(9);
+      map.put('nested-lists').arrayList().append().arrayList().append().linkedArrayList().append().writeInt(-1);
+    });
+    engine.undo();
+  });
+}
+
+/** A database without history: the root map at position 12 changes in place. */
+export function noHistoryDatabase(): Uint8Array {
+  return buildDatabase(
+    (engine) => {
+      const map = engine.writableRootMap().hashMap();
+      map.put('a').writeUint(1);
+      map.put('text').writeString('long enough to be long bytes');
+      const list = map.put('list').arrayList();
+      for (let i = 0; i < 5; i++) list.append().writeUint(i);
+      map.put('set').countedHashSet().add('x');
+    },
+    { history: false },
+  );
+}
+
+/** Every sample, small enough to fuzz. */
+export function sampleDatabases(): SampleDatabase[] {
+  return [
+    { name: 'tiny', bytes: tinyDatabase(), hasher: sha1Hasher },
+    { name: 'maps', bytes: mapsDatabase(), hasher: sha1Hasher },
+    { name: 'lists', bytes: listsDatabase(), hasher: sha1Hasher },
+    { name: 'no-history', bytes: noHistoryDatabase(), hasher: sha1Hasher },
+  ];
+}
+
+/** Reads a big-endian u64 (below 2^53) at `position`. */
+export function readU64(bytes: Uint8Array, position: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.getUint32(position) * 2 ** 32 + view.getUint32(position + 4);
+}
+
+/** Writes a u64 (a number below 2^53, or a bigint for any 64-bit value) at `position`. */
+export function writeU64(bytes: Uint8Array, position: number, value: number | bigint): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const big = BigInt(value);
+  view.setUint32(position, Number(big >> 32n));
+  view.setUint32(position + 4, Number(big & 0xffffffffn));
+}
+
+/** Writes a slot (tag byte, u64 value) at `position`. */
+export function writeSlot(bytes: Uint8Array, position: number, tag: number, value: number | bigint, full = false): void {
+  bytes[position] = (full ? 0x80 : 0) | tag;
+  writeU64(bytes, position + 1, value);
+}
+
+/** The tag and value of the slot at `position`. */
+export function readSlotAt(bytes: Uint8Array, position: number): { tag: number; full: boolean; value: number } {
+  const byte = bytes[position] as number;
+  return { tag: byte & 0x7f, full: (byte & 0x80) !== 0, value: readU64(bytes, position + 1) };
+}
+
+/** Position of the first slot with `tag` in the index block at `block`, or -1. */
+export function findSlot(bytes: Uint8Array, block: number, tag: number, stride = SLOT_SIZE): number {
+  for (let i = 0; i < 16; i++) if (((bytes[block + i * stride] as number) & 0x7f) === tag) return block + i * stride;
+  return -1;
+}
+
+/** A moment's value under `key` in its root map, as a cursor. */
+export function valueAt(engine: Engine, moment: number, ...path: Array<string | number>): ReadCursor {
+  const cursor = engine.moment(moment).readPath(path);
+  if (cursor === undefined) throw new Error(`no value at ${path.join('/')}`);
+  return cursor;
+}
+
+export { Tag };
