@@ -5,11 +5,29 @@ import { FileStorage, type FileStorageOptions } from './storage/file-storage.js'
 import { openEngine } from './open.js';
 import type { Engine, EngineOptions } from './history/engine.js';
 import { openOn, storageFor, type Database, type OpenOptions } from './api/database.js';
+import { backupTo, type BackupResult } from './history/backup.js';
 import type { Storage } from './storage/storage.js';
 
 export * from './index.js';
 export { FileStorage, type FileStorageOptions, type FileStorageStats } from './storage/file-storage.js';
 export { dataDir } from './api/data-dir.js';
+
+/**
+ * Copies a database's latest committed state into a new file at `path`,
+ * consistently, while the database stays in use (see `Database.backup`). The
+ * file must not exist yet.
+ *
+ * @throws InvalidArgumentError when `path` already holds data
+ */
+export function backup(db: Database | Engine, path: string): BackupResult {
+  const engine = 'engine' in db ? db.engine : db;
+  const target = FileStorage.open(path);
+  try {
+    return backupTo(engine, target);
+  } finally {
+    target.close();
+  }
+}
 export { FileLock, readLockHolder, breakStaleLock, isStale, lockPath } from './storage/file-lock.js';
 
 /**

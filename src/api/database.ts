@@ -8,6 +8,8 @@ import { MemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import type { Hasher } from '../hash/hasher.js';
 import { builtInHashers } from '../open.js';
+import { backupTo, type BackupResult } from '../history/backup.js';
+import { databaseStats, type DatabaseStats } from '../history/stats.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
@@ -492,6 +494,25 @@ export class Database<S = any> {
   /** Keeps only the first `count` moments. */
   sliceHistory(count: number): void {
     this.engine.sliceHistory(count);
+  }
+
+  /**
+   * Sizes and counts: file size, committed size, moments, and with
+   * `reachable: true` the bytes the latest moment reaches (the rest is history).
+   * O(1), or O(size of the latest moment) with `reachable`.
+   */
+  stats(options: { reachable?: boolean } = {}): DatabaseStats {
+    return databaseStats(this.engine, options);
+  }
+
+  /**
+   * Copies the latest committed state into `target` (an empty writable
+   * storage), consistently, while the database stays in use: the committed
+   * prefix and the header that names it. The copy opens as a normal database.
+   * For a file target use `backup` from `stratadb/node`. O(committed size).
+   */
+  backup(target: Storage): BackupResult {
+    return backupTo(this.engine, target);
   }
 
   /** Sees moments that another writer committed since this database last looked. */

@@ -279,6 +279,15 @@ export class Engine {
     }
   }
 
+  /**
+   * The 24 bytes of the history header as this engine last read or wrote it,
+   * or undefined for a database without history. Used by backups.
+   */
+  historyHeaderBytes(): Uint8Array | undefined {
+    if (!this.hasHistory) return undefined;
+    return encodeHistoryHeader(this.history);
+  }
+
   /** How many moments the history holds. O(1). */
   momentCount(): number {
     return this.history.count;
