@@ -6,7 +6,7 @@ export * from './api/index.js';
 export { Engine, type EngineOptions, type Durability } from './history/engine.js';
 export { openEngine, builtInHashers } from './open.js';
 export { backupTo, type BackupResult } from './history/backup.js';
-export { databaseStats, reachableBytes, type DatabaseStats } from './history/stats.js';
+export { databaseStats, type DatabaseStats } from './history/stats.js';
 export { ReadCursor, ReadHashMap, ReadHashSet, ReadArrayList, ReadLinkedArrayList, type MapEntry } from './cursor/read-cursor.js';
 export { WriteCursor, WriteHashMap, WriteHashSet, WriteArrayList, WriteLinkedArrayList } from './cursor/write-cursor.js';
 export { BytesReader, BytesWriter } from './cursor/bytes-stream.js';
