@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { main } from '../src/cli/main.js';
 import { FIXTURE_DIR, fixtureJson, haveFixtures } from './support/fixtures.js';
@@ -40,5 +40,53 @@ describe('stratadb dump', () => {
     const result = await run(['frobnicate', 'x']);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/usage: stratadb/);
+  });
+});
+
+describe('stratadb verify, stats, backup, lock and unlock', () => {
+  it.runIf(haveFixtures)('verifies a clean file with exit code 0 and reports stats', async () => {
+    const verified = await run(['verify', join(FIXTURE_DIR, 'lists.db')]);
+    expect(verified.code).toBe(0);
+    expect(verified.out).toMatch(/^ok: 8 moments/m);
+    const stats = await run(['stats', join(FIXTURE_DIR, 'lists.db')]);
+    expect(JSON.parse(stats.out)).toMatchObject({ moments: 8, committedSize: 145313 });
+  });
+
+  it('reports every problem of a damaged file with exit code 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-cli-'));
+    const { open } = await import('../src/node.js');
+    const path = join(dir, 'damaged.xit');
+    const db = await open(path);
+    db.set(['list'], [1, 2, 3]);
+    db.set(['text'], 'x'.repeat(100));
+    db.close();
+    const bytes = readFileSync(path);
+    // Point the root map's first used slot past the end of the file.
+    const damaged = Buffer.from(bytes);
+    const rootSlot = damaged.indexOf(Buffer.from([0x05]), 200);
+    damaged.writeUInt32BE(0xffff, rootSlot + 5);
+    writeFileSync(path, damaged);
+    const result = await run(['verify', path]);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/problem\(s\)/);
+  });
+
+  it('backs up a file, reports and breaks locks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-cli-'));
+    const { open } = await import('../src/node.js');
+    const path = join(dir, 'live.xit');
+    const db = await open(path);
+    db.set(['k'], 'v');
+    const locked = await run(['lock', path]);
+    expect(JSON.parse(locked.out)).toMatchObject({ locked: true, pid: process.pid, stale: false });
+    const refused = await run(['unlock', path]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/not stale/);
+    const copied = await run(['backup', path, join(dir, 'copy.xit')]);
+    expect(copied.code).toBe(0);
+    db.close();
+    expect((await run(['lock', path])).out).toMatch(/"locked": false/);
+    const dump = await run(['dump', join(dir, 'copy.xit')]);
+    expect(JSON.parse(dump.out).moments).toHaveLength(1);
   });
 });

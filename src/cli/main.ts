@@ -12,17 +12,29 @@ import { builtInHashers } from '../open.js';
 import type { Hasher } from '../hash/hasher.js';
 import { StrataError } from '../errors.js';
 import { dumpDatabase } from './dump.js';
+import { databaseStats } from '../history/stats.js';
+import { verifyDatabase } from '../history/verify.js';
+import { backupTo } from '../history/backup.js';
+import { breakStaleLock, isStale, readLockHolder } from '../storage/file-lock.js';
 
-const USAGE = `usage: stratadb <command> FILE [--hash NAME]
+const USAGE = `usage: stratadb <command> FILE [ARGS] [--hash NAME]
 
 commands:
-  dump FILE   print every moment as typed JSON ({"hash_id", "hash_size", "moments": [...]})
-  info FILE   print the file header, moment count and sizes
+  dump FILE          print every moment as typed JSON ({"hash_id", "hash_size", "moments": [...]})
+  info FILE          print the file header, moment count and sizes
+  stats FILE         print sizes, moments and the bytes the latest moment reaches
+  verify FILE        walk every block of every moment; print each problem found
+                     (position, path, what is wrong); exit 1 when there is any
+  backup FILE COPY   copy the committed state of FILE (in use or not) into the new file COPY
+  lock FILE          print who holds FILE's writer lock, if anyone
+  unlock FILE        break FILE's writer lock if its holder is dead (never a live one)
 
 options:
   --hash NAME  the key hash to open with (sha1 or xx16); by default the one the
                header names, or for an unnamed hash (id 0) the built-in one of its size
 `;
+
+const COMMANDS = new Set(['dump', 'info', 'stats', 'verify', 'backup', 'lock', 'unlock']);
 
 async function pickHasher(path: string, forced: string | undefined): Promise<Hasher> {
   const hashers = await builtInHashers();
@@ -47,17 +59,51 @@ export async function main(args: string[], out: (text: string) => void = (t) => 
   const hashAt = args.indexOf('--hash');
   const forced = hashAt >= 0 ? args[hashAt + 1] : undefined;
   const rest = hashAt >= 0 ? args.filter((_, i) => i !== hashAt && i !== hashAt + 1) : args;
-  const [command, path] = rest;
-  if (command === undefined || command === '--help' || command === '-h' || path === undefined || (command !== 'dump' && command !== 'info')) {
-    (command === undefined || command === '--help' || command === '-h' ? out : err)(USAGE);
-    return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
+  const [command, path, extra] = rest;
+  const help = command === undefined || command === '--help' || command === '-h';
+  if (help || path === undefined || !COMMANDS.has(command) || (command === 'backup' && extra === undefined)) {
+    (help ? out : err)(USAGE);
+    return help ? 0 : 2;
   }
   try {
+    if (command === 'lock') {
+      const holder = readLockHolder(path);
+      out(`${JSON.stringify(holder === undefined ? { locked: false } : { locked: true, ...holder, stale: isStale(holder) }, null, 2)}\n`);
+      return 0;
+    }
+    if (command === 'unlock') {
+      const holder = readLockHolder(path);
+      if (holder === undefined) {
+        out('not locked\n');
+        return 0;
+      }
+      if (breakStaleLock(path)) {
+        out(`broke the stale lock of process ${holder.pid} on ${holder.host}\n`);
+        return 0;
+      }
+      err(`stratadb: the lock of process ${holder.pid} on ${holder.host} (since ${holder.since}) is not stale: that process is alive, or on another host [LOCKED]\n`);
+      return 1;
+    }
     const hasher = await pickHasher(path, forced);
     const engine = Engine.open(FileStorage.open(path, { readOnly: true }), { hasher, readOnly: true });
     try {
       if (command === 'dump') {
         out(`${JSON.stringify(dumpDatabase(engine), null, 2)}\n`);
+      } else if (command === 'stats') {
+        out(`${JSON.stringify(databaseStats(engine, { reachable: true }), null, 2)}\n`);
+      } else if (command === 'verify') {
+        const report = verifyDatabase(engine);
+        for (const problem of report.problems) out(`${problem.position}\t${problem.path}\t${problem.message}\n`);
+        out(`${report.ok ? 'ok' : `${report.problems.length} problem(s)`}: ${report.moments} moments, ${report.blocksVisited} records walked\n`);
+        return report.ok ? 0 : 1;
+      } else if (command === 'backup') {
+        const target = FileStorage.open(extra as string);
+        try {
+          const result = backupTo(engine, target);
+          out(`copied ${result.moments} moments (${result.bytes} bytes) to ${extra}\n`);
+        } finally {
+          target.close();
+        }
       } else {
         const info = {
           hash_id: hashIdName(engine.header.hashId),
