@@ -4,7 +4,7 @@
 
 import { CorruptDatabaseError } from '../errors.js';
 import { hashIdName } from '../format/file-header.js';
-import { Tag } from '../format/tags.js';
+import { Tag, isPointerTag } from '../format/tags.js';
 import type { Engine } from '../history/engine.js';
 import { ReadCursor, ReadHashMap, wrongType } from '../cursor/read-cursor.js';
 
@@ -74,8 +74,8 @@ export interface DumpJson {
   moments: DumpValue[];
 }
 
-/** Nesting deeper than this is taken as a cycle in a damaged file. */
-const MAX_NESTING = 1000;
+/** Nesting deeper than this is refused as damage (each level costs several stack frames). */
+const MAX_NESTING = 256;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -101,9 +101,21 @@ export function dumpDatabase(engine: Engine): DumpJson {
  *
  * @param cursor - any read cursor
  */
-export function dumpValue(cursor: ReadCursor, depth = 0): DumpValue {
+export function dumpValue(cursor: ReadCursor, depth = 0, ancestors: Set<number> = new Set()): DumpValue {
   if (depth > MAX_NESTING) throw new CorruptDatabaseError(`values nest more than ${MAX_NESTING} deep (a cycle?)`, cursor.slotPosition);
   const slot = cursor.slot;
+  // A structure that contains itself (only damaged data can) would recurse for ever.
+  const structure = slot.tag !== Tag.NONE && slot.tag !== Tag.BYTES && isPointerTag(slot.tag);
+  if (structure && ancestors.has(slot.position)) throw new CorruptDatabaseError('a value contains itself (a cycle between records)', cursor.slotPosition);
+  if (structure) ancestors.add(slot.position);
+  try {
+    return dumpInner(cursor, slot, depth, ancestors);
+  } finally {
+    if (structure) ancestors.delete(slot.position);
+  }
+}
+
+function dumpInner(cursor: ReadCursor, slot: ReadCursor['slot'], depth: number, ancestors: Set<number>): DumpValue {
   switch (slot.tag) {
     case Tag.NONE:
       return null;
@@ -124,19 +136,19 @@ export function dumpValue(cursor: ReadCursor, depth = 0): DumpValue {
     }
     case Tag.ARRAY_LIST: {
       const items: DumpValue[] = [];
-      for (const item of cursor.asArrayList()) items.push(dumpValue(item, depth + 1));
+      for (const item of cursor.asArrayList()) items.push(dumpValue(item, depth + 1, ancestors));
       return { array_list: items };
     }
     case Tag.LINKED_ARRAY_LIST: {
       const items: DumpValue[] = [];
-      for (const item of cursor.asLinkedArrayList()) items.push(dumpValue(item, depth + 1));
+      for (const item of cursor.asLinkedArrayList()) items.push(dumpValue(item, depth + 1, ancestors));
       return { linked_array_list: items };
     }
     case Tag.HASH_MAP:
     case Tag.COUNTED_HASH_MAP: {
       const map = cursor.asHashMap();
       const entries: Record<string, DumpValue> = {};
-      for (const entry of map.entries()) entries[keyText(entry.key, entry.hash)] = dumpValue(entry.value, depth + 1);
+      for (const entry of map.entries()) entries[keyText(entry.key, entry.hash, depth, ancestors)] = dumpValue(entry.value, depth + 1, ancestors);
       if (slot.tag === Tag.COUNTED_HASH_MAP) return { counted_hash_map: entries, count: map.count() };
       return { hash_map: entries };
     }
@@ -145,7 +157,7 @@ export function dumpValue(cursor: ReadCursor, depth = 0): DumpValue {
       const set = cursor.asHashSet();
       const keys: string[] = [];
       // A set is a map whose values are empty; its entries carry the hashes that unnamed keys need.
-      for (const entry of new ReadHashMap(cursor.ctx, slot, cursor.slotPosition).entries()) keys.push(keyText(entry.key, entry.hash));
+      for (const entry of new ReadHashMap(cursor.ctx, slot, cursor.slotPosition).entries()) keys.push(keyText(entry.key, entry.hash, depth, ancestors));
       keys.sort();
       if (slot.tag === Tag.COUNTED_HASH_SET) return { counted_hash_set: keys, count: set.count() };
       return { hash_set: keys };
@@ -155,10 +167,10 @@ export function dumpValue(cursor: ReadCursor, depth = 0): DumpValue {
   }
 }
 
-function keyText(key: ReadCursor, hash: Uint8Array): string {
+function keyText(key: ReadCursor, hash: Uint8Array, depth: number, ancestors: Set<number>): string {
   if (key.isNone) return `#${toHex(hash)}`;
   if (key.tag === Tag.BYTES || key.tag === Tag.SHORT_BYTES) return textOrHex(key.readBytes());
-  return JSON.stringify(dumpValue(key));
+  return JSON.stringify(dumpValue(key, depth + 1, ancestors));
 }
 
 function bytesJson(bytes: Uint8Array): { bytes: string } | { hex: string } {

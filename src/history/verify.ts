@@ -4,7 +4,7 @@
 // stopping at the first one. FORMAT.md gives the rules checked; §Limits gives the
 // bounds that keep the walk finite on hostile files.
 
-import { CorruptDatabaseError, IncompatibleDatabaseError, StrataError } from '../errors.js';
+import { CorruptDatabaseError, IncompatibleDatabaseError, InvalidArgumentError, StrataError } from '../errors.js';
 import {
   ARRAY_LIST_HEADER_SIZE,
   COUNT_SIZE,
@@ -186,8 +186,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * @param engine - an open database (read-only or read-write)
  * @param options - `maxProblems` (default 1000)
  * @returns the report; `ok` is true when `problems` is empty
- * @throws nothing for damaged data: every {@link StrataError} raised while
- *   reading becomes a problem; anything else would be a bug in this build
+ * @throws InvalidArgumentError when `maxProblems` is below 1; nothing for
+ *   damaged data: every {@link StrataError} raised while reading becomes a
+ *   problem, and anything else would be a bug in this build
  *
  * Cost: O(data size) time, O(records) memory.
  *
@@ -199,9 +200,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function verifyDatabase(engine: Engine, options: VerifyOptions = {}): VerifyReport {
   const maxProblems = options.maxProblems ?? DEFAULT_MAX_PROBLEMS;
+  // Written as a negation so that NaN is refused too.
+  if (!(maxProblems >= 1)) throw new InvalidArgumentError(`maxProblems must be at least 1, got ${maxProblems}`);
   // The writer's deferred list counts, if any, must be on storage before the bytes are judged.
   engine.io.flushPending();
-  return new Verifier(engine.io, engine.hasher, Math.max(1, Math.floor(maxProblems))).run();
+  return new Verifier(engine.io, engine.hasher, Math.floor(maxProblems)).run();
 }
 
 /** One verification run: the walk's state and its checks. */

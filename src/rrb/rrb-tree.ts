@@ -82,6 +82,8 @@ export function readNode(io: BlockIO, position: number, height: number): Node {
     slots.push(slot);
     positions.push(slotPosition);
   }
+  // Only an empty list's root leaf may be empty; an empty branch would leave descents nowhere to go.
+  if (height > 0 && slots.length === 0) throw new CorruptDatabaseError('a linked list branch holds no entries', position);
   return { slots, sizes, positions };
 }
 
