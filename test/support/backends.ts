@@ -25,12 +25,15 @@ export interface Backend {
 let folder: string | undefined;
 let counter = 0;
 
+// Registered when the test file loads (a hook registered inside a running test
+// would never run): removes this file's temporary databases at the end.
+afterAll(() => {
+  if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+  folder = undefined;
+});
+
 function tempPath(): string {
-  if (folder === undefined) {
-    folder = mkdtempSync(join(tmpdir(), 'stratadb-test-'));
-    const created = folder;
-    afterAll(() => rmSync(created, { recursive: true, force: true }));
-  }
+  folder ??= mkdtempSync(join(tmpdir(), 'stratadb-test-'));
   return join(folder, `db-${process.pid}-${counter++}.xit`);
 }
 
