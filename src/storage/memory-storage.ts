@@ -75,12 +75,13 @@ export class MemoryStorage implements Storage {
   }
 
   locate(position: number, length: number): number {
-    if (position < 0 || position + length > this.length || this.closed) this.failRead(position, length);
+    // Written as a negation so that a NaN position fails too.
+    if (!(position >= 0 && position + length <= this.length) || this.closed) this.failRead(position, length);
     return position;
   }
 
   read(position: number, target: Uint8Array): void {
-    if (position < 0 || position + target.length > this.length || this.closed) this.failRead(position, target.length);
+    if (!(position >= 0 && position + target.length <= this.length) || this.closed) this.failRead(position, target.length);
     target.set(this.bytes.subarray(position, position + target.length));
   }
 
