@@ -4,7 +4,7 @@
 
 import { CorruptDatabaseError, WrongTypeError } from '../errors.js';
 import { FORMAT_TAG_SIZE, LONG_BYTES_LENGTH_SIZE } from '../format/constants.js';
-import { checkFormatTag, fitsShortBytes, readShortBytes, shortBytesSlot, type TaggedBytes } from '../format/bytes.js';
+import { SHORT_BYTES_MAX, SHORT_BYTES_MAX_TAGGED, checkFormatTag, fitsShortBytes, readShortBytes, shortBytesSlot, type TaggedBytes } from '../format/bytes.js';
 import { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from './block-io.js';
@@ -65,6 +65,25 @@ export function readBytesValue(io: BlockIO, slot: Slot, from: number): TaggedByt
   };
 }
 
+/** Byte `i` (0 to 7) of a slot value given as two u32 halves. */
+function valueByte(hi: number, lo: number, i: number): number {
+  return i < 4 ? (hi >>> (24 - 8 * i)) & 0xff : (lo >>> (56 - 8 * i)) & 0xff;
+}
+
+/**
+ * True when a short-bytes value (FORMAT.md §Short bytes) is exactly `key` with
+ * exactly `formatTag`, read from the value's halves without allocating.
+ */
+export function shortBytesEqual(hi: number, lo: number, full: boolean, key: Uint8Array, formatTag: Uint8Array | undefined): boolean {
+  const capacity = full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
+  if (key.length > capacity) return false;
+  for (let i = 0; i < key.length; i++) if (valueByte(hi, lo, i) !== key[i]) return false;
+  // The stored value ends at its capacity or at its first 0x00.
+  if (key.length < capacity && valueByte(hi, lo, key.length) !== 0) return false;
+  if (formatTag === undefined) return !full;
+  return full && valueByte(hi, lo, 6) === formatTag[0] && valueByte(hi, lo, 7) === formatTag[1];
+}
+
 /**
  * True when the bytes or short-bytes slot holds exactly `key` with exactly
  * `formatTag` (both absent, or both the same two bytes). Used for key identity
@@ -72,12 +91,7 @@ export function readBytesValue(io: BlockIO, slot: Slot, from: number): TaggedByt
  */
 export function bytesEqualSlot(io: BlockIO, slot: Slot, key: Uint8Array, formatTag: Uint8Array | undefined, from: number): boolean {
   if (slot.full !== (formatTag !== undefined)) return false;
-  if (slot.tag === Tag.SHORT_BYTES) {
-    const stored = readShortBytes(slot);
-    if (stored.bytes.length !== key.length) return false;
-    for (let i = 0; i < key.length; i++) if (stored.bytes[i] !== key[i]) return false;
-    return formatTag === undefined || (stored.formatTag?.[0] === formatTag[0] && stored.formatTag?.[1] === formatTag[1]);
-  }
+  if (slot.tag === Tag.SHORT_BYTES) return shortBytesEqual(slot.hi, slot.lo, slot.full, key, formatTag);
   const length = longBytesLength(io, slot, from);
   if (length !== key.length) return false;
   const start = slot.position + LONG_BYTES_LENGTH_SIZE;

@@ -16,7 +16,7 @@ import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type
 import { BytesReader } from './bytes-stream.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import { TreeReader, headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
-import { hashKey, resolveKey, type Key } from './keys.js';
+import { hashKey, resolveKeyForLookup, type Key } from './keys.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -300,7 +300,7 @@ export class ReadHashMap {
   protected find(key: Key): number {
     const root = this.root();
     if (root < 0) return -1;
-    const resolved = resolveKey(key);
+    const resolved = resolveKeyForLookup(key);
     return hamtFind(this.ctx.io, root, hashKey(this.ctx.hasher, resolved), resolved);
   }
 

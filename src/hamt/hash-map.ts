@@ -15,7 +15,7 @@ import { INDEX_BLOCK_SIZE, SLOT_SIZE, SLOT_COUNT } from '../format/constants.js'
 import { Slot } from '../format/slot.js';
 import { TAG_MASK, Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
-import { bytesEqualSlot } from '../core/bytes-values.js';
+import { bytesEqualSlot, shortBytesEqual } from '../core/bytes-values.js';
 import type { ResolvedKey } from '../cursor/keys.js';
 
 /**
@@ -53,9 +53,15 @@ function hashesEqualAt(io: BlockIO, position: number, hash: Uint8Array): boolean
  */
 function keyMatches(io: BlockIO, kvPosition: number, key: ResolvedKey | undefined): boolean {
   if (key === undefined) return true;
-  const keySlot = io.readSlot(kvPosition + io.hashSize);
-  if (keySlot.tag !== Tag.BYTES && keySlot.tag !== Tag.SHORT_BYTES) return true;
-  return bytesEqualSlot(io, keySlot, key.bytes, key.formatTag, kvPosition + io.hashSize);
+  const at = kvPosition + io.hashSize;
+  const offset = io.storage.locate(at, SLOT_SIZE);
+  const view = io.storage.view;
+  const tagByte = view.getUint8(offset);
+  const tag = tagByte & TAG_MASK;
+  // Short keys, the common case, compare without allocating.
+  if (tag === Tag.SHORT_BYTES) return shortBytesEqual(view.getUint32(offset + 1), view.getUint32(offset + 5), (tagByte & 0x80) !== 0, key.bytes, key.formatTag);
+  if (tag !== Tag.BYTES) return true;
+  return bytesEqualSlot(io, io.readSlot(at), key.bytes, key.formatTag, at);
 }
 
 function maxLevels(io: BlockIO): number {
