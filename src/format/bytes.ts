@@ -42,11 +42,15 @@ export function fitsShortBytes(bytes: Uint8Array, tagged: boolean): boolean {
  * @param formatTag - an optional 2-byte format tag; sets the full flag
  */
 export function shortBytesSlot(bytes: Uint8Array, formatTag?: Uint8Array): Slot {
-  const packed = new Uint8Array(8);
-  packed.set(bytes, 0);
-  if (formatTag !== undefined) packed.set(formatTag, SHORT_BYTES_MAX_TAGGED);
-  const view = new DataView(packed.buffer);
-  return new Slot(Tag.SHORT_BYTES, formatTag !== undefined, view.getUint32(0), view.getUint32(4));
+  // Pack the value's bytes (then the tag in bytes 6 and 7) into two big-endian halves, without allocating.
+  let hi = 0;
+  let lo = 0;
+  for (let i = 0; i < 8; i++) {
+    const byte = formatTag !== undefined && i >= SHORT_BYTES_MAX_TAGGED ? (formatTag[i - SHORT_BYTES_MAX_TAGGED] as number) : (bytes[i] ?? 0);
+    if (i < 4) hi = hi * 256 + byte;
+    else lo = lo * 256 + byte;
+  }
+  return new Slot(Tag.SHORT_BYTES, formatTag !== undefined, hi, lo);
 }
 
 /** A byte value and its optional format tag, as read from a slot. */
