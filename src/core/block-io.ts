@@ -167,6 +167,8 @@ export class BlockIO {
 
   /** Copies the `size`-byte record at `position` to the end; returns the copy's position. */
   copyToEnd(position: number, size: number): number {
+    const storage = this.storage;
+    if (storage.appendCopy !== undefined) return storage.appendCopy(position, size);
     return this.append(this.readBytes(position, size));
   }
 

@@ -103,6 +103,17 @@ export class MemoryStorage implements Storage {
     if (end > this.length) this.length = end;
   }
 
+  appendCopy(position: number, size: number): number {
+    this.checkOpen();
+    if (this.readOnly) throw new ReadOnlyError('this storage is read-only');
+    if (!(position >= 0 && position + size <= this.length)) this.failRead(position, size);
+    const end = this.length;
+    if (end + size > this.bytes.length) this.grow(end + size);
+    this.bytes.copyWithin(end, position, position + size);
+    this.length = end + size;
+    return end;
+  }
+
   truncate(size: number): void {
     this.checkOpen();
     if (this.readOnly) throw new ReadOnlyError('this storage is read-only');

@@ -68,6 +68,13 @@ export interface Storage {
   close(): void;
 
   /**
+   * Optional fast path of the engine's copy-on-write: appends a copy of
+   * `size` bytes from `position` (inside the data) and returns where the copy
+   * starts. Without it the engine reads the bytes out and writes them back.
+   */
+  appendCopy?(position: number, size: number): number;
+
+  /**
    * Optional, for readers of storage that another writer appends to: see the
    * new size and drop cached bytes that may have changed (see FileStorage).
    */
