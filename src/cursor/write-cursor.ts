@@ -14,7 +14,7 @@ import { ensureStructure, isCounted, mapRootOf, type StructureTag } from '../cor
 import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
 import { listAppend, listPut, listSlice, readListHeader, resolveIndex, writeListHeader } from '../trie/array-list.js';
 import { BytesWriter } from './bytes-stream.js';
-import { hashKey, resolveKey, type Key, type ResolvedKey } from './keys.js';
+import { encodeText, hashKey, resolveKey, type Key, type ResolvedKey } from './keys.js';
 import { ReadArrayList, ReadCursor, ReadHashMap, ReadHashSet, ReadLinkedArrayList, wrongType } from './read-cursor.js';
 import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import {
@@ -139,7 +139,7 @@ export class WriteCursor extends ReadCursor {
 
   /** Writes a string as UTF-8 bytes (other xitdb implementations read it as text). */
   writeString(text: string, formatTag?: Uint8Array | string): void {
-    this.writeBytes(encoder.encode(text), formatTag);
+    this.writeBytes(encodeText(text), formatTag);
   }
 
   /**
