@@ -111,6 +111,15 @@ export class BlockIO {
     this.storage.write(position, this.scratch);
   }
 
+  /** Writes a pointer slot (`tag`, full flag, `target`) at `position` without building a Slot. */
+  writePointer(position: number, tag: number, target: number, full = false): void {
+    const view = this.scratchView;
+    view.setUint8(0, (full ? FULL_FLAG : 0) | tag);
+    view.setUint32(1, Math.floor(target / TWO_POW_32));
+    view.setUint32(5, target % TWO_POW_32);
+    this.storage.write(position, this.scratch);
+  }
+
   /**
    * Reads a u64 that must be a position or a count (below 2^53).
    *

@@ -279,8 +279,13 @@ export class WriteHashMap {
   put(key: Key): WriteCursor {
     const kv = this.upsert(resolveKey(key));
     const ctx = this.owner.ctx;
-    return new WriteCursor(ctx, kv + ctx.io.hashSize + SLOT_SIZE, ctx.io.readSlot(kv + ctx.io.hashSize + SLOT_SIZE));
+    const valuePosition = kv + ctx.io.hashSize + SLOT_SIZE;
+    // A pair made just now holds no value yet: no need to read it.
+    return new WriteCursor(ctx, valuePosition, this.lastCreated ? Slot.EMPTY : ctx.io.readSlot(valuePosition));
   }
+
+  /** @internal whether the last upsert made a new pair */
+  protected lastCreated = false;
 
   /**
    * A writable cursor on the key slot of `key`'s entry, creating it when absent
@@ -297,10 +302,9 @@ export class WriteHashMap {
     const ctx = this.owner.ctx;
     const io = ctx.io;
     const record = this.owner.ensure(this.tag);
-    const result = hamtUpsert(io, mapRootOf(this.tag, record), hashKey(ctx.hasher, key), key, (keySlotPosition) => {
-      io.writeSlot(keySlotPosition, bytesSlot(io, key.bytes, key.formatTag));
-    });
+    const result = hamtUpsert(io, mapRootOf(this.tag, record), hashKey(ctx.hasher, key), key);
     if (result.created && isCounted(this.tag)) io.writeU64(record, io.readU64(record) + 1);
+    this.lastCreated = result.created;
     return result.kvPosition;
   }
 

@@ -12,10 +12,10 @@
 
 import { CorruptDatabaseError, HashCollisionError } from '../errors.js';
 import { INDEX_BLOCK_SIZE, SLOT_SIZE, SLOT_COUNT } from '../format/constants.js';
-import { Slot } from '../format/slot.js';
+import { Slot, writeSlotInto } from '../format/slot.js';
 import { TAG_MASK, Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
-import { bytesEqualSlot, shortBytesEqual } from '../core/bytes-values.js';
+import { bytesEqualSlot, bytesSlot, shortBytesEqual } from '../core/bytes-values.js';
 import type { ResolvedKey } from '../cursor/keys.js';
 
 /**
@@ -119,40 +119,40 @@ export interface UpsertResult {
  * @param io - the database, inside a transaction
  * @param root - the map's root index block, already mutable
  * @param hash - the key's hash
- * @param key - the key's bytes; compared, and stored in the key slot of a new pair
- * @param writeKey - writes the key slot of a new pair at the given position
+ * @param key - the key's bytes and format tag; compared, and stored in the key slot of a new pair
  * @throws HashCollisionError when a different key has the same full hash
  */
-export function hamtUpsert(
-  io: BlockIO,
-  root: number,
-  hash: Uint8Array,
-  key: ResolvedKey | undefined,
-  writeKey: (keySlotPosition: number) => void,
-): UpsertResult {
+export function hamtUpsert(io: BlockIO, root: number, hash: Uint8Array, key: ResolvedKey | undefined): UpsertResult {
+  const storage = io.storage;
   const levels = maxLevels(io);
   let block = root;
   for (let level = 0; level < levels; level++) {
     const slotPosition = block + SLOT_SIZE * hashNibble(hash, level);
-    const slot = io.readSlot(slotPosition);
-    switch (slot.tag) {
+    // Decode the slot into locals: this loop runs once per level of every put.
+    const offset = storage.locate(slotPosition, SLOT_SIZE);
+    const tag = storage.view.getUint8(offset) & TAG_MASK;
+    const hi = storage.view.getUint32(offset + 1);
+    const target = hi * 4294967296 + storage.view.getUint32(offset + 5);
+    if (tag !== Tag.NONE && hi >= 0x200000) throw new CorruptDatabaseError('a map slot points beyond 2^53', slotPosition);
+    switch (tag) {
       case Tag.NONE: {
-        const kvPosition = appendKvPair(io, hash);
-        writeKey(kvPosition + io.hashSize);
-        io.writeSlot(slotPosition, Slot.pointer(Tag.KV_PAIR, kvPosition));
+        // The key's long bytes, if any, go first; then the pair in one write.
+        const keySlot = key === undefined ? Slot.EMPTY : bytesSlot(io, key.bytes, key.formatTag);
+        const kvPosition = appendKvPair(io, hash, keySlot);
+        io.writePointer(slotPosition, Tag.KV_PAIR, kvPosition);
         return { kvPosition, created: true };
       }
       case Tag.INDEX: {
-        let next = io.checkPointer(slot.position, INDEX_BLOCK_SIZE, slotPosition);
+        let next = io.checkPointer(target, INDEX_BLOCK_SIZE, slotPosition);
         if (!io.isMutable(next)) {
           next = io.copyToEnd(next, INDEX_BLOCK_SIZE);
-          io.writeSlot(slotPosition, Slot.pointer(Tag.INDEX, next));
+          io.writePointer(slotPosition, Tag.INDEX, next);
         }
         block = next;
         continue;
       }
       case Tag.KV_PAIR: {
-        const existing = io.checkPointer(slot.position, kvPairSize(io.hashSize), slotPosition);
+        const existing = io.checkPointer(target, kvPairSize(io.hashSize), slotPosition);
         if (hashesEqualAt(io, existing, hash)) {
           if (!keyMatches(io, existing, key)) {
             throw new HashCollisionError('two different keys have the same full hash; this map cannot hold both (use a wider hash)');
@@ -160,7 +160,7 @@ export function hamtUpsert(
           let kvPosition = existing;
           if (!io.isMutable(kvPosition)) {
             kvPosition = io.copyToEnd(existing, kvPairSize(io.hashSize));
-            io.writeSlot(slotPosition, Slot.pointer(Tag.KV_PAIR, kvPosition));
+            io.writePointer(slotPosition, Tag.KV_PAIR, kvPosition);
           }
           return { kvPosition, created: false };
         }
@@ -168,23 +168,33 @@ export function hamtUpsert(
         // and keep descending for the new one, which may split again.
         if (level + 1 >= levels) throw new CorruptDatabaseError('two different hashes agree on every nibble', existing);
         const existingHash = io.readBytes(existing, io.hashSize);
+        const existingSlot = io.readSlot(slotPosition);
         const child = io.appendZeros(INDEX_BLOCK_SIZE);
-        io.writeSlot(child + SLOT_SIZE * hashNibble(existingHash, level + 1), slot);
-        io.writeSlot(slotPosition, Slot.pointer(Tag.INDEX, child));
+        io.writeSlot(child + SLOT_SIZE * hashNibble(existingHash, level + 1), existingSlot);
+        io.writePointer(slotPosition, Tag.INDEX, child);
         block = child;
         continue;
       }
       default:
-        throw new CorruptDatabaseError(`a map index block holds a slot with tag ${slot.tag}`, slotPosition);
+        throw new CorruptDatabaseError(`a map index block holds a slot with tag ${tag}`, slotPosition);
     }
   }
   throw new CorruptDatabaseError(`a map is deeper than its ${levels} hash nibbles allow`, block);
 }
 
-function appendKvPair(io: BlockIO, hash: Uint8Array): number {
-  const record = new Uint8Array(kvPairSize(io.hashSize));
-  record.set(hash, 0);
-  return io.append(record);
+/** One reusable kv pair record per hash size: hash, key slot, empty value slot. */
+const kvRecords = new Map<number, { bytes: Uint8Array; view: DataView }>();
+
+function appendKvPair(io: BlockIO, hash: Uint8Array, keySlot: Slot): number {
+  let record = kvRecords.get(io.hashSize);
+  if (record === undefined) {
+    const bytes = new Uint8Array(kvPairSize(io.hashSize));
+    record = { bytes, view: new DataView(bytes.buffer) };
+    kvRecords.set(io.hashSize, record);
+  }
+  record.bytes.set(hash, 0);
+  writeSlotInto(record.view, io.hashSize, keySlot);
+  return io.append(record.bytes);
 }
 
 /**
