@@ -10,6 +10,9 @@ import { SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { Slot, joinPosition } from '../format/slot.js';
 import type { Storage } from '../storage/storage.js';
 
+/** Zero bytes for empty blocks; never written to. */
+const ZEROS = new Uint8Array(4096);
+
 /** txStart when no transaction is open: every block is below it, so nothing may change. */
 export const NO_TRANSACTION = Number.POSITIVE_INFINITY;
 
@@ -171,7 +174,9 @@ export class BlockIO {
 
   /** Appends `size` zero bytes (an empty block); returns where they start. */
   appendZeros(size: number): number {
-    return this.append(new Uint8Array(size));
+    const storage = this.storage;
+    if (storage.appendZeros !== undefined) return storage.appendZeros(size);
+    return this.append(size <= ZEROS.length ? ZEROS.subarray(0, size) : new Uint8Array(size));
   }
 
   /** Copies the `size`-byte record at `position` to the end; returns the copy's position. */

@@ -20,14 +20,12 @@ import type { BlockIO } from './block-io.js';
 export function bytesSlot(io: BlockIO, bytes: Uint8Array, formatTag?: Uint8Array): Slot {
   checkFormatTag(formatTag);
   if (fitsShortBytes(bytes, formatTag !== undefined)) return shortBytesSlot(bytes, formatTag);
-  const tagSize = formatTag === undefined ? 0 : FORMAT_TAG_SIZE;
-  const record = new Uint8Array(LONG_BYTES_LENGTH_SIZE + bytes.length + tagSize);
-  const view = new DataView(record.buffer);
-  view.setUint32(0, Math.floor(bytes.length / 4294967296));
-  view.setUint32(4, bytes.length % 4294967296);
-  record.set(bytes, LONG_BYTES_LENGTH_SIZE);
-  if (formatTag !== undefined) record.set(formatTag, LONG_BYTES_LENGTH_SIZE + bytes.length);
-  return Slot.pointer(Tag.BYTES, io.append(record), formatTag !== undefined);
+  // Length, bytes, tag: three appends, so no record is assembled (and copied) first.
+  const position = io.end();
+  io.writeU64(position, bytes.length);
+  io.append(bytes);
+  if (formatTag !== undefined) io.append(formatTag);
+  return Slot.pointer(Tag.BYTES, position, formatTag !== undefined);
 }
 
 /**

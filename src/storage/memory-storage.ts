@@ -85,6 +85,7 @@ export class MemoryStorage implements Storage {
     target.set(this.bytes.subarray(position, position + target.length));
   }
 
+  // Invariant: every byte at or past `length` is zero, so appendZeros can just move the end.
   write(position: number, source: Uint8Array): void {
     const length = source.length;
     // The engine's hot path: a slot or a count rewritten inside the data. A byte
@@ -101,6 +102,16 @@ export class MemoryStorage implements Storage {
     if (end > this.bytes.length) this.grow(end);
     this.bytes.set(source, position);
     if (end > this.length) this.length = end;
+  }
+
+  appendZeros(size: number): number {
+    this.checkOpen();
+    if (this.readOnly) throw new ReadOnlyError('this storage is read-only');
+    // Bytes past the end are always zero (growth allocates zeros, truncate clears), so this only moves the end.
+    const end = this.length;
+    if (end + size > this.bytes.length) this.grow(end + size);
+    this.length = end + size;
+    return end;
   }
 
   appendCopy(position: number, size: number): number {

@@ -75,6 +75,12 @@ export interface Storage {
   appendCopy?(position: number, size: number): number;
 
   /**
+   * Optional fast path: appends `size` zero bytes (an empty block) and returns
+   * where they start. Without it the engine writes a buffer of zeros.
+   */
+  appendZeros?(size: number): number;
+
+  /**
    * Optional, for readers of storage that another writer appends to: see the
    * new size and drop cached bytes that may have changed (see FileStorage).
    */
