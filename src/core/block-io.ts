@@ -38,6 +38,11 @@ export class BlockIO {
    */
   linkedSharedBefore = 0;
   /**
+   * Changes on every operation on any linked list, so an append can tell that
+   * nothing touched the lists since its handle's last append.
+   */
+  linkedVersion = 0;
+  /**
    * Counts that a linked list append has not written yet (see
    * WriteLinkedArrayList.append); every reader of a linked list header, and
    * every commit, calls {@link flushPending} first.

@@ -456,7 +456,7 @@ export class WriteLinkedArrayList {
    * copy-on-write boundary, are what they were then.
    */
   private edge:
-    | { record: number; count: number; written: number; root: number; mutableFrom: number; generation: number; blocks: RightEdge; flush: () => void }
+    | { record: number; count: number; root: number; mutableFrom: number; generation: number; version: number; blocks: RightEdge; flush: () => void }
     | undefined;
 
   /** @internal */
@@ -481,6 +481,8 @@ export class WriteLinkedArrayList {
 
   private load(): { record: number; tree: Tree } {
     const io = this.owner.ctx.io;
+    // Any operation may change any list's shape: appends through other handles must look again.
+    io.linkedVersion++;
     const record = this.owner.ensure(Tag.LINKED_ARRAY_LIST);
     return { record, tree: headerTree(readLinkedListHeader(io, record)) };
   }
@@ -511,29 +513,27 @@ export class WriteLinkedArrayList {
     const io = this.owner.ctx.io;
     const edge = this.edge;
     if (edge !== undefined) {
-      const record = this.owner.ensure(Tag.LINKED_ARRAY_LIST);
-      // The header on storage lags by the pending appends, which only this handle made.
-      if (
-        record === edge.record &&
-        edge.generation === io.generation &&
-        edge.mutableFrom === io.linkedMutableFrom() &&
-        io.readU64(record) === edge.written &&
-        io.readU64(record + 8) === edge.root
-      ) {
-        const leafBefore = edge.blocks.leafFill;
-        const slotPosition = appendOnEdge(io, edge.blocks);
-        if (slotPosition >= 0) {
-          edge.count++;
-          if (leafBefore < SLOT_COUNT) {
-            // The header count waits too, until a reader, a commit or another handle needs it.
-            if (io.pendingFlush !== edge.flush) {
-              io.flushPending();
-              io.pendingFlush = edge.flush;
+      // Valid when no list operation ran since this handle's last append, in the same
+      // transaction and freeze, and the slot still holds the same list record.
+      if (edge.version === io.linkedVersion && edge.generation === io.generation && edge.mutableFrom === io.linkedMutableFrom()) {
+        const record = this.owner.ensure(Tag.LINKED_ARRAY_LIST);
+        if (record === edge.record) {
+          const leafBefore = edge.blocks.leafFill;
+          const slotPosition = appendOnEdge(io, edge.blocks);
+          if (slotPosition >= 0) {
+            edge.count++;
+            edge.version = ++io.linkedVersion;
+            if (leafBefore < SLOT_COUNT) {
+              // The header count waits too, until a reader, a commit or another operation needs it.
+              if (io.pendingFlush !== edge.flush) {
+                io.flushPending();
+                io.pendingFlush = edge.flush;
+              }
+            } else {
+              edge.flush();
             }
-          } else {
-            edge.flush();
+            return new WriteCursor(this.owner.ctx, slotPosition, NEW_ITEM);
           }
-          return new WriteCursor(this.owner.ctx, slotPosition, NEW_ITEM);
         }
       }
       if (io.pendingFlush === edge.flush) io.flushPending();
@@ -547,15 +547,14 @@ export class WriteLinkedArrayList {
     const state = {
       record,
       count: result.tree.count,
-      written: result.tree.count,
       root: result.tree.root,
       mutableFrom,
       generation: io.generation,
+      version: io.linkedVersion,
       blocks,
       flush: (): void => {
         flushEdgeCounts(io, blocks);
         io.writeU64(record, state.count);
-        state.written = state.count;
       },
     };
     this.edge = state;

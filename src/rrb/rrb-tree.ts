@@ -608,7 +608,7 @@ function leafIsPacked(io: BlockIO, position: number, count: number): boolean {
 export interface RightEdge {
   readonly blocks: number[];
   readonly lastEntry: number[];
-  /** The true count under each branch's last entry (written, or pending). */
+  /** The count written under each branch's last entry; `pending` more items are not counted yet. */
   readonly lastCount: number[];
   leafFill: number;
   /** Items appended into the last leaf whose counts are not written yet. */
@@ -644,6 +644,8 @@ export function readRightEdge(io: BlockIO, tree: Tree): RightEdge {
 /** A never-written item as its 17 linked-slot bytes: none with the full flag, leaf count 0. */
 const NEW_ITEM_LINKED_SLOT = new Uint8Array(LINKED_SLOT_SIZE);
 NEW_ITEM_LINKED_SLOT[0] = FULL_FLAG | Tag.NONE;
+/** The same item's 9 slot bytes alone. */
+const NEW_ITEM_SLOT = NEW_ITEM_LINKED_SLOT.slice(0, SLOT_SIZE);
 
 /**
  * Appends a new item through a known right edge whose every block is mutable:
@@ -658,9 +660,9 @@ export function appendOnEdge(io: BlockIO, edge: RightEdge): number {
   const leafLevel = edge.blocks.length - 1;
   if (edge.leafFill < SLOT_COUNT) {
     // Only the item is written now; the counts above it wait for flushEdgeCounts.
+    // Only the slot: readers ignore a leaf's count field (FORMAT.md §Linked array lists).
     const slotPosition = (edge.blocks[leafLevel] as number) + edge.leafFill * LINKED_SLOT_SIZE;
-    io.storage.write(slotPosition, NEW_ITEM_LINKED_SLOT);
-    for (let level = 0; level < leafLevel; level++) edge.lastCount[level] = (edge.lastCount[level] as number) + 1;
+    io.storage.write(slotPosition, NEW_ITEM_SLOT);
     edge.pending++;
     edge.leafFill++;
     return slotPosition;
@@ -695,7 +697,9 @@ export function appendOnEdge(io: BlockIO, edge: RightEdge): number {
 export function flushEdgeCounts(io: BlockIO, edge: RightEdge): void {
   if (edge.pending === 0) return;
   for (let level = 0; level < edge.blocks.length - 1; level++) {
-    io.writeU64((edge.blocks[level] as number) + (edge.lastEntry[level] as number) * LINKED_SLOT_SIZE + SLOT_SIZE, edge.lastCount[level] as number);
+    const count = (edge.lastCount[level] as number) + edge.pending;
+    edge.lastCount[level] = count;
+    io.writeU64((edge.blocks[level] as number) + (edge.lastEntry[level] as number) * LINKED_SLOT_SIZE + SLOT_SIZE, count);
   }
   edge.pending = 0;
 }
