@@ -131,14 +131,6 @@ function openForWrite(root: WriteCursor, spec: ListSpec): WriteArrayList {
   return map.put(spec.path[spec.path.length - 1]!).arrayList();
 }
 
-function findList(moment: ReadCursor, path: readonly string[]): ReadCursor | undefined {
-  let cursor: ReadCursor | undefined = moment;
-  for (const name of path) {
-    if (cursor === undefined) return undefined;
-    cursor = cursor.asHashMap().get(name);
-  }
-  return cursor;
-}
 
 /** Indexes worth a direct get: the ends, the radix boundaries, the middle. */
 function probeIndexes(count: number): number[] {
@@ -165,7 +157,7 @@ function checkMoment(moment: ReadCursor, model: MomentModel, where: string): voi
   const rootNames = [...new Set(existing.map((spec) => spec.path[0]!))].sort();
   expect([...moment.asHashMap().keys()].map((key) => key.readString()).sort(), `${where}: root map names`).toEqual(rootNames);
   for (const spec of LISTS) {
-    const cursor = findList(moment, spec.path);
+    const cursor = moment.readPath(spec.path);
     const items = model.get(spec.id);
     if (items === undefined) {
       expect(cursor, `${where}: ${spec.id} must not exist`).toBeUndefined();

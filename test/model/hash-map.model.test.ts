@@ -147,15 +147,6 @@ function openForWrite(root: WriteCursor, spec: StructureSpec): WriteView {
   }
 }
 
-/** The cursor on a structure in a moment, or undefined when a name on its path is absent. */
-function findStructure(moment: ReadCursor, path: readonly string[]): ReadCursor | undefined {
-  let cursor: ReadCursor | undefined = moment;
-  for (const name of path) {
-    if (cursor === undefined) return undefined;
-    cursor = cursor.asHashMap().get(name);
-  }
-  return cursor;
-}
 
 function mapKeyNames(map: ReadHashMap): string[] {
   return [...map.keys()].map((key) => key.readString()).sort();
@@ -192,7 +183,7 @@ function checkMoment(moment: ReadCursor, model: MomentModel, where: string): voi
   if (deepNames.length > 0) expect(mapKeyNames(deep!.asHashMap()), `${where}: deep map names`).toEqual(deepNames);
 
   for (const spec of STRUCTURES) {
-    const cursor = findStructure(moment, spec.path);
+    const cursor = moment.readPath(spec.path);
     const entries = model.get(spec.id);
     if (entries === undefined) {
       expect(cursor, `${where}: ${spec.id} must not exist`).toBeUndefined();
