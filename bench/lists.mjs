@@ -1,135 +1,229 @@
-// Lists benchmark: stratadb's RRB linked list and array list on a memory
-// database against immutable.js List, in the same run. Prints a markdown table
-// with the machine and Node version. Run: `npm run build` at the top, then
-// `cd bench && npm install && node lists.mjs`.
+// Workload 2: in-memory lists. stratadb's array list and RRB linked array list
+// on a memory database (durability 'flush') against immutable.js List, in the
+// same run. Items are the numbers 0..n-1 (uint slots for stratadb, small
+// integers for immutable.js); every read is summed and checked.
+//
+// - append: n appends in one transaction / withMutations
+// - random get: n gets at random indexes through a committed list
+// - random set: SET_N sets at random indexes, one committed moment (a new
+//   version) each / `list = list.set(i, v)`
+// - slice of the middle half and concat of two n/2 lists (linked list only: an
+//   array list's slice keeps a prefix and it has no concat); the operation alone,
+//   inside an open transaction (the whole transaction, commit included, is in the
+//   note)
+//
+// Run: `node --expose-gc lists.mjs` (N=..., RUNS=..., SET_N=...).
 
-import os from 'node:os';
 import { List } from 'immutable';
-import { Engine, MemoryStorage, sha1Hasher } from '../dist/src/index.js';
+import { openEngine, MemoryStorage } from '../dist/src/index.js';
+import { N, RUNS, check, fmt, gc, median, medianEach, printTable, rng, timed } from './common.mjs';
 
-const N = Number(process.env.N ?? 1_000_000);
-const RUNS = Number(process.env.RUNS ?? 5);
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** Runs `fn` RUNS + 1 times (the first is a warm-up) and returns the median milliseconds. */
-function time(fn) {
-  const times = [];
-  for (let run = 0; run <= RUNS; run++) {
-    const setup = fn.setup ? fn.setup() : undefined;
-    const start = performance.now();
-    fn(setup);
-    const elapsed = performance.now() - start;
-    if (run > 0) times.push(elapsed);
-  }
-  return median(times);
-}
-
-function freshEngine() {
-  return Engine.open(new MemoryStorage({ initialCapacity: 64 * 1024 * 1024 }), { hasher: sha1Hasher, durability: 'flush' });
-}
+const runs = RUNS ?? 5;
+const SET_N = Number(process.env.SET_N ?? Math.min(N, 100_000));
 
 const rows = [];
-const add = (workload, ours, peer, unit, note = '') => rows.push({ workload, ours, peer, unit, note });
+const add = (row) => rows.push(row);
+const kinds = [
+  { store: 'stratadb ArrayList', open: (cursor) => cursor.arrayList(), read: (cursor) => cursor.asArrayList() },
+  { store: 'stratadb LinkedArrayList', open: (cursor) => cursor.linkedArrayList(), read: (cursor) => cursor.asLinkedArrayList() },
+];
+const newEngine = async () => {
+  const storage = new MemoryStorage();
+  return { storage, engine: await openEngine(storage, { durability: 'flush' }) };
+};
 
-// Append N items in one transaction.
+const random = rng(21);
+const indexes = Int32Array.from({ length: N }, () => Math.floor(random() * N));
+let expectedGet = 0;
+for (const i of indexes) expectedGet += i;
+const setIndexes = indexes.subarray(0, SET_N);
+
+// Append N in one transaction; the last database of each kind is kept for the rest.
+const built = new Map();
 {
-  let checksum = 0;
-  const ours = time(() => {
-    const engine = freshEngine();
-    engine.transact((root) => {
-      const list = root.hashMap().put('list').linkedArrayList();
-      for (let i = 0; i < N; i++) list.append().writeUint(i);
+  const fns = {};
+  for (const kind of kinds) {
+    fns[kind.store] = async () => {
+      const fresh = await newEngine();
+      const ms = timed(() => {
+        fresh.engine.transact((root) => {
+          const list = kind.open(root.hashMap().put('big'));
+          for (let i = 0; i < N; i++) list.append().writeUint(i);
+        });
+      });
+      if (kind.read(fresh.engine.moment(-1).asHashMap().get('big')).count() !== N) throw new Error(`${kind.store}: lost items`);
+      built.set(kind.store, fresh);
+      return ms;
+    };
+  }
+  let peerList;
+  fns.peer = () =>
+    timed(() => {
+      const list = List().asMutable();
+      for (let i = 0; i < N; i++) list.push(i);
+      peerList = list.asImmutable();
     });
-    checksum += engine.moment(-1).asHashMap().get('list').count();
-  });
-  const peer = time(() => {
-    let list = List().asMutable();
+  const medians = await medianEach(runs, fns);
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const kept = List().withMutations((list) => {
     for (let i = 0; i < N; i++) list.push(i);
-    checksum += list.asImmutable().size;
   });
-  add(`append ${N} (one transaction / withMutations)`, N / ours / 1000, N / peer / 1000, 'M items/s');
-  if (checksum === 0) throw new Error('nothing appended');
+  gc();
+  const peerBytes = (process.memoryUsage().heapUsed - heapBefore) / N;
+  if (kept.size !== N || peerList.size !== N) throw new Error('immutable.js: lost items');
+  const workload = 'append, one transaction';
+  for (const kind of kinds) add({ workload, store: kind.store, n: N, ops: N, ms: medians[kind.store], bytes: built.get(kind.store).storage.size() / N, note: 'bytes = buffer / items' });
+  add({ workload, store: 'immutable.js List', n: N, ops: N, ms: medians.peer, bytes: peerBytes, note: 'withMutations push; bytes = heap growth (--expose-gc)' });
 }
 
-// One database with two lists of N/2 for concat, and one of N for slice and get.
-const engine = freshEngine();
-engine.transact((root) => {
-  const map = root.hashMap();
-  for (const name of ['a', 'b']) {
-    const list = map.put(name).linkedArrayList();
-    for (let i = 0; i < N / 2; i++) list.append().writeUint(i);
-  }
-  const big = map.put('big').linkedArrayList();
-  for (let i = 0; i < N; i++) big.append().writeUint(i);
-});
-const peerA = List(Array.from({ length: N / 2 }, (_, i) => i));
-const peerB = List(Array.from({ length: N / 2 }, (_, i) => i));
 const peerBig = List(Array.from({ length: N }, (_, i) => i));
-
-// Concat of two N/2 lists: the operation alone, inside one transaction.
-{
-  const samples = [];
-  let whole = [];
-  for (let run = 0; run <= RUNS; run++) {
-    const start = performance.now();
-    engine.transact((root) => {
-      const map = root.hashMap();
-      const a = map.put('a').linkedArrayList();
-      const b = map.read().get('b');
-      const t0 = performance.now();
-      a.concat(b);
-      const t1 = performance.now();
-      if (a.count() !== N) throw new Error('concat lost items');
-      if (run > 0) samples.push(t1 - t0);
-    });
-    if (run > 0) whole.push(performance.now() - start);
-    engine.undo();
-  }
-  const peer = time(() => peerA.concat(peerB));
-  add(`concat 2 x ${N / 2}`, median(samples), peer, 'ms', `whole transaction incl. commit: ${median(whole).toFixed(3)} ms`);
-}
-
-// Slice of the middle half.
-{
-  const samples = [];
-  for (let run = 0; run <= RUNS; run++) {
-    engine.transact((root) => {
-      const list = root.hashMap().put('big').linkedArrayList();
-      const t0 = performance.now();
-      list.slice(N / 4, N / 2);
-      if (run > 0) samples.push(performance.now() - t0);
-    });
-    engine.undo();
-  }
-  const peer = time(() => peerBig.slice(N / 4, (3 * N) / 4));
-  add(`slice middle half of ${N}`, median(samples), peer, 'ms');
-}
 
 // Random get.
 {
-  const indexes = Array.from({ length: N }, () => Math.floor(Math.random() * N));
-  const list = engine.moment(-1).asHashMap().get('big').asLinkedArrayList();
-  let sum = 0n;
-  const ours = time(() => {
-    for (const i of indexes) sum += list.get(i).readUint();
-  });
-  let peerSum = 0;
-  const peer = time(() => {
-    for (const i of indexes) peerSum += peerBig.get(i);
-  });
-  if (sum === 0n || peerSum === 0) throw new Error('nothing read');
-  add(`random get (${N} gets)`, N / ours / 1000, N / peer / 1000, 'M gets/s');
+  const fns = {};
+  for (const kind of kinds) {
+    const list = kind.read(built.get(kind.store).engine.moment(-1).asHashMap().get('big'));
+    fns[kind.store] = () => {
+      let sum = 0n;
+      const ms = timed(() => {
+        for (let j = 0; j < N; j++) sum += list.get(indexes[j]).readUint();
+      });
+      check(kind.store, 'random get', Number(sum), expectedGet);
+      return ms;
+    };
+  }
+  fns.peer = () => {
+    let sum = 0;
+    const ms = timed(() => {
+      for (let j = 0; j < N; j++) sum += peerBig.get(indexes[j]);
+    });
+    check('immutable.js', 'random get', sum, expectedGet);
+    return ms;
+  };
+  const medians = await medianEach(runs, fns);
+  for (const kind of kinds) add({ workload: 'random get', store: kind.store, n: N, ops: N, ms: medians[kind.store], note: 'list.get(i).readUint() on a committed moment' });
+  add({ workload: 'random get', store: 'immutable.js List', n: N, ops: N, ms: medians.peer });
 }
 
-console.log(`## Lists: stratadb linked list vs immutable.js List\n`);
-console.log(`N = ${N}, median of ${RUNS} runs after a warm-up; Node ${process.version}; ${os.cpus()[0]?.model ?? 'unknown cpu'} x ${os.cpus().length}; ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; ${os.platform()} ${os.release()}\n`);
-console.log('| workload | stratadb | immutable.js | unit | stratadb / immutable | note |');
-console.log('| --- | --- | --- | --- | --- | --- |');
-for (const row of rows) {
-  const ratio = row.ours / row.peer;
-  console.log(`| ${row.workload} | ${row.ours.toFixed(3)} | ${row.peer.toFixed(3)} | ${row.unit} | ${ratio.toFixed(2)} | ${row.note} |`);
+// Random set, one new version each. The value written at step j is N + j, so the
+// last write to each index is known.
+{
+  const last = new Map();
+  for (let j = 0; j < SET_N; j++) last.set(setIndexes[j], N + j);
+  let expected = 0;
+  for (const value of last.values()) expected += value;
+  const fns = {};
+  const slowRuns = RUNS ?? 3;
+  for (const kind of kinds) {
+    const { engine } = built.get(kind.store);
+    fns[kind.store] = () => {
+      const ms = timed(() => {
+        for (let j = 0; j < SET_N; j++) engine.transact((root) => kind.open(root.hashMap().put('big')).put(setIndexes[j]).writeUint(N + j));
+      });
+      const list = kind.read(engine.moment(-1).asHashMap().get('big'));
+      let sum = 0n;
+      for (const index of last.keys()) sum += list.get(index).readUint();
+      check(kind.store, 'random set', Number(sum), expected);
+      return ms;
+    };
+  }
+  fns.peer = () => {
+    let list = peerBig;
+    const ms = timed(() => {
+      for (let j = 0; j < SET_N; j++) list = list.set(setIndexes[j], N + j);
+    });
+    let sum = 0;
+    for (const index of last.keys()) sum += list.get(index);
+    check('immutable.js', 'random set', sum, expected);
+    return ms;
+  };
+  const medians = await medianEach(slowRuns, fns);
+  for (const kind of kinds) add({ workload: 'random set, new version each', store: kind.store, n: SET_N, ops: SET_N, ms: medians[kind.store], note: `one committed moment per set on a ${N.toLocaleString('en-US')}-item list; every version kept` });
+  add({ workload: 'random set, new version each', store: 'immutable.js List', n: SET_N, ops: SET_N, ms: medians.peer, note: 'list = list.set(i, v); old versions left to the GC' });
 }
+
+// Slice of the middle half and concat of two halves: the linked list.
+{
+  const { engine } = await newEngine();
+  engine.transact((root) => {
+    const map = root.hashMap();
+    for (const name of ['a', 'b']) {
+      const list = map.put(name).linkedArrayList();
+      for (let i = 0; i < N / 2; i++) list.append().writeUint(i);
+    }
+    const big = map.put('big').linkedArrayList();
+    for (let i = 0; i < N; i++) big.append().writeUint(i);
+  });
+  const peerA = List(Array.from({ length: N / 2 }, (_, i) => i));
+  const peerB = List(Array.from({ length: N / 2 }, (_, i) => i));
+  const store = 'stratadb LinkedArrayList';
+
+  const concatWhole = [];
+  const sliceWhole = [];
+  let peerConcat;
+  let peerSlice;
+  const medians = await medianEach(runs, {
+    concat: () => {
+      let ms = 0;
+      const start = performance.now();
+      engine.transact((root) => {
+        const map = root.hashMap();
+        const a = map.put('a').linkedArrayList();
+        const b = map.read().get('b');
+        ms = timed(() => a.concat(b));
+      });
+      concatWhole.push(performance.now() - start);
+      const joined = engine.moment(-1).asHashMap().get('a').asLinkedArrayList();
+      check(store, 'concat count', joined.count(), N);
+      check(store, 'concat items', Number(joined.get(N / 2 - 1).readUint() + joined.get(N / 2 + 1).readUint()), N / 2 - 1 + 1);
+      engine.undo();
+      return ms;
+    },
+    peerConcat: () => {
+      let joined;
+      const ms = timed(() => {
+        joined = peerA.concat(peerB);
+      });
+      check('immutable.js', 'concat', joined.size + joined.get(N / 2 - 1) + joined.get(N / 2 + 1), N + N / 2 - 1 + 1);
+      peerConcat = ms;
+      return ms;
+    },
+    slice: () => {
+      let ms = 0;
+      const start = performance.now();
+      engine.transact((root) => {
+        const list = root.hashMap().put('big').linkedArrayList();
+        ms = timed(() => list.slice(N / 4, N / 2));
+      });
+      sliceWhole.push(performance.now() - start);
+      const sliced = engine.moment(-1).asHashMap().get('big').asLinkedArrayList();
+      check(store, 'slice', sliced.count() + Number(sliced.get(0).readUint()), N / 2 + N / 4);
+      engine.undo();
+      return ms;
+    },
+    peerSlice: () => {
+      let sliced;
+      const ms = timed(() => {
+        sliced = peerBig.slice(N / 4, (3 * N) / 4);
+      });
+      check('immutable.js', 'slice', sliced.size + sliced.get(0), N / 2 + N / 4);
+      peerSlice = ms;
+      return ms;
+    },
+  });
+  const note = (whole) => `the operation inside an open transaction; whole transaction incl. commit: ${fmt(median(whole.slice(1)), 3)} ms`;
+  add({ workload: `concat 2 x ${(N / 2).toLocaleString('en-US')}`, store, n: N, ops: 1, ms: medians.concat, note: note(concatWhole) });
+  add({ workload: `concat 2 x ${(N / 2).toLocaleString('en-US')}`, store: 'immutable.js List', n: N, ops: 1, ms: medians.peerConcat, note: 'a.concat(b)' });
+  add({ workload: `slice middle half of ${N.toLocaleString('en-US')}`, store, n: N, ops: 1, ms: medians.slice, note: note(sliceWhole) });
+  add({ workload: `slice middle half of ${N.toLocaleString('en-US')}`, store: 'immutable.js List', n: N, ops: 1, ms: medians.peerSlice, note: 'list.slice(n/4, 3n/4)' });
+  if (peerConcat === undefined || peerSlice === undefined) throw new Error('peer not measured');
+}
+
+printTable(
+  'In memory: lists (stratadb ArrayList and LinkedArrayList vs immutable.js List)',
+  `Items 0..N-1; N = ${N.toLocaleString('en-US')} (random set: ${SET_N.toLocaleString('en-US')} sets, both stores); median of ${runs} runs after a warm-up ` +
+    `(${RUNS ?? 3} for random set); stratadb: memory database, durability 'flush'. For slice and concat, ops/s is operations per second on one list ` +
+    `(ns/op is the time of one slice or concat). The array list has no middle slice (its slice keeps a prefix) and no concat.`,
+  rows,
+);
