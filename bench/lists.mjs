@@ -15,7 +15,7 @@
 // Run: `node --expose-gc lists.mjs` (N=..., RUNS=..., SET_N=...).
 
 import { List } from 'immutable';
-import { openEngine, MemoryStorage } from '../dist/src/index.js';
+import { openEngine, MemoryStorage, uintSlot } from '../dist/src/index.js';
 import { N, RUNS, check, fmt, gc, median, medianEach, printTable, rng, timed } from './common.mjs';
 
 const runs = RUNS ?? 5;
@@ -56,6 +56,18 @@ const built = new Map();
       return ms;
     };
   }
+  // The cursor-free append of a value slot (WriteLinkedArrayList.appendSlot).
+  fns.appendSlot = async () => {
+    const fresh = await newEngine();
+    const ms = timed(() => {
+      fresh.engine.transact((root) => {
+        const list = root.hashMap().put('big').linkedArrayList();
+        for (let i = 0; i < N; i++) list.appendSlot(uintSlot(i));
+      });
+    });
+    if (fresh.engine.moment(-1).asHashMap().get('big').asLinkedArrayList().count() !== N) throw new Error('appendSlot: lost items');
+    return ms;
+  };
   let peerList;
   fns.peer = () =>
     timed(() => {
@@ -74,6 +86,7 @@ const built = new Map();
   if (kept.size !== N || peerList.size !== N) throw new Error('immutable.js: lost items');
   const workload = 'append, one transaction';
   for (const kind of kinds) add({ workload, store: kind.store, n: N, ops: N, ms: medians[kind.store], bytes: built.get(kind.store).storage.size() / N, note: 'bytes = buffer / items' });
+  add({ workload, store: 'stratadb LinkedArrayList, appendSlot', n: N, ops: N, ms: medians.appendSlot, note: 'list.appendSlot(uintSlot(i)): no cursor per item' });
   add({ workload, store: 'immutable.js List', n: N, ops: N, ms: medians.peer, bytes: peerBytes, note: 'withMutations push; bytes = heap growth (--expose-gc)' });
 }
 

@@ -19,7 +19,7 @@ export { FaultStorage, SimulatedCrash, type FaultEvent, type FaultEventKind, typ
 export type { Hasher } from './hash/hasher.js';
 export { sha1Hasher, sha1 } from './hash/sha1.js';
 export { createXxHash128Hasher, XXHASH128_ID, XXHASH128_SIZE } from './hash/xxhash128.js';
-export { Slot } from './format/slot.js';
+export { Slot, uintSlot, intSlot, floatSlot } from './format/slot.js';
 export { Tag, tagName, type TagValue } from './format/tags.js';
 export type { FileHeader } from './format/file-header.js';
 export { hashIdFromName, hashIdName } from './format/file-header.js';

@@ -506,10 +506,29 @@ export class WriteLinkedArrayList {
 
   /**
    * Appends an item (none until written) and returns a writable cursor on it.
-   * O(log n); O(height) small writes and no reads when the same handle appends
-   * again into a leaf with room.
+   * O(log n); O(1) amortised small writes and no reads when the same handle
+   * appends again.
    */
   append(): WriteCursor {
+    return new WriteCursor(this.owner.ctx, this.appendItem(NEW_ITEM), NEW_ITEM);
+  }
+
+  /**
+   * Appends an item holding `slot` (a scalar such as `uintSlot(n)`, or a pointer
+   * copy of a structure) without making a cursor: the fastest way to append
+   * many values. A slot written as none is stored as none with the full flag.
+   *
+   * @returns the list's new count
+   * @throws WrongTypeError for an index or kv pair slot, which are not values
+   */
+  appendSlot(slot: Slot): number {
+    if (slot.tag === Tag.INDEX || slot.tag === Tag.KV_PAIR) throw new WrongTypeError(`a ${tagName(slot.tag)} slot is not a value`);
+    this.appendItem(slot.tag === Tag.NONE ? NEW_ITEM : slot);
+    return this.edge?.count ?? this.count();
+  }
+
+  /** Appends one item holding `value`; returns its slot position. */
+  private appendItem(value: Slot): number {
     const io = this.owner.ctx.io;
     const edge = this.edge;
     if (edge !== undefined) {
@@ -519,7 +538,7 @@ export class WriteLinkedArrayList {
         const record = this.owner.ensure(Tag.LINKED_ARRAY_LIST);
         if (record === edge.record) {
           const leafBefore = edge.blocks.leafFill;
-          const slotPosition = appendOnEdge(io, edge.blocks);
+          const slotPosition = appendOnEdge(io, edge.blocks, value);
           if (slotPosition >= 0) {
             edge.count++;
             edge.version = ++io.linkedVersion;
@@ -532,7 +551,7 @@ export class WriteLinkedArrayList {
             } else {
               edge.flush();
             }
-            return new WriteCursor(this.owner.ctx, slotPosition, NEW_ITEM);
+            return slotPosition;
           }
         }
       }
@@ -540,7 +559,7 @@ export class WriteLinkedArrayList {
     }
     const { record, tree } = this.load();
     const mutableFrom = io.linkedMutableFrom();
-    const result = appendTree(io, tree, NEW_ITEM, mutableFrom);
+    const result = appendTree(io, tree, value, mutableFrom);
     this.store(record, result.tree);
     // appendTree made the whole right edge mutable (copied or new), so the next append can go straight to it.
     const blocks = readRightEdge(io, result.tree);
@@ -558,7 +577,7 @@ export class WriteLinkedArrayList {
       },
     };
     this.edge = state;
-    return this.cursorOn(result.slotPosition);
+    return result.slotPosition;
   }
 
   /**

@@ -140,6 +140,25 @@ export function uintSlot(value: bigint | number): Slot {
 }
 
 /**
+ * The slot for a signed 64-bit integer (FORMAT.md §Tags, int).
+ *
+ * @param value - -2^63 to 2^63 - 1; a number must be a safe integer
+ * @throws InvalidArgumentError when it is out of range
+ */
+export function intSlot(value: bigint | number): Slot {
+  const [hi, lo] = splitI64(value);
+  return new Slot(Tag.INT, false, hi, lo);
+}
+
+const floatView = new DataView(new ArrayBuffer(8));
+
+/** The slot for a 64-bit float (FORMAT.md §Tags, float); every bit pattern is kept. */
+export function floatSlot(value: number): Slot {
+  floatView.setFloat64(0, value);
+  return new Slot(Tag.FLOAT, false, floatView.getUint32(0), floatView.getUint32(4));
+}
+
+/**
  * Splits a u64 given as a bigint or a safe integer number into halves.
  *
  * @param value - the value, 0 to 2^64 - 1

@@ -653,16 +653,18 @@ const NEW_ITEM_SLOT = NEW_ITEM_LINKED_SLOT.slice(0, SLOT_SIZE);
  * level), else into a new last leaf hung from the lowest branch on the edge
  * with room. The caller checked that the edge is current. No reads.
  *
+ * @param value - the new item's slot; a new item (none, full flag) when absent
  * @returns the new item's slot position, or -1 when every block on the edge is
  * full (the root must grow: use {@link appendTree})
  */
-export function appendOnEdge(io: BlockIO, edge: RightEdge): number {
+export function appendOnEdge(io: BlockIO, edge: RightEdge, value?: Slot): number {
   const leafLevel = edge.blocks.length - 1;
   if (edge.leafFill < SLOT_COUNT) {
-    // Only the item is written now; the counts above it wait for flushEdgeCounts.
-    // Only the slot: readers ignore a leaf's count field (FORMAT.md §Linked array lists).
+    // Only the item's slot is written now: readers ignore a leaf's count field
+    // (FORMAT.md §Linked array lists), and the counts above wait for flushEdgeCounts.
     const slotPosition = (edge.blocks[leafLevel] as number) + edge.leafFill * LINKED_SLOT_SIZE;
-    io.storage.write(slotPosition, NEW_ITEM_SLOT);
+    if (value === undefined) io.storage.write(slotPosition, NEW_ITEM_SLOT);
+    else io.writeSlot(slotPosition, value);
     edge.pending++;
     edge.leafFill++;
     return slotPosition;
@@ -674,6 +676,7 @@ export function appendOnEdge(io: BlockIO, edge: RightEdge): number {
   if (level < 0) return -1;
   let child = io.append(NEW_LEAF_BLOCK);
   const slotPosition = child;
+  if (value !== undefined) io.writeSlot(slotPosition, value);
   edge.blocks[leafLevel] = child;
   edge.lastEntry[leafLevel] = 0;
   edge.leafFill = 1;

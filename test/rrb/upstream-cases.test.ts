@@ -171,3 +171,42 @@ describe.each(backends)('linked array lists on $name', (backend) => {
     engine.close();
   });
 });
+
+describe.each(backends)('WriteLinkedArrayList.appendSlot on $name', (backend) => {
+  it('appends values without cursors, mixed with cursor appends, inserts and commits', async () => {
+    const { uintSlot } = await import('../../src/format/slot.js');
+    const { Slot } = await import('../../src/format/slot.js');
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    const model: Array<number | null> = [];
+    engine.transact((root) => {
+      const list = root.hashMap().put('list').linkedArrayList();
+      for (let i = 0; i < 700; i++) {
+        if (i % 97 === 0) {
+          list.append().writeUint(i);
+        } else if (i % 101 === 0) {
+          expect(list.appendSlot(Slot.EMPTY)).toBe(model.length + 1);
+          model.push(null);
+          continue;
+        } else {
+          expect(list.appendSlot(uintSlot(i))).toBe(model.length + 1);
+        }
+        model.push(i);
+        if (i === 350) {
+          list.insert(3).writeUint(9999);
+          model.splice(3, 0, 9999);
+        }
+      }
+      expectValidList(engine, root.hashMap().read().get('list')!);
+    });
+    engine.transact((root) => {
+      const list = root.hashMap().put('list').linkedArrayList();
+      for (let i = 0; i < 40; i++) list.appendSlot(uintSlot(i));
+      model.push(...range(0, 40));
+    });
+    const cursor = engine.moment(-1).asHashMap().get('list')!;
+    expect(listValues(cursor)).toEqual(model);
+    expectValidList(engine, cursor);
+    expect(() => engine.transact((root) => root.hashMap().put('list').linkedArrayList().appendSlot(Slot.pointer(1, 36)))).toThrow(/not a value/);
+    engine.close();
+  });
+});
