@@ -60,6 +60,8 @@ export class Slot {
 
   /** The value as an unsigned 64-bit integer. */
   get valueU64(): bigint {
+    // Most values fit the low half: one BigInt instead of three.
+    if (this.hi === 0) return BigInt(this.lo);
     return (BigInt(this.hi) << 32n) | BigInt(this.lo);
   }
 
