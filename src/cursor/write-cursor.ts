@@ -188,12 +188,14 @@ export class WriteCursor extends ReadCursor {
 
   /** This slot as a writable linked (RRB) array list; an empty slot gets a new list. */
   linkedArrayList(): WriteLinkedArrayList {
-    return new WriteLinkedArrayList(this, this.existingOr(Tag.LINKED_ARRAY_LIST, Tag.LINKED_ARRAY_LIST));
+    this.existingOr(Tag.LINKED_ARRAY_LIST, Tag.LINKED_ARRAY_LIST);
+    return new WriteLinkedArrayList(this);
   }
 
   /** This slot as a writable array list; an empty slot gets a new list. */
   arrayList(): WriteArrayList {
-    return new WriteArrayList(this, this.existingOr(Tag.ARRAY_LIST, Tag.ARRAY_LIST));
+    this.existingOr(Tag.ARRAY_LIST, Tag.ARRAY_LIST);
+    return new WriteArrayList(this);
   }
 
   /**
@@ -252,7 +254,7 @@ export class WriteHashMap {
   /** A read view of the map as it is now. */
   read(): ReadHashMap {
     const ctx = this.owner.ctx;
-    return new ReadHashMap(ctx, this.owner.slotPosition < 0 ? this.owner.slot : this.owner.refresh().slot, this.owner.slotPosition);
+    return new ReadHashMap(ctx, this.owner.refresh().slot, this.owner.slotPosition);
   }
 
   /** The value under `key`, read-only, or undefined. */
@@ -286,6 +288,12 @@ export class WriteHashMap {
 
   /** @internal whether the last upsert made a new pair */
   protected lastCreated = false;
+
+  /** @internal makes the entry for `key` exist; true when it was not there before */
+  insertKey(key: Key): boolean {
+    this.upsert(resolveKey(key));
+    return this.lastCreated;
+  }
 
   /**
    * A writable cursor on the key slot of `key`'s entry, creating it when absent
@@ -353,9 +361,8 @@ export class WriteHashSet {
    * @returns true when it was not there before
    */
   add(key: Key): boolean {
-    const before = this.map.has(key);
-    if (!before) this.map.putKey(key);
-    return !before;
+    // One descent: the upsert says whether it made the pair.
+    return this.map.insertKey(key);
   }
 
   /** True when `key` is a member. */
@@ -385,7 +392,7 @@ export class WriteArrayList {
   private readonly owner: WriteCursor;
 
   /** @internal */
-  constructor(owner: WriteCursor, _tag: StructureTag) {
+  constructor(owner: WriteCursor) {
     this.owner = owner;
   }
 
@@ -460,7 +467,7 @@ export class WriteLinkedArrayList {
     | undefined;
 
   /** @internal */
-  constructor(owner: WriteCursor, _tag: StructureTag) {
+  constructor(owner: WriteCursor) {
     this.owner = owner;
   }
 
