@@ -4,7 +4,7 @@
 
 import { CorruptDatabaseError, WrongTypeError } from '../errors.js';
 import { FORMAT_TAG_SIZE, LONG_BYTES_LENGTH_SIZE } from '../format/constants.js';
-import { SHORT_BYTES_MAX, SHORT_BYTES_MAX_TAGGED, checkFormatTag, fitsShortBytes, readShortBytes, shortBytesSlot, type TaggedBytes } from '../format/bytes.js';
+import { SHORT_BYTES_MAX, SHORT_BYTES_MAX_TAGGED, checkFormatTag, fitsShortBytes, readShortBytes, shortByte, shortBytesSlot, type TaggedBytes } from '../format/bytes.js';
 import { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from './block-io.js';
@@ -63,10 +63,47 @@ export function readBytesValue(io: BlockIO, slot: Slot, from: number): TaggedByt
   };
 }
 
-/** Byte `i` (0 to 7) of a slot value given as two u32 halves. */
-function valueByte(hi: number, lo: number, i: number): number {
-  return i < 4 ? (hi >>> (24 - 8 * i)) & 0xff : (lo >>> (56 - 8 * i)) & 0xff;
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** Longest long-bytes value decoded by the ASCII loop; longer ones go to TextDecoder. */
+const ASCII_LOOP_MAX = 64;
+
+/**
+ * A byte value decoded as UTF-8 (invalid sequences become U+FFFD), read in
+ * place: short values from the slot's halves, long ones from the storage's
+ * bytes, ASCII without any allocation but the string. The format tag, if
+ * any, is not part of the text.
+ *
+ * @throws WrongTypeError when the slot holds something else
+ */
+export function readStringValue(io: BlockIO, slot: Slot, from: number): string {
+  if (slot.tag === Tag.SHORT_BYTES) {
+    const capacity = slot.full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
+    let text = '';
+    for (let i = 0; i < capacity; i++) {
+      const byte = shortByte(slot.hi, slot.lo, i);
+      if (byte === 0) break;
+      if (byte >= 0x80) return decoder.decode(readShortBytes(slot).bytes);
+      text += String.fromCharCode(byte);
+    }
+    return text;
+  }
+  if (slot.tag !== Tag.BYTES) throw new WrongTypeError(`expected bytes, found ${tagName(slot.tag)}`);
+  const length = longBytesLength(io, slot, from);
+  const start = slot.position + LONG_BYTES_LENGTH_SIZE;
+  if (length > ASCII_LOOP_MAX) return decoder.decode(io.readBytes(start, length));
+  const storage = io.storage;
+  const offset = storage.locate(start, length);
+  const bytes = storage.bytes;
+  let text = '';
+  for (let i = 0; i < length; i++) {
+    const byte = bytes[offset + i] as number;
+    if (byte >= 0x80) return decoder.decode(io.readBytes(start, length));
+    text += String.fromCharCode(byte);
+  }
+  return text;
 }
+
 
 /**
  * True when a short-bytes value (FORMAT.md §Short bytes) is exactly `key` with
@@ -75,11 +112,11 @@ function valueByte(hi: number, lo: number, i: number): number {
 export function shortBytesEqual(hi: number, lo: number, full: boolean, key: Uint8Array, formatTag: Uint8Array | undefined): boolean {
   const capacity = full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
   if (key.length > capacity) return false;
-  for (let i = 0; i < key.length; i++) if (valueByte(hi, lo, i) !== key[i]) return false;
+  for (let i = 0; i < key.length; i++) if (shortByte(hi, lo, i) !== key[i]) return false;
   // The stored value ends at its capacity or at its first 0x00.
-  if (key.length < capacity && valueByte(hi, lo, key.length) !== 0) return false;
+  if (key.length < capacity && shortByte(hi, lo, key.length) !== 0) return false;
   if (formatTag === undefined) return !full;
-  return full && valueByte(hi, lo, 6) === formatTag[0] && valueByte(hi, lo, 7) === formatTag[1];
+  return full && shortByte(hi, lo, 6) === formatTag[0] && shortByte(hi, lo, 7) === formatTag[1];
 }
 
 /**

@@ -50,6 +50,8 @@ export function encodeText(text: string): Uint8Array {
 }
 
 let scratch = new Uint8Array(64);
+/** `scratch.subarray(0, n)` for each n met so far: a subarray costs an allocation. */
+let scratchPrefixes: Array<Uint8Array | undefined> = [];
 const scratchKey: { bytes: Uint8Array; formatTag: Uint8Array | undefined } = { bytes: scratch, formatTag: undefined };
 
 /**
@@ -60,7 +62,10 @@ const scratchKey: { bytes: Uint8Array; formatTag: Uint8Array | undefined } = { b
 export function resolveKeyForLookup(key: Key): ResolvedKey {
   if (typeof key !== 'string') return resolveKey(key);
   const length = key.length;
-  if (length * 3 > scratch.length) scratch = new Uint8Array(length * 3);
+  if (length * 3 > scratch.length) {
+    scratch = new Uint8Array(length * 3);
+    scratchPrefixes = [];
+  }
   let ascii = true;
   for (let i = 0; i < length; i++) {
     const code = key.charCodeAt(i);
@@ -71,7 +76,7 @@ export function resolveKeyForLookup(key: Key): ResolvedKey {
     scratch[i] = code;
   }
   const written = ascii ? length : (encoder.encodeInto(key, scratch).written ?? 0);
-  scratchKey.bytes = scratch.subarray(0, written);
+  scratchKey.bytes = scratchPrefixes[written] ??= scratch.subarray(0, written);
   scratchKey.formatTag = undefined;
   return scratchKey;
 }
@@ -82,9 +87,27 @@ export function resolveKeyForLookup(key: Key): ResolvedKey {
  * when tagged (so `"1"` and the number 1 do not share a hash).
  */
 export function hashKey(hasher: Hasher, key: ResolvedKey): Uint8Array {
-  if (key.formatTag === undefined) return hasher.hash(key.bytes);
+  return hasher.hash(hashInput(key));
+}
+
+let scratchHash = new Uint8Array(0);
+
+/**
+ * Like {@link hashKey}, into one shared buffer when the hasher has `hashInto`:
+ * the result is valid only until the next call. For the engine's lookups and
+ * writes, which use the hash and drop it before hashing again.
+ */
+export function hashKeyTransient(hasher: Hasher, key: ResolvedKey): Uint8Array {
+  if (hasher.hashInto === undefined) return hashKey(hasher, key);
+  if (scratchHash.length !== hasher.size) scratchHash = new Uint8Array(hasher.size);
+  hasher.hashInto(hashInput(key), scratchHash);
+  return scratchHash;
+}
+
+function hashInput(key: ResolvedKey): Uint8Array {
+  if (key.formatTag === undefined) return key.bytes;
   const input = new Uint8Array(key.formatTag.length + key.bytes.length);
   input.set(key.formatTag, 0);
   input.set(key.bytes, key.formatTag.length);
-  return hasher.hash(input);
+  return input;
 }

@@ -2,23 +2,22 @@
 // holds (hash map, hash set, array list). Everything here only reads; see
 // write-cursor.ts for the writing side.
 
-import { WrongTypeError, type StrataError } from '../errors.js';
+import { OutOfRangeError, WrongTypeError, type StrataError } from '../errors.js';
 import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
-import { INDEX_BLOCK_SIZE, SLOT_SIZE, COUNT_SIZE, ARRAY_LIST_HEADER_SIZE } from '../format/constants.js';
+import { INDEX_BLOCK_SIZE, SLOT_SIZE, COUNT_SIZE, ARRAY_LIST_HEADER_SIZE, TWO_POW_32 } from '../format/constants.js';
 import type { TaggedBytes } from '../format/bytes.js';
-import { Slot } from '../format/slot.js';
+import { Slot, floatFromHalves } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
-import { longBytesLength, readBytesValue } from '../core/bytes-values.js';
+import { longBytesLength, readBytesValue, readStringValue } from '../core/bytes-values.js';
 import { isCounted, mapRootOf } from '../core/structures.js';
 import { hamtEntries, hamtFind } from '../hamt/hash-map.js';
 import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { BytesReader } from './bytes-stream.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import { TreeReader, headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
-import { hashKey, resolveKeyForLookup, type Key } from './keys.js';
+import { hashKeyTransient, resolveKeyForLookup, type Key } from './keys.js';
 
-const decoder = new TextDecoder('utf-8', { fatal: false });
 
 /**
  * A read-only position on one slot of a database: a moment's root, a map value,
@@ -92,10 +91,35 @@ export class ReadCursor {
    */
   readFloat(): number {
     this.expect(Tag.FLOAT);
-    const view = new DataView(new ArrayBuffer(8));
-    view.setUint32(0, this.current.hi);
-    view.setUint32(4, this.current.lo);
-    return view.getFloat64(0);
+    return floatFromHalves(this.current.hi, this.current.lo);
+  }
+
+  /**
+   * A uint, int or float value as a JS number, without the BigInt that
+   * {@link readUint} and {@link readInt} return: the cheap read for numbers
+   * known to be small (counters, indexes, sizes).
+   *
+   * @throws WrongTypeError unless the tag is uint, int or float
+   * @throws OutOfRangeError when an integer is beyond Number.MAX_SAFE_INTEGER in magnitude
+   */
+  readNumber(): number {
+    const slot = this.current;
+    const hi = slot.hi;
+    switch (slot.tag) {
+      case Tag.UINT:
+        if (hi < 0x200000) return hi * TWO_POW_32 + slot.lo;
+        break;
+      case Tag.INT:
+        if (hi < 0x200000) return hi * TWO_POW_32 + slot.lo;
+        // Negative: the magnitude is the two's complement, safe when hi > 0xffe00000 (or -2^53 + 1 and up).
+        if (hi >= 0xffe00000 && !(hi === 0xffe00000 && slot.lo === 0)) return -((0xffffffff - hi) * TWO_POW_32 + (TWO_POW_32 - slot.lo));
+        break;
+      case Tag.FLOAT:
+        return this.readFloat();
+      default:
+        throw wrongType('a number (uint, int or float)', slot.tag, this.slotPosition);
+    }
+    throw new OutOfRangeError(`the ${tagName(slot.tag)} at ${this.slotPosition} is beyond Number.MAX_SAFE_INTEGER; read it with ${slot.tag === Tag.UINT ? 'readUint' : 'readInt'}()`);
   }
 
   /**
@@ -114,7 +138,7 @@ export class ReadCursor {
 
   /** The byte value decoded as UTF-8. */
   readString(): string {
-    return decoder.decode(this.readBytes());
+    return readStringValue(this.ctx.io, this.current, this.slotPosition);
   }
 
   /** The format tag of a byte value, or undefined when it has none. */
@@ -301,7 +325,7 @@ export class ReadHashMap {
     const root = this.root();
     if (root < 0) return -1;
     const resolved = resolveKeyForLookup(key);
-    return hamtFind(this.ctx.io, root, hashKey(this.ctx.hasher, resolved), resolved);
+    return hamtFind(this.ctx.io, root, hashKeyTransient(this.ctx.hasher, resolved), resolved);
   }
 
   /**

@@ -6,7 +6,7 @@
 
 import { ReadOnlyError, TransactionError, WrongTypeError } from '../errors.js';
 import { SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
-import { Slot, splitI64, uintSlot } from '../format/slot.js';
+import { Slot, floatSlot, splitI64, uintSlot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
 import { bytesSlot } from '../core/bytes-values.js';
@@ -14,7 +14,7 @@ import { ensureStructure, isCounted, mapRootOf, type StructureTag } from '../cor
 import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
 import { listAppend, listPut, listSlice, readListHeader, resolveIndex, writeListHeader } from '../trie/array-list.js';
 import { BytesWriter } from './bytes-stream.js';
-import { encodeText, hashKey, resolveKey, type Key, type ResolvedKey } from './keys.js';
+import { encodeText, hashKeyTransient, resolveKey, type Key, type ResolvedKey } from './keys.js';
 import { ReadArrayList, ReadCursor, ReadHashMap, ReadHashSet, ReadLinkedArrayList, wrongType } from './read-cursor.js';
 import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import {
@@ -120,9 +120,7 @@ export class WriteCursor extends ReadCursor {
 
   /** Writes a 64-bit float (every bit pattern, -0 and NaN included, survives). */
   writeFloat(value: number): void {
-    const view = new DataView(new ArrayBuffer(8));
-    view.setFloat64(0, value);
-    this.writeSlot(new Slot(Tag.FLOAT, false, view.getUint32(0), view.getUint32(4)));
+    this.writeSlot(floatSlot(value));
   }
 
   /**
@@ -310,7 +308,7 @@ export class WriteHashMap {
     const ctx = this.owner.ctx;
     const io = ctx.io;
     const record = this.owner.ensure(this.tag);
-    const result = hamtUpsert(io, mapRootOf(this.tag, record), hashKey(ctx.hasher, key), key);
+    const result = hamtUpsert(io, mapRootOf(this.tag, record), hashKeyTransient(ctx.hasher, key), key);
     if (result.created && isCounted(this.tag)) io.writeU64(record, io.readU64(record) + 1);
     this.lastCreated = result.created;
     return result.kvPosition;
@@ -328,7 +326,7 @@ export class WriteHashMap {
     // Look first, so that removing an absent key copies nothing.
     if (!this.read().has(key)) return false;
     const record = this.owner.ensure(this.tag);
-    const removed = hamtRemove(io, mapRootOf(this.tag, record), hashKey(ctx.hasher, resolved), resolved);
+    const removed = hamtRemove(io, mapRootOf(this.tag, record), hashKeyTransient(ctx.hasher, resolved), resolved);
     if (removed && isCounted(this.tag)) io.writeU64(record, io.readU64(record) - 1);
     return removed;
   }

@@ -68,15 +68,18 @@ export interface TaggedBytes {
  * @param slot - a slot with tag short_bytes
  */
 export function readShortBytes(slot: Slot): TaggedBytes {
-  const packed = new Uint8Array(8);
-  const view = new DataView(packed.buffer);
-  view.setUint32(0, slot.hi);
-  view.setUint32(4, slot.lo);
   const capacity = slot.full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
   let length = 0;
-  while (length < capacity && packed[length] !== 0) length++;
+  while (length < capacity && shortByte(slot.hi, slot.lo, length) !== 0) length++;
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bytes[i] = shortByte(slot.hi, slot.lo, i);
   return {
-    bytes: packed.slice(0, length),
-    formatTag: slot.full ? packed.slice(SHORT_BYTES_MAX_TAGGED, 8) : undefined,
+    bytes,
+    formatTag: slot.full ? new Uint8Array([shortByte(slot.hi, slot.lo, 6), shortByte(slot.hi, slot.lo, 7)]) : undefined,
   };
+}
+
+/** Byte `i` (0 to 7) of a slot value given as its two u32 halves, big-endian. */
+export function shortByte(hi: number, lo: number, i: number): number {
+  return i < 4 ? (hi >>> (24 - 8 * i)) & 0xff : (lo >>> (56 - 8 * i)) & 0xff;
 }

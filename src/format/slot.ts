@@ -154,6 +154,13 @@ export function intSlot(value: bigint | number): Slot {
 
 const floatView = new DataView(new ArrayBuffer(8));
 
+/** The 64-bit float whose bits are the halves `hi`, `lo` (the value of a float slot). */
+export function floatFromHalves(hi: number, lo: number): number {
+  floatView.setUint32(0, hi);
+  floatView.setUint32(4, lo);
+  return floatView.getFloat64(0);
+}
+
 /** The slot for a 64-bit float (FORMAT.md §Tags, float); every bit pattern is kept. */
 export function floatSlot(value: number): Slot {
   floatView.setFloat64(0, value);

@@ -17,4 +17,13 @@ export interface Hasher {
    * @returns exactly {@link size} bytes
    */
   hash(key: Uint8Array): Uint8Array;
+  /**
+   * Optional: hashes a key into `out` (bytes 0 to {@link size} - 1) without
+   * allocating the result. The engine uses it on every lookup and write when
+   * present; it must give the same bytes as {@link hash}.
+   *
+   * @param key - the key's bytes
+   * @param out - at least {@link size} bytes
+   */
+  hashInto?(key: Uint8Array, out: Uint8Array): void;
 }

@@ -31,10 +31,9 @@ export const XXHASH128_SEED_HIGH = 0x6a09e667f3bcc909n;
  */
 export const XXHASH128_SEED_LOW = 0xbb67ae8584caa73bn;
 
-// Both digests are written into this scratch buffer and copied out with one
-// `slice()`, so a hash allocates only its 16-byte result (plus the two bigints
-// the wasm API returns, which cannot be avoided). Safe to share because hashing
-// is synchronous and never re-entered.
+// Both digests are written into this scratch view and copied out, so a hash
+// allocates nothing past the two bigints the wasm API returns. Safe to share
+// because hashing is synchronous and never re-entered.
 const scratchBytes = new Uint8Array(XXHASH128_SIZE);
 const scratchView = new DataView(scratchBytes.buffer);
 
@@ -55,7 +54,8 @@ let instancePromise: Promise<Hasher> | undefined;
  *
  * Cost: one wasm instantiation on the first call (about a millisecond), O(1)
  * afterwards. Each `hash(key)` is O(key size): the key is copied into wasm memory
- * twice (once per digest) and one 16-byte result is allocated.
+ * twice (once per digest); `hash` allocates the 16-byte result, `hashInto` only
+ * the two bigints the wasm API returns.
  *
  * @example
  * ```ts
@@ -69,16 +69,21 @@ export function createXxHash128Hasher(): Promise<Hasher> {
     instancePromise = xxhash().then(
       (api) => {
         const h64Raw = api.h64Raw;
+        const hashInto = (key: Uint8Array, out: Uint8Array): void => {
+          // setBigUint64 writes big-endian by default, the byte order the format fixes.
+          scratchView.setBigUint64(0, h64Raw(key, XXHASH128_SEED_HIGH));
+          scratchView.setBigUint64(8, h64Raw(key, XXHASH128_SEED_LOW));
+          for (let i = 0; i < XXHASH128_SIZE; i++) out[i] = scratchBytes[i] as number;
+        };
         const hasher: Hasher = {
           id: XXHASH128_ID,
           size: XXHASH128_SIZE,
           hash(key: Uint8Array): Uint8Array {
-            // setBigUint64 writes big-endian by default, which is the byte order
-            // the format fixes; h64Raw already returns an unsigned 64-bit value.
-            scratchView.setBigUint64(0, h64Raw(key, XXHASH128_SEED_HIGH));
-            scratchView.setBigUint64(8, h64Raw(key, XXHASH128_SEED_LOW));
-            return scratchBytes.slice();
+            const out = new Uint8Array(XXHASH128_SIZE);
+            hashInto(key, out);
+            return out;
           },
+          hashInto,
         };
         instance = hasher;
         return hasher;

@@ -285,7 +285,7 @@ export class Engine {
    */
   historyHeaderBytes(): Uint8Array | undefined {
     if (!this.hasHistory) return undefined;
-    return encodeHistoryHeader(this.history);
+    return encodeHistoryHeader(this.history).slice();
   }
 
   /** How many moments the history holds. O(1). */
@@ -501,17 +501,21 @@ function isPromiseLike(value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
+// One buffer for every header written: allocating a typed array and taking its
+// .buffer costs more than the rest of a small commit's header write.
+const headerScratch = new Uint8Array(HISTORY_HEADER_SIZE);
+const headerScratchView = new DataView(headerScratch.buffer);
+
+/** The 24 header bytes, in a shared buffer valid until the next call. */
 function encodeHistoryHeader(header: HistoryHeader): Uint8Array {
-  const out = new Uint8Array(HISTORY_HEADER_SIZE);
-  const view = new DataView(out.buffer);
-  const put = (offset: number, value: number): void => {
-    view.setUint32(offset, Math.floor(value / 4294967296));
-    view.setUint32(offset + 4, value % 4294967296);
-  };
-  put(0, header.count);
-  put(8, header.root);
-  put(16, header.committedSize);
-  return out;
+  const view = headerScratchView;
+  view.setUint32(0, Math.floor(header.count / 4294967296));
+  view.setUint32(4, header.count % 4294967296);
+  view.setUint32(8, Math.floor(header.root / 4294967296));
+  view.setUint32(12, header.root % 4294967296);
+  view.setUint32(16, Math.floor(header.committedSize / 4294967296));
+  view.setUint32(20, header.committedSize % 4294967296);
+  return headerScratch;
 }
 
 function pickHasher(header: FileHeader, known: readonly Hasher[]): Hasher {

@@ -266,6 +266,7 @@ export function treeSlotPosition(io: BlockIO, tree: Tree, index: number): number
   const storage = io.storage;
   let block = tree.root;
   let remaining = index;
+  if (isPerfect(tree.count, tree.height)) return perfectSlotPosition(io, block, tree.height, remaining);
   for (let height = tree.height; height > 0; height--) {
     const offset = storage.locate(block, LINKED_BLOCK_SIZE);
     const view = storage.view;
@@ -283,6 +284,7 @@ export function treeSlotPosition(io: BlockIO, tree: Tree, index: number): number
         const hi = view.getUint32(at + 1);
         if (hi >= 0x200000) throw new CorruptDatabaseError('a linked list slot points beyond 2^53', block + i * LINKED_SLOT_SIZE);
         next = io.checkPointer(hi * TWO_POW_32 + view.getUint32(at + 5), LINKED_BLOCK_SIZE, block + i * LINKED_SLOT_SIZE);
+        if (isPerfect(size, height - 1)) return perfectSlotPosition(io, next, height - 1, remaining);
         break;
       }
       remaining -= size;
@@ -298,6 +300,47 @@ export function treeSlotPosition(io: BlockIO, tree: Tree, index: number): number
     remaining--;
   }
   throw new CorruptDatabaseError('a linked list leaf holds fewer items than its parent counts', block);
+}
+
+/** Items in a perfect subtree of each height: 16^(height + 1), up to the format's deepest list. */
+const PERFECT_COUNT: readonly number[] = Array.from({ length: MAX_LIST_SHIFT + 1 }, (_, height) => SLOT_COUNT ** (height + 1));
+
+/**
+ * True when a subtree of `height` holding `count` items is perfect: every block
+ * in it holds 16 entries, so every slot is used and item i sits at the radix
+ * path of i. Nothing else can hold that many items at that height.
+ */
+function isPerfect(count: number, height: number): boolean {
+  return count === PERFECT_COUNT[height];
+}
+
+/**
+ * Position of item `index`'s slot in a perfect subtree: pure radix descent, one
+ * child pointer read per level and no counts (FORMAT.md §Linked array lists,
+ * perfect subtrees). The slots on the way are still checked, so a file whose counts lie
+ * gives CorruptDatabaseError, never a wrong block.
+ */
+function perfectSlotPosition(io: BlockIO, root: number, height: number, index: number): number {
+  const storage = io.storage;
+  let block = root;
+  // Below 2^32 (every list in practice) the radix digits come from shifts; the
+  // float division and modulus of the general case cost several times more.
+  const small = index < TWO_POW_32;
+  for (let level = height; level > 0; level--) {
+    const k = small ? (level < 8 ? (index >>> (4 * level)) & 15 : 0) : Math.floor(index / (PERFECT_COUNT[level - 1] as number)) % SLOT_COUNT;
+    const slotPosition = block + k * LINKED_SLOT_SIZE;
+    const at = storage.locate(slotPosition, SLOT_SIZE);
+    const view = storage.view;
+    const hi = view.getUint32(at + 1);
+    if ((view.getUint8(at) & TAG_MASK) !== Tag.INDEX || hi >= 0x200000) throw new CorruptDatabaseError('a full linked list branch holds a slot that is not an index', slotPosition);
+    // No checkPointer: the next locate refuses a position past the end.
+    block = hi * TWO_POW_32 + view.getUint32(at + 5);
+  }
+  const slotPosition = block + (small ? index & 15 : index % SLOT_COUNT) * LINKED_SLOT_SIZE;
+  // locate first: it may switch the buffer that storage.bytes names.
+  const at = storage.locate(slotPosition, 1);
+  if (storage.bytes[at] === 0) throw new CorruptDatabaseError('a full linked list leaf has an empty slot', slotPosition);
+  return slotPosition;
 }
 
 /** Inserts `value` before item `index` (index = count appends). O(log n) blocks written. */
@@ -560,7 +603,7 @@ export class TreeReader {
 
   /** Position of item `index`'s slot, 0 <= index < count. */
   slotPosition(index: number): number {
-    if (this.tree.height === 0) return treeSlotPosition(this.io, this.tree, index);
+    if (this.tree.height === 0 || isPerfect(this.tree.count, this.tree.height)) return treeSlotPosition(this.io, this.tree, index);
     let node = (this.root ??= decodeBranch(this.io, this.tree.root));
     let remaining = index;
     for (let height = this.tree.height; ; height--) {
@@ -576,6 +619,7 @@ export class TreeReader {
       if (remaining >= (ends[k] as number)) throw new CorruptDatabaseError('a linked list node holds fewer items than its parent counts', this.tree.root);
       if (k > 0) remaining -= ends[k - 1] as number;
       const position = node.positions[k] as number;
+      if (isPerfect((ends[k] as number) - (k > 0 ? (ends[k - 1] as number) : 0), height - 1)) return perfectSlotPosition(this.io, position, height - 1, remaining);
       if (height === 1) {
         let shape = node.leafShape[k] as number;
         if (shape === 0) node.leafShape[k] = shape = leafIsPacked(this.io, position, (ends[k] as number) - (k > 0 ? (ends[k - 1] as number) : 0)) ? 1 : 2;

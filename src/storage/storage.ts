@@ -43,7 +43,8 @@ export interface Storage {
 
   /**
    * Writes bytes at `position`, growing the storage when they pass its end.
-   * A write may stay buffered until {@link flush}.
+   * A write may stay buffered until {@link flush}, but `source` is copied
+   * before this returns: the caller may reuse it at once.
    *
    * @param position - absolute offset, at most {@link size} (no holes)
    * @param source - the bytes

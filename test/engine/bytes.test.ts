@@ -2,10 +2,11 @@
 // bytes, and the streaming reader and writer.
 
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Engine } from '../../src/history/engine.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { Tag } from '../../src/format/tags.js';
-import { InvalidArgumentError, TransactionError, WrongTypeError } from '../../src/errors.js';
+import { InvalidArgumentError, OutOfRangeError, TransactionError, WrongTypeError } from '../../src/errors.js';
 import { backends } from '../support/backends.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -110,6 +111,52 @@ describe.each(backends)('byte values on $name', (backend) => {
     expect(list.get(6).isNone).toBe(true);
     expect(list.get(6).slot.full).toBe(true);
     expect(() => engine.transact((root) => root.arrayList().append().writeUint(-1))).toThrow(InvalidArgumentError);
+    engine.close();
+  });
+  it('reads uint, int and float as numbers with readNumber, refusing integers past 2^53', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+    const edges = [0n, 1n, -1n, safe, safe + 1n, -safe, -safe - 1n, 2n ** 32n - 1n, 2n ** 32n, -(2n ** 32n), -(2n ** 32n) - 1n, 2n ** 63n - 1n, -(2n ** 63n)];
+    const ints = [...edges, ...fc.sample(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { numRuns: 300, seed: 7 }), ...fc.sample(fc.bigInt({ min: -(2n ** 54n), max: 2n ** 54n }), { numRuns: 300, seed: 8 })];
+    const uints = [0n, safe, safe + 1n, 2n ** 64n - 1n, ...fc.sample(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), { numRuns: 200, seed: 9 })];
+    engine.transact((root) => {
+      const list = root.arrayList();
+      for (const value of ints) list.append().writeInt(value);
+      for (const value of uints) list.append().writeUint(value);
+      list.append().writeFloat(-0.5);
+      list.append().writeString('1');
+    });
+    const list = engine.moment(-1).asArrayList();
+    const expectNumber = (index: number, value: bigint): void => {
+      const inRange = value >= -safe && value <= safe;
+      if (inRange) expect(list.get(index).readNumber()).toBe(Number(value));
+      else expect(() => list.get(index).readNumber()).toThrow(OutOfRangeError);
+    };
+    ints.forEach((value, i) => expectNumber(i, value));
+    uints.forEach((value, i) => expectNumber(ints.length + i, value));
+    expect(list.get(-2).readNumber()).toBe(-0.5);
+    expect(() => list.get(-1).readNumber()).toThrow(WrongTypeError);
+    engine.close();
+  });
+  it('reads strings in place exactly as TextDecoder decodes their bytes: short, long, tagged, non-ASCII, invalid UTF-8', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    const decoder = new TextDecoder();
+    const texts = ['', 'a', 'abcdefgh', 'abcdefghi', 'é', 'naïve', 'x'.repeat(64), 'x'.repeat(65), 'y'.repeat(63) + 'é', '日本語のテキスト', '\u{1f600}'.repeat(20)];
+    const raw = [new Uint8Array([0x61, 0xff, 0x62]), new Uint8Array([0xc3]), new Uint8Array(70).fill(0xe2), new Uint8Array([0x41, 0x80])];
+    engine.transact((root) => {
+      const list = root.arrayList();
+      for (const text of texts) list.append().writeString(text);
+      for (const text of texts) list.append().writeBytes(new TextEncoder().encode(text), text.length % 2 === 0 ? 'st' : undefined);
+      for (const bytes of raw) list.append().writeBytes(bytes);
+      list.append().writeUint(1);
+    });
+    const list = engine.moment(-1).asArrayList();
+    const expected = [...texts, ...texts, ...raw.map((bytes) => decoder.decode(bytes))];
+    expected.forEach((text, i) => {
+      expect(list.get(i).readString(), `item ${i}`).toBe(text);
+      expect(list.get(i).readString()).toBe(decoder.decode(list.get(i).readBytes()));
+    });
+    expect(() => list.get(-1).readString()).toThrow(WrongTypeError);
     engine.close();
   });
 });
