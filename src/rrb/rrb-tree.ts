@@ -581,16 +581,34 @@ function decodeBranch(io: BlockIO, position: number): DecodedBranch {
 }
 
 /**
- * Fast positional reads of an immutable tree: branch blocks are decoded once
- * and kept, so a get costs a few array lookups per level instead of scanning
- * blocks. Only for trees whose every block is committed and outside the running
- * transaction (see {@link BlockIO.immutableBefore}); memory grows with the
- * branches visited (about one sixteenth of the leaves).
+ * A reader remembers leaf positions (8 bytes per 16 items) once it has served
+ * this many gets, so that a list read once or twice allocates nothing.
+ */
+const LEAF_CACHE_AFTER_GETS = 256;
+
+/** Lists above this many items get no leaf cache (it would pass 8 MiB). */
+const LEAF_CACHE_MAX_ITEMS = 2 ** 24;
+
+/**
+ * Fast positional reads of an immutable tree. A tree built by appends
+ * (radix-shaped) is read by digits, and after {@link LEAF_CACHE_AFTER_GETS} gets
+ * its leaf positions are remembered (8 bytes per 16 items, lists up to 2^24
+ * items). Other trees have their branch blocks decoded once and kept, so a get
+ * costs a few array lookups per level instead of scanning blocks (memory grows
+ * with the branches visited, about one sixteenth of the leaves). Only for trees
+ * whose every block is committed and outside the running transaction (see
+ * {@link BlockIO.immutableBefore}).
  */
 export class TreeReader {
   private readonly io: BlockIO;
   private readonly tree: Tree;
   private root: DecodedBranch | undefined;
+  /** Whether the tree is perfect or radix-shaped (see {@link isRadixShaped}); undefined until the first get. */
+  private radix: boolean | undefined;
+  /** Gets served so far, until the leaf cache starts. */
+  private gets = 0;
+  /** Position of each leaf block of a radix-shaped tree, 0 until first met. */
+  private leaves: Float64Array | undefined;
 
   /**
    * @param io - the database
@@ -603,7 +621,26 @@ export class TreeReader {
 
   /** Position of item `index`'s slot, 0 <= index < count. */
   slotPosition(index: number): number {
-    if (this.tree.height === 0 || isPerfect(this.tree.count, this.tree.height)) return treeSlotPosition(this.io, this.tree, index);
+    const tree = this.tree;
+    if (tree.height === 0) return treeSlotPosition(this.io, tree, index);
+    // A list built by appends: digits all the way down, no decoded nodes at all.
+    if ((this.radix ??= isPerfect(tree.count, tree.height) || isRadixShaped(this.io, tree))) {
+      const leaves = this.leaves;
+      if (leaves === undefined) {
+        if (++this.gets === LEAF_CACHE_AFTER_GETS && tree.count <= LEAF_CACHE_MAX_ITEMS) this.leaves = new Float64Array(Math.ceil(tree.count / SLOT_COUNT));
+        return perfectSlotPosition(this.io, tree.root, tree.height, index);
+      }
+      // Random gets on a big list miss the CPU cache at every level; the
+      // remembered leaf leaves one miss.
+      const leaf = index >>> 4;
+      let position = leaves[leaf] as number;
+      if (position === 0) leaves[leaf] = position = perfectSlotPosition(this.io, tree.root, tree.height, index - (index & 15));
+      const slotPosition = position + (index & 15) * LINKED_SLOT_SIZE;
+      const storage = this.io.storage;
+      const at = storage.locate(slotPosition, 1);
+      if (storage.bytes[at] === 0) throw new CorruptDatabaseError('a full linked list leaf has an empty slot', slotPosition);
+      return slotPosition;
+    }
     let node = (this.root ??= decodeBranch(this.io, this.tree.root));
     let remaining = index;
     for (let height = this.tree.height; ; height--) {
@@ -631,6 +668,32 @@ export class TreeReader {
       node = child;
     }
   }
+}
+
+/**
+ * True when every block's entries are packed from slot 0 and every entry but
+ * the last of each block is a perfect subtree: the shape appends build. Item i
+ * of such a tree sits at the radix path of i, like in a perfect one (the
+ * digits never pick a slot past the last entry, because i < count). Reads the
+ * right spine only: O(height) blocks.
+ */
+function isRadixShaped(io: BlockIO, tree: Tree): boolean {
+  let block = tree.root;
+  let count = tree.count;
+  for (let height = tree.height; height > 0; height--) {
+    const node = readNode(io, block, height);
+    const full = PERFECT_COUNT[height - 1] as number;
+    const entries = node.sizes.length;
+    for (let i = 0; i < entries; i++) {
+      if (node.positions[i] !== block + i * LINKED_SLOT_SIZE) return false;
+      if (i < entries - 1 && node.sizes[i] !== full) return false;
+    }
+    const last = count - (entries - 1) * full;
+    if (entries === 0 || node.sizes[entries - 1] !== last || last > full) return false;
+    block = (node.slots[entries - 1] as Slot).position;
+    count = last;
+  }
+  return leafIsPacked(io, block, count);
 }
 
 /** True when the leaf's `count` items fill slots 0 to count - 1 exactly. */

@@ -40,6 +40,33 @@ describe('linked list reads through perfect subtrees', () => {
     }
   });
 
+  it('serves random gets from one reader through its leaf cache, on radix-shaped and relaxed lists', () => {
+    const { engine } = build(5000);
+    engine.transact((root) => {
+      const map = root.hashMap();
+      // A relaxed list: the tail of the big one joined to a slice of itself.
+      const other = map.put('other').linkedArrayList();
+      for (let i = 0; i < 300; i++) other.appendSlot(uintSlot(10_000 + i));
+      other.concat(map.read().get('list')!);
+    });
+    const map = engine.moment(-1).asHashMap();
+    const expected = {
+      list: Array.from({ length: 5000 }, (_, i) => i),
+      other: [...Array.from({ length: 300 }, (_, i) => 10_000 + i), ...Array.from({ length: 5000 }, (_, i) => i)],
+    };
+    for (const [name, items] of Object.entries(expected)) {
+      const list = map.get(name)!.asLinkedArrayList();
+      let seed = 12345;
+      for (let n = 0; n < 20_000; n++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        const i = seed % items.length;
+        expect(list.get(i).readNumber(), `${name} item ${i}`).toBe(items[i]);
+      }
+      expect(list.get(-1).readNumber()).toBe(items[items.length - 1]);
+    }
+    engine.close();
+  });
+
   it('refuses a perfect count over a leaf with an empty slot, and over a branch slot that is not an index', () => {
     const { engine, storage } = build(256);
     const tree = treeOf(engine, engine.moment(-1).asHashMap().get('list')!);
