@@ -49,36 +49,62 @@ export function encodeText(text: string): Uint8Array {
   return out;
 }
 
-let scratch = new Uint8Array(64);
-/** `scratch.subarray(0, n)` for each n met so far: a subarray costs an allocation. */
-let scratchPrefixes: Array<Uint8Array | undefined> = [];
-const scratchKey: { bytes: Uint8Array; formatTag: Uint8Array | undefined } = { bytes: scratch, formatTag: undefined };
+/**
+ * A reusable encoding buffer: strings are encoded into it without allocating,
+ * for callers that use the bytes and drop them before the next encode.
+ */
+class TextScratch {
+  private buffer = new Uint8Array(64);
+  /** `buffer.subarray(0, n)` for each n met so far: a subarray costs an allocation. */
+  private prefixes: Array<Uint8Array | undefined> = [];
+
+  /** The UTF-8 bytes of `text`, valid until the next call. */
+  encode(text: string): Uint8Array {
+    const length = text.length;
+    if (length * 3 > this.buffer.length) {
+      this.buffer = new Uint8Array(length * 3);
+      this.prefixes = [];
+    }
+    const buffer = this.buffer;
+    let ascii = true;
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) {
+        ascii = false;
+        break;
+      }
+      buffer[i] = code;
+    }
+    const written = ascii ? length : (encoder.encodeInto(text, buffer).written ?? 0);
+    if (written > 256) return buffer.subarray(0, written);
+    return (this.prefixes[written] ??= buffer.subarray(0, written));
+  }
+}
+
+const keyScratch = new TextScratch();
+const valueScratch = new TextScratch();
+const transientKey: { bytes: Uint8Array; formatTag: Uint8Array | undefined } = { bytes: new Uint8Array(0), formatTag: undefined };
 
 /**
- * Like {@link resolveKey}, for a lookup that keeps nothing: a string's bytes are
- * written into one shared buffer, valid only until the next call. Allocates
- * nothing for ASCII keys.
+ * Like {@link resolveKey}, for a caller that keeps nothing: a string's bytes are
+ * written into one shared buffer, and the result is valid only until the next
+ * call. Lookups use it, and so do puts, which copy the key's bytes into the
+ * database. Allocates nothing for strings.
  */
-export function resolveKeyForLookup(key: Key): ResolvedKey {
+export function resolveKeyTransient(key: Key): ResolvedKey {
   if (typeof key !== 'string') return resolveKey(key);
-  const length = key.length;
-  if (length * 3 > scratch.length) {
-    scratch = new Uint8Array(length * 3);
-    scratchPrefixes = [];
-  }
-  let ascii = true;
-  for (let i = 0; i < length; i++) {
-    const code = key.charCodeAt(i);
-    if (code >= 0x80) {
-      ascii = false;
-      break;
-    }
-    scratch[i] = code;
-  }
-  const written = ascii ? length : (encoder.encodeInto(key, scratch).written ?? 0);
-  scratchKey.bytes = scratchPrefixes[written] ??= scratch.subarray(0, written);
-  scratchKey.formatTag = undefined;
-  return scratchKey;
+  transientKey.bytes = keyScratch.encode(key);
+  transientKey.formatTag = undefined;
+  return transientKey;
+}
+
+/**
+ * The UTF-8 bytes of `text` in a shared buffer valid until the next call, for
+ * writing a string value (the write copies the bytes). Separate from the key
+ * buffer, so a key resolved just before stays intact.
+ */
+export function encodeTextTransient(text: string): Uint8Array {
+  return valueScratch.encode(text);
 }
 
 /**

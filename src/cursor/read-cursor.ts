@@ -16,7 +16,7 @@ import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type
 import { BytesReader } from './bytes-stream.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import { TreeReader, headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
-import { hashKeyTransient, resolveKeyForLookup, type Key } from './keys.js';
+import { hashKeyTransient, resolveKeyTransient, type Key } from './keys.js';
 
 
 /**
@@ -324,7 +324,7 @@ export class ReadHashMap {
   protected find(key: Key): number {
     const root = this.root();
     if (root < 0) return -1;
-    const resolved = resolveKeyForLookup(key);
+    const resolved = resolveKeyTransient(key);
     return hamtFind(this.ctx.io, root, hashKeyTransient(this.ctx.hasher, resolved), resolved);
   }
 

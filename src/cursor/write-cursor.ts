@@ -14,7 +14,7 @@ import { ensureStructure, isCounted, mapRootOf, type StructureTag } from '../cor
 import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
 import { listAppend, listPut, listSlice, readListHeader, resolveIndex, writeListHeader } from '../trie/array-list.js';
 import { BytesWriter } from './bytes-stream.js';
-import { encodeText, hashKeyTransient, resolveKey, type Key, type ResolvedKey } from './keys.js';
+import { encodeTextTransient, hashKeyTransient, resolveKey, resolveKeyTransient, type Key, type ResolvedKey } from './keys.js';
 import { ReadArrayList, ReadCursor, ReadHashMap, ReadHashSet, ReadLinkedArrayList, wrongType } from './read-cursor.js';
 import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import {
@@ -137,7 +137,8 @@ export class WriteCursor extends ReadCursor {
 
   /** Writes a string as UTF-8 bytes (other xitdb implementations read it as text). */
   writeString(text: string, formatTag?: Uint8Array | string): void {
-    this.writeBytes(encodeText(text), formatTag);
+    // The write copies the bytes (inline or appended), so a shared buffer will do.
+    this.writeBytes(encodeTextTransient(text), formatTag);
   }
 
   /**
@@ -277,7 +278,7 @@ export class WriteHashMap {
    * @throws HashCollisionError when another key has the same full hash
    */
   put(key: Key): WriteCursor {
-    const kv = this.upsert(resolveKey(key));
+    const kv = this.upsert(resolveKeyTransient(key));
     const ctx = this.owner.ctx;
     const valuePosition = kv + ctx.io.hashSize + SLOT_SIZE;
     // A pair made just now holds no value yet: no need to read it.
@@ -289,7 +290,7 @@ export class WriteHashMap {
 
   /** @internal makes the entry for `key` exist; true when it was not there before */
   insertKey(key: Key): boolean {
-    this.upsert(resolveKey(key));
+    this.upsert(resolveKeyTransient(key));
     return this.lastCreated;
   }
 
@@ -298,7 +299,7 @@ export class WriteHashMap {
    * (for storing a key with a format tag, or the key of a set member).
    */
   putKey(key: Key): WriteCursor {
-    const kv = this.upsert(resolveKey(key));
+    const kv = this.upsert(resolveKeyTransient(key));
     const ctx = this.owner.ctx;
     return new WriteCursor(ctx, kv + ctx.io.hashSize, ctx.io.readSlot(kv + ctx.io.hashSize));
   }

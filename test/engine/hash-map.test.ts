@@ -195,4 +195,29 @@ describe('tagged keys', () => {
     expect(engine.moment(-1).asHashMap().get('1')?.readString()).toBe('string one');
     expect(engine.moment(-1).asHashMap().has(tagged)).toBe(false);
   });
+  it('stores keys and string values of every length and script exactly (shared encoding buffers)', async () => {
+    const engine = Engine.open(new MemoryStorage(), { hasher: await createXxHash128Hasher() });
+    const pieces = ['a', 'é', '日', '\u{1f600}', '\u0000', 'z'];
+    const texts: string[] = [];
+    for (let length = 0; length < 700; length += length < 40 ? 1 : 37) {
+      let text = '';
+      for (let i = 0; i < length; i++) text += pieces[(i * 7 + length) % pieces.length];
+      texts.push(text, `k${length}`);
+    }
+    engine.transact((root) => {
+      const map = root.hashMap();
+      // Each put's value is the next key: the value's encoding must not clobber the key's.
+      texts.forEach((text, i) => map.put(text).writeString(texts[(i + 1) % texts.length]!));
+      const set = root.hashMap().put('set').hashSet();
+      for (const text of texts) set.add(text);
+    });
+    const map = engine.moment(-1).asHashMap();
+    texts.forEach((text, i) => expect(map.get(text)?.readString(), `key ${JSON.stringify(text).slice(0, 40)}`).toBe(texts[(i + 1) % texts.length]));
+    const keys = [...map.keys()].map((key) => key.readString());
+    expect(new Set(keys)).toEqual(new Set([...texts, 'set']));
+    const set = map.get('set')!.asHashSet();
+    for (const text of texts) expect(set.has(text)).toBe(true);
+    expect(set.has('absent')).toBe(false);
+    engine.close();
+  });
 });
