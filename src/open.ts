@@ -1,6 +1,6 @@
 // Opening an engine with the built-in hashers ready: the default xxhash-based
-// hasher needs an asynchronous WebAssembly start, once; everything after is
-// synchronous.
+// hasher starts a WebAssembly module once, behind a promise so that the API does
+// not depend on how it starts; everything after is synchronous.
 
 import type { Hasher } from './hash/hasher.js';
 import { sha1Hasher } from './hash/sha1.js';
@@ -9,7 +9,7 @@ import { Engine, type EngineOptions } from './history/engine.js';
 import type { Storage } from './storage/storage.js';
 
 /**
- * The built-in hashers, default first: `xx16` (128 bits from xxhash-wasm) and
+ * The built-in hashers, default first: `xx16` (128 bits, two xxh64 digests) and
  * `sha1` (for files written by the Java and Zig xitdb implementations).
  * Resolves once the WebAssembly module is ready; later calls share it.
  */

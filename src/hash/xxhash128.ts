@@ -1,11 +1,11 @@
 // The default key hasher (hash id `xx16`, 16 bytes): two xxh64 digests of the key
-// under two fixed seeds, concatenated big-endian. Built on the `xxhash-wasm`
-// package, which must be initialised asynchronously once; after that every hash
-// is synchronous. The seeds and byte order are part of the file format.
+// under two fixed seeds, concatenated big-endian. Computed by our own small
+// WebAssembly module (xxh64-wasm.ts), which hashes both seeds in one call and
+// compiles synchronously. The seeds and byte order are part of the file format.
 
-import xxhash from 'xxhash-wasm';
 import { hashIdFromName } from '../format/file-header.js';
 import type { Hasher } from './hasher.js';
+import { Xxh64Pair } from './xxh64-wasm.js';
 
 /** The header's hash id for this hasher: the ASCII letters `xx16` (xxhash, 16 bytes). */
 export const XXHASH128_ID = hashIdFromName('xx16');
@@ -31,31 +31,28 @@ export const XXHASH128_SEED_HIGH = 0x6a09e667f3bcc909n;
  */
 export const XXHASH128_SEED_LOW = 0xbb67ae8584caa73bn;
 
-// Both digests are written into this scratch view and copied out, so a hash
-// allocates nothing past the two bigints the wasm API returns. Safe to share
-// because hashing is synchronous and never re-entered.
-const scratchBytes = new Uint8Array(XXHASH128_SIZE);
-const scratchView = new DataView(scratchBytes.buffer);
-
-/** The hasher once the wasm module is ready; undefined before. */
+/** The hasher once it is built; undefined before. */
 let instance: Hasher | undefined;
-/** The one initialisation in flight or done, shared by every caller. */
+/** The promise every caller of {@link createXxHash128Hasher} receives. */
 let instancePromise: Promise<Hasher> | undefined;
 
 /**
  * Creates (once) and returns the default 128-bit xxhash key hasher.
  *
- * The first call compiles and instantiates the xxhash WebAssembly module; later
- * calls, including ones made while the first is still pending, share the same
- * promise and the same hasher. If initialisation fails the cache is cleared so
- * a later call can try again.
+ * The first call compiles and instantiates a small WebAssembly module
+ * synchronously; the promise is already settled when it is returned, and later
+ * calls return the very same promise and hasher. If WebAssembly is unavailable
+ * (or forbidden by a Content-Security-Policy) the promise rejects and nothing is
+ * cached, so a later call tries again. It stays asynchronous so that callers do
+ * not depend on how the module is started.
  *
  * @returns a promise of the hasher: id {@link XXHASH128_ID}, size {@link XXHASH128_SIZE}
  *
- * Cost: one wasm instantiation on the first call (about a millisecond), O(1)
- * afterwards. Each `hash(key)` is O(key size): the key is copied into wasm memory
- * twice (once per digest); `hash` allocates the 16-byte result, `hashInto` only
- * the two bigints the wasm API returns.
+ * Cost: building and compiling the module on the first call (well under a
+ * millisecond), O(1) afterwards. Each `hash(key)` or `hashInto(key, out)` is
+ * O(key size): one copy of the key into wasm memory and one wasm call for both
+ * digests; `hash` allocates the 16-byte result, `hashInto` nothing (except that
+ * a key longer than 64 KB and than every earlier key grows the wasm memory).
  *
  * @example
  * ```ts
@@ -66,40 +63,33 @@ let instancePromise: Promise<Hasher> | undefined;
 export function createXxHash128Hasher(): Promise<Hasher> {
   // Not declared `async`, so that concurrent callers receive the very same promise.
   if (instancePromise === undefined) {
-    instancePromise = xxhash().then(
-      (api) => {
-        const h64Raw = api.h64Raw;
-        const hashInto = (key: Uint8Array, out: Uint8Array): void => {
-          // setBigUint64 writes big-endian by default, the byte order the format fixes.
-          scratchView.setBigUint64(0, h64Raw(key, XXHASH128_SEED_HIGH));
-          scratchView.setBigUint64(8, h64Raw(key, XXHASH128_SEED_LOW));
-          for (let i = 0; i < XXHASH128_SIZE; i++) out[i] = scratchBytes[i] as number;
-        };
-        const hasher: Hasher = {
-          id: XXHASH128_ID,
-          size: XXHASH128_SIZE,
-          hash(key: Uint8Array): Uint8Array {
-            const out = new Uint8Array(XXHASH128_SIZE);
-            hashInto(key, out);
-            return out;
-          },
-          hashInto,
-        };
-        instance = hasher;
-        return hasher;
+    let pair: Xxh64Pair;
+    try {
+      pair = new Xxh64Pair(XXHASH128_SEED_HIGH, XXHASH128_SEED_LOW);
+    } catch (error: unknown) {
+      return Promise.reject(error);
+    }
+    const hashInto = (key: Uint8Array, out: Uint8Array): void => pair.hashInto(key, out);
+    const hasher: Hasher = {
+      id: XXHASH128_ID,
+      size: XXHASH128_SIZE,
+      hash(key: Uint8Array): Uint8Array {
+        const out = new Uint8Array(XXHASH128_SIZE);
+        pair.hashInto(key, out);
+        return out;
       },
-      (error: unknown) => {
-        instancePromise = undefined;
-        throw error;
-      },
-    );
+      hashInto,
+    };
+    instance = hasher;
+    instancePromise = Promise.resolve(hasher);
   }
   return instancePromise;
 }
 
 /**
- * Returns the default hasher if {@link createXxHash128Hasher} has already finished
- * initialising it, for synchronous code paths that cannot await.
+ * Returns the default hasher if {@link createXxHash128Hasher} has already built it
+ * (which it does before returning its promise), for synchronous code paths that
+ * cannot await.
  *
  * @returns the hasher, or undefined when it is not ready yet
  *
