@@ -65,8 +65,42 @@ export function readBytesValue(io: BlockIO, slot: Slot, from: number): TaggedByt
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
-/** Longest long-bytes value decoded by the ASCII loop; longer ones go to TextDecoder. */
-const ASCII_LOOP_MAX = 64;
+/** Longest long-bytes value decoded by {@link asciiText}; longer ones go to TextDecoder. */
+const ASCII_TEXT_MAX = 64;
+
+/** The 8 bytes of a short-bytes slot, unpacked for {@link asciiText}. */
+const shortScratch = new Uint8Array(8);
+
+/**
+ * The text of `length` ASCII bytes at `offset`, or undefined when a byte is not
+ * ASCII. One String.fromCharCode call with the codes as arguments for up to 16
+ * bytes: several times faster than concatenating characters or TextDecoder for
+ * the short strings that keys and small values are.
+ */
+function asciiText(bytes: Uint8Array, offset: number, length: number): string | undefined {
+  for (let i = 0; i < length; i++) if ((bytes[offset + i] as number) >= 0x80) return undefined;
+  const b = (i: number): number => bytes[offset + i] as number;
+  switch (length) {
+    case 0: return '';
+    case 1: return String.fromCharCode(b(0));
+    case 2: return String.fromCharCode(b(0), b(1));
+    case 3: return String.fromCharCode(b(0), b(1), b(2));
+    case 4: return String.fromCharCode(b(0), b(1), b(2), b(3));
+    case 5: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4));
+    case 6: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5));
+    case 7: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6));
+    case 8: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7));
+    case 9: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8));
+    case 10: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9));
+    case 11: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10));
+    case 12: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11));
+    default: {
+      let text = String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11));
+      for (let i = 12; i < length; i++) text += String.fromCharCode(b(i));
+      return text;
+    }
+  }
+}
 
 /**
  * A byte value decoded as UTF-8 (invalid sequences become U+FFFD), read in
@@ -79,31 +113,22 @@ const ASCII_LOOP_MAX = 64;
 export function readStringValue(io: BlockIO, slot: Slot, from: number): string {
   if (slot.tag === Tag.SHORT_BYTES) {
     const capacity = slot.full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
-    let text = '';
-    for (let i = 0; i < capacity; i++) {
-      const byte = shortByte(slot.hi, slot.lo, i);
+    let length = 0;
+    for (; length < capacity; length++) {
+      const byte = shortByte(slot.hi, slot.lo, length);
       if (byte === 0) break;
-      if (byte >= 0x80) return decoder.decode(readShortBytes(slot).bytes);
-      text += String.fromCharCode(byte);
+      shortScratch[length] = byte;
     }
-    return text;
+    return asciiText(shortScratch, 0, length) ?? decoder.decode(shortScratch.subarray(0, length));
   }
   if (slot.tag !== Tag.BYTES) throw new WrongTypeError(`expected bytes, found ${tagName(slot.tag)}`);
   const length = longBytesLength(io, slot, from);
   const start = slot.position + LONG_BYTES_LENGTH_SIZE;
-  if (length > ASCII_LOOP_MAX) return decoder.decode(io.readBytes(start, length));
+  if (length > ASCII_TEXT_MAX) return decoder.decode(io.readBytes(start, length));
   const storage = io.storage;
   const offset = storage.locate(start, length);
-  const bytes = storage.bytes;
-  let text = '';
-  for (let i = 0; i < length; i++) {
-    const byte = bytes[offset + i] as number;
-    if (byte >= 0x80) return decoder.decode(io.readBytes(start, length));
-    text += String.fromCharCode(byte);
-  }
-  return text;
+  return asciiText(storage.bytes, offset, length) ?? decoder.decode(io.readBytes(start, length));
 }
-
 
 /**
  * True when a short-bytes value (FORMAT.md §Short bytes) is exactly `key` with

@@ -371,16 +371,15 @@ export class ReadHashMap {
     if (root >= 0) yield* hamtEntries(this.ctx.io, root);
   }
 
-  /** Every entry, in hash order; streams (memory does not grow with the map). */
+  /**
+   * Every entry, in hash order; streams (memory does not grow with the map).
+   * An entry reads its key, value and hash only when asked for them.
+   */
   *entries(): Generator<MapEntry, void, undefined> {
-    const io = this.ctx.io;
-    for (const kv of this.kvPositions()) {
-      yield {
-        hash: io.readBytes(kv, io.hashSize),
-        key: cursorAt(this.ctx, kv + io.hashSize),
-        value: cursorAt(this.ctx, kv + io.hashSize + SLOT_SIZE),
-      };
-    }
+    const root = this.root();
+    if (root < 0) return;
+    const ctx = this.ctx;
+    for (const kv of hamtEntries(ctx.io, root)) yield new KvEntry(ctx, kv);
   }
 
   /** Every key cursor, in hash order. */
@@ -396,6 +395,29 @@ export class ReadHashMap {
   /** Same as {@link entries}. */
   [Symbol.iterator](): Iterator<MapEntry> {
     return this.entries();
+  }
+}
+
+/** A map entry that reads its parts on demand. */
+class KvEntry implements MapEntry {
+  private readonly ctx: Context;
+  private readonly kv: number;
+
+  constructor(ctx: Context, kv: number) {
+    this.ctx = ctx;
+    this.kv = kv;
+  }
+
+  get key(): ReadCursor {
+    return cursorAt(this.ctx, this.kv + this.ctx.io.hashSize);
+  }
+
+  get value(): ReadCursor {
+    return cursorAt(this.ctx, this.kv + this.ctx.io.hashSize + SLOT_SIZE);
+  }
+
+  get hash(): Uint8Array {
+    return this.ctx.io.readBytes(this.kv, this.ctx.io.hashSize);
   }
 }
 

@@ -302,17 +302,23 @@ export function* hamtEntries(io: BlockIO, root: number): Generator<number, void,
     }
     nexts[depth] = index + 1;
     const slotPosition = (blocks[depth] as number) + SLOT_SIZE * index;
-    const slot = io.readSlot(slotPosition);
-    if (slot.tag === Tag.NONE) continue;
-    if (slot.tag === Tag.KV_PAIR) {
-      yield io.checkPointer(slot.position, kvPairSize(io.hashSize), slotPosition);
-    } else if (slot.tag === Tag.INDEX) {
+    // The slot read into locals: no Slot object per slot visited.
+    const offset = io.storage.locate(slotPosition, SLOT_SIZE);
+    const view = io.storage.view;
+    const tag = view.getUint8(offset) & TAG_MASK;
+    if (tag === Tag.NONE) continue;
+    const hi = view.getUint32(offset + 1);
+    if (hi >= 0x200000) throw new CorruptDatabaseError('a map slot points beyond 2^53', slotPosition);
+    const target = hi * 4294967296 + view.getUint32(offset + 5);
+    if (tag === Tag.KV_PAIR) {
+      yield io.checkPointer(target, kvPairSize(io.hashSize), slotPosition);
+    } else if (tag === Tag.INDEX) {
       if (blocks.length >= levels) throw new CorruptDatabaseError(`a map is deeper than its ${levels} hash nibbles allow`, slotPosition);
       if (++blocksVisited > blockBudget) throw new CorruptDatabaseError('a map visits more index blocks than the data holds (blocks are shared in a cycle)', slotPosition);
-      blocks.push(io.checkPointer(slot.position, INDEX_BLOCK_SIZE, slotPosition));
+      blocks.push(io.checkPointer(target, INDEX_BLOCK_SIZE, slotPosition));
       nexts.push(0);
     } else {
-      throw new CorruptDatabaseError(`a map index block holds a slot with tag ${slot.tag}`, slotPosition);
+      throw new CorruptDatabaseError(`a map index block holds a slot with tag ${tag}`, slotPosition);
     }
   }
 }

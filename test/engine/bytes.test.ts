@@ -141,7 +141,7 @@ describe.each(backends)('byte values on $name', (backend) => {
   it('reads strings in place exactly as TextDecoder decodes their bytes: short, long, tagged, non-ASCII, invalid UTF-8', () => {
     const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
     const decoder = new TextDecoder();
-    const texts = ['', 'a', 'abcdefgh', 'abcdefghi', 'é', 'naïve', 'x'.repeat(64), 'x'.repeat(65), 'y'.repeat(63) + 'é', '日本語のテキスト', '\u{1f600}'.repeat(20)];
+    const texts = ['', 'a', 'abcdefgh', 'abcdefghi', 'é', 'naïve', 'x'.repeat(64), 'x'.repeat(65), 'y'.repeat(63) + 'é', '日本語のテキスト', '\u{1f600}'.repeat(20), ...Array.from({ length: 71 }, (_, n) => 'abcdefghijklmnopqrstuvwxyz0123456789~'.repeat(2).slice(0, n))];
     const raw = [new Uint8Array([0x61, 0xff, 0x62]), new Uint8Array([0xc3]), new Uint8Array(70).fill(0xe2), new Uint8Array([0x41, 0x80])];
     engine.transact((root) => {
       const list = root.arrayList();
