@@ -13,7 +13,7 @@
 import { CorruptDatabaseError, HashCollisionError } from '../errors.js';
 import { INDEX_BLOCK_SIZE, SLOT_SIZE, SLOT_COUNT } from '../format/constants.js';
 import { Slot, writeSlotInto } from '../format/slot.js';
-import { TAG_MASK, Tag } from '../format/tags.js';
+import { FULL_FLAG, TAG_MASK, Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 import { bytesEqualSlot, bytesSlot, shortBytesEqual } from '../core/bytes-values.js';
 import type { ResolvedKey } from '../cursor/keys.js';
@@ -167,10 +167,14 @@ export function hamtUpsert(io: BlockIO, root: number, hash: Uint8Array, key: Res
         // Two hashes share nibbles 0..level: push the existing pair one level down
         // and keep descending for the new one, which may split again.
         if (level + 1 >= levels) throw new CorruptDatabaseError('two different hashes agree on every nibble', existing);
-        const existingHash = io.readBytes(existing, io.hashSize);
-        const existingSlot = io.readSlot(slotPosition);
+        // Only the existing hash's next nibble is needed: one byte, nothing allocated.
+        const nibbleByte = storage.locate(existing + io.hashSize - 1 - ((level + 1) >> 1), 1);
+        const byte = storage.bytes[nibbleByte] as number;
+        const existingNibble = ((level + 1) & 1) === 0 ? byte & 0x0f : byte >> 4;
+        const tagAt = storage.locate(slotPosition, 1);
+        const full = ((storage.bytes[tagAt] as number) & FULL_FLAG) !== 0;
         const child = io.appendZeros(INDEX_BLOCK_SIZE);
-        io.writeSlot(child + SLOT_SIZE * hashNibble(existingHash, level + 1), existingSlot);
+        io.writePointer(child + SLOT_SIZE * existingNibble, Tag.KV_PAIR, existing, full);
         io.writePointer(slotPosition, Tag.INDEX, child);
         block = child;
         continue;
