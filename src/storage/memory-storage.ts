@@ -90,17 +90,19 @@ export class MemoryStorage implements Storage {
   // Invariant: every byte at or past `length` is zero, so appendZeros can just move the end.
   write(position: number, source: Uint8Array): void {
     const length = source.length;
-    // The engine's hot path: a slot or a count rewritten inside the data. A byte
-    // loop beats TypedArray.set for a handful of bytes.
-    if (length <= 24 && position >= 0 && position + length <= this.length && !this.readOnly && !this.closed) {
+    // The engine's hot path: a slot or a count rewritten inside the data, or a
+    // small record appended within the capacity. A byte loop beats
+    // TypedArray.set for a few dozen bytes.
+    const end = position + length;
+    if (length <= 64 && position >= 0 && position <= this.length && end <= this.bytes.length && !this.readOnly && !this.closed) {
       const bytes = this.bytes;
       for (let i = 0; i < length; i++) bytes[position + i] = source[i] as number;
+      if (end > this.length) this.length = end;
       return;
     }
     this.checkOpen();
     if (this.readOnly) throw new ReadOnlyError('this storage is read-only');
     if (position < 0 || position > this.length) throw new StrataError('INVALID_ARGUMENT', `write at ${position} would leave a hole after the end ${this.length}`);
-    const end = position + source.length;
     if (end > this.bytes.length) this.grow(end);
     this.bytes.set(source, position);
     if (end > this.length) this.length = end;
