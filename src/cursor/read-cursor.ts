@@ -11,7 +11,7 @@ import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
 import { longBytesLength, readBytesValue, readStringValue } from '../core/bytes-values.js';
 import { isCounted, mapRootOf } from '../core/structures.js';
-import { hamtEntries, hamtFind } from '../hamt/hash-map.js';
+import { HamtWalk, hamtEntries, hamtFind } from '../hamt/hash-map.js';
 import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { BytesReader } from './bytes-stream.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
@@ -380,6 +380,20 @@ export class ReadHashMap {
     if (root < 0) return;
     const ctx = this.ctx;
     for (const kv of hamtEntries(ctx.io, root)) yield new KvEntry(ctx, kv);
+  }
+
+  /**
+   * Calls `fn` with each value and key, in hash order, like `Map.prototype.forEach`
+   * (value first). The quickest way through a whole map: no generator and no
+   * entry object per item.
+   */
+  forEach(fn: (value: ReadCursor, key: ReadCursor) => void): void {
+    const root = this.root();
+    if (root < 0) return;
+    const ctx = this.ctx;
+    const hashSize = ctx.io.hashSize;
+    const walk = new HamtWalk(ctx.io, root);
+    for (let kv = walk.next(); kv >= 0; kv = walk.next()) fn(cursorAt(ctx, kv + hashSize + SLOT_SIZE), cursorAt(ctx, kv + hashSize));
   }
 
   /** Every key cursor, in hash order. */

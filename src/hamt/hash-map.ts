@@ -280,50 +280,75 @@ function soleSlotAfterReplace(io: BlockIO, position: number, nibble: number, rep
 }
 
 /**
- * Visits every kv pair of a map in trie order, depth first, with an explicit
+ * Walks every kv pair of a map in trie order, depth first, with an explicit
  * stack bounded by the hash's nibble count. Also bounded in total work: a
  * well-formed map never visits more index blocks than the data can hold, so a
  * damaged file whose blocks are shared in a loop-like DAG ends with an error
- * instead of running for ever.
+ * instead of running for ever. A plain object with a `next()` rather than a
+ * generator, so that callback iteration (forEach) pays no generator per item.
+ */
+export class HamtWalk {
+  private readonly io: BlockIO;
+  private readonly levels: number;
+  private readonly blockBudget: number;
+  private blocksVisited = 1;
+  private readonly blocks: number[];
+  private readonly nexts: number[] = [0];
+
+  /**
+   * @param io - the database
+   * @param root - the map's root index block
+   */
+  constructor(io: BlockIO, root: number) {
+    this.io = io;
+    this.levels = maxLevels(io);
+    this.blockBudget = Math.floor(io.storage.size() / INDEX_BLOCK_SIZE) + 1;
+    this.blocks = [root];
+  }
+
+  /** The position of the next kv pair, or -1 when the walk is done. */
+  next(): number {
+    const io = this.io;
+    const blocks = this.blocks;
+    const nexts = this.nexts;
+    while (blocks.length > 0) {
+      const depth = blocks.length - 1;
+      const index = nexts[depth] as number;
+      if (index >= SLOT_COUNT) {
+        blocks.pop();
+        nexts.pop();
+        continue;
+      }
+      nexts[depth] = index + 1;
+      const slotPosition = (blocks[depth] as number) + SLOT_SIZE * index;
+      // The slot read into locals: no Slot object per slot visited.
+      const offset = io.storage.locate(slotPosition, SLOT_SIZE);
+      const view = io.storage.view;
+      const tag = view.getUint8(offset) & TAG_MASK;
+      if (tag === Tag.NONE) continue;
+      const hi = view.getUint32(offset + 1);
+      if (hi >= 0x200000) throw new CorruptDatabaseError('a map slot points beyond 2^53', slotPosition);
+      const target = hi * 4294967296 + view.getUint32(offset + 5);
+      if (tag === Tag.KV_PAIR) return io.checkPointer(target, kvPairSize(io.hashSize), slotPosition);
+      if (tag !== Tag.INDEX) throw new CorruptDatabaseError(`a map index block holds a slot with tag ${tag}`, slotPosition);
+      if (blocks.length >= this.levels) throw new CorruptDatabaseError(`a map is deeper than its ${this.levels} hash nibbles allow`, slotPosition);
+      if (++this.blocksVisited > this.blockBudget) throw new CorruptDatabaseError('a map visits more index blocks than the data holds (blocks are shared in a cycle)', slotPosition);
+      blocks.push(io.checkPointer(target, INDEX_BLOCK_SIZE, slotPosition));
+      nexts.push(0);
+    }
+    return -1;
+  }
+}
+
+/**
+ * Every kv pair of a map in trie order (see {@link HamtWalk}).
  *
  * @param io - the database
  * @param root - the map's root index block
  * @yields the position of each kv pair
  */
 export function* hamtEntries(io: BlockIO, root: number): Generator<number, void, undefined> {
-  const levels = maxLevels(io);
-  const blockBudget = Math.floor(io.storage.size() / INDEX_BLOCK_SIZE) + 1;
-  let blocksVisited = 1;
-  const blocks: number[] = [root];
-  const nexts: number[] = [0];
-  while (blocks.length > 0) {
-    const depth = blocks.length - 1;
-    const index = nexts[depth] as number;
-    if (index >= SLOT_COUNT) {
-      blocks.pop();
-      nexts.pop();
-      continue;
-    }
-    nexts[depth] = index + 1;
-    const slotPosition = (blocks[depth] as number) + SLOT_SIZE * index;
-    // The slot read into locals: no Slot object per slot visited.
-    const offset = io.storage.locate(slotPosition, SLOT_SIZE);
-    const view = io.storage.view;
-    const tag = view.getUint8(offset) & TAG_MASK;
-    if (tag === Tag.NONE) continue;
-    const hi = view.getUint32(offset + 1);
-    if (hi >= 0x200000) throw new CorruptDatabaseError('a map slot points beyond 2^53', slotPosition);
-    const target = hi * 4294967296 + view.getUint32(offset + 5);
-    if (tag === Tag.KV_PAIR) {
-      yield io.checkPointer(target, kvPairSize(io.hashSize), slotPosition);
-    } else if (tag === Tag.INDEX) {
-      if (blocks.length >= levels) throw new CorruptDatabaseError(`a map is deeper than its ${levels} hash nibbles allow`, slotPosition);
-      if (++blocksVisited > blockBudget) throw new CorruptDatabaseError('a map visits more index blocks than the data holds (blocks are shared in a cycle)', slotPosition);
-      blocks.push(io.checkPointer(target, INDEX_BLOCK_SIZE, slotPosition));
-      nexts.push(0);
-    } else {
-      throw new CorruptDatabaseError(`a map index block holds a slot with tag ${tag}`, slotPosition);
-    }
-  }
+  const walk = new HamtWalk(io, root);
+  for (let kv = walk.next(); kv >= 0; kv = walk.next()) yield kv;
 }
 

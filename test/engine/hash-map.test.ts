@@ -220,4 +220,22 @@ describe('tagged keys', () => {
     expect(set.has('absent')).toBe(false);
     engine.close();
   });
+  it('visits with forEach exactly the entries that entries() yields, in the same order', async () => {
+    const engine = Engine.open(new MemoryStorage(), { hasher: await createXxHash128Hasher() });
+    engine.transact((root) => {
+      const big = root.hashMap().put('big').hashMap();
+      for (let i = 0; i < 3000; i++) big.put(`key${i}`).writeUint(i);
+      root.hashMap().put('empty').hashMap();
+    });
+    const map = engine.moment(-1).asHashMap();
+    for (const name of ['big', 'empty']) {
+      const inner = map.get(name)!.asHashMap();
+      const viaEntries = [...inner.entries()].map((entry) => [entry.key.readString(), Number(entry.value.readUint())]);
+      const viaForEach: Array<[string, number]> = [];
+      inner.forEach((value, key) => viaForEach.push([key.readString(), Number(value.readUint())]));
+      expect(viaForEach).toEqual(viaEntries);
+      expect(viaForEach.length).toBe(name === 'big' ? 3000 : 0);
+    }
+    engine.close();
+  });
 });
