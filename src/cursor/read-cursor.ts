@@ -412,6 +412,12 @@ export class ReadHashMap {
   }
 }
 
+/** A committed array list starts remembering its leaf blocks after this many gets. */
+const LEAF_CACHE_AFTER_GETS = 256;
+
+/** Array lists above this many items get no leaf cache (it would pass 8 MiB). */
+const LEAF_CACHE_MAX_ITEMS = 2 ** 24;
+
 /** A map entry that reads its parts on demand. */
 class KvEntry implements MapEntry {
   private readonly ctx: Context;
@@ -474,12 +480,23 @@ export class ReadArrayList {
   protected readonly listSlot: Slot;
   /** @internal */
   protected readonly from: number;
+  /** The header of a committed list, which no write can change; undefined otherwise. */
+  private readonly fixedHeader: ListHeader | undefined;
+  /** Gets served so far, until the leaf cache starts. */
+  private gets = 0;
+  /** Position of each leaf block of a committed list, 0 until first met. */
+  private leaves: Float64Array | undefined;
 
   /** @internal */
   constructor(ctx: Context, slot: Slot, from: number) {
     this.ctx = ctx;
     this.listSlot = slot;
     this.from = from;
+    if (slot.tag !== Tag.NONE) {
+      const header = this.header();
+      // Every block under a committed header is committed too.
+      if (slot.position + ARRAY_LIST_HEADER_SIZE <= ctx.io.immutableBefore()) this.fixedHeader = header;
+    }
   }
 
   /** @internal */
@@ -491,17 +508,31 @@ export class ReadArrayList {
 
   /** Items in the list. O(1). */
   count(): number {
-    return this.header().count;
+    return (this.fixedHeader ?? this.header()).count;
   }
 
   /**
    * The item at `index`; negative indexes count from the end (-1 is the last).
+   * A committed list read many times remembers its leaf blocks (8 bytes per 16
+   * items, lists up to 2^24 items), so that a random get costs one dependent
+   * memory access into the data instead of one per level.
    *
    * @throws OutOfRangeError when there is no such item
    */
   get(index: number): ReadCursor {
-    const header = this.header();
-    return cursorAt(this.ctx, listSlotPosition(this.ctx.io, header, resolveIndex(index, header.count)));
+    const header = this.fixedHeader ?? this.header();
+    const resolved = resolveIndex(index, header.count);
+    const leaves = this.leaves;
+    if (leaves !== undefined) {
+      const leaf = resolved >>> 4;
+      let position = leaves[leaf] as number;
+      if (position === 0) leaves[leaf] = position = listSlotPosition(this.ctx.io, header, resolved - (resolved & 15));
+      return cursorAt(this.ctx, position + SLOT_SIZE * (resolved & 15));
+    }
+    if (this.fixedHeader !== undefined && ++this.gets === LEAF_CACHE_AFTER_GETS && header.count <= LEAF_CACHE_MAX_ITEMS) {
+      this.leaves = new Float64Array(Math.ceil(header.count / 16));
+    }
+    return cursorAt(this.ctx, listSlotPosition(this.ctx.io, header, resolved));
   }
 
   /** Items from `start` (default 0) to the end, in order. */

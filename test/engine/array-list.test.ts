@@ -93,4 +93,31 @@ describe.each(backends)('array lists on $name', (backend) => {
     expect(after.get(16).readUint()).toBe(16n);
     engine.close();
   });
+  it('serves many random gets of a committed list through its leaf cache, and stays live inside a transaction', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    const count = 5000;
+    engine.transact((root) => {
+      const list = root.hashMap().put('list').arrayList();
+      for (let i = 0; i < count; i++) list.append().writeUint(i);
+    });
+    const list = engine.moment(-1).asHashMap().get('list')!.asArrayList();
+    let seed = 99;
+    for (let n = 0; n < 20_000; n++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const i = seed % count;
+      expect(list.get(i).readNumber()).toBe(i);
+    }
+    expect(list.get(-1).readNumber()).toBe(count - 1);
+    expect(() => list.get(count)).toThrow(OutOfRangeError);
+    // Inside a transaction a read view follows the writes made after it was taken.
+    engine.transact((root) => {
+      const writable = root.hashMap().put('list').arrayList();
+      const view = writable.read();
+      for (let n = 0; n < 600; n++) {
+        writable.put(n % count).writeUint(count + n);
+        expect(view.get(n % count).readNumber()).toBe(count + n);
+      }
+    });
+    engine.close();
+  });
 });
