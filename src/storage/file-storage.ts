@@ -1,24 +1,42 @@
-// File storage for Node: one file descriptor, positional synchronous I/O, an LRU
-// page cache that serves `locate` without a syscall per block, and a write-back
-// buffer of dirty pages handed to the file in position order on flush.
+// File storage for Node: one file descriptor, positional synchronous I/O, and two
+// ways to hold the file's bytes. A file up to `wholeFileSizeMax` lives in one
+// in-memory buffer, filled a page at a time on first use and written back on
+// flush (whole-file mode); a larger one goes through an LRU page cache and a
+// write-back buffer of dirty pages (page mode). FORMAT.md §Commit and recovery
+// says which bytes may change under a reader, so which ones a refresh must drop.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as nodePath from 'node:path';
 
 import { CorruptDatabaseError, InvalidArgumentError, IoError, ReadOnlyError, StrataError } from '../errors.js';
 import { FileLock } from './file-lock.js';
 import type { Storage } from './storage.js';
 
-// Defaults, not yet chosen by a benchmark: bench/ should measure them against the
-// blocks the engine actually reads. A 16 KiB page holds several whole index
-// blocks, so a descent through neighbouring blocks costs one read.
+// Page mode defaults, not yet chosen by a benchmark: bench/ should measure them
+// against the blocks the engine actually reads. A 16 KiB page holds several whole
+// index blocks, so a descent through neighbouring blocks costs one read.
 const PAGE_SIZE_DEFAULT = 16 * 1024;
 const CACHE_SIZE_DEFAULT = 64 * 1024 * 1024;
 const WRITE_BUFFER_SIZE_DEFAULT = 4 * 1024 * 1024;
 const PAGE_SIZE_MAX = 1024 * 1024 * 1024;
 
-// The most bytes one coalesced writeSync carries: enough that a flush of a long
-// append costs a handful of syscalls, small enough that the staging copy stays cheap.
+// Whole-file mode. The limit is the longest Uint8Array Node 20 makes
+// (buffer.constants.MAX_LENGTH); it also keeps every position below 2^32, so
+// `position >>> shift` is a position's page index.
+const WHOLE_FILE_SIZE_LIMIT = 2 ** 32;
+// The default budget: 1 GiB, or a quarter of the machine's memory when that is
+// less. bench/disk.mjs, random reads of a 218 MB file after a reopen: 0.10 M/s
+// through the 64 MiB page cache, 0.1 ms per 16 KiB page read; in one buffer the
+// reads run at the speed of a memory database.
+const WHOLE_FILE_SIZE_DEFAULT = Math.min(2 ** 30, Math.floor(machineMemory() / 4));
+// The smallest buffer a writer starts with, so a new database does not copy its
+// buffer on each of its first appends. Untouched capacity costs address space, not memory.
+const WHOLE_CAPACITY_MIN = 64 * 1024;
+
+// The most bytes one coalesced writeSync carries in page mode: enough that a flush
+// of a long append costs a handful of syscalls, small enough that the staging copy
+// stays cheap.
 const COALESCE_SIZE_MAX = 1024 * 1024;
 
 /** Options for {@link FileStorage.open}. */
@@ -27,11 +45,31 @@ export interface FileStorageOptions {
   readOnly?: boolean;
   /** Create the file when it does not exist (default true, or false when `readOnly`). */
   create?: boolean;
-  /** Dirty bytes held before a write flushes them by itself (default 4 MiB; 0 flushes every write). */
+  /**
+   * The largest file held whole in memory, in bytes (default 1 GiB, or a quarter
+   * of the machine's memory when that is less; at most 4 GiB).
+   *
+   * A file of at most this size is served from one buffer: each page is read
+   * from the file the first time something in it is read (one readSync per
+   * page, never more), and later reads are plain memory reads. The buffer
+   * starts at the file's size (twice that for a writer, which appends), grows by
+   * doubling and never passes this size; untouched parts of it take address
+   * space but no memory. A file that grows past this size (by writes, or seen
+   * by `refresh`) switches for good to the page cache of `cacheSize` bytes:
+   * buffered writes are flushed, the buffer is dropped. 0 always uses the page cache.
+   */
+  wholeFileSizeMax?: number;
+  /**
+   * Dirty bytes held before a write flushes them by itself. Page mode: default
+   * 4 MiB; 0 flushes every write. Whole-file mode: by default writes stay in the
+   * buffer until `flush`, `sync` or `close`, since the buffer holds them anyway
+   * and flushing a transaction's blocks early only writes them twice; a value
+   * given here applies there too.
+   */
   writeBufferSize?: number;
-  /** Bytes per cached page: a power of two (default 16 KiB). */
+  /** Bytes per cached page, and per read that fills the whole-file buffer: a power of two (default 16 KiB). */
   pageSize?: number;
-  /** Bytes of page cache (default 64 MiB); at least one page is always kept. */
+  /** Bytes of page cache in page mode (default 64 MiB); at least one page is always kept. */
   cacheSize?: number;
   /**
    * Take the file's writer lock (default: true unless `readOnly`): one writer
@@ -44,7 +82,7 @@ export interface FileStorageOptions {
 
 /** Syscalls a {@link FileStorage} has made, for tests and benchmarks. */
 export interface FileStorageStats {
-  /** `fs.readSync` calls (each page miss, each direct large read, each retry of a short read). */
+  /** `fs.readSync` calls (each page miss or page fill, each direct large read, each retry of a short read). */
   readCalls: number;
   /** `fs.writeSync` calls (each coalesced run of dirty bytes, each retry of a short write). */
   writeCalls: number;
@@ -86,14 +124,35 @@ function byIndex(a: Page, b: Page): number {
   return a.index - b.index;
 }
 
+function ascending(a: number, b: number): number {
+  return a - b;
+}
+
+const EMPTY = new Uint8Array(0);
+const EMPTY_FLAGS = new Uint8Array(0);
+const EMPTY_OFFSETS = new Int32Array(0);
+
 /**
- * A database in a file, read through a page cache and written through a buffer of
- * dirty pages. Node only. Not safe to share between processes that write: take
- * the file lock first.
+ * A database in a file. Node only. Not safe to share between processes that
+ * write: take the file lock first.
  *
- * Invariants: every byte the file lacks (past its on-disk size, or written since
+ * Whole-file mode (a file of at most `wholeFileSizeMax` bytes) keeps the file in
+ * one buffer, {@link bytes}, whose byte at index p is the byte at position p.
+ * Its invariants:
+ * - Below `diskBase` (the file's size when opened or refreshed, lowered by
+ *   truncation) the buffer holds a page's bytes only once the page is marked
+ *   loaded; at and past it the buffer is the truth (writes, and zeros past the
+ *   logical size). Every page that starts at or past `diskBase` is marked loaded.
+ * - A write below `diskBase` loads its pages first (unless it covers what the
+ *   file holds of them), so loading never overwrites a write.
+ * - The file lacks exactly: the bytes from `sizeOnDisk` to the logical size (the
+ *   tail), and the dirty range of each page below `sizeOnDisk`.
+ *
+ * Page mode: every byte the file lacks (past its on-disk size, or written since
  * the last flush) lives in a dirty cached page, so a page that is not cached can
- * always be read from the file; the on-disk size never exceeds the logical size.
+ * always be read from the file.
+ *
+ * In both, the on-disk size never exceeds the logical size.
  *
  * @example
  * ```ts
@@ -114,6 +173,8 @@ export class FileStorage implements Storage {
 
   private readonly fd: number;
   private readonly pageSize: number;
+  /** log2 of {@link pageSize}. */
+  private readonly pageShift: number;
   private readonly pageCountMax: number;
   private readonly writeBufferSize: number;
   /** The logical size: everything written, flushed or not. */
@@ -122,13 +183,30 @@ export class FileStorage implements Storage {
   private sizeOnDisk: number;
   private closed: boolean;
 
+  // Whole-file mode; `whole` is null in page mode.
+  private readonly wholeFileSizeMax: number;
+  private whole: Uint8Array | null;
+  private wholeView: DataView;
+  /** Below this position the buffer holds only the pages marked in {@link loaded}. */
+  private diskBase: number;
+  /** Per page: 1 once the buffer holds its bytes. */
+  private loaded: Uint8Array;
+  /** Per page below {@link sizeOnDisk}: the dirty range, relative to the page; both 0 when clean. */
+  private dirtyFrom: Int32Array;
+  private dirtyTo: Int32Array;
+  /** The pages with a dirty range, in no order; may repeat, and name pages a truncation cleaned. */
+  private dirtyIndexes: number[];
+  /** Bytes past which a write flushes by itself, whole-file mode. */
+  private readonly wholeWriteBufferSize: number;
+
+  // Page mode.
   private readonly pages: Map<number, Page>;
   private newest: Page | null;
   private oldest: Page | null;
   /** The page the last lookup returned: consecutive locates in one block skip the Map. */
   private lastPage: Page | null;
   private readonly dirtyPages: Set<Page>;
-  /** Sum of the dirty ranges of {@link dirtyPages}. */
+  /** Sum of the dirty ranges: of {@link dirtyPages}, or of the pages below sizeOnDisk in whole-file mode. */
   private dirtySize: number;
 
   /** Where a locate that straddles two pages is assembled; grows by doubling. */
@@ -138,19 +216,38 @@ export class FileStorage implements Storage {
   private staging: Uint8Array;
   private readonly run: Page[];
 
-  private constructor(fd: number, path: string, readOnly: boolean, sizeOnDisk: number, pageSize: number, cacheSize: number, writeBufferSize: number) {
-    this.bytes = new Uint8Array(0);
+  private constructor(
+    fd: number,
+    path: string,
+    readOnly: boolean,
+    sizeOnDisk: number,
+    pageSize: number,
+    cacheSize: number,
+    writeBufferSize: number | undefined,
+    wholeFileSizeMax: number,
+  ) {
+    this.bytes = EMPTY;
     this.view = new DataView(this.bytes.buffer);
     this.readOnly = readOnly;
     this.path = path;
     this.stats = { readCalls: 0, writeCalls: 0, syncCalls: 0 };
     this.fd = fd;
     this.pageSize = pageSize;
+    this.pageShift = Math.log2(pageSize);
     this.pageCountMax = Math.max(1, Math.floor(cacheSize / pageSize));
-    this.writeBufferSize = writeBufferSize;
+    this.writeBufferSize = writeBufferSize ?? WRITE_BUFFER_SIZE_DEFAULT;
     this.length = sizeOnDisk;
     this.sizeOnDisk = sizeOnDisk;
     this.closed = false;
+    this.wholeFileSizeMax = wholeFileSizeMax;
+    this.whole = null;
+    this.wholeView = this.view;
+    this.diskBase = sizeOnDisk;
+    this.loaded = EMPTY_FLAGS;
+    this.dirtyFrom = EMPTY_OFFSETS;
+    this.dirtyTo = EMPTY_OFFSETS;
+    this.dirtyIndexes = [];
+    this.wholeWriteBufferSize = writeBufferSize ?? Number.POSITIVE_INFINITY;
     this.pages = new Map();
     this.newest = null;
     this.oldest = null;
@@ -161,13 +258,18 @@ export class FileStorage implements Storage {
     this.scratchView = this.view;
     this.staging = this.bytes;
     this.run = [];
+    if (wholeFileSizeMax > 0 && sizeOnDisk <= wholeFileSizeMax) {
+      // A writer appends: room for the file to double before the first copy.
+      const capacity = readOnly ? sizeOnDisk : Math.max(2 * sizeOnDisk, WHOLE_CAPACITY_MIN);
+      this.startWhole(Math.min(capacity, wholeFileSizeMax));
+    }
   }
 
   /**
    * Opens (by default creating) a database file. One fstat; no data is read yet.
    *
    * @param path - the file
-   * @param options - read-only flag, creation, page size, cache and write buffer sizes
+   * @param options - read-only flag, creation, whole-file budget, page size, cache and write buffer sizes
    * @returns the open storage; close it when done
    * @throws IoError when the file cannot be opened (missing and not created, no permission...)
    * @throws InvalidArgumentError when an option is out of range, or `readOnly` and `create` are both set
@@ -181,14 +283,18 @@ export class FileStorage implements Storage {
     const create = options.create ?? !readOnly;
     const pageSize = options.pageSize ?? PAGE_SIZE_DEFAULT;
     const cacheSize = options.cacheSize ?? CACHE_SIZE_DEFAULT;
-    const writeBufferSize = options.writeBufferSize ?? WRITE_BUFFER_SIZE_DEFAULT;
+    const writeBufferSize = options.writeBufferSize;
+    const wholeFileSizeMax = options.wholeFileSizeMax ?? WHOLE_FILE_SIZE_DEFAULT;
     if (readOnly && create) throw new InvalidArgumentError('a read-only storage cannot create its file');
     // A power of two keeps every page boundary exact in floating point.
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > PAGE_SIZE_MAX || (pageSize & (pageSize - 1)) !== 0) {
       throw new InvalidArgumentError(`pageSize must be a power of two between 1 and ${PAGE_SIZE_MAX}, not ${pageSize}`);
     }
     if (!(cacheSize >= 0)) throw new InvalidArgumentError(`cacheSize must be at least 0, not ${cacheSize}`);
-    if (!(writeBufferSize >= 0)) throw new InvalidArgumentError(`writeBufferSize must be at least 0, not ${writeBufferSize}`);
+    if (writeBufferSize !== undefined && !(writeBufferSize >= 0)) throw new InvalidArgumentError(`writeBufferSize must be at least 0, not ${writeBufferSize}`);
+    if (!Number.isInteger(wholeFileSizeMax) || wholeFileSizeMax < 0 || wholeFileSizeMax > WHOLE_FILE_SIZE_LIMIT) {
+      throw new InvalidArgumentError(`wholeFileSizeMax must be a whole number of bytes between 0 and ${WHOLE_FILE_SIZE_LIMIT}, not ${wholeFileSizeMax}`);
+    }
 
     const flags = readOnly ? 'r' : create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDWR;
     // The lock comes first: nothing, not even recovery's truncation, touches a file another writer holds.
@@ -214,7 +320,7 @@ export class FileStorage implements Storage {
       if (error instanceof StrataError) throw error;
       throw new IoError(`fstat of ${path} failed: ${describe(error)}`, error);
     }
-    const storage = new FileStorage(fd, path, readOnly, size, pageSize, cacheSize, writeBufferSize);
+    const storage = new FileStorage(fd, path, readOnly, size, pageSize, cacheSize, writeBufferSize, wholeFileSizeMax);
     storage.lock = lock;
     return storage;
   }
@@ -222,24 +328,52 @@ export class FileStorage implements Storage {
   /** The writer lock this storage holds, released on close; undefined for a reader. */
   lock: FileLock | undefined = undefined;
 
+  /** True while the file is held whole in memory (see {@link FileStorageOptions.wholeFileSizeMax}). */
+  get wholeFile(): boolean {
+    return this.whole !== null;
+  }
+
   /**
    * For a reader: sees what writers appended since it opened. Reads the file's
-   * size again and drops cached pages that may have changed: the first page
-   * (the headers) and those at or past the old end. Committed bytes never
-   * change, so every other page stays. O(cached pages).
+   * size again and forgets the bytes that may have changed: the first page (the
+   * headers), and every page from the one holding `stableSize` or the old end
+   * of the file, whichever is first. Nothing on a writable storage.
+   *
+   * Only bytes below a committed size never change (FORMAT.md §Commit and
+   * recovery): past it lie a running transaction's blocks, which its writer may
+   * still change in place, or cut away when it aborts or when a new writer
+   * recovers the file. Pass the committed size this reader last read from the
+   * history header; the default 0 forgets everything but is always safe.
+   * O(pages held).
+   *
+   * @param stableSize - bytes known to be committed, hence never to change
+   * @throws IoError when fstat fails
    */
-  refresh(): void {
+  refresh(stableSize = 0): void {
     this.checkOpen();
-    if (!this.readOnly) return;
+    if (this.readOnly === false) return;
     let size: number;
     try {
       size = fs.fstatSync(this.fd).size;
     } catch (error) {
       throw new IoError(`fstat of ${this.path} failed: ${describe(error)}`, error);
     }
-    const firstChanged = Math.floor(Math.min(size, this.sizeOnDisk) / this.pageSize);
-    for (const page of [...this.pages.values()]) if (page.index === 0 || page.index >= firstChanged) this.dropPage(page);
-    this.lastPage = null;
+    const keep = Math.min(Math.max(stableSize, 0), size, this.sizeOnDisk);
+    if (this.whole !== null && size > this.wholeFileSizeMax) this.stopWhole();
+    if (this.whole !== null) {
+      if (size > this.whole.length) this.growWhole(size);
+      const loaded = this.loaded;
+      const firstChanged = Math.floor(keep / this.pageSize);
+      const startPastEnd = Math.ceil(size / this.pageSize);
+      loaded.fill(0, firstChanged, startPastEnd);
+      loaded.fill(1, startPastEnd);
+      if (loaded.length > 0) loaded[0] = 0;
+      this.diskBase = size;
+    } else {
+      const firstChanged = Math.floor(keep / this.pageSize);
+      for (const page of [...this.pages.values()]) if (page.index === 0 || page.index >= firstChanged) this.dropPage(page);
+      this.lastPage = null;
+    }
     this.sizeOnDisk = size;
     this.length = size;
   }
@@ -251,36 +385,49 @@ export class FileStorage implements Storage {
   }
 
   /**
-   * Makes a range readable through {@link view}. Inside one page: the cached page
-   * itself, no copy and no allocation; a hit on the page of the previous call skips
-   * even the cache lookup. A miss costs one readSync of a whole page (and may evict
-   * the least recently used page, flushing first if it is dirty). A range across
-   * two pages is copied into a scratch buffer.
+   * Makes a range readable through {@link view}. Whole-file mode: the buffer
+   * itself, no copy; a page not read yet costs one readSync (more pages than
+   * two in the range: one per run of unread pages). Page mode: inside one page,
+   * the cached page itself, no copy and no allocation; a hit on the page of the
+   * previous call skips even the cache lookup. A miss costs one readSync of a
+   * whole page (and may evict the least recently used page, flushing first if it
+   * is dirty). A range across two pages is copied into a scratch buffer.
    *
    * @param position - absolute offset
    * @param length - how many bytes
    * @returns the offset of `position` inside {@link view}
    * @throws CorruptDatabaseError when the range goes past {@link size}
-   * @throws IoError when the page cannot be read
+   * @throws IoError when a page cannot be read
    */
   locate(position: number, length: number): number {
     // Written as a negation so that NaN fails too.
     if (!(position >= 0 && position + length <= this.length) || this.closed) this.failRead(position, length);
+    if (this.whole !== null) {
+      if (position >= this.diskBase) return position;
+      const shift = this.pageShift;
+      const first = position >>> shift;
+      const last = (position + length - 1) >>> shift;
+      if (this.loaded[first] === 1 && this.loaded[last] === 1 && last - first <= 1) return position;
+      this.load(position, position + length);
+      return position;
+    }
     const pageSize = this.pageSize;
     const index = Math.floor(position / pageSize);
     const offset = position - index * pageSize;
     if (offset + length > pageSize) return this.locateStraddling(position, length);
     let page = this.lastPage;
-    if (page === null || page.index !== index) page = this.pageForRead(index);
+    if (page === null || page.index !== index) page = this.pageForRead(index, offset + length);
     this.view = page.view;
     this.bytes = page.bytes;
     return offset;
   }
 
   /**
-   * Copies a range out. A read of at least one page whose pages are not all cached
-   * bypasses the cache: one readSync straight into `target`, then unflushed pages
-   * are laid over it. Smaller reads go through the cache like {@link locate}.
+   * Copies a range out. Whole-file mode: from the buffer, after reading the pages
+   * of the range not read yet (one readSync per run of them). Page mode: a read
+   * of at least one page whose pages are not all cached bypasses the cache: one
+   * readSync straight into `target`, then unflushed pages are laid over it;
+   * smaller reads go through the cache like {@link locate}.
    *
    * @param position - absolute offset
    * @param target - filled completely
@@ -290,15 +437,32 @@ export class FileStorage implements Storage {
   read(position: number, target: Uint8Array): void {
     const size = target.length;
     if (!(position >= 0 && position + size <= this.length) || this.closed) this.failRead(position, size);
-    if (size >= this.pageSize && !this.isCached(position, size)) this.readDirect(position, target);
-    else this.copyOut(position, target);
+    const whole = this.whole;
+    if (whole !== null) {
+      const end = position + size;
+      if (position < this.diskBase) {
+        const shift = this.pageShift;
+        const first = position >>> shift;
+        const last = (end - 1) >>> shift;
+        if (!(this.loaded[first] === 1 && this.loaded[last] === 1 && last - first <= 1)) this.load(position, end);
+      }
+      target.set(whole.subarray(position, end));
+    } else if (size >= this.pageSize && !this.isCached(position, size)) {
+      this.readDirect(position, target);
+    } else {
+      this.copyOut(position, target);
+    }
   }
 
   /**
-   * Writes bytes into cached pages; the file sees them at the next {@link flush}.
-   * Flushes by itself once more than `writeBufferSize` bytes are dirty. A partial
-   * write to a page that is neither cached nor past the end of the file reads it
-   * first (one readSync). O(pages touched).
+   * Writes bytes; the file sees them at the next {@link flush}. Whole-file mode:
+   * into the buffer (a write past its capacity grows it by doubling, or past
+   * `wholeFileSizeMax` switches to page mode); a write into the bytes added since
+   * the last flush is a plain memory write. Page mode: into cached pages; a
+   * partial write to a page that is neither cached nor past the end of the file
+   * reads it first (one readSync). Either flushes by itself once more than the
+   * write buffer's bytes are dirty (see {@link FileStorageOptions.writeBufferSize}).
+   * O(bytes), or O(pages touched) for the bookkeeping below the flushed size.
    *
    * @param position - absolute offset, at most {@link size} (no holes)
    * @param source - the bytes
@@ -307,33 +471,81 @@ export class FileStorage implements Storage {
    * @throws IoError when a read or an automatic flush fails
    */
   write(position: number, source: Uint8Array): void {
+    const whole = this.whole;
+    const count = source.length;
+    const end = position + count;
+    // The engine's hot path: an append, or a slot rewritten in a block this
+    // transaction wrote. Past sizeOnDisk nothing needs loading or dirty marks.
+    if (whole !== null && position >= this.sizeOnDisk && position <= this.length && end <= whole.length && !this.readOnly) {
+      // A byte loop beats TypedArray.set for a handful of bytes.
+      if (count <= 24) for (let i = 0; i < count; i++) whole[position + i] = source[i] as number;
+      else whole.set(source, position);
+      if (end > this.length) {
+        this.length = end;
+        if (end - this.sizeOnDisk + this.dirtySize > this.wholeWriteBufferSize) this.flushWhole();
+      }
+      return;
+    }
     this.checkWritable();
     if (!(position >= 0 && position <= this.length)) {
       throw new StrataError('INVALID_ARGUMENT', `write at ${position} would leave a hole after the end ${this.length}`);
     }
-    const pageSize = this.pageSize;
-    const total = source.length;
-    let done = 0;
-    while (done < total) {
-      const at = position + done;
-      const index = Math.floor(at / pageSize);
-      const offset = at - index * pageSize;
-      const count = Math.min(pageSize - offset, total - done);
-      const page = this.pageForWrite(index, offset, count);
-      page.bytes.set(count === total ? source : source.subarray(done, done + count), offset);
-      this.markDirty(page, offset, offset + count);
-      done += count;
-      if (at + count > this.length) this.length = at + count;
-      // Checked per page so that one huge write never holds more than the buffer.
-      if (this.dirtySize > this.writeBufferSize) this.flushDirty();
-    }
+    if (whole !== null && this.reserve(end)) this.writeWhole(position, source);
+    else this.writePages(position, source);
   }
 
   /**
-   * Cuts the storage back to `size` bytes: drops cached pages past it, zeroes the
-   * cut tail of the page that holds `size` (keeping its dirty bytes before it),
-   * and ftruncates the file when the file holds more than `size` bytes.
-   * O(cached pages).
+   * Appends `size` zero bytes and returns where they start. Whole-file mode:
+   * moves the end (the buffer is zero past it). O(1), or O(size) in page mode.
+   *
+   * @param size - how many zero bytes
+   * @returns the position of the first
+   * @throws ReadOnlyError on a read-only storage
+   */
+  appendZeros(size: number): number {
+    this.checkWritable();
+    const start = this.length;
+    if (this.whole !== null && this.reserve(start + size)) {
+      this.length = start + size;
+      if (this.length - this.sizeOnDisk + this.dirtySize > this.wholeWriteBufferSize) this.flushWhole();
+    } else {
+      this.writePages(start, new Uint8Array(size));
+    }
+    return start;
+  }
+
+  /**
+   * Appends a copy of `size` bytes at `position` and returns where the copy
+   * starts. Whole-file mode: one copy inside the buffer. O(size).
+   *
+   * @param position - where the bytes to copy start, inside the data
+   * @param size - how many
+   * @returns the position of the copy
+   * @throws ReadOnlyError on a read-only storage
+   * @throws CorruptDatabaseError when the range goes past {@link size}
+   */
+  appendCopy(position: number, size: number): number {
+    this.checkWritable();
+    const start = this.length;
+    if (!(position >= 0 && position + size <= start)) this.failRead(position, size);
+    if (this.whole !== null && this.reserve(start + size)) {
+      if (position < this.diskBase) this.load(position, position + size);
+      const whole = this.whole;
+      whole.copyWithin(start, position, position + size);
+      this.length = start + size;
+      if (this.length - this.sizeOnDisk + this.dirtySize > this.wholeWriteBufferSize) this.flushWhole();
+    } else {
+      const copy = new Uint8Array(size);
+      this.read(position, copy);
+      this.writePages(start, copy);
+    }
+    return start;
+  }
+
+  /**
+   * Cuts the storage back to `size` bytes: drops buffered bytes past it, and
+   * ftruncates the file when the file holds more than `size` bytes.
+   * O(cached pages), or O(pages cut) in whole-file mode.
    *
    * @param size - the new size, at most the current one
    * @throws ReadOnlyError on a read-only storage
@@ -343,23 +555,8 @@ export class FileStorage implements Storage {
   truncate(size: number): void {
     this.checkWritable();
     if (!(size >= 0 && size <= this.length)) throw new StrataError('INVALID_ARGUMENT', `cannot truncate ${this.length} bytes to ${size}`);
-    const pageSize = this.pageSize;
-    for (const page of this.pages.values()) {
-      const start = page.index * pageSize;
-      if (start >= size) {
-        this.dropPage(page);
-      } else if (start + pageSize > size) {
-        const cut = size - start;
-        // Zero the tail so that the page stays equal to the logical content.
-        page.bytes.fill(0, cut);
-        if (page.dirty && page.dirtyTo > cut) {
-          const dirtyTo = Math.max(page.dirtyFrom, cut);
-          this.dirtySize -= page.dirtyTo - dirtyTo;
-          page.dirtyTo = dirtyTo;
-          if (page.dirtyTo === page.dirtyFrom) this.markClean(page);
-        }
-      }
-    }
+    if (this.whole !== null) this.truncateWhole(size);
+    else this.truncatePages(size);
     if (size < this.sizeOnDisk) {
       try {
         fs.ftruncateSync(this.fd, size);
@@ -372,11 +569,12 @@ export class FileStorage implements Storage {
   }
 
   /**
-   * Writes every dirty byte to the file in position order, one writeSync per run
-   * of adjacent dirty pages (up to 1 MiB). Nothing to do on a read-only storage.
-   * O(dirty pages log dirty pages).
+   * Writes every dirty byte to the file in position order: one writeSync per run
+   * of adjacent dirty bytes (page mode: up to 1 MiB each); in whole-file mode the
+   * bytes appended since the last flush go in one writeSync, straight from the
+   * buffer. Nothing to do on a read-only storage. O(dirty pages log dirty pages).
    *
-   * @throws IoError when a write fails; the pages not yet written stay dirty
+   * @throws IoError when a write fails; the bytes not yet written stay dirty
    */
   flush(): void {
     this.checkOpen();
@@ -408,7 +606,6 @@ export class FileStorage implements Storage {
    */
   close(): void {
     if (this.closed) return;
-    this.closed = true;
     let failed = false;
     let failure: unknown;
     try {
@@ -417,6 +614,8 @@ export class FileStorage implements Storage {
       failed = true;
       failure = error;
     }
+    this.closed = true;
+    this.releaseWhole();
     this.pages.clear();
     this.dirtyPages.clear();
     this.dirtySize = 0;
@@ -436,16 +635,334 @@ export class FileStorage implements Storage {
     if (failed) throw failure;
   }
 
-  // Cache.
+  private flushDirty(): void {
+    if (this.whole !== null) this.flushWhole();
+    else this.flushPages();
+  }
 
-  /** The cached page `index`, read from the file on a miss, now the most recently used. */
-  private pageForRead(index: number): Page {
+  // Whole-file mode.
+
+  /** Enters whole-file mode with a zeroed buffer of `capacity` bytes and nothing loaded below diskBase. */
+  private startWhole(capacity: number): void {
+    const whole = new Uint8Array(capacity);
+    this.whole = whole;
+    this.wholeView = new DataView(whole.buffer);
+    this.bytes = whole;
+    this.view = this.wholeView;
+    const pageCount = Math.ceil(capacity / this.pageSize);
+    this.loaded = new Uint8Array(pageCount);
+    this.loaded.fill(1, Math.ceil(this.diskBase / this.pageSize));
+    this.dirtyFrom = new Int32Array(pageCount);
+    this.dirtyTo = new Int32Array(pageCount);
+    this.dirtyIndexes = [];
+  }
+
+  /**
+   * Makes room in the buffer for `end` bytes. False when that passes the budget:
+   * then everything is flushed and the storage is in page mode from now on.
+   */
+  private reserve(end: number): boolean {
+    const whole = this.whole;
+    if (whole === null) return false;
+    if (end <= whole.length) return true;
+    if (end > this.wholeFileSizeMax) {
+      this.stopWhole();
+      return false;
+    }
+    this.growWhole(Math.min(this.wholeFileSizeMax, Math.max(end, 2 * whole.length, WHOLE_CAPACITY_MIN)));
+    return true;
+  }
+
+  /**
+   * Moves the buffer into a larger one. Only loaded pages and the bytes past
+   * diskBase are copied: pages never read stay untouched memory in the new buffer.
+   */
+  private growWhole(capacity: number): void {
+    const old = this.whole as Uint8Array;
+    const next = new Uint8Array(capacity);
+    const pageSize = this.pageSize;
+    const loaded = this.loaded;
+    const belowBase = Math.ceil(this.diskBase / pageSize);
+    let runStart = -1;
+    for (let index = 0; index <= belowBase; index++) {
+      if (index < belowBase && loaded[index] === 1) {
+        if (runStart < 0) runStart = index;
+      } else if (runStart >= 0) {
+        next.set(old.subarray(runStart * pageSize, Math.min(index * pageSize, old.length)), runStart * pageSize);
+        runStart = -1;
+      }
+    }
+    if (this.length > this.diskBase) next.set(old.subarray(this.diskBase, this.length), this.diskBase);
+    const pageCount = Math.ceil(capacity / pageSize);
+    const nextLoaded = new Uint8Array(pageCount);
+    nextLoaded.set(loaded);
+    nextLoaded.fill(1, Math.max(loaded.length, belowBase));
+    const nextFrom = new Int32Array(pageCount);
+    nextFrom.set(this.dirtyFrom);
+    const nextTo = new Int32Array(pageCount);
+    nextTo.set(this.dirtyTo);
+    this.whole = next;
+    this.wholeView = new DataView(next.buffer);
+    this.bytes = next;
+    this.view = this.wholeView;
+    this.loaded = nextLoaded;
+    this.dirtyFrom = nextFrom;
+    this.dirtyTo = nextTo;
+  }
+
+  /** Leaves whole-file mode for good: flushes, then drops the buffer. */
+  private stopWhole(): void {
+    if (!this.readOnly) this.flushWhole();
+    this.releaseWhole();
+    this.bytes = EMPTY;
+    this.view = new DataView(EMPTY.buffer);
+  }
+
+  private releaseWhole(): void {
+    this.whole = null;
+    this.wholeView = this.view;
+    this.loaded = EMPTY_FLAGS;
+    this.dirtyFrom = EMPTY_OFFSETS;
+    this.dirtyTo = EMPTY_OFFSETS;
+    this.dirtyIndexes = [];
+    this.dirtySize = 0;
+  }
+
+  /**
+   * Reads the pages of `position..end` below diskBase that are not loaded yet:
+   * one readSync per run of adjacent ones. A page's bytes at or past diskBase are
+   * never read: the buffer holds them.
+   */
+  private load(position: number, end: number): void {
+    if (end <= position) return;
+    const pageSize = this.pageSize;
+    const loaded = this.loaded;
+    const diskBase = this.diskBase;
+    const last = Math.floor((Math.min(end, diskBase) - 1) / pageSize);
+    let runStart = -1;
+    for (let index = Math.floor(position / pageSize); index <= last + 1; index++) {
+      if (index <= last && loaded[index] !== 1) {
+        if (runStart < 0) runStart = index;
+        continue;
+      }
+      if (runStart < 0) continue;
+      const from = runStart * pageSize;
+      const to = Math.min(index * pageSize, diskBase);
+      this.readFully(this.whole as Uint8Array, from, to - from, from, Math.min(end, to) - from);
+      loaded.fill(1, runStart, index);
+      runStart = -1;
+    }
+  }
+
+  /** A write that is not a plain tail write: below sizeOnDisk, or growing the buffer. */
+  private writeWhole(position: number, source: Uint8Array): void {
+    const whole = this.whole as Uint8Array;
+    const end = position + source.length;
+    if (position < this.diskBase && end > position) this.prepareOverwrite(position, end);
+    whole.set(source, position);
+    if (position < this.sizeOnDisk) this.markDirtyWhole(position, Math.min(end, this.sizeOnDisk));
+    if (end > this.length) this.length = end;
+    if (this.length - this.sizeOnDisk + this.dirtySize > this.wholeWriteBufferSize) this.flushWhole();
+  }
+
+  /**
+   * Before a write below diskBase: loads the first and last pages it touches when
+   * it covers only part of what the file holds of them; pages in between are
+   * covered whole. All of them count as loaded afterwards.
+   */
+  private prepareOverwrite(position: number, end: number): void {
+    const pageSize = this.pageSize;
+    const loaded = this.loaded;
+    const first = Math.floor(position / pageSize);
+    const last = Math.floor((Math.min(end, this.diskBase) - 1) / pageSize);
+    this.loadUnlessCovered(first, position, end);
+    if (last !== first) this.loadUnlessCovered(last, position, end);
+    loaded.fill(1, first, last + 1);
+  }
+
+  /** Loads page `index` unless it is loaded or the write `position..end` covers what the file holds of it. */
+  private loadUnlessCovered(index: number, position: number, end: number): void {
+    if (this.loaded[index] === 1) return;
+    const start = index * this.pageSize;
+    const onDiskEnd = Math.min(start + this.pageSize, this.diskBase);
+    if (position <= start && end >= onDiskEnd) return;
+    this.load(start, onDiskEnd);
+  }
+
+  /** Records `from..to` (below sizeOnDisk) as dirty, page by page. */
+  private markDirtyWhole(from: number, to: number): void {
+    const pageSize = this.pageSize;
+    const dirtyFrom = this.dirtyFrom;
+    const dirtyTo = this.dirtyTo;
+    let at = from;
+    while (at < to) {
+      const index = Math.floor(at / pageSize);
+      const start = index * pageSize;
+      const offset = at - start;
+      const offsetEnd = Math.min(pageSize, to - start);
+      const oldFrom = dirtyFrom[index] as number;
+      const oldTo = dirtyTo[index] as number;
+      if (oldTo === 0) {
+        dirtyFrom[index] = offset;
+        dirtyTo[index] = offsetEnd;
+        this.dirtyIndexes.push(index);
+        this.dirtySize += offsetEnd - offset;
+      } else {
+        // One range per page: the bytes between two written ranges are valid
+        // content (writes leave no holes), so rewriting them is harmless.
+        const nextFrom = Math.min(oldFrom, offset);
+        const nextTo = Math.max(oldTo, offsetEnd);
+        this.dirtySize += nextTo - nextFrom - (oldTo - oldFrom);
+        dirtyFrom[index] = nextFrom;
+        dirtyTo[index] = nextTo;
+      }
+      at = start + offsetEnd;
+    }
+  }
+
+  private cleanWhole(index: number): void {
+    this.dirtySize -= (this.dirtyTo[index] as number) - (this.dirtyFrom[index] as number);
+    this.dirtyFrom[index] = 0;
+    this.dirtyTo[index] = 0;
+  }
+
+  private truncateWhole(size: number): void {
+    const whole = this.whole as Uint8Array;
+    // Zero the cut tail: appendZeros relies on zeros past the end.
+    whole.fill(0, size, this.length);
+    const pageSize = this.pageSize;
+    const dirtyFrom = this.dirtyFrom;
+    const dirtyTo = this.dirtyTo;
+    const firstCut = Math.floor(size / pageSize);
+    const lastDirty = Math.ceil(this.sizeOnDisk / pageSize);
+    for (let index = firstCut; index < lastDirty; index++) {
+      const to = dirtyTo[index] as number;
+      if (to === 0) continue;
+      const cut = size - index * pageSize;
+      if (to <= cut) continue;
+      const from = dirtyFrom[index] as number;
+      if (from >= cut) {
+        this.cleanWhole(index);
+      } else {
+        this.dirtySize -= to - cut;
+        dirtyTo[index] = cut;
+      }
+    }
+    if (size < this.diskBase) {
+      // Past the cut the buffer is the truth now (zeros, then whatever is written).
+      this.diskBase = size;
+      this.loaded.fill(1, Math.ceil(size / pageSize));
+    }
+  }
+
+  /**
+   * Writes the dirty ranges below sizeOnDisk in position order, joining those
+   * that touch, then the tail in one write; each straight from the buffer.
+   */
+  private flushWhole(): void {
+    const whole = this.whole as Uint8Array;
+    const indexes = this.dirtyIndexes;
+    if (indexes.length > 0) {
+      const pageSize = this.pageSize;
+      const dirtyFrom = this.dirtyFrom;
+      const dirtyTo = this.dirtyTo;
+      indexes.sort(ascending);
+      let written = 0;
+      try {
+        while (written < indexes.length) {
+          const first = indexes[written] as number;
+          if (dirtyTo[first] === 0) {
+            written++;
+            continue;
+          }
+          // A run: pages whose dirty ranges touch (one ends a page, the next starts one).
+          let last = written;
+          while (last + 1 < indexes.length) {
+            const current = indexes[last] as number;
+            const next = indexes[last + 1] as number;
+            if (next === current) {
+              last++;
+              continue;
+            }
+            if (next !== current + 1 || dirtyTo[current] !== pageSize || dirtyFrom[next] !== 0 || dirtyTo[next] === 0) break;
+            last++;
+          }
+          const lastIndex = indexes[last] as number;
+          const from = first * pageSize + (dirtyFrom[first] as number);
+          const to = lastIndex * pageSize + (dirtyTo[lastIndex] as number);
+          this.writeFully(whole, from, to - from, from);
+          for (let i = written; i <= last; i++) {
+            const index = indexes[i] as number;
+            if (dirtyTo[index] !== 0) this.cleanWhole(index);
+          }
+          written = last + 1;
+        }
+      } finally {
+        // Keep the pages not yet written (all of them on success: none).
+        this.dirtyIndexes = written === indexes.length ? [] : indexes.slice(written);
+      }
+    }
+    const tail = this.length - this.sizeOnDisk;
+    if (tail > 0) {
+      this.writeFully(whole, this.sizeOnDisk, tail, this.sizeOnDisk);
+      this.sizeOnDisk = this.length;
+    }
+  }
+
+  // Page mode.
+
+  private writePages(position: number, source: Uint8Array): void {
+    const pageSize = this.pageSize;
+    const total = source.length;
+    let done = 0;
+    while (done < total) {
+      const at = position + done;
+      const index = Math.floor(at / pageSize);
+      const offset = at - index * pageSize;
+      const count = Math.min(pageSize - offset, total - done);
+      const page = this.pageForWrite(index, offset, count);
+      page.bytes.set(count === total ? source : source.subarray(done, done + count), offset);
+      this.markDirty(page, offset, offset + count);
+      done += count;
+      if (at + count > this.length) this.length = at + count;
+      // Checked per page so that one huge write never holds more than the buffer.
+      if (this.dirtySize > this.writeBufferSize) this.flushPages();
+    }
+  }
+
+  /** Drops cached pages past `size` and zeroes the cut tail of the page that holds it (keeping its dirty bytes before it). */
+  private truncatePages(size: number): void {
+    const pageSize = this.pageSize;
+    for (const page of this.pages.values()) {
+      const start = page.index * pageSize;
+      if (start >= size) {
+        this.dropPage(page);
+      } else if (start + pageSize > size) {
+        const cut = size - start;
+        // Zero the tail so that the page stays equal to the logical content.
+        page.bytes.fill(0, cut);
+        if (page.dirty && page.dirtyTo > cut) {
+          const dirtyTo = Math.max(page.dirtyFrom, cut);
+          this.dirtySize -= page.dirtyTo - dirtyTo;
+          page.dirtyTo = dirtyTo;
+          if (page.dirtyTo === page.dirtyFrom) this.markClean(page);
+        }
+      }
+    }
+  }
+
+  /**
+   * The cached page `index`, read from the file on a miss, now the most recently
+   * used. The file may end early after the page's first `sizeNeeded` bytes (see
+   * {@link readFully}).
+   */
+  private pageForRead(index: number, sizeNeeded = this.pageSize): Page {
     let page = this.pages.get(index);
     if (page === undefined) {
       page = this.takePage(index);
       const start = index * this.pageSize;
       const readable = Math.min(this.pageSize, this.sizeOnDisk - start);
-      if (readable > 0) this.readFully(page.bytes, 0, readable, start);
+      if (readable > 0) this.readFully(page.bytes, 0, readable, start, Math.min(readable, sizeNeeded));
       // A recycled page still holds its previous content.
       page.bytes.fill(0, Math.max(readable, 0));
       this.insertPage(page);
@@ -486,7 +1003,7 @@ export class FileStorage implements Storage {
     if (this.pages.size < this.pageCountMax || victim === null) return new Page(index, this.pageSize);
     // Flushing everything (not just the victim) keeps writes in position order and
     // makes the next evictions free.
-    if (victim.dirty) this.flushDirty();
+    if (victim.dirty) this.flushPages();
     this.dropPage(victim);
     victim.index = index;
     return victim;
@@ -554,8 +1071,6 @@ export class FileStorage implements Storage {
     this.dirtyPages.delete(page);
   }
 
-  // Reads.
-
   private locateStraddling(position: number, length: number): number {
     if (this.scratch.length < length) {
       let capacity = Math.max(64, this.scratch.length);
@@ -579,7 +1094,7 @@ export class FileStorage implements Storage {
       const index = Math.floor(at / pageSize);
       const offset = at - index * pageSize;
       const count = Math.min(pageSize - offset, total - done);
-      const page = this.pageForRead(index);
+      const page = this.pageForRead(index, offset + count);
       target.set(page.bytes.subarray(offset, offset + count), done);
       done += count;
     }
@@ -597,7 +1112,7 @@ export class FileStorage implements Storage {
   private readDirect(position: number, target: Uint8Array): void {
     const end = position + target.length;
     const fromDisk = Math.min(end, this.sizeOnDisk) - position;
-    if (fromDisk > 0) this.readFully(target, 0, fromDisk, position);
+    if (fromDisk > 0) this.readFully(target, 0, fromDisk, position, fromDisk);
     // Clean pages equal the file, so only dirty ones change anything; they also
     // hold every byte past the end of the file.
     const pageSize = this.pageSize;
@@ -612,37 +1127,7 @@ export class FileStorage implements Storage {
     }
   }
 
-  // Syscalls.
-
-  private readFully(target: Uint8Array, offset: number, size: number, position: number): void {
-    let done = 0;
-    while (done < size) {
-      this.stats.readCalls++;
-      let count: number;
-      try {
-        count = fs.readSync(this.fd, target, offset + done, size - done, position + done);
-      } catch (error) {
-        throw new IoError(`read of ${size} bytes at position ${position} from ${this.path} failed: ${describe(error)}`, error);
-      }
-      // Only another process can shorten the file under us.
-      if (count === 0) throw new CorruptDatabaseError(`${this.path} ended early: it should hold ${this.sizeOnDisk} bytes`, position + done);
-      done += count;
-    }
-  }
-
-  private writeFully(source: Uint8Array, offset: number, size: number, position: number): void {
-    let done = 0;
-    while (done < size) {
-      this.stats.writeCalls++;
-      try {
-        done += fs.writeSync(this.fd, source, offset + done, size - done, position + done);
-      } catch (error) {
-        throw new IoError(`write of ${size} bytes at position ${position} to ${this.path} failed: ${describe(error)}`, error);
-      }
-    }
-  }
-
-  private flushDirty(): void {
+  private flushPages(): void {
     if (this.dirtyPages.size === 0) return;
     const pages = Array.from(this.dirtyPages).sort(byIndex);
     const pageSize = this.pageSize;
@@ -687,6 +1172,46 @@ export class FileStorage implements Storage {
     if (position + runSize > this.sizeOnDisk) this.sizeOnDisk = position + runSize;
   }
 
+  // Syscalls.
+
+  /**
+   * Reads `size` bytes at `position` into `target` at `offset`. The file may end
+   * early after the first `sizeNeeded` bytes: a new writer's recovery can cut
+   * away a tail this reader saw (bytes past every committed size, which no
+   * moment reads); the rest is then zero. Ending any earlier is corruption.
+   */
+  private readFully(target: Uint8Array, offset: number, size: number, position: number, sizeNeeded: number): void {
+    let done = 0;
+    while (done < size) {
+      this.stats.readCalls++;
+      let count: number;
+      try {
+        count = fs.readSync(this.fd, target, offset + done, size - done, position + done);
+      } catch (error) {
+        throw new IoError(`read of ${size} bytes at position ${position} from ${this.path} failed: ${describe(error)}`, error);
+      }
+      if (count === 0) {
+        // Only another process can shorten the file under us.
+        if (done < sizeNeeded) throw new CorruptDatabaseError(`${this.path} ended early: it should hold ${this.sizeOnDisk} bytes`, position + done);
+        target.fill(0, offset + done, offset + size);
+        return;
+      }
+      done += count;
+    }
+  }
+
+  private writeFully(source: Uint8Array, offset: number, size: number, position: number): void {
+    let done = 0;
+    while (done < size) {
+      this.stats.writeCalls++;
+      try {
+        done += fs.writeSync(this.fd, source, offset + done, size - done, position + done);
+      } catch (error) {
+        throw new IoError(`write of ${size} bytes at position ${position} to ${this.path} failed: ${describe(error)}`, error);
+      }
+    }
+  }
+
   // Errors.
 
   private checkOpen(): void {
@@ -706,6 +1231,13 @@ export class FileStorage implements Storage {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The machine's memory, or the process's memory limit when one is set and lower. */
+function machineMemory(): number {
+  const total = os.totalmem();
+  const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : undefined;
+  return constrained !== undefined && constrained > 0 && constrained < total ? constrained : total;
 }
 
 /** Syncs the directory holding `path` so a newly created file's entry is durable. Best effort where directories cannot be synced (Windows). */
