@@ -562,12 +562,98 @@ describe('FileStorage.truncate', () => {
 
 describe('FileStorage.sync', () => {
   it('flushes then fdatasyncs once', () => {
-    const storage = open(file());
+    const storage = open(file(), { preallocationSize: 0 });
     storage.write(0, pattern(10));
     storage.sync();
     expect(storage.stats.syncCalls).toBe(1);
     expect(storage.stats.writeCalls).toBe(1);
     expect(fs.statSync(file()).size).toBe(10);
+  });
+});
+
+describe('FileStorage preallocation', () => {
+  const fileBytes = () => new Uint8Array(fs.readFileSync(file()));
+
+  it('writes zeros past the data when a sync grows the file, overwrites them at the next syncs, and cuts them on close', () => {
+    const storage = open(file());
+    storage.write(0, pattern(10, 1));
+    storage.sync();
+    // At least 64 KiB (or the data's size), at most preallocationSize.
+    expect(fs.statSync(file()).size).toBe(10 + 64 * 1024);
+    expect(fileBytes().subarray(0, 10)).toEqual(pattern(10, 1));
+    expect(fileBytes().subarray(10).every((byte) => byte === 0)).toBe(true);
+    expect(storage.stats.writeCalls).toBe(2);
+    storage.write(10, pattern(10, 2));
+    storage.sync();
+    expect(fs.statSync(file()).size).toBe(10 + 64 * 1024);
+    expect(storage.stats.writeCalls).toBe(3);
+    storage.close();
+    const expected = new Uint8Array(20);
+    expected.set(pattern(10, 1));
+    expected.set(pattern(10, 2), 10);
+    expect(fileBytes()).toEqual(expected);
+  });
+
+  it('reserves again once the data passes the zeros, never more than preallocationSize', () => {
+    const storage = open(file(), { preallocationSize: 100 });
+    storage.write(0, pattern(10, 1));
+    storage.sync();
+    expect(fs.statSync(file()).size).toBe(110);
+    storage.write(10, pattern(50, 2));
+    storage.sync();
+    expect(fs.statSync(file()).size).toBe(110);
+    storage.write(60, pattern(200, 3));
+    storage.sync();
+    expect(fs.statSync(file()).size).toBe(360);
+    expect(readAll(storage).subarray(60)).toEqual(pattern(200, 3));
+  });
+
+  it('drops the zeros with the data when a truncation cuts into the data', () => {
+    const storage = open(file());
+    storage.write(0, pattern(100, 1));
+    storage.sync();
+    storage.truncate(40);
+    expect(fileBytes()).toEqual(pattern(40, 1));
+    storage.write(40, pattern(5, 2));
+    storage.close();
+    expect(fs.statSync(file()).size).toBe(45);
+  });
+
+  it('writes no zeros on a flush, on a sync after a truncation (as recovery does), or with preallocationSize 0', () => {
+    const storage = open(file());
+    storage.write(0, pattern(100, 1));
+    storage.flush();
+    expect(fs.statSync(file()).size).toBe(100);
+    storage.close();
+    const recovering = open(file());
+    recovering.truncate(50);
+    recovering.sync();
+    expect(fs.statSync(file()).size).toBe(50);
+    const other = open(file('other'), { preallocationSize: 0 });
+    other.write(0, pattern(100, 1));
+    other.sync();
+    expect(fs.statSync(file('other')).size).toBe(100);
+  });
+
+  it('works the same in page mode', () => {
+    const storage = open(file(), { wholeFileSizeMax: 0, pageSize: 64 });
+    storage.write(0, pattern(100, 1));
+    storage.sync();
+    expect(fs.statSync(file()).size).toBe(100 + 64 * 1024);
+    storage.write(100, pattern(100, 2));
+    storage.sync();
+    expect(fs.statSync(file()).size).toBe(100 + 64 * 1024);
+    const expected = new Uint8Array(200);
+    expected.set(pattern(100, 1));
+    expected.set(pattern(100, 2), 100);
+    expect(locateAll(storage)).toEqual(expected);
+    storage.close();
+    expect(fileBytes()).toEqual(expected);
+  });
+
+  it('refuses a negative or fractional preallocationSize', () => {
+    expect(() => open(file(), { preallocationSize: -1 })).toThrow(StrataError);
+    expect(() => open(file(), { preallocationSize: 0.5 })).toThrow(StrataError);
   });
 });
 
