@@ -30,6 +30,12 @@ const WHOLE_FILE_SIZE_LIMIT = 2 ** 32;
 // through the 64 MiB page cache, 0.1 ms per 16 KiB page read; in one buffer the
 // reads run at the speed of a memory database.
 const WHOLE_FILE_SIZE_DEFAULT = Math.min(2 ** 30, Math.floor(machineMemory() / 4));
+// A writer's buffer grows by this factor: each growth copies the data into
+// fresh memory (Node 20 has no ArrayBuffer.transfer), so a larger factor copies
+// less in all. A 218 MB append in 220-byte records (node -e, this machine):
+// 406 ms doubling, of which 215 ms copying; 160 to 258 ms into a buffer of the
+// final size.
+const WHOLE_GROWTH = 4;
 // The smallest buffer a writer starts with, so a new database does not copy its
 // buffer on each of its first appends. Untouched capacity costs address space, not memory.
 const WHOLE_CAPACITY_MIN = 64 * 1024;
@@ -62,9 +68,9 @@ export interface FileStorageOptions {
    * A file of at most this size is served from one buffer: each page is read
    * from the file the first time something in it is read (one readSync per
    * page, never more), and later reads are plain memory reads. The buffer
-   * starts at the file's size (twice that for a writer, which appends), grows by
-   * doubling and never passes this size; untouched parts of it take address
-   * space but no memory. A file that grows past this size (by writes, or seen
+   * starts at the file's size (twice that for a writer, which appends), grows
+   * fourfold for a writer and twofold for a reader, and never passes this size;
+   * untouched parts of it take address space but no memory. A file that grows past this size (by writes, or seen
    * by `refresh`) switches for good to the page cache of `cacheSize` bytes:
    * buffered writes are flushed, the buffer is dropped. 0 always uses the page cache.
    */
@@ -391,7 +397,8 @@ export class FileStorage implements Storage {
     const keep = Math.min(Math.max(stableSize, 0), size, this.sizeOnDisk);
     if (this.whole !== null && size > this.wholeFileSizeMax) this.stopWhole();
     if (this.whole !== null) {
-      if (size > this.whole.length) this.growWhole(size);
+      // By doubling, so that a reader following a growing file copies its buffer O(log n) times.
+      if (size > this.whole.length) this.growWhole(Math.min(this.wholeFileSizeMax, Math.max(size, 2 * this.whole.length)));
       const loaded = this.loaded;
       const firstChanged = Math.floor(keep / this.pageSize);
       const startPastEnd = Math.ceil(size / this.pageSize);
@@ -746,7 +753,7 @@ export class FileStorage implements Storage {
       this.stopWhole();
       return false;
     }
-    this.growWhole(Math.min(this.wholeFileSizeMax, Math.max(end, 2 * whole.length, WHOLE_CAPACITY_MIN)));
+    this.growWhole(Math.min(this.wholeFileSizeMax, Math.max(end, WHOLE_GROWTH * whole.length, WHOLE_CAPACITY_MIN)));
     return true;
   }
 

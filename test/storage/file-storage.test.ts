@@ -336,7 +336,7 @@ describe('FileStorage in whole-file mode', () => {
     expect(readAll(storage)).toEqual(pattern(5000));
   });
 
-  it('grows the buffer by doubling, never past wholeFileSizeMax, then switches to the page cache with everything flushed', () => {
+  it('grows the buffer, never past wholeFileSizeMax, then switches to the page cache with everything flushed', () => {
     const budget = 300_000;
     const storage = open(file(), { pageSize: 256, wholeFileSizeMax: budget });
     const model = new MemoryStorage();
