@@ -1,9 +1,10 @@
 // File storage for Node: one file descriptor, positional synchronous I/O, and two
-// ways to hold the file's bytes. A file up to `wholeFileSizeMax` lives in one
-// in-memory buffer, filled a page at a time on first use and written back on
-// flush (whole-file mode); a larger one goes through an LRU page cache and a
-// write-back buffer of dirty pages (page mode). FORMAT.md §Commit and recovery
-// says which bytes may change under a reader, so which ones a refresh must drop.
+// ways to hold the file's bytes. A file up to `wholeFileSizeMax` is held in
+// memory, in segments of 64 pages filled a page at a time on first use, and
+// written back on flush (whole-file mode); a larger one goes through an LRU page
+// cache and a write-back buffer of dirty pages (page mode). FORMAT.md §Commit
+// and recovery says which bytes may change under a reader, so which ones a
+// refresh must drop.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,32 +22,30 @@ const CACHE_SIZE_DEFAULT = 64 * 1024 * 1024;
 const WRITE_BUFFER_SIZE_DEFAULT = 4 * 1024 * 1024;
 const PAGE_SIZE_MAX = 1024 * 1024 * 1024;
 
-// Whole-file mode. The limit is the longest Uint8Array Node 20 makes
-// (buffer.constants.MAX_LENGTH); it also keeps every position below 2^32, so
-// `position >>> shift` is a position's page index.
+// Whole-file mode. The limit keeps every position below 2^32, so `position >>>
+// shift` is its page or segment index and `position & mask` its offset.
 const WHOLE_FILE_SIZE_LIMIT = 2 ** 32;
 // The default budget: 1 GiB, or a quarter of the machine's memory when that is
 // less. bench/disk.mjs, random reads of a 218 MB file after a reopen: 0.10 M/s
-// through the 64 MiB page cache, 0.1 ms per 16 KiB page read; in one buffer the
-// reads run at the speed of a memory database.
+// through the 64 MiB page cache, 0.27 M/s held whole (as fast as a memory database).
 const WHOLE_FILE_SIZE_DEFAULT = Math.min(2 ** 30, Math.floor(machineMemory() / 4));
-// A writer's buffer grows by this factor: each growth copies the data into
-// fresh memory (Node 20 has no ArrayBuffer.transfer), so a larger factor copies
-// less in all. A 218 MB append in 220-byte records (node -e, this machine):
-// 406 ms doubling, of which 215 ms copying; 160 to 258 ms into a buffer of the
-// final size.
-const WHOLE_GROWTH = 4;
-// The smallest buffer a writer starts with, so a new database does not copy its
-// buffer on each of its first appends. Untouched capacity costs address space, not memory.
-const WHOLE_CAPACITY_MIN = 64 * 1024;
+// Pages per segment: segments of 1 MiB with the default pages. One buffer per
+// file cost more: V8 counts a new ArrayBuffer as external memory, and one of the
+// file's size (or twice that, for a writer's room to grow) made it finish a
+// mark-compact of the whole heap at open (bench/open-file.mjs: open + 1 read
+// 10.6 -> 58.8 ms with 1M keys in the heap); growing it copied the data. Segments
+// come one at a time and never move; a block across two of them (one in 7,000
+// for a 144-byte block) is copied out, as in page mode.
+const SEGMENT_PAGES = 64;
+const SEGMENT_SIZE_MAX = 1024 * 1024;
 
 // Zeros a sync writes past the data when its flush grew the file (see
 // FileStorageOptions.preallocationSize): an fdatasync that grows a file also
-// commits the file system's journal. /tmp/syncbench3.mjs on this project's
+// commits the file system's journal. bench/sync-cost.mjs on this project's
 // machine (ext4), 1,400-byte commit appends: data fdatasync median 0.234 ms
-// growing the file, 0.163 ms overwriting zeros already in it. The reserve is
-// at most this, and at least 64 KiB or the data's size (so a new database does
-// not write a megabyte of zeros).
+// growing the file, 0.163 ms overwriting zeros already in it. The reserve is at
+// most this, and at least 64 KiB or the data's size (so a new database does not
+// write a megabyte of zeros).
 const PREALLOCATION_SIZE_DEFAULT = 1024 * 1024;
 const PREALLOCATION_SIZE_MIN = 64 * 1024;
 
@@ -65,22 +64,22 @@ export interface FileStorageOptions {
    * The largest file held whole in memory, in bytes (default 1 GiB, or a quarter
    * of the machine's memory when that is less; at most 4 GiB).
    *
-   * A file of at most this size is served from one buffer: each page is read
-   * from the file the first time something in it is read (one readSync per
-   * page, never more), and later reads are plain memory reads. The buffer
-   * starts at the file's size (twice that for a writer, which appends), grows
-   * fourfold for a writer and twofold for a reader, and never passes this size;
-   * untouched parts of it take address space but no memory. A file that grows past this size (by writes, or seen
-   * by `refresh`) switches for good to the page cache of `cacheSize` bytes:
-   * buffered writes are flushed, the buffer is dropped. 0 always uses the page cache.
+   * A file of at most this size is held in memory: each page is read from the
+   * file the first time something in it is read (one readSync per run of
+   * unread pages, never twice), and later reads are plain memory reads. Memory
+   * is taken in segments of 64 pages (1 MiB by default) as pages are read or
+   * written, so it grows with the part of the file used, up to the file's size.
+   * A file that grows past this size (by writes, or as seen by `refresh`)
+   * switches for good to the page cache of `cacheSize` bytes: buffered writes
+   * are flushed and the segments dropped. 0 always uses the page cache.
    */
   wholeFileSizeMax?: number;
   /**
    * Dirty bytes held before a write flushes them by itself. Page mode: default
-   * 4 MiB; 0 flushes every write. Whole-file mode: by default writes stay in the
-   * buffer until `flush`, `sync` or `close`, since the buffer holds them anyway
-   * and flushing a transaction's blocks early only writes them twice; a value
-   * given here applies there too.
+   * 4 MiB; 0 flushes every write. Whole-file mode: by default writes stay in
+   * memory until `flush`, `sync` or `close`, since memory holds them anyway and
+   * flushing a transaction's blocks early only writes them twice; a value given
+   * here applies there too.
    */
   writeBufferSize?: number;
   /**
@@ -88,14 +87,14 @@ export interface FileStorageOptions {
    * that flush grew the file (default 1 MiB; 0 never). Later syncs then write
    * inside the file instead of growing it, and an fdatasync that does not change
    * the file's size skips the file system's journal commit: about 0.07 ms of a
-   * durable commit's 0.4 ms on ext4 (see bench/README.md). The zeros lie past the
-   * committed size, where FORMAT.md §Commit and recovery puts an unfinished
+   * durable commit's 0.4 ms on ext4 (bench/sync-cost.mjs). The zeros lie past
+   * the committed size, where FORMAT.md §Commit and recovery puts an unfinished
    * transaction's bytes: readers ignore them, a read-write open cuts them, and
    * `close` cuts them here. The reserve is at least 64 KiB or the data's size,
    * whichever is less, so a small file does not grow by a megabyte.
    */
   preallocationSize?: number;
-  /** Bytes per cached page, and per read that fills the whole-file buffer: a power of two (default 16 KiB). */
+  /** Bytes per cached page, and per read that fills whole-file memory: a power of two (default 16 KiB). */
   pageSize?: number;
   /** Bytes of page cache in page mode (default 64 MiB); at least one page is always kept. */
   cacheSize?: number;
@@ -110,7 +109,7 @@ export interface FileStorageOptions {
 
 /** Syscalls a {@link FileStorage} has made, for tests and benchmarks. */
 export interface FileStorageStats {
-  /** `fs.readSync` calls (each page miss or page fill, each direct large read, each retry of a short read). */
+  /** `fs.readSync` calls (each page miss, each run of pages read into whole-file memory, each direct large read, each retry of a short read). */
   readCalls: number;
   /** `fs.writeSync` calls (each coalesced run of dirty bytes, each retry of a short write). */
   writeCalls: number;
@@ -156,21 +155,25 @@ function ascending(a: number, b: number): number {
   return a - b;
 }
 
-const EMPTY = new Uint8Array(0);
-const EMPTY_FLAGS = new Uint8Array(0);
-const EMPTY_OFFSETS = new Int32Array(0);
+/** Stands for a segment not allocated yet: no range fits in it, so one check covers both. */
+const NO_SEGMENT = new Uint8Array(0);
+const NO_SEGMENT_VIEW = new DataView(NO_SEGMENT.buffer);
+const NO_FLAGS = new Uint8Array(0);
+const NO_OFFSETS = new Int32Array(0);
 
 /**
  * A database in a file. Node only. Not safe to share between processes that
  * write: take the file lock first.
  *
- * Whole-file mode (a file of at most `wholeFileSizeMax` bytes) keeps the file in
- * one buffer, {@link bytes}, whose byte at index p is the byte at position p.
- * Its invariants:
+ * Whole-file mode (a file of at most `wholeFileSizeMax` bytes) holds the file in
+ * memory segments: byte p lives in segment p >>> segmentShift at offset
+ * p & segmentMask. Its invariants:
  * - Below `diskBase` (the file's size when opened or refreshed, lowered by
- *   truncation) the buffer holds a page's bytes only once the page is marked
- *   loaded; at and past it the buffer is the truth (writes, and zeros past the
- *   logical size). Every page that starts at or past `diskBase` is marked loaded.
+ *   truncation) memory holds a page's bytes only once the page is marked
+ *   loaded; at and past it, memory is the truth: what was written, and zeros up
+ *   to the end of each segment. Every page that starts at or past `diskBase` is
+ *   marked loaded, and every byte from `diskBase` to the logical size lies in an
+ *   allocated segment.
  * - A write below `diskBase` loads its pages first (unless it covers what the
  *   file holds of them), so loading never overwrites a write.
  * - The file lacks exactly: the bytes from `sizeOnDisk` to the logical size (the
@@ -180,7 +183,8 @@ const EMPTY_OFFSETS = new Int32Array(0);
  * the last flush) lives in a dirty cached page, so a page that is not cached can
  * always be read from the file.
  *
- * In both, the on-disk size never exceeds the logical size.
+ * In both, the data in the file never passes the logical size; the file itself
+ * may hold zeros past it (see {@link FileStorageOptions.preallocationSize}).
  *
  * @example
  * ```ts
@@ -214,13 +218,17 @@ export class FileStorage implements Storage {
   private readonly preallocationSize: number;
   private closed: boolean;
 
-  // Whole-file mode; `whole` is null in page mode.
+  // Whole-file mode; `segments` is null in page mode.
   private readonly wholeFileSizeMax: number;
-  private whole: Uint8Array | null;
-  private wholeView: DataView;
-  /** Below this position the buffer holds only the pages marked in {@link loaded}. */
+  private readonly segmentSize: number;
+  private readonly segmentShift: number;
+  private readonly segmentMask: number;
+  /** Per segment: its bytes, or NO_SEGMENT. */
+  private segments: Uint8Array[] | null;
+  private segmentViews: DataView[];
+  /** Below this position memory holds only the pages marked in {@link loaded}. */
   private diskBase: number;
-  /** Per page: 1 once the buffer holds its bytes. */
+  /** Per page: 1 once memory holds its bytes. */
   private loaded: Uint8Array;
   /** Per page below {@link sizeOnDisk}: the dirty range, relative to the page; both 0 when clean. */
   private dirtyFrom: Int32Array;
@@ -240,7 +248,7 @@ export class FileStorage implements Storage {
   /** Sum of the dirty ranges: of {@link dirtyPages}, or of the pages below sizeOnDisk in whole-file mode. */
   private dirtySize: number;
 
-  /** Where a locate that straddles two pages is assembled; grows by doubling. */
+  /** Where a locate across two pages or segments is assembled; grows by doubling. */
   private scratch: Uint8Array;
   private scratchView: DataView;
   /** Where a run of adjacent dirty pages is joined into one write. */
@@ -258,8 +266,8 @@ export class FileStorage implements Storage {
     wholeFileSizeMax: number,
     preallocationSize: number,
   ) {
-    this.bytes = EMPTY;
-    this.view = new DataView(this.bytes.buffer);
+    this.bytes = NO_SEGMENT;
+    this.view = NO_SEGMENT_VIEW;
     this.readOnly = readOnly;
     this.path = path;
     this.stats = { readCalls: 0, writeCalls: 0, syncCalls: 0 };
@@ -274,12 +282,15 @@ export class FileStorage implements Storage {
     this.preallocationSize = preallocationSize;
     this.closed = false;
     this.wholeFileSizeMax = wholeFileSizeMax;
-    this.whole = null;
-    this.wholeView = this.view;
+    this.segmentSize = Math.max(pageSize, Math.min(pageSize * SEGMENT_PAGES, SEGMENT_SIZE_MAX));
+    this.segmentShift = Math.log2(this.segmentSize);
+    this.segmentMask = this.segmentSize - 1;
+    this.segments = null;
+    this.segmentViews = [];
     this.diskBase = sizeOnDisk;
-    this.loaded = EMPTY_FLAGS;
-    this.dirtyFrom = EMPTY_OFFSETS;
-    this.dirtyTo = EMPTY_OFFSETS;
+    this.loaded = NO_FLAGS;
+    this.dirtyFrom = NO_OFFSETS;
+    this.dirtyTo = NO_OFFSETS;
     this.dirtyIndexes = [];
     this.wholeWriteBufferSize = writeBufferSize ?? Number.POSITIVE_INFINITY;
     this.pages = new Map();
@@ -288,14 +299,13 @@ export class FileStorage implements Storage {
     this.lastPage = null;
     this.dirtyPages = new Set();
     this.dirtySize = 0;
-    this.scratch = this.bytes;
-    this.scratchView = this.view;
-    this.staging = this.bytes;
+    this.scratch = NO_SEGMENT;
+    this.scratchView = NO_SEGMENT_VIEW;
+    this.staging = NO_SEGMENT;
     this.run = [];
     if (wholeFileSizeMax > 0 && sizeOnDisk <= wholeFileSizeMax) {
-      // A writer appends: room for the file to double before the first copy.
-      const capacity = readOnly ? sizeOnDisk : Math.max(2 * sizeOnDisk, WHOLE_CAPACITY_MIN);
-      this.startWhole(Math.min(capacity, wholeFileSizeMax));
+      this.segments = [];
+      this.extendWhole(sizeOnDisk);
     }
   }
 
@@ -366,7 +376,18 @@ export class FileStorage implements Storage {
 
   /** True while the file is held whole in memory (see {@link FileStorageOptions.wholeFileSizeMax}). */
   get wholeFile(): boolean {
-    return this.whole !== null;
+    return this.segments !== null;
+  }
+
+  /**
+   * Bytes of the file's content held in memory: the allocated segments in
+   * whole-file mode, the cached pages in page mode. O(segments).
+   */
+  get memorySize(): number {
+    if (this.segments === null) return this.pages.size * this.pageSize;
+    let size = 0;
+    for (const segment of this.segments) size += segment.length;
+    return size;
   }
 
   /**
@@ -394,20 +415,17 @@ export class FileStorage implements Storage {
     } catch (error) {
       throw new IoError(`fstat of ${this.path} failed: ${describe(error)}`, error);
     }
-    const keep = Math.min(Math.max(stableSize, 0), size, this.sizeOnDisk);
-    if (this.whole !== null && size > this.wholeFileSizeMax) this.stopWhole();
-    if (this.whole !== null) {
-      // By doubling, so that a reader following a growing file copies its buffer O(log n) times.
-      if (size > this.whole.length) this.growWhole(Math.min(this.wholeFileSizeMax, Math.max(size, 2 * this.whole.length)));
+    const firstChanged = Math.floor(Math.min(Math.max(stableSize, 0), size, this.sizeOnDisk) / this.pageSize);
+    if (this.segments !== null && size > this.wholeFileSizeMax) this.stopWhole();
+    if (this.segments !== null) {
+      this.extendWhole(size);
       const loaded = this.loaded;
-      const firstChanged = Math.floor(keep / this.pageSize);
-      const startPastEnd = Math.ceil(size / this.pageSize);
-      loaded.fill(0, firstChanged, startPastEnd);
-      loaded.fill(1, startPastEnd);
+      const pastEnd = Math.ceil(size / this.pageSize);
+      loaded.fill(0, firstChanged, pastEnd);
+      loaded.fill(1, pastEnd);
       if (loaded.length > 0) loaded[0] = 0;
       this.diskBase = size;
     } else {
-      const firstChanged = Math.floor(keep / this.pageSize);
       for (const page of [...this.pages.values()]) if (page.index === 0 || page.index >= firstChanged) this.dropPage(page);
       this.lastPage = null;
     }
@@ -423,13 +441,14 @@ export class FileStorage implements Storage {
   }
 
   /**
-   * Makes a range readable through {@link view}. Whole-file mode: the buffer
-   * itself, no copy; a page not read yet costs one readSync (more pages than
-   * two in the range: one per run of unread pages). Page mode: inside one page,
-   * the cached page itself, no copy and no allocation; a hit on the page of the
-   * previous call skips even the cache lookup. A miss costs one readSync of a
-   * whole page (and may evict the least recently used page, flushing first if it
-   * is dirty). A range across two pages is copied into a scratch buffer.
+   * Makes a range readable through {@link view}. Whole-file mode: the segment
+   * that holds it, no copy; a page not read yet costs one readSync (one per run
+   * of unread pages); a range across two segments is copied into a scratch
+   * buffer. Page mode: inside one page, the cached page itself, no copy and no
+   * allocation; a hit on the page of the previous call skips even the cache
+   * lookup. A miss costs one readSync of a whole page (and may evict the least
+   * recently used page, flushing first if it is dirty). A range across two
+   * pages is copied into a scratch buffer.
    *
    * @param position - absolute offset
    * @param length - how many bytes
@@ -440,14 +459,20 @@ export class FileStorage implements Storage {
   locate(position: number, length: number): number {
     // Written as a negation so that NaN fails too.
     if (!(position >= 0 && position + length <= this.length) || this.closed) this.failRead(position, length);
-    if (this.whole !== null) {
-      if (position >= this.diskBase) return position;
-      const shift = this.pageShift;
-      const first = position >>> shift;
-      const last = (position + length - 1) >>> shift;
-      if (this.loaded[first] === 1 && this.loaded[last] === 1 && last - first <= 1) return position;
-      this.load(position, position + length);
-      return position;
+    const segments = this.segments;
+    if (segments !== null) {
+      const index = position >>> this.segmentShift;
+      const offset = position & this.segmentMask;
+      const segment = segments[index] as Uint8Array;
+      // A missing segment is NO_SEGMENT, whose length 0 no range fits in.
+      if (offset + length <= segment.length) {
+        if (position >= this.diskBase || this.isLoaded(position, length)) {
+          this.bytes = segment;
+          this.view = this.segmentViews[index] as DataView;
+          return offset;
+        }
+      }
+      return this.locateWhole(position, length);
     }
     const pageSize = this.pageSize;
     const index = Math.floor(position / pageSize);
@@ -461,9 +486,9 @@ export class FileStorage implements Storage {
   }
 
   /**
-   * Copies a range out. Whole-file mode: from the buffer, after reading the pages
-   * of the range not read yet (one readSync per run of them). Page mode: a read
-   * of at least one page whose pages are not all cached bypasses the cache: one
+   * Copies a range out. Whole-file mode: from memory, after reading the pages of
+   * the range not read yet (one readSync per run of them). Page mode: a read of
+   * at least one page whose pages are not all cached bypasses the cache: one
    * readSync straight into `target`, then unflushed pages are laid over it;
    * smaller reads go through the cache like {@link locate}.
    *
@@ -475,16 +500,17 @@ export class FileStorage implements Storage {
   read(position: number, target: Uint8Array): void {
     const size = target.length;
     if (!(position >= 0 && position + size <= this.length) || this.closed) this.failRead(position, size);
-    const whole = this.whole;
-    if (whole !== null) {
-      const end = position + size;
-      if (position < this.diskBase) {
-        const shift = this.pageShift;
-        const first = position >>> shift;
-        const last = (end - 1) >>> shift;
-        if (!(this.loaded[first] === 1 && this.loaded[last] === 1 && last - first <= 1)) this.load(position, end);
+    const segments = this.segments;
+    if (segments !== null) {
+      const index = position >>> this.segmentShift;
+      const offset = position & this.segmentMask;
+      const segment = segments[index] as Uint8Array;
+      if (offset + size <= segment.length && (position >= this.diskBase || this.isLoaded(position, size))) {
+        target.set(segment.subarray(offset, offset + size));
+      } else {
+        if (position < this.diskBase) this.load(position, position + size);
+        this.copyOutWhole(position, target);
       }
-      target.set(whole.subarray(position, end));
     } else if (size >= this.pageSize && !this.isCached(position, size)) {
       this.readDirect(position, target);
     } else {
@@ -494,13 +520,13 @@ export class FileStorage implements Storage {
 
   /**
    * Writes bytes; the file sees them at the next {@link flush}. Whole-file mode:
-   * into the buffer (a write past its capacity grows it by doubling, or past
-   * `wholeFileSizeMax` switches to page mode); a write into the bytes added since
-   * the last flush is a plain memory write. Page mode: into cached pages; a
-   * partial write to a page that is neither cached nor past the end of the file
-   * reads it first (one readSync). Either flushes by itself once more than the
-   * write buffer's bytes are dirty (see {@link FileStorageOptions.writeBufferSize}).
-   * O(bytes), or O(pages touched) for the bookkeeping below the flushed size.
+   * into memory (past `wholeFileSizeMax`, the storage switches to page mode
+   * first); a write into the bytes added since the last flush is a plain memory
+   * write. Page mode: into cached pages; a partial write to a page that is
+   * neither cached nor past the end of the file reads it first (one readSync).
+   * Either flushes by itself once more than the write buffer's bytes are dirty
+   * (see {@link FileStorageOptions.writeBufferSize}). O(bytes), plus O(pages
+   * touched) of bookkeeping below the flushed size.
    *
    * @param position - absolute offset, at most {@link size} (no holes)
    * @param source - the bytes
@@ -509,32 +535,39 @@ export class FileStorage implements Storage {
    * @throws IoError when a read or an automatic flush fails
    */
   write(position: number, source: Uint8Array): void {
-    const whole = this.whole;
+    const segments = this.segments;
     const count = source.length;
-    const end = position + count;
     // The engine's hot path: an append, or a slot rewritten in a block this
     // transaction wrote. Past sizeOnDisk nothing needs loading or dirty marks.
-    if (whole !== null && position >= this.sizeOnDisk && position <= this.length && end <= whole.length && !this.readOnly) {
-      // A byte loop beats TypedArray.set for a handful of bytes.
-      if (count <= 24) for (let i = 0; i < count; i++) whole[position + i] = source[i] as number;
-      else whole.set(source, position);
-      if (end > this.length) {
-        this.length = end;
-        if (end - this.sizeOnDisk + this.dirtySize > this.wholeWriteBufferSize) this.flushWhole();
+    if (segments !== null && position >= this.sizeOnDisk && position <= this.length && !this.readOnly) {
+      const index = position >>> this.segmentShift;
+      const offset = position & this.segmentMask;
+      const segment = segments[index] as Uint8Array;
+      if (offset + count <= segment.length) {
+        // A byte loop beats TypedArray.set for a handful of bytes.
+        if (count <= 24) for (let i = 0; i < count; i++) segment[offset + i] = source[i] as number;
+        else segment.set(source, offset);
+        const end = position + count;
+        if (end > this.length) {
+          this.length = end;
+          // The next append lands in the next segment: give it its table entry.
+          if (offset + count === segment.length) this.extendWhole(end);
+          if (end - this.sizeOnDisk + this.dirtySize > this.wholeWriteBufferSize) this.flushWhole();
+        }
+        return;
       }
-      return;
     }
     this.checkWritable();
     if (!(position >= 0 && position <= this.length)) {
       throw new StrataError('INVALID_ARGUMENT', `write at ${position} would leave a hole after the end ${this.length}`);
     }
-    if (whole !== null && this.reserve(end)) this.writeWhole(position, source);
+    if (segments !== null && this.fitsWhole(position + count)) this.writeWhole(position, source);
     else this.writePages(position, source);
   }
 
   /**
    * Appends `size` zero bytes and returns where they start. Whole-file mode:
-   * moves the end (the buffer is zero past it). O(1), or O(size) in page mode.
+   * moves the end (memory is zero past it). O(1), or O(size) in page mode.
    *
    * @param size - how many zero bytes
    * @returns the position of the first
@@ -543,9 +576,12 @@ export class FileStorage implements Storage {
   appendZeros(size: number): number {
     this.checkWritable();
     const start = this.length;
-    if (this.whole !== null && this.reserve(start + size)) {
-      this.length = start + size;
-      if (this.length - this.sizeOnDisk + this.dirtySize > this.wholeWriteBufferSize) this.flushWhole();
+    const end = start + size;
+    if (this.segments !== null && this.fitsWhole(end)) {
+      this.extendWhole(end);
+      this.allocateSegments(start, end);
+      this.length = end;
+      if (end - this.sizeOnDisk + this.dirtySize > this.wholeWriteBufferSize) this.flushWhole();
     } else {
       this.writePages(start, new Uint8Array(size));
     }
@@ -554,7 +590,7 @@ export class FileStorage implements Storage {
 
   /**
    * Appends a copy of `size` bytes at `position` and returns where the copy
-   * starts. Whole-file mode: one copy inside the buffer. O(size).
+   * starts. Whole-file mode: copied in memory, one segment piece at a time. O(size).
    *
    * @param position - where the bytes to copy start, inside the data
    * @param size - how many
@@ -566,12 +602,29 @@ export class FileStorage implements Storage {
     this.checkWritable();
     const start = this.length;
     if (!(position >= 0 && position + size <= start)) this.failRead(position, size);
-    if (this.whole !== null && this.reserve(start + size)) {
+    const end = start + size;
+    if (this.segments !== null && this.fitsWhole(end)) {
       if (position < this.diskBase) this.load(position, position + size);
-      const whole = this.whole;
-      whole.copyWithin(start, position, position + size);
-      this.length = start + size;
-      if (this.length - this.sizeOnDisk + this.dirtySize > this.wholeWriteBufferSize) this.flushWhole();
+      this.extendWhole(end);
+      this.allocateSegments(start, end);
+      const segments = this.segments;
+      const shift = this.segmentShift;
+      const mask = this.segmentMask;
+      const from = segments[position >>> shift] as Uint8Array;
+      const to = segments[start >>> shift] as Uint8Array;
+      const fromOffset = position & mask;
+      const toOffset = start & mask;
+      if (fromOffset + size <= from.length && toOffset + size <= to.length) {
+        if (from === to) to.copyWithin(toOffset, fromOffset, fromOffset + size);
+        else to.set(from.subarray(fromOffset, fromOffset + size), toOffset);
+      } else {
+        // Across a segment boundary: rare, so through a copy.
+        const copy = new Uint8Array(size);
+        this.copyOutWhole(position, copy);
+        this.copyInWhole(start, copy);
+      }
+      this.length = end;
+      if (end - this.sizeOnDisk + this.dirtySize > this.wholeWriteBufferSize) this.flushWhole();
     } else {
       const copy = new Uint8Array(size);
       this.read(position, copy);
@@ -582,7 +635,7 @@ export class FileStorage implements Storage {
 
   /**
    * Cuts the storage back to `size` bytes: drops buffered bytes past it, and
-   * ftruncates the file when the file holds more than `size` bytes.
+   * ftruncates the file when the file holds more than `size` bytes of data.
    * O(cached pages), or O(pages cut) in whole-file mode.
    *
    * @param size - the new size, at most the current one
@@ -593,25 +646,20 @@ export class FileStorage implements Storage {
   truncate(size: number): void {
     this.checkWritable();
     if (!(size >= 0 && size <= this.length)) throw new StrataError('INVALID_ARGUMENT', `cannot truncate ${this.length} bytes to ${size}`);
-    if (this.whole !== null) this.truncateWhole(size);
+    if (this.segments !== null) this.truncateWhole(size);
     else this.truncatePages(size);
     if (size < this.sizeOnDisk) {
-      try {
-        fs.ftruncateSync(this.fd, size);
-      } catch (error) {
-        throw new IoError(`ftruncate of ${this.path} to ${size} bytes failed: ${describe(error)}`, error);
-      }
+      this.cutFile(size);
       this.sizeOnDisk = size;
-      this.fileSize = size;
     }
     this.length = size;
   }
 
   /**
    * Writes every dirty byte to the file in position order: one writeSync per run
-   * of adjacent dirty bytes (page mode: up to 1 MiB each); in whole-file mode the
-   * bytes appended since the last flush go in one writeSync, straight from the
-   * buffer. Nothing to do on a read-only storage. O(dirty pages log dirty pages).
+   * of adjacent dirty bytes (page mode: up to 1 MiB each; whole-file mode: up to
+   * a segment each, straight from memory). Nothing to do on a read-only storage.
+   * O(dirty pages log dirty pages).
    *
    * @throws IoError when a write fails; the bytes not yet written stay dirty
    */
@@ -641,8 +689,9 @@ export class FileStorage implements Storage {
   }
 
   /**
-   * Flushes (when writable) and closes the file; later calls fail. Closing twice
-   * does nothing. The descriptor is closed even when the flush fails.
+   * Flushes (when writable), cuts reserved zeros, and closes the file; later
+   * calls fail. Closing twice does nothing. The descriptor is closed even when
+   * the flush fails.
    *
    * @throws IoError when the flush or the close fails
    */
@@ -682,7 +731,7 @@ export class FileStorage implements Storage {
   }
 
   private flushDirty(): void {
-    if (this.whole !== null) this.flushWhole();
+    if (this.segments !== null) this.flushWhole();
     else this.flushPages();
   }
 
@@ -714,7 +763,7 @@ export class FileStorage implements Storage {
     }
   }
 
-  /** ftruncates the file to `size`, at or past the data. */
+  /** ftruncates the file to `size`. */
   private cutFile(size: number): void {
     try {
       fs.ftruncateSync(this.fd, size);
@@ -726,96 +775,148 @@ export class FileStorage implements Storage {
 
   // Whole-file mode.
 
-  /** Enters whole-file mode with a zeroed buffer of `capacity` bytes and nothing loaded below diskBase. */
-  private startWhole(capacity: number): void {
-    const whole = new Uint8Array(capacity);
-    this.whole = whole;
-    this.wholeView = new DataView(whole.buffer);
-    this.bytes = whole;
-    this.view = this.wholeView;
-    const pageCount = Math.ceil(capacity / this.pageSize);
-    this.loaded = new Uint8Array(pageCount);
-    this.loaded.fill(1, Math.ceil(this.diskBase / this.pageSize));
-    this.dirtyFrom = new Int32Array(pageCount);
-    this.dirtyTo = new Int32Array(pageCount);
-    this.dirtyIndexes = [];
+  /** True when both ends of `position..+length` lie in loaded pages (a range of at most two pages). */
+  private isLoaded(position: number, length: number): boolean {
+    const shift = this.pageShift;
+    const first = position >>> shift;
+    const last = (position + length - 1) >>> shift;
+    return this.loaded[first] === 1 && this.loaded[last] === 1 && last - first <= 1;
   }
 
-  /**
-   * Makes room in the buffer for `end` bytes. False when that passes the budget:
-   * then everything is flushed and the storage is in page mode from now on.
-   */
-  private reserve(end: number): boolean {
-    const whole = this.whole;
-    if (whole === null) return false;
-    if (end <= whole.length) return true;
-    if (end > this.wholeFileSizeMax) {
-      this.stopWhole();
-      return false;
+  /** {@link locate} when the range is not loaded yet, or lies across two segments. */
+  private locateWhole(position: number, length: number): number {
+    if (position < this.diskBase) this.load(position, position + length);
+    const index = position >>> this.segmentShift;
+    const offset = position & this.segmentMask;
+    const segment = (this.segments as Uint8Array[])[index] as Uint8Array;
+    if (offset + length <= segment.length) {
+      this.bytes = segment;
+      this.view = this.segmentViews[index] as DataView;
+      return offset;
     }
-    this.growWhole(Math.min(this.wholeFileSizeMax, Math.max(end, WHOLE_GROWTH * whole.length, WHOLE_CAPACITY_MIN)));
-    return true;
+    if (this.scratch.length < length) {
+      let capacity = Math.max(64, this.scratch.length);
+      while (capacity < length) capacity *= 2;
+      this.scratch = new Uint8Array(capacity);
+      this.scratchView = new DataView(this.scratch.buffer);
+    }
+    this.copyOutWhole(position, this.scratch.subarray(0, length));
+    this.view = this.scratchView;
+    this.bytes = this.scratch;
+    return 0;
+  }
+
+  /** Copies `position..+target.length` out of memory (already loaded), segment by segment. */
+  private copyOutWhole(position: number, target: Uint8Array): void {
+    const segments = this.segments as Uint8Array[];
+    const segmentSize = this.segmentSize;
+    let done = 0;
+    while (done < target.length) {
+      const at = position + done;
+      const offset = at & this.segmentMask;
+      const count = Math.min(segmentSize - offset, target.length - done);
+      target.set((segments[at >>> this.segmentShift] as Uint8Array).subarray(offset, offset + count), done);
+      done += count;
+    }
+  }
+
+  /** Copies `source` into memory at `position`, segment by segment, allocating missing segments. */
+  private copyInWhole(position: number, source: Uint8Array): void {
+    const segmentSize = this.segmentSize;
+    let done = 0;
+    while (done < source.length) {
+      const at = position + done;
+      const offset = at & this.segmentMask;
+      const count = Math.min(segmentSize - offset, source.length - done);
+      const segment = this.segmentAt(at >>> this.segmentShift);
+      segment.set(count === source.length ? source : source.subarray(done, done + count), offset);
+      done += count;
+    }
   }
 
   /**
-   * Moves the buffer into a larger one. Only loaded pages and the bytes past
-   * diskBase are copied: pages never read stay untouched memory in the new buffer.
+   * The segment `index`, allocated (zero) if missing. The one that holds the
+   * budget's end stops there, so a write past the budget never fits a segment
+   * and takes the slow path, which switches to page mode.
    */
-  private growWhole(capacity: number): void {
-    const old = this.whole as Uint8Array;
-    const next = new Uint8Array(capacity);
-    const pageSize = this.pageSize;
+  private segmentAt(index: number): Uint8Array {
+    const segments = this.segments as Uint8Array[];
+    let segment = segments[index] as Uint8Array;
+    if (segment.length === 0) {
+      segment = new Uint8Array(Math.min(this.segmentSize, this.wholeFileSizeMax - index * this.segmentSize));
+      segments[index] = segment;
+      this.segmentViews[index] = new DataView(segment.buffer);
+    }
+    return segment;
+  }
+
+  /** Allocates every missing segment that holds a byte of `from..to`. */
+  private allocateSegments(from: number, to: number): void {
+    if (to <= from) return;
+    const last = (to - 1) >>> this.segmentShift;
+    for (let index = from >>> this.segmentShift; index <= last; index++) this.segmentAt(index);
+  }
+
+  /**
+   * Grows the per-segment and per-page tables to cover `end` bytes (doubling the
+   * page tables): new pages lie past diskBase, so they count as loaded. Every
+   * position up to the logical size has its segment entry, so lookups need no
+   * bounds check.
+   */
+  private extendWhole(end: number): void {
+    const segments = this.segments as Uint8Array[];
+    // Through the segment that holds position `end` itself, where the next append lands.
+    const segmentCount = Math.floor(end / this.segmentSize) + 1;
+    while (segments.length < segmentCount) {
+      segments.push(NO_SEGMENT);
+      this.segmentViews.push(NO_SEGMENT_VIEW);
+    }
+    const pageCount = Math.ceil(end / this.pageSize);
     const loaded = this.loaded;
-    const belowBase = Math.ceil(this.diskBase / pageSize);
-    let runStart = -1;
-    for (let index = 0; index <= belowBase; index++) {
-      if (index < belowBase && loaded[index] === 1) {
-        if (runStart < 0) runStart = index;
-      } else if (runStart >= 0) {
-        next.set(old.subarray(runStart * pageSize, Math.min(index * pageSize, old.length)), runStart * pageSize);
-        runStart = -1;
-      }
-    }
-    if (this.length > this.diskBase) next.set(old.subarray(this.diskBase, this.length), this.diskBase);
-    const pageCount = Math.ceil(capacity / pageSize);
-    const nextLoaded = new Uint8Array(pageCount);
+    if (pageCount <= loaded.length) return;
+    const capacity = Math.max(pageCount, 2 * loaded.length);
+    const nextLoaded = new Uint8Array(capacity);
     nextLoaded.set(loaded);
-    nextLoaded.fill(1, Math.max(loaded.length, belowBase));
-    const nextFrom = new Int32Array(pageCount);
+    nextLoaded.fill(1, Math.max(loaded.length, Math.ceil(this.diskBase / this.pageSize)));
+    const nextFrom = new Int32Array(capacity);
     nextFrom.set(this.dirtyFrom);
-    const nextTo = new Int32Array(pageCount);
+    const nextTo = new Int32Array(capacity);
     nextTo.set(this.dirtyTo);
-    this.whole = next;
-    this.wholeView = new DataView(next.buffer);
-    this.bytes = next;
-    this.view = this.wholeView;
     this.loaded = nextLoaded;
     this.dirtyFrom = nextFrom;
     this.dirtyTo = nextTo;
   }
 
-  /** Leaves whole-file mode for good: flushes, then drops the buffer. */
+  /** True when `end` bytes fit the budget; otherwise flushes and leaves whole-file mode for good. */
+  private fitsWhole(end: number): boolean {
+    if (end <= this.wholeFileSizeMax) return true;
+    this.stopWhole();
+    return false;
+  }
+
+  /** Leaves whole-file mode for good: flushes, then drops the segments. */
   private stopWhole(): void {
     if (!this.readOnly) this.flushWhole();
     this.releaseWhole();
-    this.bytes = EMPTY;
-    this.view = new DataView(EMPTY.buffer);
+    this.bytes = NO_SEGMENT;
+    this.view = NO_SEGMENT_VIEW;
   }
 
   private releaseWhole(): void {
-    this.whole = null;
-    this.wholeView = this.view;
-    this.loaded = EMPTY_FLAGS;
-    this.dirtyFrom = EMPTY_OFFSETS;
-    this.dirtyTo = EMPTY_OFFSETS;
+    this.segments = null;
+    this.segmentViews = [];
+    this.loaded = NO_FLAGS;
+    this.dirtyFrom = NO_OFFSETS;
+    this.dirtyTo = NO_OFFSETS;
     this.dirtyIndexes = [];
     this.dirtySize = 0;
   }
 
   /**
    * Reads the pages of `position..end` below diskBase that are not loaded yet:
-   * one readSync per run of adjacent ones. A page's bytes at or past diskBase are
-   * never read: the buffer holds them.
+   * one readSync per run of adjacent ones within a segment. A page's bytes at or
+   * past diskBase are never read: memory holds them. The file may end early past
+   * `end` (see {@link readFully}).
    */
   private load(position: number, end: number): void {
     if (end <= position) return;
@@ -823,27 +924,36 @@ export class FileStorage implements Storage {
     const loaded = this.loaded;
     const diskBase = this.diskBase;
     const last = Math.floor((Math.min(end, diskBase) - 1) / pageSize);
+    const pagesPerSegment = this.segmentSize / pageSize;
     let runStart = -1;
     for (let index = Math.floor(position / pageSize); index <= last + 1; index++) {
-      if (index <= last && loaded[index] !== 1) {
+      // A run ends at an unloaded page's end, at a loaded page, or at a segment boundary.
+      if (index <= last && loaded[index] !== 1 && !(runStart >= 0 && index % pagesPerSegment === 0)) {
         if (runStart < 0) runStart = index;
         continue;
       }
-      if (runStart < 0) continue;
-      const from = runStart * pageSize;
-      const to = Math.min(index * pageSize, diskBase);
-      this.readFully(this.whole as Uint8Array, from, to - from, from, Math.min(end, to) - from);
-      loaded.fill(1, runStart, index);
-      runStart = -1;
+      if (runStart >= 0) {
+        this.readPages(runStart, index, end);
+        runStart = index <= last && loaded[index] !== 1 ? index : -1;
+      }
     }
   }
 
-  /** A write that is not a plain tail write: below sizeOnDisk, or growing the buffer. */
+  /** Reads pages `from..to` (within one segment, below diskBase) from the file into memory. */
+  private readPages(from: number, to: number, end: number): void {
+    const start = from * this.pageSize;
+    const stop = Math.min(to * this.pageSize, this.diskBase);
+    const segment = this.segmentAt(start >>> this.segmentShift);
+    this.readFully(segment, start & this.segmentMask, stop - start, start, Math.max(0, Math.min(end, stop) - start));
+    this.loaded.fill(1, from, to);
+  }
+
+  /** A write that is not a plain write past sizeOnDisk: below it, or into a segment not allocated yet. */
   private writeWhole(position: number, source: Uint8Array): void {
-    const whole = this.whole as Uint8Array;
     const end = position + source.length;
+    this.extendWhole(end);
     if (position < this.diskBase && end > position) this.prepareOverwrite(position, end);
-    whole.set(source, position);
+    this.copyInWhole(position, source);
     if (position < this.sizeOnDisk) this.markDirtyWhole(position, Math.min(end, this.sizeOnDisk));
     if (end > this.length) this.length = end;
     if (this.length - this.sizeOnDisk + this.dirtySize > this.wholeWriteBufferSize) this.flushWhole();
@@ -856,12 +966,11 @@ export class FileStorage implements Storage {
    */
   private prepareOverwrite(position: number, end: number): void {
     const pageSize = this.pageSize;
-    const loaded = this.loaded;
     const first = Math.floor(position / pageSize);
     const last = Math.floor((Math.min(end, this.diskBase) - 1) / pageSize);
     this.loadUnlessCovered(first, position, end);
     if (last !== first) this.loadUnlessCovered(last, position, end);
-    loaded.fill(1, first, last + 1);
+    this.loaded.fill(1, first, last + 1);
   }
 
   /** Loads page `index` unless it is loaded or the write `position..end` covers what the file holds of it. */
@@ -870,7 +979,7 @@ export class FileStorage implements Storage {
     const start = index * this.pageSize;
     const onDiskEnd = Math.min(start + this.pageSize, this.diskBase);
     if (position <= start && end >= onDiskEnd) return;
-    this.load(start, onDiskEnd);
+    this.readPages(index, index + 1, onDiskEnd);
   }
 
   /** Records `from..to` (below sizeOnDisk) as dirty, page by page. */
@@ -911,15 +1020,25 @@ export class FileStorage implements Storage {
   }
 
   private truncateWhole(size: number): void {
-    const whole = this.whole as Uint8Array;
-    // Zero the cut tail: appendZeros relies on zeros past the end.
-    whole.fill(0, size, this.length);
+    const segments = this.segments as Uint8Array[];
+    // Zero the cut bytes (appendZeros relies on zeros past the end); drop the segments wholly past the cut.
+    const segmentSize = this.segmentSize;
+    for (let index = size >>> this.segmentShift; index < segments.length; index++) {
+      const segment = segments[index] as Uint8Array;
+      if (segment.length === 0) continue;
+      const start = index * segmentSize;
+      if (start >= size) {
+        segments[index] = NO_SEGMENT;
+        this.segmentViews[index] = NO_SEGMENT_VIEW;
+      } else {
+        segment.fill(0, size - start, Math.min(segmentSize, this.length - start));
+      }
+    }
     const pageSize = this.pageSize;
     const dirtyFrom = this.dirtyFrom;
     const dirtyTo = this.dirtyTo;
-    const firstCut = Math.floor(size / pageSize);
     const lastDirty = Math.ceil(this.sizeOnDisk / pageSize);
-    for (let index = firstCut; index < lastDirty; index++) {
+    for (let index = Math.floor(size / pageSize); index < lastDirty; index++) {
       const to = dirtyTo[index] as number;
       if (to === 0) continue;
       const cut = size - index * pageSize;
@@ -933,7 +1052,7 @@ export class FileStorage implements Storage {
       }
     }
     if (size < this.diskBase) {
-      // Past the cut the buffer is the truth now (zeros, then whatever is written).
+      // Past the cut memory is the truth now (zeros, then whatever is written).
       this.diskBase = size;
       this.loaded.fill(1, Math.ceil(size / pageSize));
     }
@@ -941,10 +1060,10 @@ export class FileStorage implements Storage {
 
   /**
    * Writes the dirty ranges below sizeOnDisk in position order, joining those
-   * that touch, then the tail in one write; each straight from the buffer.
+   * that touch, then the tail; each straight from memory, one write per segment
+   * piece.
    */
   private flushWhole(): void {
-    const whole = this.whole as Uint8Array;
     const indexes = this.dirtyIndexes;
     if (indexes.length > 0) {
       const pageSize = this.pageSize;
@@ -972,9 +1091,7 @@ export class FileStorage implements Storage {
             last++;
           }
           const lastIndex = indexes[last] as number;
-          const from = first * pageSize + (dirtyFrom[first] as number);
-          const to = lastIndex * pageSize + (dirtyTo[lastIndex] as number);
-          this.writeFully(whole, from, to - from, from);
+          this.writeWholeRange(first * pageSize + (dirtyFrom[first] as number), lastIndex * pageSize + (dirtyTo[lastIndex] as number));
           for (let i = written; i <= last; i++) {
             const index = indexes[i] as number;
             if (dirtyTo[index] !== 0) this.cleanWhole(index);
@@ -986,10 +1103,21 @@ export class FileStorage implements Storage {
         this.dirtyIndexes = written === indexes.length ? [] : indexes.slice(written);
       }
     }
-    const tail = this.length - this.sizeOnDisk;
-    if (tail > 0) {
-      this.writeFully(whole, this.sizeOnDisk, tail, this.sizeOnDisk);
+    if (this.length > this.sizeOnDisk) {
+      this.writeWholeRange(this.sizeOnDisk, this.length);
       this.sizeOnDisk = this.length;
+    }
+  }
+
+  /** Writes `from..to` from memory to the file, one writeSync per segment piece. */
+  private writeWholeRange(from: number, to: number): void {
+    const segments = this.segments as Uint8Array[];
+    let at = from;
+    while (at < to) {
+      const offset = at & this.segmentMask;
+      const count = Math.min(this.segmentSize - offset, to - at);
+      this.writeFully(segments[at >>> this.segmentShift] as Uint8Array, offset, count, at);
+      at += count;
     }
   }
 
