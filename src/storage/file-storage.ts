@@ -169,7 +169,8 @@ const NO_OFFSETS = new Int32Array(0);
  * memory segments: byte p lives in segment p >>> segmentShift at offset
  * p & segmentMask. Its invariants:
  * - Below `diskBase` (the file's size when opened or refreshed, lowered by
- *   truncation) memory holds a page's bytes only once the page is marked
+ *   truncation, and 0 once every page below it is loaded, which spares
+ *   `locate` the page flags) memory holds a page's bytes only once the page is marked
  *   loaded; at and past it, memory is the truth: what was written, and zeros up
  *   to the end of each segment. Every page that starts at or past `diskBase` is
  *   marked loaded, and every byte from `diskBase` to the logical size lies in an
@@ -230,6 +231,8 @@ export class FileStorage implements Storage {
   private diskBase: number;
   /** Per page: 1 once memory holds its bytes. */
   private loaded: Uint8Array;
+  /** Pages below diskBase not loaded yet; at 0, diskBase drops to 0. */
+  private unloadedCount: number;
   /** Per page below {@link sizeOnDisk}: the dirty range, relative to the page; both 0 when clean. */
   private dirtyFrom: Int32Array;
   private dirtyTo: Int32Array;
@@ -289,6 +292,7 @@ export class FileStorage implements Storage {
     this.segmentViews = [];
     this.diskBase = sizeOnDisk;
     this.loaded = NO_FLAGS;
+    this.unloadedCount = 0;
     this.dirtyFrom = NO_OFFSETS;
     this.dirtyTo = NO_OFFSETS;
     this.dirtyIndexes = [];
@@ -306,6 +310,7 @@ export class FileStorage implements Storage {
     if (wholeFileSizeMax > 0 && sizeOnDisk <= wholeFileSizeMax) {
       this.segments = [];
       this.extendWhole(sizeOnDisk);
+      this.countUnloaded();
     }
   }
 
@@ -425,6 +430,7 @@ export class FileStorage implements Storage {
       loaded.fill(1, pastEnd);
       if (loaded.length > 0) loaded[0] = 0;
       this.diskBase = size;
+      this.countUnloaded();
     } else {
       for (const page of [...this.pages.values()]) if (page.index === 0 || page.index >= firstChanged) this.dropPage(page);
       this.lastPage = null;
@@ -945,7 +951,29 @@ export class FileStorage implements Storage {
     const stop = Math.min(to * this.pageSize, this.diskBase);
     const segment = this.segmentAt(start >>> this.segmentShift);
     this.readFully(segment, start & this.segmentMask, stop - start, start, Math.max(0, Math.min(end, stop) - start));
-    this.loaded.fill(1, from, to);
+    this.markLoaded(from, to);
+  }
+
+  /** Marks pages `from..to` loaded; when none below diskBase is left unloaded, memory is the truth everywhere. */
+  private markLoaded(from: number, to: number): void {
+    const loaded = this.loaded;
+    const below = Math.ceil(this.diskBase / this.pageSize);
+    for (let index = from; index < to; index++) {
+      if (loaded[index] === 1) continue;
+      loaded[index] = 1;
+      if (index < below) this.unloadedCount--;
+    }
+    if (this.unloadedCount === 0) this.diskBase = 0;
+  }
+
+  /** Counts the pages below diskBase not loaded (after diskBase or the flags changed wholesale). O(pages). */
+  private countUnloaded(): void {
+    const loaded = this.loaded;
+    const below = Math.min(Math.ceil(this.diskBase / this.pageSize), loaded.length);
+    let count = 0;
+    for (let index = 0; index < below; index++) if (loaded[index] !== 1) count++;
+    this.unloadedCount = count;
+    if (count === 0) this.diskBase = 0;
   }
 
   /** A write that is not a plain write past sizeOnDisk: below it, or into a segment not allocated yet. */
@@ -970,7 +998,7 @@ export class FileStorage implements Storage {
     const last = Math.floor((Math.min(end, this.diskBase) - 1) / pageSize);
     this.loadUnlessCovered(first, position, end);
     if (last !== first) this.loadUnlessCovered(last, position, end);
-    this.loaded.fill(1, first, last + 1);
+    this.markLoaded(first, last + 1);
   }
 
   /** Loads page `index` unless it is loaded or the write `position..end` covers what the file holds of it. */
@@ -1055,6 +1083,7 @@ export class FileStorage implements Storage {
       // Past the cut memory is the truth now (zeros, then whatever is written).
       this.diskBase = size;
       this.loaded.fill(1, Math.ceil(size / pageSize));
+      this.countUnloaded();
     }
   }
 
