@@ -236,11 +236,14 @@ export class Engine {
     // header names), and accept the header once two reads around that agree.
     const first = new Uint8Array(HISTORY_HEADER_SIZE);
     const second = new Uint8Array(HISTORY_HEADER_SIZE);
+    // Bytes below the committed size this engine last read never change; a
+    // storage may keep its copies of them (FORMAT.md §Commit and recovery).
+    const stableSize = this.io.committedSize;
     for (let attempt = 0; attempt < 100; attempt++) {
-      this.storage.refresh?.();
+      this.storage.refresh?.(stableSize);
       if (this.storage.size() < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) break;
       this.storage.read(HISTORY_HEADER_POSITION, first);
-      this.storage.refresh?.();
+      this.storage.refresh?.(stableSize);
       this.storage.read(HISTORY_HEADER_POSITION, second);
       if (first.every((byte, i) => byte === second[i])) return this.readHistoryHeaderOnce();
     }

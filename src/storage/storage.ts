@@ -84,6 +84,9 @@ export interface Storage {
   /**
    * Optional, for readers of storage that another writer appends to: see the
    * new size and drop cached bytes that may have changed (see FileStorage).
+   *
+   * @param stableSize - bytes known to be committed (the committed size the
+   *   reader last read), which never change; cached bytes past it may have
    */
-  refresh?(): void;
+  refresh?(stableSize?: number): void;
 }

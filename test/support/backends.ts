@@ -1,5 +1,7 @@
-// The storage backends every engine test runs on: memory, a file, and a file
-// with a tiny write buffer and tiny pages (forcing flushes and evictions).
+// The storage backends every engine test runs on: memory, a file (held whole in
+// memory), a file with tiny pages and a tiny write buffer that outgrows its
+// whole-file budget (flushes mid-transaction, then the switch to the page cache),
+// and a file in page mode with tiny pages (flushes and evictions).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +55,7 @@ const memory: Backend = {
   },
 };
 
-function fileBackend(name: string, options: { writeBufferSize?: number; pageSize?: number; cacheSize?: number }): Backend {
+function fileBackend(name: string, options: { writeBufferSize?: number; pageSize?: number; cacheSize?: number; wholeFileSizeMax?: number }): Backend {
   return {
     name,
     slot() {
@@ -67,9 +69,10 @@ function fileBackend(name: string, options: { writeBufferSize?: number; pageSize
   };
 }
 
-/** Memory, file, and file with a 64-byte write buffer and 256-byte pages. */
+/** Memory; file; file with a 64-byte write buffer, 256-byte pages and an 8 KiB whole-file budget; the same in page mode. */
 export const backends: readonly Backend[] = [
   memory,
   fileBackend('file', {}),
-  fileBackend('file-tiny-buffer', { writeBufferSize: 64, pageSize: 256, cacheSize: 4096 }),
+  fileBackend('file-tiny-buffer', { writeBufferSize: 64, pageSize: 256, cacheSize: 4096, wholeFileSizeMax: 8192 }),
+  fileBackend('file-paged', { writeBufferSize: 64, pageSize: 256, cacheSize: 4096, wholeFileSizeMax: 0 }),
 ];
