@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as nodePath from 'node:path';
 
 import { CorruptDatabaseError, InvalidArgumentError, IoError, ReadOnlyError, StrataError } from '../errors.js';
+import { HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../format/constants.js';
 import { FileLock } from './file-lock.js';
 import type { Storage } from './storage.js';
 
@@ -47,6 +48,8 @@ const SEGMENT_SIZE_MAX = 1024 * 1024;
 // most this, and at least 64 KiB or the data's size (so a new database does not
 // write a megabyte of zeros).
 const PREALLOCATION_SIZE_DEFAULT = 1024 * 1024;
+/** Where the file header and the history header end: every commit rewrites bytes below it. */
+const HEADERS_END = HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE;
 const PREALLOCATION_SIZE_MIN = 64 * 1024;
 
 // The most bytes one coalesced writeSync carries in page mode: enough that a flush
@@ -421,6 +424,9 @@ export class FileStorage implements Storage {
       throw new IoError(`fstat of ${this.path} failed: ${describe(error)}`, error);
     }
     const firstChanged = Math.floor(Math.min(Math.max(stableSize, 0), size, this.sizeOnDisk) / this.pageSize);
+    // The file and history headers lie below any committed size, yet every
+    // commit rewrites the history header: the pages that hold them always go.
+    const headerPages = Math.ceil(HEADERS_END / this.pageSize);
     if (this.segments !== null && size > this.wholeFileSizeMax) this.stopWhole();
     if (this.segments !== null) {
       this.extendWhole(size);
@@ -428,11 +434,11 @@ export class FileStorage implements Storage {
       const pastEnd = Math.ceil(size / this.pageSize);
       loaded.fill(0, firstChanged, pastEnd);
       loaded.fill(1, pastEnd);
-      if (loaded.length > 0) loaded[0] = 0;
+      loaded.fill(0, 0, Math.min(headerPages, loaded.length));
       this.diskBase = size;
       this.countUnloaded();
     } else {
-      for (const page of [...this.pages.values()]) if (page.index === 0 || page.index >= firstChanged) this.dropPage(page);
+      for (const page of [...this.pages.values()]) if (page.index < headerPages || page.index >= firstChanged) this.dropPage(page);
       this.lastPage = null;
     }
     this.sizeOnDisk = size;

@@ -86,7 +86,9 @@ export interface Storage {
    * new size and drop cached bytes that may have changed (see FileStorage).
    *
    * @param stableSize - bytes known to be committed (the committed size the
-   *   reader last read), which never change; cached bytes past it may have
+   *   reader last read), which never change but for the headers at the start
+   *   of the file (FORMAT.md §File header, §History header), which every
+   *   commit rewrites; cached bytes past it may have changed or been cut
    */
   refresh?(stableSize?: number): void;
 }

@@ -77,4 +77,28 @@ describe('FileStorage under the engine', () => {
       rmSync(folder, { recursive: true, force: true });
     }
   });
+  for (const wholeFileSizeMax of [undefined, 0]) {
+    it(`shows a reader every new commit after refresh, even with pages smaller than the headers (${wholeFileSizeMax === 0 ? 'page mode' : 'whole-file mode'})`, () => {
+      const folder = mkdtempSync(join(tmpdir(), 'stratadb-refresh-'));
+      try {
+        const path = join(folder, 'db.xit');
+        const writer = Engine.open(FileStorage.open(path), { hasher: sha1Hasher });
+        writer.transact((root) => root.hashMap().put('key0').writeUint(0));
+        // 4-byte pages: the 36 bytes of file and history headers span nine of them.
+        const options = wholeFileSizeMax === undefined ? { readOnly: true, pageSize: 4 } : { readOnly: true, pageSize: 4, wholeFileSizeMax };
+        const reader = Engine.open(FileStorage.open(path, options), { hasher: sha1Hasher });
+        for (let i = 1; i <= 5; i++) {
+          expect(reader.moment(-1).asHashMap().get(`key${i - 1}`)?.readUint()).toBe(BigInt(i - 1));
+          writer.transact((root) => root.hashMap().put(`key${i}`).writeUint(i));
+          reader.refresh();
+          expect(reader.momentCount(), `after commit ${i}`).toBe(i + 1);
+          expect(reader.moment(-1).asHashMap().get(`key${i}`)?.readUint()).toBe(BigInt(i));
+        }
+        reader.close();
+        writer.close();
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
+  }
 });
