@@ -806,12 +806,7 @@ export class FileStorage implements Storage {
       this.view = this.segmentViews[index] as DataView;
       return offset;
     }
-    if (this.scratch.length < length) {
-      let capacity = Math.max(64, this.scratch.length);
-      while (capacity < length) capacity *= 2;
-      this.scratch = new Uint8Array(capacity);
-      this.scratchView = new DataView(this.scratch.buffer);
-    }
+    this.growScratch(length);
     this.copyOutWhole(position, this.scratch.subarray(0, length));
     this.view = this.scratchView;
     this.bytes = this.scratch;
@@ -1318,13 +1313,17 @@ export class FileStorage implements Storage {
     this.dirtyPages.delete(page);
   }
 
+  /** Makes the scratch buffer hold at least `length` bytes; grows by doubling. */
+  private growScratch(length: number): void {
+    if (this.scratch.length >= length) return;
+    let capacity = Math.max(64, this.scratch.length);
+    while (capacity < length) capacity *= 2;
+    this.scratch = new Uint8Array(capacity);
+    this.scratchView = new DataView(this.scratch.buffer);
+  }
+
   private locateStraddling(position: number, length: number): number {
-    if (this.scratch.length < length) {
-      let capacity = Math.max(64, this.scratch.length);
-      while (capacity < length) capacity *= 2;
-      this.scratch = new Uint8Array(capacity);
-      this.scratchView = new DataView(this.scratch.buffer);
-    }
+    this.growScratch(length);
     this.copyOut(position, this.scratch.subarray(0, length));
     this.view = this.scratchView;
     this.bytes = this.scratch;

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import xxhash from 'xxhash-wasm';
 import { describe, expect, it } from 'vitest';
+import { pseudoRandomBytes } from '../support/random-bytes.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { hashIdFromName } from '../../src/format/file-header.js';
 import { sha1, sha1Hasher } from '../../src/hash/sha1.js';
@@ -27,18 +28,6 @@ function nodeSha1(bytes: Uint8Array): string {
   return createHash('sha1').update(bytes).digest('hex');
 }
 
-/** Deterministic pseudo-random bytes (xorshift32), so failures replay. */
-function pseudoRandomBytes(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 describe('sha1', () => {
   it('matches the FIPS 180 vectors', () => {

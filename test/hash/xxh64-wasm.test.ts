@@ -5,6 +5,7 @@
 
 import xxhash from 'xxhash-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pseudoRandomBytes } from '../support/random-bytes.js';
 import { Xxh64Pair, buildXxh64PairModule } from '../../src/hash/xxh64-wasm.js';
 import { XXHASH128_SEED_HIGH, XXHASH128_SEED_LOW, createXxHash128Hasher } from '../../src/hash/xxhash128.js';
 import type { Hasher } from '../../src/hash/hasher.js';
@@ -37,18 +38,6 @@ function pairHex(pair: Xxh64Pair, key: Uint8Array): string {
   return hex(out);
 }
 
-/** Deterministic pseudo-random bytes (xorshift32), so failures replay. */
-function pseudoRandomBytes(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 describe('buildXxh64PairModule', () => {
   it('assembles a valid module small enough for synchronous compilation in browsers', () => {
