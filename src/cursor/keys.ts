@@ -49,6 +49,9 @@ export function encodeText(text: string): Uint8Array {
   return out;
 }
 
+/** Texts up to this many UTF-16 units are encoded into a reused buffer. */
+const SCRATCH_TEXT_MAX = 4096;
+
 /**
  * A reusable encoding buffer: strings are encoded into it without allocating,
  * for callers that use the bytes and drop them before the next encode.
@@ -58,9 +61,11 @@ class TextScratch {
   /** `buffer.subarray(0, n)` for each n met so far: a subarray costs an allocation. */
   private prefixes: Array<Uint8Array | undefined> = [];
 
-  /** The UTF-8 bytes of `text`, valid until the next call. */
+  /** The UTF-8 bytes of `text`, valid until the next call (a fresh array for long text). */
   encode(text: string): Uint8Array {
     const length = text.length;
+    // A long text gets its own array, so that one big value does not keep a big buffer alive.
+    if (length > SCRATCH_TEXT_MAX) return encoder.encode(text);
     if (length * 3 > this.buffer.length) {
       this.buffer = new Uint8Array(length * 3);
       this.prefixes = [];

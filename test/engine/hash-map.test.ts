@@ -204,6 +204,8 @@ describe('tagged keys', () => {
       for (let i = 0; i < length; i++) text += pieces[(i * 7 + length) % pieces.length];
       texts.push(text, `k${length}`);
     }
+    // Past the shared buffers' limit: encoded into arrays of their own.
+    texts.push('é'.repeat(5000), 'q'.repeat(9000));
     engine.transact((root) => {
       const map = root.hashMap();
       // Each put's value is the next key: the value's encoding must not clobber the key's.
