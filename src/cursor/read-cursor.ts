@@ -11,9 +11,10 @@ import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
 import { longBytesLength, readBytesValue, readStringValue } from '../core/bytes-values.js';
 import { isCounted, mapRootOf } from '../core/structures.js';
-import { HamtWalk, hamtEntries, hamtFind } from '../hamt/hash-map.js';
+import { HamtWalk, hamtCount, hamtEntries, hamtFind } from '../hamt/hash-map.js';
 import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { BytesReader } from './bytes-stream.js';
+import { LeafCache } from '../core/leaf-cache.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import { TreeReader, headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
 import { hashKeyTransient, resolveKeyTransient, type Key } from './keys.js';
@@ -178,9 +179,7 @@ export class ReadCursor {
         return io.readU64(io.checkPointer(slot.position, COUNT_SIZE, this.slotPosition));
       case Tag.HASH_MAP:
       case Tag.HASH_SET: {
-        let n = 0;
-        for (const _ of hamtEntries(io, slot.position)) n++;
-        return n;
+        return hamtCount(io, slot.position);
       }
       case Tag.BYTES:
         return longBytesLength(io, slot, this.slotPosition);
@@ -360,9 +359,8 @@ export class ReadHashMap {
   count(): number {
     const slot = this.mapSlot;
     if (isCounted(slot.tag)) return this.ctx.io.readU64(this.ctx.io.checkPointer(slot.position, COUNT_SIZE, this.from));
-    let n = 0;
-    for (const _ of this.kvPositions()) n++;
-    return n;
+    const root = this.root();
+    return root < 0 ? 0 : hamtCount(this.ctx.io, root);
   }
 
   /** @internal */
@@ -411,12 +409,6 @@ export class ReadHashMap {
     return this.entries();
   }
 }
-
-/** A committed array list starts remembering its leaf blocks after this many gets. */
-const LEAF_CACHE_AFTER_GETS = 256;
-
-/** Array lists above this many items get no leaf cache (it would pass 8 MiB). */
-const LEAF_CACHE_MAX_ITEMS = 2 ** 24;
 
 /** A map entry that reads its parts on demand. */
 class KvEntry implements MapEntry {
@@ -482,10 +474,8 @@ export class ReadArrayList {
   protected readonly from: number;
   /** The header of a committed list, which no write can change; undefined otherwise. */
   private readonly fixedHeader: ListHeader | undefined;
-  /** Gets served so far, until the leaf cache starts. */
-  private gets = 0;
-  /** Position of each leaf block of a committed list, 0 until first met. */
-  private leaves: Float64Array | undefined;
+  /** Leaf positions of a committed list. */
+  private readonly leaves: LeafCache | undefined;
 
   /** @internal */
   constructor(ctx: Context, slot: Slot, from: number) {
@@ -495,7 +485,10 @@ export class ReadArrayList {
     if (slot.tag !== Tag.NONE) {
       const header = this.header();
       // Every block under a committed header is committed too.
-      if (slot.position + ARRAY_LIST_HEADER_SIZE <= ctx.io.immutableBefore()) this.fixedHeader = header;
+      if (slot.position + ARRAY_LIST_HEADER_SIZE <= ctx.io.immutableBefore()) {
+        this.fixedHeader = header;
+        this.leaves = new LeafCache(header.count);
+      }
     }
   }
 
@@ -523,16 +516,11 @@ export class ReadArrayList {
     const header = this.fixedHeader ?? this.header();
     const resolved = resolveIndex(index, header.count);
     const leaves = this.leaves;
-    if (leaves !== undefined) {
-      const leaf = resolved >>> 4;
-      let position = leaves[leaf] as number;
-      if (position === 0) leaves[leaf] = position = listSlotPosition(this.ctx.io, header, resolved - (resolved & 15));
-      return cursorAt(this.ctx, position + SLOT_SIZE * (resolved & 15));
-    }
-    if (this.fixedHeader !== undefined && ++this.gets === LEAF_CACHE_AFTER_GETS && header.count <= LEAF_CACHE_MAX_ITEMS) {
-      this.leaves = new Float64Array(Math.ceil(header.count / 16));
-    }
-    return cursorAt(this.ctx, listSlotPosition(this.ctx.io, header, resolved));
+    if (leaves === undefined) return cursorAt(this.ctx, listSlotPosition(this.ctx.io, header, resolved));
+    const within = resolved & 15;
+    let leaf = leaves.leaf(resolved);
+    if (leaf === 0) leaf = leaves.remember(resolved, listSlotPosition(this.ctx.io, header, resolved - within));
+    return cursorAt(this.ctx, leaf + SLOT_SIZE * within);
   }
 
   /** Items from `start` (default 0) to the end, in order. */

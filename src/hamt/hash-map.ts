@@ -340,6 +340,14 @@ export class HamtWalk {
   }
 }
 
+/** How many kv pairs a map holds, by one walk (see {@link HamtWalk}). O(n). */
+export function hamtCount(io: BlockIO, root: number): number {
+  const walk = new HamtWalk(io, root);
+  let n = 0;
+  while (walk.next() >= 0) n++;
+  return n;
+}
+
 /**
  * Every kv pair of a map in trie order (see {@link HamtWalk}).
  *

@@ -22,6 +22,7 @@ import { Slot } from '../format/slot.js';
 import { TAG_MASK, FULL_FLAG, Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 import { LINKED_BLOCK_SIZE, LINKED_SLOT_SIZE } from './linked-list-read.js';
+import { LeafCache } from '../core/leaf-cache.js';
 
 /** Nodes other than the root and last children hold at least this many entries. */
 export const MIN_CHILDREN = 8;
@@ -581,19 +582,9 @@ function decodeBranch(io: BlockIO, position: number): DecodedBranch {
 }
 
 /**
- * A reader remembers leaf positions (8 bytes per 16 items) once it has served
- * this many gets, so that a list read once or twice allocates nothing.
- */
-const LEAF_CACHE_AFTER_GETS = 256;
-
-/** Lists above this many items get no leaf cache (it would pass 8 MiB). */
-const LEAF_CACHE_MAX_ITEMS = 2 ** 24;
-
-/**
  * Fast positional reads of an immutable tree. A tree built by appends
- * (radix-shaped) is read by digits, and after {@link LEAF_CACHE_AFTER_GETS} gets
- * its leaf positions are remembered (8 bytes per 16 items, lists up to 2^24
- * items). Other trees have their branch blocks decoded once and kept, so a get
+ * (radix-shaped) is read by digits, and after a few hundred gets its leaf
+ * positions are remembered ({@link LeafCache}). Other trees have their branch blocks decoded once and kept, so a get
  * costs a few array lookups per level instead of scanning blocks (memory grows
  * with the branches visited, about one sixteenth of the leaves). Only for trees
  * whose every block is committed and outside the running transaction (see
@@ -605,10 +596,8 @@ export class TreeReader {
   private root: DecodedBranch | undefined;
   /** Whether the tree is perfect or radix-shaped (see {@link isRadixShaped}); undefined until the first get. */
   private radix: boolean | undefined;
-  /** Gets served so far, until the leaf cache starts. */
-  private gets = 0;
-  /** Position of each leaf block of a radix-shaped tree, 0 until first met. */
-  private leaves: Float64Array | undefined;
+  /** Leaf positions of a radix-shaped tree. */
+  private readonly leaves: LeafCache;
 
   /**
    * @param io - the database
@@ -617,6 +606,7 @@ export class TreeReader {
   constructor(io: BlockIO, tree: Tree) {
     this.io = io;
     this.tree = tree;
+    this.leaves = new LeafCache(tree.count);
   }
 
   /** Position of item `index`'s slot, 0 <= index < count. */
@@ -625,17 +615,10 @@ export class TreeReader {
     if (tree.height === 0) return treeSlotPosition(this.io, tree, index);
     // A list built by appends: digits all the way down, no decoded nodes at all.
     if ((this.radix ??= isPerfect(tree.count, tree.height) || isRadixShaped(this.io, tree))) {
-      const leaves = this.leaves;
-      if (leaves === undefined) {
-        if (++this.gets === LEAF_CACHE_AFTER_GETS && tree.count <= LEAF_CACHE_MAX_ITEMS) this.leaves = new Float64Array(Math.ceil(tree.count / SLOT_COUNT));
-        return perfectSlotPosition(this.io, tree.root, tree.height, index);
-      }
-      // Random gets on a big list miss the CPU cache at every level; the
-      // remembered leaf leaves one miss.
-      const leaf = index >>> 4;
-      let position = leaves[leaf] as number;
-      if (position === 0) leaves[leaf] = position = perfectSlotPosition(this.io, tree.root, tree.height, index - (index & 15));
-      const slotPosition = position + (index & 15) * LINKED_SLOT_SIZE;
+      const within = index & 15;
+      let leaf = this.leaves.leaf(index);
+      if (leaf === 0) leaf = this.leaves.remember(index, perfectSlotPosition(this.io, tree.root, tree.height, index - within));
+      const slotPosition = leaf + within * LINKED_SLOT_SIZE;
       const storage = this.io.storage;
       const at = storage.locate(slotPosition, 1);
       if (storage.bytes[at] === 0) throw new CorruptDatabaseError('a full linked list leaf has an empty slot', slotPosition);

@@ -806,10 +806,7 @@ export class FileStorage implements Storage {
       this.view = this.segmentViews[index] as DataView;
       return offset;
     }
-    this.growScratch(length);
-    this.copyOutWhole(position, this.scratch.subarray(0, length));
-    this.view = this.scratchView;
-    this.bytes = this.scratch;
+    this.copyOutWhole(position, this.serveScratch(length));
     return 0;
   }
 
@@ -1313,20 +1310,25 @@ export class FileStorage implements Storage {
     this.dirtyPages.delete(page);
   }
 
-  /** Makes the scratch buffer hold at least `length` bytes; grows by doubling. */
-  private growScratch(length: number): void {
-    if (this.scratch.length >= length) return;
-    let capacity = Math.max(64, this.scratch.length);
-    while (capacity < length) capacity *= 2;
-    this.scratch = new Uint8Array(capacity);
-    this.scratchView = new DataView(this.scratch.buffer);
+  /**
+   * Points {@link view} and {@link bytes} at the scratch buffer (grown by
+   * doubling to hold `length` bytes), for a range across two pages or segments;
+   * returns its first `length` bytes for the caller to fill.
+   */
+  private serveScratch(length: number): Uint8Array {
+    if (this.scratch.length < length) {
+      let capacity = Math.max(64, this.scratch.length);
+      while (capacity < length) capacity *= 2;
+      this.scratch = new Uint8Array(capacity);
+      this.scratchView = new DataView(this.scratch.buffer);
+    }
+    this.view = this.scratchView;
+    this.bytes = this.scratch;
+    return this.scratch.subarray(0, length);
   }
 
   private locateStraddling(position: number, length: number): number {
-    this.growScratch(length);
-    this.copyOut(position, this.scratch.subarray(0, length));
-    this.view = this.scratchView;
-    this.bytes = this.scratch;
+    this.copyOut(position, this.serveScratch(length));
     return 0;
   }
 

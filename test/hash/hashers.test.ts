@@ -121,17 +121,6 @@ describe('createXxHash128Hasher', () => {
     }
   });
 
-  it('hashes into the buffer it is given exactly as hash() does, touching only 16 bytes', async () => {
-    const hasher = await createXxHash128Hasher();
-    for (let length = 0; length <= 70; length++) {
-      const key = pseudoRandomBytes(length, length * 7919 + 1);
-      const out = new Uint8Array(20).fill(0xaa);
-      hasher.hashInto?.(key, out.subarray(2));
-      expect(hex(out.subarray(2, 18))).toBe(hex(hasher.hash(key)));
-      expect([out[0], out[1], out[18], out[19]]).toEqual([0xaa, 0xaa, 0xaa, 0xaa]);
-    }
-  });
-
   it('pins the hash of known keys (file format)', async () => {
     const hasher = await createXxHash128Hasher();
     const api = await xxhash();
