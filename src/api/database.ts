@@ -17,6 +17,7 @@ import { describeTag, formatPath } from './errors.js';
 import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
 import { encodeKey, validateValue, writeValue } from './values.js';
 import { ListView, MapView, SetView, readValue, type Value, type ViewGuard } from './views.js';
+import { requirePath } from '../core/arguments.js';
 
 /** Options for {@link open}. */
 export interface OpenOptions {
@@ -131,12 +132,14 @@ export class Snapshot<S = any> {
    * @throws WrongTypeError when the path goes through a value that has no such step
    */
   get<P extends PathOf<S>>(path: P): Stored<TypeAt<S, P>> | undefined {
+    requirePath(path);
     const cursor = readAt(this.root, path as AnyPath);
     return cursor === undefined ? undefined : (readValue(cursor, always) as Stored<TypeAt<S, P>>);
   }
 
   /** True when something is stored at `path` (null included). */
   has(path: PathOf<S>): boolean {
+    requirePath(path);
     return readAt(this.root, path as AnyPath) !== undefined;
   }
 
@@ -182,6 +185,7 @@ export class Transaction<S = any> {
 
   /** The value at `path` as this transaction sees it. Views from it are valid until the transaction ends. */
   get<P extends PathOf<S>>(path: P): Stored<TypeAt<S, P>> | undefined {
+    requirePath(path);
     this.check();
     const cursor = readAt(this.root.refresh(), path as AnyPath);
     return cursor === undefined ? undefined : (readValue(cursor, this.guard) as Stored<TypeAt<S, P>>);
@@ -189,6 +193,7 @@ export class Transaction<S = any> {
 
   /** True when something is stored at `path` (null included). */
   has(path: PathOf<S>): boolean {
+    requirePath(path);
     this.check();
     return readAt(this.root.refresh(), path as AnyPath) !== undefined;
   }
@@ -203,6 +208,7 @@ export class Transaction<S = any> {
    * @throws OutOfRangeError for an index past the end of a list
    */
   set<P extends PathOf<S>>(path: P, value: TypeAt<S, P> | Stored<TypeAt<S, P>>): void {
+    requirePath(path);
     this.check();
     validateValue(value, [...(path as AnyPath)]);
     const cursor = this.cursorFor(path as AnyPath, true);
@@ -222,6 +228,7 @@ export class Transaction<S = any> {
    * (created when absent), leaving the other keys as they are.
    */
   merge<P extends PathOf<S>>(path: P, partial: Partial<TypeAt<S, P>> & object): void {
+    requirePath(path);
     this.check();
     const entries = partial instanceof Map ? [...(partial as Map<unknown, unknown>)] : Object.entries(partial);
     for (const [key, item] of entries) if (item !== undefined) validateValue(item, [...(path as AnyPath), key]);
@@ -244,6 +251,7 @@ export class Transaction<S = any> {
    * @returns true when something was removed
    */
   delete(path: PathOf<S>): boolean {
+    requirePath(path);
     this.check();
     const steps = path as AnyPath;
     if (steps.length === 0) throw new WrongTypeError('delete needs a path to a key or an index, not the root');
@@ -288,6 +296,7 @@ export class Transaction<S = any> {
    * @returns the list's new length
    */
   push(path: PathOf<S>, ...values: unknown[]): number {
+    requirePath(path);
     this.check();
     values.forEach((value, i) => validateValue(value, [...(path as AnyPath), `+${i}`]));
     const cursor = this.cursorFor(path as AnyPath, true);
@@ -310,6 +319,8 @@ export class Transaction<S = any> {
    * @throws OutOfRangeError when nothing is stored at `from`
    */
   clone(from: PathOf<S>, to: PathOf<S>): void {
+    requirePath(from);
+    requirePath(to);
     this.check();
     const source = readAt(this.root.refresh(), from as AnyPath);
     if (source === undefined) throw new OutOfRangeError(`nothing is stored at ${formatPath(from as AnyPath)} to clone`);
@@ -432,8 +443,9 @@ export class Database<S = any> {
   snapshot(index = -1): Snapshot<S> {
     const count = this.engine.momentCount();
     if (count === 0) throw new OutOfRangeError('the database has no moments yet');
-    const resolved = index < 0 ? count + index : index;
-    return new Snapshot<S>(this.engine.moment(index), resolved);
+    // The engine checks the index before the arithmetic below sees it.
+    const root = this.engine.moment(index);
+    return new Snapshot<S>(root, index < 0 ? count + index : index);
   }
 
   /** Every moment, oldest first, as snapshots. Streams. */
@@ -447,12 +459,14 @@ export class Database<S = any> {
    * there is no moment yet).
    */
   get<P extends PathOf<S>>(path: P): Stored<TypeAt<S, P>> | undefined {
+    requirePath(path);
     if (this.engine.momentCount() === 0) return undefined;
     return this.snapshot().get(path);
   }
 
   /** True when the latest moment stores something at `path`. */
   has(path: PathOf<S>): boolean {
+    requirePath(path);
     return this.engine.momentCount() > 0 && this.snapshot().has(path);
   }
 

@@ -9,6 +9,7 @@ import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
 import { UnsupportedValueError } from './errors.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
+import { describe } from '../core/arguments.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -127,13 +128,6 @@ function decodeTagged(bytes: Uint8Array, tag: Uint8Array): unknown {
 function dateText(date: Date, path: ReadonlyArray<unknown>): string {
   if (Number.isNaN(date.getTime())) throw new UnsupportedValueError('an invalid Date cannot be stored', path);
   return date.toISOString();
-}
-
-/** A short description of a value's type for messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
 }
 
 /**

@@ -232,7 +232,7 @@ export class ListView<T = Value> extends View implements Iterable<T> {
    */
   at(index: number): T {
     const count = this.length;
-    if (!Number.isInteger(index) || index >= count || index < -count) throw new OutOfRangeError(`index ${index} is outside a list of ${count} items`);
+    if (!Number.isInteger(index) || index >= count || index < -count) throw new OutOfRangeError(`index ${String(index)} is outside a list of ${count} items`);
     return this.get(index) as T;
   }
 

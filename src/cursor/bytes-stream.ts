@@ -53,7 +53,7 @@ export class BytesReader {
    * @throws OutOfRangeError outside that range
    */
   seek(position: number): void {
-    if (!Number.isInteger(position) || position < 0 || position > this.size) throw new OutOfRangeError(`cannot seek to ${position} in a value of ${this.size} bytes`);
+    if (!Number.isInteger(position) || position < 0 || position > this.size) throw new OutOfRangeError(`cannot seek to ${String(position)} in a value of ${this.size} bytes`);
     this.position = position;
   }
 
@@ -138,7 +138,7 @@ export class BytesWriter {
    */
   seek(position: number): void {
     this.checkOpen();
-    if (!Number.isInteger(position) || position < 0 || position > this.size) throw new OutOfRangeError(`cannot seek to ${position} in a value of ${this.size} bytes`);
+    if (!Number.isInteger(position) || position < 0 || position > this.size) throw new OutOfRangeError(`cannot seek to ${String(position)} in a value of ${this.size} bytes`);
     this.position = position;
   }
 

@@ -1,6 +1,8 @@
 // Map keys at the cursor level: bytes, strings stored as their UTF-8 bytes, or
 // bytes with a 2-byte format tag saying what they encode (FORMAT.md §Key identity).
 
+import { InvalidArgumentError } from '../errors.js';
+import { describe } from '../core/arguments.js';
 import { checkFormatTag } from '../format/bytes.js';
 import type { Hasher } from '../hash/hasher.js';
 
@@ -29,6 +31,9 @@ export interface ResolvedKey {
 export function resolveKey(key: Key): ResolvedKey {
   if (typeof key === 'string') return { bytes: encodeText(key), formatTag: undefined };
   if (key instanceof Uint8Array) return { bytes: key, formatTag: undefined };
+  if (typeof key !== 'object' || key === null || !(key.bytes instanceof Uint8Array) || !(key.formatTag instanceof Uint8Array)) {
+    throw new InvalidArgumentError(`a key must be a string, a Uint8Array or { bytes, formatTag } with two Uint8Arrays, got ${describe(key)}`);
+  }
   checkFormatTag(key.formatTag);
   return key;
 }

@@ -10,6 +10,7 @@ import { Slot, floatSlot, splitI64, uintSlot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
 import { bytesSlot } from '../core/bytes-values.js';
+import { requireBytes, requireFormatTag, requireInteger, requireNumber, requireText } from '../core/arguments.js';
 import { ensureStructure, isCounted, mapRootOf, type StructureTag } from '../core/structures.js';
 import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
 import { listAppend, listPut, listSlice, readListHeader, resolveIndex, writeListHeader } from '../trie/array-list.js';
@@ -105,6 +106,7 @@ export class WriteCursor extends ReadCursor {
    * @param value - 0 to 2^64 - 1 (a number must be a safe integer)
    */
   writeUint(value: bigint | number): void {
+    requireInteger(value, 'an unsigned integer value');
     this.writeSlot(uintSlot(value));
   }
 
@@ -114,12 +116,14 @@ export class WriteCursor extends ReadCursor {
    * @param value - -2^63 to 2^63 - 1 (a number must be a safe integer)
    */
   writeInt(value: bigint | number): void {
+    requireInteger(value, 'a signed integer value');
     const [hi, lo] = splitI64(value);
     this.writeSlot(new Slot(Tag.INT, false, hi, lo));
   }
 
   /** Writes a 64-bit float (every bit pattern, -0 and NaN included, survives). */
   writeFloat(value: number): void {
+    requireNumber(value, 'a float value');
     this.writeSlot(floatSlot(value));
   }
 
@@ -131,12 +135,14 @@ export class WriteCursor extends ReadCursor {
    * @param formatTag - an optional 2-byte tag saying how to read the bytes (e.g. `dt`)
    */
   writeBytes(bytes: Uint8Array, formatTag?: Uint8Array | string): void {
+    requireBytes(bytes, 'a bytes value');
     this.checkWritable();
     this.writeSlot(bytesSlot(this.ctx.io, bytes, toFormatTag(formatTag)));
   }
 
   /** Writes a string as UTF-8 bytes (other xitdb implementations read it as text). */
   writeString(text: string, formatTag?: Uint8Array | string): void {
+    requireText(text, 'a string value');
     // The write copies the bytes (inline or appended), so a shared buffer will do.
     this.writeBytes(encodeTextTransient(text), formatTag);
   }
@@ -231,6 +237,7 @@ export class WriteCursor extends ReadCursor {
 }
 
 function toFormatTag(tag: Uint8Array | string | undefined): Uint8Array | undefined {
+  requireFormatTag(tag);
   return typeof tag === 'string' ? encoder.encode(tag) : tag;
 }
 

@@ -252,7 +252,7 @@ export function sliceTo(io: BlockIO, tree: Tree, count: number): Tree {
  */
 export function sliceTree(io: BlockIO, tree: Tree, offset: number, count: number): Tree {
   if (!Number.isInteger(offset) || !Number.isInteger(count) || offset < 0 || count < 0 || offset + count > tree.count) {
-    throw new OutOfRangeError(`cannot slice ${count} items at ${offset} from a list of ${tree.count}`);
+    throw new OutOfRangeError(`cannot slice ${String(count)} items at ${String(offset)} from a list of ${tree.count}`);
   }
   return sliceTo(io, sliceFrom(io, tree, offset), count);
 }

@@ -68,7 +68,7 @@ export function writeListHeader(io: BlockIO, position: number, header: ListHeade
 
 /** Resolves a possibly negative index against `count`; -1 is the last item. */
 export function resolveIndex(index: number, count: number): number {
-  if (!Number.isInteger(index)) throw new OutOfRangeError(`index ${index} is not an integer`);
+  if (!Number.isInteger(index)) throw new OutOfRangeError(`index ${String(index)} is not an integer`);
   const resolved = index < 0 ? count + index : index;
   if (resolved < 0 || resolved >= count) throw new OutOfRangeError(`index ${index} is outside a list of ${count} items`);
   return resolved;
@@ -174,7 +174,7 @@ export function listPut(io: BlockIO, header: ListHeader, index: number): { heade
  */
 export function listSlice(io: BlockIO, header: ListHeader, count: number): ListHeader {
   if (!Number.isInteger(count) || count < 0 || count > header.count) {
-    throw new OutOfRangeError(`cannot slice a list of ${header.count} items to ${count}`);
+    throw new OutOfRangeError(`cannot slice a list of ${header.count} items to ${String(count)}`);
   }
   let root = header.root;
   for (let shift = shiftForCount(header.count); shift > shiftForCount(count); shift--) {

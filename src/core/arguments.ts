@@ -1,0 +1,69 @@
+// Checks of the arguments that callers pass to public entry points. TypeScript
+// callers rarely get these wrong; JavaScript callers and values typed `any` do,
+// and without a check they would meet a bare TypeError deep in the engine, or
+// worse, a silent wrong write (a number given as a string would be stored as
+// empty bytes). Each check is one `typeof` or `instanceof` on the hot path.
+
+import { InvalidArgumentError } from '../errors.js';
+
+/** A short name of a value's kind for error messages: `null`, `number`, `Date`... */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+/**
+ * @param text - what the caller passed as text
+ * @param what - the argument's role, for the message
+ * @throws InvalidArgumentError unless it is a string
+ */
+export function requireText(text: unknown, what: string): asserts text is string {
+  if (typeof text !== 'string') throw new InvalidArgumentError(`${what} must be a string, got ${describe(text)}`);
+}
+
+/**
+ * @param bytes - what the caller passed as bytes
+ * @param what - the argument's role, for the message
+ * @throws InvalidArgumentError unless it is a Uint8Array
+ */
+export function requireBytes(bytes: unknown, what: string): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(`${what} must be a Uint8Array, got ${describe(bytes)}`);
+}
+
+/**
+ * @param value - what the caller passed as a float
+ * @throws InvalidArgumentError unless it is a number (NaN and infinities are numbers)
+ */
+export function requireNumber(value: unknown, what: string): asserts value is number {
+  if (typeof value !== 'number') throw new InvalidArgumentError(`${what} must be a number, got ${describe(value)}`);
+}
+
+/**
+ * @param value - what the caller passed as a 64-bit integer
+ * @throws InvalidArgumentError unless it is a number or a bigint (the range is checked where it is encoded)
+ */
+export function requireInteger(value: unknown, what: string): asserts value is number | bigint {
+  if (typeof value !== 'number' && typeof value !== 'bigint') throw new InvalidArgumentError(`${what} must be a number or a bigint, got ${describe(value)}`);
+}
+
+/**
+ * @param formatTag - an optional format tag as the caller passed it
+ * @throws InvalidArgumentError unless it is undefined, a string or a Uint8Array (its length is checked where it is used)
+ */
+export function requireFormatTag(formatTag: unknown): asserts formatTag is Uint8Array | string | undefined {
+  if (formatTag !== undefined && typeof formatTag !== 'string' && !(formatTag instanceof Uint8Array)) {
+    throw new InvalidArgumentError(`a format tag must be a 2-character string or 2 bytes, got ${describe(formatTag)}`);
+  }
+}
+
+/**
+ * @param path - what the caller passed as a path
+ * @throws InvalidArgumentError unless it is an array (a lone string would otherwise be read as one step per character)
+ */
+export function requirePath(path: unknown): asserts path is ReadonlyArray<unknown> {
+  if (!Array.isArray(path)) {
+    const hint = typeof path === 'string' || typeof path === 'number' ? `; write [${JSON.stringify(path)}] for a single step` : '';
+    throw new InvalidArgumentError(`a path must be an array of keys and indexes, got ${describe(path)}${hint}`);
+  }
+}
