@@ -59,6 +59,11 @@ export function sumBytes(value) {
   return value.length + value[0] * 3 + value[value.length - 1] * 7 + value[value.length >> 1] * 13;
 }
 
+/** {@link sumBytes} of the first `length` bytes of `buffer`, for values read into a reused buffer. */
+export function sumBytesIn(buffer, length) {
+  return length + buffer[0] * 3 + buffer[length - 1] * 7 + buffer[length >> 1] * 13;
+}
+
 /** Checksum of one string value. */
 export function sumString(value) {
   return value.length + value.charCodeAt(value.length - 1) * 7 + value.charCodeAt(value.length >> 1) * 13;

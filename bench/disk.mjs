@@ -38,7 +38,7 @@ const pathOf = (store) => nodePath.join(dir, `${slug(store)}.db`);
 const bytesOf = (store) => store.files(pathOf(store)).reduce((total, file) => total + sizeOf(file), 0);
 
 /** samples[store][metric] = [one value per measured run] */
-const samples = new Map(stores.map((store) => [store.name, { bulk: [], read: [], scan: [], commits: [], p50: [], p99: [], size: [], sizeAfter: [] }]));
+const samples = new Map(stores.map((store) => [store.name, { bulk: [], read: [], readNoAlloc: [], scan: [], commits: [], p50: [], p99: [], size: [], sizeAfter: [] }]));
 
 for (let run = 0; run <= runs; run++) {
   const n = run === 0 ? WARMUP_N : N;
@@ -65,6 +65,18 @@ for (let run = 0; run <= runs; run++) {
     const read = performance.now() - start;
     check(store.name, 'random reads', readSum, expectedAll);
 
+    // Reads without an allocation per value, where the store has such a read:
+    // after a second reopen, so that they start as cold as the reads above.
+    let readNoAlloc;
+    if (store.readAllNoAlloc !== undefined) {
+      await store.close(db);
+      db = await store.reopen(path);
+      start = performance.now();
+      const sum = store.readAllNoAlloc(db, runKeys, runOrder);
+      readNoAlloc = performance.now() - start;
+      check(store.name, 'random reads without allocation', sum, expectedAll);
+    }
+
     start = performance.now();
     const scanned = await store.scan(db);
     const scan = performance.now() - start;
@@ -87,6 +99,7 @@ for (let run = 0; run <= runs; run++) {
     if (run > 0) {
       s.bulk.push(bulk);
       s.read.push(read);
+      if (readNoAlloc !== undefined) s.readNoAlloc.push(readNoAlloc);
       s.scan.push(scan);
       s.commits.push(commits);
       s.p50.push(percentile(latencies, 50));
@@ -106,6 +119,9 @@ for (const store of stores) {
   rows.push({ workload: 'bulk load, one durable transaction', store: store.name, n: N, ops: N, ms: m(store, 'bulk'), bytes: m(store, 'size') / N, note: `bytes = files after close / N` });
 }
 for (const store of stores) rows.push({ workload: 'random point reads after reopen', store: store.name, n: N, ops: N, ms: m(store, 'read') });
+for (const store of stores) {
+  if (store.readAllNoAlloc !== undefined) rows.push({ workload: 'random point reads after reopen, no allocation per read', store: store.name, n: N, ops: N, ms: m(store, 'readNoAlloc'), note: store.noAllocNote });
+}
 for (const store of stores) {
   rows.push({
     workload: `durable one-key commits`,

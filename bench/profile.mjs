@@ -9,7 +9,7 @@
 // WORKLOAD: map-get, map-set-version, map-set-tx, disk-bulk, disk-read,
 // disk-commit, list-set-version. N=... as in the benchmarks; for the disk
 // workloads CACHE_MB=..., PAGE_KB=... and WRITE_MB=... set the file storage's page
-// cache and write buffer.
+// cache and write buffer; READ_INTO=1 makes disk-read use readBytesInto.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +17,7 @@ import nodePath from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { openEngine, MemoryStorage } from '../dist/src/index.js';
 import { openFile } from '../dist/src/node.js';
-import { N, permutation, randomBytes, sumBytes, sumString, timed } from './common.mjs';
+import { N, permutation, randomBytes, sumBytes, sumBytesIn, sumString, timed } from './common.mjs';
 
 const workload = process.argv[2];
 const session = new Session();
@@ -99,7 +99,13 @@ switch (workload) {
       const order = permutation(N, 13);
       const map = engine.moment(-1).asHashMap();
       let sum = 0;
-      report('random reads after reopen', N, await profiled(() => { for (let j = 0; j < N; j++) sum += sumBytes(map.get(keys[order[j]]).readBytes()); }));
+      if (process.env.READ_INTO) {
+        // readBytesInto: the value copied into one reused buffer, nothing allocated per read.
+        const buffer = new Uint8Array(100);
+        report('random reads after reopen, readBytesInto', N, await profiled(() => { for (let j = 0; j < N; j++) sum += sumBytesIn(buffer, map.get(keys[order[j]]).readBytesInto(buffer)); }));
+      } else {
+        report('random reads after reopen', N, await profiled(() => { for (let j = 0; j < N; j++) sum += sumBytes(map.get(keys[order[j]]).readBytes()); }));
+      }
       if (sum === 0) throw new Error('nothing read');
     }
     if (workload === 'disk-commit') {

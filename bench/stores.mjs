@@ -7,6 +7,7 @@
 //   reopen(path)            an existing one
 //   bulkLoad(db, keys, values)   one durable transaction of every pair
 //   readAll(db, keys, order)     a point read of keys[order[j]] for every j; returns the values' checksum
+//   readAllNoAlloc(db, keys, order)  optional: the same reads with no allocation per value (noAllocNote says how)
 //   scan(db)                every entry, keys and values read; returns { count, sum }
 //   commitOne(db, key, value)    one durable transaction of one pair
 //   close(db)
@@ -17,7 +18,7 @@ import Database from 'better-sqlite3';
 import { ClassicLevel } from 'classic-level';
 import { open as openLmdb } from 'lmdb';
 import { openFile } from '../dist/src/node.js';
-import { sumBytes } from './common.mjs';
+import { sumBytes, sumBytesIn } from './common.mjs';
 
 const stratadb = {
   name: 'stratadb',
@@ -38,6 +39,14 @@ const stratadb = {
     const map = engine.moment(-1).asHashMap();
     let sum = 0;
     for (let j = 0; j < order.length; j++) sum += sumBytes(map.get(keys[order[j]]).readBytes());
+    return sum;
+  },
+  noAllocNote: 'readBytesInto one reused buffer',
+  readAllNoAlloc(engine, keys, order) {
+    const map = engine.moment(-1).asHashMap();
+    const buffer = new Uint8Array(256);
+    let sum = 0;
+    for (let j = 0; j < order.length; j++) sum += sumBytesIn(buffer, map.get(keys[order[j]]).readBytesInto(buffer));
     return sum;
   },
   scan(engine) {
@@ -77,6 +86,12 @@ const lmdb = {
   readAll(db, keys, order) {
     let sum = 0;
     for (let j = 0; j < order.length; j++) sum += sumBytes(db.get(keys[order[j]]));
+    return sum;
+  },
+  noAllocNote: 'getBinaryFast (a reused buffer)',
+  readAllNoAlloc(db, keys, order) {
+    let sum = 0;
+    for (let j = 0; j < order.length; j++) sum += sumBytes(db.getBinaryFast(keys[order[j]]));
     return sum;
   },
   scan(db) {

@@ -2,7 +2,7 @@
 // bytes, §Long bytes). Long bytes are a u64 length, the bytes, then the 2-byte
 // format tag when the slot's full flag says there is one.
 
-import { CorruptDatabaseError, WrongTypeError } from '../errors.js';
+import { CorruptDatabaseError, OutOfRangeError, WrongTypeError } from '../errors.js';
 import { FORMAT_TAG_SIZE, LONG_BYTES_LENGTH_SIZE } from '../format/constants.js';
 import { SHORT_BYTES_MAX, SHORT_BYTES_MAX_TAGGED, checkFormatTag, fitsShortBytes, readShortBytes, shortByte, shortBytesSlot, type TaggedBytes } from '../format/bytes.js';
 import { Slot } from '../format/slot.js';
@@ -61,6 +61,48 @@ export function readBytesValue(io: BlockIO, slot: Slot, from: number): TaggedByt
     bytes: io.readBytes(start, length),
     formatTag: slot.full ? io.readBytes(start + length, FORMAT_TAG_SIZE) : undefined,
   };
+}
+
+/** Long values up to this many bytes are copied through `locate`, longer ones in chunks of it. */
+const COPY_CHUNK = 4096;
+
+/**
+ * Copies a byte value (without its format tag) into `target` at `offset`,
+ * allocating nothing: short values from the slot's halves, long ones from the
+ * storage's bytes, a chunk at a time.
+ *
+ * @returns the value's length in bytes
+ * @throws WrongTypeError when the slot holds something else
+ * @throws OutOfRangeError when the value does not fit in `target` from `offset`
+ */
+export function readBytesValueInto(io: BlockIO, slot: Slot, from: number, target: Uint8Array, offset: number): number {
+  if (!Number.isInteger(offset) || offset < 0 || offset > target.length) throw new OutOfRangeError(`offset ${String(offset)} is outside the target of ${target.length} bytes`);
+  if (slot.tag === Tag.SHORT_BYTES) {
+    const capacity = slot.full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
+    let length = 0;
+    while (length < capacity && shortByte(slot.hi, slot.lo, length) !== 0) length++;
+    checkRoom(length, target, offset);
+    for (let i = 0; i < length; i++) target[offset + i] = shortByte(slot.hi, slot.lo, i);
+    return length;
+  }
+  if (slot.tag !== Tag.BYTES) throw new WrongTypeError(`expected bytes, found ${tagName(slot.tag)}`);
+  const length = longBytesLength(io, slot, from);
+  checkRoom(length, target, offset);
+  const start = slot.position + LONG_BYTES_LENGTH_SIZE;
+  const storage = io.storage;
+  for (let done = 0; done < length; done += COPY_CHUNK) {
+    const size = Math.min(COPY_CHUNK, length - done);
+    const at = storage.locate(start + done, size);
+    const bytes = storage.bytes;
+    // A byte loop beats set() of a subarray (which allocates a view) for small values.
+    if (size <= 64) for (let i = 0; i < size; i++) target[offset + done + i] = bytes[at + i] as number;
+    else target.set(bytes.subarray(at, at + size), offset + done);
+  }
+  return length;
+}
+
+function checkRoom(length: number, target: Uint8Array, offset: number): void {
+  if (length > target.length - offset) throw new OutOfRangeError(`a value of ${length} bytes does not fit in the ${target.length - offset} bytes of the target from offset ${offset}`);
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false });

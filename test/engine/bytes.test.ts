@@ -43,6 +43,61 @@ describe.each(backends)('byte values on $name', (backend) => {
     engine.close();
   });
 
+  it('copies values into a caller buffer with readBytesInto: every length around the inline, 64-byte and chunk boundaries, at offsets', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    const lengths = [0, 1, 6, 7, 8, 9, 63, 64, 65, 100, 4095, 4096, 4097, 9000];
+    const valueOf = (length: number, salt: number): Uint8Array => new Uint8Array(length).map((_, i) => ((i * 31 + salt) % 255) + 1);
+    engine.transact((root) => {
+      const map = root.hashMap();
+      for (const length of lengths) {
+        map.put(`plain${length}`).writeBytes(valueOf(length, length));
+        map.put(`tagged${length}`).writeBytes(valueOf(length, length + 7), 'tg');
+      }
+      map.put('zeros').writeBytes(new Uint8Array([0, 0, 5]));
+    });
+    const map = engine.moment(-1).asHashMap();
+    const target = new Uint8Array(10_000);
+    for (const length of lengths) {
+      for (const [key, salt] of [[`plain${length}`, length], [`tagged${length}`, length + 7]] as const) {
+        const cursor = map.get(key)!;
+        for (const offset of [0, 3, target.length - length]) {
+          target.fill(0xee);
+          expect(cursor.readBytesInto(target, offset), key).toBe(length);
+          expect(target.subarray(offset, offset + length), key).toEqual(valueOf(length, salt));
+          // Nothing around the value is touched.
+          expect(target.subarray(0, offset).every((byte) => byte === 0xee), key).toBe(true);
+          expect(target.subarray(offset + length).every((byte) => byte === 0xee), key).toBe(true);
+        }
+        expect(cursor.readBytesInto(target.subarray(0, length)), key).toBe(length);
+      }
+    }
+    expect(map.get('zeros')!.readBytesInto(target)).toBe(3);
+    expect(target.subarray(0, 3)).toEqual(new Uint8Array([0, 0, 5]));
+  });
+
+  it('refuses a target too small, a bad offset, a target that is not bytes, and values that are not bytes', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      map.put('long').writeBytes(new Uint8Array(100).fill(9));
+      map.put('short').writeBytes(text('abc'));
+      map.put('number').writeUint(5);
+    });
+    const map = engine.moment(-1).asHashMap();
+    const target = new Uint8Array(100).fill(1);
+    expect(() => map.get('long')!.readBytesInto(new Uint8Array(99))).toThrow(OutOfRangeError);
+    expect(() => map.get('long')!.readBytesInto(target, 1)).toThrow(OutOfRangeError);
+    expect(() => map.get('short')!.readBytesInto(new Uint8Array(2))).toThrow(OutOfRangeError);
+    expect(() => map.get('short')!.readBytesInto(target, -1)).toThrow(OutOfRangeError);
+    expect(() => map.get('short')!.readBytesInto(target, 1.5)).toThrow(OutOfRangeError);
+    expect(() => map.get('short')!.readBytesInto(target, 101)).toThrow(OutOfRangeError);
+    expect(() => map.get('short')!.readBytesInto([] as unknown as Uint8Array)).toThrow(InvalidArgumentError);
+    expect(() => map.get('number')!.readBytesInto(target)).toThrow(WrongTypeError);
+    // A refused read writes nothing.
+    expect(target.every((byte) => byte === 1)).toBe(true);
+    expect(map.get('short')!.readBytesInto(target, 97)).toBe(3);
+  });
+
   it('streams a value in chunks, with seeks, and reads it back in pieces', () => {
     const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
     const chunk = new Uint8Array(64 * 1024).map((_, i) => (i * 7) % 256);
