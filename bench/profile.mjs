@@ -6,7 +6,7 @@
 //
 //   node profile.mjs WORKLOAD
 //
-// WORKLOAD: map-get, map-set-version, map-set-tx, disk-bulk, disk-read,
+// WORKLOAD: map-get, map-iterate, map-set-version, map-set-tx, disk-bulk, disk-read,
 // disk-commit, list-set-version. N=... as in the benchmarks; for the disk
 // workloads CACHE_MB=..., PAGE_KB=... and WRITE_MB=... set the file storage's page
 // cache and write buffer; READ_INTO=1 makes disk-read use readBytesInto.
@@ -55,6 +55,18 @@ switch (workload) {
     const view = engine.moment(-1).asHashMap();
     let sum = 0;
     for (let r = 0; r < 3; r++) report('get', N, await profiled(() => { for (let j = 0; j < N; j++) sum += sumString(view.get(keys[order[j]]).readString()); }));
+    if (sum === 0) throw new Error('nothing read');
+    break;
+  }
+  case 'map-iterate': {
+    const { keys, values, engine } = await memoryMap(N);
+    engine.transact((root) => {
+      const map = root.hashMap();
+      for (let i = 0; i < N; i++) map.put(keys[i]).writeString(values[i]);
+    });
+    const view = engine.moment(-1).asHashMap();
+    let sum = 0;
+    for (let r = 0; r < 3; r++) report('forEach', N, await profiled(() => view.forEach((value, key) => { sum += sumString(value.readString()) + key.readString().length; })));
     if (sum === 0) throw new Error('nothing read');
     break;
   }

@@ -12,7 +12,7 @@ import type { Context } from '../core/context.js';
 import { longBytesLength, readBytesValue, readBytesValueInto, readStringValue } from '../core/bytes-values.js';
 import { requireBytes } from '../core/arguments.js';
 import { isCounted, mapRootOf } from '../core/structures.js';
-import { HamtWalk, hamtCount, hamtEntries, hamtFind } from '../hamt/hash-map.js';
+import { HamtWalk, WALK_BATCH, hamtCount, hamtEntries, hamtFind } from '../hamt/hash-map.js';
 import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { BytesReader } from './bytes-stream.js';
 import { LeafCache } from '../core/leaf-cache.js';
@@ -417,7 +417,13 @@ export class ReadHashMap {
     const ctx = this.ctx;
     const hashSize = ctx.io.hashSize;
     const walk = new HamtWalk(ctx.io, root);
-    for (let kv = walk.next(); kv >= 0; kv = walk.next()) fn(cursorAt(ctx, kv + hashSize + SLOT_SIZE), cursorAt(ctx, kv + hashSize));
+    const batch = new Float64Array(WALK_BATCH);
+    for (let count = walk.fill(batch); count > 0; count = walk.fill(batch)) {
+      for (let i = 0; i < count; i++) {
+        const kv = batch[i] as number;
+        fn(cursorAt(ctx, kv + hashSize + SLOT_SIZE), cursorAt(ctx, kv + hashSize));
+      }
+    }
   }
 
   /** Every key cursor, in hash order. */

@@ -228,15 +228,22 @@ describe('tagged keys', () => {
       const big = root.hashMap().put('big').hashMap();
       for (let i = 0; i < 3000; i++) big.put(`key${i}`).writeUint(i);
       root.hashMap().put('empty').hashMap();
+      // Walks gather pairs in batches of 16: sizes on both sides of one and two batches.
+      for (const size of [1, 15, 16, 17, 32, 33]) {
+        const small = root.hashMap().put(`size${size}`).hashMap();
+        for (let i = 0; i < size; i++) small.put(`key${i}`).writeUint(i);
+      }
     });
     const map = engine.moment(-1).asHashMap();
-    for (const name of ['big', 'empty']) {
+    for (const [name, size] of [['big', 3000], ['empty', 0], ['size1', 1], ['size15', 15], ['size16', 16], ['size17', 17], ['size32', 32], ['size33', 33]] as const) {
       const inner = map.get(name)!.asHashMap();
       const viaEntries = [...inner.entries()].map((entry) => [entry.key.readString(), Number(entry.value.readUint())]);
       const viaForEach: Array<[string, number]> = [];
       inner.forEach((value, key) => viaForEach.push([key.readString(), Number(value.readUint())]));
       expect(viaForEach).toEqual(viaEntries);
-      expect(viaForEach.length).toBe(name === 'big' ? 3000 : 0);
+      // Every entry once, each with its own value.
+      const expected = Array.from({ length: size }, (_, i) => [`key${i}`, i]);
+      expect([...viaForEach].sort((a, b) => a[1] - b[1])).toEqual(expected);
     }
     engine.close();
   });
