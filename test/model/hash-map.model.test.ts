@@ -157,6 +157,10 @@ function readEntries(read: { kind: 'map'; map: ReadHashMap } | { kind: 'set'; se
   const out: [string, string][] = [];
   if (read.kind === 'map') {
     for (const entry of read.map.entries()) out.push([toHex(entry.key.readBytes()), describeValue(entry.value)]);
+    // forEach walks the same pairs in the same order.
+    const viaForEach: [string, string][] = [];
+    read.map.forEach((value, key) => viaForEach.push([toHex(key.readBytes()), describeValue(value)]));
+    expect(viaForEach).toEqual(out);
   } else {
     for (const key of read.set.keys()) out.push([toHex(key.readBytes()), '']);
   }
