@@ -11,8 +11,17 @@ const count = Number(countArg ?? 15);
 const self = new Map();
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 let total = 0;
+// Samples inside node:inspector belong to stopping the profiler (a "dispatch"
+// frame that takes the time since the last sample); they are not the workload's.
+const parentOf = new Map();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
+const inInspector = (node) => {
+  for (let at = node; at !== undefined; at = parentOf.get(at.id)) if (at.callFrame.url.startsWith('node:inspector')) return true;
+  return false;
+};
 for (let i = 0; i < profile.samples.length; i++) {
   const node = byId.get(profile.samples[i]);
+  if (inInspector(node)) continue;
   const delta = profile.timeDeltas[i] ?? 0;
   const frame = node.callFrame;
   const where = frame.url ? `${frame.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${frame.lineNumber + 1}` : '';
