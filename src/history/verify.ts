@@ -25,6 +25,7 @@ import { Slot } from '../format/slot.js';
 import { FULL_FLAG, TAG_MASK, Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 import type { Hasher } from '../hash/hasher.js';
+import { hashKey, type ResolvedKey } from '../cursor/keys.js';
 import type { Storage } from '../storage/storage.js';
 import { hashNibble, kvPairSize } from '../hamt/hash-map.js';
 import { shiftForCount } from '../trie/array-list.js';
@@ -650,10 +651,11 @@ class Verifier {
       if (keySlot === undefined) return ONE_ENTRY;
       let segment: string;
       if (keySlot.tag === Tag.SHORT_BYTES || keySlot.tag === Tag.BYTES) {
-        const keyBytes = this.keyBytes(keySlot, keyPosition, path);
-        if (keyBytes === undefined) return ONE_ENTRY;
-        segment = keySegment(keyBytes, isSet);
-        const keyHash = keySlot.tag === Tag.BYTES ? this.longKeyHash(keySlot.position, keyBytes) : this.hasher.hash(keyBytes);
+        const key = this.keyBytes(keySlot, keyPosition, path);
+        if (key === undefined) return ONE_ENTRY;
+        segment = keySegment(key.bytes, isSet);
+        // A tagged key's hash covers its format tag too (FORMAT.md §Key identity).
+        const keyHash = keySlot.tag === Tag.BYTES ? this.longKeyHash(keySlot.position, key) : hashKey(this.hasher, key);
         if (!sameBytes(keyHash, hash)) {
           this.report(kv, `a kv pair's stored hash ${hex(hash)} is not the hash of its key ${segment} (${hex(keyHash)})`, path);
         }
@@ -674,8 +676,8 @@ class Verifier {
   }
 
   /** The bytes of a key slot (checking a long key's record like any byte value), or undefined when unreadable. */
-  private keyBytes(slot: Slot, from: number, path: PathNode): Uint8Array | undefined {
-    if (slot.tag === Tag.SHORT_BYTES) return readShortBytes(slot).bytes;
+  private keyBytes(slot: Slot, from: number, path: PathNode): ResolvedKey | undefined {
+    if (slot.tag === Tag.SHORT_BYTES) return readShortBytes(slot);
     const keyPath: PathNode = { parent: path, segment: '<key>' };
     const problemsBefore = this.problems.length;
     const info = this.enterValue(slot, from, keyPath);
@@ -688,15 +690,17 @@ class Verifier {
     if (position < 0) return undefined;
     const length = this.u64At(position, 'a byte value length', keyPath);
     if (length < 0 || position + LONG_BYTES_LENGTH_SIZE + length + (slot.full ? FORMAT_TAG_SIZE : 0) > this.limit) return undefined;
-    // The length was checked against the data just above, so this allocation is bounded by the file.
-    return this.io.readBytes(position + LONG_BYTES_LENGTH_SIZE, length);
+    // The length was checked against the data just above, so these allocations are bounded by the file.
+    const bytes = this.io.readBytes(position + LONG_BYTES_LENGTH_SIZE, length);
+    const formatTag = slot.full ? this.io.readBytes(position + LONG_BYTES_LENGTH_SIZE + length, FORMAT_TAG_SIZE) : undefined;
+    return { bytes, formatTag };
   }
 
   /** Hashes a long key once per record, however many kv pairs share it. */
-  private longKeyHash(position: number, bytes: Uint8Array): Uint8Array {
+  private longKeyHash(position: number, key: ResolvedKey): Uint8Array {
     let hash = this.keyHashes.get(position);
     if (hash === undefined) {
-      hash = this.hasher.hash(bytes);
+      hash = hashKey(this.hasher, key);
       this.keyHashes.set(position, hash);
     }
     return hash;

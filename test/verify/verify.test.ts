@@ -60,6 +60,26 @@ describe('verifyDatabase on clean databases', () => {
     }
   });
 
+  it('reports no problem for keys with a format tag, whose hash covers the tag (short and long, in maps and sets)', () => {
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    const tagged = (text: string): { bytes: Uint8Array; formatTag: Uint8Array } => ({ bytes: new TextEncoder().encode(text), formatTag: new TextEncoder().encode('nu') });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const counted = map.put('counted').countedHashMap();
+      const set = map.put('set').hashSet();
+      for (let i = 0; i < 40; i++) {
+        // Short (inline) and long tagged keys, next to the same bytes untagged.
+        counted.put(tagged(String(i))).writeUint(i);
+        counted.put(tagged(`a long number key ${i}`)).writeUint(i);
+        counted.put(String(i)).writeUint(i);
+        set.add(tagged(`member ${i}`));
+      }
+    });
+    const report = verifyDatabase(engine);
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
   it('counts the moments of the history, and none without history', () => {
     expect(verifyBytes(mapsDatabase()).moments).toBe(3);
     expect(verifyBytes(sampleDatabases()[3]!.bytes).moments).toBe(0);
