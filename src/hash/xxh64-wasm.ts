@@ -387,19 +387,28 @@ export function buildXxh64PairModule(seedA: bigint, seedB: bigint): Uint8Array {
 }
 
 /**
- * XXH64 of a key under two fixed seeds, computed by one instance of the module
- * from {@link buildXxh64PairModule}.
+ * Keys up to this many bytes are hashed in the resident instance, whose memory
+ * grows to fit the longest of them and stays that size (wasm memory cannot
+ * shrink): at most 16 pages, 1 MiB. A longer key is hashed in an instance made
+ * for it alone, whose memory the garbage collector takes back afterwards; making
+ * one costs tens of microseconds, little beside copying and hashing a megabyte.
+ */
+const RESIDENT_KEY_MAX = 1024 * 1024 - KEY_OFFSET;
+
+/**
+ * XXH64 of a key under two fixed seeds, computed by instances of the module
+ * from {@link buildXxh64PairModule}: one resident instance for keys up to
+ * 1 MiB, a throwaway one for each longer key (so one huge key does not keep its
+ * size of memory alive).
  *
- * Not re-entrant, and needs none: a call copies the key into the instance's
+ * Not re-entrant, and needs none: a call copies the key into an instance's
  * memory, runs the hash and copies the result out, all synchronously.
  */
 export class Xxh64Pair {
-  /** The `hash` export. */
-  private readonly run: (size: number) => void;
-  /** The exported memory; it grows when a key does not fit. */
-  private readonly memory: WasmMemory;
-  /** A view of the whole memory, replaced after every growth (which detaches the old buffer). */
-  private bytes: Uint8Array;
+  /** The compiled module, kept to make throwaway instances for long keys. */
+  private readonly module: object;
+  /** The instance that hashes every key up to {@link RESIDENT_KEY_MAX} bytes. */
+  private readonly resident: Xxh64Instance;
 
   /**
    * Compiles and instantiates the module synchronously. The module is far below
@@ -413,10 +422,8 @@ export class Xxh64Pair {
    * Cost: compiling the module, well under a millisecond.
    */
   constructor(seedA: bigint, seedB: bigint) {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(buildXxh64PairModule(seedA, seedB)), {});
-    this.run = instance.exports['hash'] as (size: number) => void;
-    this.memory = instance.exports['memory'] as WasmMemory;
-    this.bytes = new Uint8Array(this.memory.buffer);
+    this.module = new WebAssembly.Module(buildXxh64PairModule(seedA, seedB));
+    this.resident = new Xxh64Instance(this.module);
   }
 
   /**
@@ -427,9 +434,41 @@ export class Xxh64Pair {
    * @param out - receives 16 bytes at indexes 0 to 15; nothing else is written
    *
    * Cost: O(key size), one copy of the key and one wasm call; no allocation
-   * unless the key is longer than any before it and the memory must grow (which
-   * it never does back).
+   * unless the key is longer than any before it (up to 1 MiB, the resident
+   * memory grows, for good) or longer than 1 MiB (a throwaway instance).
    */
+  hashInto(key: Uint8Array, out: Uint8Array): void {
+    if (key.length > RESIDENT_KEY_MAX) new Xxh64Instance(this.module).hashInto(key, out);
+    else this.resident.hashInto(key, out);
+  }
+
+  /** Bytes of wasm memory the resident instance holds (for tests). */
+  residentMemoryBytes(): number {
+    return this.resident.memoryBytes();
+  }
+}
+
+/** One instance of the module and its memory. */
+class Xxh64Instance {
+  /** The `hash` export. */
+  private readonly run: (size: number) => void;
+  /** The exported memory; it grows when a key does not fit. */
+  private readonly memory: WasmMemory;
+  /** A view of the whole memory, replaced after every growth (which detaches the old buffer). */
+  private bytes: Uint8Array;
+
+  constructor(module: object) {
+    const instance = new WebAssembly.Instance(module, {});
+    this.run = instance.exports['hash'] as (size: number) => void;
+    this.memory = instance.exports['memory'] as WasmMemory;
+    this.bytes = new Uint8Array(this.memory.buffer);
+  }
+
+  memoryBytes(): number {
+    return this.bytes.length;
+  }
+
+  /** See {@link Xxh64Pair.hashInto}. */
   hashInto(key: Uint8Array, out: Uint8Array): void {
     const size = key.length;
     let bytes = this.bytes;

@@ -52,7 +52,8 @@ let instancePromise: Promise<Hasher> | undefined;
  * millisecond), O(1) afterwards. Each `hash(key)` or `hashInto(key, out)` is
  * O(key size): one copy of the key into wasm memory and one wasm call for both
  * digests; `hash` allocates the 16-byte result, `hashInto` nothing (except that
- * a key longer than 64 KB and than every earlier key grows the wasm memory).
+ * a key longer than 64 KB and than every earlier key grows the wasm memory, up
+ * to 1 MiB for good, and a key over 1 MiB gets a throwaway instance).
  *
  * @example
  * ```ts

@@ -129,6 +129,18 @@ describe('Xxh64Pair', () => {
     }
   });
 
+  it('keeps at most 1 MiB of wasm memory after keys of any size, and hashes the same on both sides of that bound', () => {
+    const pair = new Xxh64Pair(XXHASH128_SEED_HIGH, XXHASH128_SEED_LOW);
+    const bound = 1024 * 1024 - 16;
+    for (const size of [bound - 1, bound, bound + 1, 5_000_000, 300]) {
+      const key = pseudoRandomBytes(size, size + 1);
+      expect(pairHex(pair, key), `size ${size}`).toBe(oracleHex(key, XXHASH128_SEED_HIGH, XXHASH128_SEED_LOW));
+      expect(pair.residentMemoryBytes(), `after size ${size}`).toBeLessThanOrEqual(1024 * 1024);
+    }
+    // Keys up to the bound grew the resident memory to exactly 16 pages and no further.
+    expect(pair.residentMemoryBytes()).toBe(1024 * 1024);
+  });
+
   it('hashes a large key given as a subarray of a larger buffer', () => {
     const pair = new Xxh64Pair(XXHASH128_SEED_HIGH, XXHASH128_SEED_LOW);
     const whole = pseudoRandomBytes(150_003, 4242);
