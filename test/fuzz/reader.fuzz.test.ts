@@ -302,6 +302,8 @@ function walkCursor(cursor: ReadCursor, depth: number, state: WalkState, storage
       typed(() => {
         cursor.readTaggedBytes();
         cursor.readString();
+        // A target of 64 bytes: short values fit, longer ones must be refused with a typed error.
+        typed(() => cursor.readBytesInto(new Uint8Array(64), 1));
         const reader = cursor.bytesReader();
         reader.read(new Uint8Array(64));
         reader.seek(Math.floor(reader.size / 2));
@@ -356,6 +358,14 @@ function walkCursor(cursor: ReadCursor, depth: number, state: WalkState, storage
           typed(() => map.getByHash(entry.hash));
           if (++n > 200) break;
         }
+        // forEach walks in batches that read ahead of the caller; stopped early by a throw.
+        let visits = 0;
+        typed(() =>
+          map.forEach((value, key) => {
+            walk(key);
+            if (++visits > 200) throw new StrataError('INVALID_ARGUMENT', 'enough');
+          }),
+        );
         typed(() => map.get('a key that is not there'));
       });
       return;
