@@ -18,8 +18,8 @@ import { InvalidArgumentError } from '../errors.js';
  * @param platform - the platform (default `process.platform`), for tests
  */
 export function dataDir(appName: string, env: Record<string, string | undefined> = process.env, platform: string = process.platform): string {
-  if (appName === '' || /[\\/]/.test(appName) || appName === '.' || appName === '..') {
-    throw new InvalidArgumentError(`"${appName}" is not a folder name`);
+  if (typeof appName !== 'string' || appName === '' || /[\\/]/.test(appName) || appName === '.' || appName === '..') {
+    throw new InvalidArgumentError(`${typeof appName === 'string' ? `"${appName}"` : `a ${typeof appName}`} is not a folder name`);
   }
   const home = env.HOME ?? env.USERPROFILE ?? homedir();
   switch (platform) {

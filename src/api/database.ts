@@ -3,7 +3,7 @@
 // bytes of a memory database. Built on the engine; browser-safe.
 
 import { Engine, type Durability } from '../history/engine.js';
-import { ReadOnlyError, TransactionError, OutOfRangeError, WrongTypeError } from '../errors.js';
+import { InvalidArgumentError, ReadOnlyError, TransactionError, OutOfRangeError, WrongTypeError } from '../errors.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import type { Hasher } from '../hash/hasher.js';
@@ -13,11 +13,12 @@ import { databaseStats, type DatabaseStats } from '../history/stats.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
-import { describeTag, formatPath } from './errors.js';
+import { describeTag, formatPath, stepText } from './errors.js';
 import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
-import { encodeKey, validateValue, writeValue } from './values.js';
+import { encodeKey, isPlainObject, mapStepKey, objectKey, validateValue, writeValue } from './values.js';
 import { ListView, MapView, SetView, readValue, type Value, type ViewGuard } from './views.js';
-import { requirePath } from '../core/arguments.js';
+import { describe, requirePath } from '../core/arguments.js';
+import type { TaggedKey } from '../cursor/keys.js';
 
 /** Options for {@link open}. */
 export interface OpenOptions {
@@ -46,14 +47,14 @@ function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
       case Tag.HASH_MAP:
       case Tag.COUNTED_HASH_MAP: {
         const map = cursor.asHashMap();
-        const next = map.get(cursor.tag === Tag.HASH_MAP && typeof step === 'string' ? step : encodeKey(step, path.slice(0, i + 1)));
+        const next = map.get(mapStepKey(cursor.tag, step, path.slice(0, i + 1)));
         if (next === undefined) return undefined;
         cursor = next;
         break;
       }
       case Tag.ARRAY_LIST:
       case Tag.LINKED_ARRAY_LIST: {
-        if (!isIndex(step)) throw new WrongTypeError(`${formatPath(path.slice(0, i))} is a list, so the next step must be an index, not ${JSON.stringify(step)}`);
+        if (!isIndex(step)) throw new WrongTypeError(`${formatPath(path.slice(0, i))} is a list, so the next step must be an index, not ${stepText(step)}`);
         const list = cursor.tag === Tag.ARRAY_LIST ? cursor.asArrayList() : cursor.asLinkedArrayList();
         const count = list.count();
         if (!Number.isInteger(step) || step >= count || step < -count) return undefined;
@@ -61,7 +62,7 @@ function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
         break;
       }
       default:
-        throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(cursor.tag)}, so it has no ${JSON.stringify(step)} inside`);
+        throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(cursor.tag)}, so it has no ${stepText(step)} inside`);
     }
   }
   return cursor;
@@ -83,18 +84,20 @@ function checkPath(root: ReadCursor, path: AnyPath, create: boolean): void {
     if (cursor === undefined || cursor.isNone) {
       if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(here)}`);
       if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(here)} to index with ${step}`);
+      // A map made on the way is an object: its keys are strings.
+      objectKey(step, path.slice(0, i + 1));
       cursor = undefined;
       continue;
     }
     switch (cursor.tag) {
       case Tag.HASH_MAP:
       case Tag.COUNTED_HASH_MAP:
-        if (cursor.tag === Tag.COUNTED_HASH_MAP || typeof step !== 'string') encodeKey(step, path.slice(0, i + 1));
+        mapStepKey(cursor.tag, step, path.slice(0, i + 1));
         cursor = readAt(cursor, [step]);
         break;
       case Tag.ARRAY_LIST:
       case Tag.LINKED_ARRAY_LIST: {
-        if (!isIndex(step) || !Number.isInteger(step)) throw new WrongTypeError(`${formatPath(here)} is a list, so the next step must be an index, not ${JSON.stringify(step)}`);
+        if (!isIndex(step) || !Number.isInteger(step)) throw new WrongTypeError(`${formatPath(here)} is a list, so the next step must be an index, not ${stepText(step)}`);
         const count = cursor.count();
         if (create && step === count) {
           cursor = undefined;
@@ -210,7 +213,10 @@ export class Transaction<S = any> {
   set<P extends PathOf<S>>(path: P, value: TypeAt<S, P> | Stored<TypeAt<S, P>>): void {
     requirePath(path);
     this.check();
-    validateValue(value, [...(path as AnyPath)]);
+    const views = validateValue(value, [...(path as AnyPath)]);
+    // A view stored inside its own structure must not see the path's own
+    // writes: freezing first makes the walk to `path` copy what the view shares.
+    if (views) this.engine.freeze();
     const cursor = this.cursorFor(path as AnyPath, true);
     writeValue(cursor, value, () => this.engine.freeze());
   }
@@ -220,6 +226,7 @@ export class Transaction<S = any> {
    * gives (undefined when absent).
    */
   update<P extends PathOf<S>>(path: P, fn: (old: Stored<TypeAt<S, P>> | undefined) => TypeAt<S, P> | Stored<TypeAt<S, P>>): void {
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`update takes a function from the old value to the new one, got ${describe(fn)}`);
     this.set(path, fn(this.get(path)));
   }
 
@@ -230,17 +237,27 @@ export class Transaction<S = any> {
   merge<P extends PathOf<S>>(path: P, partial: Partial<TypeAt<S, P>> & object): void {
     requirePath(path);
     this.check();
-    const entries = partial instanceof Map ? [...(partial as Map<unknown, unknown>)] : Object.entries(partial);
-    for (const [key, item] of entries) if (item !== undefined) validateValue(item, [...(path as AnyPath), key]);
-    const cursor = this.cursorFor(path as AnyPath, true);
-    const tag = cursor.refresh().tag;
-    const map = tag === Tag.COUNTED_HASH_MAP || (tag === Tag.NONE && partial instanceof Map) ? cursor.countedHashMap() : cursor.hashMap();
-    const counted = tag === Tag.COUNTED_HASH_MAP || (tag === Tag.NONE && partial instanceof Map);
-    for (const [key, item] of entries) {
-      if (item === undefined) continue;
-      const target = map.put(counted ? encodeKey(key, [...(path as AnyPath), key]) : String(key));
-      writeValue(target, item, () => this.engine.freeze());
+    const steps = path as AnyPath;
+    const isMapPartial = partial instanceof Map;
+    if (!isMapPartial && (typeof partial !== 'object' || partial === null || !isPlainObject(partial))) {
+      throw new InvalidArgumentError(`merge takes a plain object or a Map of the keys to store, got ${describe(partial)}`);
     }
+    const entries = (isMapPartial ? [...(partial as Map<unknown, unknown>)] : Object.entries(partial)).filter(([, item]) => item !== undefined);
+    // What will be there: the map at the path, or a new one (a Map partial makes a counted map).
+    const existing = readAt(this.root.refresh(), steps);
+    const existingTag = existing === undefined ? Tag.NONE : existing.tag;
+    if (existingTag !== Tag.NONE && existingTag !== Tag.HASH_MAP && existingTag !== Tag.COUNTED_HASH_MAP) {
+      throw new WrongTypeError(`${formatPath(steps)} holds ${describeTag(existingTag)}, not a map to merge into`);
+    }
+    const tag = existingTag === Tag.NONE ? (isMapPartial ? Tag.COUNTED_HASH_MAP : Tag.HASH_MAP) : existingTag;
+    // Every key and value is checked before anything is written.
+    const keys = entries.map(([key]) => mapStepKey(tag, key, [...steps, key]));
+    let views = false;
+    for (const [key, item] of entries) views = validateValue(item, [...steps, key]) || views;
+    if (views) this.engine.freeze();
+    const cursor = this.cursorFor(steps, true);
+    const map = tag === Tag.COUNTED_HASH_MAP ? cursor.countedHashMap() : cursor.hashMap();
+    entries.forEach(([, item], i) => writeValue(map.put(keys[i] as string | TaggedKey), item, () => this.engine.freeze()));
   }
 
   /**
@@ -262,7 +279,7 @@ export class Transaction<S = any> {
     const cursor = this.cursorFor(parentPath, false);
     switch (parent.tag) {
       case Tag.HASH_MAP:
-        return cursor.hashMap().remove(typeof last === 'string' ? last : encodeKey(last, steps));
+        return cursor.hashMap().remove(objectKey(last, steps));
       case Tag.COUNTED_HASH_MAP:
         return cursor.countedHashMap().remove(encodeKey(last, steps));
       case Tag.HASH_SET:
@@ -298,7 +315,11 @@ export class Transaction<S = any> {
   push(path: PathOf<S>, ...values: unknown[]): number {
     requirePath(path);
     this.check();
-    values.forEach((value, i) => validateValue(value, [...(path as AnyPath), `+${i}`]));
+    let views = false;
+    values.forEach((value, i) => {
+      views = validateValue(value, [...(path as AnyPath), `+${i}`]) || views;
+    });
+    if (views) this.engine.freeze();
     const cursor = this.cursorFor(path as AnyPath, true);
     const tag = cursor.refresh().tag;
     if (tag === Tag.LINKED_ARRAY_LIST) {
@@ -325,10 +346,12 @@ export class Transaction<S = any> {
     const source = readAt(this.root.refresh(), from as AnyPath);
     if (source === undefined) throw new OutOfRangeError(`nothing is stored at ${formatPath(from as AnyPath)} to clone`);
     const slot = source.slot;
+    // Freeze first: the source's blocks then count as committed, so the walk to
+    // `to` (which may pass through the source itself) copies them instead of
+    // writing into them, and neither copy can change the other afterwards.
+    this.engine.freeze();
     const target = this.cursorFor(to as AnyPath, true);
     target.writeSlot(slot);
-    // The two slots now share blocks that this transaction may still change in place.
-    this.engine.freeze();
   }
 
   /**
@@ -347,17 +370,17 @@ export class Transaction<S = any> {
         case Tag.NONE:
           if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(here)}`);
           if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(here)} to index with ${step}`);
-          cursor = cursor.hashMap().put(step);
+          cursor = cursor.hashMap().put(objectKey(step, path.slice(0, i + 1)));
           break;
         case Tag.HASH_MAP:
-          cursor = cursor.hashMap().put(typeof step === 'string' ? step : encodeKey(step, path.slice(0, i + 1)));
+          cursor = cursor.hashMap().put(objectKey(step, path.slice(0, i + 1)));
           break;
         case Tag.COUNTED_HASH_MAP:
           cursor = cursor.countedHashMap().put(encodeKey(step, path.slice(0, i + 1)));
           break;
         case Tag.ARRAY_LIST:
         case Tag.LINKED_ARRAY_LIST: {
-          if (!isIndex(step) || !Number.isInteger(step)) throw new WrongTypeError(`${formatPath(here)} is a list, so the next step must be an index, not ${JSON.stringify(step)}`);
+          if (!isIndex(step) || !Number.isInteger(step)) throw new WrongTypeError(`${formatPath(here)} is a list, so the next step must be an index, not ${stepText(step)}`);
           const list = tag === Tag.ARRAY_LIST ? cursor.arrayList() : cursor.linkedArrayList();
           const count = list.count();
           if (create && step === count) cursor = list.append();
@@ -416,6 +439,7 @@ export class Database<S = any> {
    * @throws ReadOnlyError on a read-only database
    */
   transact<R>(fn: (tx: Transaction<S>) => R): R {
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`transact takes a function of the transaction, got ${describe(fn)}`);
     if (this.current !== undefined) throw new TransactionError('a transaction is already running; transactions do not nest');
     if (this.engine.readOnly) throw new ReadOnlyError('the database is open read-only');
     return this.engine.transact((root) => {

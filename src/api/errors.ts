@@ -10,9 +10,31 @@ export function formatPath(path: ReadonlyArray<unknown>): string {
   for (const step of path) {
     if (typeof step === 'number') out += `[${step}]`;
     else if (typeof step === 'string' && /^[A-Za-z_$][\w$]*$/.test(step)) out += out === '' ? step : `.${step}`;
-    else out += `[${JSON.stringify(typeof step === 'bigint' ? String(step) : step)}]`;
+    else out += `[${stepText(step)}]`;
   }
   return out;
+}
+
+/** A path step as text that never throws, whatever the caller passed (a bigint, a cycle, a symbol). */
+export function stepText(step: unknown): string {
+  switch (typeof step) {
+    case 'string':
+      return JSON.stringify(step);
+    case 'bigint':
+      return `${step}n`;
+    case 'boolean':
+    case 'undefined':
+      return String(step);
+    case 'symbol':
+      return step.toString();
+    case 'function':
+      return '<function>';
+  }
+  if (step === null) return 'null';
+  if (step instanceof Date) return Number.isNaN(step.getTime()) ? '<invalid Date>' : `<Date ${step.toISOString()}>`;
+  if (step instanceof Uint8Array) return `<${step.length} bytes>`;
+  const name = (step as object).constructor?.name;
+  return `<${typeof name === 'string' && name !== '' ? name : 'object'}>`;
 }
 
 /**

@@ -3,11 +3,12 @@
 // scalars become slots directly.
 
 import { isImmutable, isList, isMap, isOrderedMap, isOrderedSet, isSet, isStack } from 'immutable';
-import type { TaggedKey } from '../cursor/keys.js';
+import { hasLoneSurrogate, type TaggedKey } from '../cursor/keys.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
-import { UnsupportedValueError } from './errors.js';
+import { UnsupportedValueError, formatPath } from './errors.js';
+import { WrongTypeError } from '../errors.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
 import { describe } from '../core/arguments.js';
 
@@ -82,6 +83,7 @@ export function isPlainObject(value: object): value is Record<string, unknown> {
 export function encodeKey(key: unknown, path: ReadonlyArray<unknown>): string | TaggedKey {
   switch (typeof key) {
     case 'string':
+      checkWellFormed(key, path);
       return key;
     case 'number':
       return { bytes: encoder.encode(String(key)), formatTag: TAG_NUMBER };
@@ -95,6 +97,24 @@ export function encodeKey(key: unknown, path: ReadonlyArray<unknown>): string | 
       if (key instanceof Date) return { bytes: encoder.encode(dateText(key, path)), formatTag: TAG_INSTANT };
   }
   throw new UnsupportedValueError(`a ${describe(key)} cannot be a map key or set member (use a string, number, bigint, boolean, null, Date or Uint8Array)`, path);
+}
+
+/**
+ * The key for a step into a plain-object map, as JavaScript objects take
+ * property names: a string as it is, a number as its text (`o[1]` is `o["1"]`),
+ * so an object's keys stay strings and read back as they were written.
+ *
+ * @throws WrongTypeError for any other kind of step
+ */
+export function objectKey(step: unknown, path: ReadonlyArray<unknown>): string {
+  if (typeof step === 'string') return step;
+  if (typeof step === 'number') return String(step);
+  throw new WrongTypeError(`${formatPath(path.slice(0, -1))} is an object, whose keys are strings (a number step is its text), not ${describe(step)}: store a Map for keys of other kinds`);
+}
+
+/** The key of `step` in a map with `tag`: an object's property name, or a Map's tagged key. */
+export function mapStepKey(tag: number, step: unknown, path: ReadonlyArray<unknown>): string | TaggedKey {
+  return tag === Tag.HASH_MAP ? objectKey(step, path) : encodeKey(step, path);
 }
 
 /** Decodes a stored key (its cursor) back into the JS key. */
@@ -164,73 +184,90 @@ export function decodeScalar(cursor: ReadCursor): unknown {
 /** The structure kind a JS value becomes, or 'scalar'. */
 export type ValueKind = 'scalar' | 'object' | 'map' | 'set' | 'array' | 'linked';
 
+/** How deep values may nest: deeper ones are refused before the recursion of a write could exhaust the stack. */
+export const MAX_VALUE_DEPTH = 500;
+
 /**
- * Checks, before anything is written, that `value` can be stored: every nested
- * value has a mapping, nothing is undefined inside a list, there is no cycle.
- * Object properties whose value is undefined are skipped (absent), as in JSON.
+ * Checks a whole value before anything is written: every part must map to the
+ * format (see the README's table), with no cycle, no undefined list item (holes
+ * of sparse arrays included) and at most {@link MAX_VALUE_DEPTH} levels.
  *
+ * @returns true when the value holds a view of some database somewhere (writing it makes a pointer copy)
  * @throws UnsupportedValueError naming the path of the first problem
  */
-export function validateValue(value: unknown, path: unknown[], seen: Set<object> = new Set()): void {
+export function validateValue(value: unknown, path: unknown[], seen: Set<object> = new Set()): boolean {
   switch (typeof value) {
     case 'string':
+      checkWellFormed(value, path);
+      return false;
     case 'number':
     case 'bigint':
     case 'boolean':
-      return;
+      return false;
     case 'undefined':
       throw new UnsupportedValueError('undefined cannot be stored (use null, or leave the key out)', path);
     case 'function':
     case 'symbol':
       throw new UnsupportedValueError(`a ${typeof value} cannot be stored`, path);
   }
-  if (value === null || value instanceof Uint8Array) return;
+  if (value === null || value instanceof Uint8Array) return false;
   if (value instanceof Date) {
     dateText(value, path);
-    return;
+    return false;
   }
   const object = value as object;
-  if (isView(object)) return;
+  if (isView(object)) return true;
   if (seen.has(object)) throw new UnsupportedValueError('the value contains itself (a cycle)', path);
+  if (seen.size >= MAX_VALUE_DEPTH) throw new UnsupportedValueError(`the value nests deeper than ${MAX_VALUE_DEPTH} levels`, path);
   seen.add(object);
+  let views = false;
   try {
     if (Array.isArray(object)) {
-      object.forEach((item: unknown, index) => validateValue(item, [...path, index], seen));
+      // An index loop, not forEach: forEach skips the holes of a sparse array, which read as undefined.
+      for (let index = 0; index < object.length; index++) views = validateValue(object[index], [...path, index], seen) || views;
     } else if (object instanceof LinkedListValue) {
-      object.items.forEach((item, index) => validateValue(item, [...path, index], seen));
+      for (let index = 0; index < object.items.length; index++) views = validateValue(object.items[index], [...path, index], seen) || views;
     } else if (object instanceof Map) {
       for (const [key, item] of object) {
         encodeKey(key, [...path, key]);
-        validateValue(item, [...path, key], seen);
+        views = validateValue(item, [...path, key], seen) || views;
       }
     } else if (object instanceof Set) {
       for (const member of object) encodeKey(member, [...path, member]);
     } else if (isImmutable(object)) {
-      validateImmutable(object, path, seen);
+      views = validateImmutable(object, path, seen);
     } else if (isPlainObject(object)) {
-      for (const [key, item] of Object.entries(object)) if (item !== undefined) validateValue(item, [...path, key], seen);
+      for (const [key, item] of Object.entries(object)) if (item !== undefined) views = validateValue(item, [...path, key], seen) || views;
     } else {
       throw new UnsupportedValueError(`a ${describe(object)} instance has no mapping to the format (store a plain object, array, Map or Set)`, path);
     }
   } finally {
     seen.delete(object);
   }
+  return views;
 }
 
-function validateImmutable(value: unknown, path: unknown[], seen: Set<object>): void {
+function validateImmutable(value: unknown, path: unknown[], seen: Set<object>): boolean {
+  let views = false;
   if (isMap(value) || isOrderedMap(value)) {
     for (const [key, item] of value as Iterable<[unknown, unknown]>) {
       encodeKey(key, [...path, key]);
-      validateValue(item, [...path, key], seen);
+      views = validateValue(item, [...path, key], seen) || views;
     }
   } else if (isSet(value) || isOrderedSet(value)) {
     for (const member of value as Iterable<unknown>) encodeKey(member, [...path, member]);
   } else if (isList(value) || isStack(value)) {
     let index = 0;
-    for (const item of value as Iterable<unknown>) validateValue(item, [...path, index++], seen);
+    for (const item of value as Iterable<unknown>) views = validateValue(item, [...path, index++], seen) || views;
   } else {
     throw new UnsupportedValueError(`this immutable.js collection has no mapping (use Map, List, Set, OrderedMap, OrderedSet or Stack)`, path);
   }
+  return views;
+}
+
+/** Strings are stored as UTF-8, which has no form for a lone surrogate: refuse one rather than store U+FFFD. */
+function checkWellFormed(text: string, path: ReadonlyArray<unknown>): void {
+  if (hasLoneSurrogate(text)) throw new UnsupportedValueError('a string with a lone surrogate (half of a UTF-16 pair) has no UTF-8 form', path);
 }
 
 /** Structures read from a database carry this symbol: writing one is an O(1) pointer copy. */

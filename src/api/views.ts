@@ -75,8 +75,11 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
     this.map = cursor.asHashMap();
   }
 
-  private key(key: K): Parameters<ReadHashMap['get']>[0] {
-    return this.kind === 'object' && typeof key === 'string' ? key : encodeKey(key, [key]);
+  /** The stored key for `key`, or undefined when no key of that kind can be in this map (an object's keys are strings; a number is its text). */
+  private key(key: K): Parameters<ReadHashMap['get']>[0] | undefined {
+    if (this.kind === 'map') return encodeKey(key, [key]);
+    if (typeof key === 'string') return key;
+    return typeof key === 'number' ? String(key) : undefined;
   }
 
   /**
@@ -86,14 +89,16 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
    */
   get(key: K): V | undefined {
     this.guard();
-    const cursor = this.map.get(this.key(key));
+    const stored = this.key(key);
+    const cursor = stored === undefined ? undefined : this.map.get(stored);
     return cursor === undefined ? undefined : (readValue(cursor, this.guard) as V);
   }
 
   /** True when `key` is present. O(log n). */
   has(key: K): boolean {
     this.guard();
-    return this.map.has(this.key(key));
+    const stored = this.key(key);
+    return stored !== undefined && this.map.has(stored);
   }
 
   /** Entry count: O(1) for kind `'map'` (counted), O(n) for `'object'`. */
@@ -133,7 +138,10 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
       return out;
     }
     const out: Record<string, unknown> = {};
-    for (const [key, value] of this.entries()) out[String(key)] = toJS(value as Value);
+    for (const [key, value] of this.entries()) {
+      // defineProperty, not assignment: an own "__proto__" key must stay a key, not replace the prototype.
+      Object.defineProperty(out, String(key), { value: toJS(value as Value), enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
 

@@ -39,16 +39,44 @@ export function resolveKey(key: Key): ResolvedKey {
 }
 
 /**
+ * True when `text` holds a lone surrogate: half of a UTF-16 pair, which UTF-8
+ * cannot encode (TextEncoder would store U+FFFD instead, silently).
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xd800 || code > 0xdfff) continue;
+    if (code >= 0xdc00) return true;
+    const next = text.charCodeAt(i + 1);
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
+    i++;
+  }
+  return false;
+}
+
+/** TextEncoder's UTF-8, refusing a lone surrogate instead of replacing it. */
+function encodeExactly(text: string): Uint8Array {
+  checkText(text);
+  return encoder.encode(text);
+}
+
+function checkText(text: string): void {
+  if (hasLoneSurrogate(text)) throw new InvalidArgumentError('a string with a lone surrogate (half of a UTF-16 pair) has no UTF-8 form; it cannot be stored exactly');
+}
+
+/**
  * UTF-8 bytes of `text`. ASCII text (the common key) is copied byte by byte,
  * which is several times faster than TextEncoder for short strings.
+ *
+ * @throws InvalidArgumentError when the text holds a lone surrogate
  */
 export function encodeText(text: string): Uint8Array {
   const length = text.length;
-  if (length > 64) return encoder.encode(text);
+  if (length > 64) return encodeExactly(text);
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) {
     const code = text.charCodeAt(i);
-    if (code >= 0x80) return encoder.encode(text);
+    if (code >= 0x80) return encodeExactly(text);
     out[i] = code;
   }
   return out;
@@ -70,7 +98,7 @@ class TextScratch {
   encode(text: string): Uint8Array {
     const length = text.length;
     // A long text gets its own array, so that one big value does not keep a big buffer alive.
-    if (length > SCRATCH_TEXT_MAX) return encoder.encode(text);
+    if (length > SCRATCH_TEXT_MAX) return encodeExactly(text);
     if (length * 3 > this.buffer.length) {
       this.buffer = new Uint8Array(length * 3);
       this.prefixes = [];
@@ -85,6 +113,7 @@ class TextScratch {
       }
       buffer[i] = code;
     }
+    if (!ascii) checkText(text);
     const written = ascii ? length : (encoder.encodeInto(text, buffer).written ?? 0);
     if (written > 256) return buffer.subarray(0, written);
     return (this.prefixes[written] ??= buffer.subarray(0, written));

@@ -558,7 +558,10 @@ export class ReadArrayList {
   /** Items from `start` (default 0) to the end, in order. */
   *items(start = 0): Generator<ReadCursor, void, undefined> {
     const header = this.header();
-    for (const position of listSlotPositions(this.ctx.io, header, start)) yield cursorAt(this.ctx, position);
+    // As for linked lists: negative from the end, the count itself gives nothing, anything else outside is refused.
+    if (header.count === 0 || start === header.count) return;
+    const from = resolveIndex(start, header.count);
+    for (const position of listSlotPositions(this.ctx.io, header, from)) yield cursorAt(this.ctx, position);
   }
 
   /** Every item in order. */
