@@ -288,14 +288,14 @@ export class Transaction<S = any> {
         return cursor.countedHashSet().remove(encodeKey(last, steps));
       case Tag.LINKED_ARRAY_LIST: {
         const list = cursor.linkedArrayList();
-        if (!isIndex(last) || last >= list.count() || last < -list.count()) return false;
+        if (!isIndex(last) || !Number.isInteger(last) || last >= list.count() || last < -list.count()) return false;
         list.remove(last);
         return true;
       }
       case Tag.ARRAY_LIST: {
         const list = cursor.arrayList();
         const count = list.count();
-        if (!isIndex(last) || last >= count || last < -count) return false;
+        if (!isIndex(last) || !Number.isInteger(last) || last >= count || last < -count) return false;
         if (last !== count - 1 && last !== -1) {
           throw new WrongTypeError(`${formatPath(parentPath)} is an array list, which can only drop its last item; store a linkedList() to remove from the middle`);
         }

@@ -68,7 +68,8 @@ export function writeListHeader(io: BlockIO, position: number, header: ListHeade
 
 /** Resolves a possibly negative index against `count`; -1 is the last item. */
 export function resolveIndex(index: number, count: number): number {
-  if (!Number.isInteger(index)) throw new OutOfRangeError(`index ${String(index)} is not an integer`);
+  if (typeof index !== 'number') throw new OutOfRangeError(`an index is a number, not a ${typeof index}`);
+  if (!Number.isInteger(index)) throw new OutOfRangeError(`index ${index} is not an integer`);
   const resolved = index < 0 ? count + index : index;
   if (resolved < 0 || resolved >= count) throw new OutOfRangeError(`index ${index} is outside a list of ${count} items`);
   return resolved;

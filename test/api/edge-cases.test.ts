@@ -203,6 +203,16 @@ describe("an object's keys", () => {
   });
 });
 
+describe('delete with an index that is not a whole number', () => {
+  it('removes nothing and says so, from array and linked lists', async () => {
+    const db = await fresh();
+    db.set(['l'], [1, 2, 3]);
+    expect(db.delete(['l', 1.5])).toBe(false);
+    expect(js(db, ['l'])).toEqual([1, 2, 3]);
+    expect(() => db.snapshot('0' as unknown as number)).toThrow('an index is a number, not a string');
+  });
+});
+
 describe('functions and names of the wrong kind', () => {
   it('are refused with InvalidArgumentError', async () => {
     const db = await fresh();
