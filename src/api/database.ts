@@ -32,6 +32,11 @@ export interface OpenOptions {
 
 const always: ViewGuard = () => undefined;
 
+/** Tags of the values that read as views (maps, sets, lists), whose blocks can change in place. */
+function isStructure(tag: number): boolean {
+  return tag === Tag.HASH_MAP || tag === Tag.COUNTED_HASH_MAP || tag === Tag.HASH_SET || tag === Tag.COUNTED_HASH_SET || tag === Tag.ARRAY_LIST || tag === Tag.LINKED_ARRAY_LIST;
+}
+
 function isIndex(step: PathStep): step is number {
   return typeof step === 'number';
 }
@@ -186,12 +191,21 @@ export class Transaction<S = any> {
     if (!this.active) throw new TransactionError('this transaction has ended; start a new one with db.transact()');
   }
 
-  /** The value at `path` as this transaction sees it. Views from it are valid until the transaction ends. */
+  /**
+   * The value at `path` as this transaction sees it now. A view from it is a
+   * snapshot: later writes of the transaction do not show in it. Views are valid
+   * until the transaction ends.
+   */
   get<P extends PathOf<S>>(path: P): Stored<TypeAt<S, P>> | undefined {
     requirePath(path);
     this.check();
     const cursor = readAt(this.root.refresh(), path as AnyPath);
-    return cursor === undefined ? undefined : (readValue(cursor, this.guard) as Stored<TypeAt<S, P>>);
+    if (cursor === undefined) return undefined;
+    // A structure this transaction wrote changes in place; a view of it would
+    // see later writes in part. Freezing makes them copy instead, as they do for
+    // committed structures.
+    if (isStructure(cursor.tag) && this.engine.io.isMutable(cursor.slot.position)) this.engine.freeze();
+    return readValue(cursor, this.guard) as Stored<TypeAt<S, P>>;
   }
 
   /** True when something is stored at `path` (null included). */

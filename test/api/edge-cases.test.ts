@@ -66,6 +66,33 @@ describe('a view stored inside its own structure', () => {
   });
 });
 
+describe('a view read inside a transaction', () => {
+  it('is a snapshot of that point, whether the structure was committed or written in the same transaction', async () => {
+    const db = await fresh();
+    db.set(['old'], [1, 2]);
+    db.transact((tx) => {
+      tx.set(['l'], [1, 2, 3]);
+      const written = tx.get(['l']) as unknown as { toJS(): unknown; size: number };
+      const committed = tx.get(['old']) as unknown as { toJS(): unknown };
+      tx.push(['l'], 4);
+      tx.set(['l', 0], 'x');
+      tx.push(['old'], 3);
+      tx.set(['m'], { a: 1 });
+      const map = tx.get(['m']) as unknown as { toJS(): unknown };
+      tx.set(['m', 'b'], 2);
+      expect(written.toJS()).toEqual([1, 2, 3]);
+      expect(written.size).toBe(3);
+      expect(committed.toJS()).toEqual([1, 2]);
+      expect(map.toJS()).toEqual({ a: 1 });
+      expect((tx.get(['l']) as unknown as { toJS(): unknown }).toJS()).toEqual(['x', 2, 3, 4]);
+    });
+    expect(js(db, ['l'])).toEqual(['x', 2, 3, 4]);
+    expect(js(db, ['old'])).toEqual([1, 2, 3]);
+    expect(js(db, ['m'])).toEqual({ a: 1, b: 2 });
+    expect(verifyDatabase(db.engine).problems).toEqual([]);
+  });
+});
+
 describe('list iteration from a start', () => {
   it('counts a negative start from the end and refuses a start outside the list, for array and linked lists', async () => {
     const db = await fresh();
