@@ -2,7 +2,7 @@
 // (Node only): XDG on Linux, Application Support on macOS, LOCALAPPDATA on Windows.
 
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 
 /**
@@ -28,6 +28,7 @@ export function dataDir(appName: string, env: Record<string, string | undefined>
     case 'win32':
       return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), appName);
     default:
-      return join(env.XDG_DATA_HOME !== undefined && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(home, '.local', 'share'), appName);
+      // The XDG Base Directory spec: a relative XDG_DATA_HOME is invalid and ignored.
+      return join(env.XDG_DATA_HOME !== undefined && isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : join(home, '.local', 'share'), appName);
   }
 }

@@ -178,6 +178,9 @@ describe('dataDir', () => {
   it('follows each operating system\'s convention', () => {
     expect(dataDir('app', { HOME: '/home/u' }, 'linux')).toBe('/home/u/.local/share/app');
     expect(dataDir('app', { HOME: '/home/u', XDG_DATA_HOME: '/data' }, 'linux')).toBe('/data/app');
+    // A relative XDG_DATA_HOME is invalid (XDG Base Directory spec) and ignored, as is an empty one.
+    expect(dataDir('app', { HOME: '/home/u', XDG_DATA_HOME: 'data' }, 'linux')).toBe('/home/u/.local/share/app');
+    expect(dataDir('app', { HOME: '/home/u', XDG_DATA_HOME: '' }, 'linux')).toBe('/home/u/.local/share/app');
     expect(dataDir('app', { HOME: '/Users/u' }, 'darwin')).toBe('/Users/u/Library/Application Support/app');
     expect(dataDir('app', { HOME: '/home/u', LOCALAPPDATA: '/local' }, 'win32')).toMatch(/local.app$/);
     expect(() => dataDir('../etc')).toThrow(/not a folder name/);
