@@ -36,7 +36,7 @@ export function readValue(cursor: ReadCursor, guard: ViewGuard): Value {
 
 /** Deep plain-JS copy of any value. */
 export function toJS(value: Value): unknown {
-  return value instanceof MapView || value instanceof SetView || value instanceof ListView ? value.toJS() : value;
+  return value instanceof MapView || value instanceof SetView || value instanceof ListView ? nested(() => value.toJS()) : value;
 }
 
 abstract class View {
@@ -273,5 +273,28 @@ export class ListView<T = Value> extends View implements Iterable<T> {
 
 /** A deep immutable.js copy of any value (scalars stay as they are). */
 export function toImmutable(value: Value): unknown {
-  return value instanceof MapView || value instanceof SetView || value instanceof ListView ? value.toImmutable() : value;
+  return value instanceof MapView || value instanceof SetView || value instanceof ListView ? nested(() => value.toImmutable()) : value;
+}
+
+/** How deep toJS and toImmutable follow structures inside structures before they refuse. */
+export const MAX_MATERIALIZE_DEPTH = 1000;
+
+/** Structures being materialized right now, outermost first (toJS recurses once per level). */
+let materializing = 0;
+
+/**
+ * Materializes one nested structure, counting the depth: a structure nested
+ * deeper than {@link MAX_MATERIALIZE_DEPTH} (the cursor API can write one, and a
+ * hostile file can hold one) gets a typed error instead of exhausting the stack.
+ */
+function nested<T>(materialize: () => T): T {
+  if (materializing >= MAX_MATERIALIZE_DEPTH) {
+    throw new OutOfRangeError(`structures nest deeper than ${MAX_MATERIALIZE_DEPTH} levels, more than toJS and toImmutable follow; read them through views or cursors`);
+  }
+  materializing++;
+  try {
+    return materialize();
+  } finally {
+    materializing--;
+  }
 }

@@ -240,6 +240,25 @@ describe('delete with an index that is not a whole number', () => {
   });
 });
 
+describe('materializing structures nested very deep', () => {
+  it('gives a typed error past 1,000 levels instead of exhausting the stack, and works below', async () => {
+    for (const [depth, fails] of [[900, false], [5000, true]] as const) {
+      const db = await fresh();
+      // The cursor API writes nesting of any depth; the JS API refuses values over 500 levels.
+      db.transact((tx) => {
+        let cursor = tx.cursor().hashMap().put('d');
+        for (let i = 0; i < depth; i++) cursor = i % 2 === 0 ? cursor.hashMap().put('n') : cursor.arrayList().append();
+        cursor.writeUint(1);
+      });
+      const view = db.get(['d']) as unknown as { toJS(): unknown; toImmutable(): unknown };
+      for (const materialize of [() => view.toJS(), () => view.toImmutable(), () => db.snapshot().toJS()]) {
+        if (fails) expect(materialize).toThrow(OutOfRangeError);
+        else expect(materialize).not.toThrow();
+      }
+    }
+  });
+});
+
 describe('functions and names of the wrong kind', () => {
   it('are refused with InvalidArgumentError', async () => {
     const db = await fresh();
