@@ -38,6 +38,13 @@ export class BlockIO {
    */
   linkedSharedBefore = 0;
   /**
+   * Every block before this position is copied before it changes, as if
+   * committed: a concat of this transaction may have put one item slot in two
+   * places, so the structures such items point to are shared too. Unlike a
+   * freeze, cursors taken before stay usable. 0 when there was no concat.
+   */
+  itemsSharedBefore = 0;
+  /**
    * Changes on every operation on any linked list, so an append can tell that
    * nothing touched the lists since its handle's last append.
    */
@@ -87,12 +94,12 @@ export class BlockIO {
 
   /** Where linked list blocks become mutable: after txStart and after the last sharing operation. */
   linkedMutableFrom(): number {
-    return Math.max(this.txStart, this.linkedSharedBefore);
+    return Math.max(this.txStart, this.linkedSharedBefore, this.itemsSharedBefore);
   }
 
   /** True when the block at `position` may be changed in place by the running transaction. */
   isMutable(position: number): boolean {
-    return position >= this.txStart;
+    return position >= this.txStart && position >= this.itemsSharedBefore;
   }
 
   /**

@@ -578,8 +578,16 @@ export class ReadArrayList {
 export class ReadLinkedArrayList {
   /** @internal */
   protected readonly ctx: Context;
-  /** @internal */
-  protected readonly tree: Tree;
+  /** The list's header as last read. */
+  private header: Tree;
+  /**
+   * Where the header record is, when the running transaction may still change
+   * it in place (its list was written in this transaction); -1 otherwise. Such
+   * a view re-reads the header on every use, so it follows the list's later
+   * writes (as an array-list view does) instead of pairing an old count with
+   * blocks that have changed.
+   */
+  private readonly liveHeader: number = -1;
   /** Decoded branches, for a list no write can change any more (committed data). */
   private readonly reader: TreeReader | undefined;
 
@@ -587,13 +595,21 @@ export class ReadLinkedArrayList {
   constructor(ctx: Context, slot: Slot, from: number) {
     this.ctx = ctx;
     if (slot.tag === Tag.NONE) {
-      this.tree = { root: -1, height: 0, count: 0 };
+      this.header = { root: -1, height: 0, count: 0 };
     } else {
       const io = ctx.io;
-      this.tree = headerTree(readLinkedListHeader(io, io.checkPointer(slot.position, LINKED_LIST_HEADER_SIZE, from)));
+      const position = io.checkPointer(slot.position, LINKED_LIST_HEADER_SIZE, from);
+      this.header = headerTree(readLinkedListHeader(io, position));
+      if (position + LINKED_LIST_HEADER_SIZE > io.immutableBefore()) this.liveHeader = position;
       // Every block under a committed root is committed too, so its decoding stays true.
-      if (this.tree.root + LINKED_BLOCK_SIZE <= io.immutableBefore()) this.reader = new TreeReader(io, this.tree);
+      else if (this.header.root + LINKED_BLOCK_SIZE <= io.immutableBefore()) this.reader = new TreeReader(io, this.header);
     }
+  }
+
+  /** @internal the list's header now */
+  protected get tree(): Tree {
+    if (this.liveHeader >= 0) this.header = headerTree(readLinkedListHeader(this.ctx.io, this.liveHeader));
+    return this.header;
   }
 
   /** Items in the list. O(1). */
@@ -607,23 +623,26 @@ export class ReadLinkedArrayList {
    * @throws OutOfRangeError when there is no such item
    */
   get(index: number): ReadCursor {
-    const resolved = resolveIndex(index, this.tree.count);
-    const position = this.reader !== undefined ? this.reader.slotPosition(resolved) : treeSlotPosition(this.ctx.io, this.tree, resolved);
+    const tree = this.tree;
+    const resolved = resolveIndex(index, tree.count);
+    const position = this.reader !== undefined ? this.reader.slotPosition(resolved) : treeSlotPosition(this.ctx.io, tree, resolved);
     return cursorAt(this.ctx, position);
   }
 
   /** Items from `start` (default 0, negative from the end) to the last. */
   *items(start = 0): Generator<ReadCursor, void, undefined> {
-    if (this.tree.count === 0 || start === this.tree.count) return;
-    const from = resolveIndex(start, this.tree.count);
-    for (const position of treeSlotPositions(this.ctx.io, this.tree, from, false)) yield cursorAt(this.ctx, position);
+    const tree = this.tree;
+    if (tree.count === 0 || start === tree.count) return;
+    const from = resolveIndex(start, tree.count);
+    for (const position of treeSlotPositions(this.ctx.io, tree, from, false)) yield cursorAt(this.ctx, position);
   }
 
   /** Items from `start` (default: the last) back to the first. */
   *itemsBackward(start = -1): Generator<ReadCursor, void, undefined> {
-    if (this.tree.count === 0) return;
-    const from = resolveIndex(start, this.tree.count);
-    for (const position of treeSlotPositions(this.ctx.io, this.tree, from, true)) yield cursorAt(this.ctx, position);
+    const tree = this.tree;
+    if (tree.count === 0) return;
+    const from = resolveIndex(start, tree.count);
+    for (const position of treeSlotPositions(this.ctx.io, tree, from, true)) yield cursorAt(this.ctx, position);
   }
 
   /** Every item in order. */

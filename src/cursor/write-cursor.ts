@@ -662,6 +662,9 @@ export class WriteLinkedArrayList {
     const joined = concatTrees(io, tree, otherTree);
     this.store(record, joined.count === 0 ? emptyTree(io) : joined);
     this.markShared();
+    // The items now sit in two places (two lists, or twice in this one): a
+    // structure an item points to must be copied before either place changes it.
+    io.itemsSharedBefore = io.end();
   }
 }
 

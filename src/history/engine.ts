@@ -407,6 +407,7 @@ export class Engine {
     this.io.generation++;
     this.io.txStart = start;
     this.io.linkedSharedBefore = 0;
+    this.io.itemsSharedBefore = 0;
     try {
       const appended = listAppend(this.io, this.listHeader());
       this.io.writeSlot(appended.slotPosition, initial(previous));

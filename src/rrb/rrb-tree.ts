@@ -394,17 +394,23 @@ export function appendTree(io: BlockIO, tree: Tree, value: Slot, mutableFrom: nu
     return { tree: leaf, slotPosition: leaf.root };
   }
   // Read the right edge: blocks[0] is the root, blocks[height] the last leaf.
+  // lastUsed[depth] is the index of the node's last used slot: blocks written
+  // by other implementations may have gaps (§Linked array lists), so it can be
+  // past slots.length - 1, and the new entry must go after it.
   const blocks: number[] = [tree.root];
   const nodes: Node[] = [];
+  const lastUsed: number[] = [];
   for (let height = tree.height; ; height--) {
-    const node = readNode(io, blocks[blocks.length - 1] as number, height);
+    const block = blocks[blocks.length - 1] as number;
+    const node = readNode(io, block, height);
     nodes.push(node);
+    lastUsed.push(node.positions.length === 0 ? -1 : ((node.positions[node.positions.length - 1] as number) - block) / LINKED_SLOT_SIZE);
     if (height === 0) break;
     blocks.push((node.slots[node.slots.length - 1] as Slot).position);
   }
-  // The lowest level whose node has room takes the new entry.
+  // The lowest level whose node has room after its last entry takes the new entry.
   let level = tree.height;
-  while (level >= 0 && (nodes[level] as Node).slots.length >= SLOT_COUNT) level--;
+  while (level >= 0 && (lastUsed[level] as number) >= SLOT_COUNT - 1) level--;
   let root = tree.root;
   let height = tree.height;
   if (level < 0) {
@@ -414,6 +420,7 @@ export function appendTree(io: BlockIO, tree: Tree, value: Slot, mutableFrom: nu
     height += 1;
     blocks.unshift(root);
     nodes.unshift(readNode(io, root, height));
+    lastUsed.unshift(0);
     level = 0;
   }
   // Make the edge down to `level` mutable, adding one to every count on the way.
@@ -422,29 +429,27 @@ export function appendTree(io: BlockIO, tree: Tree, value: Slot, mutableFrom: nu
   blocks[0] = root;
   for (let depth = 0; depth < level; depth++) {
     const node = nodes[depth] as Node;
-    const last = node.slots.length - 1;
-    const linked = (blocks[depth] as number) + last * LINKED_SLOT_SIZE;
+    const linked = (blocks[depth] as number) + (lastUsed[depth] as number) * LINKED_SLOT_SIZE;
     let child = blocks[depth + 1] as number;
     if (child < mutableFrom) child = io.copyToEnd(child, LINKED_BLOCK_SIZE);
     blocks[depth + 1] = child;
     io.writeSlot(linked, Slot.pointer(Tag.INDEX, child, true));
-    io.writeU64(linked + SLOT_SIZE, (node.sizes[last] as number) + 1);
+    io.writeU64(linked + SLOT_SIZE, (node.sizes[node.sizes.length - 1] as number) + 1);
   }
   // Below `level`, a fresh chain: a leaf with the value, wrapped once per level.
-  const target = nodes[level] as Node;
   const chainHeight = height - level - 1;
+  const at = (blocks[level] as number) + ((lastUsed[level] as number) + 1) * LINKED_SLOT_SIZE;
   let slotPosition: number;
   let entry: Slot;
   if (chainHeight < 0) {
     entry = value;
-    slotPosition = (blocks[level] as number) + target.slots.length * LINKED_SLOT_SIZE;
+    slotPosition = at;
   } else {
     let chain = writeTree(io, [value], [1], 0);
     slotPosition = chain.root;
     for (let h = 1; h <= chainHeight; h++) chain = writeTree(io, [branchSlot(chain)], [1], h);
     entry = branchSlot(chain);
   }
-  const at = (blocks[level] as number) + target.slots.length * LINKED_SLOT_SIZE;
   io.writeSlot(at, entry);
   io.writeU64(at + SLOT_SIZE, chainHeight < 0 ? 0 : 1);
   return { tree: { root, height, count: tree.count + 1 }, slotPosition };
