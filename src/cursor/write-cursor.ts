@@ -4,13 +4,13 @@
 // copied to the end before it changes; a block the running transaction wrote
 // changes in place.
 
-import { ReadOnlyError, TransactionError, WrongTypeError } from '../errors.js';
+import { InvalidArgumentError, ReadOnlyError, TransactionError, WrongTypeError } from '../errors.js';
 import { SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
 import { Slot, floatSlot, splitI64, uintSlot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
 import { bytesSlot } from '../core/bytes-values.js';
-import { requireBytes, requireFormatTag, requireInteger, requireNumber, requireText } from '../core/arguments.js';
+import { describe, requireBytes, requireFormatTag, requireInteger, requireNumber, requireText } from '../core/arguments.js';
 import { ensureStructure, isCounted, mapRootOf, type StructureTag } from '../core/structures.js';
 import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
 import { listAppend, listPut, listSlice, readListHeader, resolveIndex, writeListHeader } from '../trie/array-list.js';
@@ -87,6 +87,7 @@ export class WriteCursor extends ReadCursor {
    * before changing either, or clone values that a committed moment holds.
    */
   writeSlot(slot: Slot): void {
+    if (!(slot instanceof Slot)) throw new InvalidArgumentError(`writeSlot takes a Slot, got ${describe(slot)}`);
     this.checkWritable();
     if (this.slotPosition < 0) throw new WrongTypeError('the root of a database without history is a hash map and cannot be replaced');
     // The format marks a slot written as none with the full flag, so it differs from a never-written one.
@@ -535,6 +536,7 @@ export class WriteLinkedArrayList {
    * @throws WrongTypeError for an index or kv pair slot, which are not values
    */
   appendSlot(slot: Slot): number {
+    if (!(slot instanceof Slot)) throw new InvalidArgumentError(`appendSlot takes a Slot, got ${describe(slot)}`);
     if (slot.tag === Tag.INDEX || slot.tag === Tag.KV_PAIR) throw new WrongTypeError(`a ${tagName(slot.tag)} slot is not a value`);
     this.appendItem(slot.tag === Tag.NONE ? NEW_ITEM : slot);
     return this.edge?.count ?? this.count();
@@ -653,6 +655,7 @@ export class WriteLinkedArrayList {
    */
   concat(other: ReadCursor | Slot): void {
     const io = this.owner.ctx.io;
+    if (!(other instanceof Slot) && !(other instanceof ReadCursor)) throw new InvalidArgumentError(`concat takes a cursor or a slot holding a linked list, got ${describe(other)}`);
     const slot = other instanceof Slot ? other : other.slot;
     if (slot.tag === Tag.NONE) return;
     if (slot.tag !== Tag.LINKED_ARRAY_LIST) throw new WrongTypeError(`can only concat a linked_array_list, got a ${tagName(slot.tag)}`);

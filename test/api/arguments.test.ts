@@ -4,7 +4,7 @@
 // committed data as it was.
 
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, MemoryStorage, OutOfRangeError, StrataError, open, openEngine, type Engine, type WriteCursor } from '../../src/index.js';
+import { InvalidArgumentError, MemoryStorage, OutOfRangeError, Slot, StrataError, open, openEngine, type Engine, type WriteCursor } from '../../src/index.js';
 
 /** Values of every kind that no key, text, bytes or number argument accepts, each with a name. */
 const wrongKinds: Array<[string, unknown]> = [
@@ -74,6 +74,15 @@ describe('cursor arguments of the wrong kind', () => {
     const engine = await engineWithOneMoment();
     expectRejected(engine, (root) => root.hashMap().put('k').writeString('v', 12 as unknown as string));
     expectRejected(engine, (root) => root.hashMap().put('k').bytesWriter({} as unknown as string));
+  });
+
+  it('slots and lists of the wrong kind are refused by writeSlot, appendSlot and concat', async () => {
+    const engine = await engineWithOneMoment();
+    for (const [, value] of wrongKinds) {
+      expectRejected(engine, (root) => root.hashMap().put('k').writeSlot(value as Slot));
+      expectRejected(engine, (root) => root.hashMap().put('l').linkedArrayList().appendSlot(value as Slot));
+      expectRejected(engine, (root) => root.hashMap().put('l').linkedArrayList().concat(value as Slot));
+    }
   });
 
   it('numbers of the right kind still write as before', async () => {
