@@ -89,4 +89,32 @@ describe('stratadb verify, stats, backup, lock and unlock', () => {
     const dump = await run(['dump', join(dir, 'copy.xit')]);
     expect(JSON.parse(dump.out).moments).toHaveLength(1);
   });
+
+  it('answers a missing file or a directory with one line and exit 1, for every command that reads one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-cli-'));
+    for (const args of [['info', join(dir, 'missing.xit')], ['verify', dir], ['dump', join(dir, 'missing.xit')], ['backup', join(dir, 'missing.xit'), join(dir, 'copy.xit')]]) {
+      const result = await run(args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.err.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(result.err, args.join(' ')).toMatch(/^stratadb: .*\[IO\]/);
+    }
+  });
+
+  it('dumps keys that differ only in their format tag as two keys, and a "__proto__" key as a key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-cli-'));
+    const { open } = await import('../src/node.js');
+    const path = join(dir, 'keys.xit');
+    const db = await open(path);
+    db.set(['m'], new Map<unknown, unknown>([['1', 'text key'], [1, 'number key']]));
+    db.set(['o'], JSON.parse('{"__proto__":"x","a":1}') as object);
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 300; i++) deep = { a: deep };
+    db.set(['deep'], deep);
+    db.close();
+    const result = await run(['dump', path]);
+    expect(result.code).toBe(0);
+    const moment = JSON.parse(result.out).moments.at(-1).hash_map;
+    expect(moment.m.counted_hash_map).toEqual({ '1': { bytes: 'text key' }, '#nu:1': { bytes: 'number key' } });
+    expect(Object.keys(moment.o.hash_map).sort()).toEqual(['__proto__', 'a']);
+  });
 });

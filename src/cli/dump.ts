@@ -44,11 +44,11 @@ export type DumpValue =
       linked_array_list: DumpValue[];
     }
   | {
-      /** Entries by key text (`#hash` in hex when no key bytes are stored). */
+      /** Entries by key text (`#tag:text` for a key with a format tag, `#hash` in hex when no key bytes are stored). */
       hash_map: Record<string, DumpValue>;
     }
   | {
-      /** Entries by key text. */
+      /** Entries by key text (as for `hash_map`). */
       counted_hash_map: Record<string, DumpValue>;
       /** The stored count. */
       count: number;
@@ -74,8 +74,8 @@ export interface DumpJson {
   moments: DumpValue[];
 }
 
-/** Nesting deeper than this is refused as damage (each level costs several stack frames). */
-const MAX_NESTING = 256;
+/** Nesting deeper than this is refused as damage (FORMAT.md §Limits; each level costs several stack frames). */
+const MAX_NESTING = 1000;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -148,7 +148,10 @@ function dumpInner(cursor: ReadCursor, slot: ReadCursor['slot'], depth: number, 
     case Tag.COUNTED_HASH_MAP: {
       const map = cursor.asHashMap();
       const entries: Record<string, DumpValue> = {};
-      for (const entry of map.entries()) entries[keyText(entry.key, entry.hash, depth, ancestors)] = dumpValue(entry.value, depth + 1, ancestors);
+      for (const entry of map.entries()) {
+        // defineProperty, not assignment: a key named "__proto__" must stay a key.
+        Object.defineProperty(entries, keyText(entry.key, entry.hash, depth, ancestors), { value: dumpValue(entry.value, depth + 1, ancestors), enumerable: true, writable: true, configurable: true });
+      }
       if (slot.tag === Tag.COUNTED_HASH_MAP) return { counted_hash_map: entries, count: map.count() };
       return { hash_map: entries };
     }
@@ -167,9 +170,17 @@ function dumpInner(cursor: ReadCursor, slot: ReadCursor['slot'], depth: number, 
   }
 }
 
+/**
+ * A key as dump text: its bytes as text (or hex); a key with a format tag as
+ * `#tag:text`, so that the string "1" and the number 1 (tag `nu`) stay two keys;
+ * a key slot left empty by another implementation as `#` and the hash in hex.
+ */
 function keyText(key: ReadCursor, hash: Uint8Array, depth: number, ancestors: Set<number>): string {
   if (key.isNone) return `#${toHex(hash)}`;
-  if (key.tag === Tag.BYTES || key.tag === Tag.SHORT_BYTES) return textOrHex(key.readBytes());
+  if (key.tag === Tag.BYTES || key.tag === Tag.SHORT_BYTES) {
+    const { bytes, formatTag } = key.readTaggedBytes();
+    return formatTag === undefined ? textOrHex(bytes) : `#${textOrHex(formatTag)}:${textOrHex(bytes)}`;
+  }
   return JSON.stringify(dumpValue(key, depth + 1, ancestors));
 }
 

@@ -3,14 +3,14 @@
 // prints every moment as the typed JSON of the xitdb fixtures README;
 // `stratadb info FILE` prints the headers.
 
-import { readFileSync, realpathSync } from 'node:fs';
+import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FileStorage } from '../storage/file-storage.js';
 import { Engine } from '../history/engine.js';
 import { decodeFileHeader, hashIdName } from '../format/file-header.js';
 import { builtInHashers } from '../open.js';
 import type { Hasher } from '../hash/hasher.js';
-import { StrataError } from '../errors.js';
+import { IoError, StrataError } from '../errors.js';
 import { dumpDatabase } from './dump.js';
 import { databaseStats } from '../history/stats.js';
 import { verifyDatabase } from '../history/verify.js';
@@ -36,9 +36,24 @@ options:
 
 const COMMANDS = new Set(['dump', 'info', 'stats', 'verify', 'backup', 'lock', 'unlock']);
 
+/** The first 12 bytes of the file (what the header needs), not the whole file; a failure to read becomes an IoError. */
+function readHeaderBytes(path: string): Uint8Array {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const bytes = new Uint8Array(12);
+    const read = readSync(fd, bytes, 0, 12, 0);
+    return bytes.subarray(0, read);
+  } catch (error) {
+    throw new IoError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, error);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 async function pickHasher(path: string, forced: string | undefined): Promise<Hasher> {
   const hashers = await builtInHashers();
-  const header = decodeFileHeader(readFileSync(path).subarray(0, 12));
+  const header = decodeFileHeader(readHeaderBytes(path));
   const byName = (name: string): Hasher | undefined => hashers.find((h) => hashIdName(h.id) === name);
   if (forced !== undefined) {
     const hasher = byName(forced);

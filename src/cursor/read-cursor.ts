@@ -2,7 +2,7 @@
 // holds (hash map, hash set, array list). Everything here only reads; see
 // write-cursor.ts for the writing side.
 
-import { OutOfRangeError, WrongTypeError, type StrataError } from '../errors.js';
+import { InvalidArgumentError, OutOfRangeError, WrongTypeError, type StrataError } from '../errors.js';
 import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
 import { INDEX_BLOCK_SIZE, SLOT_SIZE, COUNT_SIZE, ARRAY_LIST_HEADER_SIZE, TWO_POW_32 } from '../format/constants.js';
 import type { TaggedBytes } from '../format/bytes.js';
@@ -10,7 +10,7 @@ import { Slot, floatFromHalves } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
 import { longBytesLength, readBytesValue, readBytesValueInto, readStringValue } from '../core/bytes-values.js';
-import { requireBytes } from '../core/arguments.js';
+import { describe, requireBytes, requirePath } from '../core/arguments.js';
 import { isCounted, mapRootOf } from '../core/structures.js';
 import { HamtWalk, WALK_BATCH, hamtCount, hamtEntries, hamtFind } from '../hamt/hash-map.js';
 import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
@@ -271,6 +271,7 @@ export class ReadCursor {
    * @throws WrongTypeError when a step meets a value of another kind
    */
   readPath(path: ReadonlyArray<Key | number>): ReadCursor | undefined {
+    requirePath(path);
     let cursor: ReadCursor = this;
     for (const step of path) {
       if (cursor.isNone) return undefined;
@@ -376,6 +377,7 @@ export class ReadHashMap {
   getByHash(hash: Uint8Array): ReadCursor | undefined {
     const root = this.root();
     if (root < 0) return undefined;
+    requireBytes(hash, 'a hash');
     if (hash.length !== this.ctx.io.hashSize) throw new WrongTypeError(`a hash here is ${this.ctx.io.hashSize} bytes, got ${hash.length}`);
     const kv = hamtFind(this.ctx.io, root, hash, undefined);
     return kv < 0 ? undefined : cursorAt(this.ctx, kv + this.ctx.io.hashSize + SLOT_SIZE);
@@ -412,6 +414,7 @@ export class ReadHashMap {
    * entry object per item.
    */
   forEach(fn: (value: ReadCursor, key: ReadCursor) => void): void {
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`forEach takes a function, got ${describe(fn)}`);
     const root = this.root();
     if (root < 0) return;
     const ctx = this.ctx;

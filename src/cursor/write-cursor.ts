@@ -10,7 +10,7 @@ import { Slot, floatSlot, splitI64, uintSlot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
 import { bytesSlot } from '../core/bytes-values.js';
-import { describe, requireBytes, requireFormatTag, requireInteger, requireNumber, requireText } from '../core/arguments.js';
+import { describe, requireBytes, requireFormatTag, requireInteger, requireNumber, requirePath, requireText } from '../core/arguments.js';
 import { ensureStructure, isCounted, mapRootOf, type StructureTag } from '../core/structures.js';
 import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
 import { listAppend, listPut, listSlice, readListHeader, resolveIndex, writeListHeader } from '../trie/array-list.js';
@@ -216,6 +216,7 @@ export class WriteCursor extends ReadCursor {
    * @throws WrongTypeError when a step meets a value of another kind
    */
   writePath(path: ReadonlyArray<Key | number>): WriteCursor {
+    requirePath(path);
     let cursor: WriteCursor = this;
     for (const step of path) {
       if (typeof step === 'number') {

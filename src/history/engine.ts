@@ -35,6 +35,7 @@ import type { Context } from '../core/context.js';
 import { listAppend, listSlice, listSlotPosition, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
+import { describe } from '../core/arguments.js';
 
 /**
  * How hard a commit works to survive failures (FORMAT.md §Durability).
@@ -127,6 +128,8 @@ export class Engine {
    * @throws CorruptDatabaseError when the headers are damaged
    */
   static open(storage: Storage, options: EngineOptions): Engine {
+    if (typeof storage !== 'object' || storage === null || typeof storage.locate !== 'function') throw new InvalidArgumentError(`Engine.open takes a Storage (MemoryStorage, FileStorage...), got ${describe(storage)}`);
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`Engine.open takes an options object, got ${describe(options)}`);
     const readOnly = options.readOnly ?? storage.readOnly;
     const durability = options.durability ?? 'sync';
     if (durability !== 'sync' && durability !== 'flush') throw new InvalidArgumentError(`durability must be "sync" or "flush", got ${String(durability)}`);
@@ -198,9 +201,9 @@ export class Engine {
     return this.fileHeader.rootTag === Tag.ARRAY_LIST;
   }
 
-  /** Bytes that belong to committed moments (the committed size). */
+  /** Bytes that belong to committed moments (the committed size); for a database without history, which changes in place, all of its bytes. */
   get committedSize(): number {
-    return this.history.committedSize;
+    return this.fileHeader.rootTag === Tag.HASH_MAP ? this.storage.size() : this.history.committedSize;
   }
 
   private loadRoot(recover: boolean, history: boolean): void {
@@ -316,6 +319,8 @@ export class Engine {
   /** The root of a database without history, read-only. */
   rootMap(): ReadCursor {
     if (this.hasHistory) throw new TransactionError('this database keeps a history; read moments with moment()');
+    // A header whose root tag is none (a file before its first transaction) holds no map yet: an empty one.
+    if (this.fileHeader.rootTag === Tag.NONE) return new ReadCursor(this.ctx, -1, Slot.EMPTY);
     return new ReadCursor(this.ctx, -1, Slot.pointer(Tag.HASH_MAP, FILE_HEADER_SIZE));
   }
 
@@ -344,6 +349,7 @@ export class Engine {
    * @throws ReadOnlyError on a read-only database
    */
   transact<T>(fn: (root: WriteCursor) => T): T {
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`transact takes a function of the root cursor, got ${describe(fn)}`);
     return this.appendMoment((previous) => previous, fn);
   }
 

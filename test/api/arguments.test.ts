@@ -4,7 +4,7 @@
 // committed data as it was.
 
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, MemoryStorage, OutOfRangeError, Slot, StrataError, open, openEngine, type Engine, type WriteCursor } from '../../src/index.js';
+import { Engine, InvalidArgumentError, MemoryStorage, OutOfRangeError, Slot, StrataError, open, openEngine, type WriteCursor } from '../../src/index.js';
 
 /** Values of every kind that no key, text, bytes or number argument accepts, each with a name. */
 const wrongKinds: Array<[string, unknown]> = [
@@ -83,6 +83,25 @@ describe('cursor arguments of the wrong kind', () => {
       expectRejected(engine, (root) => root.hashMap().put('l').linkedArrayList().appendSlot(value as Slot));
       expectRejected(engine, (root) => root.hashMap().put('l').linkedArrayList().concat(value as Slot));
     }
+  });
+
+  it('hashes, callbacks, paths and storages of the wrong kind are refused by getByHash, forEach, readPath, writePath, transact and Engine.open', async () => {
+    const engine = await engineWithOneMoment();
+    const map = engine.moment(-1).asHashMap();
+    for (const [, value] of wrongKinds) {
+      expect(() => map.getByHash(value as Uint8Array)).toThrow(InvalidArgumentError);
+      expect(() => map.forEach(value as () => void)).toThrow(InvalidArgumentError);
+      expect(() => engine.transact(value as () => void)).toThrow(InvalidArgumentError);
+      // An empty array is a path (the cursor itself).
+      if (Array.isArray(value)) continue;
+      expect(() => engine.moment(-1).readPath(value as string[])).toThrow(InvalidArgumentError);
+      expectRejected(engine, (root) => root.writePath(value as string[]));
+    }
+    // A string is not a path: it would be read one character per step.
+    expect(() => engine.moment(-1).readPath('ab' as unknown as string[])).toThrow(InvalidArgumentError);
+    expectRejected(engine, (root) => root.writePath('ab' as unknown as string[]).writeUint(7));
+    expect(() => Engine.open(null as unknown as MemoryStorage, {})).toThrow(InvalidArgumentError);
+    expect(() => Engine.open(new MemoryStorage(), null as unknown as object)).toThrow(InvalidArgumentError);
   });
 
   it('numbers of the right kind still write as before', async () => {

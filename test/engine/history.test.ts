@@ -233,6 +233,38 @@ describe('Engine.open without history', () => {
   });
 });
 
+describe('tools on a database without history, or with no root yet', () => {
+  it('backs up and counts all of a database without history written through the same engine', async () => {
+    const { MemoryStorage } = await import('../../src/storage/memory-storage.js');
+    const { backupTo } = await import('../../src/history/backup.js');
+    const { databaseStats } = await import('../../src/history/stats.js');
+    const { verifyDatabase } = await import('../../src/history/verify.js');
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher, history: false });
+    const root = engine.writableRootMap().hashMap();
+    root.put('a').writeUint(1);
+    root.put('b').writeString('a string longer than eight bytes');
+    expect(databaseStats(engine).committedSize).toBe(engine.storage.size());
+    const target = new MemoryStorage();
+    expect(backupTo(engine, target).bytes).toBe(engine.storage.size());
+    const copy = Engine.open(MemoryStorage.fromBytes(target.toBytes()), { hasher: sha1Hasher, readOnly: true });
+    expect(copy.rootMap().asHashMap().get('b')?.readString()).toBe('a string longer than eight bytes');
+    expect(verifyDatabase(copy).problems).toEqual([]);
+  });
+
+  it('reads a header whose root tag is none as an empty database: stats, rootMap', async () => {
+    const { MemoryStorage } = await import('../../src/storage/memory-storage.js');
+    const { databaseStats } = await import('../../src/history/stats.js');
+    const bytes = new Uint8Array(12);
+    bytes.set(new TextEncoder().encode('xit'), 0);
+    const view = new DataView(bytes.buffer);
+    view.setUint16(6, 20);
+    view.setUint32(8, 0x73686131);
+    const engine = Engine.open(MemoryStorage.fromBytes(bytes), { hasher: sha1Hasher, readOnly: true });
+    expect(databaseStats(engine, { reachable: true })).toMatchObject({ moments: 0, reachableBytes: 0 });
+    expect(engine.rootMap().asHashMap().count()).toBe(0);
+  });
+});
+
 describe('Engine.transact misuse', () => {
   it('refuses an async transaction function and commits nothing', async () => {
     const { MemoryStorage } = await import('../../src/storage/memory-storage.js');
