@@ -83,7 +83,7 @@ export async function main(args: string[], out: (text: string) => void = (t) => 
   try {
     if (command === 'lock') {
       const holder = readLockHolder(path);
-      out(`${JSON.stringify(holder === undefined ? { locked: false } : { locked: true, ...holder, stale: isStale(holder) }, null, 2)}\n`);
+      out(`${JSON.stringify(holder === undefined ? { locked: false } : { locked: true, ...holder, stale: isStale(holder, path) }, null, 2)}\n`);
       return 0;
     }
     if (command === 'unlock') {

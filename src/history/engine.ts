@@ -14,6 +14,7 @@ import {
   CorruptDatabaseError,
   IncompatibleDatabaseError,
   InvalidArgumentError,
+  IoError,
   OutOfRangeError,
   ReadOnlyError,
   TransactionError,
@@ -24,15 +25,17 @@ import {
   HISTORY_HEADER_POSITION,
   HISTORY_HEADER_SIZE,
   INDEX_BLOCK_SIZE,
+  MAX_LIST_SHIFT,
+  SLOT_SIZE,
 } from '../format/constants.js';
 import { decodeFileHeader, encodeFileHeader, hashIdName, type FileHeader } from '../format/file-header.js';
-import { Slot } from '../format/slot.js';
+import { Slot, joinPosition } from '../format/slot.js';
 import { Tag } from '../format/tags.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { Storage } from '../storage/storage.js';
 import { BlockIO, NO_TRANSACTION } from '../core/block-io.js';
 import type { Context } from '../core/context.js';
-import { listAppend, listSlice, listSlotPosition, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
+import { listAppend, listSlice, listSlotPosition, resolveIndex, shiftForCount, type ListHeader } from '../trie/array-list.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
 import { describe } from '../core/arguments.js';
@@ -45,6 +48,16 @@ import { describe } from '../core/arguments.js';
  *   sync. A commit survives the process crashing, not the machine.
  */
 export type Durability = 'sync' | 'flush';
+
+/** How many times a reader reads the history header twice before it gives up on a writer that keeps committing. */
+const HEADER_READ_ATTEMPTS = 100;
+
+/** Two reads of the history header never agreed: a writer committed between every pair. Worth retrying. */
+class UnstableHeaderError extends IoError {
+  constructor() {
+    super(`no two reads of the history header agreed in ${HEADER_READ_ATTEMPTS} attempts: another process commits faster than this one can read; try again`, undefined);
+  }
+}
 
 /** Options for {@link Engine.open}. */
 export interface EngineOptions {
@@ -235,34 +248,51 @@ export class Engine {
 
   private readHistoryHeader(): HistoryHeader {
     // A reader may race a writer's commit. The writer stores the data before the
-    // header, so: read the header, then learn the file's size (at least what that
-    // header names), and accept the header once two reads around that agree.
+    // header, so: read the header, then learn the file's size, and accept the
+    // header once two reads around that agree and the size covers what it
+    // names. The accepted bytes are the ones parsed: reading them again could
+    // meet a newer header whose data this reader has not sized yet.
     const first = new Uint8Array(HISTORY_HEADER_SIZE);
     const second = new Uint8Array(HISTORY_HEADER_SIZE);
     // Bytes below the committed size this engine last read never change; a
     // storage may keep its copies of them (FORMAT.md §Commit and recovery).
     const stableSize = this.io.committedSize;
-    for (let attempt = 0; attempt < 100; attempt++) {
+    let sizeProblem: CorruptDatabaseError | undefined;
+    for (let attempt = 0; attempt < HEADER_READ_ATTEMPTS; attempt++) {
       this.storage.refresh?.(stableSize);
-      if (this.storage.size() < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) break;
+      if (this.storage.size() < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) throw new CorruptDatabaseError('the history header is cut off', HISTORY_HEADER_POSITION);
       this.storage.read(HISTORY_HEADER_POSITION, first);
       this.storage.refresh?.(stableSize);
       this.storage.read(HISTORY_HEADER_POSITION, second);
-      if (first.every((byte, i) => byte === second[i])) return this.readHistoryHeaderOnce();
+      if (!first.every((byte, i) => byte === second[i])) continue;
+      const header = this.decodeHistoryHeader(second);
+      // A committed size past the data seen: the header is newer than the size
+      // this reader learned (or the file is damaged); look again.
+      if (header.committedSize > this.storage.size()) {
+        sizeProblem = new CorruptDatabaseError(`the history header says ${header.committedSize} bytes are committed, but the data has ${this.storage.size()}`, HISTORY_HEADER_POSITION + 16);
+        continue;
+      }
+      return header;
     }
-    return this.readHistoryHeaderOnce();
+    if (sizeProblem !== undefined) throw sizeProblem;
+    throw new UnstableHeaderError();
   }
 
-  private readHistoryHeaderOnce(): HistoryHeader {
+  /** The history header from its 24 bytes (count, root, committed size), checked against the data. */
+  private decodeHistoryHeader(bytes: Uint8Array): HistoryHeader {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const count = joinPosition(view.getUint32(0), view.getUint32(4), HISTORY_HEADER_POSITION);
+    const root = joinPosition(view.getUint32(8), view.getUint32(12), HISTORY_HEADER_POSITION + 8);
+    let committedSize = joinPosition(view.getUint32(16), view.getUint32(20), HISTORY_HEADER_POSITION + 16);
     const size = this.storage.size();
-    if (size < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) throw new CorruptDatabaseError('the history header is cut off', HISTORY_HEADER_POSITION);
-    const list = readListHeader(this.io, HISTORY_HEADER_POSITION);
-    let committedSize = this.io.readU64(HISTORY_HEADER_POSITION + 16);
+    if (count > Math.ceil(size / SLOT_SIZE)) throw new CorruptDatabaseError(`a list claims ${count} items, more than the data can hold`, HISTORY_HEADER_POSITION);
+    if (shiftForCount(count) >= MAX_LIST_SHIFT) throw new CorruptDatabaseError(`a list claims ${count} items, more than its depth allows`, HISTORY_HEADER_POSITION);
     // xitdb writes 0 here until the first commit; then everything present is committed.
-    if (committedSize === 0) committedSize = list.count === 0 ? Math.min(size, list.root + INDEX_BLOCK_SIZE) : size;
-    if (committedSize > size) throw new CorruptDatabaseError(`the history header says ${committedSize} bytes are committed, but the data has ${size}`, HISTORY_HEADER_POSITION + 16);
-    if (list.root + INDEX_BLOCK_SIZE > committedSize) throw new CorruptDatabaseError('the history root lies past the committed size', HISTORY_HEADER_POSITION + 8);
-    return { count: list.count, root: list.root, committedSize };
+    if (committedSize === 0) committedSize = count === 0 ? Math.min(size, root + INDEX_BLOCK_SIZE) : size;
+    if (root < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE || root + INDEX_BLOCK_SIZE > committedSize) {
+      if (committedSize <= size) throw new CorruptDatabaseError('the history root lies past the committed size', HISTORY_HEADER_POSITION + 8);
+    }
+    return { count, root, committedSize };
   }
 
   /**
@@ -280,7 +310,13 @@ export class Engine {
       if (this.fileHeader.rootTag === Tag.NONE) return;
     }
     if (this.hasHistory) {
-      this.history = this.readHistoryHeader();
+      try {
+        this.history = this.readHistoryHeader();
+      } catch (error) {
+        // A writer that commits faster than two reads of the header: stay at the moments read before.
+        if (error instanceof UnstableHeaderError) return;
+        throw error;
+      }
       this.io.committedSize = this.history.committedSize;
     }
   }

@@ -5,12 +5,34 @@
 
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
-import { IoError, LockedError, type LockHolder } from '../errors.js';
+import * as path from 'node:path';
+import { InvalidArgumentError, IoError, LockedError, type LockHolder } from '../errors.js';
 
 /** The lock file for a database path. */
 export function lockPath(databasePath: string): string {
-  return `${databasePath}.lock`;
+  return `${canonicalPath(databasePath)}.lock`;
 }
+
+/**
+ * The database file's own path, symlinks resolved, so that every name that
+ * reaches the file through a symlink finds the same lock. (Two hard links to
+ * one file still have two names, and two locks: open a database through one.)
+ */
+function canonicalPath(databasePath: string): string {
+  try {
+    return fs.realpathSync(databasePath);
+  } catch {
+    // Not created yet: its folder resolved, its name as given.
+    try {
+      return path.join(fs.realpathSync(path.dirname(databasePath)), path.basename(databasePath));
+    } catch {
+      return databasePath;
+    }
+  }
+}
+
+/** Lock files this process holds right now: a lock naming this process's pid that is not here was left by an earlier process with the same pid. */
+const heldByThisProcess = new Set<string>();
 
 /** Reads the holder recorded in a lock file; undefined when there is no lock or it cannot be parsed. */
 export function readLockHolder(databasePath: string): LockHolder | undefined {
@@ -32,15 +54,28 @@ export function readLockHolder(databasePath: string): LockHolder | undefined {
 }
 
 /** True when the holder runs on this host and its process is gone. A holder elsewhere is never stale to us. */
-export function isStale(holder: LockHolder): boolean {
+export function isStale(holder: LockHolder, databasePath?: string): boolean {
   if (holder.host !== hostname()) return false;
-  if (holder.pid === process.pid) return false;
+  // Our own pid: ours if we hold it, else left by a process that had our pid before (a container restart).
+  if (holder.pid === process.pid) return databasePath !== undefined && !heldByThisProcess.has(lockPath(databasePath));
   try {
     process.kill(holder.pid, 0);
     return false;
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** A lock file that names no holder is being written by a new writer, for a moment; one that stays so this long was left by a writer that died writing it. */
+const TORN_LOCK_AGE_MS = 10_000;
+
+/** True when the lock file holds no readable holder and has not changed for {@link TORN_LOCK_AGE_MS}. */
+function isTornAndOld(databasePath: string): boolean {
+  try {
+    return Date.now() - fs.statSync(lockPath(databasePath)).mtimeMs > TORN_LOCK_AGE_MS;
+  } catch {
+    return false;
   }
 }
 
@@ -59,7 +94,7 @@ function sleep(ms: number): void {
  */
 export function breakStaleLock(databasePath: string): boolean {
   const holder = readLockHolder(databasePath);
-  if (holder === undefined || !isStale(holder)) return false;
+  if (holder === undefined ? !isTornAndOld(databasePath) : !isStale(holder, databasePath)) return false;
   const aside = `${lockPath(databasePath)}.stale-${process.pid}-${Date.now()}`;
   try {
     fs.renameSync(lockPath(databasePath), aside);
@@ -72,7 +107,7 @@ export function breakStaleLock(databasePath: string): boolean {
   } catch {
     moved = undefined;
   }
-  if (moved !== undefined && (moved.pid !== holder.pid || moved.since !== holder.since)) {
+  if (moved !== undefined && (holder === undefined || moved.pid !== holder.pid || moved.since !== holder.since)) {
     // Between our read and the rename, the stale lock was broken and a live writer
     // took a new one: put it back unless yet another lock appeared.
     try {
@@ -108,6 +143,9 @@ export class FileLock {
    * @throws IoError when the lock file cannot be written
    */
   static acquire(databasePath: string, timeoutMs = 0): FileLock {
+    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+      throw new InvalidArgumentError(`lockTimeoutMs must be a number of milliseconds, 0 or more (Infinity waits for ever), got ${typeof timeoutMs === 'number' ? timeoutMs : typeof timeoutMs}`);
+    }
     const deadline = Date.now() + timeoutMs;
     const holder: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
     for (let attempt = 0; ; attempt++) {
@@ -119,6 +157,7 @@ export class FileLock {
         } finally {
           fs.closeSync(fd);
         }
+        heldByThisProcess.add(lockPath(databasePath));
         return new FileLock(databasePath, holder);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new IoError(`cannot create the lock file ${lockPath(databasePath)}`, error);
@@ -137,6 +176,7 @@ export class FileLock {
   release(): void {
     if (this.released) return;
     this.released = true;
+    heldByThisProcess.delete(lockPath(this.databasePath));
     const current = readLockHolder(this.databasePath);
     // Only remove our own lock: after a forced break, another writer may hold a new one.
     if (current !== undefined && (current.pid !== this.holder.pid || current.since !== this.holder.since)) return;

@@ -106,7 +106,7 @@ export interface FileStorageOptions {
    * per file across processes; a second gets `LockedError`.
    */
   lock?: boolean;
-  /** How long to wait for another writer's lock before `LockedError` (default 0: fail at once). */
+  /** How long to wait for another writer's lock before `LockedError`, in milliseconds (default 0: fail at once; `Infinity` waits for ever). */
   lockTimeoutMs?: number;
 }
 

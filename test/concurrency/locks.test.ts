@@ -5,11 +5,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { open, readLockHolder, breakStaleLock, lockPath, LockedError, FileLock } from '../../src/node.js';
+import { open, readLockHolder, breakStaleLock, lockPath, LockedError, FileLock, InvalidArgumentError } from '../../src/node.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const folder = (): string => mkdtempSync(join(tmpdir(), 'stratadb-lock-'));
@@ -78,6 +78,53 @@ describe('the writer lock', () => {
     expect(readLockHolder(path)?.pid).toBe(process.pid);
     db.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds the lock through a symlink to the file, so a second writer by another name is refused', async () => {
+    const dir = folder();
+    const path = join(dir, 'a.xit');
+    const writer = await open(path);
+    writer.set(['x'], 1);
+    symlinkSync(path, join(dir, 'link.xit'));
+    await expect(open(join(dir, 'link.xit'))).rejects.toThrow(LockedError);
+    writer.set(['y'], 2);
+    writer.close();
+    const reader = await open(join(dir, 'link.xit'), { readOnly: true });
+    expect([reader.get(['x']), reader.get(['y']), reader.momentCount]).toEqual([1, 2, 2]);
+    reader.close();
+  });
+
+  it('refuses a lock timeout that is not a number of milliseconds, instead of waiting for ever', async () => {
+    const dir = folder();
+    const path = join(dir, 'db.xit');
+    const writer = await open(path);
+    for (const lockTimeoutMs of [Number.NaN, '50', -1]) {
+      await expect(open(path, { lockTimeoutMs: lockTimeoutMs as number })).rejects.toThrow(InvalidArgumentError);
+    }
+    writer.close();
+  });
+
+  it('takes over a lock naming this process that this process does not hold (an earlier process had its pid)', async () => {
+    const dir = folder();
+    const path = join(dir, 'db.xit');
+    writeFileSync(lockPath(path), JSON.stringify({ pid: process.pid, host: hostname(), since: '2020-01-01T00:00:00.000Z' }));
+    const writer = await open(path);
+    writer.set(['k'], 1);
+    // A lock this process does hold stays ours: a second open in this process is refused.
+    await expect(open(path)).rejects.toThrow(LockedError);
+    writer.close();
+  });
+
+  it('takes over a lock file left empty by a writer that died writing it, once it is old, and not before', async () => {
+    const dir = folder();
+    const path = join(dir, 'db.xit');
+    writeFileSync(lockPath(path), '');
+    await expect(open(path)).rejects.toThrow(LockedError);
+    const old = (Date.now() - 60_000) / 1000;
+    utimesSync(lockPath(path), old, old);
+    const writer = await open(path);
+    writer.set(['k'], 1);
+    writer.close();
   });
 
   it('never truncates the uncommitted tail of a live writer in another process', async () => {

@@ -63,3 +63,51 @@ describe('readers while a writer commits', () => {
     }
   });
 });
+
+describe('a reader refreshing while a writer commits at the worst moments', () => {
+  // A commit lands between the reader's two reads of the header, or after each
+  // of its size checks: refresh must end at a whole committed moment, never
+  // with a false CorruptDatabaseError.
+  it('parses the header it checked, in page mode with tiny pages and in whole-file mode', async () => {
+    const { open } = await import('../../src/node.js');
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-race-'));
+    const path = join(dir, 'race.xit');
+    const writer = await open(path, { preallocationSize: 0, durability: 'flush' });
+    writer.set(['n'], 0);
+
+    // Page mode, 16-byte pages: commit right after the reader's second header read.
+    const paged = await open(path, { readOnly: true, wholeFileSizeMax: 0, pageSize: 16 });
+    const pagedStorage = paged.engine.storage as { read(position: number, target: Uint8Array): void };
+    const read = pagedStorage.read.bind(pagedStorage);
+    let headerReads = 0;
+    pagedStorage.read = (position, target) => {
+      read(position, target);
+      if (position === 12 && target.length === 24 && ++headerReads === 2) writer.set(['n'], 1);
+    };
+    paged.refresh();
+    expect([paged.momentCount, paged.get(['n'])]).toEqual([1, 0]);
+    paged.refresh();
+    expect([paged.momentCount, paged.get(['n'])]).toEqual([2, 1]);
+    paged.close();
+
+    // Whole-file mode: a commit after every size check, 300 times; refresh then stays where it was.
+    const whole = await open(path, { readOnly: true });
+    const wholeStorage = whole.engine.storage as { refresh(stable?: number): void };
+    const refresh = wholeStorage.refresh.bind(wholeStorage);
+    let commits = 0;
+    wholeStorage.refresh = (stable) => {
+      refresh(stable);
+      if (commits < 300) writer.set(['n'], 2 + commits++);
+    };
+    whole.refresh();
+    const seen = whole.momentCount;
+    expect(whole.get(['n'])).toBe(seen - 1);
+    wholeStorage.refresh = refresh;
+    whole.refresh();
+    expect(whole.momentCount).toBe(writer.momentCount);
+    expect(whole.get(['n'])).toBe(writer.get(['n']));
+    whole.close();
+    writer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
