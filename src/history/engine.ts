@@ -527,9 +527,15 @@ export class Engine {
   /** Flushes buffered writes (no-op for memory) and closes the storage. */
   close(): void {
     if (this.inTransaction) throw new TransactionError('cannot close inside a transaction');
+    // Closing twice does nothing, as a storage's close does.
+    if (this.closed) return;
+    this.closed = true;
     if (!this.readOnly) this.storage.flush();
     this.storage.close();
   }
+
+  /** True once {@link close} ran. */
+  private closed = false;
 }
 
 /**

@@ -265,6 +265,17 @@ describe('tools on a database without history, or with no root yet', () => {
   });
 });
 
+describe('closing', () => {
+  it('twice does nothing the second time, on every backend', () => {
+    for (const backend of backends) {
+      const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+      engine.transact((root) => root.hashMap().put('k').writeUint(1));
+      engine.close();
+      expect(() => engine.close()).not.toThrow();
+    }
+  });
+});
+
 describe('Engine.transact misuse', () => {
   it('refuses an async transaction function and commits nothing', async () => {
     const { MemoryStorage } = await import('../../src/storage/memory-storage.js');
