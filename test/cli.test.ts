@@ -117,4 +117,11 @@ describe('stratadb verify, stats, backup, lock and unlock', () => {
     expect(moment.m.counted_hash_map).toEqual({ '1': { bytes: 'text key' }, '#nu:1': { bytes: 'number key' } });
     expect(Object.keys(moment.o.hash_map).sort()).toEqual(['__proto__', 'a']);
   });
+
+  it('refuses --hash without a name after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-cli-'));
+    const result = await run(['info', join(dir, 'any.xit'), '--hash']);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/--hash needs a hash name/);
+  });
 });

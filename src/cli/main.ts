@@ -73,6 +73,10 @@ async function pickHasher(path: string, forced: string | undefined): Promise<Has
 export async function main(args: string[], out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
   const hashAt = args.indexOf('--hash');
   const forced = hashAt >= 0 ? args[hashAt + 1] : undefined;
+  if (hashAt >= 0 && (forced === undefined || forced.startsWith('-'))) {
+    err('stratadb: --hash needs a hash name after it (sha1 or xx16)\n');
+    return 2;
+  }
   const rest = hashAt >= 0 ? args.filter((_, i) => i !== hashAt && i !== hashAt + 1) : args;
   const [command, path, extra] = rest;
   const help = command === undefined || command === '--help' || command === '-h';

@@ -406,6 +406,7 @@ export class Engine {
    * @param steps - how many moments back (default 1)
    */
   undo(steps = 1): void {
+    this.requireHistory();
     if (!Number.isInteger(steps) || steps < 1) throw new InvalidArgumentError(`undo takes a positive whole number of steps, got ${String(steps)}`);
     if (steps >= this.history.count) throw new OutOfRangeError(`cannot undo ${steps} of ${this.history.count} moments`);
     this.revert(-1 - steps);

@@ -228,6 +228,8 @@ describe('Engine.open without history', () => {
       const reopened = Engine.open(slot.open(), { hasher: sha1Hasher });
       expect(dumpDatabase(reopened).moments).toEqual([{ hash_map: { b: { hash_map: { c: { uint: '2' } } } } }]);
       expect(() => reopened.transact(() => undefined)).toThrow(TransactionError);
+      // Like revert and sliceHistory: there is no history to undo in.
+      expect(() => reopened.undo()).toThrow(TransactionError);
       reopened.close();
     }
   });
