@@ -6,7 +6,7 @@ import { List as ImmutableList, Map as ImmutableMap, Set as ImmutableSet } from 
 import type { ReadCursor, ReadHashMap, ReadArrayList, ReadLinkedArrayList } from '../cursor/read-cursor.js';
 import { Tag } from '../format/tags.js';
 import { OutOfRangeError } from '../errors.js';
-import { VIEW_CURSOR, decodeKey, decodeScalar, encodeKey } from './values.js';
+import { VIEW_CURSOR, decodeKey, decodeScalar, encodeKey, objectKey } from './values.js';
 
 /** Any value read from a database: a scalar, or a lazy view of a structure. */
 export type Value = string | number | bigint | boolean | null | Uint8Array | Date | MapView | ListView | SetView;
@@ -78,8 +78,7 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
   /** The stored key for `key`, or undefined when no key of that kind can be in this map (an object's keys are strings; a number is its text). */
   private key(key: K): Parameters<ReadHashMap['get']>[0] | undefined {
     if (this.kind === 'map') return encodeKey(key, [key]);
-    if (typeof key === 'string') return key;
-    return typeof key === 'number' ? String(key) : undefined;
+    return typeof key === 'string' || typeof key === 'number' ? objectKey(key, [key]) : undefined;
   }
 
   /**

@@ -25,8 +25,6 @@ import {
   HISTORY_HEADER_POSITION,
   HISTORY_HEADER_SIZE,
   INDEX_BLOCK_SIZE,
-  MAX_LIST_SHIFT,
-  SLOT_SIZE,
 } from '../format/constants.js';
 import { decodeFileHeader, encodeFileHeader, hashIdName, type FileHeader } from '../format/file-header.js';
 import { Slot, joinPosition } from '../format/slot.js';
@@ -35,7 +33,7 @@ import type { Hasher } from '../hash/hasher.js';
 import type { Storage } from '../storage/storage.js';
 import { BlockIO, NO_TRANSACTION } from '../core/block-io.js';
 import type { Context } from '../core/context.js';
-import { listAppend, listSlice, listSlotPosition, resolveIndex, shiftForCount, type ListHeader } from '../trie/array-list.js';
+import { checkListCount, listAppend, listSlice, listSlotPosition, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
 import { describe } from '../core/arguments.js';
@@ -265,34 +263,22 @@ export class Engine {
       this.storage.refresh?.(stableSize);
       this.storage.read(HISTORY_HEADER_POSITION, second);
       if (!first.every((byte, i) => byte === second[i])) continue;
-      const header = this.decodeHistoryHeader(second);
+      const size = this.storage.size();
+      const header = decodeHistoryHeader(second, size);
       // A committed size past the data seen: the header is newer than the size
       // this reader learned (or the file is damaged); look again.
-      if (header.committedSize > this.storage.size()) {
-        sizeProblem = new CorruptDatabaseError(`the history header says ${header.committedSize} bytes are committed, but the data has ${this.storage.size()}`, HISTORY_HEADER_POSITION + 16);
+      if (header.committedSize > size) {
+        sizeProblem = new CorruptDatabaseError(`the history header says ${header.committedSize} bytes are committed, but the data has ${size}`, HISTORY_HEADER_POSITION + 16);
         continue;
+      }
+      checkListCount(header.count, size, HISTORY_HEADER_POSITION);
+      if (header.root < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE || header.root + INDEX_BLOCK_SIZE > header.committedSize) {
+        throw new CorruptDatabaseError('the history root lies outside the committed data', HISTORY_HEADER_POSITION + 8);
       }
       return header;
     }
     if (sizeProblem !== undefined) throw sizeProblem;
     throw new UnstableHeaderError();
-  }
-
-  /** The history header from its 24 bytes (count, root, committed size), checked against the data. */
-  private decodeHistoryHeader(bytes: Uint8Array): HistoryHeader {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const count = joinPosition(view.getUint32(0), view.getUint32(4), HISTORY_HEADER_POSITION);
-    const root = joinPosition(view.getUint32(8), view.getUint32(12), HISTORY_HEADER_POSITION + 8);
-    let committedSize = joinPosition(view.getUint32(16), view.getUint32(20), HISTORY_HEADER_POSITION + 16);
-    const size = this.storage.size();
-    if (count > Math.ceil(size / SLOT_SIZE)) throw new CorruptDatabaseError(`a list claims ${count} items, more than the data can hold`, HISTORY_HEADER_POSITION);
-    if (shiftForCount(count) >= MAX_LIST_SHIFT) throw new CorruptDatabaseError(`a list claims ${count} items, more than its depth allows`, HISTORY_HEADER_POSITION);
-    // xitdb writes 0 here until the first commit; then everything present is committed.
-    if (committedSize === 0) committedSize = count === 0 ? Math.min(size, root + INDEX_BLOCK_SIZE) : size;
-    if (root < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE || root + INDEX_BLOCK_SIZE > committedSize) {
-      if (committedSize <= size) throw new CorruptDatabaseError('the history root lies past the committed size', HISTORY_HEADER_POSITION + 8);
-    }
-    return { count, root, committedSize };
   }
 
   /**
@@ -537,6 +523,20 @@ export class Engine {
 
   /** True once {@link close} ran. */
   private closed = false;
+}
+
+/**
+ * The history header from its 24 bytes: count, root, committed size, each a
+ * big-endian u64 below 2^53. xitdb writes a committed size of 0 until its first
+ * commit; then everything present (`dataSize`) is committed.
+ */
+function decodeHistoryHeader(bytes: Uint8Array, dataSize: number): HistoryHeader {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = joinPosition(view.getUint32(0), view.getUint32(4), HISTORY_HEADER_POSITION);
+  const root = joinPosition(view.getUint32(8), view.getUint32(12), HISTORY_HEADER_POSITION + 8);
+  let committedSize = joinPosition(view.getUint32(16), view.getUint32(20), HISTORY_HEADER_POSITION + 16);
+  if (committedSize === 0) committedSize = count === 0 ? Math.min(dataSize, root + INDEX_BLOCK_SIZE) : dataSize;
+  return { count, root, committedSize };
 }
 
 /**

@@ -52,12 +52,24 @@ export function readListHeader(io: BlockIO, position: number): ListHeader {
   const count = io.readU64(position);
   const root = io.readU64(position + 8);
   io.checkPointer(root, INDEX_BLOCK_SIZE, position + 8);
-  if (shiftForCount(count) >= MAX_LIST_SHIFT) throw new CorruptDatabaseError(`a list claims ${count} items, more than its depth allows`, position);
+  checkListCount(count, io.storage.size(), position);
+  return { count, root };
+}
+
+/**
+ * Checks a list's count against its depth limit and against the data.
+ *
+ * @param count - the count the header claims
+ * @param dataSize - bytes in the data
+ * @param at - where the header is, for errors
+ * @throws CorruptDatabaseError when the count cannot be true
+ */
+export function checkListCount(count: number, dataSize: number, at: number): void {
+  if (shiftForCount(count) >= MAX_LIST_SHIFT) throw new CorruptDatabaseError(`a list claims ${count} items, more than its depth allows`, at);
   // Every 16 items need a leaf block of their own, so a list cannot hold more
   // items than the data has slots; a larger count is damage, and trusting it
   // would let iteration run far past the data.
-  if (count > Math.ceil(io.storage.size() / SLOT_SIZE)) throw new CorruptDatabaseError(`a list claims ${count} items, more than the data can hold`, position);
-  return { count, root };
+  if (count > Math.ceil(dataSize / SLOT_SIZE)) throw new CorruptDatabaseError(`a list claims ${count} items, more than the data can hold`, at);
 }
 
 /** Writes an array list header (count, then root) at `position`. */

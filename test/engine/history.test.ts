@@ -267,6 +267,39 @@ describe('tools on a database without history, or with no root yet', () => {
   });
 });
 
+describe('reading the history header', () => {
+  it('fails an open with a retryable IoError when no two reads of the header agree', async () => {
+    const { MemoryStorage } = await import('../../src/storage/memory-storage.js');
+    const { IoError } = await import('../../src/errors.js');
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    engine.transact((root) => root.hashMap().put('k').writeUint(1));
+    const bytes = (engine.storage as InstanceType<typeof MemoryStorage>).toBytes().slice();
+    // Every read of the header sees another count, as if a writer committed between any two.
+    class Flipping extends MemoryStorage {
+      private reads = 0;
+      override read(position: number, target: Uint8Array): void {
+        super.read(position, target);
+        if (position === HISTORY_HEADER_POSITION) target[7] = (target[7] as number) ^ (this.reads++ & 1);
+      }
+    }
+    const flipping = new Flipping({ readOnly: true });
+    flipping.bytes = bytes;
+    (flipping as unknown as { length: number }).length = bytes.length;
+    flipping.view = new DataView(bytes.buffer);
+    expect(() => Engine.open(flipping, { hasher: sha1Hasher, readOnly: true })).toThrow(IoError);
+    expect(() => Engine.open(flipping, { hasher: sha1Hasher, readOnly: true })).toThrow(/no two reads of the history header agreed/);
+  });
+
+  it('refuses a history root inside the headers', async () => {
+    const { MemoryStorage } = await import('../../src/storage/memory-storage.js');
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    engine.transact((root) => root.hashMap().put('k').writeUint(1));
+    const bytes = (engine.storage as InstanceType<typeof MemoryStorage>).toBytes().slice();
+    new DataView(bytes.buffer).setUint32(HISTORY_HEADER_POSITION + 12, HISTORY_HEADER_POSITION);
+    expect(() => Engine.open(MemoryStorage.fromBytes(bytes), { hasher: sha1Hasher, readOnly: true })).toThrow(/history root lies outside the committed data/);
+  });
+});
+
 describe('closing', () => {
   it('twice does nothing the second time, on every backend', () => {
     for (const backend of backends) {
