@@ -94,10 +94,19 @@ function sum(values: readonly number[]): number {
   return total;
 }
 
-/** Encodes entries into a fresh 272-byte block: left-packed, branches as full index slots. */
+// One block's bytes, reused by every encode: writes copy what they are given, and
+// a fresh Uint8Array of 272 bytes costs hundreds of nanoseconds (V8 keeps typed
+// arrays over 64 bytes outside its heap).
+const encoded = new Uint8Array(LINKED_BLOCK_SIZE);
+const encodedView = new DataView(encoded.buffer);
+
+/**
+ * Encodes entries into a 272-byte block: left-packed, branches as full index
+ * slots. Returns a shared buffer, valid until the next call: write it at once.
+ */
 function encodeBlock(slots: readonly Slot[], sizes: readonly number[], height: number): Uint8Array {
-  const block = new Uint8Array(LINKED_BLOCK_SIZE);
-  const view = new DataView(block.buffer);
+  encoded.fill(0);
+  const view = encodedView;
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i] as Slot;
     const at = i * LINKED_SLOT_SIZE;
@@ -109,7 +118,7 @@ function encodeBlock(slots: readonly Slot[], sizes: readonly number[], height: n
     view.setUint32(at + 9, Math.floor(size / TWO_POW_32));
     view.setUint32(at + 13, size % TWO_POW_32);
   }
-  return block;
+  return encoded;
 }
 
 /** Appends a block holding `slots`; returns it as a tree. */
@@ -215,34 +224,81 @@ function locateChild(node: Node, index: number, at: number): [number, number] {
   throw new CorruptDatabaseError(`a linked list node holds fewer items than its parent counts`, at);
 }
 
-/** The items from `index` to the end, as a new tree sharing all it can. O(log n). */
+/**
+ * The items from `index` to the end, as a new tree sharing all it can. Writes
+ * one block per level, plus a seam merge at the levels where the cut leaves the
+ * first child too small. O(log n) blocks in most cases, O(log² n) at worst.
+ */
 export function sliceFrom(io: BlockIO, tree: Tree, index: number): Tree {
   if (index === 0) return tree;
   if (index >= tree.count) return emptyTree(io);
-  const node = readNode(io, tree.root, tree.height);
-  if (tree.height === 0) return writeTree(io, node.slots.slice(index), node.sizes.slice(index), 0);
-  const [child, within] = locateChild(node, index, tree.root);
-  const right = sliceFrom(io, childTree(node, child, tree.height), within);
-  const siblings = node.slots.length - child - 1;
-  if (siblings === 0) return right;
-  const rest =
-    siblings === 1
-      ? childTree(node, child + 1, tree.height)
-      : writeTree(io, node.slots.slice(child + 1), node.sizes.slice(child + 1), tree.height);
-  return concatTrees(io, right, rest);
+  return collapse(io, dropFront(io, tree, index).tree);
 }
 
-/** The first `count` items, as a new tree sharing all it can. O(log n). */
+/**
+ * {@link sliceFrom} below the top: the result keeps the tree's height (its root
+ * may hold one entry; the caller collapses) and reports its root's entry count.
+ *
+ * Balance: the cut child becomes the first entry. Unless it is also the last, it
+ * needs MIN_CHILDREN entries; when it has fewer, it is merged with its right
+ * sibling along their seam (which keeps every middle node at MIN_CHILDREN or
+ * more, where a plain join of their entries would put the cut child's possibly
+ * small last child in the middle). The siblings after it keep their places, so
+ * the last child stays last.
+ */
+function dropFront(io: BlockIO, tree: Tree, index: number): { tree: Tree; entries: number } {
+  const node = readNode(io, tree.root, tree.height);
+  if (tree.height === 0) {
+    const kept = node.slots.slice(index);
+    return { tree: writeTree(io, kept, node.sizes.slice(index), 0), entries: kept.length };
+  }
+  const [child, within] = locateChild(node, index, tree.root);
+  let next = child + 1;
+  let first: Tree[];
+  if (within === 0) {
+    // The child is whole: it keeps the shape it had at this place or further left.
+    first = [childTree(node, child, tree.height)];
+  } else {
+    const cut = dropFront(io, childTree(node, child, tree.height), within);
+    if (cut.entries < MIN_CHILDREN && next < node.slots.length) {
+      first = mergeSeam(io, cut.tree, childTree(node, next, tree.height));
+      next += 1;
+    } else {
+      first = [cut.tree];
+    }
+  }
+  const slots = first.map(branchSlot);
+  const sizes = first.map((t) => t.count);
+  for (let i = next; i < node.slots.length; i++) {
+    slots.push(node.slots[i] as Slot);
+    sizes.push(node.sizes[i] as number);
+  }
+  return { tree: writeTree(io, slots, sizes, tree.height), entries: slots.length };
+}
+
+/**
+ * The first `count` items, as a new tree sharing all it can. One block per
+ * level: the cut child becomes the last entry, which the balance invariant
+ * leaves free to be small, and the entries before it keep their places. O(log n).
+ */
 export function sliceTo(io: BlockIO, tree: Tree, count: number): Tree {
   if (count >= tree.count) return tree;
   if (count === 0) return emptyTree(io);
+  return collapse(io, dropBack(io, tree, count));
+}
+
+/** {@link sliceTo} below the top: keeps the tree's height; the caller collapses. */
+function dropBack(io: BlockIO, tree: Tree, count: number): Tree {
   const node = readNode(io, tree.root, tree.height);
   if (tree.height === 0) return writeTree(io, node.slots.slice(0, count), node.sizes.slice(0, count), 0);
   const [child, within] = locateChild(node, count - 1, tree.root);
-  const left = sliceTo(io, childTree(node, child, tree.height), within + 1);
-  if (child === 0) return left;
-  const rest = child === 1 ? childTree(node, 0, tree.height) : writeTree(io, node.slots.slice(0, child), node.sizes.slice(0, child), tree.height);
-  return concatTrees(io, rest, left);
+  const whole = childTree(node, child, tree.height);
+  const last = within + 1 === whole.count ? whole : dropBack(io, whole, within + 1);
+  const slots = node.slots.slice(0, child);
+  const sizes = node.sizes.slice(0, child);
+  slots.push(branchSlot(last));
+  sizes.push(last.count);
+  return writeTree(io, slots, sizes, tree.height);
 }
 
 /**

@@ -32,7 +32,9 @@ type Op =
   | { kind: 'abort' };
 
 const key = fc.constantFrom(...KEYS);
-const fraction = fc.double({ min: 0, max: 1, noNaN: true });
+// Unbiased: fast-check's doubles favour 0, 1 and the tiniest values, whose cuts
+// land at the ends and miss the middle of blocks.
+const fraction = fc.noBias(fc.integer({ min: 0, max: 1_000_000 })).map((n) => n / 1_000_000);
 const value = fc.nat(1_000_000);
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('append' as const), key, value, times: fc.integer({ min: 1, max: 40 }) }) },
