@@ -52,7 +52,9 @@ function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
       case Tag.HASH_MAP:
       case Tag.COUNTED_HASH_MAP: {
         const map = cursor.asHashMap();
-        const next = map.get(mapStepKey(cursor.tag, step, path.slice(0, i + 1)));
+        // An object's string key as it is; other steps (and their error paths) through mapStepKey.
+        const key = cursor.tag === Tag.HASH_MAP && typeof step === 'string' ? step : mapStepKey(cursor.tag, step, path.slice(0, i + 1));
+        const next = map.get(key);
         if (next === undefined) return undefined;
         cursor = next;
         break;
@@ -83,37 +85,38 @@ function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
  */
 function checkPath(root: ReadCursor, path: AnyPath, create: boolean): void {
   let cursor: ReadCursor | undefined = root;
+  const last = path.length - 1;
   for (let i = 0; i < path.length; i++) {
     const step = path[i] as PathStep;
-    const here = path.slice(0, i);
     if (cursor === undefined || cursor.isNone) {
-      if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(here)}`);
-      if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(here)} to index with ${step}`);
+      if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(path.slice(0, i))}`);
+      if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(path.slice(0, i))} to index with ${step}`);
       // A map made on the way is an object: its keys are strings.
-      objectKey(step, path.slice(0, i + 1));
+      if (typeof step !== 'string') objectKey(step, path.slice(0, i + 1));
       cursor = undefined;
       continue;
     }
     switch (cursor.tag) {
       case Tag.HASH_MAP:
       case Tag.COUNTED_HASH_MAP:
-        mapStepKey(cursor.tag, step, path.slice(0, i + 1));
-        cursor = readAt(cursor, [step]);
+        if (cursor.tag !== Tag.HASH_MAP || typeof step !== 'string') mapStepKey(cursor.tag, step, path.slice(0, i + 1));
+        // The last step's own value is replaced, whatever it holds: no need to look it up.
+        cursor = i === last ? undefined : readAt(cursor, [step]);
         break;
       case Tag.ARRAY_LIST:
       case Tag.LINKED_ARRAY_LIST: {
-        if (!isIndex(step) || !Number.isInteger(step)) throw new WrongTypeError(`${formatPath(here)} is a list, so the next step must be an index, not ${stepText(step)}`);
+        if (!isIndex(step) || !Number.isInteger(step)) throw new WrongTypeError(`${formatPath(path.slice(0, i))} is a list, so the next step must be an index, not ${stepText(step)}`);
         const count = cursor.count();
         if (create && step === count) {
           cursor = undefined;
           break;
         }
-        if (step >= count || step < -count) throw new OutOfRangeError(`index ${step} is outside the list of ${count} items at ${formatPath(here)}`);
-        cursor = readAt(cursor, [step]);
+        if (step >= count || step < -count) throw new OutOfRangeError(`index ${step} is outside the list of ${count} items at ${formatPath(path.slice(0, i))}`);
+        cursor = i === last ? undefined : readAt(cursor, [step]);
         break;
       }
       default:
-        throw new WrongTypeError(`${formatPath(here)} holds ${describeTag(cursor.tag)}, so nothing can be stored inside it`);
+        throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(cursor.tag)}, so nothing can be stored inside it`);
     }
   }
 }
@@ -378,32 +381,31 @@ export class Transaction<S = any> {
     let cursor = this.root;
     for (let i = 0; i < path.length; i++) {
       const step = path[i] as PathStep;
-      const here = path.slice(0, i);
       const tag = cursor.refresh().tag;
       switch (tag) {
         case Tag.NONE:
-          if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(here)}`);
-          if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(here)} to index with ${step}`);
-          cursor = cursor.hashMap().put(objectKey(step, path.slice(0, i + 1)));
+          if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(path.slice(0, i))}`);
+          if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(path.slice(0, i))} to index with ${step}`);
+          cursor = cursor.hashMap().put(typeof step === 'string' ? step : objectKey(step, path.slice(0, i + 1)));
           break;
         case Tag.HASH_MAP:
-          cursor = cursor.hashMap().put(objectKey(step, path.slice(0, i + 1)));
+          cursor = cursor.hashMap().put(typeof step === 'string' ? step : objectKey(step, path.slice(0, i + 1)));
           break;
         case Tag.COUNTED_HASH_MAP:
           cursor = cursor.countedHashMap().put(encodeKey(step, path.slice(0, i + 1)));
           break;
         case Tag.ARRAY_LIST:
         case Tag.LINKED_ARRAY_LIST: {
-          if (!isIndex(step) || !Number.isInteger(step)) throw new WrongTypeError(`${formatPath(here)} is a list, so the next step must be an index, not ${stepText(step)}`);
+          if (!isIndex(step) || !Number.isInteger(step)) throw new WrongTypeError(`${formatPath(path.slice(0, i))} is a list, so the next step must be an index, not ${stepText(step)}`);
           const list = tag === Tag.ARRAY_LIST ? cursor.arrayList() : cursor.linkedArrayList();
           const count = list.count();
           if (create && step === count) cursor = list.append();
-          else if (step >= count || step < -count) throw new OutOfRangeError(`index ${step} is outside the list of ${count} items at ${formatPath(here)}`);
+          else if (step >= count || step < -count) throw new OutOfRangeError(`index ${step} is outside the list of ${count} items at ${formatPath(path.slice(0, i))}`);
           else cursor = list.put(step);
           break;
         }
         default:
-          throw new WrongTypeError(`${formatPath(here)} holds ${describeTag(tag)}, so nothing can be stored inside it`);
+          throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(tag)}, so nothing can be stored inside it`);
       }
     }
     return cursor;

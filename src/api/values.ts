@@ -11,6 +11,7 @@ import { UnsupportedValueError, formatPath } from './errors.js';
 import { WrongTypeError } from '../errors.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
 import { describe } from '../core/arguments.js';
+import { readAsciiValue } from '../core/bytes-values.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -170,6 +171,9 @@ export function decodeScalar(cursor: ReadCursor): unknown {
       return cursor.readFloat();
     case Tag.BYTES:
     case Tag.SHORT_BYTES: {
+      // Most stored strings are short ASCII: read them in place, no copy, no TextDecoder.
+      const ascii = readAsciiValue(cursor.ctx.io, cursor.slot, cursor.slotPosition);
+      if (ascii !== undefined) return ascii;
       const { bytes, formatTag } = cursor.readTaggedBytes();
       if (formatTag === undefined) return text(bytes);
       const decoded = decodeTagged(bytes, formatTag);

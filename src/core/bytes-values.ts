@@ -145,6 +145,31 @@ function asciiText(bytes: Uint8Array, offset: number, length: number): string | 
 }
 
 /**
+ * The text of an untagged byte value of up to 64 bytes that is all ASCII, read in
+ * place; undefined for anything else (a format tag, a longer value, a non-ASCII
+ * byte, not bytes at all), which the caller decodes its own way. ASCII is valid
+ * UTF-8, so this never disagrees with a strict decoder.
+ */
+export function readAsciiValue(io: BlockIO, slot: Slot, from: number): string | undefined {
+  if (slot.full) return undefined;
+  if (slot.tag === Tag.SHORT_BYTES) {
+    let length = 0;
+    for (; length < SHORT_BYTES_MAX; length++) {
+      const byte = shortByte(slot.hi, slot.lo, length);
+      if (byte === 0) break;
+      shortScratch[length] = byte;
+    }
+    return asciiText(shortScratch, 0, length);
+  }
+  if (slot.tag !== Tag.BYTES) return undefined;
+  const length = longBytesLength(io, slot, from);
+  if (length > ASCII_TEXT_MAX) return undefined;
+  const storage = io.storage;
+  const offset = storage.locate(slot.position + LONG_BYTES_LENGTH_SIZE, length);
+  return asciiText(storage.bytes, offset, length);
+}
+
+/**
  * A byte value decoded as UTF-8 (invalid sequences become U+FFFD), read in
  * place: short values from the slot's halves, long ones from the storage's
  * bytes, ASCII without any allocation but the string. The format tag, if

@@ -81,6 +81,30 @@ describe.each(backends)('JS values on $name', (backend) => {
     db.close();
   });
 
+  it('reads back strings of every length and script, and untagged bytes that are not UTF-8 as bytes', async () => {
+    const db = await fresh();
+    // Lengths around the short-bytes limit (8) and the in-place ASCII limit (64).
+    const texts = ['', 'a', 'abcdefg', 'abcdefgh', 'abcdefghi', 'x'.repeat(64), 'x'.repeat(65), 'héllo', 'é'.repeat(40), '日本語のテキスト', 'a\u0000b'];
+    db.transact((tx) => texts.forEach((text, i) => tx.set(['t', String(i)], text)));
+    texts.forEach((text, i) => expect(db.get(['t', String(i)])).toBe(text));
+    // Untagged bytes written at the cursor level: ASCII reads as text, invalid UTF-8 stays bytes.
+    db.engine.transact((root) => {
+      const map = root.hashMap();
+      map.put('ascii').writeBytes(new TextEncoder().encode('plain'));
+      map.put('binary').writeBytes(new Uint8Array([0xff, 0xfe, 0x41]));
+      map.put('long-binary').writeBytes(new Uint8Array(30).fill(0xc3));
+    });
+    expect(db.get(['ascii'])).toBe('plain');
+    expect(db.get(['binary'])).toEqual(new Uint8Array([0xff, 0xfe, 0x41]));
+    expect(db.get(['long-binary'])).toEqual(new Uint8Array(30).fill(0xc3));
+    // Tagged values keep their kind, short and long.
+    db.set(['bytes'], new Uint8Array([1, 2, 3]));
+    db.set(['date'], new Date(0));
+    expect(db.get(['bytes'])).toEqual(new Uint8Array([1, 2, 3]));
+    expect(db.get(['date'])).toEqual(new Date(0));
+    db.close();
+  });
+
   it('gives lazy views with O(1) sizes for Maps and Sets, and converts them to JS and immutable.js', async () => {
     const db = await fresh();
     db.set(['m'], new Map([['a', 1], ['b', 2]]));
