@@ -10,11 +10,15 @@
 // runs ~25% slower (its buffer growth triggers full collections of that heap).
 // The maps for get and iteration are built afterwards and live side by side.
 //
+// stratadb appears twice: its cursor API (the fast path) and its JS-value API
+// (`db.transact`, `tx.set(path, value)`, `db.get(path)`, views), which is what a
+// user reaches for first.
+//
 // Run: `node --expose-gc maps.mjs` (N=..., RUNS=..., SET_N=... for the
 // one-version-per-set workload).
 
 import { Map as IMap } from 'immutable';
-import { openEngine, MemoryStorage } from '../dist/src/index.js';
+import { open, openEngine, MemoryStorage } from '../dist/src/index.js';
 import { N, RUNS, check, gc, medianEach, permutation, printTable, sumString, timed } from './common.mjs';
 
 const runs = RUNS ?? 5;
@@ -65,6 +69,15 @@ function checkSample(store, what, n, get) {
       oursBytes = storage.size() / SET_N;
       return ms;
     },
+    api: async () => {
+      const db = await open();
+      const ms = timed(() => {
+        for (let i = 0; i < SET_N; i++) db.set(['m', keys[i]], values[i]);
+      });
+      if (db.momentCount !== SET_N) throw new Error('stratadb JS API: missing moments');
+      checkSample('stratadb JS API', 'set, new version each', SET_N, (key) => db.get(['m', key]));
+      return ms;
+    },
     peer: () => {
       let map = IMap();
       const ms = timed(() => {
@@ -93,6 +106,7 @@ function checkSample(store, what, n, get) {
   });
   const workload = 'set, new version each';
   add({ workload, store: 'stratadb', n: SET_N, ops: SET_N, ms: medians.stratadb, bytes: oursBytes, note: 'one committed moment per set; every version kept in the buffer (bytes = buffer / sets)' });
+  add({ workload, store: 'stratadb JS API', n: SET_N, ops: SET_N, ms: medians.api, note: "db.set(['m', k], v): one transaction each" });
   add({ workload, store: 'immutable.js', n: SET_N, ops: SET_N, ms: medians.peer, note: 'map = map.set(k, v); old versions left to the GC' });
   add({ workload, store: 'immutable.js, every version kept', n: SET_N, ops: SET_N, ms: medians.peerKept, bytes: keptBytes, note: 'versions[i] = map = map.set(k, v); bytes = heap growth / sets (--expose-gc)' });
 }
@@ -113,6 +127,16 @@ function checkSample(store, what, n, get) {
       checkSample('stratadb', 'set, one transaction', N, (key) => engine.moment(-1).asHashMap().get(key).readString());
       oursBytes = storage.size() / N;
       capacity = storage.bytes.length;
+      return ms;
+    },
+    api: async () => {
+      const db = await open();
+      const ms = timed(() => {
+        db.transact((tx) => {
+          for (let i = 0; i < N; i++) tx.set(['m', keys[i]], values[i]);
+        });
+      });
+      checkSample('stratadb JS API', 'set, one transaction', N, (key) => db.get(['m', key]));
       return ms;
     },
     peer: () => {
@@ -138,6 +162,7 @@ function checkSample(store, what, n, get) {
   if (fresh.size !== N) throw new Error('immutable.js: lost entries');
   const workload = 'set, one transaction';
   add({ workload, store: 'stratadb', n: N, ops: N, ms: medians.stratadb, bytes: oursBytes, note: `bytes = buffer / entries (capacity ${(capacity / 2 ** 20).toFixed(0)} MiB)` });
+  add({ workload, store: 'stratadb JS API', n: N, ops: N, ms: medians.api, note: "tx.set(['m', k], v) in one db.transact" });
   add({ workload, store: 'immutable.js', n: N, ops: N, ms: medians.peer, bytes: peerBytes, note: 'withMutations; bytes = heap growth incl. key and value strings (--expose-gc)' });
 }
 
@@ -151,6 +176,11 @@ function checkSample(store, what, n, get) {
   const peerMap = IMap().withMutations((map) => {
     for (let i = 0; i < N; i++) map.set(keys[i], values[i]);
   });
+  const db = await open();
+  db.transact((tx) => {
+    for (let i = 0; i < N; i++) tx.set(['m', keys[i]], values[i]);
+  });
+  const mapView = db.get(['m']);
 
   // 3. get of every key in random order.
   const view = engine.moment(-1).asHashMap();
@@ -163,6 +193,22 @@ function checkSample(store, what, n, get) {
       check('stratadb', 'random get', sum, expectedAll);
       return ms;
     },
+    api: () => {
+      let sum = 0;
+      const ms = timed(() => {
+        for (let j = 0; j < N; j++) sum += sumString(db.get(['m', keys[order[j]]]));
+      });
+      check('stratadb JS API', 'random get', sum, expectedAll);
+      return ms;
+    },
+    view: () => {
+      let sum = 0;
+      const ms = timed(() => {
+        for (let j = 0; j < N; j++) sum += sumString(mapView.get(keys[order[j]]));
+      });
+      check('stratadb JS API, view', 'random get', sum, expectedAll);
+      return ms;
+    },
     peer: () => {
       let sum = 0;
       const ms = timed(() => {
@@ -173,6 +219,8 @@ function checkSample(store, what, n, get) {
     },
   });
   add({ workload: 'get, random order', store: 'stratadb', n: N, ops: N, ms: gets.stratadb, note: 'map.get(k).readString() on a committed moment' });
+  add({ workload: 'get, random order', store: 'stratadb JS API', n: N, ops: N, ms: gets.api, note: "db.get(['m', k]): the path from the latest moment each time" });
+  add({ workload: 'get, random order', store: 'stratadb JS API, view', n: N, ops: N, ms: gets.view, note: "view.get(k) on view = db.get(['m'])" });
   add({ workload: 'get, random order', store: 'immutable.js', n: N, ops: N, ms: gets.peer });
 
   // 4. full iteration, keys and values.
@@ -189,6 +237,18 @@ function checkSample(store, what, n, get) {
       check('stratadb', 'iteration', sum + count, expectedAll + N);
       return ms;
     },
+    api: () => {
+      let sum = 0;
+      let count = 0;
+      const ms = timed(() => {
+        for (const [key, value] of mapView) {
+          sum += sumString(value);
+          count += key.length > 0 ? 1 : 0;
+        }
+      });
+      check('stratadb JS API', 'iteration', sum + count, expectedAll + N);
+      return ms;
+    },
     peer: () => {
       let sum = 0;
       let count = 0;
@@ -203,6 +263,7 @@ function checkSample(store, what, n, get) {
     },
   });
   add({ workload: 'full iteration', store: 'stratadb', n: N, ops: N, ms: iterations.stratadb, note: 'forEach, key and value read as strings' });
+  add({ workload: 'full iteration', store: 'stratadb JS API', n: N, ops: N, ms: iterations.api, note: 'for (const [k, v] of view): keys and values as JS strings' });
   add({ workload: 'full iteration', store: 'immutable.js', n: N, ops: N, ms: iterations.peer, note: 'forEach' });
 }
 

@@ -121,6 +121,8 @@ export function mapStepKey(tag: number, step: unknown, path: ReadonlyArray<unkno
 /** Decodes a stored key (its cursor) back into the JS key. */
 export function decodeKey(cursor: ReadCursor): unknown {
   if (cursor.isNone) return null;
+  const ascii = readAsciiValue(cursor.ctx.io, cursor.slot, cursor.slotPosition);
+  if (ascii !== undefined) return ascii;
   const { bytes, formatTag } = cursor.readTaggedBytes();
   if (formatTag === undefined) return text(bytes);
   const decoded = decodeTagged(bytes, formatTag);
