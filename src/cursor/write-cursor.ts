@@ -423,8 +423,11 @@ export class WriteArrayList {
   append(): WriteCursor {
     const io = this.owner.ctx.io;
     const record = this.owner.ensure(Tag.ARRAY_LIST);
-    const result = listAppend(io, readListHeader(io, record));
-    writeListHeader(io, record, result.header);
+    const header = readListHeader(io, record);
+    const result = listAppend(io, header);
+    // The count always changes; the root only when it was copied or grew a level.
+    io.writeU64(record, result.header.count);
+    if (result.header.root !== header.root) io.writeU64(record + 8, result.header.root);
     return new WriteCursor(this.owner.ctx, result.slotPosition, Slot.EMPTY);
   }
 

@@ -26,6 +26,8 @@ export const MAX_LIST_COUNT = Number.MAX_SAFE_INTEGER;
  */
 export function shiftForCount(count: number): number {
   if (count <= 16) return 0;
+  // Below 2^32: one hex digit of the last index per level, counted with clz32.
+  if (count <= 4294967296) return (31 - Math.clz32(count - 1)) >>> 2;
   let last = count - 1;
   let shift = 0;
   while (last >= 16) {
@@ -120,26 +122,34 @@ export function listSlotPosition(io: BlockIO, header: ListHeader, index: number)
  * root must already be mutable. O(log16 count) reads, at most that many copies.
  */
 function mutableSlotPosition(io: BlockIO, root: number, shift: number, index: number, create: boolean): number {
+  const storage = io.storage;
+  const small = index < 4294967296;
   let block = root;
   for (let level = shift; level > 0; level--) {
-    const slotPosition = block + SLOT_SIZE * (Math.floor(index / (POW16[level] as number)) % 16);
-    const slot = io.readSlot(slotPosition);
+    // Digits by shifts below 2^32, as in listSlotPosition; the slot decoded into locals (this runs per append).
+    const digit = small ? (level < 8 ? (index >>> (4 * level)) & 15 : 0) : Math.floor(index / (POW16[level] as number)) % 16;
+    const slotPosition = block + SLOT_SIZE * digit;
+    const offset = storage.locate(slotPosition, SLOT_SIZE);
+    const view = storage.view;
+    const tag = view.getUint8(offset) & TAG_MASK;
     let next: number;
-    if (slot.tag === Tag.INDEX) {
-      next = io.checkPointer(slot.position, INDEX_BLOCK_SIZE, slotPosition);
+    if (tag === Tag.INDEX) {
+      const hi = view.getUint32(offset + 1);
+      if (hi >= 0x200000) throw new CorruptDatabaseError('a list slot points beyond 2^53', slotPosition);
+      next = io.checkPointer(hi * 4294967296 + view.getUint32(offset + 5), INDEX_BLOCK_SIZE, slotPosition);
       if (!io.isMutable(next)) {
         next = io.copyToEnd(next, INDEX_BLOCK_SIZE);
-        io.writeSlot(slotPosition, Slot.pointer(Tag.INDEX, next));
+        io.writePointer(slotPosition, Tag.INDEX, next);
       }
-    } else if (create && slot.tag === Tag.NONE) {
+    } else if (create && tag === Tag.NONE) {
       next = io.appendZeros(INDEX_BLOCK_SIZE);
-      io.writeSlot(slotPosition, Slot.pointer(Tag.INDEX, next));
+      io.writePointer(slotPosition, Tag.INDEX, next);
     } else {
-      throw new CorruptDatabaseError(`a list branch holds tag ${slot.tag} where an index block is needed`, slotPosition);
+      throw new CorruptDatabaseError(`a list branch holds tag ${tag} where an index block is needed`, slotPosition);
     }
     block = next;
   }
-  return block + SLOT_SIZE * (index % 16);
+  return block + SLOT_SIZE * (small ? index & 15 : index % 16);
 }
 
 /** Copies the root block when it belongs to committed or frozen data. */

@@ -21,6 +21,13 @@ describe('shiftForCount', () => {
       }
     }
   });
+
+  it('gives the same shift below 2^32 (clz32) and above it (division) as the digit count of count - 1', () => {
+    const digits = (count: number): number => (count <= 16 ? 0 : (count - 1).toString(16).length - 1);
+    const counts: number[] = [];
+    for (let p = 0; p <= 53; p++) for (const d of [-1, 0, 1]) counts.push(Math.max(0, Math.min(2 ** p + d, Number.MAX_SAFE_INTEGER)));
+    for (const count of counts) expect(shiftForCount(count), `count ${count}`).toBe(digits(count));
+  });
 });
 
 describe.each(backends)('array lists on $name', (backend) => {
