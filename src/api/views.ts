@@ -5,7 +5,8 @@
 import { List as ImmutableList, Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import type { ReadCursor, ReadHashMap, ReadArrayList, ReadLinkedArrayList } from '../cursor/read-cursor.js';
 import { Tag } from '../format/tags.js';
-import { OutOfRangeError } from '../errors.js';
+import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import { describe } from '../core/arguments.js';
 import { VIEW_CURSOR, decodeKey, decodeScalar, encodeKey, objectKey } from './values.js';
 
 /** Any value read from a database: a scalar, or a lazy view of a structure. */
@@ -129,25 +130,46 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
     return this.entries();
   }
 
+  /**
+   * Calls `fn` with each value and key in storage (hash) order, like
+   * `Map.prototype.forEach` (value first). The quickest full pass: no generator
+   * and no entry array per item.
+   *
+   * @example
+   * ```ts
+   * db.get(['users'])?.forEach((user, name) => console.log(name, user));
+   * ```
+   */
+  forEach(fn: (value: V, key: K, view: this) => void): void {
+    this.guard();
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`forEach takes a function, got ${describe(fn)}`);
+    const guard = this.guard;
+    this.map.forEach((value, key) => fn(readValue(value, guard) as V, decodeKey(key) as K, this));
+  }
+
   /** A deep plain-JS copy: an object for kind `'object'`, a Map for `'map'`. O(n). */
   toJS(): unknown {
     if (this.kind === 'map') {
       const out = new Map<unknown, unknown>();
-      for (const [key, value] of this.entries()) out.set(key, toJS(value as Value));
+      this.forEach((value, key) => out.set(key, toJS(value as Value)));
       return out;
     }
     const out: Record<string, unknown> = {};
-    for (const [key, value] of this.entries()) {
-      // defineProperty, not assignment: an own "__proto__" key must stay a key, not replace the prototype.
-      Object.defineProperty(out, String(key), { value: toJS(value as Value), enumerable: true, writable: true, configurable: true });
-    }
+    this.forEach((value, key) => {
+      const name = String(key);
+      const item = toJS(value as Value);
+      // Assignment is about twice as fast as defineProperty on a big object, but
+      // an own "__proto__" key must stay a key instead of replacing the prototype.
+      if (name === '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true });
+      else out[name] = item;
+    });
     return out;
   }
 
   /** A deep immutable.js copy (Map all the way down). O(n). */
   toImmutable(): ImmutableMap<unknown, unknown> {
     return ImmutableMap<unknown, unknown>().withMutations((out) => {
-      for (const [key, value] of this.entries()) out.set(key, toImmutable(value as Value));
+      this.forEach((value, key) => out.set(key, toImmutable(value as Value)));
     });
   }
 }

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { List, Map as IMap, Set as ISet } from 'immutable';
-import { open, linkedList, MapView, ListView, SetView, UnsupportedValueError, Tag, type Database } from '../../src/index.js';
+import { open, linkedList, MapView, ListView, SetView, UnsupportedValueError, InvalidArgumentError, TransactionError, Tag, type Database } from '../../src/index.js';
 import { backends } from '../support/backends.js';
 
 const sample = () => ({
@@ -131,6 +131,32 @@ describe.each(backends)('JS values on $name', (backend) => {
     const queue = db.get(['q']) as ListView;
     expect(queue.kind).toBe('linked');
     expect(queue.toJS()).toEqual(['x', 'y']);
+    db.close();
+  });
+
+  it('walks a map view with forEach in the order of entries(), values first, as Map.prototype.forEach does', async () => {
+    const db = await fresh();
+    const source = new Map<unknown, unknown>([['a', 1], [2, 'two'], [null, [1, 2]], [true, { x: 1 }]]);
+    db.set(['m'], source);
+    db.set(['o'], { k1: 'v1', k2: 2, nested: { deep: true } });
+    for (const path of [['m'], ['o']]) {
+      const view = db.get(path) as MapView;
+      const seen: Array<[unknown, unknown]> = [];
+      view.forEach((value, key, self) => {
+        expect(self).toBe(view);
+        seen.push([key, value instanceof MapView || value instanceof ListView ? value.toJS() : value]);
+      });
+      const expected = [...view.entries()].map(([key, value]) => [key, value instanceof MapView || value instanceof ListView ? value.toJS() : value]);
+      expect(seen).toEqual(expected);
+      expect(seen.length).toBe(view.size);
+    }
+    expect(() => (db.get(['m']) as MapView).forEach('no' as never)).toThrow(InvalidArgumentError);
+    // A view from a transaction that has ended refuses, as its other reads do.
+    let kept: MapView | undefined;
+    db.transact((tx) => {
+      kept = tx.get(['m']) as MapView;
+    });
+    expect(() => kept!.forEach(() => undefined)).toThrow(TransactionError);
     db.close();
   });
 
