@@ -241,10 +241,10 @@ function checkSample(store, what, n, get) {
       let sum = 0;
       let count = 0;
       const ms = timed(() => {
-        for (const [key, value] of mapView) {
+        mapView.forEach((value, key) => {
           sum += sumString(value);
           count += key.length > 0 ? 1 : 0;
-        }
+        });
       });
       check('stratadb JS API', 'iteration', sum + count, expectedAll + N);
       return ms;
@@ -263,7 +263,7 @@ function checkSample(store, what, n, get) {
     },
   });
   add({ workload: 'full iteration', store: 'stratadb', n: N, ops: N, ms: iterations.stratadb, note: 'forEach, key and value read as strings' });
-  add({ workload: 'full iteration', store: 'stratadb JS API', n: N, ops: N, ms: iterations.api, note: 'for (const [k, v] of view): keys and values as JS strings' });
+  add({ workload: 'full iteration', store: 'stratadb JS API', n: N, ops: N, ms: iterations.api, note: 'view.forEach((v, k) => ...): keys and values as JS strings' });
   add({ workload: 'full iteration', store: 'immutable.js', n: N, ops: N, ms: iterations.peer, note: 'forEach' });
 }
 
