@@ -259,7 +259,9 @@ export class Transaction<S = any> {
     if (!isMapPartial && (typeof partial !== 'object' || partial === null || !isPlainObject(partial))) {
       throw new InvalidArgumentError(`merge takes a plain object or a Map of the keys to store, got ${describe(partial)}`);
     }
-    const entries = (isMapPartial ? [...(partial as Map<unknown, unknown>)] : Object.entries(partial)).filter(([, item]) => item !== undefined);
+    // Object.keys rather than Object.entries: several times faster on objects with many keys (see validateValue).
+    const pairs: Array<[unknown, unknown]> = isMapPartial ? [...(partial as Map<unknown, unknown>)] : Object.keys(partial).map((key) => [key, (partial as Record<string, unknown>)[key]]);
+    const entries = pairs.filter(([, item]) => item !== undefined);
     // What will be there: the map at the path, or a new one (a Map partial makes a counted map).
     const existing = readAt(this.root.refresh(), steps);
     const existingTag = existing === undefined ? Tag.NONE : existing.tag;
