@@ -398,6 +398,15 @@ export class WriteHashSet {
  */
 export class WriteArrayList {
   private readonly owner: WriteCursor;
+  /**
+   * Where this handle's last append left the list: the header it wrote and the
+   * leaf block of the last item. The next append goes into the same leaf
+   * without a descent when the header still says exactly that (same record,
+   * count and root, in the same transaction) and the leaf may still change in
+   * place: any other change to the list moves the count or the root, and a
+   * freeze or a sharing operation makes the leaf immutable.
+   */
+  private tail: { generation: number; record: number; count: number; root: number; leaf: number } | undefined;
 
   /** @internal */
   constructor(owner: WriteCursor) {
@@ -424,10 +433,25 @@ export class WriteArrayList {
     const io = this.owner.ctx.io;
     const record = this.owner.ensure(Tag.ARRAY_LIST);
     const header = readListHeader(io, record);
+    const tail = this.tail;
+    const within = header.count % SLOT_COUNT;
+    if (
+      tail !== undefined && within !== 0 && tail.generation === io.generation && tail.record === record &&
+      tail.count === header.count && tail.root === header.root && io.isMutable(tail.leaf)
+    ) {
+      // The next slot of the same leaf: cleared (a slice may have left an item there), then counted.
+      const slotPosition = tail.leaf + SLOT_SIZE * within;
+      io.writeSlot(slotPosition, Slot.EMPTY);
+      tail.count = header.count + 1;
+      io.writeU64(record, tail.count);
+      return new WriteCursor(this.owner.ctx, slotPosition, Slot.EMPTY);
+    }
     const result = listAppend(io, header);
     // The count always changes; the root only when it was copied or grew a level.
     io.writeU64(record, result.header.count);
     if (result.header.root !== header.root) io.writeU64(record + 8, result.header.root);
+    const leaf = result.slotPosition - SLOT_SIZE * (header.count % SLOT_COUNT);
+    this.tail = { generation: io.generation, record, count: result.header.count, root: result.header.root, leaf };
     return new WriteCursor(this.owner.ctx, result.slotPosition, Slot.EMPTY);
   }
 
