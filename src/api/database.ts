@@ -16,6 +16,7 @@ import { Tag } from '../format/tags.js';
 import { describeTag, formatPath, stepText } from './errors.js';
 import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
 import { encodeKey, isPlainObject, mapStepKey, objectKey, validateValue, writeValue } from './values.js';
+import { hasLoneSurrogate } from '../cursor/keys.js';
 import { ListView, MapView, SetView, readValue, type Value, type ViewGuard } from './views.js';
 import { describe, requirePath } from '../core/arguments.js';
 import type { TaggedKey } from '../cursor/keys.js';
@@ -91,15 +92,16 @@ function checkPath(root: ReadCursor, path: AnyPath, create: boolean): void {
     if (cursor === undefined || cursor.isNone) {
       if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(path.slice(0, i))}`);
       if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(path.slice(0, i))} to index with ${step}`);
-      // A map made on the way is an object: its keys are strings.
-      if (typeof step !== 'string') objectKey(step, path.slice(0, i + 1));
+      // A map made on the way is an object: its keys are strings (well-formed ones).
+      if (typeof step !== 'string' || hasLoneSurrogate(step)) objectKey(step, path.slice(0, i + 1));
       cursor = undefined;
       continue;
     }
     switch (cursor.tag) {
       case Tag.HASH_MAP:
       case Tag.COUNTED_HASH_MAP:
-        if (cursor.tag !== Tag.HASH_MAP || typeof step !== 'string') mapStepKey(cursor.tag, step, path.slice(0, i + 1));
+        // The key is checked (and its error built) only when it is not a plain well-formed string into an object.
+        if (cursor.tag !== Tag.HASH_MAP || typeof step !== 'string' || hasLoneSurrogate(step)) mapStepKey(cursor.tag, step, path.slice(0, i + 1));
         // The last step's own value is replaced, whatever it holds: no need to look it up.
         cursor = i === last ? undefined : readAt(cursor, [step]);
         break;
@@ -235,7 +237,7 @@ export class Transaction<S = any> {
     // writes: freezing first makes the walk to `path` copy what the view shares.
     if (views) this.engine.freeze();
     const cursor = this.cursorFor(path as AnyPath, true);
-    writeValue(cursor, value, () => this.engine.freeze());
+    writeValue(cursor, value);
   }
 
   /**
@@ -276,7 +278,7 @@ export class Transaction<S = any> {
     if (views) this.engine.freeze();
     const cursor = this.cursorFor(steps, true);
     const map = tag === Tag.COUNTED_HASH_MAP ? cursor.countedHashMap() : cursor.hashMap();
-    entries.forEach(([, item], i) => writeValue(map.put(keys[i] as string | TaggedKey), item, () => this.engine.freeze()));
+    entries.forEach(([, item], i) => writeValue(map.put(keys[i] as string | TaggedKey), item));
   }
 
   /**
@@ -343,12 +345,12 @@ export class Transaction<S = any> {
     const tag = cursor.refresh().tag;
     if (tag === Tag.LINKED_ARRAY_LIST) {
       const list = cursor.linkedArrayList();
-      for (const value of values) writeValue(list.append(), value, () => this.engine.freeze());
+      for (const value of values) writeValue(list.append(), value);
       return list.count();
     }
     if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw new WrongTypeError(`${formatPath(path as AnyPath)} holds ${describeTag(tag)}, not a list`);
     const list = cursor.arrayList();
-    for (const value of values) writeValue(list.append(), value, () => this.engine.freeze());
+    for (const value of values) writeValue(list.append(), value);
     return list.count();
   }
 

@@ -14,7 +14,7 @@ import { describe } from '../core/arguments.js';
 import { readAsciiValue } from '../core/bytes-values.js';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const TRUE_TEXT = encoder.encode('#t');
 const FALSE_TEXT = encoder.encode('#f');
 
@@ -108,7 +108,10 @@ export function encodeKey(key: unknown, path: ReadonlyArray<unknown>): string | 
  * @throws WrongTypeError for any other kind of step
  */
 export function objectKey(step: unknown, path: ReadonlyArray<unknown>): string {
-  if (typeof step === 'string') return step;
+  if (typeof step === 'string') {
+    checkWellFormed(step, path);
+    return step;
+  }
   if (typeof step === 'number') return String(step);
   throw new WrongTypeError(`${formatPath(path.slice(0, -1))} is an object, whose keys are strings (a number step is its text), not ${describe(step)}: store a Map for keys of other kinds`);
 }
@@ -222,7 +225,11 @@ export function validateValue(value: unknown, path: unknown[], seen: Set<object>
     return false;
   }
   const object = value as object;
-  if (isView(object)) return true;
+  if (isView(object)) {
+    // A view from a transaction that has ended refuses here, before anything is written.
+    object[VIEW_CURSOR]();
+    return true;
+  }
   if (seen.has(object)) throw new UnsupportedValueError('the value contains itself (a cycle)', path);
   if (seen.size >= MAX_VALUE_DEPTH) throw new UnsupportedValueError(`the value nests deeper than ${MAX_VALUE_DEPTH} levels`, path);
   seen.add(object);
@@ -248,7 +255,9 @@ export function validateValue(value: unknown, path: unknown[], seen: Set<object>
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i] as string;
         const item = (object as Record<string, unknown>)[key];
-        if (item !== undefined) views = validateValue(item, [...path, key], seen) || views;
+        if (item === undefined) continue;
+        checkWellFormed(key, [...path, key]);
+        views = validateValue(item, [...path, key], seen) || views;
       }
     } else {
       throw new UnsupportedValueError(`a ${describe(object)} instance has no mapping to the format (store a plain object, array, Map or Set)`, path);
@@ -285,18 +294,27 @@ function checkWellFormed(text: string, path: ReadonlyArray<unknown>): void {
 /** Structures read from a database carry this symbol: writing one is an O(1) pointer copy. */
 export const VIEW_CURSOR = Symbol('stratadb.viewCursor');
 
+/**
+ * Views carry this too: a deep copy as values to write into another database,
+ * each structure of the same kind (a linked list stays linked, a counted map a Map).
+ */
+export const VIEW_COPY = Symbol('stratadb.viewCopy');
+
 /** True for a view (MapView, ListView, SetView) of some database. */
-export function isView(value: object): value is { [VIEW_CURSOR]: () => ReadCursor } {
+export function isView(value: object): value is { [VIEW_CURSOR]: () => ReadCursor; [VIEW_COPY]: () => unknown } {
   return VIEW_CURSOR in value;
 }
 
 /**
  * Writes a validated value into `cursor`. A structure is written as a new one
  * (the slot's previous structure, if any, is not merged). A view of the same
- * database is written as a pointer copy; `onPointerCopy` is told, so the caller
- * can freeze (two slots now share blocks).
+ * database is written as a pointer copy. The caller freezes the transaction's
+ * data before the walk when the value holds views (validateValue says so): the
+ * copy then shares only blocks that the transaction's later writes copy before
+ * changing, so neither place can change the other. Freezing again after each
+ * copy would refuse the next write into the structure being built.
  */
-export function writeValue(cursor: WriteCursor, value: unknown, onPointerCopy: () => void): void {
+export function writeValue(cursor: WriteCursor, value: unknown): void {
   switch (typeof value) {
     case 'string':
       cursor.writeString(value);
@@ -329,37 +347,36 @@ export function writeValue(cursor: WriteCursor, value: unknown, onPointerCopy: (
     const source = object[VIEW_CURSOR]();
     if (source.ctx === cursor.ctx) {
       cursor.writeSlot(source.slot);
-      onPointerCopy();
       return;
     }
-    // A view of another database: copy its contents.
-    writeValue(cursor, (object as unknown as { toJS(): unknown }).toJS(), onPointerCopy);
+    // A view of another database: copy its contents, keeping each structure's kind.
+    writeValue(cursor, object[VIEW_COPY]());
     return;
   }
   // A new structure replaces whatever the slot held.
   cursor.writeNone();
   if (Array.isArray(object)) {
     const list = cursor.arrayList();
-    for (const item of object as unknown[]) writeValue(list.append(), item, onPointerCopy);
+    for (const item of object as unknown[]) writeValue(list.append(), item);
   } else if (object instanceof LinkedListValue) {
     const list = cursor.linkedArrayList();
-    for (const item of object.items) writeValue(list.append(), item, onPointerCopy);
+    for (const item of object.items) writeValue(list.append(), item);
   } else if (object instanceof Map || isMap(object) || isOrderedMap(object)) {
     const map = cursor.countedHashMap();
-    for (const [key, item] of object as Iterable<[unknown, unknown]>) writeValue(map.put(encodeKey(key, [])), item, onPointerCopy);
+    for (const [key, item] of object as Iterable<[unknown, unknown]>) writeValue(map.put(encodeKey(key, [])), item);
   } else if (object instanceof Set || isSet(object) || isOrderedSet(object)) {
     const set = cursor.countedHashSet();
     for (const member of object as Iterable<unknown>) set.add(encodeKey(member, []));
   } else if (isList(object) || isStack(object)) {
     const list = cursor.arrayList();
-    for (const item of object as Iterable<unknown>) writeValue(list.append(), item, onPointerCopy);
+    for (const item of object as Iterable<unknown>) writeValue(list.append(), item);
   } else {
     const map = cursor.hashMap();
     const keys = Object.keys(object);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const item = (object as Record<string, unknown>)[key];
-      if (item !== undefined) writeValue(map.put(key), item, onPointerCopy);
+      if (item !== undefined) writeValue(map.put(key), item);
     }
   }
 }

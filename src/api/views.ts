@@ -7,7 +7,7 @@ import type { ReadCursor, ReadHashMap, ReadArrayList, ReadLinkedArrayList } from
 import { Tag } from '../format/tags.js';
 import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { describe } from '../core/arguments.js';
-import { VIEW_CURSOR, decodeKey, decodeScalar, encodeKey, objectKey } from './values.js';
+import { LinkedListValue, VIEW_COPY, VIEW_CURSOR, decodeKey, decodeScalar, encodeKey, objectKey } from './values.js';
 
 /** Any value read from a database: a scalar, or a lazy view of a structure. */
 export type Value = string | number | bigint | boolean | null | Uint8Array | Date | MapView | ListView | SetView;
@@ -57,6 +57,14 @@ abstract class View {
     this.guard();
     return this.cursor;
   }
+
+  /** @internal a deep copy as writable values, each structure of its own kind, for storing into another database */
+  abstract [VIEW_COPY](): unknown;
+}
+
+/** A value as something to write into another database: views copied with their kinds, scalars as they are. */
+function storable(value: Value): unknown {
+  return value instanceof MapView || value instanceof SetView || value instanceof ListView ? nested(() => value[VIEW_COPY]()) : value;
 }
 
 /**
@@ -172,6 +180,24 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
       this.forEach((value, key) => out.set(key, toImmutable(value as Value)));
     });
   }
+
+  /** @internal */
+  [VIEW_COPY](): unknown {
+    if (this.kind === 'map') {
+      const out = new Map<unknown, unknown>();
+      this.forEach((value, key) => out.set(key, storable(value as Value)));
+      return out;
+    }
+    // Keys and values as toJS gives them, with nested structures keeping their kinds.
+    const out: Record<string, unknown> = {};
+    this.forEach((value, key) => {
+      const name = String(key);
+      const item = storable(value as Value);
+      if (name === '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true });
+      else out[name] = item;
+    });
+    return out;
+  }
 }
 
 /** A stored set, read lazily; `size` is O(1) for counted sets. */
@@ -212,6 +238,11 @@ export class SetView<T = unknown> extends View implements Iterable<T> {
   /** An immutable.js Set copy. O(n). */
   toImmutable(): ImmutableSet<T> {
     return ImmutableSet(this.values());
+  }
+
+  /** @internal */
+  [VIEW_COPY](): unknown {
+    return this.toJS();
   }
 }
 
@@ -289,6 +320,13 @@ export class ListView<T = Value> extends View implements Iterable<T> {
     return ImmutableList<unknown>().withMutations((out) => {
       for (const item of this.values()) out.push(toImmutable(item as Value));
     });
+  }
+
+  /** @internal */
+  [VIEW_COPY](): unknown {
+    const items: unknown[] = [];
+    for (const item of this.values()) items.push(storable(item as Value));
+    return this.kind === 'linked' ? new LinkedListValue(items) : items;
   }
 }
 

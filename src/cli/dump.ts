@@ -77,7 +77,7 @@ export interface DumpJson {
 /** Nesting deeper than this is refused as damage (FORMAT.md §Limits; each level costs several stack frames). */
 const MAX_NESTING = 1000;
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Dumps every moment of a database. O(size of all moments).

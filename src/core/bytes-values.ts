@@ -105,7 +105,7 @@ function checkRoom(length: number, target: Uint8Array, offset: number): void {
   if (length > target.length - offset) throw new OutOfRangeError(`a value of ${length} bytes does not fit in the ${target.length - offset} bytes of the target from offset ${offset}`);
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: false });
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** Longest long-bytes value decoded by {@link asciiText}; longer ones go to TextDecoder. */
 const ASCII_TEXT_MAX = 64;

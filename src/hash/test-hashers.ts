@@ -89,7 +89,7 @@ export function fixedHasher(size: number, table: Map<string, Uint8Array>): Hashe
     }
   }
   // fatal: a key that is not valid UTF-8 is a test bug, better reported than replaced.
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   return {
     id: hashIdFromName('tstf'),
     size,

@@ -157,7 +157,7 @@ const FAILED: WalkResult = { count: 0, complete: false };
 /** Thrown inside the walk to end it (problem limit or work budget); never escapes. */
 class StopWalk extends Error {}
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Walks every block reachable from every moment and reports each problem found,
