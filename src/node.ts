@@ -7,6 +7,7 @@ import type { Engine, EngineOptions } from './history/engine.js';
 import { openOn, storageFor, type Database, type OpenOptions } from './api/database.js';
 import { backupTo, type BackupResult } from './history/backup.js';
 import type { Storage } from './storage/storage.js';
+import { requireOptions } from './core/arguments.js';
 
 export * from './index.js';
 export { FileStorage, type FileStorageOptions, type FileStorageStats } from './storage/file-storage.js';
@@ -47,6 +48,7 @@ export { FileLock, readLockHolder, breakStaleLock, isStale, lockPath } from './s
  * ```
  */
 export async function open<S = any>(source?: string | Uint8Array | ArrayBuffer | Storage, options: OpenOptions & Omit<FileStorageOptions, 'readOnly'> = {}): Promise<Database<S>> {
+  requireOptions(options, 'open');
   if (typeof source !== 'string') return openOn<S>(storageFor(source, options), options);
   const storage = FileStorage.open(source, { ...options, readOnly: options.readOnly ?? false });
   try {
@@ -76,6 +78,7 @@ export type OpenFileOptions = Omit<EngineOptions, 'knownHashers'> & Omit<FileSto
  * ```
  */
 export async function openFile(path: string, options: OpenFileOptions = {}): Promise<Engine> {
+  requireOptions(options, 'openFile');
   const readOnly = options.readOnly ?? false;
   const storage = FileStorage.open(path, { ...options, readOnly });
   try {

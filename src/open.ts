@@ -7,6 +7,7 @@ import { sha1Hasher } from './hash/sha1.js';
 import { createXxHash128Hasher } from './hash/xxhash128.js';
 import { Engine, type EngineOptions } from './history/engine.js';
 import type { Storage } from './storage/storage.js';
+import { requireOptions } from './core/arguments.js';
 
 /**
  * The built-in hashers, default first: `xx16` (128 bits, two xxh64 digests) and
@@ -33,5 +34,6 @@ export async function builtInHashers(): Promise<Hasher[]> {
  * ```
  */
 export async function openEngine(storage: Storage, options: Omit<EngineOptions, 'knownHashers'> = {}): Promise<Engine> {
+  requireOptions(options, 'openEngine');
   return Engine.open(storage, { ...options, knownHashers: await builtInHashers() });
 }

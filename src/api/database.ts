@@ -18,7 +18,7 @@ import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
 import { encodeKey, isPlainObject, mapStepKey, objectKey, validateValue, writeValue } from './values.js';
 import { hasLoneSurrogate } from '../cursor/keys.js';
 import { ListView, MapView, SetView, readValue, type Value, type ViewGuard } from './views.js';
-import { describe, requirePath } from '../core/arguments.js';
+import { describe, requireOptions, requirePath, requireStorage } from '../core/arguments.js';
 import type { TaggedKey } from '../cursor/keys.js';
 
 /** Options for {@link open}. */
@@ -560,6 +560,7 @@ export class Database<S = any> {
    * O(1), or O(size of the latest moment) with `reachable`.
    */
   stats(options: { reachable?: boolean } = {}): DatabaseStats {
+    requireOptions(options, 'stats');
     return databaseStats(this.engine, options);
   }
 
@@ -570,6 +571,7 @@ export class Database<S = any> {
    * For a file target use `backup` from `stratadb/node`. O(committed size).
    */
   backup(target: Storage): BackupResult {
+    requireStorage(target, 'the backup target');
     return backupTo(this.engine, target);
   }
 
@@ -614,6 +616,7 @@ export class Database<S = any> {
  * ```
  */
 export async function open<S = any>(source?: Uint8Array | ArrayBuffer | Storage, options: OpenOptions = {}): Promise<Database<S>> {
+  requireOptions(options, 'open');
   return openOn<S>(storageFor(source, options), options);
 }
 

@@ -291,6 +291,7 @@ export class ListView<T = Value> extends View implements Iterable<T> {
    * @throws OutOfRangeError when there is no such item
    */
   at(index: number): T {
+    if (typeof index !== 'number') throw new InvalidArgumentError(`an index is a number, not a ${describe(index)}`);
     const count = this.length;
     if (!Number.isInteger(index) || index >= count || index < -count) throw new OutOfRangeError(`index ${String(index)} is outside a list of ${count} items`);
     return this.get(index) as T;

@@ -67,3 +67,27 @@ export function requirePath(path: unknown): asserts path is ReadonlyArray<unknow
     throw new InvalidArgumentError(`a path must be an array of keys and indexes, got ${describe(path)}${hint}`);
   }
 }
+
+/**
+ * Checks an options argument: an object. Callers give omitted options their
+ * default first, so this refuses only what was passed wrongly (null, a string...).
+ *
+ * @throws InvalidArgumentError for anything else
+ */
+export function requireOptions(options: unknown, what: string): asserts options is object {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError(`${what} takes an options object, got ${describe(options)}`);
+  }
+}
+
+/**
+ * Checks a storage argument: an object with the {@link Storage} methods a copy uses.
+ *
+ * @throws InvalidArgumentError for anything else
+ */
+export function requireStorage(storage: unknown, what: string): void {
+  const candidate = storage as { size?: unknown; read?: unknown; write?: unknown } | null;
+  if (typeof storage !== 'object' || candidate === null || typeof candidate.size !== 'function' || typeof candidate.read !== 'function' || typeof candidate.write !== 'function') {
+    throw new InvalidArgumentError(`${what} must be a Storage (a MemoryStorage, a FileStorage, or an object with size, read and write), got ${describe(storage)}`);
+  }
+}

@@ -7,6 +7,7 @@ import { HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../format/constant
 import { CorruptDatabaseError, InvalidArgumentError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import type { Engine } from './engine.js';
+import { requireStorage } from '../core/arguments.js';
 
 /** What a backup copied. */
 export interface BackupResult {
@@ -27,6 +28,7 @@ export interface BackupResult {
  * @throws InvalidArgumentError when the target is not empty
  */
 export function backupTo(engine: Engine, target: Storage, chunkSize = 1 << 20): BackupResult {
+  requireStorage(target, 'the backup target');
   if (target.size() !== 0) throw new InvalidArgumentError('a backup needs an empty target');
   const committed = engine.committedSize;
   // The header this engine read, not the one on storage now: a writer may have committed since.

@@ -36,7 +36,7 @@ import type { Context } from '../core/context.js';
 import { checkListCount, listAppend, listSlice, listSlotPosition, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
-import { describe } from '../core/arguments.js';
+import { describe, requireOptions } from '../core/arguments.js';
 
 /**
  * How hard a commit works to survive failures (FORMAT.md §Durability).
@@ -139,6 +139,7 @@ export class Engine {
    * @throws CorruptDatabaseError when the headers are damaged
    */
   static open(storage: Storage, options: EngineOptions): Engine {
+    requireOptions(options, 'Engine.open');
     if (typeof storage !== 'object' || storage === null || typeof storage.locate !== 'function') throw new InvalidArgumentError(`Engine.open takes a Storage (MemoryStorage, FileStorage...), got ${describe(storage)}`);
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`Engine.open takes an options object, got ${describe(options)}`);
     const readOnly = options.readOnly ?? storage.readOnly;

@@ -9,6 +9,7 @@ import { readListHeader, shiftForCount } from '../trie/array-list.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import type { BlockIO } from '../core/block-io.js';
 import type { Engine } from './engine.js';
+import { requireOptions } from '../core/arguments.js';
 
 /** Sizes and counts of a database. */
 export interface DatabaseStats {
@@ -33,6 +34,7 @@ export interface DatabaseStats {
  * @param options - `reachable: true` also walks the latest moment
  */
 export function databaseStats(engine: Engine, options: { reachable?: boolean } = {}): DatabaseStats {
+  requireOptions(options, 'stats');
   const base = {
     fileSize: engine.storage.size(),
     committedSize: engine.committedSize,

@@ -31,6 +31,7 @@ import { hashNibble, kvPairSize } from '../hamt/hash-map.js';
 import { shiftForCount } from '../trie/array-list.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import type { Engine } from './engine.js';
+import { requireOptions } from '../core/arguments.js';
 
 /** One thing wrong with a database, as {@link verifyDatabase} reports it. */
 export interface VerifyProblem {
@@ -200,6 +201,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * ```
  */
 export function verifyDatabase(engine: Engine, options: VerifyOptions = {}): VerifyReport {
+  requireOptions(options, 'verify');
   const maxProblems = options.maxProblems ?? DEFAULT_MAX_PROBLEMS;
   // Written as a negation so that NaN is refused too.
   if (!(maxProblems >= 1)) throw new InvalidArgumentError(`maxProblems must be at least 1, got ${maxProblems}`);

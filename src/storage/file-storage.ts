@@ -14,6 +14,7 @@ import { CorruptDatabaseError, InvalidArgumentError, IoError, ReadOnlyError, Str
 import { HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../format/constants.js';
 import { FileLock } from './file-lock.js';
 import type { Storage } from './storage.js';
+import { requireOptions } from '../core/arguments.js';
 
 // Page mode defaults, not yet chosen by a benchmark: bench/ should measure them
 // against the blocks the engine actually reads. A 16 KiB page holds several whole
@@ -331,6 +332,7 @@ export class FileStorage implements Storage {
    * ```
    */
   static open(path: string, options: FileStorageOptions = {}): FileStorage {
+    requireOptions(options, 'FileStorage.open');
     const readOnly = options.readOnly ?? false;
     const create = options.create ?? !readOnly;
     const pageSize = options.pageSize ?? PAGE_SIZE_DEFAULT;

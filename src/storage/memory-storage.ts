@@ -4,6 +4,7 @@
 
 import { CorruptDatabaseError, ReadOnlyError, StrataError } from '../errors.js';
 import type { Storage } from './storage.js';
+import { requireOptions } from '../core/arguments.js';
 
 const INITIAL_CAPACITY = 4096;
 /** Buffers below this size grow fourfold, larger ones twofold. */
@@ -36,6 +37,7 @@ export class MemoryStorage implements Storage {
 
   /** @param options - read-only flag and initial capacity */
   constructor(options: MemoryStorageOptions = {}) {
+    requireOptions(options, 'MemoryStorage');
     this.readOnly = options.readOnly ?? false;
     const capacity = Math.max(16, options.initialCapacity ?? INITIAL_CAPACITY);
     this.bytes = new Uint8Array(capacity);
@@ -55,6 +57,7 @@ export class MemoryStorage implements Storage {
    * @param options - `readOnly` defaults to true here
    */
   static fromBytes(bytes: Uint8Array | ArrayBuffer, options: { readOnly?: boolean } = {}): MemoryStorage {
+    requireOptions(options, 'MemoryStorage.fromBytes');
     const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
     const storage = new MemoryStorage({ readOnly: options.readOnly ?? true, initialCapacity: 16 });
     storage.bytes = view;

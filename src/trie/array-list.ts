@@ -7,7 +7,8 @@
 // i & 15. Slots past `count` may hold stale values after a slice; an append
 // always clears its slot first, so a dropped value never reappears.
 
-import { CorruptDatabaseError, OutOfRangeError } from '../errors.js';
+import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import { describe } from '../core/arguments.js';
 import { ARRAY_LIST_HEADER_SIZE, INDEX_BLOCK_SIZE, MAX_LIST_SHIFT, SLOT_SIZE } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import { TAG_MASK, Tag } from '../format/tags.js';
@@ -82,7 +83,7 @@ export function writeListHeader(io: BlockIO, position: number, header: ListHeade
 
 /** Resolves a possibly negative index against `count`; -1 is the last item. */
 export function resolveIndex(index: number, count: number): number {
-  if (typeof index !== 'number') throw new OutOfRangeError(`an index is a number, not a ${typeof index}`);
+  if (typeof index !== 'number') throw new InvalidArgumentError(`an index is a number, not a ${describe(index)}`);
   if (!Number.isInteger(index)) throw new OutOfRangeError(`index ${index} is not an integer`);
   const resolved = index < 0 ? count + index : index;
   if (resolved < 0 || resolved >= count) throw new OutOfRangeError(`index ${index} is outside a list of ${count} items`);
@@ -196,6 +197,7 @@ export function listPut(io: BlockIO, header: ListHeader, index: number): { heade
  * returns the new header. O(levels dropped).
  */
 export function listSlice(io: BlockIO, header: ListHeader, count: number): ListHeader {
+  if (typeof count !== 'number') throw new InvalidArgumentError(`a slice keeps a number of items, not a ${describe(count)}`);
   if (!Number.isInteger(count) || count < 0 || count > header.count) {
     throw new OutOfRangeError(`cannot slice a list of ${header.count} items to ${String(count)}`);
   }

@@ -124,7 +124,7 @@ describe('cursor arguments of the wrong kind', () => {
     const engine = await engineWithOneMoment();
     // undefined is left out: it means the default (the latest moment, one step).
     for (const [, value] of wrongKinds.filter(([, value]) => value !== undefined)) {
-      expect(() => engine.moment(value as number)).toThrow(OutOfRangeError);
+      expect(() => engine.moment(value as number)).toThrow(InvalidArgumentError);
       expect(() => engine.undo(value as number)).toThrow(StrataError);
       expect(() => engine.revert(value as number)).toThrow(StrataError);
     }
@@ -172,6 +172,30 @@ describe('database paths of the wrong kind', () => {
   it('a snapshot index that is a symbol gives a typed error', async () => {
     const db = await open(undefined, { durability: 'flush' });
     db.set(['a'], 1);
-    expect(() => db.snapshot(Symbol('s') as unknown as number)).toThrow(OutOfRangeError);
+    expect(() => db.snapshot(Symbol('s') as unknown as number)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('options, storages and indexes of the wrong kind', () => {
+  it('get InvalidArgumentError from the database entry points, not a TypeError or a range error', async () => {
+    await expect(open(undefined, null as never)).rejects.toThrow(InvalidArgumentError);
+    await expect(openEngine(new MemoryStorage(), 'flush' as never)).rejects.toThrow(InvalidArgumentError);
+    expect(() => new MemoryStorage(null as never)).toThrow(InvalidArgumentError);
+    expect(() => MemoryStorage.fromBytes(new Uint8Array(0), 7 as never)).toThrow(InvalidArgumentError);
+    const db = await open();
+    db.set(['list'], [1, 2]);
+    expect(() => db.stats(null as never)).toThrow(InvalidArgumentError);
+    expect(() => db.backup(null as never)).toThrow(InvalidArgumentError);
+    expect(() => db.backup({} as never)).toThrow(InvalidArgumentError);
+    expect(() => db.snapshot('x' as never)).toThrow(InvalidArgumentError);
+    expect(() => db.revert('x' as never)).toThrow(InvalidArgumentError);
+    expect(() => db.sliceHistory('1' as never)).toThrow(InvalidArgumentError);
+    const list = db.get(['list']) as { at(index: unknown): unknown };
+    expect(() => list.at('x')).toThrow(InvalidArgumentError);
+    // Whole numbers out of range stay range errors.
+    expect(() => db.snapshot(5)).toThrow(OutOfRangeError);
+    expect(() => list.at(2)).toThrow(OutOfRangeError);
+    expect(db.momentCount).toBe(1);
+    db.close();
   });
 });
