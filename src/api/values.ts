@@ -8,7 +8,7 @@ import type { ReadCursor } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
 import { UnsupportedValueError, formatPath } from './errors.js';
-import { WrongTypeError } from '../errors.js';
+import { HashCollisionError, WrongTypeError } from '../errors.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
 import { describe } from '../core/arguments.js';
 import { readAsciiValue } from '../core/bytes-values.js';
@@ -190,6 +190,66 @@ export function decodeScalar(cursor: ReadCursor): unknown {
   }
 }
 
+/**
+ * The string a tagged key's hash input spells: its format tag followed by its
+ * bytes, read as UTF-8, or undefined when that is not UTF-8 (then no string key
+ * can share its hash). `null` (tag "nl", no bytes) spells "nl"; the number 1
+ * (tag "nu", bytes "1") spells "nu1".
+ */
+export function taggedKeySpelling(key: TaggedKey): string | undefined {
+  const input = new Uint8Array(key.formatTag.length + key.bytes.length);
+  input.set(key.formatTag, 0);
+  input.set(key.bytes, key.formatTag.length);
+  try {
+    return decoder.decode(input);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The keys of one new map or set, checked before anything is written for the
+ * one way two of them can share a hash in this format (FORMAT.md §Key
+ * identity): a tagged key hashes as its tag followed by its bytes, which may be
+ * the UTF-8 of a string key in the same map. Written anyway, the second of the
+ * two would fail with HashCollisionError halfway through the write. Keys with
+ * different tags, or two strings, never share their hash input.
+ */
+export class KeySpellings {
+  private readonly strings: string[] = [];
+  private spelled: Map<string, unknown> | undefined;
+
+  add(key: unknown, encoded: string | TaggedKey): void {
+    if (typeof encoded === 'string') {
+      this.strings.push(encoded);
+      return;
+    }
+    const spelling = taggedKeySpelling(encoded);
+    if (spelling !== undefined) (this.spelled ??= new Map()).set(spelling, key);
+  }
+
+  check(path: ReadonlyArray<unknown>): void {
+    const spelled = this.spelled;
+    if (spelled === undefined) return;
+    for (const text of this.strings) {
+      if (spelled.has(text)) throw new HashCollisionError(collisionMessage(text, spelled.get(text), path));
+    }
+  }
+}
+
+/** What HashCollisionError says of a string key and the tagged key that spells it. */
+export function collisionMessage(text: string, tagged: unknown, path: ReadonlyArray<unknown>): string {
+  return `the keys ${JSON.stringify(text)} and ${typeof tagged === 'string' ? tagged : describeKey(tagged)} in ${formatPath(path)} have the same hash in this format (a tagged key hashes as its tag followed by its bytes), so one map or set cannot hold both; nothing was written`;
+}
+
+function describeKey(key: unknown): string {
+  if (key === null) return 'null';
+  if (key instanceof Date) return `the Date ${key.toISOString()}`;
+  if (key instanceof Uint8Array) return `a Uint8Array of ${key.length} bytes`;
+  if (typeof key === 'bigint') return `${key}n`;
+  return `the ${typeof key} ${String(key)}`;
+}
+
 /** The structure kind a JS value becomes, or 'scalar'. */
 export type ValueKind = 'scalar' | 'object' | 'map' | 'set' | 'array' | 'linked';
 
@@ -241,12 +301,16 @@ export function validateValue(value: unknown, path: unknown[], seen: Set<object>
     } else if (object instanceof LinkedListValue) {
       for (let index = 0; index < object.items.length; index++) views = validateValue(object.items[index], [...path, index], seen) || views;
     } else if (object instanceof Map) {
+      const spellings = new KeySpellings();
       for (const [key, item] of object) {
-        encodeKey(key, [...path, key]);
+        spellings.add(key, encodeKey(key, [...path, key]));
         views = validateValue(item, [...path, key], seen) || views;
       }
+      spellings.check(path);
     } else if (object instanceof Set) {
-      for (const member of object) encodeKey(member, [...path, member]);
+      const spellings = new KeySpellings();
+      for (const member of object) spellings.add(member, encodeKey(member, [...path, member]));
+      spellings.check(path);
     } else if (isImmutable(object)) {
       views = validateImmutable(object, path, seen);
     } else if (isPlainObject(object)) {
@@ -271,12 +335,16 @@ export function validateValue(value: unknown, path: unknown[], seen: Set<object>
 function validateImmutable(value: unknown, path: unknown[], seen: Set<object>): boolean {
   let views = false;
   if (isMap(value) || isOrderedMap(value)) {
+    const spellings = new KeySpellings();
     for (const [key, item] of value as Iterable<[unknown, unknown]>) {
-      encodeKey(key, [...path, key]);
+      spellings.add(key, encodeKey(key, [...path, key]));
       views = validateValue(item, [...path, key], seen) || views;
     }
+    spellings.check(path);
   } else if (isSet(value) || isOrderedSet(value)) {
-    for (const member of value as Iterable<unknown>) encodeKey(member, [...path, member]);
+    const spellings = new KeySpellings();
+    for (const member of value as Iterable<unknown>) spellings.add(member, encodeKey(member, [...path, member]));
+    spellings.check(path);
   } else if (isList(value) || isStack(value)) {
     let index = 0;
     for (const item of value as Iterable<unknown>) views = validateValue(item, [...path, index++], seen) || views;
