@@ -41,9 +41,17 @@ export class BlockIO {
    * Every block before this position is copied before it changes, as if
    * committed: a concat of this transaction may have put one item slot in two
    * places, so the structures such items point to are shared too. Unlike a
-   * freeze, cursors taken before stay usable. 0 when there was no concat.
+   * freeze, cursors taken before stay usable (but for those on linked list items,
+   * see {@link sharingEpoch}). 0 when there was no concat.
    */
   itemsSharedBefore = 0;
+  /**
+   * Counts the operations that raised {@link linkedSharedBefore} or
+   * {@link itemsSharedBefore}. A cursor into a linked list item remembers it: when
+   * it has moved since, the item's block may be shared or replaced by a copy, so
+   * writing through the old cursor would reach two items, or none.
+   */
+  sharingEpoch = 0;
   /**
    * Changes on every operation on any linked list, so an append can tell that
    * nothing touched the lists since its handle's last append.

@@ -54,6 +54,11 @@ export class WriteCursor extends ReadCursor {
   readonly generation: number;
   /** @internal for the virtual root of a database without history: the record it stands for */
   private readonly virtualRoot: number;
+  /**
+   * @internal For a cursor on a linked list item, or on a slot reached through
+   * one: the io's sharingEpoch when it was taken; -1 for any other cursor.
+   */
+  linkedEpoch = -1;
 
   /** @internal use Engine.transact or the structure views */
   constructor(ctx: Context, slotPosition: number, slot: Slot, virtualRoot = -1) {
@@ -69,7 +74,30 @@ export class WriteCursor extends ReadCursor {
       if (this.generation !== this.ctx.io.generation) throw new TransactionError('this cursor belongs to a transaction that has ended');
       return;
     }
-    this.ctx.io.checkWritable(this.slotPosition, this.generation);
+    const io = this.ctx.io;
+    io.checkWritable(this.slotPosition, this.generation);
+    if (this.linkedEpoch >= 0 && this.linkedEpoch !== io.sharingEpoch && this.slotPosition < io.linkedMutableFrom()) {
+      throw new TransactionError(
+        `the slot at ${this.slotPosition} lies in a linked list item, or in a structure reached through one, and a concat, slice, insert or remove since this cursor was taken may have shared or replaced its block; take a new cursor`,
+      );
+    }
+  }
+
+  /**
+   * @internal A cursor on a slot this cursor's structure holds. It is checked
+   * like a linked list item's when this one is (see {@link linkedEpoch}).
+   */
+  child(slotPosition: number, slot: Slot): WriteCursor {
+    const cursor = new WriteCursor(this.ctx, slotPosition, slot);
+    if (this.linkedEpoch >= 0) cursor.linkedEpoch = this.ctx.io.sharingEpoch;
+    return cursor;
+  }
+
+  /** @internal A cursor on an item of a linked list this cursor holds. */
+  linkedItem(slotPosition: number, slot: Slot): WriteCursor {
+    const cursor = new WriteCursor(this.ctx, slotPosition, slot);
+    cursor.linkedEpoch = this.ctx.io.sharingEpoch;
+    return cursor;
   }
 
   /** Re-reads the slot (a nested write may have moved what it points to). */
@@ -291,7 +319,7 @@ export class WriteHashMap {
     const ctx = this.owner.ctx;
     const valuePosition = kv + ctx.io.hashSize + SLOT_SIZE;
     // A pair made just now holds no value yet: no need to read it.
-    return new WriteCursor(ctx, valuePosition, this.lastCreated ? Slot.EMPTY : ctx.io.readSlot(valuePosition));
+    return this.owner.child(valuePosition, this.lastCreated ? Slot.EMPTY : ctx.io.readSlot(valuePosition));
   }
 
   /** @internal whether the last upsert made a new pair */
@@ -310,7 +338,7 @@ export class WriteHashMap {
   putKey(key: Key): WriteCursor {
     const kv = this.upsert(resolveKeyTransient(key));
     const ctx = this.owner.ctx;
-    return new WriteCursor(ctx, kv + ctx.io.hashSize, ctx.io.readSlot(kv + ctx.io.hashSize));
+    return this.owner.child(kv + ctx.io.hashSize, ctx.io.readSlot(kv + ctx.io.hashSize));
   }
 
   /** @internal returns the kv pair position, made mutable */
@@ -444,7 +472,7 @@ export class WriteArrayList {
       io.writeSlot(slotPosition, Slot.EMPTY);
       tail.count = header.count + 1;
       io.writeU64(record, tail.count);
-      return new WriteCursor(this.owner.ctx, slotPosition, Slot.EMPTY);
+      return this.owner.child(slotPosition, Slot.EMPTY);
     }
     const result = listAppend(io, header);
     // The count always changes; the root only when it was copied or grew a level.
@@ -452,7 +480,7 @@ export class WriteArrayList {
     if (result.header.root !== header.root) io.writeU64(record + 8, result.header.root);
     const leaf = result.slotPosition - SLOT_SIZE * (header.count % SLOT_COUNT);
     this.tail = { generation: io.generation, record, count: result.header.count, root: result.header.root, leaf };
-    return new WriteCursor(this.owner.ctx, result.slotPosition, Slot.EMPTY);
+    return this.owner.child(result.slotPosition, Slot.EMPTY);
   }
 
   /**
@@ -466,7 +494,7 @@ export class WriteArrayList {
     const header = readListHeader(io, record);
     const result = listPut(io, header, resolveIndex(index, header.count));
     if (result.header.root !== header.root) writeListHeader(io, record, result.header);
-    return new WriteCursor(this.owner.ctx, result.slotPosition, io.readSlot(result.slotPosition));
+    return this.owner.child(result.slotPosition, io.readSlot(result.slotPosition));
   }
 
   /**
@@ -540,10 +568,11 @@ export class WriteLinkedArrayList {
   private markShared(): void {
     const io = this.owner.ctx.io;
     io.linkedSharedBefore = io.end();
+    io.sharingEpoch++;
   }
 
   private cursorOn(slotPosition: number): WriteCursor {
-    return new WriteCursor(this.owner.ctx, slotPosition, this.owner.ctx.io.readSlot(slotPosition));
+    return this.owner.linkedItem(slotPosition, this.owner.ctx.io.readSlot(slotPosition));
   }
 
   /**
@@ -552,7 +581,7 @@ export class WriteLinkedArrayList {
    * appends again.
    */
   append(): WriteCursor {
-    return new WriteCursor(this.owner.ctx, this.appendItem(NEW_ITEM), NEW_ITEM);
+    return this.owner.linkedItem(this.appendItem(NEW_ITEM), NEW_ITEM);
   }
 
   /**
@@ -696,6 +725,7 @@ export class WriteLinkedArrayList {
     // The items now sit in two places (two lists, or twice in this one): a
     // structure an item points to must be copied before either place changes it.
     io.itemsSharedBefore = io.end();
+    io.sharingEpoch++;
   }
 }
 

@@ -177,11 +177,21 @@ function collapse(io: BlockIO, tree: Tree): Tree {
 export function concatTrees(io: BlockIO, a: Tree, b: Tree): Tree {
   if (a.count === 0) return b;
   if (b.count === 0) return a;
+  requireRoom(a.count + b.count);
   const produced = mergeSeam(io, a, b);
   const height = Math.max(a.height, b.height);
   if (produced.length === 1) return collapse(io, produced[0] as Tree);
   if (height + 1 >= MAX_LIST_SHIFT) throw new OutOfRangeError('the linked list would exceed the format\'s maximum depth');
   return writeTree(io, produced.map(branchSlot), produced.map((t) => t.count), height + 1);
+}
+
+/**
+ * Refuses a list longer than its counts can say: they are u64 fields that
+ * readers take only below 2^53 (FORMAT.md), so a longer list would commit a
+ * moment no reader accepts. Only concatenating a list with itself reaches it.
+ */
+function requireRoom(count: number): void {
+  if (count > Number.MAX_SAFE_INTEGER) throw new OutOfRangeError(`a linked list cannot hold ${count} items: its counts stop at 2^53 - 1`);
 }
 
 /** Merges a's right edge with b's left edge; returns 1 or 2 nodes of height max(a, b). */
@@ -402,6 +412,7 @@ function perfectSlotPosition(io: BlockIO, root: number, height: number, index: n
 
 /** Inserts `value` before item `index` (index = count appends). O(log n) blocks written. */
 export function insertTree(io: BlockIO, tree: Tree, index: number, value: Slot): Tree {
+  requireRoom(tree.count + 1);
   const single = writeTree(io, [value], [1], 0);
   return concatTrees(io, concatTrees(io, sliceTo(io, tree, index), single), sliceFrom(io, tree, index));
 }
@@ -445,6 +456,7 @@ export function mutablePath(io: BlockIO, tree: Tree, index: number, mutableFrom:
  * O(log n) reads, O(1) amortised writes.
  */
 export function appendTree(io: BlockIO, tree: Tree, value: Slot, mutableFrom: number): { tree: Tree; slotPosition: number } {
+  requireRoom(tree.count + 1);
   if (tree.count === 0) {
     const leaf = writeTree(io, [value], [1], 0);
     return { tree: leaf, slotPosition: leaf.root };
@@ -742,6 +754,8 @@ function isRadixShaped(io: BlockIO, tree: Tree): boolean {
 
 /** True when the leaf's `count` items fill slots 0 to count - 1 exactly. */
 function leafIsPacked(io: BlockIO, position: number, count: number): boolean {
+  // A leaf holds at most 16 items: a parent counting more is damage, which the slower path reports.
+  if (count > SLOT_COUNT) return false;
   const offset = io.storage.locate(position, LINKED_BLOCK_SIZE);
   const view = io.storage.view;
   for (let i = 0; i < SLOT_COUNT; i++) {

@@ -9,7 +9,10 @@ import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { dumpDatabase } from '../../src/cli/dump.js';
-import { StrataError } from '../../src/errors.js';
+import { CorruptDatabaseError, StrataError } from '../../src/errors.js';
+import { uintSlot } from '../../src/format/slot.js';
+import { headerTree } from '../../src/rrb/rrb-tree.js';
+import { LINKED_SLOT_SIZE, readLinkedListHeader } from '../../src/rrb/linked-list-read.js';
 
 function smallDatabase(): Uint8Array {
   const storage = new MemoryStorage();
@@ -67,5 +70,28 @@ describe('reading damaged databases', () => {
 
   it('rejects bytes that are not a database with CorruptDatabaseError', () => {
     expect(readAll(new TextEncoder().encode('hello, world, this is not xitdb'), true)).toBe('CORRUPT');
+  });
+});
+
+describe('a linked list whose branch over-counts a leaf', () => {
+  it('refuses a committed get past the leaf instead of reading the next block', () => {
+    const storage = new MemoryStorage();
+    let engine = Engine.open(storage, { hasher: sha1Hasher });
+    engine.transact((root) => {
+      const list = root.hashMap().put('l').linkedArrayList();
+      for (let i = 0; i < 48; i++) list.appendSlot(uintSlot(i));
+    });
+    const header = engine.moment(-1).asHashMap().get('l')!.slot.position;
+    const rootBlock = headerTree(readLinkedListHeader(engine.io, header)).root;
+    const bytes = storage.toBytes().slice();
+    engine.close();
+    // Leaf 1 counted as 20 items (it holds 16) and leaf 2 as 12: the root's counts still add up to 48.
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    view.setUint32(rootBlock + 1 * LINKED_SLOT_SIZE + 13, 20);
+    view.setUint32(rootBlock + 2 * LINKED_SLOT_SIZE + 13, 12);
+    engine = Engine.open(MemoryStorage.fromBytes(bytes), { hasher: sha1Hasher });
+    const list = engine.moment(-1).asHashMap().get('l')!.asLinkedArrayList();
+    expect(() => list.get(35)).toThrow(CorruptDatabaseError);
+    expect(list.get(10).readNumber()).toBe(10);
   });
 });

@@ -13,6 +13,7 @@ import { Slot, uintSlot } from '../../src/format/slot.js';
 import { Tag } from '../../src/format/tags.js';
 import { LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE } from '../../src/rrb/linked-list-read.js';
 import { verifyDatabase } from '../../src/history/verify.js';
+import { OutOfRangeError, TransactionError } from '../../src/errors.js';
 
 const fresh = (): Engine => Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
 
@@ -142,5 +143,94 @@ describe('appending to a list whose blocks have gaps', () => {
     });
     expect(read()).toEqual([10, 11, 12, 99, ...Array.from({ length: 20 }, (_, i) => i)]);
     expect(verifyDatabase(engine).problems).toEqual([]);
+  });
+});
+
+describe('cursors on linked list items taken before a sharing operation', () => {
+  const items = (engine: Engine, key: string): Array<number | null> =>
+    [...engine.moment(-1).asHashMap().get(key)!.asLinkedArrayList()].map((item) => (item.isNone ? null : item.readNumber()));
+
+  it('refuse to write after a concat, so no write reaches two items or the other list', () => {
+    const engine = fresh();
+    engine.transact((root) => {
+      const list = root.hashMap().put('l').linkedArrayList();
+      for (let i = 0; i < 100; i++) list.append().writeUint(i);
+      const item = list.put(16);
+      list.concat(root.hashMap().get('l')!);
+      expect(() => item.writeUint(99)).toThrow(TransactionError);
+      // A new cursor writes one item only.
+      list.put(16).writeUint(99);
+    });
+    const values = items(engine, 'l');
+    expect([values[16], values[116]]).toEqual([99, 16]);
+
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const item = map.put('a').linkedArrayList().append();
+      item.writeUint(1);
+      const nested = map.put('a').linkedArrayList().append().hashMap();
+      const value = nested.put('x');
+      value.writeUint(1);
+      map.put('b').linkedArrayList().concat(map.get('a')!);
+      expect(() => item.writeUint(2)).toThrow(TransactionError);
+      expect(() => value.writeUint(2)).toThrow(TransactionError);
+      expect(() => nested.put('y')).toThrow(TransactionError);
+    });
+    const moment = engine.moment(-1).asHashMap();
+    expect(moment.get('b')!.asLinkedArrayList().get(0).readNumber()).toBe(1);
+    expect(moment.get('b')!.asLinkedArrayList().get(1).asHashMap().get('x')!.readNumber()).toBe(1);
+    expect(moment.get('a')!.asLinkedArrayList().get(1).asHashMap().get('x')!.readNumber()).toBe(1);
+  });
+
+  it('refuse to write after a slice elsewhere, instead of writing into a leaf the list no longer uses', () => {
+    const engine = fresh();
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const a = map.put('a').linkedArrayList();
+      const b = map.put('b').linkedArrayList();
+      b.append().writeUint(0);
+      const item = a.append();
+      b.slice(0, 1);
+      a.append().writeUint(2);
+      expect(() => item.writeUint(1)).toThrow(TransactionError);
+      a.put(0).writeUint(1);
+    });
+    expect(items(engine, 'a')).toEqual([1, 2]);
+  });
+
+  it('stay writable when no sharing operation ran since they were taken, inserts included', () => {
+    const engine = fresh();
+    engine.transact((root) => {
+      const list = root.hashMap().put('l').linkedArrayList();
+      const first = list.append();
+      const second = list.append();
+      second.writeUint(2);
+      first.writeUint(1);
+      const inserted = list.insert(1);
+      inserted.writeUint(9);
+      inserted.writeUint(10);
+    });
+    expect(items(engine, 'l')).toEqual([1, 10, 2]);
+  });
+});
+
+describe('linked list limits', () => {
+  it('refuses a concat past 2^53 - 1 items with OutOfRangeError, and commits nothing unreadable', () => {
+    const engine = fresh();
+    engine.transact((root) => {
+      const map = root.hashMap();
+      map.put('l').linkedArrayList().append().writeUint(7);
+      let refused = false;
+      for (let k = 0; k < 60 && !refused; k++) {
+        try {
+          map.put('l').linkedArrayList().concat(map.get('l')!);
+        } catch (error) {
+          expect(error).toBeInstanceOf(OutOfRangeError);
+          refused = true;
+        }
+      }
+      expect(refused).toBe(true);
+    });
+    expect(engine.moment(-1).asHashMap().get('l')!.asLinkedArrayList().count()).toBe(2 ** 52);
   });
 });
