@@ -157,15 +157,20 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
 
   /** A deep plain-JS copy: an object for kind `'object'`, a Map for `'map'`. O(n). */
   toJS(): unknown {
+    return this.copy(toJS);
+  }
+
+  /** This map as a Map (kind `'map'`) or an object (kind `'object'`), each value converted by `convert`. */
+  private copy(convert: (value: Value) => unknown): unknown {
     if (this.kind === 'map') {
       const out = new Map<unknown, unknown>();
-      this.forEach((value, key) => out.set(key, toJS(value as Value)));
+      this.forEach((value, key) => out.set(key, convert(value as Value)));
       return out;
     }
     const out: Record<string, unknown> = {};
     this.forEach((value, key) => {
       const name = String(key);
-      const item = toJS(value as Value);
+      const item = convert(value as Value);
       // Assignment is about twice as fast as defineProperty on a big object, but
       // an own "__proto__" key must stay a key instead of replacing the prototype.
       if (name === '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true });
@@ -183,20 +188,8 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
 
   /** @internal */
   [VIEW_COPY](): unknown {
-    if (this.kind === 'map') {
-      const out = new Map<unknown, unknown>();
-      this.forEach((value, key) => out.set(key, storable(value as Value)));
-      return out;
-    }
     // Keys and values as toJS gives them, with nested structures keeping their kinds.
-    const out: Record<string, unknown> = {};
-    this.forEach((value, key) => {
-      const name = String(key);
-      const item = storable(value as Value);
-      if (name === '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true });
-      else out[name] = item;
-    });
-    return out;
+    return this.copy(storable);
   }
 }
 
