@@ -63,6 +63,12 @@ export class BlockIO {
    * every commit, calls {@link flushPending} first.
    */
   pendingFlush: (() => void) | undefined = undefined;
+  /**
+   * Whether a linked list append may leave its counts for {@link flushPending}.
+   * False for a database without history: it has no commit to flush them, and
+   * its bytes may be closed, copied or read at any time.
+   */
+  deferCounts = true;
   /** The moment root slot of the running transaction; always writable, even after a freeze. */
   rootSlotPosition = -1;
 

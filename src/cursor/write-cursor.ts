@@ -614,7 +614,7 @@ export class WriteLinkedArrayList {
           if (slotPosition >= 0) {
             edge.count++;
             edge.version = ++io.linkedVersion;
-            if (leafBefore < SLOT_COUNT) {
+            if (leafBefore < SLOT_COUNT && io.deferCounts) {
               // The header count waits too, until a reader, a commit or another operation needs it.
               if (io.pendingFlush !== edge.flush) {
                 io.flushPending();

@@ -354,6 +354,8 @@ export class Engine {
   writableRootMap(): WriteCursor {
     if (this.hasHistory) throw new TransactionError('this database keeps a history; write inside transact()');
     if (this.readOnly) throw new ReadOnlyError('the database is open read-only');
+    // Writes here are never committed, so every count is written at once.
+    this.io.deferCounts = false;
     return new WriteCursor(this.ctx, -1, Slot.pointer(Tag.HASH_MAP, FILE_HEADER_SIZE), FILE_HEADER_SIZE);
   }
 
@@ -518,7 +520,10 @@ export class Engine {
     // Closing twice does nothing, as a storage's close does.
     if (this.closed) return;
     this.closed = true;
-    if (!this.readOnly) this.storage.flush();
+    if (!this.readOnly) {
+      this.io.flushPending();
+      this.storage.flush();
+    }
     this.storage.close();
   }
 

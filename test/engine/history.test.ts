@@ -253,6 +253,29 @@ describe('tools on a database without history, or with no root yet', () => {
     expect(verifyDatabase(copy).problems).toEqual([]);
   });
 
+  it('keeps the counts of linked list appends in the bytes that close, backup and toBytes hand over', async () => {
+    const { MemoryStorage } = await import('../../src/storage/memory-storage.js');
+    const { backupTo } = await import('../../src/history/backup.js');
+    const { verifyDatabase } = await import('../../src/history/verify.js');
+    const items = (engine: Engine): number[] => [...engine.rootMap().asHashMap().get('list')!.asLinkedArrayList()].map((item) => item.readNumber());
+    for (const backend of backends) {
+      const slot = backend.slot();
+      const engine = Engine.open(slot.open(), { hasher: sha1Hasher, history: false });
+      const list = engine.writableRootMap().hashMap().put('list').linkedArrayList();
+      for (let i = 0; i < 5; i++) list.append().writeUint(i);
+      const copy = new MemoryStorage();
+      backupTo(engine, copy);
+      const bytes = engine.storage instanceof MemoryStorage ? engine.storage.toBytes().slice() : undefined;
+      engine.close();
+      for (const storage of [slot.open(), MemoryStorage.fromBytes(copy.toBytes()), ...(bytes === undefined ? [] : [MemoryStorage.fromBytes(bytes)])]) {
+        const reopened = Engine.open(storage, { hasher: sha1Hasher, readOnly: true });
+        expect(verifyDatabase(reopened).problems, backend.name).toEqual([]);
+        expect(items(reopened), backend.name).toEqual([0, 1, 2, 3, 4]);
+        reopened.close();
+      }
+    }
+  });
+
   it('reads a header whose root tag is none as an empty database: stats, rootMap', async () => {
     const { MemoryStorage } = await import('../../src/storage/memory-storage.js');
     const { databaseStats } = await import('../../src/history/stats.js');
