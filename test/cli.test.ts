@@ -118,6 +118,27 @@ describe('stratadb verify, stats, backup, lock and unlock', () => {
     expect(Object.keys(moment.o.hash_map).sort()).toEqual(['__proto__', 'a']);
   });
 
+  it('dumps every key of a map as its own text, whatever its bytes, and -0 as a string', async () => {
+    const { dumpDatabase } = await import('../src/cli/dump.js');
+    const { open } = await import('../src/index.js');
+    const db = await open();
+    db.set(['m'], new Map<unknown, unknown>([['#nu:1', 'a string'], [1, 'a number']]));
+    db.set(['b'], new Map<unknown, unknown>([[-1n, 'bytes ff'], [26214n, 'text ff']]));
+    db.set(['u'], new Map<unknown, unknown>([[new Uint8Array([0xff]), 'x'], [new Uint8Array([0x66, 0x66]), 'y']]));
+    db.set(['o'], { '6100': 'text', 'a\u0000': 'with a NUL', '##': 'hashes' });
+    db.set(['s'], new Set<unknown>(['#bl:#t', true]));
+    db.set(['f'], -0);
+    const moment = dumpDatabase(db.engine).moments.at(-1) as { hash_map: Record<string, Record<string, unknown>> };
+    const map = moment.hash_map;
+    expect(Object.keys(map.m!.counted_hash_map as object).sort()).toEqual(['##nu:1', '#nu:1']);
+    expect(Object.keys(map.b!.counted_hash_map as object).sort()).toEqual(['#bi#x:ff', '#bi:ff']);
+    expect(Object.keys(map.u!.counted_hash_map as object).sort()).toEqual(['#by#x:ff', '#by:ff']);
+    expect(Object.keys(map.o!.hash_map as object).sort()).toEqual(['###', '#x:6100', '6100']);
+    expect(map.s!.counted_hash_set).toEqual(['##bl:#t', '#bl:#t']);
+    expect(map.f).toEqual({ float: '-0' });
+    db.close();
+  });
+
   it('refuses --hash without a name after it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stratadb-cli-'));
     const result = await run(['info', join(dir, 'any.xit'), '--hash']);

@@ -32,7 +32,7 @@ export type DumpValue =
       int: string;
     }
   | {
-      /** A float; NaN and the infinities as strings. */
+      /** A float; NaN, the infinities and -0 as strings. */
       float: number | string;
     }
   | {
@@ -44,7 +44,7 @@ export type DumpValue =
       linked_array_list: DumpValue[];
     }
   | {
-      /** Entries by key text (`#tag:text` for a key with a format tag, `#hash` in hex when no key bytes are stored). */
+      /** Entries by key text: see the README's dump keys (`#tag:text` for a key with a format tag, `#x:hex` for bytes that are not text, `##...` for text that starts with `#`, `#hash` in hex when no key bytes are stored). */
       hash_map: Record<string, DumpValue>;
     }
   | {
@@ -125,6 +125,8 @@ function dumpInner(cursor: ReadCursor, slot: ReadCursor['slot'], depth: number, 
       return { int: cursor.readInt().toString() };
     case Tag.FLOAT: {
       const value = cursor.readFloat();
+      // JSON has no NaN, infinities or -0 (JSON.stringify(-0) is "0"): those as strings.
+      if (Object.is(value, -0)) return { float: '-0' };
       return { float: Number.isFinite(value) ? value : String(value) };
     }
     case Tag.BYTES:
@@ -171,17 +173,37 @@ function dumpInner(cursor: ReadCursor, slot: ReadCursor['slot'], depth: number, 
 }
 
 /**
- * A key as dump text: its bytes as text (or hex); a key with a format tag as
- * `#tag:text`, so that the string "1" and the number 1 (tag `nu`) stay two keys;
- * a key slot left empty by another implementation as `#` and the hash in hex.
+ * A key as dump text, one text per key, so that no two keys of a map merge:
+ * - text (UTF-8 without a 0x00 byte) as it is, or with one more `#` in front
+ *   when it starts with `#`;
+ * - other bytes as `#x:` and their hex;
+ * - a key with a format tag as `#tag:text`, or `#tag#x:hex` when its bytes are
+ *   not text (the string "1" and the number 1, tag `nu`, stay two keys); a tag
+ *   that is not two characters other than `#` and `:` shows as `x` and its hex;
+ * - a key slot left empty by another implementation as `#` and the hash in hex.
+ * Every form but plain text starts with `#`, and the characters after it tell
+ * the forms apart.
  */
 function keyText(key: ReadCursor, hash: Uint8Array, depth: number, ancestors: Set<number>): string {
   if (key.isNone) return `#${toHex(hash)}`;
   if (key.tag === Tag.BYTES || key.tag === Tag.SHORT_BYTES) {
     const { bytes, formatTag } = key.readTaggedBytes();
-    return formatTag === undefined ? textOrHex(bytes) : `#${textOrHex(formatTag)}:${textOrHex(bytes)}`;
+    const text = printable(bytes);
+    if (formatTag === undefined) {
+      if (text === undefined) return `#x:${toHex(bytes)}`;
+      return text.startsWith('#') ? `#${text}` : text;
+    }
+    const tag = printable(formatTag);
+    const tagText = tag !== undefined && tag.length === 2 && !tag.includes('#') && !tag.includes(':') ? tag : `x${toHex(formatTag)}`;
+    return text === undefined ? `#${tagText}#x:${toHex(bytes)}` : `#${tagText}:${text}`;
   }
   return JSON.stringify(dumpValue(key, depth + 1, ancestors));
+}
+
+/** The bytes as text when they are UTF-8 without a 0x00 byte, else undefined. */
+function printable(bytes: Uint8Array): string | undefined {
+  const value = bytesJson(bytes);
+  return 'bytes' in value ? value.bytes : undefined;
 }
 
 function bytesJson(bytes: Uint8Array): { bytes: string } | { hex: string } {
