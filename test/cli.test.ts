@@ -146,3 +146,49 @@ describe('stratadb verify, stats, backup, lock and unlock', () => {
     expect(result.err).toMatch(/--hash needs a hash name/);
   });
 });
+
+describe('stratadb arguments and pipes', () => {
+  it('refuses unknown options, extra arguments and a lone --hash with exit code 2, and takes --hash=NAME', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-cli-'));
+    const path = join(dir, 'args.xit');
+    const { open } = await import('../src/node.js');
+    const db = await open(path);
+    db.set(['a'], 1);
+    db.close();
+    expect((await run(['dump', path, '--bogus'])).code).toBe(2);
+    expect((await run(['info', path, 'extra'])).code).toBe(2);
+    expect((await run(['backup', path])).code).toBe(2);
+    expect((await run(['--hash', 'sha1'])).code).toBe(2);
+    expect((await run(['--help'])).code).toBe(0);
+    const forced = await run(['info', path, '--hash=xx16']);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.out)).toMatchObject({ hash_id: 'xx16', moments: 1 });
+  });
+
+  it('reports a lock file that names no holder as a lock, and does not break a fresh one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-cli-'));
+    const path = join(dir, 'locked.xit');
+    writeFileSync(`${path}.lock`, 'garbage');
+    const lock = await run(['lock', path]);
+    expect(lock.code).toBe(0);
+    expect(JSON.parse(lock.out)).toEqual({ locked: true, holder: null, stale: false });
+    const unlock = await run(['unlock', path]);
+    expect(unlock.code).toBe(1);
+    expect(unlock.err).toMatch(/names no holder/);
+    expect(readFileSync(`${path}.lock`, 'utf8')).toBe('garbage');
+  });
+
+  it('stops quietly when the reader of its output closes the pipe', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { open } = await import('../src/node.js');
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-cli-'));
+    const path = join(dir, 'big.xit');
+    const db = await open(path);
+    db.set(['items'], Array.from({ length: 20_000 }, (_, i) => `item ${i}`));
+    db.close();
+    const cli = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" "${cli}" dump "${path}" | head -c 100 > /dev/null`], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+});

@@ -3,7 +3,7 @@
 // prints every moment as the typed JSON of the xitdb fixtures README;
 // `stratadb info FILE` prints the headers.
 
-import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FileStorage } from '../storage/file-storage.js';
 import { Engine } from '../history/engine.js';
@@ -15,7 +15,7 @@ import { dumpDatabase } from './dump.js';
 import { databaseStats } from '../history/stats.js';
 import { verifyDatabase } from '../history/verify.js';
 import { backupTo } from '../history/backup.js';
-import { breakStaleLock, isStale, readLockHolder } from '../storage/file-lock.js';
+import { breakStaleLock, isStale, isTornAndOld, lockPath, readLockHolder } from '../storage/file-lock.js';
 
 const USAGE = `usage: stratadb <command> FILE [ARGS] [--hash NAME]
 
@@ -34,7 +34,16 @@ options:
                header names, or for an unnamed hash (id 0) the built-in one of its size
 `;
 
-const COMMANDS = new Set(['dump', 'info', 'stats', 'verify', 'backup', 'lock', 'unlock']);
+/** Each command and how many arguments it takes after its name. */
+const COMMANDS = new Map([
+  ['dump', 1],
+  ['info', 1],
+  ['stats', 1],
+  ['verify', 1],
+  ['backup', 2],
+  ['lock', 1],
+  ['unlock', 1],
+]);
 
 /** The first 12 bytes of the file (what the header needs), not the whole file; a failure to read becomes an IoError. */
 function readHeaderBytes(path: string): Uint8Array {
@@ -71,30 +80,67 @@ async function pickHasher(path: string, forced: string | undefined): Promise<Has
  * @returns the process exit code
  */
 export async function main(args: string[], out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
-  const hashAt = args.indexOf('--hash');
-  const forced = hashAt >= 0 ? args[hashAt + 1] : undefined;
-  if (hashAt >= 0 && (forced === undefined || forced.startsWith('-'))) {
-    err('stratadb: --hash needs a hash name after it (sha1 or xx16)\n');
+  if (args.length === 0 || (args.length === 1 && (args[0] === '--help' || args[0] === '-h'))) {
+    out(USAGE);
+    return 0;
+  }
+  // Options first: --hash NAME or --hash=NAME; anything else that starts with - is unknown.
+  let forced: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--hash' || arg.startsWith('--hash=')) {
+      const name = arg === '--hash' ? args[++i] : arg.slice('--hash='.length);
+      if (name === undefined || name === '' || name.startsWith('-')) {
+        err('stratadb: --hash needs a hash name after it (sha1 or xx16)\n');
+        return 2;
+      }
+      forced = name;
+    } else if (arg.startsWith('-') && arg !== '-') {
+      err(`stratadb: unknown option ${arg}\n\n${USAGE}`);
+      return 2;
+    } else {
+      rest.push(arg);
+    }
+  }
+  const command = rest[0];
+  const path = rest[1] as string;
+  const extra = rest[2];
+  const arity = command === undefined ? undefined : COMMANDS.get(command);
+  if (command === undefined || arity === undefined) {
+    err(command === undefined ? USAGE : `stratadb: unknown command ${command}\n\n${USAGE}`);
     return 2;
   }
-  const rest = hashAt >= 0 ? args.filter((_, i) => i !== hashAt && i !== hashAt + 1) : args;
-  const [command, path, extra] = rest;
-  const help = command === undefined || command === '--help' || command === '-h';
-  if (help || path === undefined || !COMMANDS.has(command) || (command === 'backup' && extra === undefined)) {
-    (help ? out : err)(USAGE);
-    return help ? 0 : 2;
+  if (rest.length !== arity + 1) {
+    err(`stratadb: ${command} takes ${arity === 1 ? 'FILE' : 'FILE COPY'}, got ${rest.length - 1} argument(s)\n\n${USAGE}`);
+    return 2;
   }
   try {
     if (command === 'lock') {
       const holder = readLockHolder(path);
-      out(`${JSON.stringify(holder === undefined ? { locked: false } : { locked: true, ...holder, stale: isStale(holder, path) }, null, 2)}\n`);
+      if (holder !== undefined) {
+        out(`${JSON.stringify({ locked: true, ...holder, stale: isStale(holder, path) }, null, 2)}\n`);
+      } else if (existsSync(lockPath(path))) {
+        // A lock file that names no holder: a writer taking the lock right now, or one that died doing so.
+        out(`${JSON.stringify({ locked: true, holder: null, stale: isTornAndOld(path) }, null, 2)}\n`);
+      } else {
+        out(`${JSON.stringify({ locked: false }, null, 2)}\n`);
+      }
       return 0;
     }
     if (command === 'unlock') {
       const holder = readLockHolder(path);
       if (holder === undefined) {
-        out('not locked\n');
-        return 0;
+        if (!existsSync(lockPath(path))) {
+          out('not locked\n');
+          return 0;
+        }
+        if (breakStaleLock(path)) {
+          out('broke a lock file that named no holder (left by a writer that stopped while taking the lock)\n');
+          return 0;
+        }
+        err('stratadb: the lock file names no holder yet: a writer may be taking the lock right now; if none is, try again in 10 seconds [LOCKED]\n');
+        return 1;
       }
       if (breakStaleLock(path)) {
         out(`broke the stale lock of process ${holder.pid} on ${holder.host}\n`);
@@ -161,6 +207,11 @@ function isMainModule(): boolean {
 
 const invokedDirectly = isMainModule();
 if (invokedDirectly) {
+  // A reader that stops early (`stratadb dump FILE | head`) closes the pipe: stop quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

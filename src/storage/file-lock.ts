@@ -71,7 +71,7 @@ export function isStale(holder: LockHolder, databasePath?: string): boolean {
 const TORN_LOCK_AGE_MS = 10_000;
 
 /** True when the lock file holds no readable holder and has not changed for {@link TORN_LOCK_AGE_MS}. */
-function isTornAndOld(databasePath: string): boolean {
+export function isTornAndOld(databasePath: string): boolean {
   try {
     return Date.now() - fs.statSync(lockPath(databasePath)).mtimeMs > TORN_LOCK_AGE_MS;
   } catch {
