@@ -46,25 +46,31 @@ export function linkedList<T>(items: Iterable<T>): LinkedListValue<T> {
 
 /** Encodes a bigint as big-endian two's complement, as few bytes as keep its sign. */
 export function bigintBytes(value: bigint): Uint8Array {
-  const bytes: number[] = [];
-  let rest = value;
-  for (;;) {
-    const byte = Number(BigInt.asUintN(8, rest));
-    bytes.unshift(byte);
-    rest >>= 8n;
-    // Done when what remains is only sign extension of the byte just taken.
-    if ((rest === 0n && (byte & 0x80) === 0) || (rest === -1n && (byte & 0x80) !== 0)) break;
-  }
-  return Uint8Array.from(bytes);
+  // Through hex text, linear in the size: a shift per byte copies the whole
+  // bigint each time (a 300 kB value took minutes).
+  // A negative value is stored as 2^(8n) + value, where n is the fewest bytes
+  // whose top bit can carry the sign: those of |value| - 1, plus one if its top bit is set.
+  const magnitude = value < 0n ? -value - 1n : value;
+  let digits = magnitude.toString(16);
+  if (digits.length % 2 === 1) digits = `0${digits}`;
+  const length = digits.length / 2 + (Number.parseInt(digits.slice(0, 2), 16) >= 0x80 ? 1 : 0);
+  const text = (value < 0n ? (1n << BigInt(8 * length)) + value : value).toString(16).padStart(2 * length, '0');
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bytes[i] = Number.parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
 }
 
 /** Decodes big-endian two's complement bytes into a bigint. */
 export function bytesBigint(bytes: Uint8Array): bigint {
   if (bytes.length === 0) return 0n;
-  let value = 0n;
-  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  return BigInt.asIntN(bytes.length * 8, value);
+  // Through hex text, linear in the size (see bigintBytes).
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) text += HEX_BYTES[bytes[i] as number] as string;
+  return BigInt.asIntN(bytes.length * 8, BigInt(`0x${text}`));
 }
+
+/** The two hex digits of every byte value. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /** The kinds of plain values the API stores; anything else is rejected before a write. */
 export type Plain = string | number | bigint | boolean | null | Uint8Array | Date;
@@ -144,11 +150,23 @@ function text(bytes: Uint8Array): string | Uint8Array {
 function decodeTagged(bytes: Uint8Array, tag: Uint8Array): unknown {
   if (sameTag(tag, TAG_BOOLEAN)) return bytes.length === 2 && bytes[0] === 0x23 && bytes[1] === 0x74;
   if (sameTag(tag, TAG_BIGINT)) return bytesBigint(bytes);
-  if (sameTag(tag, TAG_INSTANT)) return new Date(decoder.decode(bytes));
   if (sameTag(tag, TAG_BYTES)) return bytes;
-  if (sameTag(tag, TAG_NUMBER)) return Number(decoder.decode(bytes));
   if (sameTag(tag, TAG_NULL)) return null;
+  if (sameTag(tag, TAG_INSTANT) || sameTag(tag, TAG_NUMBER)) {
+    // Text that is not UTF-8 (damage, or another writer's idea of the tag): the caller keeps the raw bytes.
+    const text = decodeText(bytes);
+    if (text === undefined) return undefined;
+    return sameTag(tag, TAG_INSTANT) ? new Date(text) : Number(text);
+  }
   return undefined;
+}
+
+function decodeText(bytes: Uint8Array): string | undefined {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 function dateText(date: Date, path: ReadonlyArray<unknown>): string {

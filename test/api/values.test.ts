@@ -2,6 +2,8 @@
 // stay apart, and values with no mapping are refused before anything is written.
 
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { bigintBytes, bytesBigint } from '../../src/api/values.js';
 import { List, Map as IMap, Set as ISet } from 'immutable';
 import { open, linkedList, MapView, ListView, SetView, UnsupportedValueError, InvalidArgumentError, TransactionError, Tag, type Database } from '../../src/index.js';
 import { backends } from '../support/backends.js';
@@ -210,6 +212,62 @@ describe.each(backends)('JS values on $name', (backend) => {
     db.set(['user'], { name: 'Ann', nickname: undefined });
     expect((db.get(['user']) as MapView).toJS()).toEqual({ name: 'Ann' });
     expect(db.has(['user', 'nickname'])).toBe(false);
+    db.close();
+  });
+});
+
+describe('bigint bytes', () => {
+  // The byte-at-a-time rule the encoding is defined by (FORMAT.md §Values): the oracle for the hex-based code.
+  function referenceBytes(value: bigint): number[] {
+    const bytes: number[] = [];
+    let rest = value;
+    for (;;) {
+      const byte = Number(BigInt.asUintN(8, rest));
+      bytes.unshift(byte);
+      rest >>= 8n;
+      if ((rest === 0n && (byte & 0x80) === 0) || (rest === -1n && (byte & 0x80) !== 0)) break;
+    }
+    return bytes;
+  }
+
+  it("encodes as the fewest two's complement bytes and decodes back, at every boundary and at random", () => {
+    const edges: bigint[] = [];
+    for (let bits = 0; bits <= 130; bits++) for (const delta of [-1n, 0n, 1n]) edges.push((1n << BigInt(bits)) + delta, -(1n << BigInt(bits)) + delta);
+    const check = (value: bigint): void => {
+      const bytes = bigintBytes(value);
+      expect([...bytes], String(value)).toEqual(referenceBytes(value));
+      expect(bytesBigint(bytes)).toBe(value);
+    };
+    edges.forEach(check);
+    fc.assert(fc.property(fc.bigInt({ min: -(1n << 2000n), max: 1n << 2000n }), (value) => check(value)), { numRuns: 500 });
+  });
+});
+
+describe('tagged values that are damaged or huge', () => {
+  it('reads a Date or number whose text is not UTF-8 as its raw bytes, not a TypeError', async () => {
+    const db = await open();
+    db.set(['when'], new Date(0));
+    db.set(['keys'], new Map<unknown, unknown>([[new Date(0), 'a date key'], [12345, 'a number key']]));
+    const bytes = db.bytes().slice();
+    db.close();
+    const text = new TextDecoder('latin1').decode(bytes);
+    for (let at = text.indexOf('1970-01-01'); at >= 0; at = text.indexOf('1970-01-01', at + 1)) bytes[at] = 0xff;
+    bytes[text.indexOf('12345')] = 0xff;
+    const damaged = await open(bytes);
+    const when = damaged.get(['when']);
+    expect(when).toBeInstanceOf(Uint8Array);
+    const keys = [...(damaged.get(['keys']) as MapView).keys()];
+    expect(keys.filter((key) => key instanceof Uint8Array)).toHaveLength(2);
+    damaged.close();
+  });
+
+  it('stores and reads a bigint of 200 kB', async () => {
+    const db = await open();
+    const big = (1n << 1_600_000n) - 12345n;
+    db.set(['big'], big);
+    db.set(['negative'], -big);
+    expect(db.get(['big'])).toBe(big);
+    expect(db.get(['negative'])).toBe(-big);
     db.close();
   });
 });
