@@ -46,10 +46,12 @@ export class BlockIO {
    */
   itemsSharedBefore = 0;
   /**
-   * Counts the operations that raised {@link linkedSharedBefore} or
-   * {@link itemsSharedBefore}. A cursor into a linked list item remembers it: when
-   * it has moved since, the item's block may be shared or replaced by a copy, so
-   * writing through the old cursor would reach two items, or none.
+   * Counts the operations after which a list item's slot may no longer be that
+   * item's alone: a linked list concat, slice, insert or remove (the block may
+   * be shared or replaced by a copy) and an array list slice (a later append
+   * reuses the dropped item's slot). A cursor on an item remembers it: when it
+   * has moved since, writing through the old cursor could reach two items, a
+   * new one, or none.
    */
   sharingEpoch = 0;
   /**

@@ -55,10 +55,10 @@ export class WriteCursor extends ReadCursor {
   /** @internal for the virtual root of a database without history: the record it stands for */
   private readonly virtualRoot: number;
   /**
-   * @internal For a cursor on a linked list item, or on a slot reached through
-   * one: the io's sharingEpoch when it was taken; -1 for any other cursor.
+   * @internal For a cursor on a list item, or on a slot reached through one:
+   * the io's sharingEpoch when it was taken; -1 for any other cursor.
    */
-  linkedEpoch = -1;
+  itemEpoch = -1;
 
   /** @internal use Engine.transact or the structure views */
   constructor(ctx: Context, slotPosition: number, slot: Slot, virtualRoot = -1) {
@@ -76,27 +76,30 @@ export class WriteCursor extends ReadCursor {
     }
     const io = this.ctx.io;
     io.checkWritable(this.slotPosition, this.generation);
-    if (this.linkedEpoch >= 0 && this.linkedEpoch !== io.sharingEpoch && this.slotPosition < io.linkedMutableFrom()) {
+    // Every block a cursor taken before such an operation could point into lies
+    // before the sharing boundary or in a list that may reuse its slot, so no
+    // further position check can clear it.
+    if (this.itemEpoch >= 0 && this.itemEpoch !== io.sharingEpoch) {
       throw new TransactionError(
-        `the slot at ${this.slotPosition} lies in a linked list item, or in a structure reached through one, and a concat, slice, insert or remove since this cursor was taken may have shared or replaced its block; take a new cursor`,
+        `the slot at ${this.slotPosition} lies in a list item, or in a structure reached through one, and a list slice, concat, insert or remove since this cursor was taken may have dropped, shared or replaced it; take a new cursor`,
       );
     }
   }
 
   /**
    * @internal A cursor on a slot this cursor's structure holds. It is checked
-   * like a linked list item's when this one is (see {@link linkedEpoch}).
+   * like a list item's when this one is (see {@link itemEpoch}).
    */
   child(slotPosition: number, slot: Slot): WriteCursor {
     const cursor = new WriteCursor(this.ctx, slotPosition, slot);
-    if (this.linkedEpoch >= 0) cursor.linkedEpoch = this.ctx.io.sharingEpoch;
+    if (this.itemEpoch >= 0) cursor.itemEpoch = this.ctx.io.sharingEpoch;
     return cursor;
   }
 
-  /** @internal A cursor on an item of a linked list this cursor holds. */
-  linkedItem(slotPosition: number, slot: Slot): WriteCursor {
+  /** @internal A cursor on an item of a list this cursor holds. */
+  item(slotPosition: number, slot: Slot): WriteCursor {
     const cursor = new WriteCursor(this.ctx, slotPosition, slot);
-    cursor.linkedEpoch = this.ctx.io.sharingEpoch;
+    cursor.itemEpoch = this.ctx.io.sharingEpoch;
     return cursor;
   }
 
@@ -472,7 +475,7 @@ export class WriteArrayList {
       io.writeSlot(slotPosition, Slot.EMPTY);
       tail.count = header.count + 1;
       io.writeU64(record, tail.count);
-      return this.owner.child(slotPosition, Slot.EMPTY);
+      return this.owner.item(slotPosition, Slot.EMPTY);
     }
     const result = listAppend(io, header);
     // The count always changes; the root only when it was copied or grew a level.
@@ -480,7 +483,7 @@ export class WriteArrayList {
     if (result.header.root !== header.root) io.writeU64(record + 8, result.header.root);
     const leaf = result.slotPosition - SLOT_SIZE * (header.count % SLOT_COUNT);
     this.tail = { generation: io.generation, record, count: result.header.count, root: result.header.root, leaf };
-    return this.owner.child(result.slotPosition, Slot.EMPTY);
+    return this.owner.item(result.slotPosition, Slot.EMPTY);
   }
 
   /**
@@ -494,7 +497,7 @@ export class WriteArrayList {
     const header = readListHeader(io, record);
     const result = listPut(io, header, resolveIndex(index, header.count));
     if (result.header.root !== header.root) writeListHeader(io, record, result.header);
-    return this.owner.child(result.slotPosition, io.readSlot(result.slotPosition));
+    return this.owner.item(result.slotPosition, io.readSlot(result.slotPosition));
   }
 
   /**
@@ -505,6 +508,8 @@ export class WriteArrayList {
     const io = this.owner.ctx.io;
     const record = this.owner.ensure(Tag.ARRAY_LIST);
     writeListHeader(io, record, listSlice(io, readListHeader(io, record), count));
+    // A later append reuses the dropped items' slots: cursors on items taken before must not write there.
+    io.sharingEpoch++;
   }
 }
 
@@ -572,7 +577,7 @@ export class WriteLinkedArrayList {
   }
 
   private cursorOn(slotPosition: number): WriteCursor {
-    return this.owner.linkedItem(slotPosition, this.owner.ctx.io.readSlot(slotPosition));
+    return this.owner.item(slotPosition, this.owner.ctx.io.readSlot(slotPosition));
   }
 
   /**
@@ -581,7 +586,7 @@ export class WriteLinkedArrayList {
    * appends again.
    */
   append(): WriteCursor {
-    return this.owner.linkedItem(this.appendItem(NEW_ITEM), NEW_ITEM);
+    return this.owner.item(this.appendItem(NEW_ITEM), NEW_ITEM);
   }
 
   /**

@@ -10,6 +10,7 @@ import { Engine } from '../../src/history/engine.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import type { WriteArrayList } from '../../src/cursor/write-cursor.js';
+import { TransactionError } from '../../src/errors.js';
 
 type Op =
   | { kind: 'append'; handle: 0 | 1; times: number }
@@ -68,5 +69,30 @@ describe('array list handles that append again after other changes', () => {
       }),
       { numRuns: Number(process.env.STRATADB_PROPERTY_RUNS ?? 300) },
     );
+  });
+});
+
+describe('cursors on array list items taken before a slice', () => {
+  it('refuse to write, so a dropped item never writes into the item that reuses its slot', () => {
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher, durability: 'flush' });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const outer = map.put('outer').arrayList();
+      const inner = outer.append().arrayList();
+      inner.append().writeUint(1);
+      outer.slice(0);
+      outer.append().arrayList().append().writeUint(2);
+      expect(() => inner.append()).toThrow(TransactionError);
+      const list = map.put('l').arrayList();
+      const dropped = list.append();
+      list.slice(0);
+      list.append().writeUint(2);
+      expect(() => dropped.writeUint(1)).toThrow(TransactionError);
+    });
+    const moment = engine.moment(-1).asHashMap();
+    const outer = [...moment.get('outer')!.asArrayList()].map((item) => [...item.asArrayList()].map((value) => value.readNumber()));
+    expect(outer).toEqual([[2]]);
+    expect([...moment.get('l')!.asArrayList()].map((item) => item.readNumber())).toEqual([2]);
+    engine.close();
   });
 });
