@@ -47,7 +47,7 @@ export { FileLock, readLockHolder, breakStaleLock, isStale, lockPath } from './s
  * db.close();
  * ```
  */
-export async function open<S = any>(source?: string | Uint8Array | ArrayBuffer | Storage, options: OpenOptions & Omit<FileStorageOptions, 'readOnly'> = {}): Promise<Database<S>> {
+export async function open<S = any>(source?: string | Uint8Array | ArrayBuffer | SharedArrayBuffer | Storage, options: OpenOptions & Omit<FileStorageOptions, 'readOnly'> = {}): Promise<Database<S>> {
   requireOptions(options, 'open');
   if (typeof source !== 'string') return openOn<S>(storageFor(source, options), options);
   const storage = FileStorage.open(source, { ...options, readOnly: options.readOnly ?? false });

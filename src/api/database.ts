@@ -4,7 +4,7 @@
 
 import { Engine, type Durability } from '../history/engine.js';
 import { HashCollisionError, InvalidArgumentError, ReadOnlyError, TransactionError, OutOfRangeError, WrongTypeError } from '../errors.js';
-import { MemoryStorage } from '../storage/memory-storage.js';
+import { MemoryStorage, isByteSource } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import type { Hasher } from '../hash/hasher.js';
 import { builtInHashers } from '../open.js';
@@ -643,15 +643,15 @@ export class Database<S = any> {
  * db.set(['count'], 1);
  * ```
  */
-export async function open<S = any>(source?: Uint8Array | ArrayBuffer | Storage, options: OpenOptions = {}): Promise<Database<S>> {
+export async function open<S = any>(source?: Uint8Array | ArrayBuffer | SharedArrayBuffer | Storage, options: OpenOptions = {}): Promise<Database<S>> {
   requireOptions(options, 'open');
   return openOn<S>(storageFor(source, options), options);
 }
 
 /** @internal the storage `open` uses for no source (memory), bytes (in place) or a storage */
-export function storageFor(source: Uint8Array | ArrayBuffer | Storage | undefined, options: OpenOptions): Storage {
+export function storageFor(source: Uint8Array | ArrayBuffer | SharedArrayBuffer | Storage | undefined, options: OpenOptions): Storage {
   if (source === undefined) return new MemoryStorage();
-  if (source instanceof Uint8Array || source instanceof ArrayBuffer) return MemoryStorage.fromBytes(source, { readOnly: options.readOnly ?? true });
+  if (isByteSource(source)) return MemoryStorage.fromBytes(source, { readOnly: options.readOnly ?? true });
   return source;
 }
 

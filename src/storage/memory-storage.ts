@@ -2,13 +2,31 @@
 // byte: the buffer is the database file). Its bytes can be taken out and opened
 // elsewhere in place: no copy, no decode.
 
-import { CorruptDatabaseError, ReadOnlyError, StrataError } from '../errors.js';
+import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError, ReadOnlyError, StrataError } from '../errors.js';
 import type { Storage } from './storage.js';
-import { requireOptions } from '../core/arguments.js';
+import { describe, requireOptions } from '../core/arguments.js';
 
 const INITIAL_CAPACITY = 4096;
 /** Buffers below this size grow fourfold, larger ones twofold. */
 const GROW_FAST_BELOW = 256 * 1024 * 1024;
+
+/** The most bytes one buffer may hold here: V8's limit for a typed array on 64-bit platforms. */
+const MAX_CAPACITY = 2 ** 32;
+
+/** A zeroed buffer; a size the platform cannot allocate is an OutOfRangeError, not a bare RangeError. */
+function allocate(size: number): Uint8Array {
+  try {
+    return new Uint8Array(size);
+  } catch (error) {
+    if (error instanceof RangeError) throw new OutOfRangeError(`a memory database cannot hold ${size} bytes in one buffer here (${error.message})`);
+    throw error;
+  }
+}
+
+/** True for what {@link MemoryStorage.fromBytes} opens: a Uint8Array, an ArrayBuffer or a SharedArrayBuffer. */
+export function isByteSource(value: unknown): value is Uint8Array | ArrayBuffer | SharedArrayBuffer {
+  return value instanceof Uint8Array || value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer);
+}
 
 /** Options for {@link MemoryStorage}. */
 export interface MemoryStorageOptions {
@@ -39,8 +57,9 @@ export class MemoryStorage implements Storage {
   constructor(options: MemoryStorageOptions = {}) {
     requireOptions(options, 'MemoryStorage');
     this.readOnly = options.readOnly ?? false;
-    const capacity = Math.max(16, options.initialCapacity ?? INITIAL_CAPACITY);
-    this.bytes = new Uint8Array(capacity);
+    const requested = options.initialCapacity ?? INITIAL_CAPACITY;
+    if (!Number.isSafeInteger(requested) || requested < 0) throw new InvalidArgumentError(`initialCapacity must be a whole number of bytes, got ${String(requested)}`);
+    this.bytes = allocate(Math.max(16, requested));
     this.view = new DataView(this.bytes.buffer);
     this.length = 0;
   }
@@ -56,8 +75,9 @@ export class MemoryStorage implements Storage {
    * @param bytes - the database, e.g. from {@link MemoryStorage.toBytes} in another thread
    * @param options - `readOnly` defaults to true here
    */
-  static fromBytes(bytes: Uint8Array | ArrayBuffer, options: { readOnly?: boolean } = {}): MemoryStorage {
+  static fromBytes(bytes: Uint8Array | ArrayBuffer | SharedArrayBuffer, options: { readOnly?: boolean } = {}): MemoryStorage {
     requireOptions(options, 'MemoryStorage.fromBytes');
+    if (!isByteSource(bytes)) throw new InvalidArgumentError(`fromBytes takes a Uint8Array, an ArrayBuffer or a SharedArrayBuffer, got ${describe(bytes)}`);
     const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
     const storage = new MemoryStorage({ readOnly: options.readOnly ?? true, initialCapacity: 16 });
     storage.bytes = view;
@@ -160,7 +180,9 @@ export class MemoryStorage implements Storage {
     const factor = this.bytes.length < GROW_FAST_BELOW ? 4 : 2;
     let capacity = Math.max(this.bytes.length * factor, INITIAL_CAPACITY);
     while (capacity < needed) capacity *= 2;
-    const next = new Uint8Array(capacity);
+    // Past what one buffer can hold, stop at the limit rather than fail for a size never needed.
+    if (capacity > MAX_CAPACITY) capacity = Math.max(needed, MAX_CAPACITY);
+    const next = allocate(capacity);
     next.set(this.bytes.subarray(0, this.length));
     this.bytes = next;
     this.view = new DataView(next.buffer);

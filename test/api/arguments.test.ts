@@ -199,3 +199,21 @@ describe('options, storages and indexes of the wrong kind', () => {
     db.close();
   });
 });
+
+describe('bytes to open in place', () => {
+  it('opens a SharedArrayBuffer like an ArrayBuffer, and refuses other kinds with InvalidArgumentError', async () => {
+    const source = await open();
+    source.set(['a'], { b: [1, 2] });
+    const bytes = source.bytes();
+    const shared = new SharedArrayBuffer(bytes.length);
+    new Uint8Array(shared).set(bytes);
+    const opened = await open(shared);
+    expect(opened.snapshot().toJS()).toEqual({ a: { b: [1, 2] } });
+    for (const wrong of [new DataView(new ArrayBuffer(8)), null, 'bytes', new Uint16Array(4)]) {
+      expect(() => MemoryStorage.fromBytes(wrong as never)).toThrow(InvalidArgumentError);
+    }
+    expect(() => new MemoryStorage({ initialCapacity: 2 ** 53 })).toThrow(InvalidArgumentError);
+    expect(() => new MemoryStorage({ initialCapacity: -1 })).toThrow(InvalidArgumentError);
+    expect(() => new MemoryStorage({ initialCapacity: 2 ** 40 })).toThrow(OutOfRangeError);
+  });
+});
