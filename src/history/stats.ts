@@ -59,8 +59,26 @@ export function reachableBytes(io: BlockIO, root: Slot): number {
     total += size;
     return true;
   };
+  // Value slots to visit; map blocks are walked where they are found, so an
+  // index or kv pair slot is followed only inside a map, as readers do, and a
+  // set's value slots (which readers ignore) not at all.
   const slots: Slot[] = [root];
   const kvSize = kvPairSize(io.hashSize);
+  const walkMap = (block: number, isSet: boolean): void => {
+    const blocks = [block];
+    while (blocks.length > 0) {
+      const at = blocks.pop() as number;
+      for (let i = 0; i < SLOT_COUNT; i++) {
+        const child = io.readSlot(at + i * SLOT_SIZE);
+        if (child.tag === Tag.INDEX) {
+          if (take(child.position, INDEX_BLOCK_SIZE)) blocks.push(child.position);
+        } else if (child.tag === Tag.KV_PAIR && take(child.position, kvSize)) {
+          slots.push(io.readSlot(child.position + io.hashSize));
+          if (!isSet) slots.push(io.readSlot(child.position + io.hashSize + SLOT_SIZE));
+        }
+      }
+    }
+  };
   while (slots.length > 0) {
     const slot = slots.pop() as Slot;
     switch (slot.tag) {
@@ -75,17 +93,9 @@ export function reachableBytes(io: BlockIO, root: Slot): number {
       case Tag.COUNTED_HASH_SET: {
         const counted = slot.tag === Tag.COUNTED_HASH_MAP || slot.tag === Tag.COUNTED_HASH_SET;
         if (!take(slot.position, counted ? COUNT_SIZE + INDEX_BLOCK_SIZE : INDEX_BLOCK_SIZE)) break;
-        pushMapBlock(io, counted ? slot.position + COUNT_SIZE : slot.position, slots);
+        walkMap(counted ? slot.position + COUNT_SIZE : slot.position, slot.tag === Tag.HASH_SET || slot.tag === Tag.COUNTED_HASH_SET);
         break;
       }
-      case Tag.INDEX:
-        if (take(slot.position, INDEX_BLOCK_SIZE)) pushMapBlock(io, slot.position, slots);
-        break;
-      case Tag.KV_PAIR:
-        if (take(slot.position, kvSize)) {
-          slots.push(io.readSlot(slot.position + io.hashSize), io.readSlot(slot.position + io.hashSize + SLOT_SIZE));
-        }
-        break;
       case Tag.ARRAY_LIST: {
         if (!take(slot.position, ARRAY_LIST_HEADER_SIZE)) break;
         const header = readListHeader(io, slot.position);
@@ -110,14 +120,6 @@ export function reachableBytes(io: BlockIO, root: Slot): number {
 }
 
 type Take = (position: number, size: number) => boolean;
-
-/** Queues a map index block's used slots (branches and kv pairs). */
-function pushMapBlock(io: BlockIO, block: number, slots: Slot[]): void {
-  for (let i = 0; i < SLOT_COUNT; i++) {
-    const child = io.readSlot(block + i * SLOT_SIZE);
-    if (child.tag === Tag.INDEX || child.tag === Tag.KV_PAIR) slots.push(child);
-  }
-}
 
 /**
  * Counts an array list block covering items from `first`, and queues the items

@@ -11,6 +11,7 @@ import { sha1Hasher } from '../../src/hash/sha1.js';
 import { dumpDatabase } from '../../src/cli/dump.js';
 import { CorruptDatabaseError, StrataError } from '../../src/errors.js';
 import { uintSlot } from '../../src/format/slot.js';
+import { Tag } from '../../src/format/tags.js';
 import { headerTree } from '../../src/rrb/rrb-tree.js';
 import { LINKED_SLOT_SIZE, readLinkedListHeader } from '../../src/rrb/linked-list-read.js';
 
@@ -93,5 +94,26 @@ describe('a linked list whose branch over-counts a leaf', () => {
     const list = engine.moment(-1).asHashMap().get('l')!.asLinkedArrayList();
     expect(() => list.get(35)).toThrow(CorruptDatabaseError);
     expect(list.get(10).readNumber()).toBe(10);
+  });
+});
+
+describe('stats on a set whose members carry a value slot', () => {
+  it('ignores set value slots, as readers do, instead of following them as map blocks', async () => {
+    const { open } = await import('../../src/index.js');
+    const { databaseStats } = await import('../../src/history/stats.js');
+    const db = await open();
+    db.set(['s'], new Set(['a', 'b']));
+    const { ReadHashMap } = await import('../../src/cursor/read-cursor.js');
+    const set = db.snapshot().cursor().asHashMap().get('s')!;
+    const member = [...new ReadHashMap(set.ctx, set.slot, set.slotPosition).entries()][0]!;
+    const position = member.value.slotPosition;
+    const healthy = databaseStats(db.engine, { reachable: true }).reachableBytes;
+    const bytes = db.bytes().slice();
+    db.close();
+    bytes[position] = Tag.INDEX;
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(position + 5, 0x78787878);
+    const damaged = await open(bytes);
+    expect(databaseStats(damaged.engine, { reachable: true }).reachableBytes).toBe(healthy);
+    expect([...(damaged.get(['s']) as Iterable<unknown>)].sort()).toEqual(['a', 'b']);
   });
 });
