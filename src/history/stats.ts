@@ -13,7 +13,11 @@ import { requireOptions } from '../core/arguments.js';
 
 /** Sizes and counts of a database. */
 export interface DatabaseStats {
-  /** Bytes in the storage now (past the committed size: an unfinished or abandoned transaction). */
+  /**
+   * Bytes in the storage now. Past the committed size lie an unfinished or
+   * abandoned transaction, and, for a reader of a file that another process
+   * writes, the zeros that writer reserved ahead of its appends (preallocation).
+   */
   readonly fileSize: number;
   /** Bytes that belong to committed moments. */
   readonly committedSize: number;
