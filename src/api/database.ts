@@ -76,6 +76,8 @@ function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
   return cursor;
 }
 
+const utf8 = new TextEncoder();
+
 /**
  * Before a merge writes anything: no two of its keys, and none of its keys and
  * a key already in the map, may share a hash through the spelling of a tagged
@@ -92,7 +94,7 @@ function checkMergeCollisions(map: ReadHashMap | undefined, entries: ReadonlyArr
   entries.forEach(([key], i) => {
     const stored = keys[i] as string | TaggedKey;
     if (typeof stored === 'string') {
-      const bytes = new TextEncoder().encode(stored);
+      const bytes = utf8.encode(stored);
       if (bytes.length >= 2 && map.has({ formatTag: bytes.subarray(0, 2), bytes: bytes.subarray(2) })) {
         throw new HashCollisionError(collisionMessage(stored, `a tagged key already in the map`, path));
       }
