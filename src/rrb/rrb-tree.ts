@@ -330,43 +330,17 @@ export function sliceTree(io: BlockIO, tree: Tree, offset: number, count: number
  */
 export function treeSlotPosition(io: BlockIO, tree: Tree, index: number): number {
   // The hot path of get: read tags and counts straight from the block, allocate nothing.
-  const storage = io.storage;
   let block = tree.root;
   let remaining = index;
   if (isPerfect(tree.count, tree.height)) return perfectSlotPosition(io, block, tree.height, remaining);
   for (let height = tree.height; height > 0; height--) {
-    const offset = storage.locate(block, LINKED_BLOCK_SIZE);
-    const view = storage.view;
-    let next = -1;
-    for (let i = 0; i < SLOT_COUNT; i++) {
-      const at = offset + i * LINKED_SLOT_SIZE;
-      const tagByte = view.getUint8(at);
-      if (tagByte === 0) continue;
-      const sizeHi = view.getUint32(at + 9);
-      const size = sizeHi * TWO_POW_32 + view.getUint32(at + 13);
-      if (remaining < size) {
-        if ((tagByte & TAG_MASK) !== Tag.INDEX || sizeHi >= 0x200000) {
-          throw new CorruptDatabaseError(`a linked list branch holds a ${tagName(tagByte & TAG_MASK)} or an impossible count`, block + i * LINKED_SLOT_SIZE);
-        }
-        const hi = view.getUint32(at + 1);
-        if (hi >= 0x200000) throw new CorruptDatabaseError('a linked list slot points beyond 2^53', block + i * LINKED_SLOT_SIZE);
-        next = io.checkPointer(hi * TWO_POW_32 + view.getUint32(at + 5), LINKED_BLOCK_SIZE, block + i * LINKED_SLOT_SIZE);
-        if (isPerfect(size, height - 1)) return perfectSlotPosition(io, next, height - 1, remaining);
-        break;
-      }
-      remaining -= size;
-    }
-    if (next < 0) throw new CorruptDatabaseError('a linked list node holds fewer items than its parent counts', block);
-    block = next;
+    const child = locateInBranch(io, block, remaining);
+    remaining = child.within;
+    block = child.position;
+    // Below a perfect subtree, digits find the item without reading counts.
+    if (isPerfect(child.count, height - 1)) return perfectSlotPosition(io, block, height - 1, remaining);
   }
-  const offset = storage.locate(block, LINKED_BLOCK_SIZE);
-  const view = storage.view;
-  for (let i = 0; i < SLOT_COUNT; i++) {
-    if (view.getUint8(offset + i * LINKED_SLOT_SIZE) === 0) continue;
-    if (remaining === 0) return block + i * LINKED_SLOT_SIZE;
-    remaining--;
-  }
-  throw new CorruptDatabaseError('a linked list leaf holds fewer items than its parent counts', block);
+  return leafSlotPosition(io, block, remaining);
 }
 
 /** Items in a perfect subtree of each height: 16^(height + 1), up to the format's deepest list. */
@@ -433,20 +407,69 @@ export function mutablePath(io: BlockIO, tree: Tree, index: number, mutableFrom:
   let block = root;
   let remaining = index;
   for (let height = tree.height; height > 0; height--) {
-    const node = readNode(io, block, height);
-    const [child, within] = locateChild(node, remaining, block);
-    let next = (node.slots[child] as Slot).position;
+    // The child holding the item, found as treeSlotPosition finds it: tags and
+    // counts read in place, nothing decoded or allocated (a put runs this per level).
+    const child = locateInBranch(io, block, remaining);
+    remaining = child.within;
+    let next = child.position;
     if (next < mutableFrom) {
       next = io.copyToEnd(next, LINKED_BLOCK_SIZE);
-      io.writeSlot(node.positions[child] as number, Slot.pointer(Tag.INDEX, next, true));
+      io.writePointer(child.slotPosition, Tag.INDEX, next, true);
     }
     block = next;
-    remaining = within;
   }
-  const leaf = readNode(io, block, 0);
-  const position = leaf.positions[remaining];
-  if (position === undefined) throw new CorruptDatabaseError('a linked list leaf holds fewer items than its parent counts', block);
-  return { tree: { root, height: tree.height, count: tree.count }, slotPosition: position };
+  return { tree: { root, height: tree.height, count: tree.count }, slotPosition: leafSlotPosition(io, block, remaining) };
+}
+
+/** Reused result of {@link locateInBranch}: a put descends one level at a time and keeps nothing. */
+const located = { slotPosition: 0, position: 0, within: 0, count: 0 };
+
+/**
+ * The entry of branch `block` that holds item `index`: its slot, the child it
+ * points at, the child's item count, and the item's index within that child.
+ *
+ * @throws CorruptDatabaseError when the counts or the chosen slot are impossible
+ */
+function locateInBranch(io: BlockIO, block: number, index: number): typeof located {
+  const storage = io.storage;
+  const offset = storage.locate(block, LINKED_BLOCK_SIZE);
+  const view = storage.view;
+  let remaining = index;
+  for (let i = 0; i < SLOT_COUNT; i++) {
+    const at = offset + i * LINKED_SLOT_SIZE;
+    const tagByte = view.getUint8(at);
+    if (tagByte === 0) continue;
+    const slotPosition = block + i * LINKED_SLOT_SIZE;
+    const sizeHi = view.getUint32(at + 9);
+    const size = sizeHi * TWO_POW_32 + view.getUint32(at + 13);
+    if (remaining < size) {
+      if ((tagByte & TAG_MASK) !== Tag.INDEX || sizeHi >= 0x200000) {
+        throw new CorruptDatabaseError(`a linked list branch holds a ${tagName(tagByte & TAG_MASK)} or an impossible count`, slotPosition);
+      }
+      const hi = view.getUint32(at + 1);
+      if (hi >= 0x200000) throw new CorruptDatabaseError('a linked list slot points beyond 2^53', slotPosition);
+      located.slotPosition = slotPosition;
+      located.position = io.checkPointer(hi * TWO_POW_32 + view.getUint32(at + 5), LINKED_BLOCK_SIZE, slotPosition);
+      located.within = remaining;
+      located.count = size;
+      return located;
+    }
+    remaining -= size;
+  }
+  throw new CorruptDatabaseError('a linked list node holds fewer items than its parent counts', block);
+}
+
+/** The slot of item `index` of leaf `block`: its index-th used slot (a leaf from another writer may have gaps). */
+function leafSlotPosition(io: BlockIO, block: number, index: number): number {
+  const offset = io.storage.locate(block, LINKED_BLOCK_SIZE);
+  const view = io.storage.view;
+  let remaining = index;
+  for (let i = 0; i < SLOT_COUNT; i++) {
+    if (view.getUint8(offset + i * LINKED_SLOT_SIZE) === 0) continue;
+    if (remaining === 0) return block + i * LINKED_SLOT_SIZE;
+    remaining--;
+  }
+  throw new CorruptDatabaseError('a linked list leaf holds fewer items than its parent counts', block);
 }
 
 /**
