@@ -41,19 +41,54 @@ export class BlockIO {
    * Every block before this position is copied before it changes, as if
    * committed: a concat of this transaction may have put one item slot in two
    * places, so the structures such items point to are shared too. Unlike a
-   * freeze, cursors taken before stay usable (but for those on linked list items,
-   * see {@link sharingEpoch}). 0 when there was no concat.
+   * freeze, cursors taken before stay usable (but for those on list items, see
+   * {@link listStamps}). 0 when there was no concat.
    */
   itemsSharedBefore = 0;
   /**
-   * Counts the operations after which a list item's slot may no longer be that
-   * item's alone: a linked list concat, slice, insert or remove (the block may
-   * be shared or replaced by a copy) and an array list slice (a later append
-   * reuses the dropped item's slot). A cursor on an item remembers it: when it
-   * has moved since, writing through the old cursor could reach two items, a
-   * new one, or none.
+   * Per list, by the position of its header record: how many operations of this
+   * transaction left an item's slot no longer that item's alone. A linked list
+   * concat, slice, insert or remove shares or replaces blocks (a concat those of
+   * both lists); an array list slice drops slots that a later append reuses. A
+   * cursor on an item remembers its list's stamp: when it has moved, writing
+   * through the old cursor could reach two items, a new one, or none. Other
+   * lists' stamps are untouched. Cleared at each transaction start.
    */
-  sharingEpoch = 0;
+  readonly listStamps = new Map<number, number>();
+  /**
+   * Raised with {@link linkedSharedBefore} and {@link itemsSharedBefore}: blocks
+   * that were mutable may now be copied by the next write that reaches them.
+   */
+  boundaryEpoch = 0;
+  /**
+   * Per list header record: the {@link boundaryEpoch} of the last operation on
+   * that list that copied blocks (or its header). An item cursor taken at an
+   * earlier epoch may point into a block left behind. Cleared with listStamps.
+   */
+  readonly listCopies = new Map<number, number>();
+  /** Blocks copied by {@link copyToEnd}: a list operation compares it before and after to tell whether it moved any. */
+  copies = 0;
+
+  /** The stamp of the list whose header record is at `record` (see {@link listStamps}). */
+  listStamp(record: number): number {
+    return this.listStamps.get(record) ?? 0;
+  }
+
+  /** Marks the list at `record`: cursors on its items taken before refuse to write. */
+  bumpList(record: number): void {
+    this.listStamps.set(record, this.listStamp(record) + 1);
+  }
+
+  /** Notes that an operation on the list at `record` copied blocks (see {@link listCopies}). */
+  noteListCopy(record: number): void {
+    this.listCopies.set(record, this.boundaryEpoch);
+  }
+
+  /** Starts a transaction's bookkeeping of list stamps and copies. */
+  resetListStamps(): void {
+    this.listStamps.clear();
+    this.listCopies.clear();
+  }
   /**
    * Changes on every operation on any linked list, so an append can tell that
    * nothing touched the lists since its handle's last append.
@@ -209,6 +244,7 @@ export class BlockIO {
 
   /** Copies the `size`-byte record at `position` to the end; returns the copy's position. */
   copyToEnd(position: number, size: number): number {
+    this.copies++;
     const storage = this.storage;
     if (storage.appendCopy !== undefined) return storage.appendCopy(position, size);
     return this.append(this.readBytes(position, size));

@@ -38,6 +38,17 @@ import {
 const encoder = new TextEncoder();
 
 /**
+ * A list a cursor depends on: its header record, and its stamp and the io's
+ * boundary epoch when the cursor was taken; then the lists around it.
+ */
+interface ItemGuard {
+  readonly record: number;
+  readonly stamp: number;
+  readonly epoch: number;
+  readonly parent: ItemGuard | undefined;
+}
+
+/**
  * A writable position on one slot, valid inside the transaction that made it.
  *
  * @example
@@ -56,9 +67,10 @@ export class WriteCursor extends ReadCursor {
   private readonly virtualRoot: number;
   /**
    * @internal For a cursor on a list item, or on a slot reached through one:
-   * the io's sharingEpoch when it was taken; -1 for any other cursor.
+   * each list on the way (innermost first) with its stamp when the cursor was
+   * taken (BlockIO.listStamps); undefined for any other cursor.
    */
-  itemEpoch = -1;
+  guard: ItemGuard | undefined = undefined;
 
   /** @internal use Engine.transact or the structure views */
   constructor(ctx: Context, slotPosition: number, slot: Slot, virtualRoot = -1) {
@@ -76,30 +88,33 @@ export class WriteCursor extends ReadCursor {
     }
     const io = this.ctx.io;
     io.checkWritable(this.slotPosition, this.generation);
-    // Every block a cursor taken before such an operation could point into lies
-    // before the sharing boundary or in a list that may reuse its slot, so no
-    // further position check can clear it.
-    if (this.itemEpoch >= 0 && this.itemEpoch !== io.sharingEpoch) {
-      throw new TransactionError(
-        `the slot at ${this.slotPosition} lies in a list item, or in a structure reached through one, and a list slice, concat, insert or remove since this cursor was taken may have dropped, shared or replaced it; take a new cursor`,
-      );
+    for (let guard = this.guard; guard !== undefined; guard = guard.parent) {
+      // Stale when the list was sliced, joined or changed by an insert or remove, or
+      // when it copied blocks after a boundary move that came after this cursor (before
+      // that, the cursor's own block was mutable, so no copy could leave it behind).
+      if (io.listStamp(guard.record) !== guard.stamp || (io.listCopies.get(guard.record) ?? -1) > guard.epoch) {
+        throw new TransactionError(
+          `the slot at ${this.slotPosition} lies in a list item, or in a structure reached through one, and since this cursor was taken that list was sliced, joined, changed by an insert or remove, or copied, so the item may have been dropped, shared or moved; take a new cursor from the list`,
+        );
+      }
     }
   }
 
   /**
-   * @internal A cursor on a slot this cursor's structure holds. It is checked
-   * like a list item's when this one is (see {@link itemEpoch}).
+   * @internal A cursor on a slot this cursor's structure holds. It depends on
+   * the same lists as this one (see {@link guard}).
    */
   child(slotPosition: number, slot: Slot): WriteCursor {
     const cursor = new WriteCursor(this.ctx, slotPosition, slot);
-    if (this.itemEpoch >= 0) cursor.itemEpoch = this.ctx.io.sharingEpoch;
+    cursor.guard = this.guard;
     return cursor;
   }
 
-  /** @internal A cursor on an item of a list this cursor holds. */
-  item(slotPosition: number, slot: Slot): WriteCursor {
+  /** @internal A cursor on an item of the list whose header record is at `record`, held by this cursor. */
+  item(slotPosition: number, slot: Slot, record: number): WriteCursor {
     const cursor = new WriteCursor(this.ctx, slotPosition, slot);
-    cursor.itemEpoch = this.ctx.io.sharingEpoch;
+    const io = this.ctx.io;
+    cursor.guard = { record, stamp: io.listStamp(record), epoch: io.boundaryEpoch, parent: this.guard };
     return cursor;
   }
 
@@ -199,7 +214,11 @@ export class WriteCursor extends ReadCursor {
     }
     const position = ensureStructure(this.ctx.io, this.slotPosition, tag);
     const current = this.current;
-    if (current.tag !== tag || current.position !== position) this.current = Slot.pointer(tag, position);
+    if (current.tag !== tag || current.position !== position) {
+      // A list copied to a new header record: cursors on its items taken before point into the old copy.
+      if (current.tag === tag && !current.isEmpty) this.ctx.io.noteListCopy(current.position);
+      this.current = Slot.pointer(tag, position);
+    }
     return position;
   }
 
@@ -462,6 +481,7 @@ export class WriteArrayList {
   /** Appends an empty item and returns a writable cursor on it. */
   append(): WriteCursor {
     const io = this.owner.ctx.io;
+    const copies = io.copies;
     const record = this.owner.ensure(Tag.ARRAY_LIST);
     const header = readListHeader(io, record);
     const tail = this.tail;
@@ -475,15 +495,17 @@ export class WriteArrayList {
       io.writeSlot(slotPosition, Slot.EMPTY);
       tail.count = header.count + 1;
       io.writeU64(record, tail.count);
-      return this.owner.item(slotPosition, Slot.EMPTY);
+      return this.owner.item(slotPosition, Slot.EMPTY, record);
     }
     const result = listAppend(io, header);
+    // Blocks copied on the way leave their old copies behind (see BlockIO.listCopies).
+    if (io.copies !== copies) io.noteListCopy(record);
     // The count always changes; the root only when it was copied or grew a level.
     io.writeU64(record, result.header.count);
     if (result.header.root !== header.root) io.writeU64(record + 8, result.header.root);
     const leaf = result.slotPosition - SLOT_SIZE * (header.count % SLOT_COUNT);
     this.tail = { generation: io.generation, record, count: result.header.count, root: result.header.root, leaf };
-    return this.owner.item(result.slotPosition, Slot.EMPTY);
+    return this.owner.item(result.slotPosition, Slot.EMPTY, record);
   }
 
   /**
@@ -493,11 +515,13 @@ export class WriteArrayList {
    */
   put(index: number): WriteCursor {
     const io = this.owner.ctx.io;
+    const copies = io.copies;
     const record = this.owner.ensure(Tag.ARRAY_LIST);
     const header = readListHeader(io, record);
     const result = listPut(io, header, resolveIndex(index, header.count));
     if (result.header.root !== header.root) writeListHeader(io, record, result.header);
-    return this.owner.item(result.slotPosition, io.readSlot(result.slotPosition));
+    if (io.copies !== copies) io.noteListCopy(record);
+    return this.owner.item(result.slotPosition, io.readSlot(result.slotPosition), record);
   }
 
   /**
@@ -509,7 +533,7 @@ export class WriteArrayList {
     const record = this.owner.ensure(Tag.ARRAY_LIST);
     writeListHeader(io, record, listSlice(io, readListHeader(io, record), count));
     // A later append reuses the dropped items' slots: cursors on items taken before must not write there.
-    io.sharingEpoch++;
+    io.bumpList(record);
   }
 }
 
@@ -570,15 +594,20 @@ export class WriteLinkedArrayList {
   }
 
   /** After an operation that shares blocks, no list block written so far may change in place. */
-  private markShared(): void {
+  /** After an operation that shares or replaces blocks of the list at `record`. */
+  private markShared(record: number): void {
     const io = this.owner.ctx.io;
     io.linkedSharedBefore = io.end();
-    io.sharingEpoch++;
+    io.boundaryEpoch++;
+    io.bumpList(record);
   }
 
-  private cursorOn(slotPosition: number): WriteCursor {
-    return this.owner.item(slotPosition, this.owner.ctx.io.readSlot(slotPosition));
+  private cursorOn(slotPosition: number, record: number): WriteCursor {
+    return this.owner.item(slotPosition, this.owner.ctx.io.readSlot(slotPosition), record);
   }
+
+  /** The header record the last {@link appendItem} wrote to. */
+  private appendedTo = -1;
 
   /**
    * Appends an item (none until written) and returns a writable cursor on it.
@@ -586,7 +615,8 @@ export class WriteLinkedArrayList {
    * appends again.
    */
   append(): WriteCursor {
-    return this.owner.item(this.appendItem(NEW_ITEM), NEW_ITEM);
+    const slotPosition = this.appendItem(NEW_ITEM);
+    return this.owner.item(slotPosition, NEW_ITEM, this.appendedTo);
   }
 
   /**
@@ -617,6 +647,7 @@ export class WriteLinkedArrayList {
           const leafBefore = edge.blocks.leafFill;
           const slotPosition = appendOnEdge(io, edge.blocks, value);
           if (slotPosition >= 0) {
+            this.appendedTo = record;
             edge.count++;
             edge.version = ++io.linkedVersion;
             if (leafBefore < SLOT_COUNT && io.deferCounts) {
@@ -634,10 +665,14 @@ export class WriteLinkedArrayList {
       }
       if (io.pendingFlush === edge.flush) io.flushPending();
     }
+    const copies = io.copies;
     const { record, tree } = this.load();
     const mutableFrom = io.linkedMutableFrom();
     const result = appendTree(io, tree, value, mutableFrom);
     this.store(record, result.tree);
+    // A right edge copied (it lay before the boundary) leaves the old blocks behind.
+    if (io.copies !== copies) io.noteListCopy(record);
+    this.appendedTo = record;
     // appendTree made the whole right edge mutable (copied or new), so the next append can go straight to it.
     const blocks = readRightEdge(io, result.tree);
     const state = {
@@ -667,8 +702,8 @@ export class WriteLinkedArrayList {
     const at = index === tree.count ? index : resolveIndex(index, tree.count);
     const next = insertTree(io, tree, at, NEW_ITEM);
     this.store(record, next);
-    this.markShared();
-    return this.cursorOn(treeSlotPosition(io, next, at));
+    this.markShared(record);
+    return this.cursorOn(treeSlotPosition(io, next, at), record);
   }
 
   /**
@@ -681,7 +716,7 @@ export class WriteLinkedArrayList {
     const { record, tree } = this.load();
     const at = resolveIndex(index, tree.count);
     this.store(record, removeTree(io, tree, at));
-    this.markShared();
+    this.markShared(record);
   }
 
   /**
@@ -690,10 +725,12 @@ export class WriteLinkedArrayList {
    */
   put(index: number): WriteCursor {
     const io = this.owner.ctx.io;
+    const copies = io.copies;
     const { record, tree } = this.load();
     const result = mutablePath(io, tree, resolveIndex(index, tree.count), io.linkedMutableFrom());
     if (result.tree.root !== tree.root) this.store(record, result.tree);
-    return this.cursorOn(result.slotPosition);
+    if (io.copies !== copies) io.noteListCopy(record);
+    return this.cursorOn(result.slotPosition, record);
   }
 
   /**
@@ -706,7 +743,7 @@ export class WriteLinkedArrayList {
     const io = this.owner.ctx.io;
     const { record, tree } = this.load();
     this.store(record, sliceTree(io, tree, offset, count));
-    this.markShared();
+    this.markShared(record);
   }
 
   /**
@@ -726,11 +763,13 @@ export class WriteLinkedArrayList {
     const { record, tree } = this.load();
     const joined = concatTrees(io, tree, otherTree);
     this.store(record, joined.count === 0 ? emptyTree(io) : joined);
-    this.markShared();
+    this.markShared(record);
+    // The other list's blocks are now this one's too: a write through a cursor on its items would change both.
+    io.bumpList(slot.position);
     // The items now sit in two places (two lists, or twice in this one): a
     // structure an item points to must be copied before either place changes it.
     io.itemsSharedBefore = io.end();
-    io.sharingEpoch++;
+    io.boundaryEpoch++;
   }
 }
 

@@ -440,6 +440,7 @@ export class Engine {
     this.io.txStart = start;
     this.io.linkedSharedBefore = 0;
     this.io.itemsSharedBefore = 0;
+    this.io.resetListStamps();
     try {
       const appended = listAppend(this.io, this.listHeader());
       this.io.writeSlot(appended.slotPosition, initial(previous));

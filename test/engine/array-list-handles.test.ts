@@ -96,3 +96,45 @@ describe('cursors on array list items taken before a slice', () => {
     engine.close();
   });
 });
+
+describe('cursors on list items, after operations on other lists or on a list inside an item', () => {
+  it('stay writable when nothing they point into was dropped, shared or copied', () => {
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher, durability: 'flush' });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      // A list inside another list's item: two structural operations in a row through one handle.
+      const inner = map.put('o').arrayList().append().arrayList();
+      for (let i = 0; i < 5; i++) inner.append().writeUint(i);
+      inner.slice(4);
+      inner.slice(3);
+      inner.append().writeUint(9);
+      const linked = map.put('o2').arrayList().append().linkedArrayList();
+      for (let i = 0; i < 5; i++) linked.append().writeUint(i);
+      linked.remove(0);
+      linked.remove(0);
+      // A slice of an unrelated list leaves a cursor inside another list's item usable.
+      const item = map.put('rows').arrayList().append().hashMap();
+      item.put('x').writeUint(1);
+      const log = map.put('log').arrayList();
+      log.append().writeUint(1);
+      log.slice(0);
+      item.put('y').writeUint(2);
+      // Item cursors of one list stay usable while other items of it are put.
+      const list = map.put('l').arrayList();
+      for (let i = 0; i < 2000; i++) list.append().writeUint(i);
+      const first = list.put(0);
+      const far = list.put(1999);
+      far.writeUint(-1 >>> 0);
+      first.writeUint(7);
+    });
+    const moment = engine.moment(-1).asHashMap();
+    const numbers = (cursor: { asArrayList(): Iterable<{ readNumber(): number }> }): number[] => [...cursor.asArrayList()].map((value) => value.readNumber());
+    expect(numbers(moment.get('o')!.asArrayList().get(0))).toEqual([0, 1, 2, 9]);
+    expect([...moment.get('o2')!.asArrayList().get(0).asLinkedArrayList()].map((value) => value.readNumber())).toEqual([2, 3, 4]);
+    const row = moment.get('rows')!.asArrayList().get(0).asHashMap();
+    expect([row.get('x')!.readNumber(), row.get('y')!.readNumber()]).toEqual([1, 2]);
+    expect(moment.get('l')!.asArrayList().get(0).readNumber()).toBe(7);
+    expect(moment.get('l')!.asArrayList().get(1999).readNumber()).toBe(2 ** 32 - 1);
+    engine.close();
+  });
+});
