@@ -37,16 +37,6 @@ import {
 
 const encoder = new TextEncoder();
 
-/**
- * A list a cursor depends on: its header record, and its stamp and the io's
- * boundary epoch when the cursor was taken; then the lists around it.
- */
-interface ItemGuard {
-  readonly record: number;
-  readonly stamp: number;
-  readonly epoch: number;
-  readonly parent: ItemGuard | undefined;
-}
 
 /**
  * A writable position on one slot, valid inside the transaction that made it.
@@ -66,11 +56,21 @@ export class WriteCursor extends ReadCursor {
   /** @internal for the virtual root of a database without history: the record it stands for */
   private readonly virtualRoot: number;
   /**
-   * @internal For a cursor on a list item, or on a slot reached through one:
-   * each list on the way (innermost first) with its stamp when the cursor was
-   * taken (BlockIO.listStamps); undefined for any other cursor.
+   * @internal For a cursor on a list item, or on a slot reached through one: the
+   * innermost item cursor on the way (this one, for an item). Each item cursor
+   * holds its list's header record, and the list's stamp and the io's boundary
+   * epoch when it was taken (BlockIO.listStamps); `outerItem` leads to the item
+   * cursor of the list around that list, if any. Undefined for other cursors.
    */
-  guard: ItemGuard | undefined = undefined;
+  itemOf: WriteCursor | undefined = undefined;
+  /** @internal see {@link itemOf} */
+  outerItem: WriteCursor | undefined = undefined;
+  /** @internal see {@link itemOf} */
+  listRecord = -1;
+  /** @internal see {@link itemOf} */
+  listStamp = 0;
+  /** @internal see {@link itemOf} */
+  listEpoch = 0;
 
   /** @internal use Engine.transact or the structure views */
   constructor(ctx: Context, slotPosition: number, slot: Slot, virtualRoot = -1) {
@@ -88,11 +88,13 @@ export class WriteCursor extends ReadCursor {
     }
     const io = this.ctx.io;
     io.checkWritable(this.slotPosition, this.generation);
-    for (let guard = this.guard; guard !== undefined; guard = guard.parent) {
+    // Nothing to check until some list of this transaction was marked (the common case of bulk writes).
+    if (this.itemOf === undefined || (io.listStamps.size === 0 && io.listCopies.size === 0)) return;
+    for (let item: WriteCursor | undefined = this.itemOf; item !== undefined; item = item.outerItem) {
       // Stale when the list was sliced, joined or changed by an insert or remove, or
       // when it copied blocks after a boundary move that came after this cursor (before
       // that, the cursor's own block was mutable, so no copy could leave it behind).
-      if (io.listStamp(guard.record) !== guard.stamp || (io.listCopies.get(guard.record) ?? -1) > guard.epoch) {
+      if (io.listStamp(item.listRecord) !== item.listStamp || (io.listCopies.get(item.listRecord) ?? -1) > item.listEpoch) {
         throw new TransactionError(
           `the slot at ${this.slotPosition} lies in a list item, or in a structure reached through one, and since this cursor was taken that list was sliced, joined, changed by an insert or remove, or copied, so the item may have been dropped, shared or moved; take a new cursor from the list`,
         );
@@ -102,11 +104,11 @@ export class WriteCursor extends ReadCursor {
 
   /**
    * @internal A cursor on a slot this cursor's structure holds. It depends on
-   * the same lists as this one (see {@link guard}).
+   * the same lists as this one (see {@link itemOf}).
    */
   child(slotPosition: number, slot: Slot): WriteCursor {
     const cursor = new WriteCursor(this.ctx, slotPosition, slot);
-    cursor.guard = this.guard;
+    cursor.itemOf = this.itemOf;
     return cursor;
   }
 
@@ -114,7 +116,11 @@ export class WriteCursor extends ReadCursor {
   item(slotPosition: number, slot: Slot, record: number): WriteCursor {
     const cursor = new WriteCursor(this.ctx, slotPosition, slot);
     const io = this.ctx.io;
-    cursor.guard = { record, stamp: io.listStamp(record), epoch: io.boundaryEpoch, parent: this.guard };
+    cursor.itemOf = cursor;
+    cursor.outerItem = this.itemOf;
+    cursor.listRecord = record;
+    cursor.listStamp = io.listStamp(record);
+    cursor.listEpoch = io.boundaryEpoch;
     return cursor;
   }
 
