@@ -176,6 +176,15 @@ describe('stratadb arguments and pipes', () => {
     expect(unlock.code).toBe(1);
     expect(unlock.err).toMatch(/names no holder/);
     expect(readFileSync(`${path}.lock`, 'utf8')).toBe('garbage');
+    // Once it has stayed so for longer than a writer takes to fill it, the writer died doing so: unlock breaks it.
+    const { utimesSync, existsSync } = await import('node:fs');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${path}.lock`, old, old);
+    expect(JSON.parse((await run(['lock', path])).out)).toEqual({ locked: true, holder: null, stale: true });
+    const broken = await run(['unlock', path]);
+    expect(broken.code).toBe(0);
+    expect(broken.out).toMatch(/broke a lock file that named no holder/);
+    expect(existsSync(`${path}.lock`)).toBe(false);
   });
 
   it('stops quietly when the reader of its output closes the pipe', async () => {
