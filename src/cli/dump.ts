@@ -202,24 +202,21 @@ function keyText(key: ReadCursor, hash: Uint8Array, depth: number, ancestors: Se
 
 /** The bytes as text when they are UTF-8 without a 0x00 byte, else undefined. */
 function printable(bytes: Uint8Array): string | undefined {
-  const value = bytesJson(bytes);
-  return 'bytes' in value ? value.bytes : undefined;
+  if (bytes.indexOf(0) !== -1) return undefined;
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 function bytesJson(bytes: Uint8Array): { bytes: string } | { hex: string } {
-  if (bytes.indexOf(0) === -1) {
-    try {
-      return { bytes: strictUtf8.decode(bytes) };
-    } catch {
-      // not UTF-8: fall through to hex
-    }
-  }
-  return { hex: toHex(bytes) };
+  const text = printable(bytes);
+  return text === undefined ? { hex: toHex(bytes) } : { bytes: text };
 }
 
 function textOrHex(bytes: Uint8Array): string {
-  const value = bytesJson(bytes);
-  return 'bytes' in value ? value.bytes : value.hex;
+  return printable(bytes) ?? toHex(bytes);
 }
 
 function toHex(bytes: Uint8Array): string {

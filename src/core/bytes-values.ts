@@ -144,6 +144,18 @@ function asciiText(bytes: Uint8Array, offset: number, length: number): string | 
   }
 }
 
+/** Unpacks a short-bytes value into {@link shortScratch} (without its format tag); returns its length. */
+function unpackShort(slot: Slot): number {
+  const capacity = slot.full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
+  let length = 0;
+  for (; length < capacity; length++) {
+    const byte = shortByte(slot.hi, slot.lo, length);
+    if (byte === 0) break;
+    shortScratch[length] = byte;
+  }
+  return length;
+}
+
 /**
  * The text of an untagged byte value of up to 64 bytes that is all ASCII, read in
  * place; undefined for anything else (a format tag, a longer value, a non-ASCII
@@ -152,15 +164,7 @@ function asciiText(bytes: Uint8Array, offset: number, length: number): string | 
  */
 export function readAsciiValue(io: BlockIO, slot: Slot, from: number): string | undefined {
   if (slot.full) return undefined;
-  if (slot.tag === Tag.SHORT_BYTES) {
-    let length = 0;
-    for (; length < SHORT_BYTES_MAX; length++) {
-      const byte = shortByte(slot.hi, slot.lo, length);
-      if (byte === 0) break;
-      shortScratch[length] = byte;
-    }
-    return asciiText(shortScratch, 0, length);
-  }
+  if (slot.tag === Tag.SHORT_BYTES) return asciiText(shortScratch, 0, unpackShort(slot));
   if (slot.tag !== Tag.BYTES) return undefined;
   const length = longBytesLength(io, slot, from);
   if (length > ASCII_TEXT_MAX) return undefined;
@@ -179,13 +183,7 @@ export function readAsciiValue(io: BlockIO, slot: Slot, from: number): string | 
  */
 export function readStringValue(io: BlockIO, slot: Slot, from: number): string {
   if (slot.tag === Tag.SHORT_BYTES) {
-    const capacity = slot.full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
-    let length = 0;
-    for (; length < capacity; length++) {
-      const byte = shortByte(slot.hi, slot.lo, length);
-      if (byte === 0) break;
-      shortScratch[length] = byte;
-    }
+    const length = unpackShort(slot);
     return asciiText(shortScratch, 0, length) ?? decoder.decode(shortScratch.subarray(0, length));
   }
   if (slot.tag !== Tag.BYTES) throw new WrongTypeError(`expected bytes, found ${tagName(slot.tag)}`);

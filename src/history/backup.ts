@@ -29,8 +29,6 @@ export interface BackupResult {
  */
 export function backupTo(engine: Engine, target: Storage, chunkSize = 1 << 20): BackupResult {
   requireStorage(target, 'the backup target');
-  // Counts a linked list append left for later belong in the copy too.
-  engine.io.flushPending();
   if (target.size() !== 0) throw new InvalidArgumentError('a backup needs an empty target');
   const committed = engine.committedSize;
   // The header this engine read, not the one on storage now: a writer may have committed since.

@@ -521,10 +521,7 @@ export class Engine {
     // Closing twice does nothing, as a storage's close does.
     if (this.closed) return;
     this.closed = true;
-    if (!this.readOnly) {
-      this.io.flushPending();
-      this.storage.flush();
-    }
+    if (!this.readOnly) this.storage.flush();
     this.storage.close();
   }
 
