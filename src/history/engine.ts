@@ -37,6 +37,7 @@ import { checkListCount, listAppend, listSlice, listSlotPosition, resolveIndex, 
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
 import { describe, requireOptions } from '../core/arguments.js';
+import { checkCommitBoundary } from './recovery.js';
 
 /**
  * How hard a commit works to survive failures (FORMAT.md §Durability).
@@ -240,6 +241,7 @@ export class Engine {
     this.history = this.readHistoryHeader();
     this.io.committedSize = this.history.committedSize;
     if (recover && this.history.committedSize < size) {
+      checkCommitBoundary(this.io, this.history);
       this.storage.truncate(this.history.committedSize);
       this.syncIfDurable();
     }

@@ -352,7 +352,12 @@ export class FileStorage implements Storage {
     }
     if (!Number.isInteger(preallocationSize) || preallocationSize < 0) throw new InvalidArgumentError(`preallocationSize must be a whole number of bytes, at least 0, not ${preallocationSize}`);
 
-    const flags = readOnly ? 'r' : create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDWR;
+    // Before anything that can block: opening a named pipe waits for its other
+    // end, and a device may never end. O_NONBLOCK covers a path swapped for one
+    // between the check and the open; it changes nothing for a regular file.
+    refuseIfNotRegularFile(path);
+    const { O_RDONLY, O_RDWR, O_CREAT, O_NONBLOCK } = fs.constants;
+    const flags = (readOnly ? O_RDONLY : create ? O_RDWR | O_CREAT : O_RDWR) | (O_NONBLOCK ?? 0);
     // The lock comes first: nothing, not even recovery's truncation, touches a file another writer holds.
     const lock = !readOnly && (options.lock ?? true) ? FileLock.acquire(path, options.lockTimeoutMs ?? 0) : undefined;
     const existed = readOnly || fs.existsSync(path);
@@ -1509,4 +1514,21 @@ function syncDirectory(path: string): void {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/**
+ * Throws InvalidArgumentError when `path` names something other than a regular
+ * file (a directory, named pipe, socket or device); a missing path is fine (it
+ * may be created). Symlinks are followed, as open follows them.
+ */
+export function refuseIfNotRegularFile(path: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(path);
+  } catch {
+    return; // missing, or unreadable: the open reports it
+  }
+  if (stat.isFile()) return;
+  const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a named pipe' : stat.isSocket() ? 'a socket' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : 'not a regular file';
+  throw new InvalidArgumentError(`${path} is ${kind}, not a database file`);
 }
