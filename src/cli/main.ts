@@ -3,9 +3,9 @@
 // prints every moment as the typed JSON of the xitdb fixtures README;
 // `stratadb info FILE` prints the headers.
 
-import { closeSync, existsSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { FileStorage } from '../storage/file-storage.js';
+import { FileStorage, refuseIfNotRegularFile } from '../storage/file-storage.js';
 import { Engine } from '../history/engine.js';
 import { decodeFileHeader, hashIdName } from '../format/file-header.js';
 import { builtInHashers } from '../open.js';
@@ -49,7 +49,8 @@ const COMMANDS = new Map([
 function readHeaderBytes(path: string): Uint8Array {
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    refuseIfNotRegularFile(path); // opening a named pipe would wait for a writer
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     const bytes = new Uint8Array(12);
     const read = readSync(fd, bytes, 0, 12, 0);
     return bytes.subarray(0, read);
