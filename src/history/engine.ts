@@ -115,6 +115,10 @@ export class Engine {
   private inTransaction = false;
   /** Set when a commit failed after its header write began: the outcome is unknown until a reopen. */
   private failedCommit: unknown = undefined;
+  /** Set when the storage found another writer: nothing more is written, nothing is cut (the bytes are the other writer's). */
+  private lostWriter: unknown = undefined;
+  /** The history header bytes this engine last read or wrote: what a writer expects to find on disk before it commits. */
+  private readonly headerBytes = new Uint8Array(HISTORY_HEADER_SIZE);
 
   private constructor(storage: Storage, hasher: Hasher, fileHeader: FileHeader, readOnly: boolean, durability: Durability) {
     this.storage = storage;
@@ -189,7 +193,9 @@ export class Engine {
     if (history) {
       const rootPosition = FILE_HEADER_SIZE + HISTORY_HEADER_SIZE;
       const committedSize = rootPosition + INDEX_BLOCK_SIZE;
-      storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader({ count: 0, root: rootPosition, committedSize }));
+      const encoded = encodeHistoryHeader({ count: 0, root: rootPosition, committedSize });
+      storage.write(HISTORY_HEADER_POSITION, encoded);
+      this.headerBytes.set(encoded);
       storage.write(rootPosition, new Uint8Array(INDEX_BLOCK_SIZE));
       this.history = { count: 0, root: rootPosition, committedSize };
       this.io.committedSize = committedSize;
@@ -278,6 +284,7 @@ export class Engine {
       if (header.root < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE || header.root + INDEX_BLOCK_SIZE > header.committedSize) {
         throw new CorruptDatabaseError('the history root lies outside the committed data', HISTORY_HEADER_POSITION + 8);
       }
+      this.headerBytes.set(second);
       return header;
     }
     if (sizeProblem !== undefined) throw sizeProblem;
@@ -458,7 +465,8 @@ export class Engine {
     } catch (error) {
       // Once the header write began, the new header may be stored and names these
       // bytes: cutting them would leave a header pointing at nothing.
-      if (this.failedCommit === undefined) this.rollback(start);
+      // Nor when another writer got in: the bytes past `start` may be its own.
+      if (this.failedCommit === undefined && this.lostWriter === undefined) this.rollback(start);
       throw error;
     } finally {
       this.io.pendingFlush = undefined;
@@ -481,9 +489,14 @@ export class Engine {
   /** The commit: data durable first, then the 24-byte history header. */
   private commitHeader(next: HistoryHeader): void {
     this.io.flushPending();
+    // Before the transaction's buffered data leaves for the file: a second
+    // writer that got in meanwhile must find its commits untouched.
+    this.confirmWriter();
     this.syncIfDurable();
     try {
-      this.storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader(next));
+      const encoded = encodeHistoryHeader(next);
+      this.storage.write(HISTORY_HEADER_POSITION, encoded);
+      this.headerBytes.set(encoded);
       this.syncIfDurable();
     } catch (error) {
       this.failedCommit = error;
@@ -495,7 +508,19 @@ export class Engine {
     this.io.committedSize = next.committedSize;
   }
 
+  /** Asks the storage whether this engine is still its only writer (FORMAT.md §Durability, one writer). */
+  private confirmWriter(): void {
+    if (this.storage.confirmWriter === undefined) return;
+    try {
+      this.storage.confirmWriter(HISTORY_HEADER_POSITION, this.headerBytes);
+    } catch (error) {
+      this.lostWriter = error;
+      throw error;
+    }
+  }
+
   private requireNoFailedCommit(): void {
+    if (this.lostWriter !== undefined) throw this.lostWriter;
     if (this.failedCommit !== undefined) {
       throw new TransactionError('an earlier commit failed while writing the history header; reopen the database to find out whether it took effect');
     }
@@ -523,7 +548,7 @@ export class Engine {
     // Closing twice does nothing, as a storage's close does.
     if (this.closed) return;
     this.closed = true;
-    if (!this.readOnly) this.storage.flush();
+    if (!this.readOnly && this.lostWriter === undefined) this.storage.flush();
     this.storage.close();
   }
 

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
 
-import { CorruptDatabaseError, InvalidArgumentError, IoError, ReadOnlyError, StrataError } from '../errors.js';
+import { CorruptDatabaseError, InvalidArgumentError, IoError, LockedError, ReadOnlyError, StrataError } from '../errors.js';
 import { HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../format/constants.js';
 import { FileLock } from './file-lock.js';
 import type { Storage } from './storage.js';
@@ -389,6 +389,45 @@ export class FileStorage implements Storage {
   /** The writer lock this storage holds, released on close; undefined for a reader. */
   lock: FileLock | undefined = undefined;
 
+  /** Set once {@link confirmWriter} found another writer: every later write, flush and sync throws it, and close leaves the file alone. */
+  private lostWriter: LockedError | undefined = undefined;
+
+  /**
+   * Confirms, before a commit, that this storage is still the file's only
+   * writer: its lock file is still the one it created, and the `expected`
+   * bytes at `position` (the history header this writer last wrote or read)
+   * are still on disk. A user's `rm` of the lock file, or a cleanup script, can
+   * let a second writer in; the first one to notice stops. Reads the disk, not
+   * the cache: a stat and a 24-byte pread, a few microseconds.
+   *
+   * @throws LockedError when another writer has taken the lock or changed the
+   *   header; from then on every write, flush and sync throws it too, and
+   *   close leaves the file as the other writer made it
+   */
+  confirmWriter(position: number, expected: Uint8Array): void {
+    this.checkOpen();
+    if (this.lostWriter !== undefined) throw this.lostWriter;
+    if (this.readOnly) return;
+    let problem: string | undefined;
+    if (this.lock !== undefined && !this.lock.isHeld()) problem = 'its lock file was removed or replaced';
+    if (problem === undefined) {
+      const onDisk = confirmScratch.length >= expected.length ? confirmScratch.subarray(0, expected.length) : new Uint8Array(expected.length);
+      let read = 0;
+      try {
+        read = fs.readSync(this.fd, onDisk, 0, onDisk.length, position);
+      } catch (error) {
+        throw new IoError(`read of ${this.path} failed: ${describe(error)}`, error);
+      }
+      if (read !== expected.length || !onDisk.every((byte, i) => byte === expected[i])) problem = 'another writer changed its header';
+    }
+    if (problem === undefined) return;
+    this.lostWriter = new LockedError(
+      `${this.path} is no longer this writer's: ${problem} since this writer last committed. Nothing of this transaction was written, and this handle writes nothing more: close it, and reopen the database to go on from the other writer's moments`,
+      undefined,
+    );
+    throw this.lostWriter;
+  }
+
   /** True while the file is held whole in memory (see {@link FileStorageOptions.wholeFileSizeMax}). */
   get wholeFile(): boolean {
     return this.segments !== null;
@@ -684,6 +723,7 @@ export class FileStorage implements Storage {
    */
   flush(): void {
     this.checkOpen();
+    if (this.lostWriter !== undefined) throw this.lostWriter;
     this.flushDirty();
   }
 
@@ -719,7 +759,9 @@ export class FileStorage implements Storage {
     let failed = false;
     let failure: unknown;
     try {
-      if (!this.readOnly) {
+      // A writer that lost the file to another leaves it alone: its buffered
+      // writes, and a cut of the zeros past its data, would land on the other's.
+      if (!this.readOnly && this.lostWriter === undefined) {
         this.flushDirty();
         // The zeros reserved past the data: a closed file ends where its data does.
         if (this.fileSize > this.sizeOnDisk) this.cutFile(this.sizeOnDisk);
@@ -1476,6 +1518,7 @@ export class FileStorage implements Storage {
   private checkWritable(): void {
     this.checkOpen();
     if (this.readOnly) throw new ReadOnlyError(`${this.path} is open read-only`);
+    if (this.lostWriter !== undefined) throw this.lostWriter;
   }
 
   private failRead(position: number, length: number): never {
@@ -1532,3 +1575,6 @@ export function refuseIfNotRegularFile(path: string): void {
   const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a named pipe' : stat.isSocket() ? 'a socket' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : 'not a regular file';
   throw new InvalidArgumentError(`${path} is ${kind}, not a database file`);
 }
+
+/** The bytes {@link FileStorage.confirmWriter} reads back; a history header fits. */
+const confirmScratch = new Uint8Array(64);

@@ -91,4 +91,16 @@ export interface Storage {
    *   commit rewrites; cached bytes past it may have changed or been cut
    */
   refresh?(stableSize?: number): void;
+
+  /**
+   * Optional, for storage that more than one writer could reach (a file):
+   * confirms before a commit that this writer is still the only one, and that
+   * the `expected` bytes at `position` (the history header it last wrote or
+   * read) are unchanged on the medium. The engine calls it once per commit,
+   * before the commit's buffered data leaves for the medium.
+   *
+   * @throws LockedError when another writer got in; the storage then refuses
+   *   every later write
+   */
+  confirmWriter?(position: number, expected: Uint8Array): void;
 }
