@@ -277,7 +277,10 @@ export class Engine {
       // A committed size past the data seen: the header is newer than the size
       // this reader learned (or the file is damaged); look again.
       if (header.committedSize > size) {
-        sizeProblem = new CorruptDatabaseError(`the history header says ${header.committedSize} bytes are committed, but the data has ${size}`, HISTORY_HEADER_POSITION + 16);
+        sizeProblem = new CorruptDatabaseError(
+          `the history header says ${header.committedSize} bytes are committed, but the data has ${size}: the file was cut, or another writer was committing while this one opened it (possible only when its lock file was removed); in that case, open it again`,
+          HISTORY_HEADER_POSITION + 16,
+        );
         continue;
       }
       checkListCount(header.count, size, HISTORY_HEADER_POSITION);
