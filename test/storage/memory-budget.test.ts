@@ -1,0 +1,77 @@
+// The file storage's memory budget, measured where it matters: the peak
+// resident memory of a process that writes a value much larger than the budget
+// through the streaming writer, and of one that reads it back. Each runs in a
+// child process of its own (from the build), so that the peak is its own.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const entry = join(root, 'dist', 'src', 'node.js');
+const MIB = 1024 * 1024;
+const VALUE_MIB = 64;
+const BUDGET = 8 * MIB;
+// What a process may hold on top of the budget: the fixed overheads that
+// FileStorageOptions.memoryBudget lists (1 MiB of flush staging, a page,
+// bookkeeping), the garbage of a switch from whole-file mode that the collector
+// has not taken yet, and heap growth from the work itself.
+const OVERHEAD = 8 * MIB;
+
+// Writes VALUE_MIB MiB in 1 MiB chunks (each chunk a different byte) through
+// the streaming writer, or reads it back in 4 KiB pieces (smaller than a page,
+// so through the page cache) and checks every byte. Prints the peak resident
+// size before and after the work, in bytes.
+const child = `
+import { open } from ${JSON.stringify(entry)};
+const [mode, path, budget, mib] = process.argv.slice(1);
+const peak = () => process.resourceUsage().maxRSS * 1024;
+const db = await open(path, { memoryBudget: Number(budget), readOnly: mode === 'read' });
+const chunk = new Uint8Array(1 << 20);
+const piece = new Uint8Array(4096);
+const before = peak();
+if (mode === 'write') {
+  db.engine.transact((root) => {
+    const writer = root.hashMap().put('value').bytesWriter();
+    for (let i = 0; i < Number(mib); i++) {
+      chunk.fill(i & 255);
+      writer.write(chunk);
+    }
+    writer.finish();
+  });
+} else {
+  const reader = db.engine.moment(-1).asHashMap().get('value').bytesReader();
+  if (reader.size !== Number(mib) << 20) throw new Error('wrong size ' + reader.size);
+  for (let at = 0, n; (n = reader.read(piece)) > 0; at += n) {
+    const expected = (at >>> 20) & 255;
+    if (piece[0] !== expected || piece[n - 1] !== expected) throw new Error('wrong byte at ' + at);
+  }
+}
+db.close();
+console.log(JSON.stringify({ before, after: peak() }));
+`;
+
+function run(mode: 'write' | 'read', path: string): { before: number; after: number } {
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', child, mode, path, String(BUDGET), String(VALUE_MIB)], { encoding: 'utf8', timeout: 60_000 });
+  return JSON.parse(output) as { before: number; after: number };
+}
+
+const folder = mkdtempSync(join(tmpdir(), 'stratadb-budget-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+const path = join(folder, 'large.xit');
+
+describe('FileStorageOptions.memoryBudget', () => {
+  it('keeps a writer of a 64 MiB value under an 8 MiB budget to the budget plus overhead, well below the value', () => {
+    const { before, after } = run('write', path);
+    expect(statSync(path).size).toBeGreaterThan(VALUE_MIB * MIB);
+    expect(after - before).toBeLessThan(2 * BUDGET + OVERHEAD);
+  });
+
+  it('keeps a reader of that 64 MiB file under an 8 MiB budget to the budget plus overhead', () => {
+    const { before, after } = run('read', path);
+    expect(after - before).toBeLessThan(BUDGET + OVERHEAD);
+  });
+});
