@@ -495,6 +495,24 @@ describe('FileStorage memoryBudget', () => {
     expect(readAll(storage)).toEqual(model.toBytes().subarray(0, 1000));
   });
 
+  it('cuts the page cache out of the segments it held when a writer outgrows the budget, so the switch does not hold the budget twice', () => {
+    const budget = 64 * 1024;
+    const storage = open(file(), { pageSize: 256, memoryBudget: budget }); // 16 KiB segments
+    const model = new MemoryStorage();
+    for (let i = 0; i < 30; i++) {
+      storage.write(storage.size(), pattern(4096, i));
+      model.write(model.size(), pattern(4096, i));
+    }
+    expect(storage.wholeFile).toBe(false);
+    const offset = storage.locate(1000, 8);
+    // A page of 256 bytes whose buffer is a 16 KiB segment: no new buffer was made for it.
+    expect(storage.bytes.length).toBe(256);
+    expect(storage.bytes.buffer.byteLength).toBe(16 * 1024);
+    expect(storage.bytes.subarray(offset, offset + 8)).toEqual(model.toBytes().subarray(1000, 1008));
+    expect(locateAll(storage)).toEqual(model.toBytes());
+    expect(storage.memorySize).toBeLessThanOrEqual(budget);
+  });
+
   it('refuses a memoryBudget that is negative, fractional or not a number', () => {
     expect(() => open(file(), { memoryBudget: -1 })).toThrow(InvalidArgumentError);
     expect(() => open(file(), { memoryBudget: 1.5 })).toThrow(InvalidArgumentError);

@@ -17,9 +17,12 @@ const VALUE_MIB = 64;
 const BUDGET = 8 * MIB;
 // What a process may hold on top of the budget: the fixed overheads that
 // FileStorageOptions.memoryBudget lists (1 MiB of flush staging, a page,
-// bookkeeping), the garbage of a switch from whole-file mode that the collector
-// has not taken yet, and heap growth from the work itself.
-const OVERHEAD = 8 * MIB;
+// bookkeeping), the child's 1 MiB chunk, and the heap's growth from the work
+// itself. Measured on this project's machine: the writer's peak grew by
+// 14.4 MiB and the reader's by 8.8 MiB under the 8 MiB budget (66 and 65 MiB
+// before the budget existed); with budgets of 2, 16 and 32 MiB the growth was
+// the budget plus 4 to 7 MiB.
+const OVERHEAD = 12 * MIB;
 
 // Writes VALUE_MIB MiB in 1 MiB chunks (each chunk a different byte) through
 // the streaming writer, or reads it back in 4 KiB pieces (smaller than a page,
@@ -67,7 +70,7 @@ describe('FileStorageOptions.memoryBudget', () => {
   it('keeps a writer of a 64 MiB value under an 8 MiB budget to the budget plus overhead, well below the value', () => {
     const { before, after } = run('write', path);
     expect(statSync(path).size).toBeGreaterThan(VALUE_MIB * MIB);
-    expect(after - before).toBeLessThan(2 * BUDGET + OVERHEAD);
+    expect(after - before).toBeLessThan(BUDGET + OVERHEAD);
   });
 
   it('keeps a reader of that 64 MiB file under an 8 MiB budget to the budget plus overhead', () => {
