@@ -5,6 +5,9 @@
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { Engine } from '../../src/history/engine.js';
+import { FileStorage } from '../../src/storage/file-storage.js';
+import { sha1Hasher } from '../../src/hash/sha1.js';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,5 +79,30 @@ describe('FileStorageOptions.memoryBudget', () => {
   it('keeps a reader of that 64 MiB file under an 8 MiB budget to the budget plus overhead', () => {
     const { before, after } = run('read', path);
     expect(after - before).toBeLessThan(BUDGET + OVERHEAD);
+  });
+
+  it('writes a transaction past the budget to the file before its commit, hides it from readers, and an abort cuts it', () => {
+    const spillPath = join(folder, 'spill.xit');
+    const writer = Engine.open(FileStorage.open(spillPath, { memoryBudget: 64 * 1024 }), { hasher: sha1Hasher });
+    writer.transact((root) => root.hashMap().put('small').writeUint(1));
+    const committed = writer.committedSize;
+    const chunk = new Uint8Array(16 * 1024).fill(7);
+    expect(() =>
+      writer.transact((root) => {
+        const bytes = root.hashMap().put('big').bytesWriter();
+        for (let i = 0; i < 32; i++) bytes.write(chunk);
+        bytes.finish();
+        // 512 KiB under a 64 KiB budget: most of it is in the file already, past the committed size.
+        expect(statSync(spillPath).size).toBeGreaterThan(committed + 256 * 1024);
+        const reader = Engine.open(FileStorage.open(spillPath, { readOnly: true }), { hasher: sha1Hasher });
+        expect(reader.momentCount()).toBe(1);
+        expect(reader.moment(-1).asHashMap().get('big')).toBeUndefined();
+        reader.close();
+        throw new Error('abort');
+      }),
+    ).toThrow('abort');
+    expect(statSync(spillPath).size).toBe(committed);
+    expect(writer.momentCount()).toBe(1);
+    writer.close();
   });
 });
