@@ -27,10 +27,13 @@ const PAGE_SIZE_MAX = 1024 * 1024 * 1024;
 // Whole-file mode. The limit keeps every position below 2^32, so `position >>>
 // shift` is its page or segment index and `position & mask` its offset.
 const WHOLE_FILE_SIZE_LIMIT = 2 ** 32;
-// The default budget: 1 GiB, or a quarter of the machine's memory when that is
-// less. bench/disk.mjs, random reads of a 218 MB file after a reopen: 0.10 M/s
-// through the 64 MiB page cache, 0.27 M/s held whole (as fast as a memory database).
-const WHOLE_FILE_SIZE_DEFAULT = Math.min(2 ** 30, Math.floor(machineMemory() / 4));
+// The default memory budget (FileStorageOptions.memoryBudget): 256 MiB, or a
+// quarter of the machine's memory when that is less. It is also the largest
+// file held whole by default. bench/disk.mjs, random reads of a 218 MB file
+// after a reopen: 0.10 M/s through the 64 MiB page cache, 0.27 M/s held whole
+// (as fast as a memory database); 256 MiB keeps that file whole, and the old
+// default of 1 GiB let one reader of a large file hold four times as much.
+const MEMORY_BUDGET_DEFAULT = Math.min(256 * 1024 * 1024, Math.floor(machineMemory() / 4));
 // Pages per segment: segments of 1 MiB with the default pages. One buffer per
 // file cost more: V8 counts a new ArrayBuffer as external memory, and one of the
 // file's size (or twice that, for a writer's room to grow) made it finish a
@@ -65,8 +68,34 @@ export interface FileStorageOptions {
   /** Create the file when it does not exist (default true, or false when `readOnly`). */
   create?: boolean;
   /**
-   * The largest file held whole in memory, in bytes (default 1 GiB, or a quarter
-   * of the machine's memory when that is less; at most 4 GiB).
+   * The most bytes of the file this storage holds in memory, whatever the
+   * file's size (default 256 MiB, or a quarter of the machine's memory when
+   * that is less). It caps the three options below: whole-file mode never
+   * holds more (a file larger than the budget, or one that grows past it, goes
+   * through the page cache), the page cache never holds more, and a
+   * transaction's writes past the file's end are flushed to the file (past the
+   * committed size, where FORMAT.md §Commit and recovery puts an unfinished
+   * transaction: readers ignore them, an abort cuts them, a crash leaves a tail
+   * that the next read-write open cuts) once they pass the write buffer,
+   * instead of waiting in memory for the commit. So a value of any size written
+   * through `WriteCursor.bytesWriter`, or a full read of a file of any size,
+   * holds at most about this much of it.
+   *
+   * On top of the budget come fixed overheads: at most 1 MiB where a flush
+   * joins adjacent dirty pages, one page of cache even when the budget is
+   * smaller, a buffer the size of the largest block read across a page
+   * boundary, and 9 bytes of bookkeeping per page held. When a file grows past
+   * the budget, the page cache is cut out of the segments whole-file mode held,
+   * so the switch does not hold the budget twice. What the engine keeps outside
+   * the storage (a list reader's leaf positions, the objects a read returns) is
+   * not counted. Measured (test/storage/memory-budget.test.ts, bench/memory.mjs):
+   * a process's peak grows by the budget plus about 6 MiB while it writes or
+   * reads a value many times larger.
+   */
+  memoryBudget?: number;
+  /**
+   * The largest file held whole in memory, in bytes (default and at most
+   * {@link memoryBudget}; at most 4 GiB).
    *
    * A file of at most this size is held in memory: each page is read from the
    * file the first time something in it is read (one readSync per run of
@@ -75,15 +104,18 @@ export interface FileStorageOptions {
    * written, so it grows with the part of the file used, up to the file's size.
    * A file that grows past this size (by writes, or as seen by `refresh`)
    * switches for good to the page cache of `cacheSize` bytes: buffered writes
-   * are flushed and the segments dropped. 0 always uses the page cache.
+   * are flushed and the segments dropped. 0 always uses the page cache. A value
+   * above {@link memoryBudget} counts as the budget.
    */
   wholeFileSizeMax?: number;
   /**
    * Dirty bytes held before a write flushes them by itself. Page mode: default
-   * 4 MiB; 0 flushes every write. Whole-file mode: by default writes stay in
-   * memory until `flush`, `sync` or `close`, since memory holds them anyway and
-   * flushing a transaction's blocks early only writes them twice; a value given
-   * here applies there too.
+   * 4 MiB (dirty pages live in the page cache, so evictions flush them sooner
+   * when the cache is smaller); 0 flushes every write. Whole-file mode: by default writes stay in memory until `flush`,
+   * `sync` or `close` (or until the file outgrows {@link wholeFileSizeMax}),
+   * since memory holds them anyway, within the budget, and flushing a
+   * transaction's blocks early only writes them twice; a value given here
+   * applies there too.
    */
   writeBufferSize?: number;
   /**
@@ -100,7 +132,7 @@ export interface FileStorageOptions {
   preallocationSize?: number;
   /** Bytes per cached page, and per read that fills whole-file memory: a power of two (default 16 KiB). */
   pageSize?: number;
-  /** Bytes of page cache in page mode (default 64 MiB); at least one page is always kept. */
+  /** Bytes of page cache in page mode (default 64 MiB, at most {@link memoryBudget}); at least one page is always kept. */
   cacheSize?: number;
   /**
    * Take the file's writer lock (default: true unless `readOnly`): one writer
@@ -139,10 +171,11 @@ class Page {
   /** Towards the most recently used page. */
   newer: Page | null;
 
-  constructor(index: number, size: number) {
+  /** @param bytes - the page's own bytes: a new buffer, or a piece of a segment whole-file mode left */
+  constructor(index: number, bytes: Uint8Array) {
     this.index = index;
-    this.bytes = new Uint8Array(size);
-    this.view = new DataView(this.bytes.buffer);
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.dirty = false;
     this.dirtyFrom = 0;
     this.dirtyTo = 0;
@@ -252,6 +285,16 @@ export class FileStorage implements Storage {
   /** The page the last lookup returned: consecutive locates in one block skip the Map. */
   private lastPage: Page | null;
   private readonly dirtyPages: Set<Page>;
+  /** Pages out of the cache (dropped by truncate or refresh), reused before any new one. */
+  private readonly freePages: Page[];
+  /**
+   * The segments whole-file mode held when the storage left it, cut into pages
+   * as the cache grows (from the last one, at {@link spareOffset}): the cache
+   * reuses that memory instead of filling while the segments wait for the
+   * collector, so the switch never holds the budget twice.
+   */
+  private spareSegments: Uint8Array[];
+  private spareOffset: number;
   /** Sum of the dirty ranges: of {@link dirtyPages}, or of the pages below sizeOnDisk in whole-file mode. */
   private dirtySize: number;
 
@@ -306,6 +349,9 @@ export class FileStorage implements Storage {
     this.oldest = null;
     this.lastPage = null;
     this.dirtyPages = new Set();
+    this.freePages = [];
+    this.spareSegments = [];
+    this.spareOffset = 0;
     this.dirtySize = 0;
     this.scratch = NO_SEGMENT;
     this.scratchView = NO_SEGMENT_VIEW;
@@ -336,20 +382,26 @@ export class FileStorage implements Storage {
     const readOnly = options.readOnly ?? false;
     const create = options.create ?? !readOnly;
     const pageSize = options.pageSize ?? PAGE_SIZE_DEFAULT;
-    const cacheSize = options.cacheSize ?? CACHE_SIZE_DEFAULT;
-    const writeBufferSize = options.writeBufferSize;
-    const wholeFileSizeMax = options.wholeFileSizeMax ?? WHOLE_FILE_SIZE_DEFAULT;
+    const memoryBudget = options.memoryBudget ?? MEMORY_BUDGET_DEFAULT;
+    const cacheSizeGiven = options.cacheSize ?? CACHE_SIZE_DEFAULT;
+    const writeBufferSizeGiven = options.writeBufferSize;
+    const wholeFileSizeMaxGiven = options.wholeFileSizeMax ?? memoryBudget;
     const preallocationSize = options.preallocationSize ?? PREALLOCATION_SIZE_DEFAULT;
     if (readOnly && create) throw new InvalidArgumentError('a read-only storage cannot create its file');
     // A power of two keeps every page boundary exact in floating point.
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > PAGE_SIZE_MAX || (pageSize & (pageSize - 1)) !== 0) {
       throw new InvalidArgumentError(`pageSize must be a power of two between 1 and ${PAGE_SIZE_MAX}, not ${pageSize}`);
     }
-    if (!(cacheSize >= 0)) throw new InvalidArgumentError(`cacheSize must be at least 0, not ${cacheSize}`);
-    if (writeBufferSize !== undefined && !(writeBufferSize >= 0)) throw new InvalidArgumentError(`writeBufferSize must be at least 0, not ${writeBufferSize}`);
-    if (!Number.isInteger(wholeFileSizeMax) || wholeFileSizeMax < 0 || wholeFileSizeMax > WHOLE_FILE_SIZE_LIMIT) {
-      throw new InvalidArgumentError(`wholeFileSizeMax must be a whole number of bytes between 0 and ${WHOLE_FILE_SIZE_LIMIT}, not ${wholeFileSizeMax}`);
+    if (!Number.isSafeInteger(memoryBudget) || memoryBudget < 0) throw new InvalidArgumentError(`memoryBudget must be a whole number of bytes, at least 0, not ${memoryBudget}`);
+    if (!(cacheSizeGiven >= 0)) throw new InvalidArgumentError(`cacheSize must be at least 0, not ${cacheSizeGiven}`);
+    if (writeBufferSizeGiven !== undefined && !(writeBufferSizeGiven >= 0)) throw new InvalidArgumentError(`writeBufferSize must be at least 0, not ${writeBufferSizeGiven}`);
+    if (!Number.isInteger(wholeFileSizeMaxGiven) || wholeFileSizeMaxGiven < 0 || (options.wholeFileSizeMax !== undefined && wholeFileSizeMaxGiven > WHOLE_FILE_SIZE_LIMIT)) {
+      throw new InvalidArgumentError(`wholeFileSizeMax must be a whole number of bytes between 0 and ${WHOLE_FILE_SIZE_LIMIT}, not ${wholeFileSizeMaxGiven}`);
     }
+    // The budget caps every share (see FileStorageOptions.memoryBudget).
+    const wholeFileSizeMax = Math.min(wholeFileSizeMaxGiven, memoryBudget, WHOLE_FILE_SIZE_LIMIT);
+    const cacheSize = Math.min(cacheSizeGiven, memoryBudget);
+    const writeBufferSize = writeBufferSizeGiven === undefined ? undefined : Math.min(writeBufferSizeGiven, memoryBudget);
     if (!Number.isInteger(preallocationSize) || preallocationSize < 0) throw new InvalidArgumentError(`preallocationSize must be a whole number of bytes, at least 0, not ${preallocationSize}`);
 
     // Before anything that can block: opening a named pipe waits for its other
@@ -774,6 +826,8 @@ export class FileStorage implements Storage {
     this.releaseWhole();
     this.pages.clear();
     this.dirtyPages.clear();
+    this.freePages.length = 0;
+    this.spareSegments = [];
     this.dirtySize = 0;
     this.newest = null;
     this.oldest = null;
@@ -947,9 +1001,17 @@ export class FileStorage implements Storage {
     return false;
   }
 
-  /** Leaves whole-file mode for good: flushes, then drops the segments. */
+  /** Leaves whole-file mode for good: flushes, then hands the segments to the page cache, up to its size, and drops the rest. */
   private stopWhole(): void {
     if (!this.readOnly) this.flushWhole();
+    const room = this.pageCountMax * this.pageSize;
+    let kept = 0;
+    for (const segment of this.segments as Uint8Array[]) {
+      if (kept >= room || segment.length < this.pageSize) continue;
+      this.spareSegments.push(segment);
+      kept += segment.length;
+    }
+    this.spareOffset = 0;
     this.releaseWhole();
     this.bytes = NO_SEGMENT;
     this.view = NO_SEGMENT_VIEW;
@@ -1282,19 +1344,45 @@ export class FileStorage implements Storage {
   }
 
   /**
-   * A page object for `index`, not yet in the cache: a new one while the cache has
-   * room, else the least recently used page, flushed first if dirty and reused so
-   * that a full cache allocates nothing.
+   * A page object for `index`, not yet in the cache: a free one or a new one
+   * while the cache has room, else the least recently used page, flushed first
+   * if dirty and reused so that a full cache allocates nothing.
    */
   private takePage(index: number): Page {
     const victim = this.oldest;
-    if (this.pages.size < this.pageCountMax || victim === null) return new Page(index, this.pageSize);
+    if (this.pages.size < this.pageCountMax || victim === null) return this.freePage(index);
     // Flushing everything (not just the victim) keeps writes in position order and
     // makes the next evictions free.
     if (victim.dirty) this.flushPages();
     this.dropPage(victim);
-    victim.index = index;
-    return victim;
+    return this.freePage(index);
+  }
+
+  /**
+   * A page out of the cache for `index`, with stale content: a dropped one, else
+   * a piece of a segment whole-file mode left, else a new one. Every page ever
+   * made is in the cache or free, so they never number more than the cache's
+   * pages, and the spare segments never hold more than the cache's bytes.
+   */
+  private freePage(index: number): Page {
+    const free = this.freePages.pop();
+    if (free !== undefined) {
+      free.index = index;
+      return free;
+    }
+    const pageSize = this.pageSize;
+    const spare = this.spareSegments;
+    while (spare.length > 0) {
+      const segment = spare[spare.length - 1] as Uint8Array;
+      const offset = this.spareOffset;
+      if (offset + pageSize <= segment.length) {
+        this.spareOffset = offset + pageSize;
+        return new Page(index, segment.subarray(offset, offset + pageSize));
+      }
+      spare.pop();
+      this.spareOffset = 0;
+    }
+    return new Page(index, new Uint8Array(pageSize));
   }
 
   private insertPage(page: Page): void {
@@ -1306,12 +1394,13 @@ export class FileStorage implements Storage {
     this.newest = page;
   }
 
-  /** Removes a page from the cache, dirty or not: its bytes are lost. */
+  /** Removes a page from the cache, dirty or not: its bytes are lost, and the page is free for reuse. */
   private dropPage(page: Page): void {
     this.pages.delete(page.index);
     if (page.dirty) this.markClean(page);
     this.unlink(page);
     if (this.lastPage === page) this.lastPage = null;
+    this.freePages.push(page);
   }
 
   private touch(page: Page): void {

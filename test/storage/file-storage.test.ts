@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { CorruptDatabaseError, IoError, ReadOnlyError, StrataError } from '../../src/errors.js';
+import { CorruptDatabaseError, InvalidArgumentError, IoError, ReadOnlyError, StrataError } from '../../src/errors.js';
 import { FileStorage, type FileStorageOptions } from '../../src/storage/file-storage.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 
@@ -450,6 +450,74 @@ describe('FileStorage in whole-file mode', () => {
     expect(() => open(file(), { wholeFileSizeMax: -1 })).toThrow(StrataError);
     expect(() => open(file(), { wholeFileSizeMax: 1.5 })).toThrow(StrataError);
     expect(() => open(file(), { wholeFileSizeMax: 2 ** 32 + 1 })).toThrow(StrataError);
+  });
+});
+
+describe('FileStorage memoryBudget', () => {
+  it('reads a file larger than the budget through a page cache of at most the budget', () => {
+    fs.writeFileSync(file(), pattern(100_000));
+    const storage = open(file(), { readOnly: true, pageSize: 1024, memoryBudget: 16 * 1024 });
+    expect(storage.wholeFile).toBe(false);
+    expect(locateAll(storage)).toEqual(pattern(100_000));
+    expect(storage.memorySize).toBeLessThanOrEqual(16 * 1024);
+  });
+
+  it('caps a larger wholeFileSizeMax and cacheSize at the budget', () => {
+    fs.writeFileSync(file(), pattern(100_000));
+    const storage = open(file(), { readOnly: true, pageSize: 1024, memoryBudget: 50_000, wholeFileSizeMax: 1_000_000, cacheSize: 1_000_000 });
+    expect(storage.wholeFile).toBe(false);
+    expect(locateAll(storage)).toEqual(pattern(100_000));
+    expect(storage.memorySize).toBeLessThanOrEqual(50_000);
+  });
+
+  it('holds a file within the budget whole, as wholeFileSizeMax did', () => {
+    fs.writeFileSync(file(), pattern(40_000));
+    const storage = open(file(), { readOnly: true, pageSize: 1024, memoryBudget: 50_000 });
+    expect(storage.wholeFile).toBe(true);
+    expect(readAll(storage)).toEqual(pattern(40_000));
+  });
+
+  it('writes a transaction past the budget to the file before any flush, and never holds more than the budget', () => {
+    const budget = 32 * 1024;
+    const storage = open(file(), { pageSize: 1024, memoryBudget: budget });
+    const model = new MemoryStorage();
+    for (let i = 0; i < 60; i++) {
+      const chunk = pattern(4096, i);
+      storage.write(storage.size(), chunk);
+      model.write(model.size(), chunk);
+      expect(storage.memorySize).toBeLessThanOrEqual(budget);
+    }
+    // 240 KB written and never flushed: all but the last write buffer is already in the file.
+    expect(fs.statSync(file()).size).toBeGreaterThan(model.size() - budget);
+    expect(locateAll(storage)).toEqual(model.toBytes());
+    storage.truncate(1000);
+    expect(fs.statSync(file()).size).toBe(1000);
+    expect(readAll(storage)).toEqual(model.toBytes().subarray(0, 1000));
+  });
+
+  it('cuts the page cache out of the segments it held when a writer outgrows the budget, so the switch does not hold the budget twice', () => {
+    const budget = 64 * 1024;
+    const storage = open(file(), { pageSize: 256, memoryBudget: budget }); // 16 KiB segments
+    const model = new MemoryStorage();
+    for (let i = 0; i < 30; i++) {
+      storage.write(storage.size(), pattern(4096, i));
+      model.write(model.size(), pattern(4096, i));
+    }
+    expect(storage.wholeFile).toBe(false);
+    const offset = storage.locate(1000, 8);
+    // A page of 256 bytes whose buffer is a 16 KiB segment: no new buffer was made for it.
+    expect(storage.bytes.length).toBe(256);
+    expect(storage.bytes.buffer.byteLength).toBe(16 * 1024);
+    expect(storage.bytes.subarray(offset, offset + 8)).toEqual(model.toBytes().subarray(1000, 1008));
+    expect(locateAll(storage)).toEqual(model.toBytes());
+    expect(storage.memorySize).toBeLessThanOrEqual(budget);
+  });
+
+  it('refuses a memoryBudget that is negative, fractional or not a number', () => {
+    expect(() => open(file(), { memoryBudget: -1 })).toThrow(InvalidArgumentError);
+    expect(() => open(file(), { memoryBudget: 1.5 })).toThrow(InvalidArgumentError);
+    expect(() => open(file(), { memoryBudget: Number.NaN })).toThrow(InvalidArgumentError);
+    expect(() => open(file(), { memoryBudget: '8' as unknown as number })).toThrow(InvalidArgumentError);
   });
 });
 
