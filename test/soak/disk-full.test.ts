@@ -1,0 +1,76 @@
+// A full disk: a writer on a small tmpfs commits until the file system has no
+// room. Every commit that returned survives, every failure is a typed error,
+// nothing committed is damaged, and once room is made the database goes on.
+// Needs root to mount the tmpfs: a user's clone skips it with a message; under
+// CI=true (where CI runs as root) it never skips.
+
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open, openFile, StrataError, verifyDatabase } from '../../src/node.js';
+
+function mountTmpfs(dir: string, size: string): boolean {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const probe = mkdtempSync(join(tmpdir(), 'stratadb-mount-probe-'));
+const canMount = mountTmpfs(probe, '64k');
+if (canMount) execFileSync('umount', [probe]);
+rmSync(probe, { recursive: true, force: true });
+if (!canMount && process.env.CI !== 'true') console.warn('disk-full.test.ts: skipped, mounting a tmpfs needs root');
+
+describe.runIf(canMount || process.env.CI === 'true')('a writer on a full disk', () => {
+  it('keeps every acknowledged commit, fails with typed errors, and goes on once there is room', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-full-'));
+    expect(mountTmpfs(dir, '1m')).toBe(true);
+    try {
+      const path = join(dir, 'full.xit');
+      const db = await open(path);
+      const acknowledged: number[] = [];
+      const failures: string[] = [];
+      for (let i = 0; i < 400 && failures.length < 20; i++) {
+        try {
+          db.transact((tx) => {
+            tx.set(['n'], i);
+            tx.set(['blob', String(i)], 'x'.repeat(4000) + i);
+          });
+          acknowledged.push(i);
+        } catch (error) {
+          expect(error).toBeInstanceOf(StrataError);
+          failures.push((error as StrataError).code);
+        }
+      }
+      expect(failures.length, 'the disk never filled').toBeGreaterThan(0);
+      expect(new Set(failures)).toEqual(new Set(['IO']));
+      expect(acknowledged.length).toBeGreaterThan(10);
+      try {
+        db.close();
+      } catch (error) {
+        expect(error).toBeInstanceOf(StrataError);
+      }
+      const reader = await open(path, { readOnly: true });
+      const last = acknowledged[acknowledged.length - 1] as number;
+      expect(reader.get(['n'])).toBe(last);
+      for (const i of acknowledged) expect(reader.get(['blob', String(i)])).toBe('x'.repeat(4000) + i);
+      reader.close();
+      // Room again: the next writer recovers and commits.
+      execFileSync('mount', ['-o', 'remount,size=4m', dir]);
+      const again = await open(path);
+      again.set(['after'], true);
+      again.close();
+      const engine = await openFile(path, { readOnly: true });
+      expect(verifyDatabase(engine).problems).toEqual([]);
+      engine.close();
+    } finally {
+      execFileSync('umount', ['-l', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
