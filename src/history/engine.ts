@@ -235,6 +235,15 @@ export class Engine {
         this.history = { count: 0, root: -1, committedSize: FILE_HEADER_SIZE };
         return;
       }
+      // Initialising cuts the file to nothing. An interrupted creation leaves at
+      // most its own records; more than that is a damaged root tag (one bit turns
+      // an array list's 2 into none) over a database that must not be wiped.
+      if (size > FILE_HEADER_SIZE + HISTORY_HEADER_SIZE + INDEX_BLOCK_SIZE) {
+        throw new CorruptDatabaseError(
+          `the file header's root tag says nothing is committed, but the file holds ${size} bytes: the tag is damaged, or a first transaction was interrupted. Nothing was cut; open it read-only, copy it with \`stratadb backup\`, and check it with \`stratadb verify\``,
+          3,
+        );
+      }
       this.initialize(history);
       return;
     }

@@ -82,4 +82,16 @@ describe('a read-write open of a file whose committed size is one bit off', () =
     expect(JSON.stringify(dumpDatabase(reopened))).toBe(dumpOf(original));
     expect(engine.momentCount()).toBe(2);
   });
+
+  it('refuses to wipe a database whose root tag was damaged to none', () => {
+    const original = busyDatabase();
+    const damaged = original.slice();
+    expect(damaged[3]).toBe(2); // the array list tag of a history database
+    damaged[3] = 0; // one bit off: none, "nothing committed yet"
+    const storage = MemoryStorage.fromBytes(damaged, { readOnly: false });
+    expect(() => Engine.open(storage, { hasher: sha1Hasher })).toThrow(CorruptDatabaseError);
+    expect(storage.size()).toBe(original.length);
+    damaged[3] = 2;
+    expect(JSON.stringify(dumpDatabase(Engine.open(MemoryStorage.fromBytes(damaged), { hasher: sha1Hasher })))).toBe(dumpOf(original));
+  });
 });
