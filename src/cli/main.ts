@@ -152,7 +152,15 @@ export async function main(args: string[], out: (text: string) => void = (t) => 
       return 1;
     }
     const hasher = await pickHasher(path, forced);
-    const engine = Engine.open(FileStorage.open(path, { readOnly: true }), { hasher, readOnly: true });
+    const storage = FileStorage.open(path, { readOnly: true });
+    let engine: Engine;
+    try {
+      engine = Engine.open(storage, { hasher, readOnly: true });
+    } catch (error) {
+      // A file refused as a database (damaged, wrong hash) must not keep its descriptor: main() may run many times in one process.
+      storage.close();
+      throw error;
+    }
     try {
       if (command === 'dump') {
         out(`${JSON.stringify(dumpDatabase(engine), null, 2)}\n`);

@@ -1,13 +1,14 @@
 // stratadb lock and unlock against every kind of lock file: what lock reports
-// (locked, stale) is what unlock and the next writer do.
+// (locked, stale) is what unlock and the next writer do. And the exported CLI
+// main() keeps no file descriptor of a file it refused.
 
 import { describe, expect, it } from 'vitest';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { FileLock, LockedError, lockPath } from '../../src/node.js';
+import { FileLock, LockedError, lockPath, open } from '../../src/node.js';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -82,6 +83,27 @@ describe('stratadb lock and unlock', () => {
     const unlock = await run(['unlock', path]);
     expect(unlock.code).toBe(1);
     expect(unlock.err).toMatch(/symbolic link.*remove it by hand/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('main', () => {
+  it('keeps no file descriptor of a file it refused', async () => {
+    const dir = folder();
+    const path = join(dir, 'damaged.xit');
+    const db = await open(path);
+    db.set(['k'], 'v');
+    db.close();
+    // A valid file header (so the hash is found) over a history header cut short: opening it fails after the file is open.
+    truncateSync(path, 20);
+    const first = await run(['info', path]);
+    expect(first.code).toBe(1);
+    expect(first.err).toMatch(/\[(CORRUPT|IO)\]/);
+    const before = readdirSync('/proc/self/fd').length;
+    for (let i = 0; i < 50; i++) {
+      for (const command of ['info', 'dump', 'stats', 'verify']) expect((await run([command, path])).code).toBe(1);
+    }
+    expect(readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(before);
     rmSync(dir, { recursive: true, force: true });
   });
 });
