@@ -132,6 +132,16 @@ export interface LockHolder {
   readonly host: string;
   /** When it took the lock, as ISO-8601 text. */
   readonly since: string;
+  /**
+   * The holder process's start time in clock ticks since boot (Linux: field 22
+   * of /proc/PID/stat). With `pid` it names one process exactly, so a pid
+   * reused later, by another process or after a reboot, is told apart. Null
+   * when the holder could not tell (no /proc); absent in lock files written by
+   * earlier versions.
+   */
+  readonly startTime?: number | null;
+  /** The boot the holder ran in (Linux: /proc/sys/kernel/random/boot_id); null when unknown, absent in older lock files. */
+  readonly bootId?: string | null;
 }
 
 /** Another writer holds the database's writer lock. `holder` says who, when known. */

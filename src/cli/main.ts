@@ -3,7 +3,7 @@
 // prints every moment as the typed JSON of the xitdb fixtures README;
 // `stratadb info FILE` prints the headers.
 
-import { closeSync, constants, existsSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FileStorage, refuseIfNotRegularFile } from '../storage/file-storage.js';
 import { Engine } from '../history/engine.js';
@@ -15,7 +15,7 @@ import { dumpDatabase } from './dump.js';
 import { databaseStats } from '../history/stats.js';
 import { verifyDatabase } from '../history/verify.js';
 import { backupTo } from '../history/backup.js';
-import { breakStaleLock, isStale, isTornAndOld, lockPath, readLockHolder } from '../storage/file-lock.js';
+import { breakStaleLock, lockStatus } from '../storage/file-lock.js';
 
 const USAGE = `usage: stratadb <command> FILE [ARGS] [--hash NAME]
 
@@ -117,41 +117,51 @@ export async function main(args: string[], out: (text: string) => void = (t) => 
     return 2;
   }
   try {
+    // lock and unlock judge the lock as the writer does (lockStatus, breakStaleLock): they never contradict each other.
     if (command === 'lock') {
-      const holder = readLockHolder(path);
-      if (holder !== undefined) {
-        out(`${JSON.stringify({ locked: true, ...holder, stale: isStale(holder, path) }, null, 2)}\n`);
-      } else if (existsSync(lockPath(path))) {
-        // A lock file that names no holder: a writer taking the lock right now, or one that died doing so.
-        out(`${JSON.stringify({ locked: true, holder: null, stale: isTornAndOld(path) }, null, 2)}\n`);
-      } else {
+      const status = lockStatus(path);
+      if (!status.locked) {
         out(`${JSON.stringify({ locked: false }, null, 2)}\n`);
+      } else if (status.holder !== undefined) {
+        out(`${JSON.stringify({ locked: true, ...status.holder, stale: status.stale }, null, 2)}\n`);
+      } else {
+        // A lock file that names no holder: a writer taking the lock right now, or one that died doing so; or not a lock file at all.
+        out(`${JSON.stringify({ locked: true, holder: null, stale: status.stale, ...(status.problem === undefined ? {} : { problem: status.problem }) }, null, 2)}\n`);
       }
       return 0;
     }
     if (command === 'unlock') {
-      const holder = readLockHolder(path);
-      if (holder === undefined) {
-        if (!existsSync(lockPath(path))) {
-          out('not locked\n');
-          return 0;
-        }
-        if (breakStaleLock(path)) {
-          out('broke a lock file that named no holder (left by a writer that stopped while taking the lock)\n');
-          return 0;
-        }
-        err('stratadb: the lock file names no holder yet: a writer may be taking the lock right now; if none is, try again in 10 seconds [LOCKED]\n');
-        return 1;
-      }
-      if (breakStaleLock(path)) {
-        out(`broke the stale lock of process ${holder.pid} on ${holder.host}\n`);
+      const status = lockStatus(path);
+      if (!status.locked) {
+        out('not locked\n');
         return 0;
       }
-      err(`stratadb: the lock of process ${holder.pid} on ${holder.host} (since ${holder.since}) is not stale: that process is alive, or on another host [LOCKED]\n`);
+      if (status.problem !== undefined) {
+        err(`stratadb: ${status.problem}; stratadb removes only lock files it could have written: remove it by hand [LOCKED]\n`);
+        return 1;
+      }
+      const holder = status.holder;
+      if (breakStaleLock(path)) {
+        out(holder === undefined ? 'broke a lock file that named no holder (left by a writer that stopped while taking the lock)\n' : `broke the stale lock of process ${holder.pid} on ${holder.host}\n`);
+        return 0;
+      }
+      if (holder === undefined) {
+        err('stratadb: the lock file names no holder yet: a writer may be taking the lock right now; if none is, try again in 10 seconds [LOCKED]\n');
+      } else {
+        err(`stratadb: the lock of process ${holder.pid} on ${holder.host} (since ${holder.since}) is not stale: that process is alive, or on another host [LOCKED]\n`);
+      }
       return 1;
     }
     const hasher = await pickHasher(path, forced);
-    const engine = Engine.open(FileStorage.open(path, { readOnly: true }), { hasher, readOnly: true });
+    const storage = FileStorage.open(path, { readOnly: true });
+    let engine: Engine;
+    try {
+      engine = Engine.open(storage, { hasher, readOnly: true });
+    } catch (error) {
+      // A file refused as a database (damaged, wrong hash) must not keep its descriptor: main() may run many times in one process.
+      storage.close();
+      throw error;
+    }
     try {
       if (command === 'dump') {
         out(`${JSON.stringify(dumpDatabase(engine), null, 2)}\n`);

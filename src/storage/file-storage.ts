@@ -460,23 +460,25 @@ export class FileStorage implements Storage {
     this.checkOpen();
     if (this.lostWriter !== undefined) throw this.lostWriter;
     if (this.readOnly) return;
-    let problem: string | undefined;
-    if (this.lock !== undefined && !this.lock.isHeld()) problem = 'its lock file was removed or replaced';
-    if (problem === undefined) {
-      const onDisk = confirmScratch.length >= expected.length ? confirmScratch.subarray(0, expected.length) : new Uint8Array(expected.length);
-      let read = 0;
-      try {
-        read = fs.readSync(this.fd, onDisk, 0, onDisk.length, position);
-      } catch (error) {
-        throw new IoError(`read of ${this.path} failed: ${describe(error)}`, error);
-      }
-      if (read !== expected.length || !onDisk.every((byte, i) => byte === expected[i])) problem = 'another writer changed its header';
+    const consequence = 'Nothing of this transaction was written, and this handle writes nothing more: close it, and reopen the database to go on from the other writer\'s moments';
+    try {
+      this.lock?.assertHeld();
+    } catch (error) {
+      if (!(error instanceof LockedError)) throw error;
+      this.lostWriter = new LockedError(`${error.message}. ${consequence}`, error.holder);
+      throw this.lostWriter;
     }
-    if (problem === undefined) return;
-    this.lostWriter = new LockedError(
-      `${this.path} is no longer this writer's: ${problem} since this writer last committed. Nothing of this transaction was written, and this handle writes nothing more: close it, and reopen the database to go on from the other writer's moments`,
-      undefined,
-    );
+    const onDisk = confirmScratch.length >= expected.length ? confirmScratch.subarray(0, expected.length) : new Uint8Array(expected.length);
+    let read = 0;
+    try {
+      read = fs.readSync(this.fd, onDisk, 0, onDisk.length, position);
+    } catch (error) {
+      throw new IoError(`read of ${this.path} failed: ${describe(error)}`, error);
+    }
+    let same = read === expected.length;
+    for (let i = 0; same && i < read; i++) same = onDisk[i] === expected[i];
+    if (same) return;
+    this.lostWriter = new LockedError(`${this.path} is no longer this writer's: another writer changed its header since this writer last committed. ${consequence}`, undefined);
     throw this.lostWriter;
   }
 

@@ -63,7 +63,7 @@ describe('a writer whose lock file was removed', () => {
     const first = await open(path);
     first.set(['k'], 1);
     writeFileSync(lockPath(path), JSON.stringify({ pid: 1, host: hostname(), since: new Date().toISOString() }));
-    expect(() => first.set(['k'], 2)).toThrow(/lock file was removed or replaced/);
+    expect(() => first.set(['k'], 2)).toThrow(/lock file .* was replaced by the lock of process 1 /);
     first.close();
     rmSync(lockPath(path));
     const again = await open(path);
