@@ -15,7 +15,7 @@ import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
 import { describeTag, formatPath, stepText } from './errors.js';
 import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
-import { KeySpellings, collisionMessage, encodeKey, isPlainObject, mapStepKey, objectKey, taggedKeySpelling, validateValue, writeValue } from './values.js';
+import { KeySpellings, collisionMessage, encodeKey, isPlainObject, mapStepKey, objectKey, taggedKeySpelling, holdsViews, prepareValue, writeValue } from './values.js';
 import { hasLoneSurrogate } from '../cursor/keys.js';
 import { ListView, MapView, SetView, readValue, type Value, type ViewGuard } from './views.js';
 import { describe, requireOptions, requirePath, requireStorage } from '../core/arguments.js';
@@ -261,12 +261,13 @@ export class Transaction<S = any> {
   set<P extends PathOf<S>>(path: P, value: TypeAt<S, P> | Stored<TypeAt<S, P>>): void {
     requirePath(path);
     this.check();
-    const views = validateValue(value, [...(path as AnyPath)]);
+    // Read once: what is written is what was checked (see prepareValue).
+    const prepared = prepareValue(value, path as AnyPath);
     // A view stored inside its own structure must not see the path's own
     // writes: freezing first makes the walk to `path` copy what the view shares.
-    if (views) this.engine.freeze();
+    if (holdsViews(prepared)) this.engine.freeze();
     const cursor = this.cursorFor(path as AnyPath, true);
-    writeValue(cursor, value);
+    writeValue(cursor, prepared);
   }
 
   /**
@@ -303,12 +304,11 @@ export class Transaction<S = any> {
     // Every key and value is checked before anything is written.
     const keys = entries.map(([key]) => mapStepKey(tag, key, [...steps, key]));
     checkMergeCollisions(existing === undefined || existing.tag === Tag.NONE ? undefined : existing.asHashMap(), entries, keys, steps);
-    let views = false;
-    for (const [key, item] of entries) views = validateValue(item, [...steps, key]) || views;
-    if (views) this.engine.freeze();
+    const prepared = entries.map(([key, item]) => prepareValue(item, [...steps, key]));
+    if (prepared.some(holdsViews)) this.engine.freeze();
     const cursor = this.cursorFor(steps, true);
     const map = tag === Tag.COUNTED_HASH_MAP ? cursor.countedHashMap() : cursor.hashMap();
-    entries.forEach(([, item], i) => writeValue(map.put(keys[i] as string | TaggedKey), item));
+    prepared.forEach((item, i) => writeValue(map.put(keys[i] as string | TaggedKey), item));
   }
 
   /**
@@ -366,21 +366,18 @@ export class Transaction<S = any> {
   push(path: PathOf<S>, ...values: unknown[]): number {
     requirePath(path);
     this.check();
-    let views = false;
-    values.forEach((value, i) => {
-      views = validateValue(value, [...(path as AnyPath), `+${i}`]) || views;
-    });
-    if (views) this.engine.freeze();
+    const prepared = values.map((value, i) => prepareValue(value, [...(path as AnyPath), `+${i}`]));
+    if (prepared.some(holdsViews)) this.engine.freeze();
     const cursor = this.cursorFor(path as AnyPath, true);
     const tag = cursor.refresh().tag;
     if (tag === Tag.LINKED_ARRAY_LIST) {
       const list = cursor.linkedArrayList();
-      for (const value of values) writeValue(list.append(), value);
+      for (const value of prepared) writeValue(list.append(), value);
       return list.count();
     }
     if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw new WrongTypeError(`${formatPath(path as AnyPath)} holds ${describeTag(tag)}, not a list`);
     const list = cursor.arrayList();
-    for (const value of values) writeValue(list.append(), value);
+    for (const value of prepared) writeValue(list.append(), value);
     return list.count();
   }
 

@@ -4,11 +4,11 @@
 
 import { isImmutable, isList, isMap, isOrderedMap, isOrderedSet, isSet, isStack } from 'immutable';
 import { hasLoneSurrogate, type TaggedKey } from '../cursor/keys.js';
-import type { ReadCursor } from '../cursor/read-cursor.js';
+import { ReadCursor } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
 import { UnsupportedValueError, formatPath } from './errors.js';
-import { HashCollisionError, WrongTypeError } from '../errors.js';
+import { HashCollisionError, InvalidArgumentError, WrongTypeError } from '../errors.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
 import { describe } from '../core/arguments.js';
 import { readAsciiValue } from '../core/bytes-values.js';
@@ -275,101 +275,224 @@ export type ValueKind = 'scalar' | 'object' | 'map' | 'set' | 'array' | 'linked'
 export const MAX_VALUE_DEPTH = 500;
 
 /**
- * Checks a whole value before anything is written: every part must map to the
- * format (see the README's table), with no cycle, no undefined list item (holes
- * of sparse arrays included) and at most {@link MAX_VALUE_DEPTH} levels.
- *
- * @returns true when the value holds a view of some database somewhere (writing it makes a pointer copy)
- * @throws UnsupportedValueError naming the path of the first problem
+ * What {@link prepareValue} makes of a structure: the parts it read, checked,
+ * for {@link writeValue} to write without reading the original again. `keys`
+ * holds an object's property names or a Map's or Set's encoded keys; `items`
+ * the prepared values, in the same order (undefined in an object: a property
+ * left out). Internal: never a user value, so the writer can tell them apart.
  */
-export function validateValue(value: unknown, path: unknown[], seen: Set<object> = new Set()): boolean {
+class Snapshot {
+  constructor(
+    readonly kind: SnapshotKind,
+    readonly keys: ReadonlyArray<string | TaggedKey> | undefined,
+    readonly items: readonly unknown[],
+    /** True when a view of some database sits somewhere inside. */
+    readonly views: boolean,
+  ) {}
+}
+
+/** What a {@link Snapshot} becomes: a hash map (plain object), counted map (Map), counted set (Set), array list or linked list. */
+const enum SnapshotKind {
+  OBJECT,
+  MAP,
+  SET,
+  ARRAY,
+  LINKED,
+}
+
+/** A Date, as the text it is stored as (read once: a subclass may answer differently the second time). */
+class DateSnapshot {
+  constructor(readonly text: string) {}
+}
+
+/** A view of some database, with the cursor it gave when it was checked. */
+class ViewSnapshot {
+  constructor(
+    readonly source: ReadCursor,
+    readonly view: { [VIEW_COPY]: () => unknown },
+  ) {}
+}
+
+/** The step that says "the path already names this value" (the root of a prepare). */
+const HERE = Symbol('here');
+
+/**
+ * Checks a whole value before anything is written, and returns what to write:
+ * every part must map to the format (see the README's table), with no cycle, no
+ * undefined list item (holes of sparse arrays included) and at most
+ * {@link MAX_VALUE_DEPTH} levels.
+ *
+ * Each part of the value is read exactly once (each own enumerable key and
+ * its value, each index, each iteration of a Map or Set), and the result holds
+ * what was read: {@link writeValue} writes that, never the original again. A
+ * getter or Proxy that answers differently the second time therefore cannot
+ * get unchecked data written (a getter that gave a string here and a function
+ * later once had the function stored as an empty map).
+ *
+ * @param value - what the caller wants to store
+ * @param path - where it goes, for error messages
+ * @returns the prepared value: scalars as they are, structures as snapshots
+ * @throws UnsupportedValueError naming the path of the first problem
+ * @throws HashCollisionError when two keys of one new map or set share a hash
+ *
+ * Cost: O(size of the value); one array of items per structure (the keys of a
+ * plain object are the array Object.keys made, not a copy).
+ */
+export function prepareValue(value: unknown, path: ReadonlyArray<unknown>): unknown {
+  // Scalars need no walk and no state: the common case of tx.set(path, 'text').
   switch (typeof value) {
     case 'string':
       checkWellFormed(value, path);
-      return false;
+      return value;
     case 'number':
     case 'bigint':
     case 'boolean':
-      return false;
-    case 'undefined':
-      throw new UnsupportedValueError('undefined cannot be stored (use null, or leave the key out)', path);
-    case 'function':
-    case 'symbol':
-      throw new UnsupportedValueError(`a ${typeof value} cannot be stored`, path);
+      return value;
   }
-  if (value === null || value instanceof Uint8Array) return false;
-  if (value instanceof Date) {
-    dateText(value, path);
-    return false;
-  }
-  const object = value as object;
-  if (isView(object)) {
-    // A view from a transaction that has ended refuses here, before anything is written.
-    object[VIEW_CURSOR]();
-    return true;
-  }
-  if (seen.has(object)) throw new UnsupportedValueError('the value contains itself (a cycle)', path);
-  if (seen.size >= MAX_VALUE_DEPTH) throw new UnsupportedValueError(`the value nests deeper than ${MAX_VALUE_DEPTH} levels`, path);
-  seen.add(object);
-  let views = false;
-  try {
-    if (Array.isArray(object)) {
-      // An index loop, not forEach: forEach skips the holes of a sparse array, which read as undefined.
-      for (let index = 0; index < object.length; index++) views = validateValue(object[index], [...path, index], seen) || views;
-    } else if (object instanceof LinkedListValue) {
-      for (let index = 0; index < object.items.length; index++) views = validateValue(object.items[index], [...path, index], seen) || views;
-    } else if (object instanceof Map) {
-      const spellings = new KeySpellings();
-      for (const [key, item] of object) {
-        spellings.add(key, encodeKey(key, [...path, key]));
-        views = validateValue(item, [...path, key], seen) || views;
-      }
-      spellings.check(path);
-    } else if (object instanceof Set) {
-      const spellings = new KeySpellings();
-      for (const member of object) spellings.add(member, encodeKey(member, [...path, member]));
-      spellings.check(path);
-    } else if (isImmutable(object)) {
-      views = validateImmutable(object, path, seen);
-    } else if (isPlainObject(object)) {
-      // Object.keys and an index, not Object.entries: on an object of 1M keys (a dictionary) entries took 3.2 s, this 0.9 s.
-      const keys = Object.keys(object);
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i] as string;
-        const item = (object as Record<string, unknown>)[key];
-        if (item === undefined) continue;
-        checkWellFormed(key, [...path, key]);
-        views = validateValue(item, [...path, key], seen) || views;
-      }
-    } else {
-      throw new UnsupportedValueError(`a ${describe(object)} instance has no mapping to the format (store a plain object, array, Map or Set)`, path);
-    }
-  } finally {
-    seen.delete(object);
-  }
-  return views;
+  if (value === null || value instanceof Uint8Array) return value;
+  return new Preparer().prepare(value, path, HERE);
 }
 
-function validateImmutable(value: unknown, path: unknown[], seen: Set<object>): boolean {
-  let views = false;
-  if (isMap(value) || isOrderedMap(value)) {
+/** True when writing `prepared` makes a pointer copy of a view somewhere (the caller freezes first). */
+export function holdsViews(prepared: unknown): boolean {
+  return prepared instanceof Snapshot ? prepared.views : prepared instanceof ViewSnapshot;
+}
+
+/** One walk of {@link prepareValue}: the structures on the way down (for cycles and depth) and whether a view was met. */
+class Preparer {
+  private readonly onPath = new Set<object>();
+  views = false;
+
+  /**
+   * Prepares `value`, the `step` of the value at `parent` (or the value at
+   * `parent` itself when `step` is {@link HERE}). The path is built only for
+   * a structure or an error, so a million scalar items allocate no paths.
+   */
+  prepare(value: unknown, parent: ReadonlyArray<unknown>, step: unknown): unknown {
+    switch (typeof value) {
+      case 'string':
+        if (hasLoneSurrogate(value)) checkWellFormed(value, at(parent, step));
+        return value;
+      case 'number':
+      case 'bigint':
+      case 'boolean':
+        return value;
+      case 'undefined':
+        throw new UnsupportedValueError('undefined cannot be stored (use null, or leave the key out)', at(parent, step));
+      case 'function':
+      case 'symbol':
+        throw new UnsupportedValueError(`a ${typeof value} cannot be stored`, at(parent, step));
+    }
+    if (value === null || value instanceof Uint8Array) return value;
+    const path = at(parent, step);
+    if (value instanceof Date) return new DateSnapshot(dateText(value, path));
+    const object = value as object;
+    if (isView(object)) {
+      // A view from a transaction that has ended refuses here, before anything is written.
+      const source = object[VIEW_CURSOR]();
+      if (!(source instanceof ReadCursor)) throw new UnsupportedValueError(`a ${describe(object)} claims to be a view of a database but gave no cursor`, path);
+      this.views = true;
+      return new ViewSnapshot(source, object);
+    }
+    const onPath = this.onPath;
+    if (onPath.has(object)) throw new UnsupportedValueError('the value contains itself (a cycle)', path);
+    if (onPath.size >= MAX_VALUE_DEPTH) throw new UnsupportedValueError(`the value nests deeper than ${MAX_VALUE_DEPTH} levels`, path);
+    onPath.add(object);
+    const viewsBefore = this.views;
+    this.views = false;
+    try {
+      const snapshot = this.structure(object, path);
+      return snapshot;
+    } finally {
+      this.views ||= viewsBefore;
+      onPath.delete(object);
+    }
+  }
+
+  /** The snapshot of one structure; {@link prepare} has checked it is not on the path. */
+  private structure(object: object, path: ReadonlyArray<unknown>): Snapshot {
+    if (Array.isArray(object)) return new Snapshot(SnapshotKind.ARRAY, undefined, this.listItems(object, path), this.views);
+    if (object instanceof LinkedListValue) {
+      const items: unknown = object.items;
+      if (!Array.isArray(items)) throw new UnsupportedValueError('a linkedList() whose items are not an array cannot be stored', path);
+      return new Snapshot(SnapshotKind.LINKED, undefined, this.listItems(items, path), this.views);
+    }
+    if (object instanceof Map || isMap(object) || isOrderedMap(object)) return this.map(object as Iterable<unknown>, path);
+    if (object instanceof Set || isSet(object) || isOrderedSet(object)) return this.set(object as Iterable<unknown>, path);
+    if (isList(object) || isStack(object)) {
+      // Iterated once into an array, then prepared like one.
+      return new Snapshot(SnapshotKind.ARRAY, undefined, this.listItems(Array.from(object as Iterable<unknown>), path), this.views);
+    }
+    if (isImmutable(object)) throw new UnsupportedValueError(`this immutable.js collection has no mapping (use Map, List, Set, OrderedMap, OrderedSet or Stack)`, path);
+    if (isPlainObject(object)) return this.plainObject(object, path);
+    throw new UnsupportedValueError(`a ${describe(object)} instance has no mapping to the format (store a plain object, array, Map or Set)`, path);
+  }
+
+  /** Each index read once; `length` read once (a Proxy may change it while we read). */
+  private listItems(list: readonly unknown[], path: ReadonlyArray<unknown>): unknown[] {
+    const length = list.length;
+    if (!Number.isSafeInteger(length) || length < 0 || length > MAX_ARRAY_LENGTH) throw new UnsupportedValueError(`an array whose length is ${String(length)} cannot be stored`, path);
+    const items = new Array<unknown>(length);
+    // An index loop, not forEach: forEach skips the holes of a sparse array, which read as undefined.
+    for (let index = 0; index < length; index++) items[index] = this.prepare(list[index], path, index);
+    return items;
+  }
+
+  private map(entries: Iterable<unknown>, path: ReadonlyArray<unknown>): Snapshot {
+    const keys: Array<string | TaggedKey> = [];
+    const items: unknown[] = [];
     const spellings = new KeySpellings();
-    for (const [key, item] of value as Iterable<[unknown, unknown]>) {
-      spellings.add(key, encodeKey(key, [...path, key]));
-      views = validateValue(item, [...path, key], seen) || views;
+    for (const entry of entries) {
+      // What the iterator yields, read once: a Map subclass may yield anything.
+      if (!Array.isArray(entry)) throw new UnsupportedValueError(`a Map's iterator gave ${describe(entry)}, not a [key, value] pair`, path);
+      const key: unknown = entry[0];
+      const item: unknown = entry[1];
+      const encoded = encodeKey(key, [...path, key]);
+      spellings.add(key, encoded);
+      keys.push(encoded);
+      items.push(this.prepare(item, path, key));
     }
     spellings.check(path);
-  } else if (isSet(value) || isOrderedSet(value)) {
-    const spellings = new KeySpellings();
-    for (const member of value as Iterable<unknown>) spellings.add(member, encodeKey(member, [...path, member]));
-    spellings.check(path);
-  } else if (isList(value) || isStack(value)) {
-    let index = 0;
-    for (const item of value as Iterable<unknown>) views = validateValue(item, [...path, index++], seen) || views;
-  } else {
-    throw new UnsupportedValueError(`this immutable.js collection has no mapping (use Map, List, Set, OrderedMap, OrderedSet or Stack)`, path);
+    return new Snapshot(SnapshotKind.MAP, keys, items, this.views);
   }
-  return views;
+
+  private set(members: Iterable<unknown>, path: ReadonlyArray<unknown>): Snapshot {
+    const keys: Array<string | TaggedKey> = [];
+    const spellings = new KeySpellings();
+    for (const member of members) {
+      const encoded = encodeKey(member, [...path, member]);
+      spellings.add(member, encoded);
+      keys.push(encoded);
+    }
+    spellings.check(path);
+    return new Snapshot(SnapshotKind.SET, keys, EMPTY_ITEMS, false);
+  }
+
+  private plainObject(object: object, path: ReadonlyArray<unknown>): Snapshot {
+    // Object.keys and an index, not Object.entries: on an object of 1M keys (a dictionary) entries took 3.2 s, this 0.9 s.
+    // Object.keys makes a fresh array of strings, so it serves as the snapshot's keys.
+    const keys = Object.keys(object);
+    const items = new Array<unknown>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const item = (object as Record<string, unknown>)[key];
+      // Left undefined in items: the writer leaves the key out, as JSON does.
+      if (item === undefined) continue;
+      if (hasLoneSurrogate(key)) checkWellFormed(key, [...path, key]);
+      items[i] = this.prepare(item, path, key);
+    }
+    return new Snapshot(SnapshotKind.OBJECT, keys, items, this.views);
+  }
+}
+
+/** The largest length a JavaScript array can have. */
+const MAX_ARRAY_LENGTH = 2 ** 32 - 1;
+
+const EMPTY_ITEMS: readonly unknown[] = [];
+
+/** The path of `step` inside `parent` (or `parent` itself for {@link HERE}). */
+function at(parent: ReadonlyArray<unknown>, step: unknown): ReadonlyArray<unknown> {
+  return step === HERE ? parent : [...parent, step];
 }
 
 /** Strings are stored as UTF-8, which has no form for a lone surrogate: refuse one rather than store U+FFFD. */
@@ -392,77 +515,102 @@ export function isView(value: object): value is { [VIEW_CURSOR]: () => ReadCurso
 }
 
 /**
- * Writes a validated value into `cursor`. A structure is written as a new one
- * (the slot's previous structure, if any, is not merged). A view of the same
- * database is written as a pointer copy. The caller freezes the transaction's
- * data before the walk when the value holds views (validateValue says so): the
- * copy then shares only blocks that the transaction's later writes copy before
- * changing, so neither place can change the other. Freezing again after each
- * copy would refuse the next write into the structure being built.
+ * Writes a value that {@link prepareValue} returned into `cursor`, without
+ * reading the original value again. A structure is written as a new one (the
+ * slot's previous structure, if any, is not merged). A view of the same
+ * database is written as a pointer copy; a view of another database as a copy
+ * of its contents, each structure keeping its kind. The caller freezes the
+ * transaction's data before the walk when the value holds views
+ * ({@link holdsViews}): the copy then shares only blocks that the transaction's
+ * later writes copy before changing, so neither place can change the other.
+ * Freezing again after each copy would refuse the next write into the
+ * structure being built.
+ *
+ * @param cursor - where to write
+ * @param prepared - what {@link prepareValue} returned
+ * @throws InvalidArgumentError when `prepared` did not come from {@link prepareValue}
  */
-export function writeValue(cursor: WriteCursor, value: unknown): void {
-  switch (typeof value) {
+export function writeValue(cursor: WriteCursor, prepared: unknown): void {
+  switch (typeof prepared) {
     case 'string':
-      cursor.writeString(value);
+      cursor.writeString(prepared);
       return;
     case 'number':
-      if (Number.isSafeInteger(value) && !Object.is(value, -0)) cursor.writeInt(value);
-      else cursor.writeFloat(value);
+      if (Number.isSafeInteger(prepared) && !Object.is(prepared, -0)) cursor.writeInt(prepared);
+      else cursor.writeFloat(prepared);
       return;
     case 'bigint':
-      cursor.writeBytes(bigintBytes(value), TAG_BIGINT);
+      cursor.writeBytes(bigintBytes(prepared), TAG_BIGINT);
       return;
     case 'boolean':
-      cursor.writeBytes(value ? TRUE_TEXT : FALSE_TEXT, TAG_BOOLEAN);
+      cursor.writeBytes(prepared ? TRUE_TEXT : FALSE_TEXT, TAG_BOOLEAN);
       return;
   }
-  if (value === null) {
+  if (prepared === null) {
     cursor.writeNone();
     return;
   }
-  if (value instanceof Uint8Array) {
-    cursor.writeBytes(value, TAG_BYTES);
+  if (prepared instanceof Uint8Array) {
+    cursor.writeBytes(prepared, TAG_BYTES);
     return;
   }
-  if (value instanceof Date) {
-    cursor.writeBytes(encoder.encode(value.toISOString()), TAG_INSTANT);
+  if (prepared instanceof Snapshot) {
+    writeSnapshot(cursor, prepared);
     return;
   }
-  const object = value as object;
-  if (isView(object)) {
-    const source = object[VIEW_CURSOR]();
+  if (prepared instanceof DateSnapshot) {
+    cursor.writeBytes(encoder.encode(prepared.text), TAG_INSTANT);
+    return;
+  }
+  if (prepared instanceof ViewSnapshot) {
+    const source = prepared.source;
     if (source.ctx === cursor.ctx) {
-      cursor.writeSlot(source.slot);
+      cursor.writeSlot(source);
       return;
     }
     // A view of another database: copy its contents, keeping each structure's kind.
-    writeValue(cursor, object[VIEW_COPY]());
+    // The copy is a fresh value this module's views made, prepared like any other.
+    writeValue(cursor, prepareValue(prepared.view[VIEW_COPY](), []));
     return;
   }
+  throw new InvalidArgumentError(`writeValue writes what prepareValue returned, got ${describe(prepared)}`);
+}
+
+function writeSnapshot(cursor: WriteCursor, snapshot: Snapshot): void {
   // A new structure replaces whatever the slot held.
   cursor.writeNone();
-  if (Array.isArray(object)) {
-    const list = cursor.arrayList();
-    for (const item of object as unknown[]) writeValue(list.append(), item);
-  } else if (object instanceof LinkedListValue) {
-    const list = cursor.linkedArrayList();
-    for (const item of object.items) writeValue(list.append(), item);
-  } else if (object instanceof Map || isMap(object) || isOrderedMap(object)) {
-    const map = cursor.countedHashMap();
-    for (const [key, item] of object as Iterable<[unknown, unknown]>) writeValue(map.put(encodeKey(key, [])), item);
-  } else if (object instanceof Set || isSet(object) || isOrderedSet(object)) {
-    const set = cursor.countedHashSet();
-    for (const member of object as Iterable<unknown>) set.add(encodeKey(member, []));
-  } else if (isList(object) || isStack(object)) {
-    const list = cursor.arrayList();
-    for (const item of object as Iterable<unknown>) writeValue(list.append(), item);
-  } else {
-    const map = cursor.hashMap();
-    const keys = Object.keys(object);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      const item = (object as Record<string, unknown>)[key];
-      if (item !== undefined) writeValue(map.put(key), item);
+  const items = snapshot.items;
+  switch (snapshot.kind) {
+    case SnapshotKind.ARRAY: {
+      const list = cursor.arrayList();
+      for (let i = 0; i < items.length; i++) writeValue(list.append(), items[i]);
+      return;
+    }
+    case SnapshotKind.LINKED: {
+      const list = cursor.linkedArrayList();
+      for (let i = 0; i < items.length; i++) writeValue(list.append(), items[i]);
+      return;
+    }
+    case SnapshotKind.MAP: {
+      const keys = snapshot.keys as ReadonlyArray<string | TaggedKey>;
+      const map = cursor.countedHashMap();
+      for (let i = 0; i < keys.length; i++) writeValue(map.put(keys[i] as string | TaggedKey), items[i]);
+      return;
+    }
+    case SnapshotKind.SET: {
+      const keys = snapshot.keys as ReadonlyArray<string | TaggedKey>;
+      const set = cursor.countedHashSet();
+      for (let i = 0; i < keys.length; i++) set.add(keys[i] as string | TaggedKey);
+      return;
+    }
+    case SnapshotKind.OBJECT: {
+      const keys = snapshot.keys as readonly string[];
+      const map = cursor.hashMap();
+      for (let i = 0; i < keys.length; i++) {
+        const item = items[i];
+        if (item !== undefined) writeValue(map.put(keys[i] as string), item);
+      }
+      return;
     }
   }
 }

@@ -4,7 +4,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { describe } from '../core/arguments.js';
 import { checkFormatTag } from '../format/bytes.js';
-import type { Hasher } from '../hash/hasher.js';
+import { checkedHash, type Hasher } from '../hash/hasher.js';
 
 const encoder = new TextEncoder();
 
@@ -150,9 +150,11 @@ export function encodeTextTransient(text: string): Uint8Array {
  * The hash of a key: of its bytes alone when untagged (so other xitdb
  * implementations find plain keys), of the format tag followed by the bytes
  * when tagged (so `"1"` and the number 1 do not share a hash).
+ *
+ * @throws InvalidArgumentError when the hasher returns anything but its size in bytes
  */
 export function hashKey(hasher: Hasher, key: ResolvedKey): Uint8Array {
-  return hasher.hash(hashInput(key));
+  return checkedHash(hasher, hashInput(key));
 }
 
 let scratchHash = new Uint8Array(0);

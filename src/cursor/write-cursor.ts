@@ -4,12 +4,13 @@
 // copied to the end before it changes; a block the running transaction wrote
 // changes in place.
 
-import { InvalidArgumentError, ReadOnlyError, TransactionError, WrongTypeError } from '../errors.js';
-import { SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
+import { CorruptDatabaseError, InvalidArgumentError, ReadOnlyError, StrataError, TransactionError, WrongTypeError } from '../errors.js';
+import { ARRAY_LIST_HEADER_SIZE, COUNT_SIZE, FILE_HEADER_SIZE, INDEX_BLOCK_SIZE, LONG_BYTES_LENGTH_SIZE, SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
 import { Slot, floatSlot, splitI64, uintSlot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
-import { bytesSlot } from '../core/bytes-values.js';
+import { bytesSlot, longBytesLength } from '../core/bytes-values.js';
+import type { BlockIO } from '../core/block-io.js';
 import { describe, requireBytes, requireFormatTag, requireInteger, requireNumber, requirePath, requireText } from '../core/arguments.js';
 import { ensureStructure, isCounted, mapRootOf, type StructureTag } from '../core/structures.js';
 import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
@@ -137,9 +138,50 @@ export class WriteCursor extends ReadCursor {
    * Within one transaction, a cloned structure shares blocks with its source
    * until {@link Engine.freeze}: changing one in place would change both. Freeze
    * before changing either, or clone values that a committed moment holds.
+   *
+   * What is checked before anything is written: the slot must hold a value
+   * (FORMAT.md §Tags, where tags appear: none, uint, int, float, short_bytes,
+   * or a pointer to bytes, a list, a map or a set; never index, kv_pair, the
+   * gen-2 tags or unknown ones). A pointer must lie inside this database's data
+   * (after the file header, its record wholly before the end) and point at a
+   * record of the kind its tag says: a map's or set's root index block holds
+   * only index, kv_pair or empty slots, a list header names a root block of
+   * the right size and a count the data can hold, a long bytes record fits.
+   *
+   * Where a slot came from: a bare {@link Slot} is plain data and does not
+   * say which database it was read from; the checks above refuse one from
+   * another database when its position means nothing here, but not when it
+   * happens to land on a record of the same kind. Pass the {@link ReadCursor}
+   * instead (`writeSlot(cursor)` rather than `writeSlot(cursor.slot)`): a
+   * cursor knows its database, and one from another database (or another open
+   * of the same file) is refused. To copy a value between databases, read it
+   * and write it again.
+   *
+   * @param source - the slot, or a cursor of this database standing on it
+   * @throws InvalidArgumentError when `source` is neither, when it is a cursor of
+   *   another database, or when the slot is not a value of this database as above;
+   *   nothing is written and the transaction may go on
+   * @throws WrongTypeError on the root of a database without history
+   *
+   * Cost: O(1); a pointer reads its record's header (at most one index block).
    */
-  writeSlot(slot: Slot): void {
-    if (!(slot instanceof Slot)) throw new InvalidArgumentError(`writeSlot takes a Slot, got ${describe(slot)}`);
+  writeSlot(source: Slot | ReadCursor): void {
+    let slot: Slot;
+    if (source instanceof Slot) slot = source;
+    else if (source instanceof ReadCursor) {
+      if (source.ctx.io !== this.ctx.io) {
+        throw new InvalidArgumentError('writeSlot was given a cursor of another database: its slot points into that database\'s data, not this one; read the value and write it again to copy it');
+      }
+      slot = source.slot;
+    } else throw new InvalidArgumentError(`writeSlot takes a Slot or a ReadCursor, got ${describe(source)}`);
+    this.checkWritable();
+    if (this.slotPosition < 0) throw new WrongTypeError('the root of a database without history is a hash map and cannot be replaced');
+    checkValueSlot(this.ctx.io, slot);
+    this.store(slot);
+  }
+
+  /** Writes a slot this module built (inline, or pointing at a record it just wrote): no checks. */
+  private store(slot: Slot): void {
     this.checkWritable();
     if (this.slotPosition < 0) throw new WrongTypeError('the root of a database without history is a hash map and cannot be replaced');
     // The format marks a slot written as none with the full flag, so it differs from a never-written one.
@@ -150,7 +192,7 @@ export class WriteCursor extends ReadCursor {
 
   /** Writes none (an explicit empty value). */
   writeNone(): void {
-    this.writeSlot(Slot.EMPTY);
+    this.store(Slot.EMPTY);
   }
 
   /**
@@ -160,7 +202,7 @@ export class WriteCursor extends ReadCursor {
    */
   writeUint(value: bigint | number): void {
     requireInteger(value, 'an unsigned integer value');
-    this.writeSlot(uintSlot(value));
+    this.store(uintSlot(value));
   }
 
   /**
@@ -171,13 +213,13 @@ export class WriteCursor extends ReadCursor {
   writeInt(value: bigint | number): void {
     requireInteger(value, 'a signed integer value');
     const [hi, lo] = splitI64(value);
-    this.writeSlot(new Slot(Tag.INT, false, hi, lo));
+    this.store(new Slot(Tag.INT, false, hi, lo));
   }
 
   /** Writes a 64-bit float (every bit pattern, -0 and NaN included, survives). */
   writeFloat(value: number): void {
     requireNumber(value, 'a float value');
-    this.writeSlot(floatSlot(value));
+    this.store(floatSlot(value));
   }
 
   /**
@@ -190,7 +232,7 @@ export class WriteCursor extends ReadCursor {
   writeBytes(bytes: Uint8Array, formatTag?: Uint8Array | string): void {
     requireBytes(bytes, 'a bytes value');
     this.checkWritable();
-    this.writeSlot(bytesSlot(this.ctx.io, bytes, toFormatTag(formatTag)));
+    this.store(bytesSlot(this.ctx.io, bytes, toFormatTag(formatTag)));
   }
 
   /** Writes a string as UTF-8 bytes (other xitdb implementations read it as text). */
@@ -208,7 +250,7 @@ export class WriteCursor extends ReadCursor {
    */
   bytesWriter(formatTag?: Uint8Array | string): BytesWriter {
     this.checkWritable();
-    return new BytesWriter(this.ctx.io, toFormatTag(formatTag), (slot) => this.writeSlot(slot));
+    return new BytesWriter(this.ctx.io, toFormatTag(formatTag), (slot) => this.store(slot));
   }
 
   /** @internal makes the structure in this slot exist and be mutable; returns its record position */
@@ -780,3 +822,69 @@ export class WriteLinkedArrayList {
 }
 
 
+
+/**
+ * The checks of {@link WriteCursor.writeSlot}: `slot` holds a value, and a
+ * pointer names a record of its kind inside `io`'s data (FORMAT.md §Tags,
+ * pointer tags). Reads at most one index block; writes nothing.
+ *
+ * @throws InvalidArgumentError otherwise
+ */
+function checkValueSlot(io: BlockIO, slot: Slot): void {
+  const tag = slot.tag;
+  switch (tag) {
+    case Tag.NONE:
+    case Tag.SHORT_BYTES:
+    case Tag.UINT:
+    case Tag.INT:
+    case Tag.FLOAT:
+      return;
+    case Tag.BYTES:
+    case Tag.ARRAY_LIST:
+    case Tag.LINKED_ARRAY_LIST:
+    case Tag.HASH_MAP:
+    case Tag.HASH_SET:
+    case Tag.COUNTED_HASH_MAP:
+    case Tag.COUNTED_HASH_SET:
+      break;
+    default:
+      throw new InvalidArgumentError(
+        `writeSlot takes a value, and a ${tagName(tag)} slot (tag ${tag}) is not one: ${tag === Tag.INDEX || tag === Tag.KV_PAIR ? 'it only appears inside maps and lists' : 'this build never writes it'} (FORMAT.md §Tags)`,
+      );
+  }
+  const position = slot.position;
+  const size = tag === Tag.BYTES ? LONG_BYTES_LENGTH_SIZE : tag === Tag.ARRAY_LIST ? ARRAY_LIST_HEADER_SIZE : tag === Tag.LINKED_ARRAY_LIST ? LINKED_LIST_HEADER_SIZE : isCounted(tag) ? COUNT_SIZE + INDEX_BLOCK_SIZE : INDEX_BLOCK_SIZE;
+  const end = io.end();
+  if (position < FILE_HEADER_SIZE || position + size > end) {
+    throw new InvalidArgumentError(`the ${tagName(tag)} slot points at ${position}, outside this database's data (${FILE_HEADER_SIZE} to ${end} bytes): was it read from another database?`);
+  }
+  try {
+    switch (tag) {
+      case Tag.BYTES:
+        longBytesLength(io, slot, -1);
+        return;
+      case Tag.ARRAY_LIST:
+        readListHeader(io, position);
+        return;
+      case Tag.LINKED_ARRAY_LIST:
+        readLinkedListHeader(io, position);
+        return;
+      default:
+        checkMapRoot(io, mapRootOf(tag, position));
+    }
+  } catch (error) {
+    if (!(error instanceof StrataError)) throw error;
+    throw new InvalidArgumentError(`the ${tagName(tag)} slot points at ${position}, where this database holds no ${tagName(tag)} (${error.message}): was it read from another database?`);
+  }
+}
+
+/** A map's or set's root index block holds only empty, index and kv_pair slots (FORMAT.md §Hash maps). */
+function checkMapRoot(io: BlockIO, block: number): void {
+  for (let i = 0; i < SLOT_COUNT; i++) {
+    const child = io.readSlot(block + i * SLOT_SIZE);
+    if (child.tag !== Tag.NONE && child.tag !== Tag.INDEX && child.tag !== Tag.KV_PAIR) {
+      throw new CorruptDatabaseError(`slot ${i} of the block holds a ${tagName(child.tag)}, which a map's index block never does`, block + i * SLOT_SIZE);
+    }
+    if (child.tag !== Tag.NONE) io.checkPointer(child.position, child.tag === Tag.INDEX ? INDEX_BLOCK_SIZE : io.hashSize + 2 * SLOT_SIZE, block + i * SLOT_SIZE);
+  }
+}

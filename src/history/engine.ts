@@ -29,7 +29,7 @@ import {
 import { decodeFileHeader, encodeFileHeader, hashIdName, type FileHeader } from '../format/file-header.js';
 import { Slot, joinPosition } from '../format/slot.js';
 import { Tag } from '../format/tags.js';
-import type { Hasher } from '../hash/hasher.js';
+import { validateHasher, type Hasher } from '../hash/hasher.js';
 import type { Storage } from '../storage/storage.js';
 import { BlockIO, NO_TRANSACTION } from '../core/block-io.js';
 import type { Context } from '../core/context.js';
@@ -147,6 +147,7 @@ export class Engine {
     requireOptions(options, 'Engine.open');
     if (typeof storage !== 'object' || storage === null || typeof storage.locate !== 'function') throw new InvalidArgumentError(`Engine.open takes a Storage (MemoryStorage, FileStorage...), got ${describe(storage)}`);
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`Engine.open takes an options object, got ${describe(options)}`);
+    if (options.hasher !== undefined) validateHasher(options.hasher);
     const readOnly = options.readOnly ?? storage.readOnly;
     const durability = options.durability ?? 'sync';
     if (durability !== 'sync' && durability !== 'flush') throw new InvalidArgumentError(`durability must be "sync" or "flush", got ${String(durability)}`);

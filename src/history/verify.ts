@@ -657,8 +657,8 @@ class Verifier {
         if (key === undefined) return ONE_ENTRY;
         segment = keySegment(key.bytes, isSet);
         // A tagged key's hash covers its format tag too (FORMAT.md §Key identity).
-        const keyHash = keySlot.tag === Tag.BYTES ? this.longKeyHash(keySlot.position, key) : hashKey(this.hasher, key);
-        if (!sameBytes(keyHash, hash)) {
+        const keyHash = keySlot.tag === Tag.BYTES ? this.longKeyHash(keySlot.position, key, kv, path) : this.keyHash(key, kv, path);
+        if (keyHash !== undefined && !sameBytes(keyHash, hash)) {
           this.report(kv, `a kv pair's stored hash ${hex(hash)} is not the hash of its key ${segment} (${hex(keyHash)})`, path);
         }
       } else {
@@ -699,13 +699,30 @@ class Verifier {
   }
 
   /** Hashes a long key once per record, however many kv pairs share it. */
-  private longKeyHash(position: number, key: ResolvedKey): Uint8Array {
+  private longKeyHash(position: number, key: ResolvedKey, kv: number, path: PathNode): Uint8Array | undefined {
     let hash = this.keyHashes.get(position);
     if (hash === undefined) {
-      hash = hashKey(this.hasher, key);
+      hash = this.keyHash(key, kv, path);
+      if (hash === undefined) return undefined;
       this.keyHashes.set(position, hash);
     }
     return hash;
+  }
+
+  /**
+   * A key's hash, or undefined after reporting a hasher that failed on it: the
+   * hasher is the caller's code, and verification reports rather than throws
+   * (a hash of the wrong size, or any error the hasher raises, is a problem at
+   * the kv pair; the walk goes on).
+   */
+  private keyHash(key: ResolvedKey, kv: number, path: PathNode | undefined): Uint8Array | undefined {
+    try {
+      return hashKey(this.hasher, key);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.report(kv, `the key's hash could not be computed: ${message}`, path);
+      return undefined;
+    }
   }
 
   // ---------------------------------------------------------------- array lists
