@@ -4,7 +4,7 @@
 // copied to the end before it changes; a block the running transaction wrote
 // changes in place.
 
-import { CorruptDatabaseError, InvalidArgumentError, ReadOnlyError, StrataError, TransactionError, WrongTypeError } from '../errors.js';
+import { CorruptDatabaseError, IncompatibleDatabaseError, InvalidArgumentError, ReadOnlyError, StrataError, TransactionError, WrongTypeError } from '../errors.js';
 import { ARRAY_LIST_HEADER_SIZE, COUNT_SIZE, FILE_HEADER_SIZE, INDEX_BLOCK_SIZE, LONG_BYTES_LENGTH_SIZE, SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
 import { Slot, floatSlot, splitI64, uintSlot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
@@ -873,7 +873,8 @@ function checkValueSlot(io: BlockIO, slot: Slot): void {
         checkMapRoot(io, mapRootOf(tag, position));
     }
   } catch (error) {
-    if (!(error instanceof StrataError)) throw error;
+    // A structure of this database that this build cannot read (a second-generation list) is that, not a foreign slot.
+    if (!(error instanceof StrataError) || error instanceof IncompatibleDatabaseError) throw error;
     throw new InvalidArgumentError(`the ${tagName(tag)} slot points at ${position}, where this database holds no ${tagName(tag)} (${error.message}): was it read from another database?`);
   }
 }
