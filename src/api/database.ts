@@ -13,6 +13,7 @@ import { databaseStats, type DatabaseStats } from '../history/stats.js';
 import type { ReadCursor, ReadHashMap } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
+import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
 import { describeTag, formatPath, stepText } from './errors.js';
 import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
 import { KeySpellings, collisionMessage, encodeKey, isPlainObject, mapStepKey, objectKey, taggedKeySpelling, validateValue, writeValue } from './values.js';
@@ -70,10 +71,20 @@ function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
         break;
       }
       default:
+        refuseUnreadable(cursor);
         throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(cursor.tag)}, so it has no ${stepText(step)} inside`);
     }
   }
   return cursor;
+}
+
+/**
+ * A path that goes through a structure this build cannot read (a gen-2 sorted
+ * map or set) is refused as incompatible, not as a wrong type: the data is
+ * there, this build just cannot see it.
+ */
+function refuseUnreadable(cursor: ReadCursor): void {
+  if (cursor.tag > MAX_KNOWN_TAG) throw secondGenerationError(cursor.tag, cursor.slotPosition);
 }
 
 const utf8 = new TextEncoder();
@@ -147,6 +158,7 @@ function checkPath(root: ReadCursor, path: AnyPath, create: boolean): void {
         break;
       }
       default:
+        refuseUnreadable(cursor);
         throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(cursor.tag)}, so nothing can be stored inside it`);
     }
   }
@@ -267,6 +279,9 @@ export class Transaction<S = any> {
     if (views) this.engine.freeze();
     const cursor = this.cursorFor(path as AnyPath, true);
     writeValue(cursor, value);
+    // A view of another database is copied with its shared structures shared (each copied
+    // once): freezing after the write makes later writes copy them instead of changing both places.
+    if (views) this.engine.freeze();
   }
 
   /**
@@ -296,6 +311,7 @@ export class Transaction<S = any> {
     // What will be there: the map at the path, or a new one (a Map partial makes a counted map).
     const existing = readAt(this.root.refresh(), steps);
     const existingTag = existing === undefined ? Tag.NONE : existing.tag;
+    if (existing !== undefined) refuseUnreadable(existing);
     if (existingTag !== Tag.NONE && existingTag !== Tag.HASH_MAP && existingTag !== Tag.COUNTED_HASH_MAP) {
       throw new WrongTypeError(`${formatPath(steps)} holds ${describeTag(existingTag)}, not a map to merge into`);
     }
@@ -309,6 +325,8 @@ export class Transaction<S = any> {
     const cursor = this.cursorFor(steps, true);
     const map = tag === Tag.COUNTED_HASH_MAP ? cursor.countedHashMap() : cursor.hashMap();
     entries.forEach(([, item], i) => writeValue(map.put(keys[i] as string | TaggedKey), item));
+    // As in set: shared copies of another database's structures must not change together.
+    if (views) this.engine.freeze();
   }
 
   /**
@@ -376,12 +394,17 @@ export class Transaction<S = any> {
     if (tag === Tag.LINKED_ARRAY_LIST) {
       const list = cursor.linkedArrayList();
       for (const value of values) writeValue(list.append(), value);
-      return list.count();
+      const count = list.count();
+      if (views) this.engine.freeze();
+      return count;
     }
     if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw new WrongTypeError(`${formatPath(path as AnyPath)} holds ${describeTag(tag)}, not a list`);
     const list = cursor.arrayList();
     for (const value of values) writeValue(list.append(), value);
-    return list.count();
+    const count = list.count();
+    // As in set: shared copies of another database's structures must not change together.
+    if (views) this.engine.freeze();
+    return count;
   }
 
   /**

@@ -381,13 +381,13 @@ function checkWellFormed(text: string, path: ReadonlyArray<unknown>): void {
 export const VIEW_CURSOR = Symbol('stratadb.viewCursor');
 
 /**
- * Views carry this too: a deep copy as values to write into another database,
+ * Views carry this too: writes a deep copy into a cursor of another database,
  * each structure of the same kind (a linked list stays linked, a counted map a Map).
  */
 export const VIEW_COPY = Symbol('stratadb.viewCopy');
 
 /** True for a view (MapView, ListView, SetView) of some database. */
-export function isView(value: object): value is { [VIEW_CURSOR]: () => ReadCursor; [VIEW_COPY]: () => unknown } {
+export function isView(value: object): value is { [VIEW_CURSOR]: () => ReadCursor; [VIEW_COPY]: (target: WriteCursor) => void } {
   return VIEW_CURSOR in value;
 }
 
@@ -435,8 +435,8 @@ export function writeValue(cursor: WriteCursor, value: unknown): void {
       cursor.writeSlot(source.slot);
       return;
     }
-    // A view of another database: copy its contents, keeping each structure's kind.
-    writeValue(cursor, object[VIEW_COPY]());
+    // A view of another database: copy its contents, keeping each structure's kind (iteratively: any depth).
+    object[VIEW_COPY](cursor);
     return;
   }
   // A new structure replaces whatever the slot held.
