@@ -13,6 +13,7 @@ import { databaseStats, type DatabaseStats } from '../history/stats.js';
 import type { ReadCursor, ReadHashMap } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
+import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
 import { describeTag, formatPath, stepText } from './errors.js';
 import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
 import { KeySpellings, collisionMessage, encodeKey, isPlainObject, mapStepKey, objectKey, taggedKeySpelling, holdsViews, prepareValue, writeValue } from './values.js';
@@ -70,10 +71,20 @@ function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
         break;
       }
       default:
+        refuseUnreadable(cursor);
         throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(cursor.tag)}, so it has no ${stepText(step)} inside`);
     }
   }
   return cursor;
+}
+
+/**
+ * A path that goes through a structure this build cannot read (a gen-2 sorted
+ * map or set) is refused as incompatible, not as a wrong type: the data is
+ * there, this build just cannot see it.
+ */
+function refuseUnreadable(cursor: ReadCursor): void {
+  if (cursor.tag > MAX_KNOWN_TAG) throw secondGenerationError(cursor.tag, cursor.slotPosition);
 }
 
 const utf8 = new TextEncoder();
@@ -147,6 +158,7 @@ function checkPath(root: ReadCursor, path: AnyPath, create: boolean): void {
         break;
       }
       default:
+        refuseUnreadable(cursor);
         throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(cursor.tag)}, so nothing can be stored inside it`);
     }
   }
@@ -265,9 +277,13 @@ export class Transaction<S = any> {
     const prepared = prepareValue(value, path as AnyPath);
     // A view stored inside its own structure must not see the path's own
     // writes: freezing first makes the walk to `path` copy what the view shares.
-    if (holdsViews(prepared)) this.engine.freeze();
+    const views = holdsViews(prepared);
+    if (views) this.engine.freeze();
     const cursor = this.cursorFor(path as AnyPath, true);
     writeValue(cursor, prepared);
+    // A view of another database is copied with its shared structures shared (each copied
+    // once): freezing after the write makes later writes copy them instead of changing both places.
+    if (views) this.engine.freeze();
   }
 
   /**
@@ -297,6 +313,7 @@ export class Transaction<S = any> {
     // What will be there: the map at the path, or a new one (a Map partial makes a counted map).
     const existing = readAt(this.root.refresh(), steps);
     const existingTag = existing === undefined ? Tag.NONE : existing.tag;
+    if (existing !== undefined) refuseUnreadable(existing);
     if (existingTag !== Tag.NONE && existingTag !== Tag.HASH_MAP && existingTag !== Tag.COUNTED_HASH_MAP) {
       throw new WrongTypeError(`${formatPath(steps)} holds ${describeTag(existingTag)}, not a map to merge into`);
     }
@@ -305,10 +322,13 @@ export class Transaction<S = any> {
     const keys = entries.map(([key]) => mapStepKey(tag, key, [...steps, key]));
     checkMergeCollisions(existing === undefined || existing.tag === Tag.NONE ? undefined : existing.asHashMap(), entries, keys, steps);
     const prepared = entries.map(([key, item]) => prepareValue(item, [...steps, key]));
-    if (prepared.some(holdsViews)) this.engine.freeze();
+    const views = prepared.some(holdsViews);
+    if (views) this.engine.freeze();
     const cursor = this.cursorFor(steps, true);
     const map = tag === Tag.COUNTED_HASH_MAP ? cursor.countedHashMap() : cursor.hashMap();
     prepared.forEach((item, i) => writeValue(map.put(keys[i] as string | TaggedKey), item));
+    // As in set: shared copies of another database's structures must not change together.
+    if (views) this.engine.freeze();
   }
 
   /**
@@ -367,18 +387,24 @@ export class Transaction<S = any> {
     requirePath(path);
     this.check();
     const prepared = values.map((value, i) => prepareValue(value, [...(path as AnyPath), `+${i}`]));
-    if (prepared.some(holdsViews)) this.engine.freeze();
+    const views = prepared.some(holdsViews);
+    if (views) this.engine.freeze();
     const cursor = this.cursorFor(path as AnyPath, true);
     const tag = cursor.refresh().tag;
     if (tag === Tag.LINKED_ARRAY_LIST) {
       const list = cursor.linkedArrayList();
       for (const value of prepared) writeValue(list.append(), value);
-      return list.count();
+      const count = list.count();
+      if (views) this.engine.freeze();
+      return count;
     }
     if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw new WrongTypeError(`${formatPath(path as AnyPath)} holds ${describeTag(tag)}, not a list`);
     const list = cursor.arrayList();
     for (const value of prepared) writeValue(list.append(), value);
-    return list.count();
+    const count = list.count();
+    // As in set: shared copies of another database's structures must not change together.
+    if (views) this.engine.freeze();
+    return count;
   }
 
   /**

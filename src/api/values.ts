@@ -309,7 +309,7 @@ class DateSnapshot {
 class ViewSnapshot {
   constructor(
     readonly source: ReadCursor,
-    readonly view: { [VIEW_COPY]: () => unknown },
+    readonly view: { [VIEW_COPY]: (target: WriteCursor) => void },
   ) {}
 }
 
@@ -504,13 +504,13 @@ function checkWellFormed(text: string, path: ReadonlyArray<unknown>): void {
 export const VIEW_CURSOR = Symbol('stratadb.viewCursor');
 
 /**
- * Views carry this too: a deep copy as values to write into another database,
+ * Views carry this too: writes a deep copy into a cursor of another database,
  * each structure of the same kind (a linked list stays linked, a counted map a Map).
  */
 export const VIEW_COPY = Symbol('stratadb.viewCopy');
 
 /** True for a view (MapView, ListView, SetView) of some database. */
-export function isView(value: object): value is { [VIEW_CURSOR]: () => ReadCursor; [VIEW_COPY]: () => unknown } {
+export function isView(value: object): value is { [VIEW_CURSOR]: () => ReadCursor; [VIEW_COPY]: (target: WriteCursor) => void } {
   return VIEW_CURSOR in value;
 }
 
@@ -568,9 +568,8 @@ export function writeValue(cursor: WriteCursor, prepared: unknown): void {
       cursor.writeSlot(source);
       return;
     }
-    // A view of another database: copy its contents, keeping each structure's kind.
-    // The copy is a fresh value this module's views made, prepared like any other.
-    writeValue(cursor, prepareValue(prepared.view[VIEW_COPY](), []));
+    // A view of another database: copy its contents, keeping each structure's kind (iteratively: any depth).
+    prepared.view[VIEW_COPY](cursor);
     return;
   }
   throw new InvalidArgumentError(`writeValue writes what prepareValue returned, got ${describe(prepared)}`);

@@ -4,10 +4,14 @@
 
 import { List as ImmutableList, Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import type { ReadCursor, ReadHashMap, ReadArrayList, ReadLinkedArrayList } from '../cursor/read-cursor.js';
-import { Tag } from '../format/tags.js';
-import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import type { WriteCursor } from '../cursor/write-cursor.js';
+import type { Key } from '../cursor/keys.js';
+import type { Slot } from '../format/slot.js';
+import { Tag, tagName } from '../format/tags.js';
+import { CorruptDatabaseError, IncompatibleDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
 import { describe } from '../core/arguments.js';
-import { LinkedListValue, VIEW_COPY, VIEW_CURSOR, decodeKey, decodeScalar, encodeKey, objectKey } from './values.js';
+import { VIEW_COPY, VIEW_CURSOR, decodeKey, decodeScalar, encodeKey, objectKey } from './values.js';
 
 /** Any value read from a database: a scalar, or a lazy view of a structure. */
 export type Value = string | number | bigint | boolean | null | Uint8Array | Date | MapView | ListView | SetView;
@@ -31,25 +35,62 @@ export function readValue(cursor: ReadCursor, guard: ViewGuard): Value {
     case Tag.LINKED_ARRAY_LIST:
       return new ListView<Value>(cursor, guard);
     default:
-      return decodeScalar(cursor) as Value;
+      return readScalar(cursor) as Value;
   }
 }
 
-/** Deep plain-JS copy of any value. */
-export function toJS(value: Value): unknown {
-  return value instanceof MapView || value instanceof SetView || value instanceof ListView ? nested(() => value.toJS()) : value;
+/**
+ * A scalar slot as its JS value. A tag that is no value (an index block or kv
+ * pair where a value belongs) is damage; a gen-2 tag (sorted map or set) is
+ * refused as incompatible rather than read as `undefined`, which would hide
+ * the structure (a missing key and a structure this build cannot read must
+ * never look alike).
+ */
+function readScalar(cursor: ReadCursor): unknown {
+  const tag = cursor.tag;
+  if (tag > MAX_KNOWN_TAG) throw secondGenerationError(tag, cursor.slotPosition);
+  if (tag === Tag.INDEX || tag === Tag.KV_PAIR) throw new CorruptDatabaseError(`a ${tagName(tag)} slot stands where a value belongs`, cursor.slotPosition);
+  return decodeScalar(cursor);
 }
 
+/**
+ * Deep plain-JS copy of any value: see {@link MapView.toJS}. Scalars come back
+ * as they are.
+ */
+export function toJS(value: Value): unknown {
+  return isStructureView(value) ? materialize(value, JS_BUILDER) : value;
+}
+
+function isStructureView(value: unknown): value is MapView | ListView | SetView {
+  return value instanceof MapView || value instanceof SetView || value instanceof ListView;
+}
+
+/** Node's util.inspect hook, by its registered symbol (no `node:util` import: the module stays browser-safe). */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
 abstract class View {
-  /** @internal */
-  protected readonly cursor: ReadCursor;
-  /** @internal */
-  protected readonly guard: ViewGuard;
+  // ES private fields, not enumerable properties: JSON.stringify, Object.keys
+  // and spreading must never reach the cursor, whose context holds the whole
+  // storage (every other key of the database, and its bytes). toJSON gives the
+  // data instead. (Per-instance defineProperty did the same at about 1.6x the
+  // cost of a view's creation; private fields cost nothing measurable.)
+  readonly #cursor: ReadCursor;
+  readonly #guard: ViewGuard;
 
   /** @internal */
   constructor(cursor: ReadCursor, guard: ViewGuard) {
-    this.cursor = cursor;
-    this.guard = guard;
+    this.#cursor = cursor;
+    this.#guard = guard;
+  }
+
+  /** @internal */
+  protected get cursor(): ReadCursor {
+    return this.#cursor;
+  }
+
+  /** @internal */
+  protected get guard(): ViewGuard {
+    return this.#guard;
   }
 
   /** @internal the cursor this view reads, for O(1) pointer copies */
@@ -58,13 +99,85 @@ abstract class View {
     return this.cursor;
   }
 
-  /** @internal a deep copy as writable values, each structure of its own kind, for storing into another database */
-  abstract [VIEW_COPY](): unknown;
+  /**
+   * @internal Writes a deep copy of this view into `target`, a cursor of
+   * another database: each structure of its own kind, each shared structure
+   * copied once (see {@link copyInto}).
+   */
+  [VIEW_COPY](target: WriteCursor): void {
+    copyInto(this[VIEW_CURSOR](), target);
+  }
+
+  /** A deep plain-JS copy; see the subclasses. */
+  abstract toJS(): unknown;
+
+  /** Entries (or members, or items) in the view, for the inspect preview. */
+  abstract get size(): number;
+
+  /**
+   * The data, as {@link toJS} gives it, so that `JSON.stringify(view)` (and
+   * `res.json(view)` in a web server) serializes what the view shows and
+   * nothing else. A Map or Set inside serializes as JSON.stringify serializes
+   * one (`{}`): call toJS and convert them yourself when that matters. O(n).
+   */
+  toJSON(): unknown {
+    return this.toJS();
+  }
+
+  /** `MapView`, `ListView` or `SetView`, for `Object.prototype.toString`. */
+  abstract get [Symbol.toStringTag](): string;
+
+  /**
+   * What `console.log` and `util.inspect` show in Node: the kind, the size and
+   * the first few entries (`MapView(3) { a: 1, b: 'x', ... }`), never a walk of
+   * the whole structure, nested structures as their kind and size. Keyed by
+   * `Symbol.for` so that no Node module is imported.
+   */
+  [INSPECT](): string {
+    try {
+      return this.preview();
+    } catch (error) {
+      // A preview must never throw inside console.log: an ended transaction or damage shows as such.
+      return `${this[Symbol.toStringTag]} <${error instanceof Error ? error.message : String(error)}>`;
+    }
+  }
+
+  /** @internal the inspect text */
+  protected abstract preview(): string;
 }
 
-/** A value as something to write into another database: views copied with their kinds, scalars as they are. */
-function storable(value: Value): unknown {
-  return value instanceof MapView || value instanceof SetView || value instanceof ListView ? nested(() => value[VIEW_COPY]()) : value;
+/** Entries the inspect preview shows before `...`. */
+const PREVIEW_ENTRIES = 5;
+
+/** A value in an inspect preview: scalars as literals, structures as their kind and size. */
+function previewValue(value: unknown): string {
+  if (isStructureView(value)) {
+    let size = '?';
+    try {
+      size = String(value.size);
+    } catch {
+      // damage below: the preview still shows the kind
+    }
+    return `${value[Symbol.toStringTag]}(${size})`;
+  }
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  return String(value);
+}
+
+/** The inspect text of a view: its tag, size and the first entries given by `parts`. */
+function previewText(tag: string, size: number, parts: Iterable<string>, open: string, close: string): string {
+  const shown: string[] = [];
+  for (const part of parts) {
+    if (shown.length === PREVIEW_ENTRIES) {
+      shown.push('...');
+      break;
+    }
+    shown.push(part);
+  }
+  return shown.length === 0 ? `${tag}(${size}) ${open}${close}` : `${tag}(${size}) ${open} ${shown.join(', ')} ${close}`;
 }
 
 /**
@@ -75,13 +188,13 @@ function storable(value: Value): unknown {
 export class MapView<K = unknown, V = Value> extends View implements Iterable<[K, V]> {
   /** `'object'` (a plain hash map) or `'map'` (a counted hash map). */
   readonly kind: 'object' | 'map';
-  private readonly map: ReadHashMap;
+  readonly #map: ReadHashMap;
 
   /** @internal */
   constructor(cursor: ReadCursor, guard: ViewGuard) {
     super(cursor, guard);
     this.kind = cursor.tag === Tag.COUNTED_HASH_MAP ? 'map' : 'object';
-    this.map = cursor.asHashMap();
+    this.#map = cursor.asHashMap();
   }
 
   /** The stored key for `key`, or undefined when no key of that kind can be in this map (an object's keys are strings; a number is its text). */
@@ -94,11 +207,12 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
    * The value under `key`: a scalar, or a view of a structure. O(log n).
    *
    * @returns undefined when the key is absent (a stored null is null)
+   * @throws IncompatibleDatabaseError when the value is a structure this build cannot read (a gen-2 sorted map or set)
    */
   get(key: K): V | undefined {
     this.guard();
     const stored = this.key(key);
-    const cursor = stored === undefined ? undefined : this.map.get(stored);
+    const cursor = stored === undefined ? undefined : this.#map.get(stored);
     return cursor === undefined ? undefined : (readValue(cursor, this.guard) as V);
   }
 
@@ -106,31 +220,39 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
   has(key: K): boolean {
     this.guard();
     const stored = this.key(key);
-    return stored !== undefined && this.map.has(stored);
+    return stored !== undefined && this.#map.has(stored);
   }
 
   /** Entry count: O(1) for kind `'map'` (counted), O(n) for `'object'`. */
   get size(): number {
     this.guard();
-    return this.map.count();
+    return this.#map.count();
   }
 
   /** Keys in storage (hash) order, streamed. */
   *keys(): Generator<K, void, undefined> {
     this.guard();
-    for (const key of this.map.keys()) yield decodeKey(key) as K;
+    for (const key of this.#map.keys()) yield decodeKey(key) as K;
   }
 
-  /** Values in storage (hash) order, streamed. */
+  /**
+   * Values in storage (hash) order, streamed.
+   *
+   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
+   */
   *values(): Generator<V, void, undefined> {
     this.guard();
-    for (const value of this.map.values()) yield readValue(value, this.guard) as V;
+    for (const value of this.#map.values()) yield readValue(value, this.guard) as V;
   }
 
-  /** Entries in storage (hash) order, streamed. */
+  /**
+   * Entries in storage (hash) order, streamed.
+   *
+   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
+   */
   *entries(): Generator<[K, V], void, undefined> {
     this.guard();
-    for (const entry of this.map.entries()) yield [decodeKey(entry.key) as K, readValue(entry.value, this.guard) as V];
+    for (const entry of this.#map.entries()) yield [decodeKey(entry.key) as K, readValue(entry.value, this.guard) as V];
   }
 
   /** Same as {@link entries}. */
@@ -143,6 +265,7 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
    * `Map.prototype.forEach` (value first). The quickest full pass: no generator
    * and no entry array per item.
    *
+   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
    * @example
    * ```ts
    * db.get(['users'])?.forEach((user, name) => console.log(name, user));
@@ -152,44 +275,56 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
     this.guard();
     if (typeof fn !== 'function') throw new InvalidArgumentError(`forEach takes a function, got ${describe(fn)}`);
     const guard = this.guard;
-    this.map.forEach((value, key) => fn(readValue(value, guard) as V, decodeKey(key) as K, this));
+    this.#map.forEach((value, key) => fn(readValue(value, guard) as V, decodeKey(key) as K, this));
   }
 
-  /** A deep plain-JS copy: an object for kind `'object'`, a Map for `'map'`. O(n). */
+  /**
+   * A deep plain-JS copy: an object for kind `'object'`, a Map for `'map'`,
+   * and so on down. O(distinct structures + entries): a structure stored in
+   * several places (a clone, a view stored twice) is converted once and the
+   * same JS object is returned for each place, so the result is a DAG of JS
+   * objects that shares what the database shares (changing one place changes
+   * the others: copy it first if that matters). No depth limit: the walk uses
+   * no recursion.
+   *
+   * @throws CorruptDatabaseError when a structure contains itself (only damaged or hostile data can)
+   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read (a gen-2 sorted map or set)
+   */
   toJS(): unknown {
-    return this.copy(toJS);
+    return materialize(this, JS_BUILDER);
   }
 
-  /** This map as a Map (kind `'map'`) or an object (kind `'object'`), each value converted by `convert`. */
-  private copy(convert: (value: Value) => unknown): unknown {
-    if (this.kind === 'map') {
-      const out = new Map<unknown, unknown>();
-      this.forEach((value, key) => out.set(key, convert(value as Value)));
-      return out;
-    }
-    const out: Record<string, unknown> = {};
-    this.forEach((value, key) => {
-      const name = String(key);
-      const item = convert(value as Value);
-      // Assignment is about twice as fast as defineProperty on a big object, but
-      // an own "__proto__" key must stay a key instead of replacing the prototype.
-      if (name === '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true });
-      else out[name] = item;
-    });
-    return out;
-  }
-
-  /** A deep immutable.js copy (Map all the way down). O(n). */
+  /**
+   * A deep immutable.js copy (Map all the way down). O(distinct structures +
+   * entries); shared structures come back as one immutable.js value, as for
+   * {@link toJS}.
+   *
+   * @throws CorruptDatabaseError when a structure contains itself
+   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
+   */
   toImmutable(): ImmutableMap<unknown, unknown> {
-    return ImmutableMap<unknown, unknown>().withMutations((out) => {
-      this.forEach((value, key) => out.set(key, toImmutable(value as Value)));
-    });
+    return materialize(this, IMMUTABLE_BUILDER) as ImmutableMap<unknown, unknown>;
+  }
+
+  /** `MapView`. */
+  get [Symbol.toStringTag](): string {
+    return 'MapView';
   }
 
   /** @internal */
-  [VIEW_COPY](): unknown {
-    // Keys and values as toJS gives them, with nested structures keeping their kinds.
-    return this.copy(storable);
+  protected preview(): string {
+    this.guard();
+    const map = this.#map;
+    const kind = this.kind;
+    const guard = this.guard;
+    function* parts(): Generator<string> {
+      for (const entry of map.entries()) {
+        const key = decodeKey(entry.key);
+        const name = kind === 'object' && typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key) ? key : previewValue(key);
+        yield `${kind === 'map' ? `${name} => ` : `${name}: `}${previewValue(readValue(entry.value, guard))}`;
+      }
+    }
+    return previewText('MapView', this.size, parts(), '{', '}');
   }
 }
 
@@ -225,17 +360,27 @@ export class SetView<T = unknown> extends View implements Iterable<T> {
 
   /** A plain Set copy. O(n). */
   toJS(): Set<T> {
-    return new Set(this.values());
+    return materialize(this, JS_BUILDER) as Set<T>;
   }
 
   /** An immutable.js Set copy. O(n). */
   toImmutable(): ImmutableSet<T> {
-    return ImmutableSet(this.values());
+    return materialize(this, IMMUTABLE_BUILDER) as ImmutableSet<T>;
+  }
+
+  /** `SetView`. */
+  get [Symbol.toStringTag](): string {
+    return 'SetView';
   }
 
   /** @internal */
-  [VIEW_COPY](): unknown {
-    return this.toJS();
+  protected preview(): string {
+    this.guard();
+    const keys = this.cursor.asHashSet().keys();
+    function* parts(): Generator<string> {
+      for (const key of keys) yield previewValue(decodeKey(key));
+    }
+    return previewText('SetView', this.size, parts(), '{', '}');
   }
 }
 
@@ -246,19 +391,19 @@ export class SetView<T = unknown> extends View implements Iterable<T> {
 export class ListView<T = Value> extends View implements Iterable<T> {
   /** `'array'` for an array list, `'linked'` for a linked (RRB) list. */
   readonly kind: 'array' | 'linked';
-  private readonly list: ReadArrayList | ReadLinkedArrayList;
+  readonly #list: ReadArrayList | ReadLinkedArrayList;
 
   /** @internal */
   constructor(cursor: ReadCursor, guard: ViewGuard) {
     super(cursor, guard);
     this.kind = cursor.tag === Tag.LINKED_ARRAY_LIST ? 'linked' : 'array';
-    this.list = this.kind === 'linked' ? cursor.asLinkedArrayList() : cursor.asArrayList();
+    this.#list = this.kind === 'linked' ? cursor.asLinkedArrayList() : cursor.asArrayList();
   }
 
   /** Items in the list. O(1). */
   get length(): number {
     this.guard();
-    return this.list.count();
+    return this.#list.count();
   }
 
   /** Same as {@link length}. */
@@ -270,12 +415,13 @@ export class ListView<T = Value> extends View implements Iterable<T> {
    * The item at `index`; negative counts from the end.
    *
    * @returns undefined outside the list
+   * @throws IncompatibleDatabaseError when the item is a structure this build cannot read
    */
   get(index: number): T | undefined {
     this.guard();
-    const count = this.list.count();
+    const count = this.#list.count();
     if (!Number.isInteger(index) || index >= count || index < -count) return undefined;
-    return readValue(this.list.get(index), this.guard) as T;
+    return readValue(this.#list.get(index), this.guard) as T;
   }
 
   /**
@@ -290,11 +436,15 @@ export class ListView<T = Value> extends View implements Iterable<T> {
     return this.get(index) as T;
   }
 
-  /** Items from `start` (default 0) to the end, streamed. */
+  /**
+   * Items from `start` (default 0) to the end, streamed.
+   *
+   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
+   */
   *values(start = 0): Generator<T, void, undefined> {
     this.guard();
-    if (start >= this.list.count()) return;
-    for (const item of this.list.items(start)) yield readValue(item, this.guard) as T;
+    if (start >= this.#list.count()) return;
+    for (const item of this.#list.items(start)) yield readValue(item, this.guard) as T;
   }
 
   /** Same as {@link values}. */
@@ -302,52 +452,380 @@ export class ListView<T = Value> extends View implements Iterable<T> {
     return this.values();
   }
 
-  /** A deep plain-JS array copy. O(n). */
+  /**
+   * A deep plain-JS array copy. O(distinct structures + items); shared
+   * structures come back shared, as for {@link MapView.toJS}.
+   *
+   * @throws CorruptDatabaseError when a structure contains itself
+   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
+   */
   toJS(): unknown[] {
-    const out: unknown[] = [];
-    for (const item of this.values()) out.push(toJS(item as Value));
-    return out;
+    return materialize(this, JS_BUILDER) as unknown[];
   }
 
-  /** A deep immutable.js List copy. O(n). */
+  /**
+   * A deep immutable.js List copy. O(distinct structures + items).
+   *
+   * @throws CorruptDatabaseError when a structure contains itself
+   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
+   */
   toImmutable(): ImmutableList<unknown> {
-    return ImmutableList<unknown>().withMutations((out) => {
-      for (const item of this.values()) out.push(toImmutable(item as Value));
-    });
+    return materialize(this, IMMUTABLE_BUILDER) as ImmutableList<unknown>;
+  }
+
+  /** `ListView`. */
+  get [Symbol.toStringTag](): string {
+    return 'ListView';
   }
 
   /** @internal */
-  [VIEW_COPY](): unknown {
-    const items: unknown[] = [];
-    for (const item of this.values()) items.push(storable(item as Value));
-    return this.kind === 'linked' ? new LinkedListValue(items) : items;
+  protected preview(): string {
+    this.guard();
+    const items = this.#list.items(0);
+    const guard = this.guard;
+    function* parts(): Generator<string> {
+      for (const item of items) yield previewValue(readValue(item, guard));
+    }
+    return previewText(this.kind === 'linked' ? 'ListView<linked>' : 'ListView', this.length, parts(), '[', ']');
   }
 }
-
-/** A deep immutable.js copy of any value (scalars stay as they are). */
-export function toImmutable(value: Value): unknown {
-  return value instanceof MapView || value instanceof SetView || value instanceof ListView ? nested(() => value.toImmutable()) : value;
-}
-
-/** How deep toJS and toImmutable follow structures inside structures before they refuse. */
-export const MAX_MATERIALIZE_DEPTH = 1000;
-
-/** Structures being materialized right now, outermost first (toJS recurses once per level). */
-let materializing = 0;
 
 /**
- * Materializes one nested structure, counting the depth: a structure nested
- * deeper than {@link MAX_MATERIALIZE_DEPTH} (the cursor API can write one, and a
- * hostile file can hold one) gets a typed error instead of exhausting the stack.
+ * A deep immutable.js copy of any value (scalars stay as they are); see
+ * {@link MapView.toImmutable}.
  */
-function nested<T>(materialize: () => T): T {
-  if (materializing >= MAX_MATERIALIZE_DEPTH) {
-    throw new OutOfRangeError(`structures nest deeper than ${MAX_MATERIALIZE_DEPTH} levels, more than toJS and toImmutable follow; read them through views or cursors`);
+export function toImmutable(value: Value): unknown {
+  return isStructureView(value) ? materialize(value, IMMUTABLE_BUILDER) : value;
+}
+
+// ---------------------------------------------------------------- materializing
+
+/**
+ * How one kind of copy is built: a container per map or list, filled in
+ * storage order, closed when complete; a set in one step (its members are keys,
+ * never structures).
+ */
+interface Builder {
+  /** A new, empty container for a map or list with this tag. */
+  open(tag: number): unknown;
+  /**
+   * Stores `value` under `key` (a map's decoded key, or a list index). A child
+   * that is a structure is stored first as undefined, to keep its place in the
+   * container's order, and again once it is built.
+   */
+  put(container: unknown, tag: number, key: unknown, value: unknown): void;
+  /** The finished value of a container. */
+  close(container: unknown, tag: number): unknown;
+  /** A whole set from its decoded members. */
+  set(members: unknown[], tag: number): unknown;
+}
+
+function isMapTag(tag: number): boolean {
+  return tag === Tag.HASH_MAP || tag === Tag.COUNTED_HASH_MAP;
+}
+
+function putJS(container: unknown, tag: number, key: unknown, value: unknown): void {
+  if (tag === Tag.COUNTED_HASH_MAP) {
+    (container as Map<unknown, unknown>).set(key, value);
+  } else if (tag === Tag.HASH_MAP) {
+    const name = String(key);
+    // Assignment is about twice as fast as defineProperty on a big object, but
+    // an own "__proto__" key must stay a key instead of replacing the prototype.
+    if (name === '__proto__') Object.defineProperty(container, name, { value, enumerable: true, writable: true, configurable: true });
+    else (container as Record<string, unknown>)[name] = value;
+  } else {
+    (container as unknown[])[key as number] = value;
   }
-  materializing++;
-  try {
-    return materialize();
-  } finally {
-    materializing--;
+}
+
+/** toJS: objects, Maps, arrays and Sets. */
+const JS_BUILDER: Builder = {
+  open: (tag) => (tag === Tag.COUNTED_HASH_MAP ? new Map() : tag === Tag.HASH_MAP ? {} : []),
+  put: putJS,
+  close: (container) => container,
+  set: (members) => new Set(members),
+};
+
+/** toImmutable: immutable.js Map, List and Set, built through their mutable forms. */
+const IMMUTABLE_BUILDER: Builder = {
+  open: (tag) => (isMapTag(tag) ? ImmutableMap<unknown, unknown>().asMutable() : ImmutableList<unknown>().asMutable()),
+  put: (container, tag, key, value) => {
+    if (isMapTag(tag)) (container as ImmutableMap<unknown, unknown>).set(key, value);
+    else (container as ImmutableList<unknown>).set(key as number, value);
+  },
+  close: (container) => (container as ImmutableMap<unknown, unknown> | ImmutableList<unknown>).asImmutable(),
+  set: (members) => ImmutableSet(members),
+};
+
+function isStructureTag(tag: number): boolean {
+  switch (tag) {
+    case Tag.HASH_MAP:
+    case Tag.COUNTED_HASH_MAP:
+    case Tag.HASH_SET:
+    case Tag.COUNTED_HASH_SET:
+    case Tag.ARRAY_LIST:
+    case Tag.LINKED_ARRAY_LIST:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** A map or list being built: the children that are structures wait in `keys` and `cursors`. */
+interface Frame {
+  readonly tag: number;
+  readonly position: number;
+  readonly container: unknown;
+  readonly keys: unknown[];
+  readonly cursors: ReadCursor[];
+  next: number;
+}
+
+/** Marks a structure whose copy is being built: meeting it again below itself is a cycle. */
+const BUILDING = Symbol('building');
+/** What {@link Materializer.enter} returns when it pushed a frame instead of giving a value. */
+const PENDING = Symbol('pending');
+
+/**
+ * Copies a view with `builder`, depth first from an explicit stack, so that
+ * no nesting depth can exhaust the JS stack. Each stored structure (a tag and
+ * the position of its record) is built once and its copy reused wherever it
+ * is met again, so the work is linear in the distinct structures and entries,
+ * however much the data shares; a structure met again while its own copy is
+ * being built contains itself, which only damaged data can do.
+ */
+function materialize(view: View, builder: Builder): unknown {
+  return new Materializer(builder).run(view[VIEW_CURSOR]());
+}
+
+class Materializer {
+  private readonly builder: Builder;
+  /** Finished copies (or BUILDING), by tag, then by record position. */
+  private readonly built: Array<Map<number, unknown> | undefined> = [];
+  private readonly stack: Frame[] = [];
+
+  constructor(builder: Builder) {
+    this.builder = builder;
+  }
+
+  run(root: ReadCursor): unknown {
+    const builder = this.builder;
+    const stack = this.stack;
+    let result = this.enter(root);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as Frame;
+      if (frame.next < frame.cursors.length) {
+        const index = frame.next++;
+        const child = this.enter(frame.cursors[index] as ReadCursor);
+        if (child !== PENDING) builder.put(frame.container, frame.tag, frame.keys[index], child);
+        continue;
+      }
+      stack.pop();
+      const value = builder.close(frame.container, frame.tag);
+      this.memo(frame.tag).set(frame.position, value);
+      const parent = stack[stack.length - 1];
+      if (parent === undefined) result = value;
+      else builder.put(parent.container, parent.tag, parent.keys[parent.next - 1], value);
+    }
+    return result;
+  }
+
+  private memo(tag: number): Map<number, unknown> {
+    let memo = this.built[tag];
+    if (memo === undefined) {
+      memo = new Map();
+      this.built[tag] = memo;
+    }
+    return memo;
+  }
+
+  /** The copy of a value, or PENDING after pushing the frame that will build it. */
+  private enter(cursor: ReadCursor): unknown {
+    const tag = cursor.tag;
+    if (!isStructureTag(tag)) return readScalar(cursor);
+    const position = cursor.slot.position;
+    const memo = this.memo(tag);
+    const known = memo.get(position);
+    if (known === BUILDING) throw new CorruptDatabaseError('a structure contains itself (a cycle between records)', cursor.slotPosition);
+    if (known !== undefined) return known;
+    const builder = this.builder;
+    if (tag === Tag.HASH_SET || tag === Tag.COUNTED_HASH_SET) {
+      const members: unknown[] = [];
+      for (const key of cursor.asHashSet().keys()) members.push(decodeKey(key));
+      const value = builder.set(members, tag);
+      memo.set(position, value);
+      return value;
+    }
+    memo.set(position, BUILDING);
+    const container = builder.open(tag);
+    const keys: unknown[] = [];
+    const cursors: ReadCursor[] = [];
+    const add = (key: unknown, child: ReadCursor): void => {
+      if (isStructureTag(child.tag)) {
+        builder.put(container, tag, key, undefined);
+        keys.push(key);
+        cursors.push(child);
+      } else {
+        builder.put(container, tag, key, readScalar(child));
+      }
+    };
+    if (isMapTag(tag)) {
+      cursor.asHashMap().forEach((child, key) => add(decodeKey(key), child));
+    } else {
+      let index = 0;
+      const list = tag === Tag.ARRAY_LIST ? cursor.asArrayList() : cursor.asLinkedArrayList();
+      for (const child of list.items(0)) add(index++, child);
+    }
+    this.stack.push({ tag, position, container, keys, cursors, next: 0 });
+    return PENDING;
+  }
+}
+
+// ---------------------------------------------------------------- copying into another database
+
+/** A map or list being copied: the source children that are structures, and where each goes. */
+interface CopyFrame {
+  readonly tag: number;
+  readonly position: number;
+  /** The cursor the copy is written into. */
+  readonly target: WriteCursor;
+  /** Where each waiting child goes: a map key, or a list index (whose slot holds a none placeholder). */
+  readonly keys: Array<Key | number>;
+  readonly cursors: ReadCursor[];
+  readonly map: ReturnType<WriteCursor['hashMap']> | undefined;
+  readonly list: ReturnType<WriteCursor['arrayList']> | ReturnType<WriteCursor['linkedArrayList']> | undefined;
+  next: number;
+}
+
+/** The stored key of a source map entry, for putting it into another database (which hashes it itself). */
+function copyKey(key: ReadCursor): Key {
+  if (key.isNone) {
+    throw new IncompatibleDatabaseError(`the key at ${key.slotPosition} was stored only as its hash (by another implementation), so it cannot be copied into another database`);
+  }
+  const { bytes, formatTag } = key.readTaggedBytes();
+  return formatTag === undefined ? bytes : { bytes, formatTag };
+}
+
+/**
+ * Writes a deep copy of the value at `source` into `target`, a cursor of
+ * another database, depth first from an explicit stack (no nesting depth can
+ * exhaust the JS stack). Each structure keeps its kind (object map or counted
+ * map, set, array or linked list) and each key its bytes and format tag.
+ *
+ * A structure met again (the same tag and record) is not copied again: the
+ * second place gets a pointer copy of the first copy's slot, so the work and
+ * the bytes written are linear in the distinct structures, and the copy
+ * shares what the source shares. The two places then share blocks written by
+ * this transaction: the caller must freeze the transaction after the write
+ * (as Transaction.set does for any value holding views), so that later writes
+ * copy those blocks instead of changing both places.
+ *
+ * @throws CorruptDatabaseError when a structure contains itself
+ * @throws IncompatibleDatabaseError for a gen-2 structure, or a key stored only as a hash
+ */
+function copyInto(source: ReadCursor, target: WriteCursor): void {
+  const copied: Array<Map<number, Slot | typeof BUILDING> | undefined> = [];
+  const memo = (tag: number): Map<number, Slot | typeof BUILDING> => {
+    let map = copied[tag];
+    if (map === undefined) {
+      map = new Map();
+      copied[tag] = map;
+    }
+    return map;
+  };
+  const stack: CopyFrame[] = [];
+  /** Copies a scalar, a set, or a structure already copied; opens a frame for any other map or list. */
+  const enter = (from: ReadCursor, to: WriteCursor): void => {
+    const tag = from.tag;
+    if (!isStructureTag(tag)) {
+      copyScalar(from, to);
+      return;
+    }
+    const position = from.slot.position;
+    const known = memo(tag).get(position);
+    if (known === BUILDING) throw new CorruptDatabaseError('a structure contains itself (a cycle between records)', from.slotPosition);
+    if (known !== undefined) {
+      to.writeSlot(known);
+      return;
+    }
+    // A new structure replaces whatever the slot held.
+    to.writeNone();
+    if (tag === Tag.HASH_SET || tag === Tag.COUNTED_HASH_SET) {
+      const set = tag === Tag.HASH_SET ? to.hashSet() : to.countedHashSet();
+      for (const key of from.asHashSet().keys()) set.add(copyKey(key));
+      memo(tag).set(position, to.refresh().slot);
+      return;
+    }
+    memo(tag).set(position, BUILDING);
+    const keys: Array<Key | number> = [];
+    const cursors: ReadCursor[] = [];
+    if (isMapTag(tag)) {
+      const map = tag === Tag.HASH_MAP ? to.hashMap() : to.countedHashMap();
+      for (const entry of from.asHashMap().entries()) {
+        const key = copyKey(entry.key);
+        if (isStructureTag(entry.value.tag)) {
+          keys.push(key);
+          cursors.push(entry.value);
+        } else {
+          copyScalar(entry.value, map.put(key));
+        }
+      }
+      stack.push({ tag, position, target: to, keys, cursors, map, list: undefined, next: 0 });
+    } else {
+      const list = tag === Tag.ARRAY_LIST ? to.arrayList() : to.linkedArrayList();
+      const items = tag === Tag.ARRAY_LIST ? from.asArrayList().items(0) : from.asLinkedArrayList().items(0);
+      let index = 0;
+      for (const item of items) {
+        const slot = list.append();
+        if (isStructureTag(item.tag)) {
+          // A written none holds the item's place (an empty slot would be a gap in a linked list).
+          slot.writeNone();
+          keys.push(index);
+          cursors.push(item);
+        } else {
+          copyScalar(item, slot);
+        }
+        index++;
+      }
+      stack.push({ tag, position, target: to, keys, cursors, map: undefined, list, next: 0 });
+    }
+  };
+  enter(source, target);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as CopyFrame;
+    if (frame.next < frame.cursors.length) {
+      const index = frame.next++;
+      const key = frame.keys[index] as Key | number;
+      const to = frame.map !== undefined ? frame.map.put(key as Key) : (frame.list as NonNullable<CopyFrame['list']>).put(key as number);
+      enter(frame.cursors[index] as ReadCursor, to);
+      continue;
+    }
+    stack.pop();
+    memo(frame.tag).set(frame.position, frame.target.refresh().slot);
+  }
+}
+
+/** Copies a slot that is no structure: inline values as they are, bytes with their format tag. */
+function copyScalar(from: ReadCursor, to: WriteCursor): void {
+  const tag = from.tag;
+  switch (tag) {
+    case Tag.NONE:
+      to.writeNone();
+      return;
+    case Tag.UINT:
+    case Tag.INT:
+    case Tag.FLOAT:
+      // Held in the slot itself: the same slot is the same value, NaN payloads and -0 included.
+      to.writeSlot(from.slot);
+      return;
+    case Tag.BYTES:
+    case Tag.SHORT_BYTES: {
+      const { bytes, formatTag } = from.readTaggedBytes();
+      to.writeBytes(bytes, formatTag);
+      return;
+    }
+    default:
+      readScalar(from);
+      throw new CorruptDatabaseError(`a ${tagName(tag)} slot stands where a value belongs`, from.slotPosition);
   }
 }

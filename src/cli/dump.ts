@@ -2,7 +2,9 @@
 // (`{"hash_id", "hash_size", "moments": [VALUE...]}`), so any file can be
 // inspected and compared by other tools.
 
-import { CorruptDatabaseError } from '../errors.js';
+import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import { SLOT_SIZE } from '../format/constants.js';
+import { requireOptions } from '../core/arguments.js';
 import { hashIdName } from '../format/file-header.js';
 import { Tag, isPointerTag } from '../format/tags.js';
 import type { Engine } from '../history/engine.js';
@@ -74,48 +76,280 @@ export interface DumpJson {
   moments: DumpValue[];
 }
 
-/** Nesting deeper than this is refused as damage (FORMAT.md §Limits; each level costs several stack frames). */
-const MAX_NESTING = 1000;
+/** Options for {@link dumpDatabase}, {@link dumpText} and {@link dumpValue}. */
+export interface DumpOptions {
+  /**
+   * The most values one moment may print (every scalar, structure and set
+   * member counts one). Default: two per slot the file can hold, and at least
+   * a million. A moment without shared structures prints at most one value per
+   * slot of the file, so the default never refuses it; a structure stored in
+   * several places (a clone, a view stored twice) prints in full at each, and
+   * a small file whose structures share each other level after level would
+   * print more values than there are atoms: such a moment is refused with
+   * OutOfRangeError instead of taking the machine's memory.
+   */
+  maxValues?: number;
+}
+
+/** Values a moment may always print, whatever the file's size. */
+const MAX_VALUES_FLOOR = 1_000_000;
+/** Values per slot of the file a moment may print by default (see {@link DumpOptions.maxValues}). */
+const VALUES_PER_SLOT = 2;
+/** Keys that are themselves structures (only other writers or damage make them) nest at most this deep. */
+const MAX_KEY_NESTING = 16;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * Dumps every moment of a database. O(size of all moments).
+ * Dumps every moment of a database. O(distinct records): a structure shared
+ * between moments, or stored in several places of one, is walked once, and the
+ * same DumpValue object stands for it at each place (treat the result as
+ * read-only). Each moment's printed size is checked against `maxValues`.
+ * No depth limit: the walk uses no recursion; but JSON.stringify does, so
+ * print very deep data with {@link dumpText}.
  *
  * @param engine - an open database
- * @throws CorruptDatabaseError when the data is damaged
+ * @param options - `maxValues` per moment
+ * @throws CorruptDatabaseError when the data is damaged (a structure that contains itself included)
+ * @throws IncompatibleDatabaseError for a gen-2 structure (sorted map or set, B-tree list)
+ * @throws OutOfRangeError when a moment would print more than `maxValues` values
  */
-export function dumpDatabase(engine: Engine): DumpJson {
+export function dumpDatabase(engine: Engine, options: DumpOptions = {}): DumpJson {
+  requireOptions(options, 'dump');
+  const dumper = new Dumper(maxValuesFor(engine.storage.size(), options));
   const moments: DumpValue[] = [];
   if (engine.hasHistory) {
     const count = engine.momentCount();
-    for (let i = 0; i < count; i++) moments.push(dumpValue(engine.moment(i)));
+    for (let i = 0; i < count; i++) moments.push(dumper.dump(engine.moment(i)));
   } else if (engine.header.rootTag === Tag.HASH_MAP) {
-    moments.push(dumpValue(engine.rootMap()));
+    moments.push(dumper.dump(engine.rootMap()));
   }
   return { hash_id: hashIdName(engine.header.hashId), hash_size: engine.header.hashSize, moments };
 }
 
 /**
- * Dumps the value a cursor is on, recursively.
+ * The dump as JSON text, indented by two spaces as `JSON.stringify(dump, null,
+ * 2)` would print it, followed by a newline; written without recursion, so
+ * data nested deeper than JSON.stringify can follow prints too. This is what
+ * `stratadb dump` prints.
+ *
+ * @param engine - an open database
+ * @param options - `maxValues` per moment
+ * @throws as {@link dumpDatabase}
+ */
+export function dumpText(engine: Engine, options: DumpOptions = {}): string {
+  return `${jsonText(dumpDatabase(engine, options))}\n`;
+}
+
+/**
+ * Dumps the value a cursor is on, as {@link dumpDatabase} dumps a moment.
  *
  * @param cursor - any read cursor
+ * @param options - `maxValues` (default: as for the whole database)
+ * @throws as {@link dumpDatabase}
  */
-export function dumpValue(cursor: ReadCursor, depth = 0, ancestors: Set<number> = new Set()): DumpValue {
-  if (depth > MAX_NESTING) throw new CorruptDatabaseError(`values nest more than ${MAX_NESTING} deep (a cycle?)`, cursor.slotPosition);
-  const slot = cursor.slot;
-  // A structure that contains itself (only damaged data can) would recurse for ever.
-  const structure = slot.tag !== Tag.NONE && slot.tag !== Tag.BYTES && isPointerTag(slot.tag);
-  if (structure && ancestors.has(slot.position)) throw new CorruptDatabaseError('a value contains itself (a cycle between records)', cursor.slotPosition);
-  if (structure) ancestors.add(slot.position);
-  try {
-    return dumpInner(cursor, slot, depth, ancestors);
-  } finally {
-    if (structure) ancestors.delete(slot.position);
+export function dumpValue(cursor: ReadCursor, options: DumpOptions = {}): DumpValue {
+  requireOptions(options, 'dump');
+  return new Dumper(maxValuesFor(cursor.ctx.io.storage.size(), options)).dump(cursor);
+}
+
+function maxValuesFor(size: number, options: DumpOptions): number {
+  const given = options.maxValues;
+  if (given === undefined) return Math.max(MAX_VALUES_FLOOR, VALUES_PER_SLOT * Math.ceil(size / SLOT_SIZE));
+  if (typeof given !== 'number' || !(given >= 1)) throw new InvalidArgumentError(`maxValues must be a number of at least 1, got ${String(given)}`);
+  return given;
+}
+
+/** A dumped structure and how many values it prints (itself and everything below it, shared parts at each place). */
+interface Dumped {
+  readonly value: DumpValue;
+  readonly printed: number;
+}
+
+/** A map or list being dumped; children that are structures wait in `keys` and `cursors`. */
+interface DumpFrame {
+  readonly tag: number;
+  readonly position: number;
+  readonly slotPosition: number;
+  /** A map's entries by key text, or a list's items. */
+  readonly out: Record<string, DumpValue> | DumpValue[];
+  readonly keys: Array<string | number>;
+  readonly cursors: ReadCursor[];
+  next: number;
+  printed: number;
+  /** The stored count of a counted map. */
+  readonly count: number;
+}
+
+/** Marks a structure being dumped: meeting it below itself is a cycle. */
+const DUMPING: Dumped = { value: null, printed: 0 };
+
+/**
+ * The dump walk: depth first from an explicit stack, each structure (tag and
+ * record position) dumped once and its result reused wherever it is met
+ * again, so the work is linear in the distinct records however much they are
+ * shared; the printed size is added up on the way and checked against the budget.
+ */
+class Dumper {
+  private readonly maxValues: number;
+  private readonly done: Array<Map<number, Dumped> | undefined> = [];
+  private keyNesting = 0;
+
+  constructor(maxValues: number) {
+    this.maxValues = maxValues;
+  }
+
+  dump(root: ReadCursor): DumpValue {
+    const first = this.enter(root);
+    if (first !== undefined) return this.checked(first, root.slotPosition).value;
+    const stack: DumpFrame[] = [this.frames.pop() as DumpFrame];
+    let result: Dumped = DUMPING;
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as DumpFrame;
+      if (frame.next < frame.cursors.length) {
+        const index = frame.next++;
+        const child = this.enter(frame.cursors[index] as ReadCursor);
+        if (child === undefined) stack.push(this.frames.pop() as DumpFrame);
+        else this.put(frame, frame.keys[index] as string | number, child);
+        continue;
+      }
+      stack.pop();
+      const dumped = this.checked({ value: this.close(frame), printed: frame.printed }, frame.slotPosition);
+      this.memo(frame.tag).set(frame.position, dumped);
+      const parent = stack[stack.length - 1];
+      if (parent === undefined) result = dumped;
+      else this.put(parent, parent.keys[parent.next - 1] as string | number, dumped);
+    }
+    return result.value;
+  }
+
+  /** The frame `enter` made, handed to `dump` (kept apart so that enter can return one thing). */
+  private readonly frames: DumpFrame[] = [];
+
+  private checked(dumped: Dumped, position: number): Dumped {
+    if (dumped.printed > this.maxValues) {
+      throw new OutOfRangeError(
+        `the value at ${position} would print ${dumped.printed > 1e15 ? 'more than 10^15' : dumped.printed} values, more than the ${this.maxValues} allowed (maxValues, --max-values): it stores shared structures many times over`,
+      );
+    }
+    return dumped;
+  }
+
+  private memo(tag: number): Map<number, Dumped> {
+    let memo = this.done[tag];
+    if (memo === undefined) {
+      memo = new Map();
+      this.done[tag] = memo;
+    }
+    return memo;
+  }
+
+  private put(frame: DumpFrame, key: string | number, child: Dumped): void {
+    frame.printed += child.printed;
+    if (frame.printed > this.maxValues) this.checked({ value: null, printed: frame.printed }, frame.slotPosition);
+    if (typeof key === 'number') (frame.out as DumpValue[])[key] = child.value;
+    // defineProperty, not assignment: a key named "__proto__" must stay a key.
+    else Object.defineProperty(frame.out, key, { value: child.value, enumerable: true, writable: true, configurable: true });
+  }
+
+  private close(frame: DumpFrame): DumpValue {
+    switch (frame.tag) {
+      case Tag.ARRAY_LIST:
+        return { array_list: frame.out as DumpValue[] };
+      case Tag.LINKED_ARRAY_LIST:
+        return { linked_array_list: frame.out as DumpValue[] };
+      case Tag.COUNTED_HASH_MAP:
+        return { counted_hash_map: frame.out as Record<string, DumpValue>, count: frame.count };
+      default:
+        return { hash_map: frame.out as Record<string, DumpValue> };
+    }
+  }
+
+  /**
+   * The dump of a value, or undefined after leaving in `frames` the frame of a
+   * map or list whose children are still to walk.
+   */
+  private enter(cursor: ReadCursor): Dumped | undefined {
+    const slot = cursor.slot;
+    const tag = slot.tag;
+    if (!isPointerTag(tag) || tag === Tag.BYTES) return { value: scalarJson(cursor, slot), printed: 1 };
+    const memo = this.memo(tag);
+    const position = slot.position;
+    const known = memo.get(position);
+    if (known === DUMPING) throw new CorruptDatabaseError('a value contains itself (a cycle between records)', cursor.slotPosition);
+    if (known !== undefined) return known;
+    switch (tag) {
+      case Tag.HASH_SET:
+      case Tag.COUNTED_HASH_SET: {
+        memo.set(position, DUMPING);
+        const set = cursor.asHashSet();
+        const keys: string[] = [];
+        // A set is a map whose values are empty; its entries carry the hashes that unnamed keys need.
+        for (const entry of new ReadHashMap(cursor.ctx, slot, cursor.slotPosition).entries()) keys.push(this.keyText(entry.key, entry.hash));
+        keys.sort();
+        const value: DumpValue = tag === Tag.COUNTED_HASH_SET ? { counted_hash_set: keys, count: set.count() } : { hash_set: keys };
+        const dumped = this.checked({ value, printed: 1 + keys.length }, cursor.slotPosition);
+        memo.set(position, dumped);
+        return dumped;
+      }
+      case Tag.HASH_MAP:
+      case Tag.COUNTED_HASH_MAP: {
+        const map = cursor.asHashMap();
+        memo.set(position, DUMPING);
+        const frame = this.frame(cursor, tag, {}, tag === Tag.COUNTED_HASH_MAP ? map.count() : 0);
+        for (const entry of map.entries()) this.child(frame, this.keyText(entry.key, entry.hash), entry.value);
+        this.frames.push(frame);
+        return undefined;
+      }
+      case Tag.ARRAY_LIST:
+      case Tag.LINKED_ARRAY_LIST: {
+        const list = tag === Tag.ARRAY_LIST ? cursor.asArrayList() : cursor.asLinkedArrayList();
+        memo.set(position, DUMPING);
+        const frame = this.frame(cursor, tag, [], 0);
+        let index = 0;
+        for (const item of list) this.child(frame, index++, item);
+        this.frames.push(frame);
+        return undefined;
+      }
+      default:
+        // An index block or kv pair where a value belongs.
+        throw wrongType('a value', tag, cursor.slotPosition);
+    }
+  }
+
+  private frame(cursor: ReadCursor, tag: number, out: DumpFrame['out'], count: number): DumpFrame {
+    return { tag, position: cursor.slot.position, slotPosition: cursor.slotPosition, out, keys: [], cursors: [], next: 0, printed: 1, count };
+  }
+
+  /** Adds a scalar child at once; a structure is stored as null to keep its place and walked later. */
+  private child(frame: DumpFrame, key: string | number, cursor: ReadCursor): void {
+    const tag = cursor.tag;
+    if (isPointerTag(tag) && tag !== Tag.BYTES) {
+      this.put(frame, key, { value: null, printed: 0 });
+      frame.keys.push(key);
+      frame.cursors.push(cursor);
+    } else {
+      this.put(frame, key, { value: scalarJson(cursor, cursor.slot), printed: 1 });
+    }
+  }
+
+  /** A key as dump text (see {@link keyText}); a key that is a structure prints as its dump's JSON. */
+  private keyText(key: ReadCursor, hash: Uint8Array): string {
+    const text = keyText(key, hash);
+    if (text !== undefined) return text;
+    // Only other writers or damage put a structure where a key belongs; its own keys may be structures again.
+    if (this.keyNesting >= MAX_KEY_NESTING) throw new CorruptDatabaseError(`keys that are structures nest more than ${MAX_KEY_NESTING} deep`, key.slotPosition);
+    this.keyNesting++;
+    try {
+      return jsonText(this.dump(key), false);
+    } finally {
+      this.keyNesting--;
+    }
   }
 }
 
-function dumpInner(cursor: ReadCursor, slot: ReadCursor['slot'], depth: number, ancestors: Set<number>): DumpValue {
+/** The dump of a slot that is no map, set or list. */
+function scalarJson(cursor: ReadCursor, slot: ReadCursor['slot']): DumpValue {
   switch (slot.tag) {
     case Tag.NONE:
       return null;
@@ -136,40 +370,49 @@ function dumpInner(cursor: ReadCursor, slot: ReadCursor['slot'], depth: number, 
       if (formatTag !== undefined) return { ...value, format: textOrHex(formatTag) };
       return value;
     }
-    case Tag.ARRAY_LIST: {
-      const items: DumpValue[] = [];
-      for (const item of cursor.asArrayList()) items.push(dumpValue(item, depth + 1, ancestors));
-      return { array_list: items };
-    }
-    case Tag.LINKED_ARRAY_LIST: {
-      const items: DumpValue[] = [];
-      for (const item of cursor.asLinkedArrayList()) items.push(dumpValue(item, depth + 1, ancestors));
-      return { linked_array_list: items };
-    }
-    case Tag.HASH_MAP:
-    case Tag.COUNTED_HASH_MAP: {
-      const map = cursor.asHashMap();
-      const entries: Record<string, DumpValue> = {};
-      for (const entry of map.entries()) {
-        // defineProperty, not assignment: a key named "__proto__" must stay a key.
-        Object.defineProperty(entries, keyText(entry.key, entry.hash, depth, ancestors), { value: dumpValue(entry.value, depth + 1, ancestors), enumerable: true, writable: true, configurable: true });
-      }
-      if (slot.tag === Tag.COUNTED_HASH_MAP) return { counted_hash_map: entries, count: map.count() };
-      return { hash_map: entries };
-    }
-    case Tag.HASH_SET:
-    case Tag.COUNTED_HASH_SET: {
-      const set = cursor.asHashSet();
-      const keys: string[] = [];
-      // A set is a map whose values are empty; its entries carry the hashes that unnamed keys need.
-      for (const entry of new ReadHashMap(cursor.ctx, slot, cursor.slotPosition).entries()) keys.push(keyText(entry.key, entry.hash, depth, ancestors));
-      keys.sort();
-      if (slot.tag === Tag.COUNTED_HASH_SET) return { counted_hash_set: keys, count: set.count() };
-      return { hash_set: keys };
-    }
     default:
       throw wrongType('a value', slot.tag, cursor.slotPosition);
   }
+}
+
+/**
+ * JSON text of a dump without recursion: indented by two spaces as
+ * `JSON.stringify(value, null, 2)` prints it, or compact.
+ */
+function jsonText(root: unknown, indented = true): string {
+  const parts: string[] = [];
+  // Work items: a value to print at a depth, or literal text.
+  const work: Array<{ value: unknown; depth: number } | string> = [{ value: root, depth: 0 }];
+  const newline = (depth: number): string => (indented ? `\n${'  '.repeat(depth)}` : '');
+  const colon = indented ? ': ' : ':';
+  while (work.length > 0) {
+    const item = work.pop() as { value: unknown; depth: number } | string;
+    if (typeof item === 'string') {
+      parts.push(item);
+      continue;
+    }
+    const { value, depth } = item;
+    if (value === null || typeof value !== 'object') {
+      parts.push(JSON.stringify(value));
+      continue;
+    }
+    const isArray = Array.isArray(value);
+    const keys = isArray ? undefined : Object.keys(value);
+    const length = isArray ? (value as unknown[]).length : (keys as string[]).length;
+    if (length === 0) {
+      parts.push(isArray ? '[]' : '{}');
+      continue;
+    }
+    parts.push(isArray ? '[' : '{');
+    // Pushed in reverse, so that they pop in order.
+    work.push(`${newline(depth)}${isArray ? ']' : '}'}`);
+    for (let i = length - 1; i >= 0; i--) {
+      const child = isArray ? (value as unknown[])[i] : (value as Record<string, unknown>)[(keys as string[])[i] as string];
+      work.push({ value: child, depth: depth + 1 });
+      work.push(`${i === 0 ? '' : ','}${newline(depth + 1)}${isArray ? '' : `${JSON.stringify((keys as string[])[i])}${colon}`}`);
+    }
+  }
+  return parts.join('');
 }
 
 /**
@@ -184,7 +427,7 @@ function dumpInner(cursor: ReadCursor, slot: ReadCursor['slot'], depth: number, 
  * Every form but plain text starts with `#`, and the characters after it tell
  * the forms apart.
  */
-function keyText(key: ReadCursor, hash: Uint8Array, depth: number, ancestors: Set<number>): string {
+function keyText(key: ReadCursor, hash: Uint8Array): string | undefined {
   if (key.isNone) return `#${toHex(hash)}`;
   if (key.tag === Tag.BYTES || key.tag === Tag.SHORT_BYTES) {
     const { bytes, formatTag } = key.readTaggedBytes();
@@ -197,7 +440,8 @@ function keyText(key: ReadCursor, hash: Uint8Array, depth: number, ancestors: Se
     const tagText = tag !== undefined && tag.length === 2 && !tag.includes('#') && !tag.includes(':') ? tag : `x${toHex(formatTag)}`;
     return text === undefined ? `#${tagText}#x:${toHex(bytes)}` : `#${tagText}:${text}`;
   }
-  return JSON.stringify(dumpValue(key, depth + 1, ancestors));
+  if (isPointerTag(key.tag)) return undefined;
+  return jsonText(scalarJson(key, key.slot), false);
 }
 
 /** The bytes as text when they are UTF-8 without a 0x00 byte, else undefined. */

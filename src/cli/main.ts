@@ -11,7 +11,7 @@ import { decodeFileHeader, hashIdName } from '../format/file-header.js';
 import { builtInHashers } from '../open.js';
 import type { Hasher } from '../hash/hasher.js';
 import { IoError, StrataError } from '../errors.js';
-import { dumpDatabase } from './dump.js';
+import { dumpText } from './dump.js';
 import { databaseStats } from '../history/stats.js';
 import { verifyDatabase } from '../history/verify.js';
 import { backupTo } from '../history/backup.js';
@@ -32,6 +32,9 @@ commands:
 options:
   --hash NAME  the key hash to open with (sha1 or xx16); by default the one the
                header names, or for an unnamed hash (id 0) the built-in one of its size
+  --max-values N  dump: the most values one moment may print (default: two per
+               slot of the file, at least a million); shared structures print in
+               full at each place, so a moment past it is refused
 `;
 
 /** Each command and how many arguments it takes after its name. */
@@ -87,6 +90,7 @@ export async function main(args: string[], out: (text: string) => void = (t) => 
   }
   // Options first: --hash NAME or --hash=NAME; anything else that starts with - is unknown.
   let forced: string | undefined;
+  let maxValues: number | undefined;
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
@@ -97,6 +101,13 @@ export async function main(args: string[], out: (text: string) => void = (t) => 
         return 2;
       }
       forced = name;
+    } else if (arg === '--max-values' || arg.startsWith('--max-values=')) {
+      const text = arg === '--max-values' ? args[++i] : arg.slice('--max-values='.length);
+      maxValues = Number(text);
+      if (text === undefined || !Number.isSafeInteger(maxValues) || maxValues < 1) {
+        err('stratadb: --max-values needs a whole number of at least 1 after it\n');
+        return 2;
+      }
     } else if (arg.startsWith('-') && arg !== '-') {
       err(`stratadb: unknown option ${arg}\n\n${USAGE}`);
       return 2;
@@ -164,7 +175,8 @@ export async function main(args: string[], out: (text: string) => void = (t) => 
     }
     try {
       if (command === 'dump') {
-        out(`${JSON.stringify(dumpDatabase(engine), null, 2)}\n`);
+        // dumpText, not JSON.stringify: it prints data nested deeper than JSON.stringify's recursion can follow.
+        out(dumpText(engine, maxValues === undefined ? {} : { maxValues }));
       } else if (command === 'stats') {
         out(`${JSON.stringify(databaseStats(engine, { reachable: true }), null, 2)}\n`);
       } else if (command === 'verify') {

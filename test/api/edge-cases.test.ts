@@ -241,8 +241,8 @@ describe('delete with an index that is not a whole number', () => {
 });
 
 describe('materializing structures nested very deep', () => {
-  it('gives a typed error past 1,000 levels instead of exhausting the stack, and works below', async () => {
-    for (const [depth, fails] of [[900, false], [5000, true]] as const) {
+  it('materializes any depth without exhausting the stack (the walk has no recursion)', async () => {
+    for (const [depth, fails] of [[900, false], [5000, false]] as const) {
       const db = await fresh();
       // The cursor API writes nesting of any depth; the JS API refuses values over 500 levels.
       db.transact((tx) => {

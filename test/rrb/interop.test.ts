@@ -75,12 +75,15 @@ describe('second-generation linked lists', () => {
       view.setUint32(4, 3);
       view.setUint32(12, nodePosition);
       const headerPosition = engine.io.append(header);
-      root.hashMap().put('list').writeSlot(Slot.pointer(Tag.LINKED_ARRAY_LIST, headerPosition));
+      // Past writeSlot, which refuses a slot whose list it cannot read: as another implementation would write it.
+      engine.io.writeSlot(root.hashMap().put('list').slotPosition, Slot.pointer(Tag.LINKED_ARRAY_LIST, headerPosition));
     });
     const cursor = engine.moment(-1).asHashMap().get('list')!;
     expect(() => cursor.asLinkedArrayList()).toThrow(IncompatibleDatabaseError);
     expect(() => cursor.asLinkedArrayList()).toThrow(/second-generation/);
     expect(() => dumpValue(cursor)).toThrow(IncompatibleDatabaseError);
     expect(() => engine.transact((root) => root.hashMap().put('list').linkedArrayList().append())).toThrow(IncompatibleDatabaseError);
+    // And a copy of it through writeSlot says why it cannot be taken.
+    expect(() => engine.transact((root) => root.hashMap().put('copy').writeSlot(cursor))).toThrow(IncompatibleDatabaseError);
   });
 });
