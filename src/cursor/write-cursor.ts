@@ -672,12 +672,17 @@ export class WriteLinkedArrayList {
    * copy of a structure) without making a cursor: the fastest way to append
    * many values. A slot written as none is stored as none with the full flag.
    *
+   * The slot is checked as {@link WriteCursor.writeSlot} checks it: a scalar
+   * costs a switch, a pointer a read of its record's header.
+   *
    * @returns the list's new count
-   * @throws WrongTypeError for an index or kv pair slot, which are not values
+   * @throws InvalidArgumentError for a slot that is not a value (an index or kv
+   *   pair slot, an unknown tag) or a pointer outside this database's data or
+   *   at a record of another kind; nothing is appended
    */
   appendSlot(slot: Slot): number {
     if (!(slot instanceof Slot)) throw new InvalidArgumentError(`appendSlot takes a Slot, got ${describe(slot)}`);
-    if (slot.tag === Tag.INDEX || slot.tag === Tag.KV_PAIR) throw new WrongTypeError(`a ${tagName(slot.tag)} slot is not a value`);
+    checkValueSlot(this.owner.ctx.io, slot, 'appendSlot');
     this.appendItem(slot.tag === Tag.NONE ? NEW_ITEM : slot);
     return this.edge?.count ?? this.count();
   }
@@ -803,6 +808,9 @@ export class WriteLinkedArrayList {
   concat(other: ReadCursor | Slot): void {
     const io = this.owner.ctx.io;
     if (!(other instanceof Slot) && !(other instanceof ReadCursor)) throw new InvalidArgumentError(`concat takes a cursor or a slot holding a linked list, got ${describe(other)}`);
+    if (other instanceof ReadCursor && other.ctx.io !== io) {
+      throw new InvalidArgumentError('concat was given a cursor of another database: its list lives in that database\'s data, not this one; read its items and append them to copy them');
+    }
     const slot = other instanceof Slot ? other : other.slot;
     if (slot.tag === Tag.NONE) return;
     if (slot.tag !== Tag.LINKED_ARRAY_LIST) throw new WrongTypeError(`can only concat a linked_array_list, got a ${tagName(slot.tag)}`);
@@ -830,7 +838,7 @@ export class WriteLinkedArrayList {
  *
  * @throws InvalidArgumentError otherwise
  */
-function checkValueSlot(io: BlockIO, slot: Slot): void {
+function checkValueSlot(io: BlockIO, slot: Slot, what = 'writeSlot'): void {
   const tag = slot.tag;
   switch (tag) {
     case Tag.NONE:
@@ -849,7 +857,7 @@ function checkValueSlot(io: BlockIO, slot: Slot): void {
       break;
     default:
       throw new InvalidArgumentError(
-        `writeSlot takes a value, and a ${tagName(tag)} slot (tag ${tag}) is not one: ${tag === Tag.INDEX || tag === Tag.KV_PAIR ? 'it only appears inside maps and lists' : 'this build never writes it'} (FORMAT.md §Tags)`,
+        `${what} takes a value, and a ${tagName(tag)} slot (tag ${tag}) is not a value: ${tag === Tag.INDEX || tag === Tag.KV_PAIR ? 'it only appears inside maps and lists' : 'this build never writes it'} (FORMAT.md §Tags)`,
       );
   }
   const position = slot.position;

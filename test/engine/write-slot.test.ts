@@ -147,3 +147,41 @@ describe('WriteCursor.writeSlot', () => {
     expect(map.get('none')!.isNone).toBe(true);
   });
 });
+
+describe('linked list appendSlot and concat', () => {
+  it('appendSlot refuses what writeSlot refuses, and appends nothing', () => {
+    const engine = sample();
+    const text = engine.moment(-1).asHashMap().get('text')!.slot;
+    const bad: Slot[] = [
+      Slot.pointer(Tag.INDEX, 36),
+      Slot.pointer(Tag.KV_PAIR, 36),
+      Slot.pointer(Tag.HASH_MAP, engine.storage.size() + 1000),
+      Slot.pointer(Tag.BYTES, 3),
+      // A map pointer at the text of a long string: not a map's root block.
+      new Slot(Tag.HASH_MAP, false, 0, text.position + 8),
+    ];
+    for (const slot of bad) {
+      engine.transact((root) => {
+        const list = root.hashMap().put('linked').linkedArrayList();
+        expect(() => list.appendSlot(slot)).toThrow(InvalidArgumentError);
+        expect(list.count()).toBe(1);
+      });
+    }
+    engine.transact((root) => {
+      const list = root.hashMap().put('linked').linkedArrayList();
+      expect(list.appendSlot(new Slot(Tag.UINT, false, 0, 7))).toBe(2);
+      expect(list.appendSlot(root.hashMap().put('nested').slot)).toBe(3);
+    });
+  });
+
+  it('concat refuses a cursor of another database', () => {
+    const engine = sample();
+    const other = sample();
+    const foreign = other.moment(-1).asHashMap().get('linked')!;
+    engine.transact((root) => {
+      const list = root.hashMap().put('linked').linkedArrayList();
+      expect(() => list.concat(foreign)).toThrow(InvalidArgumentError);
+      expect(list.count()).toBe(1);
+    });
+  });
+});
