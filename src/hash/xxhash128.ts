@@ -64,8 +64,8 @@ function xx16Hasher(pair: Xxh64Pair | Xxh64PairJs): Hasher {
  * anywhere else (a database written with either opens with the other).
  *
  * Cost: O(key size) per hash with no allocation in `hashInto`, but slower than
- * the WebAssembly hasher: about 2.5 to 3 times on 16-byte keys and about 30
- * times on 1 KB keys (bench/hash.mjs; the README gives the numbers).
+ * the WebAssembly hasher: 3 to 4 times on 16-byte keys and 20 to 35 times
+ * on 1 KB keys (bench/hash.mjs in Node, and chromium; the README gives the numbers).
  *
  * @example
  * ```ts
