@@ -230,8 +230,9 @@ function lowOf(value: bigint): number {
  * WebAssembly cannot run. The key is read in one pass; the seed-independent part
  * of each step (the key word times a prime) is computed once for both seeds.
  *
- * Re-entrant in the sense that matters: a call runs to its end synchronously and
- * keeps its state in locals, so instances share nothing but one scratch number.
+ * Not re-entrant, and needs none: a call runs to its end synchronously, so all
+ * instances can share the module's scratch (the stripe accumulators and one
+ * number) without ever seeing each other's values.
  */
 export class Xxh64PairJs {
   /**
