@@ -18,7 +18,7 @@ export { MemoryStorage, type MemoryStorageOptions } from './storage/memory-stora
 export { FaultStorage, SimulatedCrash, type FaultEvent, type FaultEventKind, type SurvivalMode, type SurvivalOptions, type FaultStorageOptions } from './storage/fault-storage.js';
 export type { Hasher } from './hash/hasher.js';
 export { sha1Hasher, sha1 } from './hash/sha1.js';
-export { createXxHash128Hasher, XXHASH128_ID, XXHASH128_SIZE } from './hash/xxhash128.js';
+export { createXxHash128Hasher, xxHash128JsHasher, XXHASH128_ID, XXHASH128_SIZE } from './hash/xxhash128.js';
 export { Slot, uintSlot, intSlot, floatSlot } from './format/slot.js';
 export { Tag, tagName, type TagValue } from './format/tags.js';
 export type { FileHeader } from './format/file-header.js';
