@@ -30,6 +30,12 @@ interface Log {
   racedOpens: number;
 }
 
+/** As the actors print an error: its code and message. */
+function describeError(error: unknown): string {
+  const { code, name, message } = error as { code?: string; name?: string; message?: string };
+  return `${code ?? name}: ${message}`;
+}
+
 function listen(log: Log, line: string): void {
   const ack = /^ack (\S+) (\d+)$/.exec(line);
   if (ack) {
@@ -114,12 +120,12 @@ describe('the soak', () => {
             });
             listen(log, `ack main ${n}`);
           } catch (error) {
-            listen(log, (error as { code?: string }).code === 'LOCKED' ? 'lost main' : `error commit main ${String(error)}`);
+            listen(log, (error as { code?: string }).code === 'LOCKED' ? 'lost main' : `error commit ${describeError(error)}`);
           } finally {
             db.close();
           }
         } catch (error) {
-          listen(log, (error as { code?: string }).code === 'LOCKED' ? 'refused' : `error open main ${String(error)}`);
+          listen(log, (error as { code?: string }).code === 'LOCKED' ? 'refused' : `error open ${describeError(error)}`);
         }
       } else if (action < 0.85) {
         rmSync(lockPath(path), { force: true });
