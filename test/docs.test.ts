@@ -1,20 +1,45 @@
-// Every public export is documented: typedoc, with warnings as errors
-// (typedoc.json), validates the API docs without writing them.
+// `npm run docs` as users run it: typedoc, with warnings as errors (typedoc.json),
+// renders the API reference and exits 0. Every export is documented, no link is
+// broken, exports are grouped by entry point and purpose (typedoc-groups.mjs),
+// and the test doubles sit in a Testing group, apart from Database.
 
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// npm's own command line, run by this Node (no shell); `npm test` sets npm_execpath.
+const npmCli = [process.env.npm_execpath, join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js')].find(
+  (path): path is string => path !== undefined && /npm-cli\.js$/.test(path) && existsSync(path),
+);
+
+/** The first section of a module page headed `title` (typedoc marks each with data-key="section-..."). */
+function group(html: string, title: string): string {
+  const start = html.indexOf(`data-key="section-${title}"`);
+  if (start < 0) return '';
+  const end = html.indexOf('data-key="section-', start + 1);
+  return html.slice(start, end < 0 ? undefined : end);
+}
 
 describe('npm run docs', () => {
-  it('finds documentation on every export and no broken link', () => {
-    const output = execFileSync(process.execPath, [join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--emit', 'none'], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+  it('exits 0 with no warning and renders the API reference, grouped by entry point and purpose', () => {
+    expect(npmCli, 'npm-cli.js beside this Node').toBeDefined();
+    const out = mkdtempSync(join(tmpdir(), 'stratadb-docs-'));
+    // execFileSync throws, with typedoc's output, on a non-zero exit.
+    const output = execFileSync(process.execPath, [npmCli!, 'run', 'docs', '--', '--out', out], { cwd: root, encoding: 'utf8', timeout: 300_000 });
     expect(output).not.toMatch(/warning|error/i);
+
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toMatch(/Database/);
+    const main = readFileSync(join(out, 'modules', 'stratadb.html'), 'utf8');
+    const node = readFileSync(join(out, 'modules', 'stratadb_node.html'), 'utf8');
+    expect(group(main, 'Database and values')).toMatch(/Database/);
+    expect(group(main, 'Database and values')).not.toMatch(/FaultStorage/);
+    expect(group(main, 'Testing')).toMatch(/FaultStorage/);
+    expect(group(main, 'Testing')).toMatch(/SimulatedCrash/);
+    expect(group(main, 'Errors')).toMatch(/CorruptDatabaseError/);
+    expect(group(node, 'Storage')).toMatch(/FileStorage/);
   });
 });

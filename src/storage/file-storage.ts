@@ -708,7 +708,7 @@ export class FileStorage implements Storage {
    * @param size - how many
    * @returns the position of the copy
    * @throws ReadOnlyError on a read-only storage
-   * @throws CorruptDatabaseError when the range goes past {@link size}
+   * @throws CorruptDatabaseError when the range goes past {@link FileStorage.size | size()}
    */
   appendCopy(position: number, size: number): number {
     this.checkWritable();

@@ -15,8 +15,12 @@ import { expectValidList } from './support.js';
 
 const describeFixtures = haveFixtures ? describe : describe.skip;
 
+type ListsJson = { moments: Array<{ hash_map: Record<string, DumpValue> }> };
+
 describeFixtures('linked lists from lists.db', () => {
-  const expected = fixtureJson('lists.expected.json') as { moments: Array<{ hash_map: Record<string, DumpValue> }> };
+  // A skipped describe's body still runs to collect its tests, so the fixture is
+  // read only when it is there: without ../shared this file skips, not fails.
+  const expected: ListsJson = haveFixtures ? (fixtureJson('lists.expected.json') as ListsJson) : { moments: [{ hash_map: {} }] };
   const latest = expected.moments[expected.moments.length - 1]!.hash_map;
   const listKeys = Object.keys(latest).filter((key) => latest[key] !== null && typeof latest[key] === 'object' && 'linked_array_list' in (latest[key] as object));
 
