@@ -148,6 +148,10 @@ export class Engine {
     if (typeof storage !== 'object' || storage === null || typeof storage.locate !== 'function') throw new InvalidArgumentError(`Engine.open takes a Storage (MemoryStorage, FileStorage...), got ${describe(storage)}`);
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`Engine.open takes an options object, got ${describe(options)}`);
     if (options.hasher !== undefined) validateHasher(options.hasher);
+    if (options.knownHashers !== undefined) {
+      if (!Array.isArray(options.knownHashers)) throw new InvalidArgumentError(`knownHashers must be an array of hashers, got ${describe(options.knownHashers)}`);
+      for (const known of options.knownHashers) validateHasher(known);
+    }
     const readOnly = options.readOnly ?? storage.readOnly;
     const durability = options.durability ?? 'sync';
     if (durability !== 'sync' && durability !== 'flush') throw new InvalidArgumentError(`durability must be "sync" or "flush", got ${String(durability)}`);

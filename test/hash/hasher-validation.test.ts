@@ -164,3 +164,15 @@ describe('verifyDatabase with a failing hasher', () => {
     expect(report.problems.length).toBe(2);
   });
 });
+
+describe('knownHashers', () => {
+  it('are checked like the hasher option: not an array, or a bad entry, is InvalidArgumentError', () => {
+    const bad: unknown[] = [{}, 'sha1', [null], [{}], [{ id: 1, size: 20, hash: () => new Uint8Array(3) }]];
+    for (const knownHashers of bad) {
+      expect(() => Engine.open(new MemoryStorage(), { knownHashers } as never)).toThrow(InvalidArgumentError);
+      const existing = new MemoryStorage();
+      Engine.open(existing, { hasher: sha1Hasher }).close();
+      expect(() => Engine.open(MemoryStorage.fromBytes(existing.toBytes().slice()), { knownHashers } as never)).toThrow(InvalidArgumentError);
+    }
+  });
+});
