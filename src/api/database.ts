@@ -14,7 +14,7 @@ import type { ReadCursor, ReadHashMap } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
 import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
-import { describeTag, formatPath, stepText } from './errors.js';
+import { UnsupportedValueError, describeTag, formatPath, stepText } from './errors.js';
 import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
 import { KeySpellings, collisionMessage, encodeKey, isPlainObject, mapStepKey, objectKey, taggedKeySpelling, holdsViews, prepareValue, writeValue } from './values.js';
 import { hasLoneSurrogate } from '../cursor/keys.js';
@@ -308,7 +308,7 @@ export class Transaction<S = any> {
       throw new InvalidArgumentError(`merge takes a plain object or a Map of the keys to store, got ${describe(partial)}`);
     }
     // Object.keys rather than Object.entries: several times faster on objects with many keys (see validateValue).
-    const pairs: Array<[unknown, unknown]> = isMapPartial ? [...(partial as Map<unknown, unknown>)] : Object.keys(partial).map((key) => [key, (partial as Record<string, unknown>)[key]]);
+    const pairs: Array<[unknown, unknown]> = isMapPartial ? mapEntries(partial as Map<unknown, unknown>, steps) : Object.keys(partial).map((key) => [key, (partial as Record<string, unknown>)[key]]);
     const entries = pairs.filter(([, item]) => item !== undefined);
     // What will be there: the map at the path, or a new one (a Map partial makes a counted map).
     const existing = readAt(this.root.refresh(), steps);
@@ -692,3 +692,18 @@ export async function openOn<S>(storage: Storage, options: OpenOptions): Promise
 }
 
 export type { Value };
+
+/**
+ * A Map's entries, read once, each checked to be a [key, value] pair: a Map
+ * subclass may iterate anything.
+ *
+ * @throws UnsupportedValueError naming the path when an entry is not a pair
+ */
+function mapEntries(map: Map<unknown, unknown>, path: AnyPath): Array<[unknown, unknown]> {
+  const pairs: Array<[unknown, unknown]> = [];
+  for (const entry of map as Iterable<unknown>) {
+    if (!Array.isArray(entry) || entry.length < 2) throw new UnsupportedValueError(`a Map whose iterator gave ${describe(entry)} instead of a [key, value] pair`, path);
+    pairs.push([entry[0], entry[1]]);
+  }
+  return pairs;
+}

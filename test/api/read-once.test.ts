@@ -160,3 +160,19 @@ describe('prepareValue and writeValue', () => {
     expect((db.get(['m']) as { toJS: () => unknown }).toJS()).toEqual({ x: { key: 'q' } });
   });
 });
+
+describe('merge with a Map subclass', () => {
+  it('refuses an iterator that yields something other than pairs with UnsupportedValueError, writing nothing', async () => {
+    const db = await open();
+    db.set(['m'], new Map([['a', 1]]));
+    class Odd extends Map<unknown, unknown> {
+      override *[Symbol.iterator](): IterableIterator<[unknown, unknown]> {
+        yield ['b', 2];
+        yield 'not a pair' as unknown as [unknown, unknown];
+      }
+    }
+    expect(() => db.merge(['m'], new Odd() as never)).toThrow(UnsupportedValueError);
+    expect((db.get(['m']) as { toJS(): unknown }).toJS()).toEqual(new Map([['a', 1]]));
+    db.close();
+  });
+});
