@@ -347,6 +347,7 @@ export class Transaction<S = any> {
     const last = steps[steps.length - 1] as PathStep;
     const parent = readAt(this.root.refresh(), parentPath);
     if (parent === undefined || parent.isNone) return false;
+    refuseUnreadable(parent);
     const cursor = this.cursorFor(parentPath, false);
     switch (parent.tag) {
       case Tag.HASH_MAP:
@@ -390,7 +391,9 @@ export class Transaction<S = any> {
     const views = prepared.some(holdsViews);
     if (views) this.engine.freeze();
     const cursor = this.cursorFor(path as AnyPath, true);
-    const tag = cursor.refresh().tag;
+    const current = cursor.refresh();
+    refuseUnreadable(current);
+    const tag = current.tag;
     if (tag === Tag.LINKED_ARRAY_LIST) {
       const list = cursor.linkedArrayList();
       for (const value of prepared) writeValue(list.append(), value);

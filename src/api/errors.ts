@@ -68,6 +68,8 @@ const KIND_BY_TAG: Record<number, string> = {
   11: 'a set',
   12: 'a map',
   13: 'a set',
+  14: 'a sorted map (second-generation xitdb, not read by this build)',
+  15: 'a sorted set (second-generation xitdb, not read by this build)',
 };
 
 /** What a slot holds, in the API's words (`a map`, `a string or bytes`, ...), for messages. */

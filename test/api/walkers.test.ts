@@ -217,6 +217,9 @@ describe.runIf(haveFixtures)('the JS API on sorted maps written by xitdb-java 0.
     const writable = await open(fixtureBytes('sorted.db'), { readOnly: false });
     expect(() => writable.merge(['big'], { a: 1 })).toThrow(IncompatibleDatabaseError);
     expect(() => writable.set(['big', 'k'], 1)).toThrow(IncompatibleDatabaseError);
+    expect(() => writable.delete(['big', 'k0001'])).toThrow(IncompatibleDatabaseError);
+    expect(() => writable.push(['big'], 1)).toThrow(IncompatibleDatabaseError);
+    expect(() => writable.update(['big'], (old) => old)).toThrow(IncompatibleDatabaseError);
   });
 
   it('refuses a sorted map inside a list too', async () => {
