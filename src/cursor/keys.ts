@@ -3,7 +3,7 @@
 
 import { InvalidArgumentError } from '../errors.js';
 import { describe } from '../core/arguments.js';
-import { checkFormatTag } from '../format/bytes.js';
+import { checkFormatTag, type TaggedBytes } from '../format/bytes.js';
 import { checkedHash, type Hasher } from '../hash/hasher.js';
 
 const encoder = new TextEncoder();
@@ -19,13 +19,8 @@ export interface TaggedKey {
 /** A map or set key: raw bytes, a string stored as UTF-8, or tagged bytes. */
 export type Key = Uint8Array | string | TaggedKey;
 
-/** A key as the engine compares and stores it. */
-export interface ResolvedKey {
-  /** The bytes stored in the key slot. */
-  readonly bytes: Uint8Array;
-  /** The key slot's format tag, if any. */
-  readonly formatTag: Uint8Array | undefined;
-}
+/** A key as the engine compares and stores it: its bytes and its format tag (the same shape as a short value, {@link TaggedBytes}). */
+export type ResolvedKey = TaggedBytes;
 
 /** Turns any {@link Key} into its stored bytes and format tag. */
 export function resolveKey(key: Key): ResolvedKey {

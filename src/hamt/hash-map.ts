@@ -16,7 +16,7 @@ import { Slot, writeSlotInto } from '../format/slot.js';
 import { FULL_FLAG, TAG_MASK, Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 import { bytesEqualSlot, bytesSlot, shortBytesEqual } from '../core/bytes-values.js';
-import type { ResolvedKey } from '../cursor/keys.js';
+import type { TaggedBytes } from '../format/bytes.js';
 
 /**
  * FORMAT.md §Kv pair: hash, key slot, value slot.
@@ -51,7 +51,7 @@ function hashesEqualAt(io: BlockIO, position: number, hash: Uint8Array): boolean
  * decide when present; an empty key slot falls back to the hash, which the
  * caller has already matched.
  */
-function keyMatches(io: BlockIO, kvPosition: number, key: ResolvedKey | undefined): boolean {
+function keyMatches(io: BlockIO, kvPosition: number, key: TaggedBytes | undefined): boolean {
   if (key === undefined) return true;
   const at = kvPosition + io.hashSize;
   const offset = io.storage.locate(at, SLOT_SIZE);
@@ -78,7 +78,7 @@ function maxLevels(io: BlockIO): number {
  * @returns the kv pair's position, or -1 when absent
  * @throws CorruptDatabaseError when the trie is malformed
  */
-export function hamtFind(io: BlockIO, root: number, hash: Uint8Array, key: ResolvedKey | undefined): number {
+export function hamtFind(io: BlockIO, root: number, hash: Uint8Array, key: TaggedBytes | undefined): number {
   const storage = io.storage;
   const levels = maxLevels(io);
   let block = root;
@@ -122,7 +122,7 @@ export interface UpsertResult {
  * @param key - the key's bytes and format tag; compared, and stored in the key slot of a new pair
  * @throws HashCollisionError when a different key has the same full hash
  */
-export function hamtUpsert(io: BlockIO, root: number, hash: Uint8Array, key: ResolvedKey | undefined): UpsertResult {
+export function hamtUpsert(io: BlockIO, root: number, hash: Uint8Array, key: TaggedBytes | undefined): UpsertResult {
   const storage = io.storage;
   const levels = maxLevels(io);
   let block = root;
@@ -213,7 +213,7 @@ function appendKvPair(io: BlockIO, hash: Uint8Array, keySlot: Slot): number {
  * @param key - the key's bytes, or undefined to match by hash only
  * @returns true when the key was there
  */
-export function hamtRemove(io: BlockIO, root: number, hash: Uint8Array, key: ResolvedKey | undefined): boolean {
+export function hamtRemove(io: BlockIO, root: number, hash: Uint8Array, key: TaggedBytes | undefined): boolean {
   const levels = maxLevels(io);
   const path: number[] = [];
   let block = root;
