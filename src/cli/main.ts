@@ -10,7 +10,7 @@ import { Engine } from '../history/engine.js';
 import { decodeFileHeader, hashIdName } from '../format/file-header.js';
 import { builtInHashers } from '../open.js';
 import type { Hasher } from '../hash/hasher.js';
-import { IoError, StrataError } from '../errors.js';
+import { IncompatibleDatabaseError, InvalidArgumentError, IoError, StrataError } from '../errors.js';
 import { dumpText } from './dump.js';
 import { databaseStats } from '../history/stats.js';
 import { verifyDatabase } from '../history/verify.js';
@@ -70,11 +70,11 @@ async function pickHasher(path: string, forced: string | undefined): Promise<Has
   const byName = (name: string): Hasher | undefined => hashers.find((h) => hashIdName(h.id) === name);
   if (forced !== undefined) {
     const hasher = byName(forced);
-    if (hasher === undefined) throw new StrataError('INVALID_ARGUMENT', `unknown hash "${forced}"; known: ${hashers.map((h) => hashIdName(h.id)).join(', ')}`);
+    if (hasher === undefined) throw new InvalidArgumentError(`unknown hash "${forced}"; known: ${hashers.map((h) => hashIdName(h.id)).join(', ')}`);
     return hasher;
   }
   const match = hashers.find((h) => h.id === header.hashId) ?? (header.hashId === 0 ? hashers.find((h) => h.size === header.hashSize) : undefined);
-  if (match === undefined) throw new StrataError('INCOMPATIBLE', `the file uses hash "${hashIdName(header.hashId)}" (${header.hashSize} bytes), which this build does not know`);
+  if (match === undefined) throw new IncompatibleDatabaseError(`the file uses hash "${hashIdName(header.hashId)}" (${header.hashSize} bytes), which this build does not know`);
   return match;
 }
 
