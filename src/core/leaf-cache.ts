@@ -4,6 +4,8 @@
 // lists (array lists, and linked lists built by appends), whose leaf k holds
 // items 16k to 16k + 15 in slots 0 to 15.
 
+import { BITS_PER_LEVEL, SLOT_COUNT } from '../format/constants.js';
+
 /** A reader starts remembering after this many gets, so a list read once or twice allocates nothing. */
 const CACHE_AFTER_GETS = 256;
 
@@ -29,14 +31,14 @@ export class LeafCache {
    */
   leaf(index: number): number {
     const leaves = this.leaves;
-    if (leaves !== undefined) return leaves[index >>> 4] as number;
-    if (++this.gets === CACHE_AFTER_GETS && this.count <= CACHE_MAX_ITEMS) this.leaves = new Float64Array(Math.ceil(this.count / 16));
+    if (leaves !== undefined) return leaves[index >>> BITS_PER_LEVEL] as number;
+    if (++this.gets === CACHE_AFTER_GETS && this.count <= CACHE_MAX_ITEMS) this.leaves = new Float64Array(Math.ceil(this.count / SLOT_COUNT));
     return 0;
   }
 
   /** Remembers `position` as the leaf of item `index` (when the cache has started); returns it. */
   remember(index: number, position: number): number {
-    if (this.leaves !== undefined) this.leaves[index >>> 4] = position;
+    if (this.leaves !== undefined) this.leaves[index >>> BITS_PER_LEVEL] = position;
     return position;
   }
 }

@@ -13,6 +13,8 @@ export const SLOT_SIZE = 9;
 export const BITS_PER_LEVEL = 4;
 /** FORMAT.md §Index block: slots per index block (16). */
 export const SLOT_COUNT = 16;
+/** FORMAT.md §Index block: the low {@link BITS_PER_LEVEL} bits of an index or hash, which pick a slot (15). */
+export const SLOT_INDEX_MASK = SLOT_COUNT - 1;
 /** FORMAT.md §Index block: 16 slots of 9 bytes. */
 export const INDEX_BLOCK_SIZE = SLOT_SIZE * SLOT_COUNT;
 /** FORMAT.md §Array list header: count u64 then root index position u64. */

@@ -92,7 +92,7 @@ export function walkRecords(io: BlockIO, root: Slot, visit: RecordVisitor): void
  */
 function walkListBlock(io: BlockIO, block: number, shift: number, first: number, count: number, slots: Slot[], visit: RecordVisitor): void {
   if (!visit(block, INDEX_BLOCK_SIZE)) return;
-  const span = 16 ** shift;
+  const span = SLOT_COUNT ** shift;
   for (let i = 0; i < SLOT_COUNT && first + i * span < count; i++) {
     const child = io.readSlot(block + i * SLOT_SIZE);
     if (shift === 0) slots.push(child);

@@ -48,7 +48,7 @@ export function checkCommitBoundary(io: BlockIO, history: CommittedHistory): voi
   let block = root;
   let floor = root;
   for (let shift = shiftForCount(count); shift > 0; shift--) {
-    const child = io.readSlot(block + SLOT_SIZE * (Math.floor(index / 16 ** shift) % SLOT_COUNT));
+    const child = io.readSlot(block + SLOT_SIZE * (Math.floor(index / SLOT_COUNT ** shift) % SLOT_COUNT));
     // A damaged path is for the reader to report; there is nothing to bound here.
     if (child.tag !== Tag.INDEX) return;
     block = child.position;

@@ -9,13 +9,13 @@
 
 import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { describe } from '../core/arguments.js';
-import { ARRAY_LIST_HEADER_SIZE, INDEX_BLOCK_SIZE, MAX_LIST_SHIFT, SLOT_SIZE } from '../format/constants.js';
+import { ARRAY_LIST_HEADER_SIZE, BITS_PER_LEVEL, INDEX_BLOCK_SIZE, MAX_LIST_SHIFT, SLOT_COUNT, SLOT_INDEX_MASK, SLOT_SIZE } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import { TAG_MASK, Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 
 const POW16: number[] = [];
-for (let i = 0; i <= 14; i++) POW16.push(16 ** i);
+for (let i = 0; i <= 14; i++) POW16.push(SLOT_COUNT ** i);
 
 /** The largest count whose shift stays below {@link MAX_LIST_SHIFT} and whose indexes are exact numbers. */
 export const MAX_LIST_COUNT = Number.MAX_SAFE_INTEGER;
@@ -26,13 +26,13 @@ export const MAX_LIST_COUNT = Number.MAX_SAFE_INTEGER;
  * @param count - items in the list
  */
 export function shiftForCount(count: number): number {
-  if (count <= 16) return 0;
+  if (count <= SLOT_COUNT) return 0;
   // Below 2^32: one hex digit of the last index per level, counted with clz32.
   if (count <= 4294967296) return (31 - Math.clz32(count - 1)) >>> 2;
   let last = count - 1;
   let shift = 0;
-  while (last >= 16) {
-    last = Math.floor(last / 16);
+  while (last >= SLOT_COUNT) {
+    last = Math.floor(last / SLOT_COUNT);
     shift++;
   }
   return shift;
@@ -104,7 +104,7 @@ export function listSlotPosition(io: BlockIO, header: ListHeader, index: number)
   // Below 2^32 the digits come from shifts: float division and modulus cost several times more.
   const small = index < 4294967296;
   for (let shift = shiftForCount(header.count); shift > 0; shift--) {
-    const digit = small ? (shift < 8 ? (index >>> (4 * shift)) & 15 : 0) : Math.floor(index / (POW16[shift] as number)) % 16;
+    const digit = small ? (shift < 8 ? (index >>> (BITS_PER_LEVEL * shift)) & SLOT_INDEX_MASK : 0) : Math.floor(index / (POW16[shift] as number)) % SLOT_COUNT;
     const slotPosition = block + SLOT_SIZE * digit;
     const offset = storage.locate(slotPosition, SLOT_SIZE);
     const view = storage.view;
@@ -114,7 +114,7 @@ export function listSlotPosition(io: BlockIO, header: ListHeader, index: number)
     if (hi >= 0x200000) throw new CorruptDatabaseError('a list slot points beyond 2^53', slotPosition);
     block = io.checkPointer(hi * 4294967296 + view.getUint32(offset + 5), INDEX_BLOCK_SIZE, slotPosition);
   }
-  return block + SLOT_SIZE * (small ? index & 15 : index % 16);
+  return block + SLOT_SIZE * (small ? index & SLOT_INDEX_MASK : index % SLOT_COUNT);
 }
 
 /**
@@ -128,7 +128,7 @@ function mutableSlotPosition(io: BlockIO, root: number, shift: number, index: nu
   let block = root;
   for (let level = shift; level > 0; level--) {
     // Digits by shifts below 2^32, as in listSlotPosition; the slot decoded into locals (this runs per append).
-    const digit = small ? (level < 8 ? (index >>> (4 * level)) & 15 : 0) : Math.floor(index / (POW16[level] as number)) % 16;
+    const digit = small ? (level < 8 ? (index >>> (BITS_PER_LEVEL * level)) & SLOT_INDEX_MASK : 0) : Math.floor(index / (POW16[level] as number)) % SLOT_COUNT;
     const slotPosition = block + SLOT_SIZE * digit;
     const offset = storage.locate(slotPosition, SLOT_SIZE);
     const view = storage.view;
@@ -150,7 +150,7 @@ function mutableSlotPosition(io: BlockIO, root: number, shift: number, index: nu
     }
     block = next;
   }
-  return block + SLOT_SIZE * (small ? index & 15 : index % 16);
+  return block + SLOT_SIZE * (small ? index & SLOT_INDEX_MASK : index % SLOT_COUNT);
 }
 
 /** Copies the root block when it belongs to committed or frozen data. */
@@ -217,7 +217,7 @@ export function listSlice(io: BlockIO, header: ListHeader, count: number): ListH
 export function* listSlotPositions(io: BlockIO, header: ListHeader, start = 0): Generator<number, void, undefined> {
   for (let index = start; index < header.count; ) {
     const first = listSlotPosition(io, header, index);
-    const inLeaf = Math.min(16 - (index % 16), header.count - index);
+    const inLeaf = Math.min(SLOT_COUNT - (index % SLOT_COUNT), header.count - index);
     for (let i = 0; i < inLeaf; i++) yield first + SLOT_SIZE * i;
     index += inLeaf;
   }
