@@ -220,6 +220,21 @@ describe('public objects as objects', () => {
     expect(db.engine.ctx.io.storage).toBe(db.engine.storage);
   });
 
+  it('refuses JSON.stringify of a view that shares structures many times over with an OutOfRangeError (was seconds of work, then a bare RangeError)', async () => {
+    const db = await open();
+    db.set(['level0'], { leaf: 'a leaf text of some length' });
+    for (let i = 1; i <= 16; i++) {
+      const below = db.get([`level${i - 1}`]);
+      db.set([`level${i}`], { a: below, b: below, c: below });
+    }
+    // 3^16 leaves as text, from 17 distinct maps: toJS shares them, JSON would not.
+    const top = db.get(['level16']) as MapView;
+    expect(() => JSON.stringify(top)).toThrow(browserEntry.OutOfRangeError);
+    expect(() => JSON.stringify(top)).toThrow(/more than 1000000 JSON values/);
+    // A view with shared parts that stays small serializes as before.
+    expect(JSON.parse(JSON.stringify(db.get(['level2'])))).toEqual({ a: { a: { leaf: 'a leaf text of some length' }, b: { leaf: 'a leaf text of some length' }, c: { leaf: 'a leaf text of some length' } }, b: expect.any(Object), c: expect.any(Object) });
+  });
+
   it('cover every class the two entry points export', async () => {
     const db = await open();
     fill(db);
