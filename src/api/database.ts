@@ -21,6 +21,7 @@ import { hasLoneSurrogate } from '../cursor/keys.js';
 import { ListView, MapView, SetView, readValue, type Value, type ViewGuard } from './views.js';
 import { describe, requireOptions, requirePath, requireStorage } from '../core/arguments.js';
 import type { TaggedKey } from '../cursor/keys.js';
+import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
 
 /** Options for {@link open}. */
 export interface OpenOptions {
@@ -171,11 +172,13 @@ function checkPath(root: ReadCursor, path: AnyPath, create: boolean): void {
 export class Snapshot<S = any> {
   /** The moment's index in the history (0 is the first). */
   readonly index: number;
-  private readonly root: ReadCursor;
+  // An ES private field: the root cursor reaches the whole database, and a
+  // snapshot is made per db.get, too often for a per-instance defineProperty.
+  readonly #root: ReadCursor;
 
   /** @internal */
   constructor(root: ReadCursor, index: number) {
-    this.root = root;
+    this.#root = root;
     this.index = index;
   }
 
@@ -187,25 +190,40 @@ export class Snapshot<S = any> {
    */
   get<P extends PathOf<S>>(path: P): Stored<TypeAt<S, P>> | undefined {
     requirePath(path);
-    const cursor = readAt(this.root, path as AnyPath);
+    const cursor = readAt(this.#root, path as AnyPath);
     return cursor === undefined ? undefined : (readValue(cursor, always) as Stored<TypeAt<S, P>>);
   }
 
   /** True when something is stored at `path` (null included). */
   has(path: PathOf<S>): boolean {
     requirePath(path);
-    return readAt(this.root, path as AnyPath) !== undefined;
+    return readAt(this.#root, path as AnyPath) !== undefined;
   }
 
   /** The whole moment as plain JS (objects, arrays, Maps, Sets). O(size). */
   toJS(): unknown {
-    const value = readValue(this.root, always);
+    const value = readValue(this.#root, always);
     return value instanceof MapView || value instanceof ListView || value instanceof SetView ? value.toJS() : value;
+  }
+
+  /**
+   * What `JSON.stringify(snapshot)` gives: `{ kind: 'Snapshot', index }`, never
+   * data. A snapshot reaches every key of its moment; serialize
+   * `snapshot.get(path)` (a view's toJSON gives its data) or {@link toJS} to
+   * send data on purpose. O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return { kind: 'Snapshot', index: this.index };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: `Snapshot { index: 3 }`. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   /** The cursor-level view of this moment's root, for full control over the format. */
   cursor(): ReadCursor {
-    return this.root;
+    return this.#root;
   }
 }
 
@@ -215,26 +233,42 @@ export class Snapshot<S = any> {
  * {@link Database.transact}.
  */
 export class Transaction<S = any> {
-  private readonly root: WriteCursor;
-  private readonly engine: Engine;
-  private active = true;
-  private readonly guard: ViewGuard = () => {
-    if (!this.active) throw new TransactionError('this view belongs to a transaction that has ended; read from a snapshot instead');
+  // ES private fields: the root cursor and the engine reach the whole
+  // database, and Object.keys, spreading or JSON.stringify of a transaction
+  // must not (see toJSON).
+  readonly #root: WriteCursor;
+  readonly #engine: Engine;
+  #active = true;
+  readonly #guard: ViewGuard = () => {
+    if (!this.#active) throw new TransactionError('this view belongs to a transaction that has ended; read from a snapshot instead');
   };
 
   /** @internal */
   constructor(engine: Engine, root: WriteCursor) {
-    this.engine = engine;
-    this.root = root;
+    this.#engine = engine;
+    this.#root = root;
   }
 
   /** @internal */
   end(): void {
-    this.active = false;
+    this.#active = false;
+  }
+
+  /**
+   * What `JSON.stringify(tx)` gives: `{ kind: 'Transaction', active }`, never
+   * data (a transaction reaches every key). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return { kind: 'Transaction', active: this.#active };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: `Transaction { active: true }`. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   private check(): void {
-    if (!this.active) throw new TransactionError('this transaction has ended; start a new one with db.transact()');
+    if (!this.#active) throw new TransactionError('this transaction has ended; start a new one with db.transact()');
   }
 
   /**
@@ -245,20 +279,20 @@ export class Transaction<S = any> {
   get<P extends PathOf<S>>(path: P): Stored<TypeAt<S, P>> | undefined {
     requirePath(path);
     this.check();
-    const cursor = readAt(this.root.refresh(), path as AnyPath);
+    const cursor = readAt(this.#root.refresh(), path as AnyPath);
     if (cursor === undefined) return undefined;
     // A structure this transaction wrote changes in place; a view of it would
     // see later writes in part. Freezing makes them copy instead, as they do for
     // committed structures.
-    if (isStructure(cursor.tag) && this.engine.io.isMutable(cursor.slot.position)) this.engine.freeze();
-    return readValue(cursor, this.guard) as Stored<TypeAt<S, P>>;
+    if (isStructure(cursor.tag) && this.#engine.io.isMutable(cursor.slot.position)) this.#engine.freeze();
+    return readValue(cursor, this.#guard) as Stored<TypeAt<S, P>>;
   }
 
   /** True when something is stored at `path` (null included). */
   has(path: PathOf<S>): boolean {
     requirePath(path);
     this.check();
-    return readAt(this.root.refresh(), path as AnyPath) !== undefined;
+    return readAt(this.#root.refresh(), path as AnyPath) !== undefined;
   }
 
   /**
@@ -278,12 +312,12 @@ export class Transaction<S = any> {
     // A view stored inside its own structure must not see the path's own
     // writes: freezing first makes the walk to `path` copy what the view shares.
     const views = holdsViews(prepared);
-    if (views) this.engine.freeze();
+    if (views) this.#engine.freeze();
     const cursor = this.cursorFor(path as AnyPath, true);
     writeValue(cursor, prepared);
     // A view of another database is copied with its shared structures shared (each copied
     // once): freezing after the write makes later writes copy them instead of changing both places.
-    if (views) this.engine.freeze();
+    if (views) this.#engine.freeze();
   }
 
   /**
@@ -311,7 +345,7 @@ export class Transaction<S = any> {
     const pairs: Array<[unknown, unknown]> = isMapPartial ? mapEntries(partial as Map<unknown, unknown>, steps) : Object.keys(partial).map((key) => [key, (partial as Record<string, unknown>)[key]]);
     const entries = pairs.filter(([, item]) => item !== undefined);
     // What will be there: the map at the path, or a new one (a Map partial makes a counted map).
-    const existing = readAt(this.root.refresh(), steps);
+    const existing = readAt(this.#root.refresh(), steps);
     const existingTag = existing === undefined ? Tag.NONE : existing.tag;
     if (existing !== undefined) refuseUnreadable(existing);
     if (existingTag !== Tag.NONE && existingTag !== Tag.HASH_MAP && existingTag !== Tag.COUNTED_HASH_MAP) {
@@ -323,12 +357,12 @@ export class Transaction<S = any> {
     checkMergeCollisions(existing === undefined || existing.tag === Tag.NONE ? undefined : existing.asHashMap(), entries, keys, steps);
     const prepared = entries.map(([key, item]) => prepareValue(item, [...steps, key]));
     const views = prepared.some(holdsViews);
-    if (views) this.engine.freeze();
+    if (views) this.#engine.freeze();
     const cursor = this.cursorFor(steps, true);
     const map = tag === Tag.COUNTED_HASH_MAP ? cursor.countedHashMap() : cursor.hashMap();
     prepared.forEach((item, i) => writeValue(map.put(keys[i] as string | TaggedKey), item));
     // As in set: shared copies of another database's structures must not change together.
-    if (views) this.engine.freeze();
+    if (views) this.#engine.freeze();
   }
 
   /**
@@ -345,7 +379,7 @@ export class Transaction<S = any> {
     if (steps.length === 0) throw new WrongTypeError('delete needs a path to a key or an index, not the root');
     const parentPath = steps.slice(0, -1);
     const last = steps[steps.length - 1] as PathStep;
-    const parent = readAt(this.root.refresh(), parentPath);
+    const parent = readAt(this.#root.refresh(), parentPath);
     if (parent === undefined || parent.isNone) return false;
     refuseUnreadable(parent);
     const cursor = this.cursorFor(parentPath, false);
@@ -389,7 +423,7 @@ export class Transaction<S = any> {
     this.check();
     const prepared = values.map((value, i) => prepareValue(value, [...(path as AnyPath), `+${i}`]));
     const views = prepared.some(holdsViews);
-    if (views) this.engine.freeze();
+    if (views) this.#engine.freeze();
     const cursor = this.cursorFor(path as AnyPath, true);
     const current = cursor.refresh();
     refuseUnreadable(current);
@@ -398,7 +432,7 @@ export class Transaction<S = any> {
       const list = cursor.linkedArrayList();
       for (const value of prepared) writeValue(list.append(), value);
       const count = list.count();
-      if (views) this.engine.freeze();
+      if (views) this.#engine.freeze();
       return count;
     }
     if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw new WrongTypeError(`${formatPath(path as AnyPath)} holds ${describeTag(tag)}, not a list`);
@@ -406,7 +440,7 @@ export class Transaction<S = any> {
     for (const value of prepared) writeValue(list.append(), value);
     const count = list.count();
     // As in set: shared copies of another database's structures must not change together.
-    if (views) this.engine.freeze();
+    if (views) this.#engine.freeze();
     return count;
   }
 
@@ -420,13 +454,13 @@ export class Transaction<S = any> {
     requirePath(from);
     requirePath(to);
     this.check();
-    const source = readAt(this.root.refresh(), from as AnyPath);
+    const source = readAt(this.#root.refresh(), from as AnyPath);
     if (source === undefined) throw new OutOfRangeError(`nothing is stored at ${formatPath(from as AnyPath)} to clone`);
     const slot = source.slot;
     // Freeze first: the source's blocks then count as committed, so the walk to
     // `to` (which may pass through the source itself) copies them instead of
     // writing into them, and neither copy can change the other afterwards.
-    this.engine.freeze();
+    this.#engine.freeze();
     const target = this.cursorFor(to as AnyPath, true);
     target.writeSlot(slot);
   }
@@ -437,8 +471,8 @@ export class Transaction<S = any> {
    */
   private cursorFor(path: AnyPath, create: boolean): WriteCursor {
     // Check the whole path first, reading only: a bad path must leave the transaction untouched.
-    checkPath(this.root.refresh(), path, create);
-    let cursor = this.root;
+    checkPath(this.#root.refresh(), path, create);
+    let cursor = this.#root;
     for (let i = 0; i < path.length; i++) {
       const step = path[i] as PathStep;
       const tag = cursor.refresh().tag;
@@ -474,7 +508,7 @@ export class Transaction<S = any> {
   /** The cursor-level writable root of this transaction's moment, for full control over the format. */
   cursor(): WriteCursor {
     this.check();
-    return this.root;
+    return this.#root;
   }
 }
 
@@ -499,6 +533,25 @@ export class Database<S = any> {
   /** @internal use {@link open} */
   constructor(engine: Engine) {
     this.engine = engine;
+    // Out of enumeration: the engine reaches every key and byte of the
+    // database, and Object.keys, spreading or structuredClone of a database
+    // must not (see toJSON). Made once per open, so defineProperty costs nothing.
+    hideFields(this);
+  }
+
+  /**
+   * What `JSON.stringify(db)` gives: `{ kind: 'Database', moments, readOnly }`,
+   * never data. A web server's `res.json(db)` by mistake must not send every
+   * key; to send data, serialize a view (`res.json(db.get(['public']))`, whose
+   * toJSON gives that subtree only) or call `snapshot().toJS()` on purpose. O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return describeHandle('Database', () => ({ moments: this.engine.momentCount(), readOnly: this.engine.readOnly }));
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: `Database { moments: 3, readOnly: false }`. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   /** True when the database refuses writes. */

@@ -121,7 +121,16 @@ abstract class View {
    * one (`{}`): call toJS and convert them yourself when that matters. O(n).
    */
   toJSON(): unknown {
-    return this.toJS();
+    const data = this.toJS();
+    // toJS is linear in distinct structures and shares the copy of a shared
+    // one, but JSON.stringify writes it at every place: a DAG of 25 maps, each
+    // holding the one below three times, is 3^24 values of text (found by the
+    // reader fuzz: seconds of work, then a bare RangeError). Count first.
+    const count = jsonValueCount(data, JSON_VALUES_MAX);
+    if (count > JSON_VALUES_MAX) {
+      throw new OutOfRangeError(`${this[Symbol.toStringTag]} would serialize to more than ${JSON_VALUES_MAX} JSON values: it stores shared structures many times over; walk it with toJS instead`);
+    }
+    return data;
   }
 
   /** `MapView`, `ListView` or `SetView`, for `Object.prototype.toString`. */
@@ -144,6 +153,44 @@ abstract class View {
 
   /** @internal the inspect text */
   protected abstract preview(): string;
+}
+
+/** Values a view's toJSON may hand to JSON.stringify: dump's default floor (maxValues), tens of megabytes of text. */
+const JSON_VALUES_MAX = 1_000_000;
+
+/**
+ * How many values JSON.stringify writes for `root`, a toJS result, stopping
+ * once past `limit`. Linear in distinct objects: a shared object's count is
+ * remembered. No recursion. Maps, Sets and Dates serialize flat (`{}`, text).
+ */
+function jsonValueCount(root: unknown, limit: number): number {
+  const counts = new Map<object, number>();
+  const frames: Array<{ object: object; children: unknown[]; next: number; total: number }> = [];
+  const enter = (value: unknown): number | undefined => {
+    if (typeof value !== 'object' || value === null) return 1;
+    if (value instanceof Uint8Array) return 1 + value.length;
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return 1;
+    const known = counts.get(value);
+    if (known !== undefined) return known;
+    frames.push({ object: value, children: Array.isArray(value) ? value : Object.values(value), next: 0, total: 1 });
+    return undefined;
+  };
+  let result = enter(root) ?? 0;
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1] as (typeof frames)[number];
+    if (frame.next < frame.children.length) {
+      const count = enter(frame.children[frame.next++]);
+      if (count !== undefined && (frame.total += count) > limit) return frame.total;
+      continue;
+    }
+    frames.pop();
+    counts.set(frame.object, frame.total);
+    const parent = frames[frames.length - 1];
+    if (parent === undefined) result = frame.total;
+    else if ((parent.total += frame.total) > limit) return parent.total;
+  }
+  return result;
 }
 
 /** Entries the inspect preview shows before `...`. */

@@ -9,6 +9,7 @@ export { MAX_KNOWN_TAG };
 import { SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { Slot, joinPosition } from '../format/slot.js';
 import type { Storage } from '../storage/storage.js';
+import { hideFields } from './public-object.js';
 
 /** Zero bytes for empty blocks; never written to. */
 const ZEROS = new Uint8Array(4096);
@@ -127,6 +128,16 @@ export class BlockIO {
   constructor(storage: Storage, hashSize: number) {
     this.storage = storage;
     this.hashSize = hashSize;
+    // Every field out of enumeration: the storage, and the scratch buffers
+    // that hold the last slot read (an inline value of any key), so no walk from
+    // a handle that holds this block access (cursors, lists, tree readers)
+    // reaches the database's bytes. Made once per open database.
+    hideFields(this);
+  }
+
+  /** What `JSON.stringify` gives: the kind and the hash size, never the storage. */
+  toJSON(): { kind: 'BlockIO'; hashSize: number } {
+    return { kind: 'BlockIO', hashSize: this.hashSize };
   }
 
   /** The current end of the data; where the next record is appended. */

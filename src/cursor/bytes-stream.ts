@@ -9,6 +9,7 @@ import { Slot } from '../format/slot.js';
 import { Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 import type { Storage } from '../storage/storage.js';
+import { INSPECT, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
 
 /**
  * Reads a byte value in pieces. `position` is relative to the value's start.
@@ -39,6 +40,19 @@ export class BytesReader {
     this.start = start;
     this.size = size;
     this.inlineBytes = inlineBytes;
+  }
+
+  /**
+   * What `JSON.stringify` gives: `{ kind: 'BytesReader', size, position }`, never the bytes nor the storage
+   * behind them (which holds every key of the database). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return { kind: 'BytesReader', size: this.size, position: this.position };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   /** A reader over a short value held in the slot itself. */
@@ -110,6 +124,19 @@ export class BytesWriter {
     this.formatTag = formatTag;
     this.onFinish = onFinish;
     this.recordPosition = io.appendZeros(LONG_BYTES_LENGTH_SIZE);
+  }
+
+  /**
+   * What `JSON.stringify` gives: `{ kind: 'BytesWriter', size, position }`, never the bytes nor the storage
+   * behind them (which holds every key of the database). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return { kind: 'BytesWriter', size: this.size, position: this.position };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   private get dataStart(): number {

@@ -19,6 +19,7 @@ import { LeafCache } from '../core/leaf-cache.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import { TreeReader, headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
 import { hashKeyTransient, resolveKeyTransient, type Key } from './keys.js';
+import { INSPECT, describeHandle, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
 
 
 /**
@@ -49,6 +50,30 @@ export class ReadCursor {
     this.ctx = ctx;
     this.slotPosition = slotPosition;
     this.current = slot;
+  }
+
+  // Prototype methods only, no field change: cursors are made per read, and
+  // their context hides its block access from enumeration (see Engine), so a
+  // spread or Object.keys of a cursor reaches no byte of the database either.
+
+  /** `'ReadCursor'` (a WriteCursor says `'WriteCursor'`), for `Object.prototype.toString`. */
+  get [Symbol.toStringTag](): string {
+    return 'ReadCursor';
+  }
+
+  /**
+   * What `JSON.stringify(cursor)` gives: `{ kind, tag, position }`, the slot's
+   * tag name and where the slot is, never its value nor anything else the
+   * cursor can reach (every key of its database). Read a value on purpose
+   * with the read methods. O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return { kind: this[Symbol.toStringTag], tag: tagName(this.current.tag), position: this.slotPosition };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: `ReadCursor { tag: "hash_map", position: 96 }`. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   /** The slot this cursor is on. */
@@ -338,6 +363,19 @@ export class ReadHashMap {
     this.from = from;
   }
 
+  /**
+   * What `JSON.stringify` gives: `{ kind: 'ReadHashMap' }`, never the data: a handle reaches
+   * every key of its database (see {@link ReadCursor.toJSON}). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return { kind: 'ReadHashMap' };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
+  }
+
   /** @internal position of the root index block, or -1 for an empty slot */
   protected root(): number {
     const slot = this.mapSlot;
@@ -455,6 +493,19 @@ class KvEntry implements MapEntry {
     this.kv = kv;
   }
 
+  /**
+   * What `JSON.stringify` gives: `{ kind: 'MapEntry', position }` (where the key and value pair is), never the data: a handle reaches
+   * every key of its database (see {@link ReadCursor.toJSON}). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return describeHandle('MapEntry', () => ({ position: this.kv }));
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
+  }
+
   get key(): ReadCursor {
     return cursorAt(this.ctx, this.kv + this.ctx.io.hashSize);
   }
@@ -476,6 +527,19 @@ export class ReadHashSet {
   /** @internal */
   constructor(ctx: Context, slot: Slot, from: number) {
     this.map = new ReadHashMap(ctx, slot, from);
+  }
+
+  /**
+   * What `JSON.stringify` gives: `{ kind: 'ReadHashSet' }`, never the data: a handle reaches
+   * every key of its database (see {@link ReadCursor.toJSON}). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return { kind: 'ReadHashSet' };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   /** True when `key` is in the set. O(log16 n). */
@@ -525,6 +589,19 @@ export class ReadArrayList {
         this.leaves = new LeafCache(header.count);
       }
     }
+  }
+
+  /**
+   * What `JSON.stringify` gives: `{ kind: 'ReadArrayList', count }`, never the data: a handle reaches
+   * every key of its database (see {@link ReadCursor.toJSON}). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return describeHandle('ReadArrayList', () => ({ count: this.count() }));
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   /** @internal */
@@ -607,6 +684,19 @@ export class ReadLinkedArrayList {
       // Every block under a committed root is committed too, so its decoding stays true.
       else if (this.header.root + LINKED_BLOCK_SIZE <= io.immutableBefore()) this.reader = new TreeReader(io, this.header);
     }
+  }
+
+  /**
+   * What `JSON.stringify` gives: `{ kind: 'ReadLinkedArrayList', count }`, never the data: a handle reaches
+   * every key of its database (see {@link ReadCursor.toJSON}). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return describeHandle('ReadLinkedArrayList', () => ({ count: this.count() }));
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   /** @internal the list's header now */

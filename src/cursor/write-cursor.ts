@@ -18,6 +18,7 @@ import { listAppend, listPut, listSlice, readListHeader, resolveIndex, writeList
 import { BytesWriter } from './bytes-stream.js';
 import { encodeTextTransient, hashKeyTransient, resolveKey, resolveKeyTransient, type Key, type ResolvedKey } from './keys.js';
 import { ReadArrayList, ReadCursor, ReadHashMap, ReadHashSet, ReadLinkedArrayList, wrongType } from './read-cursor.js';
+import { INSPECT, describeHandle, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
 import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import {
   appendOnEdge,
@@ -78,6 +79,11 @@ export class WriteCursor extends ReadCursor {
     super(ctx, slotPosition, slot);
     this.generation = ctx.io.generation;
     this.virtualRoot = virtualRoot;
+  }
+
+  /** `'WriteCursor'`, for `Object.prototype.toString` and toJSON's kind. */
+  override get [Symbol.toStringTag](): string {
+    return 'WriteCursor';
   }
 
   /** @internal */
@@ -357,6 +363,19 @@ export class WriteHashMap {
     this.tag = tag;
   }
 
+  /**
+   * What `JSON.stringify` gives: `{ kind: 'WriteHashMap' }`, never the data: a handle reaches
+   * every key of its database (see {@link ReadCursor.toJSON}). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return { kind: 'WriteHashMap' };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
+  }
+
   /** A read view of the map as it is now. */
   read(): ReadHashMap {
     const ctx = this.owner.ctx;
@@ -456,6 +475,19 @@ export class WriteHashSet {
     this.map = new WriteHashMap(owner, tag);
   }
 
+  /**
+   * What `JSON.stringify` gives: `{ kind: 'WriteHashSet' }`, never the data: a handle reaches
+   * every key of its database (see {@link ReadCursor.toJSON}). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return { kind: 'WriteHashSet' };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
+  }
+
   /** A read view of the set as it is now. */
   read(): ReadHashSet {
     return new ReadHashSet(this.owner.ctx, this.owner.refresh().slot, this.owner.slotPosition);
@@ -509,6 +541,19 @@ export class WriteArrayList {
   /** @internal */
   constructor(owner: WriteCursor) {
     this.owner = owner;
+  }
+
+  /**
+   * What `JSON.stringify` gives: `{ kind: 'WriteArrayList', count }`, never the data: a handle reaches
+   * every key of its database (see {@link ReadCursor.toJSON}). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return describeHandle('WriteArrayList', () => ({ count: this.count() }));
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   /** A read view of the list as it is now. */
@@ -609,6 +654,19 @@ export class WriteLinkedArrayList {
   /** @internal */
   constructor(owner: WriteCursor) {
     this.owner = owner;
+  }
+
+  /**
+   * What `JSON.stringify` gives: `{ kind: 'WriteLinkedArrayList', count }`, never the data: a handle reaches
+   * every key of its database (see {@link ReadCursor.toJSON}). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return describeHandle('WriteLinkedArrayList', () => ({ count: this.count() }));
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   /** A read view of the list as it is now. */

@@ -38,6 +38,7 @@ import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
 import { describe, requireOptions } from '../core/arguments.js';
 import { checkCommitBoundary } from './recovery.js';
+import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
 
 /**
  * How hard a commit works to survive failures (FORMAT.md §Durability).
@@ -129,6 +130,27 @@ export class Engine {
     this.io = new BlockIO(storage, fileHeader.hashSize);
     this.ctx = { io: this.io, hasher, readOnly };
     this.history = { count: 0, root: 0, committedSize: storage.size() };
+    // Every field out of enumeration: the storage, the block access and the
+    // context all reach every byte of the database, and Object.keys, spreading
+    // or structuredClone of an engine must not (see toJSON). The context keeps
+    // its hasher and flag enumerable; only its block access is hidden.
+    hideFields(this);
+    hideFields(this.ctx, ['io']);
+  }
+
+  /**
+   * What `JSON.stringify(engine)` gives: `{ kind: 'Engine', moments, readOnly,
+   * durability, history }` and never data. An engine reaches every key of the
+   * database, so serializing it by accident (a response, a log line) must not
+   * hand them out. O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return describeHandle('Engine', () => ({ moments: this.history.count, readOnly: this.readOnly, durability: this.durability, history: this.hasHistory, closed: this.closed }));
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of {@link toJSON} on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   /**

@@ -6,6 +6,7 @@
 import { ReadOnlyError } from '../errors.js';
 import { MemoryStorage } from './memory-storage.js';
 import type { Storage } from './storage.js';
+import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
 
 /**
  * Thrown by a {@link FaultStorage} at its planned fault and by every call after
@@ -159,6 +160,18 @@ export class FaultStorage implements Storage {
     this.volatile = MemoryStorage.fromBytes(initial.slice(), { readOnly: this.readOnly });
     this.os = new ByteImage(initial);
     this.disk = new ByteImage(initial);
+    // Its images are whole databases: out of enumeration, as a MemoryStorage's buffer is.
+    hideFields(this);
+  }
+
+  /** What `JSON.stringify` gives: `{ kind: 'FaultStorage', size, readOnly, events }`, never the bytes. O(1). */
+  toJSON(): HandleDescriptor {
+    return { kind: 'FaultStorage', size: this.volatile.toJSON().size as number, readOnly: this.readOnly, events: this.recorded.length };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   /**

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { InvalidArgumentError, IoError, LockedError, type LockHolder } from '../errors.js';
+import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
 
 /** The lock file for a database path. */
 export function lockPath(databasePath: string): string {
@@ -398,6 +399,24 @@ export class FileLock {
     this.holder = holder;
     this.fd = fd;
     this.identity = identity;
+    // Out of enumeration: the identity holds bigints, which made JSON.stringify
+    // of a lock (or of anything holding one) throw a bare TypeError; toJSON
+    // describes the lock instead.
+    hideFields(this);
+  }
+
+  /**
+   * What `JSON.stringify(lock)` gives: `{ kind: 'FileLock', held }`, without
+   * the paths or the holder's host (util.inspect, for logs, shows the path and
+   * the pid). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return { kind: 'FileLock', held: this.fd >= 0 };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: `FileLock { path, pid, held }` on one line. */
+  [INSPECT](): string {
+    return inspectHandle({ kind: 'FileLock', path: this.databasePath, pid: this.holder.pid, held: this.fd >= 0 });
   }
 
   /**

@@ -15,6 +15,7 @@ import { HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../format/constant
 import { FileLock } from './file-lock.js';
 import type { Storage } from './storage.js';
 import { requireOptions } from '../core/arguments.js';
+import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
 
 // Page mode defaults, not yet chosen by a benchmark: bench/ should measure them
 // against the blocks the engine actually reads. A 16 KiB page holds several whole
@@ -357,6 +358,10 @@ export class FileStorage implements Storage {
     this.scratchView = NO_SEGMENT_VIEW;
     this.staging = NO_SEGMENT;
     this.run = [];
+    // The cached pages and segments are the database's bytes: out of
+    // enumeration, so that Object.keys, spreading or structuredClone of a
+    // storage never copies them. toJSON describes the storage instead.
+    hideFields(this);
     if (wholeFileSizeMax > 0 && sizeOnDisk <= wholeFileSizeMax) {
       this.segments = [];
       this.extendWhole(sizeOnDisk);
@@ -436,6 +441,21 @@ export class FileStorage implements Storage {
     const storage = new FileStorage(fd, path, readOnly, size, pageSize, cacheSize, writeBufferSize, wholeFileSizeMax, preallocationSize);
     storage.lock = lock;
     return storage;
+  }
+
+  /**
+   * What `JSON.stringify(storage)` gives: `{ kind: 'FileStorage', size,
+   * readOnly, closed }`, never the cached bytes, nor the path (a response that
+   * serializes a storage by accident should not tell where the server keeps
+   * its files; util.inspect, for logs, shows the path). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return { kind: 'FileStorage', size: this.length, readOnly: this.readOnly, closed: this.closed };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: `FileStorage { path, size, readOnly, closed }` on one line. */
+  [INSPECT](): string {
+    return inspectHandle({ kind: 'FileStorage', path: this.path, size: this.length, readOnly: this.readOnly, closed: this.closed });
   }
 
   /** The writer lock this storage holds, released on close; undefined for a reader. */

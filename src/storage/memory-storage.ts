@@ -5,6 +5,7 @@
 import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError, ReadOnlyError, StrataError } from '../errors.js';
 import type { Storage } from './storage.js';
 import { describe, requireOptions } from '../core/arguments.js';
+import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
 
 const INITIAL_CAPACITY = 4096;
 /** Buffers below this size grow fourfold, larger ones twofold. */
@@ -62,6 +63,23 @@ export class MemoryStorage implements Storage {
     this.bytes = allocate(Math.max(16, requested));
     this.view = new DataView(this.bytes.buffer);
     this.length = 0;
+    // The buffer is the whole database: out of enumeration, so that Object.keys,
+    // spreading or structuredClone of a storage (or of anything that holds one)
+    // never copies it. toJSON describes the storage instead.
+    hideFields(this);
+  }
+
+  /**
+   * What `JSON.stringify(storage)` gives: `{ kind: 'MemoryStorage', size,
+   * readOnly, closed }`, never the bytes (take those with {@link toBytes}). O(1).
+   */
+  toJSON(): HandleDescriptor {
+    return { kind: 'MemoryStorage', size: this.length, readOnly: this.readOnly, closed: this.closed };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the descriptor of {@link toJSON} on one line. */
+  [INSPECT](): string {
+    return inspectHandle(this.toJSON());
   }
 
   /**
