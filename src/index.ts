@@ -14,7 +14,7 @@ export { BytesReader, BytesWriter } from './cursor/bytes-stream.js';
 export type { Key, TaggedKey } from './cursor/keys.js';
 export type { Storage } from './storage/storage.js';
 export type { Context } from './core/context.js';
-export type { HandleDescriptor } from './core/public-object.js';
+export type { HandleDescriptor } from './base/public-object.js';
 export { MemoryStorage, type MemoryStorageOptions } from './storage/memory-storage.js';
 export { FaultStorage, SimulatedCrash, type FaultEvent, type FaultEventKind, type SurvivalMode, type SurvivalOptions, type FaultStorageOptions } from './storage/fault-storage.js';
 export type { Hasher } from './hash/hasher.js';

@@ -7,7 +7,7 @@ import type { Engine, EngineOptions } from './history/engine.js';
 import { openOn, storageFor, type Database, type OpenOptions } from './api/database.js';
 import { backupTo, type BackupResult } from './history/backup.js';
 import type { Storage } from './storage/storage.js';
-import { requireOptions } from './core/arguments.js';
+import { requireOptions } from './base/arguments.js';
 
 export * from './index.js';
 export { FileStorage, type FileStorageOptions, type FileStorageStats } from './storage/file-storage.js';

@@ -7,7 +7,7 @@ import { sha1Hasher } from './hash/sha1.js';
 import { createXxHash128Hasher } from './hash/xxhash128.js';
 import { Engine, type EngineOptions } from './history/engine.js';
 import type { Storage } from './storage/storage.js';
-import { requireOptions } from './core/arguments.js';
+import { requireOptions } from './base/arguments.js';
 
 /**
  * The built-in hashers, default first: `xx16` (128 bits, two xxh64 digests) and

@@ -19,9 +19,9 @@ import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
 import { KeySpellings, collisionMessage, encodeKey, isPlainObject, mapStepKey, objectKey, taggedKeySpelling, holdsViews, prepareValue, writeValue } from './values.js';
 import { hasLoneSurrogate } from '../cursor/keys.js';
 import { ListView, MapView, SetView, readValue, type Value, type ViewGuard } from './views.js';
-import { describe, requireOptions, requirePath, requireStorage } from '../core/arguments.js';
+import { describe, requireOptions, requirePath, requireStorage } from '../base/arguments.js';
 import type { TaggedKey } from '../cursor/keys.js';
-import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
+import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /** Options for {@link open}. */
 export interface OpenOptions {

@@ -10,7 +10,7 @@ import { Tag } from '../format/tags.js';
 import { UnsupportedValueError, formatPath } from './errors.js';
 import { HashCollisionError, InvalidArgumentError, WrongTypeError } from '../errors.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
-import { describe } from '../core/arguments.js';
+import { describe } from '../base/arguments.js';
 import { readAsciiValue } from '../core/bytes-values.js';
 
 const encoder = new TextEncoder();

@@ -10,7 +10,7 @@ import type { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import { CorruptDatabaseError, IncompatibleDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
-import { describe } from '../core/arguments.js';
+import { describe } from '../base/arguments.js';
 import { VIEW_COPY, VIEW_CURSOR, decodeKey, decodeScalar, encodeKey, objectKey } from './values.js';
 
 /** Any value read from a database: a scalar, or a lazy view of a structure. */

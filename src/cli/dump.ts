@@ -4,7 +4,7 @@
 
 import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { SLOT_SIZE } from '../format/constants.js';
-import { requireOptions } from '../core/arguments.js';
+import { requireOptions } from '../base/arguments.js';
 import { hashIdName } from '../format/file-header.js';
 import { Tag, isPointerTag } from '../format/tags.js';
 import type { Engine } from '../history/engine.js';

@@ -9,7 +9,7 @@ export { MAX_KNOWN_TAG };
 import { SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { Slot, joinPosition } from '../format/slot.js';
 import type { Storage } from '../storage/storage.js';
-import { hideFields } from './public-object.js';
+import { hideFields } from '../base/public-object.js';
 
 /** Zero bytes for empty blocks; never written to. */
 const ZEROS = new Uint8Array(4096);

@@ -9,7 +9,7 @@ import { Slot } from '../format/slot.js';
 import { Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 import type { Storage } from '../storage/storage.js';
-import { INSPECT, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
+import { INSPECT, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /**
  * Reads a byte value in pieces. `position` is relative to the value's start.

@@ -2,7 +2,7 @@
 // bytes with a 2-byte format tag saying what they encode (FORMAT.md §Key identity).
 
 import { InvalidArgumentError } from '../errors.js';
-import { describe } from '../core/arguments.js';
+import { describe } from '../base/arguments.js';
 import { checkFormatTag, type TaggedBytes } from '../format/bytes.js';
 import { checkedHash, type Hasher } from '../hash/hasher.js';
 

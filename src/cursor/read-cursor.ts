@@ -10,7 +10,7 @@ import { Slot, floatFromHalves } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
 import { longBytesLength, readBytesValue, readBytesValueInto, readStringValue } from '../core/bytes-values.js';
-import { describe, requireBytes, requirePath } from '../core/arguments.js';
+import { describe, requireBytes, requirePath } from '../base/arguments.js';
 import { isCounted, mapRootOf } from '../core/structures.js';
 import { HamtWalk, WALK_BATCH, hamtCount, hamtEntries, hamtFind } from '../hamt/hash-map.js';
 import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
@@ -19,7 +19,7 @@ import { LeafCache } from '../core/leaf-cache.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import { TreeReader, headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
 import { hashKeyTransient, resolveKeyTransient, type Key } from './keys.js';
-import { INSPECT, describeHandle, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
+import { INSPECT, describeHandle, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 
 /**

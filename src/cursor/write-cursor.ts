@@ -11,14 +11,14 @@ import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
 import { bytesSlot, longBytesLength } from '../core/bytes-values.js';
 import type { BlockIO } from '../core/block-io.js';
-import { describe, requireBytes, requireFormatTag, requireInteger, requireNumber, requirePath, requireText } from '../core/arguments.js';
+import { describe, requireBytes, requireFormatTag, requireInteger, requireNumber, requirePath, requireText } from '../base/arguments.js';
 import { ensureStructure, isCounted, mapRootOf, type StructureTag } from '../core/structures.js';
 import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
 import { listAppend, listPut, listSlice, readListHeader, resolveIndex, writeListHeader } from '../trie/array-list.js';
 import { BytesWriter } from './bytes-stream.js';
 import { encodeTextTransient, hashKeyTransient, resolveKey, resolveKeyTransient, type Key, type ResolvedKey } from './keys.js';
 import { ReadArrayList, ReadCursor, ReadHashMap, ReadHashSet, ReadLinkedArrayList, wrongType } from './read-cursor.js';
-import { INSPECT, describeHandle, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
+import { INSPECT, describeHandle, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import {
   appendOnEdge,

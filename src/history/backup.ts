@@ -7,7 +7,7 @@ import { HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../format/constant
 import { CorruptDatabaseError, InvalidArgumentError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import type { Engine } from './engine.js';
-import { requireStorage } from '../core/arguments.js';
+import { requireStorage } from '../base/arguments.js';
 
 /** What a backup copied. */
 export interface BackupResult {

@@ -36,9 +36,9 @@ import type { Context } from '../core/context.js';
 import { checkListCount, listAppend, listSlice, listSlotPosition, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
-import { describe, requireOptions } from '../core/arguments.js';
+import { describe, requireOptions } from '../base/arguments.js';
 import { checkCommitBoundary } from './recovery.js';
-import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
+import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /**
  * How hard a commit works to survive failures (FORMAT.md §Durability).

@@ -5,7 +5,7 @@ import type { Slot } from '../format/slot.js';
 import type { BlockIO } from '../core/block-io.js';
 import { walkRecords } from './records.js';
 import type { Engine } from './engine.js';
-import { requireOptions } from '../core/arguments.js';
+import { requireOptions } from '../base/arguments.js';
 
 /** Sizes and counts of a database. */
 export interface DatabaseStats {

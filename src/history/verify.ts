@@ -31,7 +31,7 @@ import { hashNibble, kvPairSize } from '../hamt/hash-map.js';
 import { shiftForCount } from '../trie/array-list.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import type { Engine } from './engine.js';
-import { requireOptions } from '../core/arguments.js';
+import { requireOptions } from '../base/arguments.js';
 
 /** One thing wrong with a database, as {@link verifyDatabase} reports it. */
 export interface VerifyProblem {

@@ -6,7 +6,7 @@
 import { ReadOnlyError } from '../errors.js';
 import { MemoryStorage } from './memory-storage.js';
 import type { Storage } from './storage.js';
-import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
+import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /**
  * Thrown by a {@link FaultStorage} at its planned fault and by every call after

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { InvalidArgumentError, IoError, LockedError, type LockHolder } from '../errors.js';
-import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
+import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /** The lock file for a database path. */
 export function lockPath(databasePath: string): string {

@@ -14,8 +14,8 @@ import { CorruptDatabaseError, InvalidArgumentError, IoError, LockedError, ReadO
 import { HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../format/constants.js';
 import { FileLock } from './file-lock.js';
 import type { Storage } from './storage.js';
-import { requireOptions } from '../core/arguments.js';
-import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
+import { requireOptions } from '../base/arguments.js';
+import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 // Page mode defaults, not yet chosen by a benchmark: bench/ should measure them
 // against the blocks the engine actually reads. A 16 KiB page holds several whole

@@ -4,8 +4,8 @@
 
 import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError, ReadOnlyError, StrataError } from '../errors.js';
 import type { Storage } from './storage.js';
-import { describe, requireOptions } from '../core/arguments.js';
-import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../core/public-object.js';
+import { describe, requireOptions } from '../base/arguments.js';
+import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 const INITIAL_CAPACITY = 4096;
 /** Buffers below this size grow fourfold, larger ones twofold. */

@@ -8,7 +8,7 @@
 // always clears its slot first, so a dropped value never reappears.
 
 import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
-import { describe } from '../core/arguments.js';
+import { describe } from '../base/arguments.js';
 import { ARRAY_LIST_HEADER_SIZE, BITS_PER_LEVEL, INDEX_BLOCK_SIZE, MAX_LIST_SHIFT, SLOT_COUNT, SLOT_INDEX_MASK, SLOT_SIZE } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import { TAG_MASK, Tag } from '../format/tags.js';
