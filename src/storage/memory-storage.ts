@@ -2,7 +2,7 @@
 // byte: the buffer is the database file). Its bytes can be taken out and opened
 // elsewhere in place: no copy, no decode.
 
-import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError, ReadOnlyError, StrataError } from '../errors.js';
+import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError, ReadOnlyError } from '../errors.js';
 import type { Storage } from './storage.js';
 import { describe, requireOptions } from '../base/arguments.js';
 import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
@@ -143,7 +143,7 @@ export class MemoryStorage implements Storage {
     }
     this.checkOpen();
     if (this.readOnly) throw new ReadOnlyError('this storage is read-only');
-    if (position < 0 || position > this.length) throw new StrataError('INVALID_ARGUMENT', `write at ${position} would leave a hole after the end ${this.length}`);
+    if (position < 0 || position > this.length) throw new InvalidArgumentError(`write at ${position} would leave a hole after the end ${this.length}`);
     if (end > this.bytes.length) this.grow(end);
     this.bytes.set(source, position);
     if (end > this.length) this.length = end;
@@ -173,7 +173,7 @@ export class MemoryStorage implements Storage {
   truncate(size: number): void {
     this.checkOpen();
     if (this.readOnly) throw new ReadOnlyError('this storage is read-only');
-    if (size < 0 || size > this.length) throw new StrataError('INVALID_ARGUMENT', `cannot truncate ${this.length} bytes to ${size}`);
+    if (size < 0 || size > this.length) throw new InvalidArgumentError(`cannot truncate ${this.length} bytes to ${size}`);
     // Zero the cut tail so that a later extension never shows stale bytes.
     this.bytes.fill(0, size, this.length);
     this.length = size;
@@ -207,7 +207,7 @@ export class MemoryStorage implements Storage {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new StrataError('INVALID_ARGUMENT', 'this storage is closed');
+    if (this.closed) throw new InvalidArgumentError('this storage is closed');
   }
 
   private failRead(position: number, length: number): never {

@@ -797,6 +797,50 @@ describe('FileStorage.close', () => {
     }
     storage.close();
   });
+
+  // The caches mark a closed storage by a logical size of -1, so that the hot
+  // paths' range checks refuse it without a check of their own: every call, in
+  // both modes and after a switch, must still report the close.
+  for (const [mode, options] of [
+    ['whole-file mode', {}],
+    ['page mode', { wholeFileSizeMax: 0 }],
+    ['page mode after a switch', { wholeFileSizeMax: 64, pageSize: 16 }],
+  ] as const) {
+    it(`refuses every call after close with INVALID_ARGUMENT, and holds nothing (${mode})`, () => {
+      const storage = open(file(), options);
+      storage.write(0, pattern(100));
+      if (mode === 'page mode after a switch') expect(storage.wholeFile).toBe(false);
+      storage.close();
+      expect(storage.wholeFile).toBe(false);
+      expect(storage.memorySize).toBe(0);
+      const calls = [
+        () => storage.size(),
+        () => storage.locate(0, 0),
+        () => storage.locate(0, 1),
+        () => storage.read(0, new Uint8Array(0)),
+        () => storage.write(0, pattern(1)),
+        () => storage.write(100, pattern(1)),
+        () => storage.appendZeros(1),
+        () => storage.appendCopy(0, 1),
+        () => storage.truncate(0),
+        () => storage.flush(),
+        () => storage.sync(),
+        () => storage.refresh(),
+        () => storage.confirmWriter(0, new Uint8Array(1)),
+      ];
+      for (const call of calls) {
+        let caught: unknown;
+        try {
+          call();
+        } catch (error) {
+          caught = error;
+        }
+        expect(caught).toBeInstanceOf(StrataError);
+        expect((caught as StrataError).code).toBe('INVALID_ARGUMENT');
+      }
+      expect(fs.statSync(file()).size).toBe(100);
+    });
+  }
 });
 
 type Operation =
