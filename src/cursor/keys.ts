@@ -65,7 +65,7 @@ function checkText(text: string): void {
  *
  * @throws InvalidArgumentError when the text holds a lone surrogate
  */
-export function encodeText(text: string): Uint8Array {
+function encodeText(text: string): Uint8Array {
   const length = text.length;
   if (length > 64) return encodeExactly(text);
   const out = new Uint8Array(length);

@@ -31,7 +31,7 @@ export const LONG_BYTES_LENGTH_SIZE = 8;
 export const FORMAT_TAG_SIZE = 2;
 /** FORMAT.md §Limits: an array list's shift is below 16 (16 levels of 4 bits = 64 bits). */
 export const MAX_LIST_SHIFT = 16;
-/** FORMAT.md §Limits: positions must stay below 2^53 so they are exact JS numbers. */
-export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
+/** FORMAT.md §File header: the largest hash size a header may name, in bytes. */
+export const HASH_SIZE_MAX = 64;
 /** 2^32, to join two u32 halves into a position. */
 export const TWO_POW_32 = 4294967296;

@@ -1,7 +1,7 @@
 // The 12-byte file header (FORMAT.md §File header).
 
 import { CorruptDatabaseError, IncompatibleDatabaseError, InvalidArgumentError } from '../errors.js';
-import { FILE_HEADER_SIZE, FORMAT_VERSION, MAGIC } from './constants.js';
+import { FILE_HEADER_SIZE, FORMAT_VERSION, HASH_SIZE_MAX, MAGIC } from './constants.js';
 import { TAG_MASK, Tag } from './tags.js';
 
 /** What the file header says. */
@@ -52,7 +52,7 @@ export function decodeFileHeader(bytes: Uint8Array): FileHeader {
   if (rootTag !== Tag.NONE && rootTag !== Tag.ARRAY_LIST && rootTag !== Tag.HASH_MAP) {
     throw new CorruptDatabaseError(`the root tag ${rootTag} is not none, array_list or hash_map`, 3);
   }
-  if (hashSize === 0 || hashSize > 64) throw new CorruptDatabaseError(`hash size ${hashSize} is not between 1 and 64 bytes`, 6);
+  if (hashSize === 0 || hashSize > HASH_SIZE_MAX) throw new CorruptDatabaseError(`hash size ${hashSize} is not between 1 and ${HASH_SIZE_MAX} bytes`, 6);
   return { rootTag, version, hashSize, hashId };
 }
 

@@ -3,6 +3,7 @@
 // keep a faulty custom hasher from storing a hash that is not its key's hash.
 
 import { InvalidArgumentError, StrataError } from '../errors.js';
+import { HASH_SIZE_MAX } from '../format/constants.js';
 
 /**
  * A key hash function. The database header records `id` and `size`; a database
@@ -31,8 +32,6 @@ export interface Hasher {
   hashInto?(key: Uint8Array, out: Uint8Array): void;
 }
 
-/** FORMAT.md §File header: the hash size field allows 1 to 64 bytes. */
-export const HASH_SIZE_MAX = 64;
 
 /** FORMAT.md §File header: the hash id is a u32. */
 const HASH_ID_MAX = 0xffffffff;

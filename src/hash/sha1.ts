@@ -7,7 +7,7 @@ import { hashIdFromName } from '../format/file-header.js';
 import type { Hasher } from './hasher.js';
 
 /** Bytes in a SHA-1 digest. */
-export const SHA1_SIZE = 20;
+const SHA1_SIZE = 20;
 
 /** Bytes in one SHA-1 input block. */
 const BLOCK_SIZE = 64;

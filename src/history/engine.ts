@@ -200,7 +200,6 @@ export class Engine {
   }
 
   private static create(storage: Storage, hasher: Hasher, durability: Durability, history: boolean): Engine {
-    if (!Number.isInteger(hasher.size) || hasher.size < 1 || hasher.size > 64) throw new InvalidArgumentError(`hash size ${hasher.size} is not between 1 and 64 bytes`);
     const fileHeader: FileHeader = { rootTag: Tag.NONE, version: FORMAT_VERSION, hashSize: hasher.size, hashId: hasher.id };
     const engine = new Engine(storage, hasher, fileHeader, false, durability);
     engine.initialize(history);

@@ -17,8 +17,6 @@ import type { BlockIO } from '../core/block-io.js';
 const POW16: number[] = [];
 for (let i = 0; i <= 14; i++) POW16.push(SLOT_COUNT ** i);
 
-/** The largest count whose shift stays below {@link MAX_LIST_SHIFT} and whose indexes are exact numbers. */
-export const MAX_LIST_COUNT = Number.MAX_SAFE_INTEGER;
 
 /**
  * FORMAT.md §Array lists, radix rule: the shift (levels below the root) for a list of `count` items.
