@@ -22,6 +22,6 @@ export function treeOf(engine: Engine, cursor: ReadCursor): Tree {
 /** Runs the invariant checker; fails the test with every problem found. */
 export function expectValidList(engine: Engine, cursor: ReadCursor, balanced = true): void {
   if (cursor.tag !== Tag.LINKED_ARRAY_LIST) return;
-  const problems = checkTree(engine.io, treeOf(engine, cursor), engine.io.linkedMutableFrom(), balanced);
+  const problems = checkTree(engine.io, treeOf(engine, cursor), engine.io.tx.linkedMutableFrom(), balanced);
   expect(problems).toEqual([]);
 }
