@@ -52,7 +52,7 @@ const encoder = new TextEncoder();
  * });
  * ```
  */
-export class WriteCursor extends ReadCursor implements ItemStamp {
+export class WriteCursor extends ReadCursor {
   /** @internal the transaction this cursor belongs to */
   readonly generation: number;
   /** @internal for the virtual root of a database without history: the record it stands for */
