@@ -284,7 +284,7 @@ export class Transaction<S = any> {
     // A structure this transaction wrote changes in place; a view of it would
     // see later writes in part. Freezing makes them copy instead, as they do for
     // committed structures.
-    if (isStructure(cursor.tag) && this.#engine.io.isMutable(cursor.slot.position)) this.#engine.freeze();
+    if (isStructure(cursor.tag) && this.#engine.io.tx.isMutable(cursor.slot.position)) this.#engine.freeze();
     return readValue(cursor, this.#guard) as Stored<TypeAt<S, P>>;
   }
 

@@ -1,8 +1,8 @@
 // Block-level access to a database's storage: reading and writing slots and
-// u64 fields, appending records, and the copy-on-write boundary (`txStart`)
-// that decides whether a block may change in place (FORMAT.md §Transactions).
+// u64 fields, appending and copying records. What may change in place is
+// decided by the transaction state it carries (core/tx-state.ts).
 
-import { CorruptDatabaseError, IncompatibleDatabaseError, TransactionError } from '../errors.js';
+import { CorruptDatabaseError, IncompatibleDatabaseError } from '../errors.js';
 import { MAX_KNOWN_TAG, TAG_MASK, FULL_FLAG, tagName } from '../format/tags.js';
 
 export { MAX_KNOWN_TAG };
@@ -10,111 +10,27 @@ import { SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { Slot, joinPosition } from '../format/slot.js';
 import type { Storage } from '../storage/storage.js';
 import { hideFields } from '../base/public-object.js';
+import { TxState } from './tx-state.js';
 
 /** Zero bytes for empty blocks; never written to. */
 const ZEROS = new Uint8Array(4096);
 
-/** txStart when no transaction is open: every block is below it, so nothing may change. */
-export const NO_TRANSACTION = Number.POSITIVE_INFINITY;
-
 /**
  * The engine's view of a storage: typed reads and writes of format records.
- *
- * `txStart` is the copy-on-write boundary: a block at or after it was written by
- * the running transaction (since its start or its last freeze) and may change in
- * place; a block before it belongs to a committed moment, or to data the
- * transaction froze, and must be copied to the end before it changes.
+ * Callers decide with {@link tx} whether a block may change in place before
+ * they write it.
  */
 export class BlockIO {
   readonly storage: Storage;
   /** Bytes per key hash, from the file header. */
   readonly hashSize: number;
-  /** Blocks at or after this position may be changed in place. */
-  txStart = NO_TRANSACTION;
-  /** Counts transactions; cursors remember it to refuse use after their transaction ended. */
-  generation = 0;
+  /** The transaction state: what may change in place, which cursors may write. */
+  readonly tx: TxState;
   /**
-   * Linked list blocks before this position are shared by a concat or slice of
-   * this transaction and must be copied before an append or put changes them.
+   * Blocks copied by {@link copyToEnd}, ever: a list operation compares it
+   * before and after to tell whether it moved any (TxState.noteListCopy).
    */
-  linkedSharedBefore = 0;
-  /**
-   * Every block before this position is copied before it changes, as if
-   * committed: a concat of this transaction may have put one item slot in two
-   * places, so the structures such items point to are shared too. Unlike a
-   * freeze, cursors taken before stay usable (but for those on list items, see
-   * {@link listStamps}). 0 when there was no concat.
-   */
-  itemsSharedBefore = 0;
-  /**
-   * Per list, by the position of its header record: how many operations of this
-   * transaction left an item's slot no longer that item's alone. A linked list
-   * concat, slice, insert or remove shares or replaces blocks (a concat those of
-   * both lists); an array list slice drops slots that a later append reuses. A
-   * cursor on an item remembers its list's stamp: when it has moved, writing
-   * through the old cursor could reach two items, a new one, or none. Other
-   * lists' stamps are untouched. Cleared at each transaction start.
-   */
-  readonly listStamps = new Map<number, number>();
-  /**
-   * Raised with {@link linkedSharedBefore} and {@link itemsSharedBefore}: blocks
-   * that were mutable may now be copied by the next write that reaches them.
-   */
-  boundaryEpoch = 0;
-  /**
-   * Per list header record: the {@link boundaryEpoch} of the last operation on
-   * that list that copied blocks (or its header). An item cursor taken at an
-   * earlier epoch may point into a block left behind. Cleared with listStamps.
-   */
-  readonly listCopies = new Map<number, number>();
-  /** Blocks copied by {@link copyToEnd}: a list operation compares it before and after to tell whether it moved any. */
   copies = 0;
-
-  /** The stamp of the list whose header record is at `record` (see {@link listStamps}). */
-  listStamp(record: number): number {
-    return this.listStamps.get(record) ?? 0;
-  }
-
-  /** Marks the list at `record`: cursors on its items taken before refuse to write. */
-  bumpList(record: number): void {
-    this.listStamps.set(record, this.listStamp(record) + 1);
-  }
-
-  /** Notes that an operation on the list at `record` copied blocks (see {@link listCopies}). */
-  noteListCopy(record: number): void {
-    this.listCopies.set(record, this.boundaryEpoch);
-  }
-
-  /** Starts a transaction's bookkeeping of list stamps and copies. */
-  resetListStamps(): void {
-    this.listStamps.clear();
-    this.listCopies.clear();
-  }
-  /**
-   * Changes on every operation on any linked list, so an append can tell that
-   * nothing touched the lists since its handle's last append.
-   */
-  linkedVersion = 0;
-  /**
-   * Counts that a linked list append has not written yet (see
-   * WriteLinkedArrayList.append); every reader of a linked list header, and
-   * every commit, calls {@link flushPending} first.
-   */
-  pendingFlush: (() => void) | undefined = undefined;
-  /**
-   * Whether a linked list append may leave its counts for {@link flushPending}.
-   * False for a database without history: it has no commit to flush them, and
-   * its bytes may be closed, copied or read at any time.
-   */
-  deferCounts = true;
-  /** The moment root slot of the running transaction; always writable, even after a freeze. */
-  rootSlotPosition = -1;
-
-  /**
-   * The committed size as this engine last saw it. Bytes below both it and
-   * txStart never change again, so decoded copies of them may be cached.
-   */
-  committedSize = 0;
 
   private readonly scratch = new Uint8Array(SLOT_SIZE);
   private readonly scratchView = new DataView(this.scratch.buffer);
@@ -128,10 +44,11 @@ export class BlockIO {
   constructor(storage: Storage, hashSize: number) {
     this.storage = storage;
     this.hashSize = hashSize;
-    // Every field out of enumeration: the storage, and the scratch buffers
-    // that hold the last slot read (an inline value of any key), so no walk from
-    // a handle that holds this block access (cursors, lists, tree readers)
-    // reaches the database's bytes. Made once per open database.
+    this.tx = new TxState(storage);
+    // Every field out of enumeration: the storage, the transaction state, and
+    // the scratch buffers that hold the last slot read (an inline value of any
+    // key), so no walk from a handle that holds this block access (cursors,
+    // lists, tree readers) reaches the database's bytes. Made once per open database.
     hideFields(this);
   }
 
@@ -143,25 +60,6 @@ export class BlockIO {
   /** The current end of the data; where the next record is appended. */
   end(): number {
     return this.storage.size();
-  }
-
-  /** Writes whatever counts an append deferred, so the bytes say what the lists hold. */
-  flushPending(): void {
-    const flush = this.pendingFlush;
-    if (flush !== undefined) {
-      this.pendingFlush = undefined;
-      flush();
-    }
-  }
-
-  /** Where linked list blocks become mutable: after txStart and after the last sharing operation. */
-  linkedMutableFrom(): number {
-    return Math.max(this.txStart, this.linkedSharedBefore, this.itemsSharedBefore);
-  }
-
-  /** True when the block at `position` may be changed in place by the running transaction. */
-  isMutable(position: number): boolean {
-    return position >= this.txStart && position >= this.itemsSharedBefore;
   }
 
   /**
@@ -216,11 +114,6 @@ export class BlockIO {
     this.storage.write(position, this.scratch8);
   }
 
-  /** Bytes below this position never change again (committed and outside the running transaction). */
-  immutableBefore(): number {
-    return Math.min(this.txStart, this.committedSize);
-  }
-
   /**
    * Reads a pointer record: checks that `position` lies inside the data, so a
    * damaged pointer fails here with its own position instead of later.
@@ -259,21 +152,6 @@ export class BlockIO {
     const storage = this.storage;
     if (storage.appendCopy !== undefined) return storage.appendCopy(position, size);
     return this.append(this.readBytes(position, size));
-  }
-
-  /**
-   * Refuses writes outside a transaction or into frozen data.
-   *
-   * @param position - the slot about to be written
-   * @param generation - the transaction the writer belongs to
-   */
-  checkWritable(position: number, generation: number): void {
-    if (generation !== this.generation || this.txStart === NO_TRANSACTION) {
-      throw new TransactionError('this cursor belongs to a transaction that has ended; open a new transaction to write');
-    }
-    if (position < this.txStart && position !== this.rootSlotPosition) {
-      throw new TransactionError(`the slot at ${position} is frozen (written before the last freeze, or by a committed moment); get a new cursor after freeze()`);
-    }
   }
 }
 

@@ -43,7 +43,7 @@ export function ensureStructure(io: BlockIO, slotPosition: number, tag: Structur
   if ((view.getUint8(offset) & TAG_MASK) === tag) {
     const hi = view.getUint32(offset + 1);
     const position = hi * TWO_POW_32 + view.getUint32(offset + 5);
-    if (hi < 0x200000 && io.isMutable(position)) return position;
+    if (hi < 0x200000 && io.tx.isMutable(position)) return position;
   }
   const slot = io.readSlot(slotPosition);
   if (slot.tag === Tag.NONE) {
@@ -56,7 +56,7 @@ export function ensureStructure(io: BlockIO, slotPosition: number, tag: Structur
     throw new WrongTypeError(`expected a ${tagName(tag)}, found a ${tagName(slot.tag)}`);
   }
   const position = slot.position;
-  if (io.isMutable(position)) return position;
+  if (io.tx.isMutable(position)) return position;
   const copy = copyStructure(io, tag, position, slotPosition);
   io.writeSlot(slotPosition, Slot.pointer(tag, copy));
   return copy;

@@ -584,7 +584,7 @@ export class ReadArrayList {
     if (slot.tag !== Tag.NONE) {
       const header = this.header();
       // Every block under a committed header is committed too.
-      if (slot.position + ARRAY_LIST_HEADER_SIZE <= ctx.io.immutableBefore()) {
+      if (slot.position + ARRAY_LIST_HEADER_SIZE <= ctx.io.tx.immutableBefore()) {
         this.fixedHeader = header;
         this.leaves = new LeafCache(header.count);
       }
@@ -680,9 +680,9 @@ export class ReadLinkedArrayList {
       const io = ctx.io;
       const position = io.checkPointer(slot.position, LINKED_LIST_HEADER_SIZE, from);
       this.header = headerTree(readLinkedListHeader(io, position));
-      if (position + LINKED_LIST_HEADER_SIZE > io.immutableBefore()) this.liveHeader = position;
+      if (position + LINKED_LIST_HEADER_SIZE > io.tx.immutableBefore()) this.liveHeader = position;
       // Every block under a committed root is committed too, so its decoding stays true.
-      else if (this.header.root + LINKED_BLOCK_SIZE <= io.immutableBefore()) this.reader = new TreeReader(io, this.header);
+      else if (this.header.root + LINKED_BLOCK_SIZE <= io.tx.immutableBefore()) this.reader = new TreeReader(io, this.header);
     }
   }
 

@@ -11,6 +11,7 @@ import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
 import { bytesSlot, longBytesLength } from '../core/bytes-values.js';
 import type { BlockIO } from '../core/block-io.js';
+import type { ItemStamp } from '../core/tx-state.js';
 import { describe, requireBytes, requireFormatTag, requireInteger, requireNumber, requirePath, requireText } from '../base/arguments.js';
 import { ensureStructure, isCounted, mapRootOf, type StructureTag } from '../core/structures.js';
 import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
@@ -60,13 +61,13 @@ export class WriteCursor extends ReadCursor {
   /**
    * @internal For a cursor on a list item, or on a slot reached through one: the
    * innermost item cursor on the way (this one, for an item). Each item cursor
-   * holds its list's header record, and the list's stamp and the io's boundary
-   * epoch when it was taken (BlockIO.listStamps); `outerItem` leads to the item
-   * cursor of the list around that list, if any. Undefined for other cursors.
+   * carries its list's {@link ItemStamp}, written by TxState.stampItem;
+   * `outerItem` leads to the item cursor of the list around that list, if any.
+   * Undefined for other cursors.
    */
-  itemOf: WriteCursor | undefined = undefined;
+  itemOf: ItemStamp | undefined = undefined;
   /** @internal see {@link itemOf} */
-  outerItem: WriteCursor | undefined = undefined;
+  outerItem: ItemStamp | undefined = undefined;
   /** @internal see {@link itemOf} */
   listRecord = -1;
   /** @internal see {@link itemOf} */
@@ -77,7 +78,7 @@ export class WriteCursor extends ReadCursor {
   /** @internal use Engine.transact or the structure views */
   constructor(ctx: Context, slotPosition: number, slot: Slot, virtualRoot = -1) {
     super(ctx, slotPosition, slot);
-    this.generation = ctx.io.generation;
+    this.generation = ctx.io.tx.generation;
     this.virtualRoot = virtualRoot;
   }
 
@@ -90,22 +91,15 @@ export class WriteCursor extends ReadCursor {
   checkWritable(): void {
     if (this.ctx.readOnly) throw new ReadOnlyError('the database is open read-only');
     if (this.slotPosition < 0) {
-      if (this.generation !== this.ctx.io.generation) throw new TransactionError('this cursor belongs to a transaction that has ended');
+      if (this.generation !== this.ctx.io.tx.generation) throw new TransactionError('this cursor belongs to a transaction that has ended');
       return;
     }
-    const io = this.ctx.io;
-    io.checkWritable(this.slotPosition, this.generation);
-    // Nothing to check until some list of this transaction was marked (the common case of bulk writes).
-    if (this.itemOf === undefined || (io.listStamps.size === 0 && io.listCopies.size === 0)) return;
-    for (let item: WriteCursor | undefined = this.itemOf; item !== undefined; item = item.outerItem) {
-      // Stale when the list was sliced, joined or changed by an insert or remove, or
-      // when it copied blocks after a boundary move that came after this cursor (before
-      // that, the cursor's own block was mutable, so no copy could leave it behind).
-      if (io.listStamp(item.listRecord) !== item.listStamp || (io.listCopies.get(item.listRecord) ?? -1) > item.listEpoch) {
-        throw new TransactionError(
-          `the slot at ${this.slotPosition} lies in a list item, or in a structure reached through one, and since this cursor was taken that list was sliced, joined, changed by an insert or remove, or copied, so the item may have been dropped, shared or moved; take a new cursor from the list`,
-        );
-      }
+    const tx = this.ctx.io.tx;
+    tx.checkWritable(this.slotPosition, this.generation);
+    if (this.itemOf !== undefined && tx.isStale(this.itemOf)) {
+      throw new TransactionError(
+        `the slot at ${this.slotPosition} lies in a list item, or in a structure reached through one, and since this cursor was taken that list was sliced, joined, changed by an insert or remove, or copied, so the item may have been dropped, shared or moved; take a new cursor from the list`,
+      );
     }
   }
 
@@ -122,12 +116,8 @@ export class WriteCursor extends ReadCursor {
   /** @internal A cursor on an item of the list whose header record is at `record`, held by this cursor. */
   item(slotPosition: number, slot: Slot, record: number): WriteCursor {
     const cursor = new WriteCursor(this.ctx, slotPosition, slot);
-    const io = this.ctx.io;
     cursor.itemOf = cursor;
-    cursor.outerItem = this.itemOf;
-    cursor.listRecord = record;
-    cursor.listStamp = io.listStamp(record);
-    cursor.listEpoch = io.boundaryEpoch;
+    this.ctx.io.tx.stampItem(cursor, record, this.itemOf);
     return cursor;
   }
 
@@ -270,7 +260,7 @@ export class WriteCursor extends ReadCursor {
     const current = this.current;
     if (current.tag !== tag || current.position !== position) {
       // A list copied to a new header record: cursors on its items taken before point into the old copy.
-      if (current.tag === tag && !current.isEmpty) this.ctx.io.noteListCopy(current.position);
+      if (current.tag === tag && !current.isEmpty) this.ctx.io.tx.noteListCopy(current.position);
       this.current = Slot.pointer(tag, position);
     }
     return position;
@@ -574,14 +564,15 @@ export class WriteArrayList {
   /** Appends an empty item and returns a writable cursor on it. */
   append(): WriteCursor {
     const io = this.owner.ctx.io;
+    const tx = io.tx;
     const copies = io.copies;
     const record = this.owner.ensure(Tag.ARRAY_LIST);
     const header = readListHeader(io, record);
     const tail = this.tail;
     const within = header.count % SLOT_COUNT;
     if (
-      tail !== undefined && within !== 0 && tail.generation === io.generation && tail.record === record &&
-      tail.count === header.count && tail.root === header.root && io.isMutable(tail.leaf)
+      tail !== undefined && within !== 0 && tail.generation === tx.generation && tail.record === record &&
+      tail.count === header.count && tail.root === header.root && tx.isMutable(tail.leaf)
     ) {
       // The next slot of the same leaf: cleared (a slice may have left an item there), then counted.
       const slotPosition = tail.leaf + SLOT_SIZE * within;
@@ -591,13 +582,13 @@ export class WriteArrayList {
       return this.owner.item(slotPosition, Slot.EMPTY, record);
     }
     const result = listAppend(io, header);
-    // Blocks copied on the way leave their old copies behind (see BlockIO.listCopies).
-    if (io.copies !== copies) io.noteListCopy(record);
+    // Blocks copied on the way leave their old copies behind (TxState rule 4).
+    if (io.copies !== copies) tx.noteListCopy(record);
     // The count always changes; the root only when it was copied or grew a level.
     io.writeU64(record, result.header.count);
     if (result.header.root !== header.root) io.writeU64(record + 8, result.header.root);
     const leaf = result.slotPosition - SLOT_SIZE * (header.count % SLOT_COUNT);
-    this.tail = { generation: io.generation, record, count: result.header.count, root: result.header.root, leaf };
+    this.tail = { generation: tx.generation, record, count: result.header.count, root: result.header.root, leaf };
     return this.owner.item(result.slotPosition, Slot.EMPTY, record);
   }
 
@@ -613,7 +604,7 @@ export class WriteArrayList {
     const header = readListHeader(io, record);
     const result = listPut(io, header, resolveIndex(index, header.count));
     if (result.header.root !== header.root) writeListHeader(io, record, result.header);
-    if (io.copies !== copies) io.noteListCopy(record);
+    if (io.copies !== copies) io.tx.noteListCopy(record);
     return this.owner.item(result.slotPosition, io.readSlot(result.slotPosition), record);
   }
 
@@ -626,7 +617,7 @@ export class WriteArrayList {
     const record = this.owner.ensure(Tag.ARRAY_LIST);
     writeListHeader(io, record, listSlice(io, readListHeader(io, record), count));
     // A later append reuses the dropped items' slots: cursors on items taken before must not write there.
-    io.bumpList(record);
+    io.tx.markListReshaped(record);
   }
 }
 
@@ -687,7 +678,7 @@ export class WriteLinkedArrayList {
   private load(): { record: number; tree: Tree } {
     const io = this.owner.ctx.io;
     // Any operation may change any list's shape: appends through other handles must look again.
-    io.linkedVersion++;
+    io.tx.touchLinked();
     const record = this.owner.ensure(Tag.LINKED_ARRAY_LIST);
     return { record, tree: headerTree(readLinkedListHeader(io, record)) };
   }
@@ -699,13 +690,9 @@ export class WriteLinkedArrayList {
     io.storage.write(record + 16, new Uint8Array([tree.height]));
   }
 
-  /** After an operation that shares blocks, no list block written so far may change in place. */
-  /** After an operation that shares or replaces blocks of the list at `record`. */
+  /** After an operation that shares or replaces blocks of the list at `record`: no list block written so far may change in place. */
   private markShared(record: number): void {
-    const io = this.owner.ctx.io;
-    io.linkedSharedBefore = io.end();
-    io.boundaryEpoch++;
-    io.bumpList(record);
+    this.owner.ctx.io.tx.markLinkedShared(record);
   }
 
   private cursorOn(slotPosition: number, record: number): WriteCursor {
@@ -748,11 +735,12 @@ export class WriteLinkedArrayList {
   /** Appends one item holding `value`; returns its slot position. */
   private appendItem(value: Slot): number {
     const io = this.owner.ctx.io;
+    const tx = io.tx;
     const edge = this.edge;
     if (edge !== undefined) {
       // Valid when no list operation ran since this handle's last append, in the same
       // transaction and freeze, and the slot still holds the same list record.
-      if (edge.version === io.linkedVersion && edge.generation === io.generation && edge.mutableFrom === io.linkedMutableFrom()) {
+      if (edge.version === tx.linkedVersion && edge.generation === tx.generation && edge.mutableFrom === tx.linkedMutableFrom()) {
         const record = this.owner.ensure(Tag.LINKED_ARRAY_LIST);
         if (record === edge.record) {
           const leafBefore = edge.blocks.leafFill;
@@ -760,13 +748,10 @@ export class WriteLinkedArrayList {
           if (slotPosition >= 0) {
             this.appendedTo = record;
             edge.count++;
-            edge.version = ++io.linkedVersion;
-            if (leafBefore < SLOT_COUNT && io.deferCounts) {
+            edge.version = tx.touchLinked();
+            if (leafBefore < SLOT_COUNT && tx.defersCounts) {
               // The header count waits too, until a reader, a commit or another operation needs it.
-              if (io.pendingFlush !== edge.flush) {
-                io.flushPending();
-                io.pendingFlush = edge.flush;
-              }
+              tx.deferCounts(edge.flush);
             } else {
               edge.flush();
             }
@@ -774,15 +759,15 @@ export class WriteLinkedArrayList {
           }
         }
       }
-      if (io.pendingFlush === edge.flush) io.flushPending();
+      if (tx.isPending(edge.flush)) tx.flushPending();
     }
     const copies = io.copies;
     const { record, tree } = this.load();
-    const mutableFrom = io.linkedMutableFrom();
+    const mutableFrom = tx.linkedMutableFrom();
     const result = appendTree(io, tree, value, mutableFrom);
     this.store(record, result.tree);
     // A right edge copied (it lay before the boundary) leaves the old blocks behind.
-    if (io.copies !== copies) io.noteListCopy(record);
+    if (io.copies !== copies) tx.noteListCopy(record);
     this.appendedTo = record;
     // appendTree made the whole right edge mutable (copied or new), so the next append can go straight to it.
     const blocks = readRightEdge(io, result.tree);
@@ -791,8 +776,8 @@ export class WriteLinkedArrayList {
       count: result.tree.count,
       root: result.tree.root,
       mutableFrom,
-      generation: io.generation,
-      version: io.linkedVersion,
+      generation: tx.generation,
+      version: tx.linkedVersion,
       blocks,
       flush: (): void => {
         flushEdgeCounts(io, blocks);
@@ -838,9 +823,9 @@ export class WriteLinkedArrayList {
     const io = this.owner.ctx.io;
     const copies = io.copies;
     const { record, tree } = this.load();
-    const result = mutablePath(io, tree, resolveIndex(index, tree.count), io.linkedMutableFrom());
+    const result = mutablePath(io, tree, resolveIndex(index, tree.count), io.tx.linkedMutableFrom());
     if (result.tree.root !== tree.root) this.store(record, result.tree);
-    if (io.copies !== copies) io.noteListCopy(record);
+    if (io.copies !== copies) io.tx.noteListCopy(record);
     return this.cursorOn(result.slotPosition, record);
   }
 
@@ -879,11 +864,10 @@ export class WriteLinkedArrayList {
     this.store(record, joined.count === 0 ? emptyTree(io) : joined);
     this.markShared(record);
     // The other list's blocks are now this one's too: a write through a cursor on its items would change both.
-    io.bumpList(slot.position);
+    io.tx.markListReshaped(slot.position);
     // The items now sit in two places (two lists, or twice in this one): a
     // structure an item points to must be copied before either place changes it.
-    io.itemsSharedBefore = io.end();
-    io.boundaryEpoch++;
+    io.tx.markItemsShared();
   }
 }
 

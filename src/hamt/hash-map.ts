@@ -113,7 +113,7 @@ export interface UpsertResult {
 
 /**
  * Finds a key for writing, creating its kv pair when absent. Every block on the
- * path that lies before txStart is copied to the end first (copy-on-write), so
+ * path that lies before tx start is copied to the end first (copy-on-write), so
  * committed moments never change. O(depth) reads and at most O(depth) block copies.
  *
  * @param io - the database, inside a transaction
@@ -124,6 +124,7 @@ export interface UpsertResult {
  */
 export function hamtUpsert(io: BlockIO, root: number, hash: Uint8Array, key: TaggedBytes | undefined): UpsertResult {
   const storage = io.storage;
+  const tx = io.tx;
   const levels = maxLevels(io);
   let block = root;
   for (let level = 0; level < levels; level++) {
@@ -144,7 +145,7 @@ export function hamtUpsert(io: BlockIO, root: number, hash: Uint8Array, key: Tag
       }
       case Tag.INDEX: {
         let next = io.checkPointer(target, INDEX_BLOCK_SIZE, slotPosition);
-        if (!io.isMutable(next)) {
+        if (!tx.isMutable(next)) {
           next = io.copyToEnd(next, INDEX_BLOCK_SIZE);
           io.writePointer(slotPosition, Tag.INDEX, next);
         }
@@ -158,7 +159,7 @@ export function hamtUpsert(io: BlockIO, root: number, hash: Uint8Array, key: Tag
             throw new HashCollisionError('two different keys have the same full hash; this map cannot hold both (use a wider hash)');
           }
           let kvPosition = existing;
-          if (!io.isMutable(kvPosition)) {
+          if (!tx.isMutable(kvPosition)) {
             kvPosition = io.copyToEnd(existing, kvPairSize(io.hashSize));
             io.writePointer(slotPosition, Tag.KV_PAIR, kvPosition);
           }
@@ -249,7 +250,7 @@ export function hamtRemove(io: BlockIO, root: number, hash: Uint8Array, key: Tag
       }
       collapsing = false;
     }
-    const writable = level === 0 || io.isMutable(position) ? position : io.copyToEnd(position, INDEX_BLOCK_SIZE);
+    const writable = level === 0 || io.tx.isMutable(position) ? position : io.copyToEnd(position, INDEX_BLOCK_SIZE);
     io.writeSlot(writable + SLOT_SIZE * nibble, replacement);
     if (writable === position && level > 0 && !collapsing) {
       // The block changed in place, so every slot above still points at it.

@@ -3,10 +3,12 @@
 // and recovery).
 //
 // Invariants:
-// - Nothing below txStart changes during a transaction: every block a
+// - Nothing below tx start changes during a transaction: every block a
 //   committed moment can reach is copied before it changes, including the
 //   history list's own blocks. The only in-place write to committed bytes is the
-//   24-byte history header at position 12, and it is the commit.
+//   24-byte history header at position 12, and it is the commit. Which blocks
+//   may change in place, and which cursors may write, is core/tx-state.ts's
+//   to decide; this file begins, freezes and ends transactions there.
 // - The committed size in the history header is the end of the last commit;
 //   bytes past it belong to no moment and are cut away on a read-write open.
 
@@ -31,7 +33,7 @@ import { Slot, joinPosition } from '../format/slot.js';
 import { Tag } from '../format/tags.js';
 import { validateHasher, type Hasher } from '../hash/hasher.js';
 import type { Storage } from '../storage/storage.js';
-import { BlockIO, NO_TRANSACTION } from '../core/block-io.js';
+import { BlockIO } from '../core/block-io.js';
 import type { Context } from '../core/context.js';
 import { checkListCount, listAppend, listSlice, listSlotPosition, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
@@ -113,7 +115,6 @@ export class Engine {
   readonly ctx: Context;
   private fileHeader: FileHeader;
   private history: HistoryHeader;
-  private inTransaction = false;
   /** Set when a commit failed after its header write began: the outcome is unknown until a reopen. */
   private failedCommit: unknown = undefined;
   /** Set when the storage found another writer: nothing more is written, nothing is cut (the bytes are the other writer's). */
@@ -224,11 +225,11 @@ export class Engine {
       this.headerBytes.set(encoded);
       storage.write(rootPosition, new Uint8Array(INDEX_BLOCK_SIZE));
       this.history = { count: 0, root: rootPosition, committedSize };
-      this.io.committedSize = committedSize;
+      this.io.tx.noteCommitted(committedSize);
     } else {
       storage.write(FILE_HEADER_SIZE, new Uint8Array(INDEX_BLOCK_SIZE));
       this.history = { count: 0, root: FILE_HEADER_SIZE, committedSize: FILE_HEADER_SIZE + INDEX_BLOCK_SIZE };
-      this.io.txStart = 0;
+      this.io.tx.inPlace();
     }
     this.syncIfDurable();
     this.fileHeader = { ...this.fileHeader, rootTag: history ? Tag.ARRAY_LIST : Tag.HASH_MAP };
@@ -276,11 +277,11 @@ export class Engine {
     if (tag === Tag.HASH_MAP) {
       this.io.checkPointer(FILE_HEADER_SIZE, INDEX_BLOCK_SIZE, 3);
       this.history = { count: 0, root: FILE_HEADER_SIZE, committedSize: size };
-      if (!this.readOnly) this.io.txStart = 0;
+      if (!this.readOnly) this.io.tx.inPlace();
       return;
     }
     this.history = this.readHistoryHeader();
-    this.io.committedSize = this.history.committedSize;
+    this.io.tx.noteCommitted(this.history.committedSize);
     if (recover && this.history.committedSize < size) {
       checkCommitBoundary(this.io, this.history);
       this.storage.truncate(this.history.committedSize);
@@ -298,7 +299,7 @@ export class Engine {
     const second = new Uint8Array(HISTORY_HEADER_SIZE);
     // Bytes below the committed size this engine last read never change; a
     // storage may keep its copies of them (FORMAT.md §Commit and recovery).
-    const stableSize = this.io.committedSize;
+    const stableSize = this.io.tx.committedSize;
     let sizeProblem: CorruptDatabaseError | undefined;
     for (let attempt = 0; attempt < HEADER_READ_ATTEMPTS; attempt++) {
       this.storage.refresh?.(stableSize);
@@ -334,7 +335,7 @@ export class Engine {
    * to the same storage since this engine last looked. O(1).
    */
   refresh(): void {
-    if (this.inTransaction) throw new TransactionError('cannot refresh inside a transaction');
+    if (this.io.tx.running) throw new TransactionError('cannot refresh inside a transaction');
     if (this.fileHeader.rootTag === Tag.NONE) {
       // The writer may have finished creating the database since: read its header from the file again.
       this.storage.refresh?.();
@@ -351,7 +352,7 @@ export class Engine {
         if (error instanceof UnstableHeaderError) return;
         throw error;
       }
-      this.io.committedSize = this.history.committedSize;
+      this.io.tx.noteCommitted(this.history.committedSize);
     }
   }
 
@@ -401,8 +402,8 @@ export class Engine {
   writableRootMap(): WriteCursor {
     if (this.hasHistory) throw new TransactionError('this database keeps a history; write inside transact()');
     if (this.readOnly) throw new ReadOnlyError('the database is open read-only');
-    // Writes here are never committed, so every count is written at once.
-    this.io.deferCounts = false;
+    // Writes here are never committed: tx start is 0 and every count is written
+    // at once (TxState.inPlace, called when the database was opened).
     return new WriteCursor(this.ctx, -1, Slot.pointer(Tag.HASH_MAP, FILE_HEADER_SIZE), FILE_HEADER_SIZE);
   }
 
@@ -455,7 +456,7 @@ export class Engine {
   sliceHistory(count: number): void {
     this.requireHistory();
     this.requireWritable();
-    if (this.inTransaction) throw new TransactionError('cannot slice the history inside a transaction');
+    if (this.io.tx.running) throw new TransactionError('cannot slice the history inside a transaction');
     this.requireNoFailedCommit();
     const sliced = listSlice(this.io, this.listHeader(), count);
     this.commitHeader({ count: sliced.count, root: sliced.root, committedSize: this.storage.size() });
@@ -467,31 +468,25 @@ export class Engine {
    * structure within a transaction and before changing either copy.
    */
   freeze(): void {
-    if (!this.inTransaction) throw new TransactionError('freeze() is only meaningful inside a transaction');
-    this.io.flushPending();
-    this.io.txStart = this.storage.size();
+    this.io.tx.freeze();
   }
 
   private appendMoment<T>(initial: (previous: Slot) => Slot, fn: (root: WriteCursor) => T): T {
     this.requireHistory();
     this.requireWritable();
     this.requireNoFailedCommit();
-    if (this.inTransaction) throw new TransactionError('a transaction is already running; transactions do not nest');
+    const tx = this.io.tx;
+    if (tx.running) throw new TransactionError('a transaction is already running; transactions do not nest');
     const start = this.storage.size();
     if (start !== this.history.committedSize) {
       throw new CorruptDatabaseError(`the storage holds ${start} bytes but ${this.history.committedSize} are committed; reopen to recover`);
     }
     const previous = this.history.count > 0 ? this.moment(-1).slot : Slot.EMPTY;
-    this.inTransaction = true;
-    this.io.generation++;
-    this.io.txStart = start;
-    this.io.linkedSharedBefore = 0;
-    this.io.itemsSharedBefore = 0;
-    this.io.resetListStamps();
+    tx.begin();
     try {
       const appended = listAppend(this.io, this.listHeader());
       this.io.writeSlot(appended.slotPosition, initial(previous));
-      this.io.rootSlotPosition = appended.slotPosition;
+      tx.openRoot(appended.slotPosition);
       const root = new WriteCursor(this.ctx, appended.slotPosition, this.io.readSlot(appended.slotPosition));
       const result = fn(root);
       if (isPromiseLike(result)) {
@@ -507,11 +502,7 @@ export class Engine {
       if (this.failedCommit === undefined && this.lostWriter === undefined) this.rollback(start);
       throw error;
     } finally {
-      this.io.pendingFlush = undefined;
-      this.inTransaction = false;
-      this.io.txStart = NO_TRANSACTION;
-      this.io.rootSlotPosition = -1;
-      this.io.generation++;
+      tx.end();
     }
   }
 
@@ -526,7 +517,7 @@ export class Engine {
 
   /** The commit: data durable first, then the 24-byte history header. */
   private commitHeader(next: HistoryHeader): void {
-    this.io.flushPending();
+    this.io.tx.flushPending();
     // Before the transaction's buffered data leaves for the file: a second
     // writer that got in meanwhile must find its commits untouched.
     this.confirmWriter();
@@ -543,7 +534,7 @@ export class Engine {
       );
     }
     this.history = next;
-    this.io.committedSize = next.committedSize;
+    this.io.tx.noteCommitted(next.committedSize);
   }
 
   /** Asks the storage whether this engine is still its only writer (FORMAT.md §Durability, one writer). */
@@ -582,7 +573,7 @@ export class Engine {
 
   /** Flushes buffered writes (no-op for memory) and closes the storage. */
   close(): void {
-    if (this.inTransaction) throw new TransactionError('cannot close inside a transaction');
+    if (this.io.tx.running) throw new TransactionError('cannot close inside a transaction');
     // Closing twice does nothing, as a storage's close does.
     if (this.closed) return;
     this.closed = true;

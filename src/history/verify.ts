@@ -206,7 +206,7 @@ export function verifyDatabase(engine: Engine, options: VerifyOptions = {}): Ver
   // Written as a negation so that NaN is refused too.
   if (!(maxProblems >= 1)) throw new InvalidArgumentError(`maxProblems must be at least 1, got ${maxProblems}`);
   // The writer's deferred list counts, if any, must be on storage before the bytes are judged.
-  engine.io.flushPending();
+  engine.io.tx.flushPending();
   return new Verifier(engine.io, engine.hasher, Math.floor(maxProblems)).run();
 }
 

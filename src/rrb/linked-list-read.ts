@@ -34,7 +34,7 @@ export interface LinkedListHeader {
  * @throws CorruptDatabaseError when it is damaged
  */
 export function readLinkedListHeader(io: BlockIO, position: number): LinkedListHeader {
-  io.flushPending();
+  io.tx.flushPending();
   try {
     io.checkPointer(position, LINKED_LIST_HEADER_SIZE, position);
     const count = io.readU64(position);

@@ -222,7 +222,7 @@ function decodeBranch(io: BlockIO, position: number): DecodedBranch {
  * costs a few array lookups per level instead of scanning blocks (memory grows
  * with the branches visited, about one sixteenth of the leaves). Only for trees
  * whose every block is committed and outside the running transaction (see
- * {@link BlockIO.immutableBefore}).
+ * TxState.immutableBefore in core/tx-state.ts).
  */
 export class TreeReader {
   private readonly io: BlockIO;

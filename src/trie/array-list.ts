@@ -122,6 +122,7 @@ export function listSlotPosition(io: BlockIO, header: ListHeader, index: number)
  */
 function mutableSlotPosition(io: BlockIO, root: number, shift: number, index: number, create: boolean): number {
   const storage = io.storage;
+  const tx = io.tx;
   const small = index < 4294967296;
   let block = root;
   for (let level = shift; level > 0; level--) {
@@ -136,7 +137,7 @@ function mutableSlotPosition(io: BlockIO, root: number, shift: number, index: nu
       const hi = view.getUint32(offset + 1);
       if (hi >= 0x200000) throw new CorruptDatabaseError('a list slot points beyond 2^53', slotPosition);
       next = io.checkPointer(hi * 4294967296 + view.getUint32(offset + 5), INDEX_BLOCK_SIZE, slotPosition);
-      if (!io.isMutable(next)) {
+      if (!tx.isMutable(next)) {
         next = io.copyToEnd(next, INDEX_BLOCK_SIZE);
         io.writePointer(slotPosition, Tag.INDEX, next);
       }
@@ -153,7 +154,7 @@ function mutableSlotPosition(io: BlockIO, root: number, shift: number, index: nu
 
 /** Copies the root block when it belongs to committed or frozen data. */
 function mutableRoot(io: BlockIO, header: ListHeader): number {
-  return io.isMutable(header.root) ? header.root : io.copyToEnd(header.root, INDEX_BLOCK_SIZE);
+  return io.tx.isMutable(header.root) ? header.root : io.copyToEnd(header.root, INDEX_BLOCK_SIZE);
 }
 
 /**

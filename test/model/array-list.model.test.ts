@@ -25,6 +25,7 @@ import {
   valueArbitrary,
   writeValue,
   type ValueSpec,
+  expectSoundTxState,
 } from './model-support.js';
 
 makeBackendFoldersAtCollection();
@@ -186,6 +187,7 @@ class Scenario {
 
   checkAll(step: string): void {
     const engine = this.harness.engine;
+    expectSoundTxState(engine, step);
     expect(engine.momentCount(), `${step}: moment count`).toBe(this.models.length);
     this.models.forEach((model, index) => checkMoment(engine.moment(index), model, `${step}, moment ${index}`));
   }
@@ -208,7 +210,12 @@ class Scenario {
     switch (command.type) {
       case 'transact': {
         const working = cloneModel(this.latestModel());
-        engine.transact((root) => command.ops.forEach((op, i) => this.applyOp(root, op, working, `${step}, op ${i} (${op.type})`)));
+        engine.transact((root) =>
+          command.ops.forEach((op, i) => {
+            this.applyOp(root, op, working, `${step}, op ${i} (${op.type})`);
+            expectSoundTxState(engine, `${step}, op ${i} (${op.type})`);
+          }),
+        );
         this.models.push(working);
         return;
       }

@@ -35,6 +35,7 @@ import {
   type KeySpec,
   type NamedHasher,
   type ValueSpec,
+  expectSoundTxState,
 } from './model-support.js';
 
 makeBackendFoldersAtCollection();
@@ -245,6 +246,7 @@ class Scenario {
 
   /** Checks the latest moment and every old one against their models. */
   checkAll(step: string): void {
+    expectSoundTxState(this.engine, step);
     expect(this.engine.momentCount(), `${step}: moment count`).toBe(this.models.length);
     this.models.forEach((model, index) => checkMoment(this.engine.moment(index), model, `${step}, moment ${index}`));
     if (this.models.length > 0) checkMoment(this.engine.moment(-1), this.latestModel(), `${step}, moment -1`);
@@ -281,7 +283,10 @@ class Scenario {
       case 'transact': {
         const working = cloneModel(this.latestModel());
         engine.transact((root) => {
-          command.ops.forEach((op, i) => this.applyOp(root, op, working, `${step}, op ${i} (${op.type})`));
+          command.ops.forEach((op, i) => {
+            this.applyOp(root, op, working, `${step}, op ${i} (${op.type})`);
+            expectSoundTxState(engine, `${step}, op ${i} (${op.type})`);
+          });
         });
         this.pushMoment(working);
         return;

@@ -26,6 +26,7 @@ import {
   valueArbitrary,
   writeValue,
   type ValueSpec,
+  expectSoundTxState,
 } from './model-support.js';
 
 makeBackendFoldersAtCollection();
@@ -255,6 +256,7 @@ class Scenario {
   }
 
   checkAll(step: string): void {
+    expectSoundTxState(this.engine, step);
     expect(this.engine.momentCount(), `${step}: moment count`).toBe(this.models.length);
     this.models.forEach((model, index) => checkRoot(this.engine.moment(index), model, `${step}, moment ${index}`));
   }
@@ -319,6 +321,7 @@ class Scenario {
           }
         }
         checkRoot(root.refresh(), working, `${at}, inside the transaction`);
+        expectSoundTxState(engine, `${at}, inside the transaction`);
       });
     };
     if (abort) {
@@ -761,6 +764,7 @@ function runHistorySteps(backend: Backend, steps: readonly HistoryStep[]): void 
           break;
       }
       checkAllMoments(where);
+      expectSoundTxState(harness.engine, where);
     });
     harness.reopen();
     checkAllMoments('end, reopened');

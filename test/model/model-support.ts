@@ -31,6 +31,15 @@ export function propertyParameters(runsDefault: number): fc.Parameters<unknown> 
   return parameters;
 }
 
+/**
+ * Runs the transaction state's checker (TxState.check): fails with every
+ * problem found. Cheap when the state is sound, so it runs after every op.
+ */
+export function expectSoundTxState(engine: Engine, where: string): void {
+  const problems = engine.io.tx.check();
+  if (problems.length > 0) expect.fail(`${where}: transaction state: ${problems.join('; ')}`);
+}
+
 /** A key hasher under test, with a name for `describe`. */
 export interface NamedHasher {
   readonly name: string;

@@ -146,7 +146,10 @@ describe.each(backends)('linked array list model on $name', (backend) => {
             return;
           }
           engine.transact((root) => {
-            for (const step of ops) apply(engine, root, working, step);
+            for (const step of ops) {
+              apply(engine, root, working, step);
+              expect(engine.io.tx.check(), `after ${step.kind}`).toEqual([]);
+            }
           });
           committed = working;
           moments.push(copy(committed));

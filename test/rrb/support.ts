@@ -19,9 +19,10 @@ export function treeOf(engine: Engine, cursor: ReadCursor): Tree {
   return headerTree(readLinkedListHeader(engine.io, cursor.slot.position));
 }
 
-/** Runs the invariant checker; fails the test with every problem found. */
+/** Runs the invariant checkers of the list and of the transaction state; fails the test with every problem found. */
 export function expectValidList(engine: Engine, cursor: ReadCursor, balanced = true): void {
+  expect(engine.io.tx.check(), 'transaction state').toEqual([]);
   if (cursor.tag !== Tag.LINKED_ARRAY_LIST) return;
-  const problems = checkTree(engine.io, treeOf(engine, cursor), engine.io.linkedMutableFrom(), balanced);
+  const problems = checkTree(engine.io, treeOf(engine, cursor), engine.io.tx.linkedMutableFrom(), balanced);
   expect(problems).toEqual([]);
 }
