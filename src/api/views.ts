@@ -11,6 +11,7 @@ import { Tag, tagName } from '../format/tags.js';
 import { CorruptDatabaseError, IncompatibleDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
 import { describe } from '../core/arguments.js';
+import { isStructureTag, structureKind } from '../kinds/table.js';
 import { VIEW_COPY, VIEW_CURSOR, decodeKey, decodeScalar, encodeKey, objectKey } from './values.js';
 
 /** Any value read from a database: a scalar, or a lazy view of a structure. */
@@ -22,20 +23,17 @@ export type Value = string | number | bigint | boolean | null | Uint8Array | Dat
  */
 export type ViewGuard = () => void;
 
-/** Reads the value a cursor is on: scalars as JS values, structures as views. */
+/** Reads the value a cursor is on: scalars as JS values, structures as views (the tag table says which). */
 export function readValue(cursor: ReadCursor, guard: ViewGuard): Value {
-  switch (cursor.tag) {
-    case Tag.HASH_MAP:
-    case Tag.COUNTED_HASH_MAP:
+  const kind = structureKind(cursor.tag);
+  if (kind === undefined) return readScalar(cursor) as Value;
+  switch (kind.family) {
+    case 'map':
       return new MapView<unknown, Value>(cursor, guard);
-    case Tag.HASH_SET:
-    case Tag.COUNTED_HASH_SET:
+    case 'set':
       return new SetView(cursor, guard);
-    case Tag.ARRAY_LIST:
-    case Tag.LINKED_ARRAY_LIST:
-      return new ListView<Value>(cursor, guard);
     default:
-      return readScalar(cursor) as Value;
+      return new ListView<Value>(cursor, guard);
   }
 }
 
@@ -521,7 +519,7 @@ interface Builder {
 }
 
 function isMapTag(tag: number): boolean {
-  return tag === Tag.HASH_MAP || tag === Tag.COUNTED_HASH_MAP;
+  return structureKind(tag)?.family === 'map';
 }
 
 function putJS(container: unknown, tag: number, key: unknown, value: unknown): void {
@@ -557,19 +555,6 @@ const IMMUTABLE_BUILDER: Builder = {
   set: (members) => ImmutableSet(members),
 };
 
-function isStructureTag(tag: number): boolean {
-  switch (tag) {
-    case Tag.HASH_MAP:
-    case Tag.COUNTED_HASH_MAP:
-    case Tag.HASH_SET:
-    case Tag.COUNTED_HASH_SET:
-    case Tag.ARRAY_LIST:
-    case Tag.LINKED_ARRAY_LIST:
-      return true;
-    default:
-      return false;
-  }
-}
 
 /** A map or list being built: the children that are structures wait in `keys` and `cursors`. */
 interface Frame {
@@ -642,14 +627,15 @@ class Materializer {
   /** The copy of a value, or PENDING after pushing the frame that will build it. */
   private enter(cursor: ReadCursor): unknown {
     const tag = cursor.tag;
-    if (!isStructureTag(tag)) return readScalar(cursor);
+    const kind = structureKind(tag);
+    if (kind === undefined) return readScalar(cursor);
     const position = cursor.slot.position;
     const memo = this.memo(tag);
     const known = memo.get(position);
     if (known === BUILDING) throw new CorruptDatabaseError('a structure contains itself (a cycle between records)', cursor.slotPosition);
     if (known !== undefined) return known;
     const builder = this.builder;
-    if (tag === Tag.HASH_SET || tag === Tag.COUNTED_HASH_SET) {
+    if (kind.family === 'set') {
       const members: unknown[] = [];
       for (const key of cursor.asHashSet().keys()) members.push(decodeKey(key));
       const value = builder.set(members, tag);
@@ -669,7 +655,7 @@ class Materializer {
         builder.put(container, tag, key, readScalar(child));
       }
     };
-    if (isMapTag(tag)) {
+    if (kind.family === 'map') {
       cursor.asHashMap().forEach((child, key) => add(decodeKey(key), child));
     } else {
       let index = 0;
@@ -737,7 +723,8 @@ function copyInto(source: ReadCursor, target: WriteCursor): void {
   /** Copies a scalar, a set, or a structure already copied; opens a frame for any other map or list. */
   const enter = (from: ReadCursor, to: WriteCursor): void => {
     const tag = from.tag;
-    if (!isStructureTag(tag)) {
+    const kind = structureKind(tag);
+    if (kind === undefined) {
       copyScalar(from, to);
       return;
     }
@@ -750,8 +737,8 @@ function copyInto(source: ReadCursor, target: WriteCursor): void {
     }
     // A new structure replaces whatever the slot held.
     to.writeNone();
-    if (tag === Tag.HASH_SET || tag === Tag.COUNTED_HASH_SET) {
-      const set = tag === Tag.HASH_SET ? to.hashSet() : to.countedHashSet();
+    if (kind.family === 'set') {
+      const set = kind.counted ? to.countedHashSet() : to.hashSet();
       for (const key of from.asHashSet().keys()) set.add(copyKey(key));
       memo(tag).set(position, to.refresh().slot);
       return;
@@ -759,8 +746,8 @@ function copyInto(source: ReadCursor, target: WriteCursor): void {
     memo(tag).set(position, BUILDING);
     const keys: Array<Key | number> = [];
     const cursors: ReadCursor[] = [];
-    if (isMapTag(tag)) {
-      const map = tag === Tag.HASH_MAP ? to.hashMap() : to.countedHashMap();
+    if (kind.family === 'map') {
+      const map = kind.counted ? to.countedHashMap() : to.hashMap();
       for (const entry of from.asHashMap().entries()) {
         const key = copyKey(entry.key);
         if (isStructureTag(entry.value.tag)) {
