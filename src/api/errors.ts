@@ -20,6 +20,8 @@ export function stepText(step: unknown): string {
   switch (typeof step) {
     case 'string':
       return JSON.stringify(step);
+    case 'number':
+      return String(step);
     case 'bigint':
       return `${step}n`;
     case 'boolean':
