@@ -8,6 +8,7 @@
 import type { Slot } from '../format/slot.js';
 import type { BlockIO } from './block-io.js';
 import type { StructureTag } from './structures.js';
+import type { PathNode, VerifyContext, Walk } from './verify-context.js';
 
 /**
  * Called once per record a walk reaches, with its position and size in bytes;
@@ -59,4 +60,10 @@ export interface StructureKind {
    * @throws CorruptDatabaseError when a record lies past the data
    */
   records(io: BlockIO, position: number, visit: RecordVisitor, values: ValueSink): void;
+  /**
+   * Checks the structure the slot at `from` points at, for verifyDatabase:
+   * reports every problem through `ctx` and yields each record below it to
+   * the run's one depth-first walk, which walks each distinct block once.
+   */
+  verify(ctx: VerifyContext, slot: Slot, from: number, path: PathNode): Walk;
 }
