@@ -539,7 +539,6 @@ const IMMUTABLE_BUILDER: Builder = {
   set: (members) => ImmutableSet(members),
 };
 
-
 /** A map or list being built: the children that are structures wait in `keys` and `cursors`. */
 interface Frame {
   readonly tag: number;
