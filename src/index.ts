@@ -25,7 +25,7 @@ export { Tag, tagName, type TagValue } from './format/tags.js';
 export type { FileHeader } from './format/file-header.js';
 export { hashIdFromName, hashIdName } from './format/file-header.js';
 export type { TaggedBytes } from './format/bytes.js';
-export { dumpDatabase, dumpText, dumpValue, type DumpJson, type DumpOptions, type DumpValue } from './cli/dump.js';
+export { dumpDatabase, dumpText, dumpValue, type DumpJson, type DumpOptions, type DumpValue } from './history/dump.js';
 export {
   StrataError,
   CorruptDatabaseError,

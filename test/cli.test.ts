@@ -119,7 +119,7 @@ describe('stratadb verify, stats, backup, lock and unlock', () => {
   });
 
   it('dumps every key of a map as its own text, whatever its bytes, and -0 as a string', async () => {
-    const { dumpDatabase } = await import('../src/cli/dump.js');
+    const { dumpDatabase } = await import('../src/history/dump.js');
     const { open } = await import('../src/index.js');
     const db = await open();
     db.set(['m'], new Map<unknown, unknown>([['#nu:1', 'a string'], [1, 'a number']]));

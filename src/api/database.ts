@@ -15,6 +15,7 @@ import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
 import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
 import { UnsupportedValueError, describeTag, formatPath, stepText } from './errors.js';
+import { isStructureTag, structureKind } from '../kinds/table.js';
 import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
 import { KeySpellings, collisionMessage, encodeKey, isPlainObject, mapStepKey, objectKey, taggedKeySpelling, holdsViews, prepareValue, writeValue } from './values.js';
 import { hasLoneSurrogate } from '../cursor/keys.js';
@@ -35,46 +36,67 @@ export interface OpenOptions {
 
 const always: ViewGuard = () => undefined;
 
-/** Tags of the values that read as views (maps, sets, lists), whose blocks can change in place. */
-function isStructure(tag: number): boolean {
-  return tag === Tag.HASH_MAP || tag === Tag.COUNTED_HASH_MAP || tag === Tag.HASH_SET || tag === Tag.COUNTED_HASH_SET || tag === Tag.ARRAY_LIST || tag === Tag.LINKED_ARRAY_LIST;
-}
 
 function isIndex(step: PathStep): step is number {
   return typeof step === 'number';
+}
+
+/**
+ * What a path step asks of the value it is taken at: `read` (readAt: a
+ * missing key is absent), `check` (checkPath, before a write: keys are checked
+ * in full) or `write` (cursorFor, after checkPath). Only the messages and how
+ * much is checked differ.
+ */
+type StepMode = 'read' | 'check' | 'write';
+
+/**
+ * The one reading of a path step that every path walker of this file shares:
+ * at a map (the tag table's `map` family) the step becomes the stored key (an
+ * object's well-formed string key as it is, any other step through
+ * mapStepKey, which checks it and names the path); at a list it must be an
+ * index, returned as given (the caller judges the range); any other value has
+ * no inside. O(1), no allocation on the common steps.
+ *
+ * @param tag - the tag of the value the step is taken at (not none: the walkers decide what none means)
+ * @param i - the step's place in `path`, for messages
+ * @returns the stored key (a string or tagged key) for a map, the index (a number) for a list
+ * @throws WrongTypeError naming the path for a step the value cannot take
+ * @throws IncompatibleDatabaseError for a gen-2 structure
+ */
+function resolveStep(cursor: ReadCursor, step: PathStep, path: AnyPath, i: number, mode: StepMode): string | TaggedKey | number {
+  const tag = cursor.tag;
+  const family = structureKind(tag)?.family;
+  if (family === 'map') {
+    if (tag === Tag.HASH_MAP && typeof step === 'string' && !(mode === 'check' && hasLoneSurrogate(step))) return step;
+    return mapStepKey(tag, step, path.slice(0, i + 1));
+  }
+  if (family === 'list') {
+    if (!isIndex(step) || (mode !== 'read' && !Number.isInteger(step))) {
+      throw new WrongTypeError(`${formatPath(path.slice(0, i))} is a list, so the next step must be an index, not ${stepText(step)}`);
+    }
+    return step;
+  }
+  refuseUnreadable(cursor);
+  const refusal = mode === 'read' ? `it has no ${stepText(step)} inside` : 'nothing can be stored inside it';
+  throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(tag)}, so ${refusal}`);
 }
 
 /** Follows `path` from a read cursor; undefined when a key or index is absent. */
 function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
   let cursor: ReadCursor = root;
   for (let i = 0; i < path.length; i++) {
-    const step = path[i] as PathStep;
-    switch (cursor.tag) {
-      case Tag.NONE:
-        return undefined;
-      case Tag.HASH_MAP:
-      case Tag.COUNTED_HASH_MAP: {
-        const map = cursor.asHashMap();
-        // An object's string key as it is; other steps (and their error paths) through mapStepKey.
-        const key = cursor.tag === Tag.HASH_MAP && typeof step === 'string' ? step : mapStepKey(cursor.tag, step, path.slice(0, i + 1));
-        const next = map.get(key);
-        if (next === undefined) return undefined;
-        cursor = next;
-        break;
-      }
-      case Tag.ARRAY_LIST:
-      case Tag.LINKED_ARRAY_LIST: {
-        if (!isIndex(step)) throw new WrongTypeError(`${formatPath(path.slice(0, i))} is a list, so the next step must be an index, not ${stepText(step)}`);
-        const list = cursor.tag === Tag.ARRAY_LIST ? cursor.asArrayList() : cursor.asLinkedArrayList();
-        const count = list.count();
-        if (!Number.isInteger(step) || step >= count || step < -count) return undefined;
-        cursor = list.get(step);
-        break;
-      }
-      default:
-        refuseUnreadable(cursor);
-        throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(cursor.tag)}, so it has no ${stepText(step)} inside`);
+    if (cursor.tag === Tag.NONE) return undefined;
+    const target = resolveStep(cursor, path[i] as PathStep, path, i, 'read');
+    if (typeof target !== 'number') {
+      const next = cursor.asHashMap().get(target);
+      if (next === undefined) return undefined;
+      cursor = next;
+      continue;
     }
+    const list = cursor.tag === Tag.ARRAY_LIST ? cursor.asArrayList() : cursor.asLinkedArrayList();
+    const count = list.count();
+    if (!Number.isInteger(target) || target >= count || target < -count) return undefined;
+    cursor = list.get(target);
   }
   return cursor;
 }
@@ -138,30 +160,17 @@ function checkPath(root: ReadCursor, path: AnyPath, create: boolean): void {
       cursor = undefined;
       continue;
     }
-    switch (cursor.tag) {
-      case Tag.HASH_MAP:
-      case Tag.COUNTED_HASH_MAP:
-        // The key is checked (and its error built) only when it is not a plain well-formed string into an object.
-        if (cursor.tag !== Tag.HASH_MAP || typeof step !== 'string' || hasLoneSurrogate(step)) mapStepKey(cursor.tag, step, path.slice(0, i + 1));
-        // The last step's own value is replaced, whatever it holds: no need to look it up.
-        cursor = i === last ? undefined : readAt(cursor, [step]);
-        break;
-      case Tag.ARRAY_LIST:
-      case Tag.LINKED_ARRAY_LIST: {
-        if (!isIndex(step) || !Number.isInteger(step)) throw new WrongTypeError(`${formatPath(path.slice(0, i))} is a list, so the next step must be an index, not ${stepText(step)}`);
-        const count = cursor.count();
-        if (create && step === count) {
-          cursor = undefined;
-          break;
-        }
-        if (step >= count || step < -count) throw new OutOfRangeError(`index ${step} is outside the list of ${count} items at ${formatPath(path.slice(0, i))}`);
-        cursor = i === last ? undefined : readAt(cursor, [step]);
-        break;
+    const target = resolveStep(cursor, step, path, i, 'check');
+    if (typeof target === 'number') {
+      const count = cursor.count();
+      if (create && target === count) {
+        cursor = undefined;
+        continue;
       }
-      default:
-        refuseUnreadable(cursor);
-        throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(cursor.tag)}, so nothing can be stored inside it`);
+      if (target >= count || target < -count) throw new OutOfRangeError(`index ${target} is outside the list of ${count} items at ${formatPath(path.slice(0, i))}`);
     }
+    // The last step's own value is replaced, whatever it holds: no need to look it up.
+    cursor = i === last ? undefined : readAt(cursor, [step]);
   }
 }
 
@@ -284,7 +293,7 @@ export class Transaction<S = any> {
     // A structure this transaction wrote changes in place; a view of it would
     // see later writes in part. Freezing makes them copy instead, as they do for
     // committed structures.
-    if (isStructure(cursor.tag) && this.#engine.io.tx.isMutable(cursor.slot.position)) this.#engine.freeze();
+    if (isStructureTag(cursor.tag) && this.#engine.io.tx.isMutable(cursor.slot.position)) this.#engine.freeze();
     return readValue(cursor, this.#guard) as Stored<TypeAt<S, P>>;
   }
 
@@ -475,32 +484,23 @@ export class Transaction<S = any> {
     let cursor = this.#root;
     for (let i = 0; i < path.length; i++) {
       const step = path[i] as PathStep;
-      const tag = cursor.refresh().tag;
-      switch (tag) {
-        case Tag.NONE:
-          if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(path.slice(0, i))}`);
-          if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(path.slice(0, i))} to index with ${step}`);
-          cursor = cursor.hashMap().put(typeof step === 'string' ? step : objectKey(step, path.slice(0, i + 1)));
-          break;
-        case Tag.HASH_MAP:
-          cursor = cursor.hashMap().put(typeof step === 'string' ? step : objectKey(step, path.slice(0, i + 1)));
-          break;
-        case Tag.COUNTED_HASH_MAP:
-          cursor = cursor.countedHashMap().put(encodeKey(step, path.slice(0, i + 1)));
-          break;
-        case Tag.ARRAY_LIST:
-        case Tag.LINKED_ARRAY_LIST: {
-          if (!isIndex(step) || !Number.isInteger(step)) throw new WrongTypeError(`${formatPath(path.slice(0, i))} is a list, so the next step must be an index, not ${stepText(step)}`);
-          const list = tag === Tag.ARRAY_LIST ? cursor.arrayList() : cursor.linkedArrayList();
-          const count = list.count();
-          if (create && step === count) cursor = list.append();
-          else if (step >= count || step < -count) throw new OutOfRangeError(`index ${step} is outside the list of ${count} items at ${formatPath(path.slice(0, i))}`);
-          else cursor = list.put(step);
-          break;
-        }
-        default:
-          throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(tag)}, so nothing can be stored inside it`);
+      const current = cursor.refresh();
+      if (current.tag === Tag.NONE) {
+        if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(path.slice(0, i))}`);
+        if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(path.slice(0, i))} to index with ${step}`);
+        cursor = cursor.hashMap().put(typeof step === 'string' ? step : objectKey(step, path.slice(0, i + 1)));
+        continue;
       }
+      const target = resolveStep(current, step, path, i, 'write');
+      if (typeof target !== 'number') {
+        cursor = current.tag === Tag.HASH_MAP ? cursor.hashMap().put(target) : cursor.countedHashMap().put(target);
+        continue;
+      }
+      const list = current.tag === Tag.ARRAY_LIST ? cursor.arrayList() : cursor.linkedArrayList();
+      const count = list.count();
+      if (create && target === count) cursor = list.append();
+      else if (target >= count || target < -count) throw new OutOfRangeError(`index ${target} is outside the list of ${count} items at ${formatPath(path.slice(0, i))}`);
+      else cursor = list.put(target);
     }
     return cursor;
   }

@@ -20,6 +20,8 @@ export function stepText(step: unknown): string {
   switch (typeof step) {
     case 'string':
       return JSON.stringify(step);
+    case 'number':
+      return String(step);
     case 'bigint':
       return `${step}n`;
     case 'boolean':
@@ -55,24 +57,5 @@ export class UnsupportedValueError extends StrataError {
   }
 }
 
-const KIND_BY_TAG: Record<number, string> = {
-  0: 'nothing',
-  2: 'a list',
-  3: 'a linked list',
-  4: 'a map',
-  6: 'a string or bytes',
-  7: 'a string or bytes',
-  8: 'a number',
-  9: 'a number',
-  10: 'a number',
-  11: 'a set',
-  12: 'a map',
-  13: 'a set',
-  14: 'a sorted map (second-generation xitdb, not read by this build)',
-  15: 'a sorted set (second-generation xitdb, not read by this build)',
-};
-
-/** What a slot holds, in the API's words (`a map`, `a string or bytes`, ...), for messages. */
-export function describeTag(tag: number): string {
-  return KIND_BY_TAG[tag] ?? `a value with tag ${tag}`;
-}
+/** What a slot holds, in the API's words (`a map`, `a string or bytes`, ...), for messages: the tag table's words. */
+export { describeTag } from '../kinds/table.js';

@@ -6,9 +6,10 @@ import { isImmutable, isList, isMap, isOrderedMap, isOrderedSet, isSet, isStack 
 import { hasLoneSurrogate, type TaggedKey } from '../cursor/keys.js';
 import { ReadCursor } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
-import { Tag } from '../format/tags.js';
+import { Tag, tagName } from '../format/tags.js';
 import { UnsupportedValueError, formatPath } from './errors.js';
-import { HashCollisionError, InvalidArgumentError, WrongTypeError } from '../errors.js';
+import { CorruptDatabaseError, HashCollisionError, InvalidArgumentError, WrongTypeError } from '../errors.js';
+import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
 import { describe } from '../base/arguments.js';
 import { readAsciiValue } from '../core/bytes-values.js';
@@ -206,6 +207,20 @@ export function decodeScalar(cursor: ReadCursor): unknown {
     default:
       return undefined;
   }
+}
+
+/**
+ * A scalar slot as its JS value. A tag that is no value (an index block or kv
+ * pair where a value belongs) is damage; a gen-2 tag (sorted map or set) is
+ * refused as incompatible rather than read as `undefined`, which would hide
+ * the structure (a missing key and a structure this build cannot read must
+ * never look alike).
+ */
+export function readScalar(cursor: ReadCursor): unknown {
+  const tag = cursor.tag;
+  if (tag > MAX_KNOWN_TAG) throw secondGenerationError(tag, cursor.slotPosition);
+  if (tag === Tag.INDEX || tag === Tag.KV_PAIR) throw new CorruptDatabaseError(`a ${tagName(tag)} slot stands where a value belongs`, cursor.slotPosition);
+  return decodeScalar(cursor);
 }
 
 /**

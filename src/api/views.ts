@@ -5,13 +5,12 @@
 import { List as ImmutableList, Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import type { ReadCursor, ReadHashMap, ReadArrayList, ReadLinkedArrayList } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
-import type { Key } from '../cursor/keys.js';
-import type { Slot } from '../format/slot.js';
-import { Tag, tagName } from '../format/tags.js';
-import { CorruptDatabaseError, IncompatibleDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
-import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
+import { Tag } from '../format/tags.js';
+import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { describe } from '../base/arguments.js';
-import { VIEW_COPY, VIEW_CURSOR, decodeKey, decodeScalar, encodeKey, objectKey } from './values.js';
+import { isStructureTag, structureKind } from '../kinds/table.js';
+import { VIEW_COPY, VIEW_CURSOR, decodeKey, encodeKey, objectKey, readScalar } from './values.js';
+import { copyInto } from './copy.js';
 
 /** Any value read from a database: a scalar, or a lazy view of a structure. */
 export type Value = string | number | bigint | boolean | null | Uint8Array | Date | MapView | ListView | SetView;
@@ -22,35 +21,18 @@ export type Value = string | number | bigint | boolean | null | Uint8Array | Dat
  */
 export type ViewGuard = () => void;
 
-/** Reads the value a cursor is on: scalars as JS values, structures as views. */
+/** Reads the value a cursor is on: scalars as JS values, structures as views (the tag table says which). */
 export function readValue(cursor: ReadCursor, guard: ViewGuard): Value {
-  switch (cursor.tag) {
-    case Tag.HASH_MAP:
-    case Tag.COUNTED_HASH_MAP:
+  const kind = structureKind(cursor.tag);
+  if (kind === undefined) return readScalar(cursor) as Value;
+  switch (kind.family) {
+    case 'map':
       return new MapView<unknown, Value>(cursor, guard);
-    case Tag.HASH_SET:
-    case Tag.COUNTED_HASH_SET:
+    case 'set':
       return new SetView(cursor, guard);
-    case Tag.ARRAY_LIST:
-    case Tag.LINKED_ARRAY_LIST:
-      return new ListView<Value>(cursor, guard);
     default:
-      return readScalar(cursor) as Value;
+      return new ListView<Value>(cursor, guard);
   }
-}
-
-/**
- * A scalar slot as its JS value. A tag that is no value (an index block or kv
- * pair where a value belongs) is damage; a gen-2 tag (sorted map or set) is
- * refused as incompatible rather than read as `undefined`, which would hide
- * the structure (a missing key and a structure this build cannot read must
- * never look alike).
- */
-function readScalar(cursor: ReadCursor): unknown {
-  const tag = cursor.tag;
-  if (tag > MAX_KNOWN_TAG) throw secondGenerationError(tag, cursor.slotPosition);
-  if (tag === Tag.INDEX || tag === Tag.KV_PAIR) throw new CorruptDatabaseError(`a ${tagName(tag)} slot stands where a value belongs`, cursor.slotPosition);
-  return decodeScalar(cursor);
 }
 
 /**
@@ -568,7 +550,7 @@ interface Builder {
 }
 
 function isMapTag(tag: number): boolean {
-  return tag === Tag.HASH_MAP || tag === Tag.COUNTED_HASH_MAP;
+  return structureKind(tag)?.family === 'map';
 }
 
 function putJS(container: unknown, tag: number, key: unknown, value: unknown): void {
@@ -603,20 +585,6 @@ const IMMUTABLE_BUILDER: Builder = {
   close: (container) => (container as ImmutableMap<unknown, unknown> | ImmutableList<unknown>).asImmutable(),
   set: (members) => ImmutableSet(members),
 };
-
-function isStructureTag(tag: number): boolean {
-  switch (tag) {
-    case Tag.HASH_MAP:
-    case Tag.COUNTED_HASH_MAP:
-    case Tag.HASH_SET:
-    case Tag.COUNTED_HASH_SET:
-    case Tag.ARRAY_LIST:
-    case Tag.LINKED_ARRAY_LIST:
-      return true;
-    default:
-      return false;
-  }
-}
 
 /** A map or list being built: the children that are structures wait in `keys` and `cursors`. */
 interface Frame {
@@ -689,14 +657,15 @@ class Materializer {
   /** The copy of a value, or PENDING after pushing the frame that will build it. */
   private enter(cursor: ReadCursor): unknown {
     const tag = cursor.tag;
-    if (!isStructureTag(tag)) return readScalar(cursor);
+    const kind = structureKind(tag);
+    if (kind === undefined) return readScalar(cursor);
     const position = cursor.slot.position;
     const memo = this.memo(tag);
     const known = memo.get(position);
     if (known === BUILDING) throw new CorruptDatabaseError('a structure contains itself (a cycle between records)', cursor.slotPosition);
     if (known !== undefined) return known;
     const builder = this.builder;
-    if (tag === Tag.HASH_SET || tag === Tag.COUNTED_HASH_SET) {
+    if (kind.family === 'set') {
       const members: unknown[] = [];
       for (const key of cursor.asHashSet().keys()) members.push(decodeKey(key));
       const value = builder.set(members, tag);
@@ -716,7 +685,7 @@ class Materializer {
         builder.put(container, tag, key, readScalar(child));
       }
     };
-    if (isMapTag(tag)) {
+    if (kind.family === 'map') {
       cursor.asHashMap().forEach((child, key) => add(decodeKey(key), child));
     } else {
       let index = 0;
@@ -725,154 +694,5 @@ class Materializer {
     }
     this.stack.push({ tag, position, container, keys, cursors, next: 0 });
     return PENDING;
-  }
-}
-
-// ---------------------------------------------------------------- copying into another database
-
-/** A map or list being copied: the source children that are structures, and where each goes. */
-interface CopyFrame {
-  readonly tag: number;
-  readonly position: number;
-  /** The cursor the copy is written into. */
-  readonly target: WriteCursor;
-  /** Where each waiting child goes: a map key, or a list index (whose slot holds a none placeholder). */
-  readonly keys: Array<Key | number>;
-  readonly cursors: ReadCursor[];
-  readonly map: ReturnType<WriteCursor['hashMap']> | undefined;
-  readonly list: ReturnType<WriteCursor['arrayList']> | ReturnType<WriteCursor['linkedArrayList']> | undefined;
-  next: number;
-}
-
-/** The stored key of a source map entry, for putting it into another database (which hashes it itself). */
-function copyKey(key: ReadCursor): Key {
-  if (key.isNone) {
-    throw new IncompatibleDatabaseError(`the key at ${key.slotPosition} was stored only as its hash (by another implementation), so it cannot be copied into another database`);
-  }
-  const { bytes, formatTag } = key.readTaggedBytes();
-  return formatTag === undefined ? bytes : { bytes, formatTag };
-}
-
-/**
- * Writes a deep copy of the value at `source` into `target`, a cursor of
- * another database, depth first from an explicit stack (no nesting depth can
- * exhaust the JS stack). Each structure keeps its kind (object map or counted
- * map, set, array or linked list) and each key its bytes and format tag.
- *
- * A structure met again (the same tag and record) is not copied again: the
- * second place gets a pointer copy of the first copy's slot, so the work and
- * the bytes written are linear in the distinct structures, and the copy
- * shares what the source shares. The two places then share blocks written by
- * this transaction: the caller must freeze the transaction after the write
- * (as Transaction.set does for any value holding views), so that later writes
- * copy those blocks instead of changing both places.
- *
- * @throws CorruptDatabaseError when a structure contains itself
- * @throws IncompatibleDatabaseError for a gen-2 structure, or a key stored only as a hash
- */
-function copyInto(source: ReadCursor, target: WriteCursor): void {
-  const copied: Array<Map<number, Slot | typeof BUILDING> | undefined> = [];
-  const memo = (tag: number): Map<number, Slot | typeof BUILDING> => {
-    let map = copied[tag];
-    if (map === undefined) {
-      map = new Map();
-      copied[tag] = map;
-    }
-    return map;
-  };
-  const stack: CopyFrame[] = [];
-  /** Copies a scalar, a set, or a structure already copied; opens a frame for any other map or list. */
-  const enter = (from: ReadCursor, to: WriteCursor): void => {
-    const tag = from.tag;
-    if (!isStructureTag(tag)) {
-      copyScalar(from, to);
-      return;
-    }
-    const position = from.slot.position;
-    const known = memo(tag).get(position);
-    if (known === BUILDING) throw new CorruptDatabaseError('a structure contains itself (a cycle between records)', from.slotPosition);
-    if (known !== undefined) {
-      to.writeSlot(known);
-      return;
-    }
-    // A new structure replaces whatever the slot held.
-    to.writeNone();
-    if (tag === Tag.HASH_SET || tag === Tag.COUNTED_HASH_SET) {
-      const set = tag === Tag.HASH_SET ? to.hashSet() : to.countedHashSet();
-      for (const key of from.asHashSet().keys()) set.add(copyKey(key));
-      memo(tag).set(position, to.refresh().slot);
-      return;
-    }
-    memo(tag).set(position, BUILDING);
-    const keys: Array<Key | number> = [];
-    const cursors: ReadCursor[] = [];
-    if (isMapTag(tag)) {
-      const map = tag === Tag.HASH_MAP ? to.hashMap() : to.countedHashMap();
-      for (const entry of from.asHashMap().entries()) {
-        const key = copyKey(entry.key);
-        if (isStructureTag(entry.value.tag)) {
-          keys.push(key);
-          cursors.push(entry.value);
-        } else {
-          copyScalar(entry.value, map.put(key));
-        }
-      }
-      stack.push({ tag, position, target: to, keys, cursors, map, list: undefined, next: 0 });
-    } else {
-      const list = tag === Tag.ARRAY_LIST ? to.arrayList() : to.linkedArrayList();
-      const items = tag === Tag.ARRAY_LIST ? from.asArrayList().items(0) : from.asLinkedArrayList().items(0);
-      let index = 0;
-      for (const item of items) {
-        const slot = list.append();
-        if (isStructureTag(item.tag)) {
-          // A written none holds the item's place (an empty slot would be a gap in a linked list).
-          slot.writeNone();
-          keys.push(index);
-          cursors.push(item);
-        } else {
-          copyScalar(item, slot);
-        }
-        index++;
-      }
-      stack.push({ tag, position, target: to, keys, cursors, map: undefined, list, next: 0 });
-    }
-  };
-  enter(source, target);
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1] as CopyFrame;
-    if (frame.next < frame.cursors.length) {
-      const index = frame.next++;
-      const key = frame.keys[index] as Key | number;
-      const to = frame.map !== undefined ? frame.map.put(key as Key) : (frame.list as NonNullable<CopyFrame['list']>).put(key as number);
-      enter(frame.cursors[index] as ReadCursor, to);
-      continue;
-    }
-    stack.pop();
-    memo(frame.tag).set(frame.position, frame.target.refresh().slot);
-  }
-}
-
-/** Copies a slot that is no structure: inline values as they are, bytes with their format tag. */
-function copyScalar(from: ReadCursor, to: WriteCursor): void {
-  const tag = from.tag;
-  switch (tag) {
-    case Tag.NONE:
-      to.writeNone();
-      return;
-    case Tag.UINT:
-    case Tag.INT:
-    case Tag.FLOAT:
-      // Held in the slot itself: the same slot is the same value, NaN payloads and -0 included.
-      to.writeSlot(from.slot);
-      return;
-    case Tag.BYTES:
-    case Tag.SHORT_BYTES: {
-      const { bytes, formatTag } = from.readTaggedBytes();
-      to.writeBytes(bytes, formatTag);
-      return;
-    }
-    default:
-      readScalar(from);
-      throw new CorruptDatabaseError(`a ${tagName(tag)} slot stands where a value belongs`, from.slotPosition);
   }
 }

@@ -11,7 +11,7 @@ import { decodeFileHeader, hashIdName } from '../format/file-header.js';
 import { builtInHashers } from '../open.js';
 import type { Hasher } from '../hash/hasher.js';
 import { IncompatibleDatabaseError, InvalidArgumentError, IoError, StrataError } from '../errors.js';
-import { dumpText } from './dump.js';
+import { dumpText } from '../history/dump.js';
 import { databaseStats } from '../history/stats.js';
 import { verifyDatabase } from '../history/verify.js';
 import { backupTo } from '../history/backup.js';

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { List as IList, Map as IMap } from 'immutable';
 import { CorruptDatabaseError, IncompatibleDatabaseError, MapView, ListView, open, verifyDatabase, type Database } from '../../src/index.js';
-import { dumpDatabase, dumpText } from '../../src/cli/dump.js';
+import { dumpDatabase, dumpText } from '../../src/history/dump.js';
 import { databaseStats } from '../../src/history/stats.js';
 import { Tag } from '../../src/format/tags.js';
 import { fixtureBytes, haveFixtures } from '../support/fixtures.js';

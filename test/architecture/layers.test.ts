@@ -1,5 +1,6 @@
 // The house's layering, checked on the sources: folders in order errors and base,
-// format, hash and storage, core, the structures (trie, rrb, hamt), cursor,
+// format, hash and storage, core, the structures (trie, rrb, hamt), the table
+// of their kinds, cursor,
 // history, api, cli; each imports only lower layers or itself. The entry
 // points (src/index.ts, src/node.ts, src/open.ts) sit on top. And no source
 // file grows past 800 lines: one concept per file.
@@ -22,6 +23,8 @@ const RANK: Record<string, number> = {
   trie: 4,
   rrb: 4,
   hamt: 4,
+  // The table of structure kinds: it names every structure folder, and everything above reads it.
+  kinds: 4.5,
   cursor: 5,
   history: 6,
   // open.ts picks the built-in hashers and opens an engine: above history, below the API.
@@ -34,14 +37,10 @@ const RANK: Record<string, number> = {
 };
 
 /** Imports that break the rules today, each to be removed by the architecture work; the list may only shrink. */
-const KNOWN_WRONG_WAY = new Set<string>([
-  'core/structures.ts -> trie/array-list.ts',
-  'core/structures.ts -> rrb/linked-list-read.ts',
-  'index.ts -> cli/dump.ts',
-]);
+const KNOWN_WRONG_WAY = new Set<string>([]);
 
 /** Files over the size limit today, to be split; the list may only shrink. */
-const KNOWN_LARGE = new Set<string>(['api/views.ts', 'history/verify.ts']);
+const KNOWN_LARGE = new Set<string>([]);
 
 const LINES_MAX = 800;
 

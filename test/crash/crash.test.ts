@@ -5,7 +5,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { dumpDatabase, type DumpJson } from '../../src/cli/dump.js';
+import { dumpDatabase, type DumpJson } from '../../src/history/dump.js';
 import type { WriteCursor } from '../../src/cursor/write-cursor.js';
 import { FILE_HEADER_SIZE, HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../../src/format/constants.js';
 import { Tag } from '../../src/format/tags.js';

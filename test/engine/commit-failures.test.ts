@@ -7,7 +7,7 @@ import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { IoError, TransactionError } from '../../src/errors.js';
 import { HISTORY_HEADER_POSITION } from '../../src/format/constants.js';
-import { dumpDatabase } from '../../src/cli/dump.js';
+import { dumpDatabase } from '../../src/history/dump.js';
 
 /** A memory storage that throws an IoError on chosen writes or syncs. */
 class FailingStorage extends MemoryStorage {

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
-import { dumpDatabase } from '../../src/cli/dump.js';
+import { dumpDatabase } from '../../src/history/dump.js';
 import { CorruptDatabaseError, StrataError } from '../../src/errors.js';
 import { uintSlot } from '../../src/format/slot.js';
 import { Tag } from '../../src/format/tags.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/history/engine.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
-import { dumpDatabase } from '../../src/cli/dump.js';
+import { dumpDatabase } from '../../src/history/dump.js';
 import { HISTORY_HEADER_POSITION } from '../../src/format/constants.js';
 import { ReadOnlyError, TransactionError, OutOfRangeError } from '../../src/errors.js';
 import { backends, type BackendSlot } from '../support/backends.js';

@@ -32,7 +32,7 @@ import { sha1Hasher } from '../../src/hash/sha1.js';
 import { createXxHash128Hasher } from '../../src/hash/xxhash128.js';
 import { Engine } from '../../src/history/engine.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinkedListHeader } from '../../src/rrb/linked-list-read.js';
-import { dumpValue } from '../../src/cli/dump.js';
+import { dumpValue } from '../../src/history/dump.js';
 import { ReadCursor } from '../../src/cursor/read-cursor.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { ARRAY_LIST_RECORD_SIZE, readListHeader, shiftForCount, writeListHeader } from '../../src/trie/array-list.js';

@@ -13,7 +13,7 @@ import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { Hasher } from '../../src/hash/hasher.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
-import { dumpDatabase, dumpText } from '../../src/cli/dump.js';
+import { dumpDatabase, dumpText } from '../../src/history/dump.js';
 import { databaseStats } from '../../src/history/stats.js';
 import { Database } from '../../src/api/database.js';
 import { ListView, MapView, SetView, toImmutable, toJS, type Value } from '../../src/api/views.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
-import { dumpDatabase } from '../../src/cli/dump.js';
+import { dumpDatabase } from '../../src/history/dump.js';
 import { CorruptDatabaseError } from '../../src/errors.js';
 import { HISTORY_HEADER_POSITION } from '../../src/format/constants.js';
 import { buildDatabase, listsDatabase, mapsDatabase, readU64, writeU64 } from '../support/sample-databases.js';

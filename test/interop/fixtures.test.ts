@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher, sha1 } from '../../src/hash/sha1.js';
-import { dumpDatabase, dumpValue } from '../../src/cli/dump.js';
+import { dumpDatabase, dumpValue } from '../../src/history/dump.js';
 import { IncompatibleDatabaseError } from '../../src/errors.js';
 import { Tag } from '../../src/format/tags.js';
 import { backends } from '../support/backends.js';

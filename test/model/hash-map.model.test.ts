@@ -6,7 +6,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dumpValue, type DumpValue } from '../../src/cli/dump.js';
+import { dumpValue, type DumpValue } from '../../src/history/dump.js';
 import { HashCollisionError } from '../../src/errors.js';
 import { Tag } from '../../src/format/tags.js';
 import type { Hasher } from '../../src/hash/hasher.js';

@@ -10,7 +10,7 @@ import type { Hasher } from '../../src/hash/hasher.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { fnv1a32, tinyHasher } from '../../src/hash/test-hashers.js';
 import { Engine, type Durability } from '../../src/history/engine.js';
-import { dumpValue } from '../../src/cli/dump.js';
+import { dumpValue } from '../../src/history/dump.js';
 import type { ReadCursor } from '../../src/cursor/read-cursor.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../../src/format/constants.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
-import { dumpValue, type DumpValue } from '../../src/cli/dump.js';
+import { dumpValue, type DumpValue } from '../../src/history/dump.js';
 import { IncompatibleDatabaseError } from '../../src/errors.js';
 import { Slot } from '../../src/format/slot.js';
 import { Tag } from '../../src/format/tags.js';

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { verifyDatabase, type VerifyReport } from '../../src/history/verify.js';
-import { dumpDatabase } from '../../src/cli/dump.js';
+import { dumpDatabase } from '../../src/history/dump.js';
 import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';

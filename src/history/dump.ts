@@ -6,8 +6,9 @@ import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../
 import { SLOT_SIZE } from '../format/constants.js';
 import { requireOptions } from '../base/arguments.js';
 import { hashIdName } from '../format/file-header.js';
-import { Tag, isPointerTag } from '../format/tags.js';
-import type { Engine } from '../history/engine.js';
+import { Tag } from '../format/tags.js';
+import { structureKind, tagInfo, type StructureKind } from '../kinds/table.js';
+import type { Engine } from './engine.js';
 import { ReadCursor, ReadHashMap, wrongType } from '../cursor/read-cursor.js';
 
 /** One value in the typed JSON dump (see the fixtures README). */
@@ -253,17 +254,9 @@ class Dumper {
   }
 
   private close(frame: DumpFrame): DumpValue {
-    switch (frame.tag) {
-      case Tag.ARRAY_LIST:
-        return { array_list: frame.out as DumpValue[] };
-      case Tag.LINKED_ARRAY_LIST:
-        return { linked_array_list: frame.out as DumpValue[] };
-      case Tag.COUNTED_HASH_MAP:
-        return { counted_hash_map: frame.out as Record<string, DumpValue>, count: frame.count };
-      default:
-        return { hash_map: frame.out as Record<string, DumpValue> };
-    }
+    return structureJson(structureKind(frame.tag) as StructureKind, frame.out, frame.count);
   }
+
 
   /**
    * The dump of a value, or undefined after leaving in `frames` the frame of a
@@ -272,37 +265,35 @@ class Dumper {
   private enter(cursor: ReadCursor): Dumped | undefined {
     const slot = cursor.slot;
     const tag = slot.tag;
-    if (!isPointerTag(tag) || tag === Tag.BYTES) return { value: scalarJson(cursor, slot), printed: 1 };
+    if (!isDeferred(tag)) return { value: scalarJson(cursor, slot), printed: 1 };
     const memo = this.memo(tag);
     const position = slot.position;
     const known = memo.get(position);
     if (known === DUMPING) throw new CorruptDatabaseError('a value contains itself (a cycle between records)', cursor.slotPosition);
     if (known !== undefined) return known;
-    switch (tag) {
-      case Tag.HASH_SET:
-      case Tag.COUNTED_HASH_SET: {
+    const kind = structureKind(tag);
+    switch (kind?.family) {
+      case 'set': {
         memo.set(position, DUMPING);
         const set = cursor.asHashSet();
         const keys: string[] = [];
         // A set is a map whose values are empty; its entries carry the hashes that unnamed keys need.
         for (const entry of new ReadHashMap(cursor.ctx, slot, cursor.slotPosition).entries()) keys.push(this.keyText(entry.key, entry.hash));
         keys.sort();
-        const value: DumpValue = tag === Tag.COUNTED_HASH_SET ? { counted_hash_set: keys, count: set.count() } : { hash_set: keys };
+        const value = structureJson(kind as StructureKind, keys, set.count());
         const dumped = this.checked({ value, printed: 1 + keys.length }, cursor.slotPosition);
         memo.set(position, dumped);
         return dumped;
       }
-      case Tag.HASH_MAP:
-      case Tag.COUNTED_HASH_MAP: {
+      case 'map': {
         const map = cursor.asHashMap();
         memo.set(position, DUMPING);
-        const frame = this.frame(cursor, tag, {}, tag === Tag.COUNTED_HASH_MAP ? map.count() : 0);
+        const frame = this.frame(cursor, tag, {}, kind?.counted === true ? map.count() : 0);
         for (const entry of map.entries()) this.child(frame, this.keyText(entry.key, entry.hash), entry.value);
         this.frames.push(frame);
         return undefined;
       }
-      case Tag.ARRAY_LIST:
-      case Tag.LINKED_ARRAY_LIST: {
+      case 'list': {
         const list = tag === Tag.ARRAY_LIST ? cursor.asArrayList() : cursor.asLinkedArrayList();
         memo.set(position, DUMPING);
         const frame = this.frame(cursor, tag, [], 0);
@@ -323,8 +314,7 @@ class Dumper {
 
   /** Adds a scalar child at once; a structure is stored as null to keep its place and walked later. */
   private child(frame: DumpFrame, key: string | number, cursor: ReadCursor): void {
-    const tag = cursor.tag;
-    if (isPointerTag(tag) && tag !== Tag.BYTES) {
+    if (isDeferred(cursor.tag)) {
       this.put(frame, key, { value: null, printed: 0 });
       frame.keys.push(key);
       frame.cursors.push(cursor);
@@ -346,6 +336,23 @@ class Dumper {
       this.keyNesting--;
     }
   }
+}
+
+/**
+ * True for the slots dumped as structures, after their siblings: maps, sets and
+ * lists, and the index blocks and kv pairs that damage or another writer put
+ * where a value belongs (refused when their turn comes).
+ */
+function isDeferred(tag: number): boolean {
+  const role = tagInfo(tag)?.role;
+  return role === 'structure' || role === 'internal';
+}
+
+/** A structure's dump: its entries, members or items under its FORMAT.md name, and a counted one's stored count. */
+function structureJson(kind: StructureKind, out: DumpFrame['out'] | string[], count: number): DumpValue {
+  const value: Record<string, unknown> = { [kind.name]: out };
+  if (kind.counted) value.count = count;
+  return value as DumpValue;
 }
 
 /** The dump of a slot that is no map, set or list. */
@@ -440,7 +447,7 @@ function keyText(key: ReadCursor, hash: Uint8Array): string | undefined {
     const tagText = tag !== undefined && tag.length === 2 && !tag.includes('#') && !tag.includes(':') ? tag : `x${toHex(formatTag)}`;
     return text === undefined ? `#${tagText}#x:${toHex(bytes)}` : `#${tagText}:${text}`;
   }
-  if (isPointerTag(key.tag)) return undefined;
+  if (isDeferred(key.tag)) return undefined;
   return jsonText(scalarJson(key, key.slot), false);
 }
 
