@@ -1,6 +1,7 @@
-// Compile-time checks of open<Schema>(): checked by test/api/schema-types.test.ts,
-// which runs the TypeScript compiler on this file. Each line under an
-// expect-error directive must fail to compile; every other line must compile.
+// Compile-time checks of open<Schema>(): `npm test` type-checks this file with
+// the other tests (tsc -p tsconfig.test.json), and test/api/schema-types.test.ts
+// checks that it still does. Each line under an expect-error directive must fail
+// to compile (an unused one is error TS2578); every other line must compile.
 
 import { open, type ListView, type MapView } from '../../src/index.js';
 

@@ -11,6 +11,7 @@ import { sha1Hasher } from '../../src/hash/sha1.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import type { WriteArrayList } from '../../src/cursor/write-cursor.js';
 import { TransactionError } from '../../src/errors.js';
+import { expectVerified } from '../model/model-support.js';
 
 type Op =
   | { kind: 'append'; handle: 0 | 1; times: number }
@@ -64,6 +65,7 @@ describe('array list handles that append again after other changes', () => {
           });
           const items = [...engine.moment(-1).asHashMap().get('list')!.asArrayList()].map((item) => (item.isNone ? null : Number(item.readUint())));
           expect(items).toEqual(model);
+          expectVerified(engine, `after transaction ${transactions.indexOf(ops)}`);
         }
         engine.close();
       }),

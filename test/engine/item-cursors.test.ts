@@ -14,6 +14,8 @@ import { sha1Hasher } from '../../src/hash/sha1.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { TransactionError } from '../../src/errors.js';
 import type { WriteCursor, WriteHashMap } from '../../src/cursor/write-cursor.js';
+import { expectVerified } from '../model/model-support.js';
+import { expectValidList } from '../rrb/support.js';
 
 const LISTS = ['a1', 'a2', 'l1', 'l2'] as const;
 type Name = (typeof LISTS)[number];
@@ -157,9 +159,12 @@ describe('item cursors kept across list operations', () => {
               const cursor = map.read().get(list);
               const stored = cursor === undefined || cursor.isNone ? [] : [...(linked(list) ? cursor.asLinkedArrayList() : cursor.asArrayList())].map((item) => item.readNumber());
               expect(stored, `${list} after ${step.kind}`).toEqual(model[list].map((item) => item.value));
+              // The linked lists' tree invariants hold after every step, inside the transaction too.
+              if (cursor !== undefined && linked(list)) expectValidList(engine, cursor);
             }
           }
         });
+        expectVerified(engine, 'committed');
         engine.close();
       }),
       { numRuns: Number(process.env.STRATADB_PROPERTY_RUNS ?? 300) },

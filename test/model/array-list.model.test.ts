@@ -18,6 +18,7 @@ import {
   expectAbortedTransaction,
   expectCommittedBytesUnchanged,
   expectStrataError,
+  expectVerified,
   makeBackendFoldersAtCollection,
   propertyParameters,
   snapshotBytes,
@@ -185,9 +186,11 @@ class Scenario {
     return this.models.length === 0 ? new Map() : this.models[this.models.length - 1]!;
   }
 
+  /** Checks the file's structure, then every moment against its model. */
   checkAll(step: string): void {
     const engine = this.harness.engine;
     expectSoundTxState(engine, step);
+    expectVerified(engine, step);
     expect(engine.momentCount(), `${step}: moment count`).toBe(this.models.length);
     this.models.forEach((model, index) => checkMoment(engine.moment(index), model, `${step}, moment ${index}`));
   }
@@ -407,6 +410,7 @@ describe.each(backends.map((backend) => [backend.name, backend] as const))('Arra
         });
         models.push(items.slice());
         if (step % 5 === 4) harness.reopen();
+        expectVerified(harness.engine, `step ${step}`);
         models.forEach((model, index) => checkList(harness.engine.moment(index).asHashMap().get('list')!.asArrayList(), model, `step ${step}, moment ${index}`));
       });
     } finally {

@@ -22,6 +22,7 @@ import {
   expectAbortedTransaction,
   expectCommittedBytesUnchanged,
   expectStrataError,
+  expectVerified,
   makeBackendFoldersAtCollection,
   fromHex,
   hashers,
@@ -244,9 +245,10 @@ class Scenario {
     return this.models.length === 0 ? new Map() : this.models[this.models.length - 1]!;
   }
 
-  /** Checks the latest moment and every old one against their models. */
+  /** Checks the file's structure, then the latest moment and every old one against their models. */
   checkAll(step: string): void {
     expectSoundTxState(this.engine, step);
+    expectVerified(this.engine, step);
     expect(this.engine.momentCount(), `${step}: moment count`).toBe(this.models.length);
     this.models.forEach((model, index) => checkMoment(this.engine.moment(index), model, `${step}, moment ${index}`));
     if (this.models.length > 0) checkMoment(this.engine.moment(-1), this.latestModel(), `${step}, moment -1`);

@@ -19,6 +19,7 @@ import {
   NONE_TEXT,
   describeValue,
   expectAbortedTransaction,
+  expectVerified,
   fromHex,
   makeBackendFoldersAtCollection,
   propertyParameters,
@@ -255,8 +256,10 @@ class Scenario {
     return this.harness.engine;
   }
 
+  /** Checks the file's structure, then every moment against its model. */
   checkAll(step: string): void {
     expectSoundTxState(this.engine, step);
+    expectVerified(this.engine, step);
     expect(this.engine.momentCount(), `${step}: moment count`).toBe(this.models.length);
     this.models.forEach((model, index) => checkRoot(this.engine.moment(index), model, `${step}, moment ${index}`));
   }
@@ -633,6 +636,7 @@ function runFreezeCase(backend: Backend, freezeCase: FreezeCase): void {
       c.items.push('uint:99');
       checkRootLoose(root.refresh(), model, 'after fresh writes');
     });
+    expectVerified(engine, 'committed');
     checkRootLoose(engine.moment(-1), model, 'committed');
 
     // Once the transaction has ended, every cursor it made refuses writes, the root too.
@@ -709,6 +713,7 @@ function runHistorySteps(backend: Backend, steps: readonly HistoryStep[]): void 
   let serial = 0;
   const checkAllMoments = (where: string): void => {
     const engine = harness.engine;
+    expectVerified(engine, where);
     const count = engine.momentCount();
     expect(count, `${where}: moment count`).toBe(models.length);
     const read = (index: number): string[][] => [...engine.moment(index).asHashMap().entries()].map((entry) => [entry.key.readString(), describeValue(entry.value)]).sort();

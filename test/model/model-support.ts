@@ -10,6 +10,7 @@ import type { Hasher } from '../../src/hash/hasher.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { fnv1a32, tinyHasher } from '../../src/hash/test-hashers.js';
 import { Engine, type Durability } from '../../src/history/engine.js';
+import { verifyDatabase } from '../../src/history/verify.js';
 import { dumpValue } from '../../src/history/dump.js';
 import type { ReadCursor } from '../../src/cursor/read-cursor.js';
 import type { Storage } from '../../src/storage/storage.js';
@@ -284,6 +285,22 @@ export function expectCommittedBytesUnchanged(storage: Storage, before: Uint8Arr
       expect.fail(`${where}: committed byte ${i} changed from ${before[i]} to ${after[i]}`);
     }
   }
+}
+
+/**
+ * The structure check every model test runs after every step: verifyDatabase
+ * walks every moment (headers, history list, map tries with their hashes and
+ * counts, array and linked lists, byte values) and must find nothing wrong.
+ * A model comparison reads values through the same code that wrote them, so
+ * it can pass on a file whose layout is wrong (a stale count, a kv pair under
+ * the wrong nibble, a block shared where it must not be); this reads the bytes
+ * by FORMAT.md's rules instead. Call it outside a transaction.
+ */
+export function expectVerified(engine: Engine, where: string): void {
+  const report = verifyDatabase(engine);
+  if (report.ok) return;
+  const shown = report.problems.slice(0, 10).map((p) => `  ${p.position} ${p.path}: ${p.message}`);
+  expect.fail(`${where}: verifyDatabase found ${report.problems.length} problem(s):\n${shown.join('\n')}`);
 }
 
 /** Runs `fn` and checks that it throws a StrataError with `code`. */

@@ -3,7 +3,8 @@
 // spread over transactions and within single ones, with clones (and the freeze
 // they need) and aborted transactions, against plain arrays. Every moment is
 // compared with its model after every commit, and every older moment again, on
-// every backend; the invariant checker runs on every list of every moment.
+// every backend; the invariant checker runs on every list of every moment, and
+// verifyDatabase on the whole file after every commit and every abort.
 // Replay a failure with the seed fast-check prints; raise the run count with
 // STRATADB_PROPERTY_RUNS.
 
@@ -13,6 +14,7 @@ import { Engine } from '../../src/history/engine.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import type { WriteCursor } from '../../src/cursor/write-cursor.js';
 import { backends } from '../support/backends.js';
+import { expectVerified } from '../model/model-support.js';
 import { expectValidList, listValues } from './support.js';
 
 const KEYS = ['a', 'b', 'c'] as const;
@@ -143,6 +145,7 @@ describe.each(backends)('linked array list model on $name', (backend) => {
                 throw new Error('abort');
               }),
             ).toThrow('abort');
+            expectVerified(engine, `after an abort, ${moments.length} moments`);
             return;
           }
           engine.transact((root) => {
@@ -153,6 +156,7 @@ describe.each(backends)('linked array list model on $name', (backend) => {
           });
           committed = working;
           moments.push(copy(committed));
+          expectVerified(engine, `after commit ${moments.length - 1}`);
           checkMoment(engine, -1, committed);
         };
         for (const step of ops) {
@@ -163,6 +167,7 @@ describe.each(backends)('linked array list model on $name', (backend) => {
         engine.close();
         engine = Engine.open(slot.open(), { hasher: sha1Hasher });
         expect(engine.momentCount()).toBe(moments.length);
+        expectVerified(engine, 'reopened');
         moments.forEach((model, i) => checkMoment(engine, i, model));
         engine.close();
       }),

@@ -13,7 +13,10 @@ import { expectValidList, listValues, treeOf } from './support.js';
 const range = (start: number, end: number): number[] => Array.from({ length: end - start }, (_, i) => start + i);
 
 describe.each(backends)('linked array lists on $name', (backend) => {
-  const open = (): Engine => Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+  // Flush durability: these cases test list logic over thousands of commits, and
+  // under sync each file backend's fdatasync made one case take 8-14 s. Durability
+  // has its own tests (test/crash, test/concurrency/kill.test.ts).
+  const open = (): Engine => Engine.open(backend.slot().open(), { hasher: sha1Hasher, durability: 'flush' });
 
   /** Runs `fn` on the list under key `key` of a fresh moment, checks invariants, returns the values. */
   function step(engine: Engine, fn: (list: ReturnType<WriteCursor['linkedArrayList']>, root: WriteCursor) => void, key = 'list'): Array<number | null> {

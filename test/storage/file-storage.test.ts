@@ -951,7 +951,7 @@ describe('FileStorage against MemoryStorage', () => {
           fs.rmSync(filePath, { force: true });
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: Number(process.env.STRATADB_PROPERTY_RUNS ?? 1000) },
     );
   });
 });
