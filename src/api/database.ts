@@ -13,7 +13,7 @@ import { databaseStats, type DatabaseStats } from '../history/stats.js';
 import type { ReadCursor, ReadHashMap } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
-import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
+import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
 import { UnsupportedValueError, describeTag, formatPath, stepText } from './errors.js';
 import { isStructureTag, structureKind } from '../kinds/table.js';
 import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
@@ -107,7 +107,7 @@ function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
  * there, this build just cannot see it.
  */
 function refuseUnreadable(cursor: ReadCursor): void {
-  if (cursor.tag > MAX_KNOWN_TAG) throw secondGenerationError(cursor.tag, cursor.slotPosition);
+  if (cursor.tag > KNOWN_TAG_MAX) throw secondGenerationError(cursor.tag, cursor.slotPosition);
 }
 
 const utf8 = new TextEncoder();

@@ -9,7 +9,7 @@ import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag, tagName } from '../format/tags.js';
 import { UnsupportedValueError, formatPath } from './errors.js';
 import { CorruptDatabaseError, HashCollisionError, InvalidArgumentError, WrongTypeError } from '../errors.js';
-import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
+import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
 import { describe } from '../base/arguments.js';
 import { readAsciiValue } from '../core/bytes-values.js';
@@ -218,7 +218,7 @@ export function decodeScalar(cursor: ReadCursor): unknown {
  */
 export function readScalar(cursor: ReadCursor): unknown {
   const tag = cursor.tag;
-  if (tag > MAX_KNOWN_TAG) throw secondGenerationError(tag, cursor.slotPosition);
+  if (tag > KNOWN_TAG_MAX) throw secondGenerationError(tag, cursor.slotPosition);
   if (tag === Tag.INDEX || tag === Tag.KV_PAIR) throw new CorruptDatabaseError(`a ${tagName(tag)} slot stands where a value belongs`, cursor.slotPosition);
   return decodeScalar(cursor);
 }
@@ -287,7 +287,7 @@ function describeKey(key: unknown): string {
 export type ValueKind = 'scalar' | 'object' | 'map' | 'set' | 'array' | 'linked';
 
 /** How deep values may nest: deeper ones are refused before the recursion of a write could exhaust the stack. */
-export const MAX_VALUE_DEPTH = 500;
+export const VALUE_DEPTH_MAX = 500;
 
 /**
  * What {@link prepareValue} makes of a structure: the parts it read, checked,
@@ -335,7 +335,7 @@ const HERE = Symbol('here');
  * Checks a whole value before anything is written, and returns what to write:
  * every part must map to the format (see the README's table), with no cycle, no
  * undefined list item (holes of sparse arrays included) and at most
- * {@link MAX_VALUE_DEPTH} levels.
+ * {@link VALUE_DEPTH_MAX} levels.
  *
  * Each part of the value is read exactly once (each own enumerable key and
  * its value, each index, each iteration of a Map or Set), and the result holds
@@ -411,7 +411,7 @@ class Preparer {
     }
     const onPath = this.onPath;
     if (onPath.has(object)) throw new UnsupportedValueError('the value contains itself (a cycle)', path);
-    if (onPath.size >= MAX_VALUE_DEPTH) throw new UnsupportedValueError(`the value nests deeper than ${MAX_VALUE_DEPTH} levels`, path);
+    if (onPath.size >= VALUE_DEPTH_MAX) throw new UnsupportedValueError(`the value nests deeper than ${VALUE_DEPTH_MAX} levels`, path);
     onPath.add(object);
     const viewsBefore = this.views;
     this.views = false;
@@ -446,7 +446,7 @@ class Preparer {
   /** Each index read once; `length` read once (a Proxy may change it while we read). */
   private listItems(list: readonly unknown[], path: ReadonlyArray<unknown>): unknown[] {
     const length = list.length;
-    if (!Number.isSafeInteger(length) || length < 0 || length > MAX_ARRAY_LENGTH) throw new UnsupportedValueError(`an array whose length is ${String(length)} cannot be stored`, path);
+    if (!Number.isSafeInteger(length) || length < 0 || length > ARRAY_LENGTH_MAX) throw new UnsupportedValueError(`an array whose length is ${String(length)} cannot be stored`, path);
     const items = new Array<unknown>(length);
     // An index loop, not forEach: forEach skips the holes of a sparse array, which read as undefined.
     for (let index = 0; index < length; index++) items[index] = this.prepare(list[index], path, index);
@@ -501,7 +501,7 @@ class Preparer {
 }
 
 /** The largest length a JavaScript array can have. */
-const MAX_ARRAY_LENGTH = 2 ** 32 - 1;
+const ARRAY_LENGTH_MAX = 2 ** 32 - 1;
 
 const EMPTY_ITEMS: readonly unknown[] = [];
 

@@ -3,9 +3,9 @@
 // decided by the transaction state it carries (core/tx-state.ts).
 
 import { CorruptDatabaseError, IncompatibleDatabaseError } from '../errors.js';
-import { MAX_KNOWN_TAG, TAG_MASK, FULL_FLAG, tagName } from '../format/tags.js';
+import { KNOWN_TAG_MAX, TAG_MASK, FULL_FLAG, tagName } from '../format/tags.js';
 
-export { MAX_KNOWN_TAG };
+export { KNOWN_TAG_MAX };
 import { SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { Slot, joinPosition } from '../format/slot.js';
 import type { Storage } from '../storage/storage.js';
@@ -73,7 +73,7 @@ export class BlockIO {
     const view = storage.view;
     const tagByte = view.getUint8(offset);
     const tag = tagByte & TAG_MASK;
-    if (tag > MAX_READABLE_TAG) throw new CorruptDatabaseError(`unknown slot tag ${tag}`, position);
+    if (tag > READABLE_TAG_MAX) throw new CorruptDatabaseError(`unknown slot tag ${tag}`, position);
     return new Slot(tag, (tagByte & FULL_FLAG) !== 0, view.getUint32(offset + 1), view.getUint32(offset + 5));
   }
 
@@ -166,4 +166,4 @@ export function secondGenerationError(tag: number, position: number): Incompatib
 }
 
 /** Slots may carry tags up to 15 (gen-2 sorted map and set); using 14 and 15 raises {@link secondGenerationError}. */
-const MAX_READABLE_TAG = 15;
+const READABLE_TAG_MAX = 15;

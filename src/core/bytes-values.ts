@@ -4,7 +4,7 @@
 
 import { CorruptDatabaseError, OutOfRangeError, WrongTypeError } from '../errors.js';
 import { FORMAT_TAG_SIZE, LONG_BYTES_LENGTH_SIZE } from '../format/constants.js';
-import { SHORT_BYTES_MAX, SHORT_BYTES_MAX_TAGGED, checkFormatTag, fitsShortBytes, readShortBytes, shortByte, shortBytesSlot, type TaggedBytes } from '../format/bytes.js';
+import { SHORT_BYTES_MAX, SHORT_BYTES_TAGGED_MAX, checkFormatTag, fitsShortBytes, readShortBytes, shortByte, shortBytesSlot, type TaggedBytes } from '../format/bytes.js';
 import { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from './block-io.js';
@@ -78,7 +78,7 @@ const COPY_CHUNK = 4096;
 export function readBytesValueInto(io: BlockIO, slot: Slot, from: number, target: Uint8Array, offset: number): number {
   if (!Number.isInteger(offset) || offset < 0 || offset > target.length) throw new OutOfRangeError(`offset ${String(offset)} is outside the target of ${target.length} bytes`);
   if (slot.tag === Tag.SHORT_BYTES) {
-    const capacity = slot.full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
+    const capacity = slot.full ? SHORT_BYTES_TAGGED_MAX : SHORT_BYTES_MAX;
     let length = 0;
     while (length < capacity && shortByte(slot.hi, slot.lo, length) !== 0) length++;
     checkRoom(length, target, offset);
@@ -146,7 +146,7 @@ function asciiText(bytes: Uint8Array, offset: number, length: number): string | 
 
 /** Unpacks a short-bytes value into {@link shortScratch} (without its format tag); returns its length. */
 function unpackShort(slot: Slot): number {
-  const capacity = slot.full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
+  const capacity = slot.full ? SHORT_BYTES_TAGGED_MAX : SHORT_BYTES_MAX;
   let length = 0;
   for (; length < capacity; length++) {
     const byte = shortByte(slot.hi, slot.lo, length);
@@ -200,7 +200,7 @@ export function readStringValue(io: BlockIO, slot: Slot, from: number): string {
  * exactly `formatTag`, read from the value's halves without allocating.
  */
 export function shortBytesEqual(hi: number, lo: number, full: boolean, key: Uint8Array, formatTag: Uint8Array | undefined): boolean {
-  const capacity = full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
+  const capacity = full ? SHORT_BYTES_TAGGED_MAX : SHORT_BYTES_MAX;
   if (key.length > capacity) return false;
   for (let i = 0; i < key.length; i++) if (shortByte(hi, lo, i) !== key[i]) return false;
   // The stored value ends at its capacity or at its first 0x00.

@@ -10,7 +10,7 @@ import { BITS_PER_LEVEL, SLOT_COUNT } from '../format/constants.js';
 const CACHE_AFTER_GETS = 256;
 
 /** Lists above this many items get no cache (8 bytes per 16 items: it would pass 8 MiB). */
-const CACHE_MAX_ITEMS = 2 ** 24;
+const CACHE_ITEMS_MAX = 2 ** 24;
 
 /** The leaf positions of one immutable list of `count` items, filled as gets meet them. */
 export class LeafCache {
@@ -32,7 +32,7 @@ export class LeafCache {
   leaf(index: number): number {
     const leaves = this.leaves;
     if (leaves !== undefined) return leaves[index >>> BITS_PER_LEVEL] as number;
-    if (++this.gets === CACHE_AFTER_GETS && this.count <= CACHE_MAX_ITEMS) this.leaves = new Float64Array(Math.ceil(this.count / SLOT_COUNT));
+    if (++this.gets === CACHE_AFTER_GETS && this.count <= CACHE_ITEMS_MAX) this.leaves = new Float64Array(Math.ceil(this.count / SLOT_COUNT));
     return 0;
   }
 

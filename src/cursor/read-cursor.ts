@@ -3,7 +3,7 @@
 // write-cursor.ts for the writing side.
 
 import { InvalidArgumentError, OutOfRangeError, WrongTypeError, type StrataError } from '../errors.js';
-import { MAX_KNOWN_TAG, secondGenerationError } from '../core/block-io.js';
+import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
 import { INDEX_BLOCK_SIZE, SLOT_SIZE, COUNT_SIZE, ARRAY_LIST_HEADER_SIZE, TWO_POW_32 } from '../format/constants.js';
 import type { TaggedBytes } from '../format/bytes.js';
 import { Slot, floatFromHalves } from '../format/slot.js';
@@ -325,7 +325,7 @@ export class ReadCursor {
  * second-generation tags this build cannot read, WrongTypeError otherwise.
  */
 export function wrongType(expected: string, found: number, position: number): StrataError {
-  if (found > MAX_KNOWN_TAG) return secondGenerationError(found, position);
+  if (found > KNOWN_TAG_MAX) return secondGenerationError(found, position);
   return new WrongTypeError(`expected ${expected}, found a ${tagName(found)}`);
 }
 

@@ -9,7 +9,7 @@ import { Tag } from './tags.js';
 /** FORMAT.md §Short bytes: inline capacity without a format tag. */
 export const SHORT_BYTES_MAX = 8;
 /** FORMAT.md §Short bytes: inline capacity with a format tag (the tag takes the last two bytes). */
-export const SHORT_BYTES_MAX_TAGGED = 6;
+export const SHORT_BYTES_TAGGED_MAX = 6;
 
 /**
  * Checks that a format tag is absent or exactly two bytes.
@@ -31,7 +31,7 @@ export function checkFormatTag(formatTag: Uint8Array | undefined): void {
  * @param tagged - whether a format tag comes with it
  */
 export function fitsShortBytes(bytes: Uint8Array, tagged: boolean): boolean {
-  if (bytes.length > (tagged ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX)) return false;
+  if (bytes.length > (tagged ? SHORT_BYTES_TAGGED_MAX : SHORT_BYTES_MAX)) return false;
   return bytes.indexOf(0) === -1;
 }
 
@@ -46,7 +46,7 @@ export function shortBytesSlot(bytes: Uint8Array, formatTag?: Uint8Array): Slot 
   let hi = 0;
   let lo = 0;
   for (let i = 0; i < 8; i++) {
-    const byte = formatTag !== undefined && i >= SHORT_BYTES_MAX_TAGGED ? (formatTag[i - SHORT_BYTES_MAX_TAGGED] as number) : (bytes[i] ?? 0);
+    const byte = formatTag !== undefined && i >= SHORT_BYTES_TAGGED_MAX ? (formatTag[i - SHORT_BYTES_TAGGED_MAX] as number) : (bytes[i] ?? 0);
     if (i < 4) hi = hi * 256 + byte;
     else lo = lo * 256 + byte;
   }
@@ -68,7 +68,7 @@ export interface TaggedBytes {
  * @param slot - a slot with tag short_bytes
  */
 export function readShortBytes(slot: Slot): TaggedBytes {
-  const capacity = slot.full ? SHORT_BYTES_MAX_TAGGED : SHORT_BYTES_MAX;
+  const capacity = slot.full ? SHORT_BYTES_TAGGED_MAX : SHORT_BYTES_MAX;
   let length = 0;
   while (length < capacity && shortByte(slot.hi, slot.lo, length) !== 0) length++;
   const bytes = new Uint8Array(length);

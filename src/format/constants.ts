@@ -30,7 +30,7 @@ export const LONG_BYTES_LENGTH_SIZE = 8;
 /** FORMAT.md §Format tags: always exactly two bytes. */
 export const FORMAT_TAG_SIZE = 2;
 /** FORMAT.md §Limits: an array list's shift is below 16 (16 levels of 4 bits = 64 bits). */
-export const MAX_LIST_SHIFT = 16;
+export const LIST_SHIFT_MAX = 16;
 /** FORMAT.md §File header: the largest hash size a header may name, in bytes. */
 export const HASH_SIZE_MAX = 64;
 /** 2^32, to join two u32 halves into a position. */

@@ -37,7 +37,7 @@ export const Tag = {
 export type TagValue = (typeof Tag)[keyof typeof Tag];
 
 /** FORMAT.md §Tags: the highest tag this build understands. Tags 14 and 15 are gen-2 sorted maps and sets. */
-export const MAX_KNOWN_TAG = 13;
+export const KNOWN_TAG_MAX = 13;
 
 /** FORMAT.md §Slot: the high bit of the tag byte. */
 export const FULL_FLAG = 0x80;

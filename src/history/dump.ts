@@ -93,11 +93,11 @@ export interface DumpOptions {
 }
 
 /** Values a moment may always print, whatever the file's size. */
-const MAX_VALUES_FLOOR = 1_000_000;
+const VALUES_FLOOR = 1_000_000;
 /** Values per slot of the file a moment may print by default (see {@link DumpOptions.maxValues}). */
 const VALUES_PER_SLOT = 2;
 /** Keys that are themselves structures (only other writers or damage make them) nest at most this deep. */
-const MAX_KEY_NESTING = 16;
+const KEY_NESTING_MAX = 16;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -156,7 +156,7 @@ export function dumpValue(cursor: ReadCursor, options: DumpOptions = {}): DumpVa
 
 function maxValuesFor(size: number, options: DumpOptions): number {
   const given = options.maxValues;
-  if (given === undefined) return Math.max(MAX_VALUES_FLOOR, VALUES_PER_SLOT * Math.ceil(size / SLOT_SIZE));
+  if (given === undefined) return Math.max(VALUES_FLOOR, VALUES_PER_SLOT * Math.ceil(size / SLOT_SIZE));
   if (typeof given !== 'number' || !(given >= 1)) throw new InvalidArgumentError(`maxValues must be a number of at least 1, got ${String(given)}`);
   return given;
 }
@@ -328,7 +328,7 @@ class Dumper {
     const text = keyText(key, hash);
     if (text !== undefined) return text;
     // Only other writers or damage put a structure where a key belongs; its own keys may be structures again.
-    if (this.keyNesting >= MAX_KEY_NESTING) throw new CorruptDatabaseError(`keys that are structures nest more than ${MAX_KEY_NESTING} deep`, key.slotPosition);
+    if (this.keyNesting >= KEY_NESTING_MAX) throw new CorruptDatabaseError(`keys that are structures nest more than ${KEY_NESTING_MAX} deep`, key.slotPosition);
     this.keyNesting++;
     try {
       return jsonText(this.dump(key), false);

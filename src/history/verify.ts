@@ -59,7 +59,7 @@ export interface VerifyOptions {
 }
 
 /** The default for {@link VerifyOptions.maxProblems}. */
-const DEFAULT_MAX_PROBLEMS = 1000;
+const PROBLEMS_MAX_DEFAULT = 1000;
 
 /**
  * How many slot reads the walk may make per 9 bytes of data. A valid database
@@ -123,7 +123,7 @@ class StopWalk extends Error {}
  */
 export function verifyDatabase(engine: Engine, options: VerifyOptions = {}): VerifyReport {
   requireOptions(options, 'verify');
-  const maxProblems = options.maxProblems ?? DEFAULT_MAX_PROBLEMS;
+  const maxProblems = options.maxProblems ?? PROBLEMS_MAX_DEFAULT;
   // Written as a negation so that NaN is refused too.
   if (!(maxProblems >= 1)) throw new InvalidArgumentError(`maxProblems must be at least 1, got ${maxProblems}`);
   // The writer's deferred list counts, if any, must be on storage before the bytes are judged.

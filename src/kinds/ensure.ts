@@ -6,7 +6,7 @@ import { WrongTypeError } from '../errors.js';
 import { SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import { TAG_MASK, Tag, tagName } from '../format/tags.js';
-import { MAX_KNOWN_TAG, secondGenerationError, type BlockIO } from '../core/block-io.js';
+import { KNOWN_TAG_MAX, secondGenerationError, type BlockIO } from '../core/block-io.js';
 import type { StructureKind } from '../core/kind.js';
 import type { StructureTag } from '../core/structures.js';
 import { structureKind } from './table.js';
@@ -37,7 +37,7 @@ export function ensureStructure(io: BlockIO, slotPosition: number, tag: Structur
     return position;
   }
   if (slot.tag !== tag) {
-    if (slot.tag > MAX_KNOWN_TAG) throw secondGenerationError(slot.tag, slotPosition);
+    if (slot.tag > KNOWN_TAG_MAX) throw secondGenerationError(slot.tag, slotPosition);
     throw new WrongTypeError(`expected a ${tagName(tag)}, found a ${tagName(slot.tag)}`);
   }
   const position = slot.position;

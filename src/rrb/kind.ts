@@ -8,7 +8,7 @@ import type { RecordVisitor, StructureKind, ValueSink } from '../core/kind.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinkedListHeader } from './linked-list-read.js';
 import { verifyLinkedList } from './verify.js';
 
-/** Offers a linked block and those below it; the recursion's depth is the header's shift, below MAX_LIST_SHIFT. */
+/** Offers a linked block and those below it; the recursion's depth is the header's shift, below LIST_SHIFT_MAX. */
 function linkedBlockRecords(io: BlockIO, block: number, shift: number, visit: RecordVisitor, values: ValueSink): void {
   if (!visit(block, LINKED_BLOCK_SIZE)) return;
   for (let i = 0; i < SLOT_COUNT; i++) {

@@ -7,7 +7,7 @@
 // still counts); empty slots are gaps left by slicing and concatenation.
 
 import { CorruptDatabaseError, IncompatibleDatabaseError } from '../errors.js';
-import { SLOT_COUNT, SLOT_SIZE, MAX_LIST_SHIFT } from '../format/constants.js';
+import { SLOT_COUNT, SLOT_SIZE, LIST_SHIFT_MAX } from '../format/constants.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 
@@ -41,7 +41,7 @@ export function readLinkedListHeader(io: BlockIO, position: number): LinkedListH
     const root = io.readU64(position + 8);
     const offset = io.storage.locate(position + 16, 1);
     const shift = io.storage.view.getUint8(offset) & 0x3f;
-    if (shift >= MAX_LIST_SHIFT) throw new CorruptDatabaseError(`a linked list has shift ${shift}, above the maximum ${MAX_LIST_SHIFT - 1}`, position + 16);
+    if (shift >= LIST_SHIFT_MAX) throw new CorruptDatabaseError(`a linked list has shift ${shift}, above the maximum ${LIST_SHIFT_MAX - 1}`, position + 16);
     io.checkPointer(root, LINKED_BLOCK_SIZE, position + 8);
     checkRootCount(io, root, shift, count);
     return { count, root, shift };

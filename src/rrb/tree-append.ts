@@ -2,7 +2,7 @@
 // and the right-edge fast path of bulk appends whose counts are written once.
 
 import { CorruptDatabaseError, OutOfRangeError } from '../errors.js';
-import { MAX_LIST_SHIFT, SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
+import { LIST_SHIFT_MAX, SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import { FULL_FLAG, Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
@@ -44,7 +44,7 @@ export function appendTree(io: BlockIO, tree: Tree, value: Slot, mutableFrom: nu
   let height = tree.height;
   if (level < 0) {
     // Every node on the right edge is full: a new root above the old one.
-    if (height + 1 >= MAX_LIST_SHIFT) throw new OutOfRangeError('the linked list is at the format\'s maximum depth');
+    if (height + 1 >= LIST_SHIFT_MAX) throw new OutOfRangeError('the linked list is at the format\'s maximum depth');
     root = writeTree(io, [branchSlot(tree)], [tree.count], height + 1).root;
     height += 1;
     blocks.unshift(root);

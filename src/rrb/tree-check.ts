@@ -1,7 +1,7 @@
 // The linked list tree's invariant checker, which the tests call after every
 // step: counts, packing, balance, and which blocks may change in place.
 
-import { MAX_LIST_SHIFT } from '../format/constants.js';
+import { LIST_SHIFT_MAX } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import type { BlockIO } from '../core/block-io.js';
 import { LINKED_SLOT_SIZE } from './linked-list-read.js';
@@ -25,7 +25,7 @@ export interface TreeProblem {
 export function checkTree(io: BlockIO, tree: Tree, mutableFrom: number, balanced = true): TreeProblem[] {
   const problems: TreeProblem[] = [];
   const seen = new Set<number>();
-  if (tree.height >= MAX_LIST_SHIFT) problems.push({ position: tree.root, message: `height ${tree.height} is at or above the maximum ${MAX_LIST_SHIFT}` });
+  if (tree.height >= LIST_SHIFT_MAX) problems.push({ position: tree.root, message: `height ${tree.height} is at or above the maximum ${LIST_SHIFT_MAX}` });
   const visit = (position: number, height: number, expected: number, isRoot: boolean, isLast: boolean): void => {
     if (seen.has(position)) {
       if (position >= mutableFrom) problems.push({ position, message: 'a mutable block is reachable twice' });

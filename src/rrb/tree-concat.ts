@@ -3,7 +3,7 @@
 // lists, concat).
 
 import { OutOfRangeError } from '../errors.js';
-import { MAX_LIST_SHIFT, SLOT_COUNT } from '../format/constants.js';
+import { LIST_SHIFT_MAX, SLOT_COUNT } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import type { BlockIO } from '../core/block-io.js';
 import { type Tree, branchSlot, childTree, readNode, writeTree } from './tree-node.js';
@@ -47,7 +47,7 @@ export function concatTrees(io: BlockIO, a: Tree, b: Tree): Tree {
   const produced = mergeSeam(io, a, b);
   const height = Math.max(a.height, b.height);
   if (produced.length === 1) return collapse(io, produced[0] as Tree);
-  if (height + 1 >= MAX_LIST_SHIFT) throw new OutOfRangeError('the linked list would exceed the format\'s maximum depth');
+  if (height + 1 >= LIST_SHIFT_MAX) throw new OutOfRangeError('the linked list would exceed the format\'s maximum depth');
   return writeTree(io, produced.map(branchSlot), produced.map((t) => t.count), height + 1);
 }
 

@@ -3,7 +3,7 @@
 // invariants live in rrb-tree.ts.
 
 import { CorruptDatabaseError } from '../errors.js';
-import { MAX_LIST_SHIFT, SLOT_COUNT, SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
+import { LIST_SHIFT_MAX, SLOT_COUNT, SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import { TAG_MASK, FULL_FLAG, Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
@@ -128,7 +128,7 @@ export function childTree(node: Node, index: number, height: number): Tree {
 }
 
 /** Items in a perfect subtree of each height: 16^(height + 1), up to the format's deepest list. */
-export const PERFECT_COUNT: readonly number[] = Array.from({ length: MAX_LIST_SHIFT + 1 }, (_, height) => SLOT_COUNT ** (height + 1));
+export const PERFECT_COUNT: readonly number[] = Array.from({ length: LIST_SHIFT_MAX + 1 }, (_, height) => SLOT_COUNT ** (height + 1));
 
 /**
  * True when a subtree of `height` holding `count` items is perfect: every block

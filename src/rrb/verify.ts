@@ -4,7 +4,7 @@
 // branch tags, and every branch's count against what its subtree holds.
 
 import { IncompatibleDatabaseError, StrataError } from '../errors.js';
-import { MAX_LIST_SHIFT, SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
+import { LIST_SHIFT_MAX, SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
 import type { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import { DONE, FAILED, LINKED_BLOCK, type BlockInfo, type PathNode, type VerifyContext, type Walk } from '../core/verify-context.js';
@@ -36,8 +36,8 @@ export function* verifyLinkedList(ctx: VerifyContext, slot: Slot, from: number, 
   const root = ctx.u64At(header + 8, 'a linked list root', path);
   const shiftOffset = ctx.io.storage.locate(header + 16, 1);
   const shift = ctx.io.storage.view.getUint8(shiftOffset) & 0x3f;
-  if (shift >= MAX_LIST_SHIFT) {
-    ctx.report(header + 16, `a linked list has shift ${shift}, above the maximum ${MAX_LIST_SHIFT - 1}`, path);
+  if (shift >= LIST_SHIFT_MAX) {
+    ctx.report(header + 16, `a linked list has shift ${shift}, above the maximum ${LIST_SHIFT_MAX - 1}`, path);
   } else if (count >= 0 && root >= 0 && ctx.inRange(root, LINKED_BLOCK_SIZE, header + 8, 'a linked list root', path)) {
     const result = yield { walk: walkLinkedBlock(ctx, root, shift, header + 8, path, 0), from: header + 8, path };
     if (result.complete && result.count !== count) {

@@ -12,7 +12,7 @@ const INITIAL_CAPACITY = 4096;
 const GROW_FAST_BELOW = 256 * 1024 * 1024;
 
 /** The most bytes one buffer may hold here: V8's limit for a typed array on 64-bit platforms. */
-const MAX_CAPACITY = 2 ** 32;
+const CAPACITY_MAX = 2 ** 32;
 
 /** A zeroed buffer; a size the platform cannot allocate is an OutOfRangeError, not a bare RangeError. */
 function allocate(size: number): Uint8Array {
@@ -199,7 +199,7 @@ export class MemoryStorage implements Storage {
     let capacity = Math.max(this.bytes.length * factor, INITIAL_CAPACITY);
     while (capacity < needed) capacity *= 2;
     // Past what one buffer can hold, stop at the limit rather than fail for a size never needed.
-    if (capacity > MAX_CAPACITY) capacity = Math.max(needed, MAX_CAPACITY);
+    if (capacity > CAPACITY_MAX) capacity = Math.max(needed, CAPACITY_MAX);
     const next = allocate(capacity);
     next.set(this.bytes.subarray(0, this.length));
     this.bytes = next;

@@ -9,7 +9,7 @@
 
 import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { describe } from '../base/arguments.js';
-import { ARRAY_LIST_HEADER_SIZE, BITS_PER_LEVEL, INDEX_BLOCK_SIZE, MAX_LIST_SHIFT, SLOT_COUNT, SLOT_INDEX_MASK, SLOT_SIZE } from '../format/constants.js';
+import { ARRAY_LIST_HEADER_SIZE, BITS_PER_LEVEL, INDEX_BLOCK_SIZE, LIST_SHIFT_MAX, SLOT_COUNT, SLOT_INDEX_MASK, SLOT_SIZE } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import { TAG_MASK, Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
@@ -66,7 +66,7 @@ export function readListHeader(io: BlockIO, position: number): ListHeader {
  * @throws CorruptDatabaseError when the count cannot be true
  */
 export function checkListCount(count: number, dataSize: number, at: number): void {
-  if (shiftForCount(count) >= MAX_LIST_SHIFT) throw new CorruptDatabaseError(`a list claims ${count} items, more than its depth allows`, at);
+  if (shiftForCount(count) >= LIST_SHIFT_MAX) throw new CorruptDatabaseError(`a list claims ${count} items, more than its depth allows`, at);
   // Every 16 items need a leaf block of their own, so a list cannot hold more
   // items than the data has slots; a larger count is damage, and trusting it
   // would let iteration run far past the data.
@@ -166,7 +166,7 @@ export function listAppend(io: BlockIO, header: ListHeader): { header: ListHeade
   const index = header.count;
   const previousShift = shiftForCount(header.count);
   const nextShift = shiftForCount(header.count + 1);
-  if (nextShift >= MAX_LIST_SHIFT) throw new OutOfRangeError('the list is at its maximum length');
+  if (nextShift >= LIST_SHIFT_MAX) throw new OutOfRangeError('the list is at its maximum length');
   let root: number;
   if (nextShift > previousShift) {
     // Root overflow: a new root whose first slot is the old root.

@@ -12,7 +12,7 @@ import { verifyArrayList } from './verify.js';
 /**
  * Offers an array list block covering items from `first`, and hands on the
  * items below `count`: slots past the count (left by a slice) belong to no
- * item. The recursion's depth is the list's shift, below MAX_LIST_SHIFT.
+ * item. The recursion's depth is the list's shift, below LIST_SHIFT_MAX.
  */
 function listBlockRecords(io: BlockIO, block: number, shift: number, first: number, count: number, visit: RecordVisitor, values: ValueSink): void {
   if (!visit(block, INDEX_BLOCK_SIZE)) return;

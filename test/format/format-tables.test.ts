@@ -21,12 +21,12 @@ import {
   HISTORY_HEADER_SIZE,
   INDEX_BLOCK_SIZE,
   LONG_BYTES_LENGTH_SIZE,
-  MAX_LIST_SHIFT,
+  LIST_SHIFT_MAX,
   SLOT_SIZE,
 } from '../../src/format/constants.js';
 import { decodeFileHeader, encodeFileHeader, hashIdFromName } from '../../src/format/file-header.js';
 import { Slot, readSlotFrom, splitI64, splitU64 } from '../../src/format/slot.js';
-import { MAX_KNOWN_TAG, Tag, tagName } from '../../src/format/tags.js';
+import { KNOWN_TAG_MAX, Tag, tagName } from '../../src/format/tags.js';
 import { hamtFind, hashNibble, kvPairSize } from '../../src/hamt/hash-map.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { createXxHash128Hasher } from '../../src/hash/xxhash128.js';
@@ -310,10 +310,10 @@ describe('FORMAT.md tables', () => {
       const tag = Number(row[0]);
       const name = plain(row[1] as string);
       expect(tagName(tag)).toBe(name);
-      if (tag <= MAX_KNOWN_TAG) expect((Tag as Record<string, number>)[name.toUpperCase()]).toBe(tag);
+      if (tag <= KNOWN_TAG_MAX) expect((Tag as Record<string, number>)[name.toUpperCase()]).toBe(tag);
     }
     for (const [key, tag] of Object.entries(Tag)) expect(plain(rows[tag]?.[1] ?? '')).toBe(key.toLowerCase());
-    expect(MAX_KNOWN_TAG).toBe(13);
+    expect(KNOWN_TAG_MAX).toBe(13);
   });
 
   it('gives in §Records the sizes of src/format/constants.ts', () => {
@@ -366,7 +366,7 @@ describe('FORMAT.md tables', () => {
       expect(Number(row[3])).toBe(shiftForCount(count) + 1);
       if (count > 0) expect(row[1]).toBe(`0x${(count - 1).toString(16)}`);
     }
-    expect(shiftForCount(Number.MAX_SAFE_INTEGER)).toBeLessThan(MAX_LIST_SHIFT);
+    expect(shiftForCount(Number.MAX_SAFE_INTEGER)).toBeLessThan(LIST_SHIFT_MAX);
   });
 
   it('gives in the nibble table the nibbles that hashNibble reads', () => {

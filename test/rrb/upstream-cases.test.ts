@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/history/engine.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
-import { MAX_LIST_SHIFT } from '../../src/format/constants.js';
+import { LIST_SHIFT_MAX } from '../../src/format/constants.js';
 import type { WriteCursor } from '../../src/cursor/write-cursor.js';
 import { backends } from '../support/backends.js';
 import { expectValidList, listValues, treeOf } from './support.js';
@@ -79,7 +79,7 @@ describe.each(backends)('linked array lists on $name', (backend) => {
     }
     expect(step(engine, (list) => fill(list, range(0, 500)))).toEqual([...model, ...range(0, 500)]);
     const tree = treeOf(engine, engine.moment(-1).asHashMap().get('list')!);
-    expect(tree.height).toBeLessThan(MAX_LIST_SHIFT);
+    expect(tree.height).toBeLessThan(LIST_SHIFT_MAX);
     expect(tree.height).toBeLessThanOrEqual(7);
     engine.close();
   });
