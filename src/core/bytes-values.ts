@@ -8,6 +8,7 @@ import { SHORT_BYTES_MAX, SHORT_BYTES_TAGGED_MAX, checkFormatTag, fitsShortBytes
 import { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from './block-io.js';
+import { COPY_LOOP_SIZE_MAX } from '../base/tuning.js';
 
 /**
  * Makes the slot for a byte value: inline when it fits (FORMAT.md §Short bytes),
@@ -95,7 +96,7 @@ export function readBytesValueInto(io: BlockIO, slot: Slot, from: number, target
     const at = storage.locate(start + done, size);
     const bytes = storage.bytes;
     // A byte loop beats set() of a subarray (which allocates a view) for small values.
-    if (size <= 64) for (let i = 0; i < size; i++) target[offset + done + i] = bytes[at + i] as number;
+    if (size <= COPY_LOOP_SIZE_MAX) for (let i = 0; i < size; i++) target[offset + done + i] = bytes[at + i] as number;
     else target.set(bytes.subarray(at, at + size), offset + done);
   }
   return length;

@@ -3,6 +3,9 @@
 // `xx16` key hasher (FORMAT.md §Hashing). The module is about 1.4 KB, so it compiles
 // synchronously everywhere, and one call hashes a key under both seeds.
 
+// Keys of at most COPY_LOOP_SIZE_MAX bytes are copied into wasm memory by a byte loop.
+import { COPY_LOOP_SIZE_MAX } from '../base/tuning.js';
+
 /**
  * The part of the WebAssembly JS API this file uses. Declared here because the
  * project compiles without the DOM library, which is where TypeScript keeps the
@@ -36,15 +39,6 @@ const PAGE_SIZE = 65536;
  */
 const KEY_OFFSET = 16;
 
-/**
- * Keys up to this many bytes are copied into wasm memory by a byte loop; longer
- * ones by `Uint8Array.set`, whose fixed cost (about 25 ns on Node 20) the loop
- * only beats up to about 16 bytes. Chosen with a copy micro-benchmark at 4 to
- * 48 bytes and a per-key `hashInto` benchmark of 9- to 100-byte keys, whose
- * numbers are in the message of the commit that added this file: a 9-byte key
- * hashes about 10 ns faster with the loop than with `set`.
- */
-const COPY_LOOP_SIZE_MAX = 16;
 
 // Opcodes of the WebAssembly binary format (core spec §5.4), only those used.
 const OP_BLOCK = 0x02;

@@ -6,6 +6,7 @@ import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError, ReadOnlyEr
 import type { Storage } from './storage.js';
 import { describe, requireOptions } from '../base/arguments.js';
 import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
+import { COPY_LOOP_SIZE_MAX } from '../base/tuning.js';
 
 const INITIAL_CAPACITY = 4096;
 /** Buffers below this size grow fourfold, larger ones twofold. */
@@ -133,9 +134,9 @@ export class MemoryStorage implements Storage {
     const length = source.length;
     // The engine's hot path: a slot or a count rewritten inside the data, or a
     // small record appended within the capacity. A byte loop beats
-    // TypedArray.set for a few dozen bytes.
+    // TypedArray.set for short copies (COPY_LOOP_SIZE_MAX).
     const end = position + length;
-    if (length <= 64 && position >= 0 && position <= this.length && end <= this.bytes.length && !this.readOnly && !this.closed) {
+    if (length <= COPY_LOOP_SIZE_MAX && position >= 0 && position <= this.length && end <= this.bytes.length && !this.readOnly && !this.closed) {
       const bytes = this.bytes;
       for (let i = 0; i < length; i++) bytes[position + i] = source[i] as number;
       if (end > this.length) this.length = end;

@@ -6,6 +6,7 @@
 
 import { FileCache, NO_BYTES, NO_BYTES_VIEW, type LocateTarget } from './file-cache.js';
 import type { FileIo } from './file-io.js';
+import { COPY_LOOP_SIZE_MAX } from '../base/tuning.js';
 
 const NO_FLAGS = new Uint8Array(0);
 const NO_OFFSETS = new Int32Array(0);
@@ -122,7 +123,7 @@ export class WholeFileCache extends FileCache {
       const segment = this.segments[index] as Uint8Array;
       if (offset + count <= segment.length) {
         // A byte loop beats TypedArray.set for a handful of bytes.
-        if (count <= 24) for (let i = 0; i < count; i++) segment[offset + i] = source[i] as number;
+        if (count <= COPY_LOOP_SIZE_MAX) for (let i = 0; i < count; i++) segment[offset + i] = source[i] as number;
         else segment.set(source, offset);
         const end = position + count;
         if (end > this.length) {
