@@ -10,21 +10,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { open, type ListView } from '../../src/node.js';
+import { seededRandom } from '../support/processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const childScript = resolve(here, '..', 'support', 'child-writer.mjs');
 const KILLS = Number(process.env.STRATADB_KILLS ?? 50);
-
-/** A small deterministic generator so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the child until it has committed past `after`, waits a random while more, then kills it. */
 function runAndKill(path: string, delayMs: number): Promise<number> {
@@ -56,7 +46,7 @@ function runAndKill(path: string, delayMs: number): Promise<number> {
 describe('a writer killed with SIGKILL', () => {
   it(`loses no reported commit and leaves no half-applied one, over ${KILLS} kills`, async () => {
     const seed = Number(process.env.STRATADB_SEED ?? 20261121);
-    const next = random(seed);
+    const next = seededRandom(seed);
     const dir = mkdtempSync(join(tmpdir(), 'stratadb-kill-'));
     const path = join(dir, 'db.xit');
     try {

@@ -4,20 +4,16 @@
 // writer's transaction.
 
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { open, readLockHolder, breakStaleLock, lockPath, LockedError, FileLock, InvalidArgumentError } from '../../src/node.js';
+import { deadPid } from '../support/processes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const folder = (): string => mkdtempSync(join(tmpdir(), 'stratadb-lock-'));
-
-/** A pid that certainly belonged to a process that has exited. */
-function deadPid(): number {
-  return Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
-}
 
 describe('the writer lock', () => {
   it('refuses a second writer at once with LockedError naming the holder, and lets readers in', async () => {
