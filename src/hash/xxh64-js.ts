@@ -7,6 +7,8 @@
 // low half from Math.imul and the high half from a 16-bit-limb product of the two
 // low halves plus two cross Math.imuls; no BigInt outside the constructor.
 
+import { P1, P2, P5 } from './xxh64-primes.js';
+
 // XXH64's five primes, from the specification, as (high, low) 32-bit halves.
 const P1_HIGH = 0x9e3779b1 | 0;
 const P1_LOW = 0x85ebca87 | 0;
@@ -19,9 +21,6 @@ const P4_LOW = 0xc2b2ae63 | 0;
 const P5_HIGH = 0x27d4eb2f;
 const P5_LOW = 0x165667c5;
 
-const P1 = 0x9e3779b185ebca87n;
-const P2 = 0xc2b2ae3d27d4eb4fn;
-const P5 = 0x27d4eb2f165667c5n;
 
 /** 2^32, to turn a carry out of a 32-bit sum into 0 or 1. */
 const TWO_POW_32 = 0x100000000;

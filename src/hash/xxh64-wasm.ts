@@ -5,6 +5,7 @@
 
 // Keys of at most COPY_LOOP_SIZE_MAX bytes are copied into wasm memory by a byte loop.
 import { COPY_LOOP_SIZE_MAX } from '../base/tuning.js';
+import { P1, P2, P3, P4, P5 } from './xxh64-primes.js';
 
 /**
  * The part of the WebAssembly JS API this file uses. Declared here because the
@@ -23,12 +24,6 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 
-// XXH64's five primes, from the specification.
-const P1 = 0x9e3779b185ebca87n;
-const P2 = 0xc2b2ae3d27d4eb4fn;
-const P3 = 0x165667b19e3779f9n;
-const P4 = 0x85ebca77c2b2ae63n;
-const P5 = 0x27d4eb2f165667c5n;
 
 /** Bytes per wasm memory page. */
 const PAGE_SIZE = 65536;
