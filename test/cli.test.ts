@@ -165,6 +165,31 @@ describe('stratadb arguments and pipes', () => {
     expect(JSON.parse(forced.out)).toMatchObject({ hash_id: 'xx16', moments: 1 });
   });
 
+  it('prints the usage to stderr with exit code 2 when run with no arguments, and to stdout for help', async () => {
+    const bare = await run([]);
+    expect(bare.code).toBe(2);
+    expect(bare.out).toBe('');
+    expect(bare.err).toMatch(/^usage: stratadb/);
+    for (const help of ['help', '--help', '-h']) {
+      const result = await run([help]);
+      expect(result.code).toBe(0);
+      expect(result.out).toMatch(/^usage: stratadb/);
+      expect(result.out).toMatch(/version +print the version/);
+    }
+  });
+
+  it('prints the package version for version, --version and -V', async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['version', '--version', '-V']) {
+      const result = await run([flag]);
+      expect(result.code).toBe(0);
+      expect(result.out).toBe(`${version}\n`);
+    }
+    // The built command finds it too, from dist/src/cli.
+    const { execFileSync } = await import('node:child_process');
+    expect(execFileSync(process.execPath, [join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js'), '--version'], { encoding: 'utf8' })).toBe(`${version}\n`);
+  });
+
   it('reports a lock file that names no holder as a lock, and does not break a fresh one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stratadb-cli-'));
     const path = join(dir, 'locked.xit');

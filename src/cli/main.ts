@@ -3,7 +3,7 @@
 // prints every moment as the typed JSON of the xitdb fixtures README;
 // `stratadb info FILE` prints the headers.
 
-import { closeSync, constants, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FileStorage, refuseIfNotRegularFile } from '../storage/file-storage.js';
 import { Engine } from '../history/engine.js';
@@ -29,6 +29,9 @@ commands:
   lock FILE          print who holds FILE's writer lock, if anyone
   unlock FILE        break FILE's writer lock if its holder is dead (never a live one)
 
+  help               print this text (also --help, -h)
+  version            print the version (also --version, -V)
+
 options:
   --hash NAME  the key hash to open with (sha1 or xx16); by default the one the
                header names, or for an unnamed hash (id 0) the built-in one of its size
@@ -36,6 +39,24 @@ options:
                slot of the file, at least a million); shared structures print in
                full at each place, so a moment past it is refused
 `;
+
+/**
+ * The version in the package's package.json, found by walking up from this
+ * module (dist/src/cli in a package, src/cli in a checkout).
+ */
+function packageVersion(): string {
+  let dir = new URL('.', import.meta.url);
+  for (let level = 0; level < 5; level++) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: unknown; version?: unknown };
+      if (manifest.name === 'stratadb' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // No package.json here: look one folder up.
+    }
+    dir = new URL('..', dir);
+  }
+  return 'unknown';
+}
 
 /** Each command and how many arguments it takes after its name. */
 const COMMANDS = new Map([
@@ -84,8 +105,16 @@ async function pickHasher(path: string, forced: string | undefined): Promise<Has
  * @returns the process exit code
  */
 export async function main(args: string[], out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
-  if (args.length === 0 || (args.length === 1 && (args[0] === '--help' || args[0] === '-h'))) {
+  if (args.length === 0) {
+    err(USAGE);
+    return 2;
+  }
+  if (args.length === 1 && (args[0] === 'help' || args[0] === '--help' || args[0] === '-h')) {
     out(USAGE);
+    return 0;
+  }
+  if (args.length === 1 && (args[0] === 'version' || args[0] === '--version' || args[0] === '-V')) {
+    out(`${packageVersion()}\n`);
     return 0;
   }
   // Options first: --hash NAME or --hash=NAME; anything else that starts with - is unknown.
