@@ -49,7 +49,7 @@ describe('stratadb verify, stats, backup, lock and unlock', () => {
     expect(verified.code).toBe(0);
     expect(verified.out).toMatch(/^ok: 8 moments/m);
     const stats = await run(['stats', join(FIXTURE_DIR, 'lists.db')]);
-    expect(JSON.parse(stats.out)).toMatchObject({ moments: 8, committedSize: 145313 });
+    expect(JSON.parse(stats.out)).toMatchObject({ moments: 8, committed_size: 145313 });
   });
 
   it('reports every problem of a damaged file with exit code 1', async () => {
@@ -176,6 +176,22 @@ describe('stratadb arguments and pipes', () => {
       expect(result.out).toMatch(/^usage: stratadb/);
       expect(result.out).toMatch(/version +print the version/);
     }
+  });
+
+  it('prints stats with the same key style as info', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-cli-'));
+    const path = join(dir, 'stats.xit');
+    const { open } = await import('../src/node.js');
+    const db = await open(path);
+    db.set(['a'], 'a value long enough to take a record of its own');
+    db.close();
+    const stats = JSON.parse((await run(['stats', path])).out) as Record<string, number>;
+    const info = JSON.parse((await run(['info', path])).out) as Record<string, number>;
+    expect(Object.keys(stats)).toEqual(['file_size', 'committed_size', 'moments', 'reachable_bytes']);
+    expect(stats.file_size).toBe(info.file_size);
+    expect(stats.committed_size).toBe(info.committed_size);
+    expect(stats.moments).toBe(1);
+    expect(stats.reachable_bytes).toBeGreaterThan(0);
   });
 
   it('prints the package version for version, --version and -V', async () => {

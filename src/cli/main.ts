@@ -207,7 +207,10 @@ export async function main(args: string[], out: (text: string) => void = (t) => 
         // dumpText, not JSON.stringify: it prints data nested deeper than JSON.stringify's recursion can follow.
         out(dumpText(engine, maxValues === undefined ? {} : { maxValues }));
       } else if (command === 'stats') {
-        out(`${JSON.stringify(databaseStats(engine, { reachable: true }), null, 2)}\n`);
+        // The same key style as info and dump (snake_case), not the API's camelCase.
+        const stats = databaseStats(engine, { reachable: true });
+        const printed = { file_size: stats.fileSize, committed_size: stats.committedSize, moments: stats.moments, reachable_bytes: stats.reachableBytes };
+        out(`${JSON.stringify(printed, null, 2)}\n`);
       } else if (command === 'verify') {
         const report = verifyDatabase(engine);
         for (const problem of report.problems) out(`${problem.position}\t${problem.path}\t${problem.message}\n`);
