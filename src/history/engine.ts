@@ -159,12 +159,16 @@ export class Engine {
    * O(1): reads the two headers and nothing else.
    *
    * A read-write open cuts away bytes past the last commit (an interrupted
-   * transaction); a read-only open ignores them and never writes.
+   * transaction), once it has checked that the latest commit's records all end
+   * before them (history/recovery.ts); a read-only open ignores them and never
+   * writes.
    *
    * @param storage - memory, file, or any {@link Storage}
    * @param options - the hasher (required), read-only, durability, history
    * @throws IncompatibleDatabaseError when the hasher does not match the header
-   * @throws CorruptDatabaseError when the headers are damaged
+   * @throws CorruptDatabaseError when the headers are damaged, or (read-write)
+   *   when the committed size falls inside the latest commit, or the root tag
+   *   says nothing is committed over a file that holds data: nothing is cut
    */
   static open(storage: Storage, options: EngineOptions): Engine {
     requireOptions(options, 'Engine.open');
