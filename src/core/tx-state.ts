@@ -45,6 +45,7 @@
 //    (`immutableBefore`).
 
 import { TransactionError } from '../errors.js';
+import { assert } from '../base/assert.js';
 
 /** Tx start when no transaction is open: every block lies below it, so nothing may change. */
 export const NO_TRANSACTION = Number.POSITIVE_INFINITY;
@@ -167,6 +168,8 @@ export class TxState {
    * them; an abort cuts the bytes they would go to).
    */
   end(): void {
+    // The generation is odd exactly while a transaction runs: an end without a begin would flip it.
+    assert(this.isRunning, 'end() follows begin()');
     this.pendingFlush = undefined;
     this.isRunning = false;
     this.txStart = NO_TRANSACTION;

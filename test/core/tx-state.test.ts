@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { NO_TRANSACTION, TxState, type ItemStamp } from '../../src/core/tx-state.js';
 import { TransactionError } from '../../src/errors.js';
+import { InvariantError } from '../../src/base/assert.js';
 import { Engine } from '../../src/history/engine.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
@@ -289,5 +290,19 @@ describe('TxState driven by an engine', () => {
     for (let i = 0; i < 20; i++) list.appendSlot(uintSlot(i));
     expect(engine.io.tx.defersCounts).toBe(false);
     expect(engine.io.tx.check()).toEqual([]);
+  });
+});
+
+describe('TxState invariants', () => {
+  it('stops at an end without a begin with InvariantError, before the generation flips', () => {
+    const { tx } = fresh();
+    const generation = tx.generation;
+    expect(() => tx.end()).toThrow(InvariantError);
+    expect(tx.generation).toBe(generation);
+    expect(() => tx.end()).toThrow(/stratadb bug, an invariant does not hold: end\(\) follows begin\(\)/);
+    tx.begin();
+    tx.openRoot(100);
+    tx.end();
+    expect(tx.check()).toEqual([]);
   });
 });
