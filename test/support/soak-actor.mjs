@@ -28,6 +28,20 @@ function commitOne(db) {
   say(`ack ${args.id} ${n}`);
 }
 
+/** Commits while `more()` says so, reporting a lost lock as "lost", then closes. */
+function commitThenClose(db, more) {
+  try {
+    while (more()) commitOne(db);
+  } catch (error) {
+    say(error?.code === 'LOCKED' ? `lost ${args.id}` : `error commit ${problem(error)}`);
+  }
+  try {
+    db.close();
+  } catch (error) {
+    say(`error close ${problem(error)}`);
+  }
+}
+
 function problem(error) {
   return `${error?.code ?? error?.name}: ${error?.message}`;
 }
@@ -41,16 +55,7 @@ async function writer() {
       if (error?.code !== 'LOCKED') say(`error open ${problem(error)}`);
       continue;
     }
-    try {
-      while (Date.now() < deadline) commitOne(db);
-    } catch (error) {
-      say(error?.code === 'LOCKED' ? `lost ${args.id}` : `error commit ${problem(error)}`);
-    }
-    try {
-      db.close();
-    } catch (error) {
-      say(`error close ${problem(error)}`);
-    }
+    commitThenClose(db, () => Date.now() < deadline);
   }
 }
 
@@ -66,16 +71,8 @@ async function wouldbe() {
       sleep(5);
       continue;
     }
-    try {
-      for (let i = 0; i <= attempt % 3; i++) commitOne(db);
-    } catch (error) {
-      say(error?.code === 'LOCKED' ? `lost ${args.id}` : `error commit ${problem(error)}`);
-    }
-    try {
-      db.close();
-    } catch (error) {
-      say(`error close ${problem(error)}`);
-    }
+    let left = 1 + (attempt % 3);
+    commitThenClose(db, () => left-- > 0);
     sleep(5);
   }
 }
