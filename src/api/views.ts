@@ -6,9 +6,10 @@ import { List as ImmutableList, Map as ImmutableMap, Set as ImmutableSet } from 
 import type { ReadCursor, ReadHashMap, ReadArrayList, ReadLinkedArrayList } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
-import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { describe } from '../base/arguments.js';
-import { isStructureTag, structureKind } from '../kinds/table.js';
+import { structureKind, type StructureKind } from '../kinds/table.js';
+import { ValueWalk, type ValueVisitor } from '../history/value-walk.js';
 import { VIEW_COPY, VIEW_CURSOR, decodeKey, encodeKey, objectKey, readScalar } from './values.js';
 import { copyInto } from './copy.js';
 
@@ -586,113 +587,62 @@ const IMMUTABLE_BUILDER: Builder = {
   set: (members) => ImmutableSet(members),
 };
 
-/** A map or list being built: the children that are structures wait in `keys` and `cursors`. */
-interface Frame {
-  readonly tag: number;
-  readonly position: number;
-  readonly container: unknown;
-  readonly keys: unknown[];
-  readonly cursors: ReadCursor[];
-  next: number;
-}
-
-/** Marks a structure whose copy is being built: meeting it again below itself is a cycle. */
-const BUILDING = Symbol('building');
-/** What {@link Materializer.enter} returns when it pushed a frame instead of giving a value. */
-const PENDING = Symbol('pending');
-
 /**
- * Copies a view with `builder`, depth first from an explicit stack, so that
- * no nesting depth can exhaust the JS stack. Each stored structure (a tag and
- * the position of its record) is built once and its copy reused wherever it
- * is met again, so the work is linear in the distinct structures and entries,
+ * Copies a view with `builder`, as a visitor of the one value walk
+ * (history/value-walk.ts): depth first from an explicit stack, so that no
+ * nesting depth can exhaust the JS stack; each stored structure (a tag and the
+ * position of its record) is built once and its copy reused wherever it is
+ * met again, so the work is linear in the distinct structures and entries,
  * however much the data shares; a structure met again while its own copy is
  * being built contains itself, which only damaged data can do.
  */
 function materialize(view: View, builder: Builder): unknown {
-  return new Materializer(builder).run(view[VIEW_CURSOR]());
+  return new ValueWalk(new Materializer(builder)).walk(view[VIEW_CURSOR](), undefined);
 }
 
-class Materializer {
+/** What toJS and toImmutable make of each value: a set's container is the array of its decoded members. */
+class Materializer implements ValueVisitor<unknown, unknown, unknown, undefined> {
   private readonly builder: Builder;
-  /** Finished copies (or BUILDING), by tag, then by record position. */
-  private readonly built: Array<Map<number, unknown> | undefined> = [];
-  private readonly stack: Frame[] = [];
 
   constructor(builder: Builder) {
     this.builder = builder;
   }
 
-  run(root: ReadCursor): unknown {
-    const builder = this.builder;
-    const stack = this.stack;
-    let result = this.enter(root);
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1] as Frame;
-      if (frame.next < frame.cursors.length) {
-        const index = frame.next++;
-        const child = this.enter(frame.cursors[index] as ReadCursor);
-        if (child !== PENDING) builder.put(frame.container, frame.tag, frame.keys[index], child);
-        continue;
-      }
-      stack.pop();
-      const value = builder.close(frame.container, frame.tag);
-      this.memo(frame.tag).set(frame.position, value);
-      const parent = stack[stack.length - 1];
-      if (parent === undefined) result = value;
-      else builder.put(parent.container, parent.tag, parent.keys[parent.next - 1], value);
-    }
-    return result;
+  leaf(cursor: ReadCursor): unknown {
+    return readScalar(cursor);
   }
 
-  private memo(tag: number): Map<number, unknown> {
-    let memo = this.built[tag];
-    if (memo === undefined) {
-      memo = new Map();
-      this.built[tag] = memo;
-    }
-    return memo;
+  again(): void {}
+
+  open(_cursor: ReadCursor, kind: StructureKind): unknown {
+    return kind.family === 'set' ? [] : this.builder.open(kind.tag);
   }
 
-  /** The copy of a value, or PENDING after pushing the frame that will build it. */
-  private enter(cursor: ReadCursor): unknown {
-    const tag = cursor.tag;
-    const kind = structureKind(tag);
-    if (kind === undefined) return readScalar(cursor);
-    const position = cursor.slot.position;
-    const memo = this.memo(tag);
-    const known = memo.get(position);
-    if (known === BUILDING) throw new CorruptDatabaseError('a structure contains itself (a cycle between records)', cursor.slotPosition);
-    if (known !== undefined) return known;
-    const builder = this.builder;
-    if (kind.family === 'set') {
-      const members: unknown[] = [];
-      for (const key of cursor.asHashSet().keys()) members.push(decodeKey(key));
-      const value = builder.set(members, tag);
-      memo.set(position, value);
-      return value;
-    }
-    memo.set(position, BUILDING);
-    const container = builder.open(tag);
-    const keys: unknown[] = [];
-    const cursors: ReadCursor[] = [];
-    const add = (key: unknown, child: ReadCursor): void => {
-      if (isStructureTag(child.tag)) {
-        builder.put(container, tag, key, undefined);
-        keys.push(key);
-        cursors.push(child);
-      } else {
-        builder.put(container, tag, key, readScalar(child));
-      }
-    };
-    if (kind.family === 'map') {
-      cursor.asHashMap().forEach((child, key) => add(decodeKey(key), child));
-    } else {
-      let index = 0;
-      const list = tag === Tag.ARRAY_LIST ? cursor.asArrayList() : cursor.asLinkedArrayList();
-      for (const child of list.items(0)) add(index++, child);
-    }
-    this.stack.push({ tag, position, container, keys, cursors, next: 0 });
-    return PENDING;
+  key(_container: unknown, key: ReadCursor): unknown {
+    return decodeKey(key);
+  }
+
+  member(container: unknown, key: ReadCursor): void {
+    (container as unknown[]).push(decodeKey(key));
+  }
+
+  leafChild(container: unknown, kind: StructureKind, key: unknown, child: ReadCursor): void {
+    this.builder.put(container, kind.tag, key, readScalar(child));
+  }
+
+  hold(container: unknown, kind: StructureKind, key: unknown): void {
+    this.builder.put(container, kind.tag, key, undefined);
+  }
+
+  place(): undefined {
+    return undefined;
+  }
+
+  put(container: unknown, kind: StructureKind, key: unknown, value: unknown): void {
+    this.builder.put(container, kind.tag, key, value);
+  }
+
+  close(container: unknown, kind: StructureKind): unknown {
+    return kind.family === 'set' ? this.builder.set(container as unknown[], kind.tag) : this.builder.close(container, kind.tag);
   }
 }

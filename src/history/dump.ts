@@ -2,14 +2,15 @@
 // (`{"hash_id", "hash_size", "moments": [VALUE...]}`), so any file can be
 // inspected and compared by other tools.
 
-import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { SLOT_SIZE } from '../format/constants.js';
 import { requireOptions } from '../base/arguments.js';
 import { hashIdName } from '../format/file-header.js';
 import { Tag } from '../format/tags.js';
-import { structureKind, tagInfo, type StructureKind } from '../kinds/table.js';
+import { tagInfo, type StructureKind } from '../kinds/table.js';
 import type { Engine } from './engine.js';
-import { ReadCursor, ReadHashMap, wrongType } from '../cursor/read-cursor.js';
+import { ReadCursor, wrongType } from '../cursor/read-cursor.js';
+import { ValueWalk, type ValueVisitor } from './value-walk.js';
 
 /** One value in the typed JSON dump (see the fixtures README). */
 export type DumpValue =
@@ -96,8 +97,6 @@ export interface DumpOptions {
 const VALUES_FLOOR = 1_000_000;
 /** Values per slot of the file a moment may print by default (see {@link DumpOptions.maxValues}). */
 const VALUES_PER_SLOT = 2;
-/** Keys that are themselves structures (only other writers or damage make them) nest at most this deep. */
-const KEY_NESTING_MAX = 16;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -161,187 +160,96 @@ function maxValuesFor(size: number, options: DumpOptions): number {
   return given;
 }
 
-/** A dumped structure and how many values it prints (itself and everything below it, shared parts at each place). */
-interface Dumped {
-  readonly value: DumpValue;
-  readonly printed: number;
-}
-
-/** A map or list being dumped; children that are structures wait in `keys` and `cursors`. */
-interface DumpFrame {
-  readonly tag: number;
-  readonly position: number;
-  readonly slotPosition: number;
-  /** A map's entries by key text, or a list's items. */
-  readonly out: Record<string, DumpValue> | DumpValue[];
-  readonly keys: Array<string | number>;
-  readonly cursors: ReadCursor[];
-  next: number;
-  printed: number;
-  /** The stored count of a counted map. */
+/** A map, set or list being dumped: a map's entries by key text, a list's items or a set's member keys, and a counted one's stored count. */
+interface DumpContainer {
+  readonly out: Record<string, DumpValue> | DumpValue[] | string[];
   readonly count: number;
 }
 
-/** Marks a structure being dumped: meeting it below itself is a cycle. */
-const DUMPING: Dumped = { value: null, printed: 0 };
-
 /**
- * The dump walk: depth first from an explicit stack, each structure (tag and
- * record position) dumped once and its result reused wherever it is met
- * again, so the work is linear in the distinct records however much they are
- * shared; the printed size is added up on the way and checked against the budget.
+ * The dump as a visitor of the one value walk (value-walk.ts): the walk
+ * dumps each structure (tag and record position) once and reuses its result
+ * wherever it is met again, so the work is linear in the distinct records
+ * however much they are shared, and counts the values each moment prints
+ * against the budget.
  */
-class Dumper {
-  private readonly maxValues: number;
-  private readonly done: Array<Map<number, Dumped> | undefined> = [];
-  private keyNesting = 0;
+class Dumper implements ValueVisitor<DumpValue, DumpContainer, string, undefined> {
+  private readonly walk: ValueWalk<DumpValue, DumpContainer, string, undefined>;
 
   constructor(maxValues: number) {
-    this.maxValues = maxValues;
+    this.walk = new ValueWalk(this, {
+      maxValues,
+      tooMany: (printed, position) =>
+        new OutOfRangeError(
+          `the value at ${position} would print ${printed > 1e15 ? 'more than 10^15' : printed} values, more than the ${maxValues} allowed (maxValues, --max-values): it stores shared structures many times over`,
+        ),
+    });
   }
 
   dump(root: ReadCursor): DumpValue {
-    const first = this.enter(root);
-    if (first !== undefined) return this.checked(first, root.slotPosition).value;
-    const stack: DumpFrame[] = [this.frames.pop() as DumpFrame];
-    let result: Dumped = DUMPING;
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1] as DumpFrame;
-      if (frame.next < frame.cursors.length) {
-        const index = frame.next++;
-        const child = this.enter(frame.cursors[index] as ReadCursor);
-        if (child === undefined) stack.push(this.frames.pop() as DumpFrame);
-        else this.put(frame, frame.keys[index] as string | number, child);
-        continue;
-      }
-      stack.pop();
-      const dumped = this.checked({ value: this.close(frame), printed: frame.printed }, frame.slotPosition);
-      this.memo(frame.tag).set(frame.position, dumped);
-      const parent = stack[stack.length - 1];
-      if (parent === undefined) result = dumped;
-      else this.put(parent, parent.keys[parent.next - 1] as string | number, dumped);
-    }
-    return result.value;
+    return this.walk.walk(root, undefined);
   }
 
-  /** The frame `enter` made, handed to `dump` (kept apart so that enter can return one thing). */
-  private readonly frames: DumpFrame[] = [];
-
-  private checked(dumped: Dumped, position: number): Dumped {
-    if (dumped.printed > this.maxValues) {
-      throw new OutOfRangeError(
-        `the value at ${position} would print ${dumped.printed > 1e15 ? 'more than 10^15' : dumped.printed} values, more than the ${this.maxValues} allowed (maxValues, --max-values): it stores shared structures many times over`,
-      );
-    }
-    return dumped;
+  leaf(cursor: ReadCursor): DumpValue {
+    return scalarJson(cursor, cursor.slot);
   }
 
-  private memo(tag: number): Map<number, Dumped> {
-    let memo = this.done[tag];
-    if (memo === undefined) {
-      memo = new Map();
-      this.done[tag] = memo;
-    }
-    return memo;
+  again(): void {}
+
+  open(cursor: ReadCursor, kind: StructureKind): DumpContainer {
+    return { out: kind.family === 'map' ? {} : [], count: kind.counted ? cursor.count() : 0 };
   }
 
-  private put(frame: DumpFrame, key: string | number, child: Dumped): void {
-    frame.printed += child.printed;
-    if (frame.printed > this.maxValues) this.checked({ value: null, printed: frame.printed }, frame.slotPosition);
-    if (typeof key === 'number') (frame.out as DumpValue[])[key] = child.value;
-    // defineProperty, not assignment: a key named "__proto__" must stay a key.
-    else Object.defineProperty(frame.out, key, { value: child.value, enumerable: true, writable: true, configurable: true });
+  key(_container: DumpContainer, key: ReadCursor): string {
+    return this.keyText(key);
   }
 
-  private close(frame: DumpFrame): DumpValue {
-    return structureJson(structureKind(frame.tag) as StructureKind, frame.out, frame.count);
+  member(container: DumpContainer, key: ReadCursor): void {
+    (container.out as string[]).push(this.keyText(key));
   }
 
-
-  /**
-   * The dump of a value, or undefined after leaving in `frames` the frame of a
-   * map or list whose children are still to walk.
-   */
-  private enter(cursor: ReadCursor): Dumped | undefined {
-    const slot = cursor.slot;
-    const tag = slot.tag;
-    if (!isDeferred(tag)) return { value: scalarJson(cursor, slot), printed: 1 };
-    const memo = this.memo(tag);
-    const position = slot.position;
-    const known = memo.get(position);
-    if (known === DUMPING) throw new CorruptDatabaseError('a value contains itself (a cycle between records)', cursor.slotPosition);
-    if (known !== undefined) return known;
-    const kind = structureKind(tag);
-    switch (kind?.family) {
-      case 'set': {
-        memo.set(position, DUMPING);
-        const set = cursor.asHashSet();
-        const keys: string[] = [];
-        // A set is a map whose values are empty; its entries carry the hashes that unnamed keys need.
-        for (const entry of new ReadHashMap(cursor.ctx, slot, cursor.slotPosition).entries()) keys.push(this.keyText(entry.key, entry.hash));
-        keys.sort();
-        const value = structureJson(kind as StructureKind, keys, set.count());
-        const dumped = this.checked({ value, printed: 1 + keys.length }, cursor.slotPosition);
-        memo.set(position, dumped);
-        return dumped;
-      }
-      case 'map': {
-        const map = cursor.asHashMap();
-        memo.set(position, DUMPING);
-        const frame = this.frame(cursor, tag, {}, kind?.counted === true ? map.count() : 0);
-        for (const entry of map.entries()) this.child(frame, this.keyText(entry.key, entry.hash), entry.value);
-        this.frames.push(frame);
-        return undefined;
-      }
-      case 'list': {
-        const list = tag === Tag.ARRAY_LIST ? cursor.asArrayList() : cursor.asLinkedArrayList();
-        memo.set(position, DUMPING);
-        const frame = this.frame(cursor, tag, [], 0);
-        let index = 0;
-        for (const item of list) this.child(frame, index++, item);
-        this.frames.push(frame);
-        return undefined;
-      }
-      default:
-        // An index block or kv pair where a value belongs.
-        throw wrongType('a value', tag, cursor.slotPosition);
-    }
+  leafChild(container: DumpContainer, _kind: StructureKind, key: string | number, child: ReadCursor): void {
+    store(container.out, key, scalarJson(child, child.slot));
   }
 
-  private frame(cursor: ReadCursor, tag: number, out: DumpFrame['out'], count: number): DumpFrame {
-    return { tag, position: cursor.slot.position, slotPosition: cursor.slotPosition, out, keys: [], cursors: [], next: 0, printed: 1, count };
+  hold(container: DumpContainer, _kind: StructureKind, key: string | number): void {
+    store(container.out, key, null);
   }
 
-  /** Adds a scalar child at once; a structure is stored as null to keep its place and walked later. */
-  private child(frame: DumpFrame, key: string | number, cursor: ReadCursor): void {
-    if (isDeferred(cursor.tag)) {
-      this.put(frame, key, { value: null, printed: 0 });
-      frame.keys.push(key);
-      frame.cursors.push(cursor);
-    } else {
-      this.put(frame, key, { value: scalarJson(cursor, cursor.slot), printed: 1 });
-    }
+  place(): undefined {
+    return undefined;
+  }
+
+  put(container: DumpContainer, _kind: StructureKind, key: string | number, value: DumpValue): void {
+    store(container.out, key, value);
+  }
+
+  close(container: DumpContainer, kind: StructureKind): DumpValue {
+    // A set's members print sorted.
+    if (kind.family === 'set') (container.out as string[]).sort();
+    return structureJson(kind, container.out, container.count);
   }
 
   /** A key as dump text (see {@link keyText}); a key that is a structure prints as its dump's JSON. */
-  private keyText(key: ReadCursor, hash: Uint8Array): string {
-    const text = keyText(key, hash);
+  private keyText(key: ReadCursor): string {
+    const text = keyText(key);
     if (text !== undefined) return text;
     // Only other writers or damage put a structure where a key belongs; its own keys may be structures again.
-    if (this.keyNesting >= KEY_NESTING_MAX) throw new CorruptDatabaseError(`keys that are structures nest more than ${KEY_NESTING_MAX} deep`, key.slotPosition);
-    this.keyNesting++;
-    try {
-      return jsonText(this.dump(key), false);
-    } finally {
-      this.keyNesting--;
-    }
+    return jsonText(this.walk.nested(key, undefined), false);
   }
 }
 
+/** Stores a map entry (by key text) or a list item (by index). */
+function store(out: DumpContainer['out'], key: string | number, value: DumpValue): void {
+  if (typeof key === 'number') (out as DumpValue[])[key] = value;
+  // defineProperty, not assignment: a key named "__proto__" must stay a key.
+  else Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /**
- * True for the slots dumped as structures, after their siblings: maps, sets and
- * lists, and the index blocks and kv pairs that damage or another writer put
- * where a value belongs (refused when their turn comes).
+ * True for the key slots dumped by a nested walk: maps, sets and lists, and
+ * the index blocks and kv pairs that damage or another writer put where a key
+ * belongs (which the walk refuses).
  */
 function isDeferred(tag: number): boolean {
   const role = tagInfo(tag)?.role;
@@ -349,7 +257,7 @@ function isDeferred(tag: number): boolean {
 }
 
 /** A structure's dump: its entries, members or items under its FORMAT.md name, and a counted one's stored count. */
-function structureJson(kind: StructureKind, out: DumpFrame['out'] | string[], count: number): DumpValue {
+function structureJson(kind: StructureKind, out: DumpContainer['out'], count: number): DumpValue {
   const value: Record<string, unknown> = { [kind.name]: out };
   if (kind.counted) value.count = count;
   return value as DumpValue;
@@ -434,8 +342,9 @@ function jsonText(root: unknown, indented = true): string {
  * Every form but plain text starts with `#`, and the characters after it tell
  * the forms apart.
  */
-function keyText(key: ReadCursor, hash: Uint8Array): string | undefined {
-  if (key.isNone) return `#${toHex(hash)}`;
+function keyText(key: ReadCursor): string | undefined {
+  // A kv pair holds the hash, then the key slot.
+  if (key.isNone) return `#${toHex(key.ctx.io.readBytes(key.slotPosition - key.ctx.io.hashSize, key.ctx.io.hashSize))}`;
   if (key.tag === Tag.BYTES || key.tag === Tag.SHORT_BYTES) {
     const { bytes, formatTag } = key.readTaggedBytes();
     const text = printable(bytes);
