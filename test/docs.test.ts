@@ -29,7 +29,11 @@ describe('npm run docs', () => {
     expect(npmCli, 'npm-cli.js beside this Node').toBeDefined();
     const out = mkdtempSync(join(tmpdir(), 'stratadb-docs-'));
     // execFileSync throws, with typedoc's output, on a non-zero exit.
-    const output = execFileSync(process.execPath, [npmCli!, 'run', 'docs', '--', '--out', out], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+    // --skipErrorChecking: npm test has type-checked these sources already
+    // (its build); typedoc's own check of them was about half of this test's
+    // CPU (20 -> 9 CPU-s measured). It still resolves every export, comment and
+    // link, which is what the warnings below are about; the pages are the same.
+    const output = execFileSync(process.execPath, [npmCli!, 'run', 'docs', '--', '--out', out, '--skipErrorChecking'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
     expect(output).not.toMatch(/warning|error/i);
 
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toMatch(/Database/);

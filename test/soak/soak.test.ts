@@ -4,7 +4,10 @@
 // lock file removed or overwritten now and then. Invariants: every
 // acknowledged commit survives, no reader sees a half moment, no two writers
 // both succeed (no two acknowledgements of one moment), and the file verifies.
-// STRATADB_SOAK_SECONDS sets the length (default 15 s, 40 s under CI).
+// STRATADB_SOAK_SECONDS sets the length (default 15 s, CI too: at 40 s it was a
+// third of npm test's time budget, with the writer, readers and would-be
+// writers busy on the 2-core machine the other files share; run it longer by
+// hand, e.g. STRATADB_SOAK_SECONDS=300).
 
 import { describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,7 +21,7 @@ import { deadPid, seededRandom } from '../support/processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const actorScript = resolve(here, '..', 'support', 'soak-actor.mjs');
-const SECONDS = Number(process.env.STRATADB_SOAK_SECONDS ?? (process.env.CI === 'true' ? 40 : 15));
+const SECONDS = Number(process.env.STRATADB_SOAK_SECONDS ?? 15);
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 interface Log {
