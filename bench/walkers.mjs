@@ -150,6 +150,8 @@ if (mode === '--child') {
         const key = `${workload}\t${dist}`;
         if (!samples.has(key)) samples.set(key, []);
         samples.get(key).push(ms);
+        // Each sample as it comes, so that a long run shows where it is.
+        process.stderr.write(`run ${run + 1} ${workload} ${dist}: ${ms.toFixed(1)} ms\n`);
       }
     }
   }

@@ -33,7 +33,8 @@ describe('npm run docs', () => {
     // (its build); typedoc's own check of them was about half of this test's
     // CPU (20 -> 9 CPU-s measured). It still resolves every export, comment and
     // link, which is what the warnings below are about; the pages are the same.
-    const output = execFileSync(process.execPath, [npmCli!, 'run', 'docs', '--', '--out', out, '--skipErrorChecking'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+    // --silent: npm does not echo the command, whose option name says "Error".
+    const output = execFileSync(process.execPath, [npmCli!, 'run', '--silent', 'docs', '--', '--out', out, '--skipErrorChecking'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
     expect(output).not.toMatch(/warning|error/i);
 
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toMatch(/Database/);
