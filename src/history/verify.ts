@@ -177,6 +177,12 @@ class Verifier implements VerifyContext {
    * Runs a walk and every sub-walk it asks for, depth first, from an explicit
    * stack. A sub-walk that throws a StrataError becomes a problem and its
    * parent carries on with the siblings; anything else is a bug and propagates.
+   *
+   * Not the value walk of dump, toJS and copy (value-walk.ts), on purpose:
+   * that one stops at the first error and visits values through the readers;
+   * this one must report every problem and go on, and follows every block
+   * (index blocks, kv pairs, linked blocks, the history list) remembering the
+   * kind and place it first met each as, to tell sharing from damage.
    */
   private drive(first: Visit): void {
     const stack: Visit[] = [first];
