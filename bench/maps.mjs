@@ -18,7 +18,8 @@
 // one-version-per-set workload).
 
 import { Map as IMap } from 'immutable';
-import { open, openEngine, MemoryStorage } from '../dist/src/index.js';
+import { open } from '../dist/src/index.js';
+import { openEngine, MemoryStorage } from '../dist/src/engine.js';
 import { N, RUNS, check, gc, medianEach, permutation, printTable, sumString, timed } from './common.mjs';
 
 const runs = RUNS ?? 5;

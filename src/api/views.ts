@@ -1,8 +1,8 @@
 // Lazy read views of stored structures: a map, a set or a list is read only as
-// far as it is used; `toJS()` and `toImmutable()` materialize on request.
-// Iteration streams: memory does not grow with the collection.
+// far as it is used; `toJS()` materializes on request (and `toImmutable` from
+// 'stratadb/immutable', through the same walk). Iteration streams: memory does
+// not grow with the collection. Nothing here imports immutable.js.
 
-import { List as ImmutableList, Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import type { ReadCursor, ReadHashMap, ReadArrayList, ReadLinkedArrayList } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
@@ -43,7 +43,8 @@ export function toJS(value: Value): unknown {
   return isStructureView(value) ? materialize(value, JS_BUILDER) : value;
 }
 
-function isStructureView(value: unknown): value is MapView | ListView | SetView {
+/** True for a MapView, ListView or SetView. */
+export function isStructureView(value: unknown): value is MapView | ListView | SetView {
   return value instanceof MapView || value instanceof SetView || value instanceof ListView;
 }
 
@@ -323,18 +324,6 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
     return materialize(this, JS_BUILDER);
   }
 
-  /**
-   * A deep immutable.js copy (Map all the way down). O(distinct structures +
-   * entries); shared structures come back as one immutable.js value, as for
-   * {@link toJS}.
-   *
-   * @throws CorruptDatabaseError when a structure contains itself
-   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
-   */
-  toImmutable(): ImmutableMap<unknown, unknown> {
-    return materialize(this, IMMUTABLE_BUILDER) as ImmutableMap<unknown, unknown>;
-  }
-
   /** `MapView`. */
   get [Symbol.toStringTag](): string {
     return 'MapView';
@@ -390,11 +379,6 @@ export class SetView<T = unknown> extends View implements Iterable<T> {
   /** A plain Set copy. O(n). */
   toJS(): Set<T> {
     return materialize(this, JS_BUILDER) as Set<T>;
-  }
-
-  /** An immutable.js Set copy. O(n). */
-  toImmutable(): ImmutableSet<T> {
-    return materialize(this, IMMUTABLE_BUILDER) as ImmutableSet<T>;
   }
 
   /** `SetView`. */
@@ -492,16 +476,6 @@ export class ListView<T = Value> extends View implements Iterable<T> {
     return materialize(this, JS_BUILDER) as unknown[];
   }
 
-  /**
-   * A deep immutable.js List copy. O(distinct structures + items).
-   *
-   * @throws CorruptDatabaseError when a structure contains itself
-   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
-   */
-  toImmutable(): ImmutableList<unknown> {
-    return materialize(this, IMMUTABLE_BUILDER) as ImmutableList<unknown>;
-  }
-
   /** `ListView`. */
   get [Symbol.toStringTag](): string {
     return 'ListView';
@@ -519,14 +493,6 @@ export class ListView<T = Value> extends View implements Iterable<T> {
   }
 }
 
-/**
- * A deep immutable.js copy of any value (scalars stay as they are); see
- * {@link MapView.toImmutable}.
- */
-export function toImmutable(value: Value): unknown {
-  return isStructureView(value) ? materialize(value, IMMUTABLE_BUILDER) : value;
-}
-
 // ---------------------------------------------------------------- materializing
 
 /**
@@ -534,7 +500,7 @@ export function toImmutable(value: Value): unknown {
  * storage order, closed when complete; a set in one step (its members are keys,
  * never structures).
  */
-interface Builder {
+export interface Builder {
   /** A new, empty container for a map or list with this tag. */
   open(tag: number): unknown;
   /**
@@ -549,7 +515,8 @@ interface Builder {
   set(members: unknown[], tag: number): unknown;
 }
 
-function isMapTag(tag: number): boolean {
+/** True for the tag of a map kind (counted or not): what a copy builds as a keyed container. */
+export function isMapTag(tag: number): boolean {
   return structureKind(tag)?.family === 'map';
 }
 
@@ -575,17 +542,6 @@ const JS_BUILDER: Builder = {
   set: (members) => new Set(members),
 };
 
-/** toImmutable: immutable.js Map, List and Set, built through their mutable forms. */
-const IMMUTABLE_BUILDER: Builder = {
-  open: (tag) => (isMapTag(tag) ? ImmutableMap<unknown, unknown>().asMutable() : ImmutableList<unknown>().asMutable()),
-  put: (container, tag, key, value) => {
-    if (isMapTag(tag)) (container as ImmutableMap<unknown, unknown>).set(key, value);
-    else (container as ImmutableList<unknown>).set(key as number, value);
-  },
-  close: (container) => (container as ImmutableMap<unknown, unknown> | ImmutableList<unknown>).asImmutable(),
-  set: (members) => ImmutableSet(members),
-};
-
 /** A map or list being built: the children that are structures wait in `keys` and `cursors`. */
 interface Frame {
   readonly tag: number;
@@ -609,7 +565,7 @@ const PENDING = Symbol('pending');
  * however much the data shares; a structure met again while its own copy is
  * being built contains itself, which only damaged data can do.
  */
-function materialize(view: View, builder: Builder): unknown {
+export function materialize(view: MapView<unknown, unknown> | ListView<unknown> | SetView<unknown>, builder: Builder): unknown {
   return new Materializer(builder).run(view[VIEW_CURSOR]());
 }
 

@@ -4,7 +4,8 @@
 // committed data as it was.
 
 import { describe, expect, it } from 'vitest';
-import { Engine, InvalidArgumentError, MemoryStorage, OutOfRangeError, Slot, StrataError, open, openEngine, type WriteCursor } from '../../src/index.js';
+import { InvalidArgumentError, OutOfRangeError, StrataError, open } from '../../src/index.js';
+import { Engine, MemoryStorage, Slot, openEngine, type WriteCursor } from '../../src/engine.js';
 
 /** Values of every kind that no key, text, bytes or number argument accepts, each with a name. */
 const wrongKinds: Array<[string, unknown]> = [

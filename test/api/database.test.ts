@@ -2,18 +2,8 @@
 // clones, read-only bytes, and bad input, on every backend.
 
 import { describe, expect, it } from 'vitest';
-import {
-  open,
-  linkedList,
-  MapView,
-  ListView,
-  MemoryStorage,
-  OutOfRangeError,
-  ReadOnlyError,
-  TransactionError,
-  WrongTypeError,
-  type Database,
-} from '../../src/index.js';
+import { open, linkedList, MapView, ListView, OutOfRangeError, ReadOnlyError, TransactionError, WrongTypeError, type Database } from '../../src/index.js';
+import { MemoryStorage } from '../../src/engine.js';
 import { dataDir } from '../../src/node.js';
 import { backends } from '../support/backends.js';
 
