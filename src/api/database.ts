@@ -546,7 +546,7 @@ export class Database<S = any> {
    * toJSON gives that subtree only) or call `snapshot().toJS()` on purpose. O(1).
    */
   toJSON(): HandleDescriptor {
-    return describeHandle('Database', () => ({ moments: this.engine.momentCount(), readOnly: this.engine.readOnly }));
+    return describeHandle('Database', () => ({ moments: this.engine.momentCount, readOnly: this.engine.readOnly }));
   }
 
   /** What `console.log` and `util.inspect` show in Node: `Database { moments: 3, readOnly: false }`. */
@@ -585,7 +585,7 @@ export class Database<S = any> {
 
   /** How many moments the history holds. O(1). */
   get momentCount(): number {
-    return this.engine.momentCount();
+    return this.engine.momentCount;
   }
 
   /**
@@ -594,7 +594,7 @@ export class Database<S = any> {
    * @throws OutOfRangeError when there is no such moment
    */
   snapshot(index = -1): Snapshot<S> {
-    const count = this.engine.momentCount();
+    const count = this.engine.momentCount;
     if (count === 0) throw new OutOfRangeError('the database has no moments yet');
     // The engine checks the index before the arithmetic below sees it.
     const root = this.engine.moment(index);
@@ -603,7 +603,7 @@ export class Database<S = any> {
 
   /** Every moment, oldest first, as snapshots. Streams. */
   *moments(): Generator<Snapshot<S>, void, undefined> {
-    const count = this.engine.momentCount();
+    const count = this.engine.momentCount;
     for (let i = 0; i < count; i++) yield this.snapshot(i);
   }
 
@@ -613,14 +613,14 @@ export class Database<S = any> {
    */
   get<P extends PathOf<S>>(path: P): Stored<TypeAt<S, P>> | undefined {
     requirePath(path);
-    if (this.engine.momentCount() === 0) return undefined;
+    if (this.engine.momentCount === 0) return undefined;
     return this.snapshot().get(path);
   }
 
   /** True when the latest moment stores something at `path`. */
   has(path: PathOf<S>): boolean {
     requirePath(path);
-    return this.engine.momentCount() > 0 && this.snapshot().has(path);
+    return this.engine.momentCount > 0 && this.snapshot().has(path);
   }
 
   /** One-shot {@link Transaction.set} in its own transaction. */

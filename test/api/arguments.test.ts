@@ -29,7 +29,7 @@ async function engineWithOneMoment(): Promise<Engine> {
 
 /** Runs `write` in a transaction that must fail with InvalidArgumentError, then checks nothing changed. */
 function expectRejected(engine: Engine, write: (root: WriteCursor) => void): void {
-  const moments = engine.momentCount();
+  const moments = engine.momentCount;
   let thrown: unknown;
   try {
     engine.transact(write);
@@ -37,7 +37,7 @@ function expectRejected(engine: Engine, write: (root: WriteCursor) => void): voi
     thrown = error;
   }
   expect(thrown).toBeInstanceOf(InvalidArgumentError);
-  expect(engine.momentCount()).toBe(moments);
+  expect(engine.momentCount).toBe(moments);
   expect(engine.moment(-1).asHashMap().get('kept')?.readString()).toBe('value');
 }
 
