@@ -214,8 +214,12 @@ function previewText(tag: string, size: number, parts: Iterable<string>, open: s
  * A stored map, read lazily. `kind` is `'object'` for a map stored from a plain
  * object (toJS gives an object) and `'map'` for one stored from a Map or by
  * another implementation as a counted map (toJS gives a Map; `size` is O(1)).
+ *
+ * @typeParam K - the keys' type
+ * @typeParam V - what reading a value gives (a scalar or a view)
+ * @typeParam J - what {@link toJS} gives: with `open<Schema>()`, the schema's type there
  */
-export class MapView<K = unknown, V = Value> extends View implements Iterable<[K, V]> {
+export class MapView<K = unknown, V = Value, J = unknown> extends View implements Iterable<[K, V]> {
   /** `'object'` (a plain hash map) or `'map'` (a counted hash map). */
   readonly kind: 'object' | 'map';
   readonly #map: ReadHashMap;
@@ -320,8 +324,8 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
    * @throws CorruptDatabaseError when a structure contains itself (only damaged or hostile data can)
    * @throws IncompatibleDatabaseError on reaching a structure this build cannot read (a gen-2 sorted map or set)
    */
-  toJS(): unknown {
-    return materialize(this, JS_BUILDER);
+  toJS(): J {
+    return materialize(this, JS_BUILDER) as J;
   }
 
   /** `MapView`. */
@@ -400,8 +404,11 @@ export class SetView<T = unknown> extends View implements Iterable<T> {
 /**
  * A stored list, read lazily: an array list, or a linked (RRB) list (`kind`
  * `'linked'`). Get is O(log n); iteration streams.
+ *
+ * @typeParam T - what reading an item gives (a scalar or a view)
+ * @typeParam J - what {@link toJS} gives: with `open<Schema>()`, the schema's type there
  */
-export class ListView<T = Value> extends View implements Iterable<T> {
+export class ListView<T = Value, J = unknown[]> extends View implements Iterable<T> {
   /** `'array'` for an array list, `'linked'` for a linked (RRB) list. */
   readonly kind: 'array' | 'linked';
   readonly #list: ReadArrayList | ReadLinkedArrayList;
@@ -472,8 +479,8 @@ export class ListView<T = Value> extends View implements Iterable<T> {
    * @throws CorruptDatabaseError when a structure contains itself
    * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
    */
-  toJS(): unknown[] {
-    return materialize(this, JS_BUILDER) as unknown[];
+  toJS(): J {
+    return materialize(this, JS_BUILDER) as J;
   }
 
   /** `ListView`. */
@@ -565,7 +572,7 @@ const PENDING = Symbol('pending');
  * however much the data shares; a structure met again while its own copy is
  * being built contains itself, which only damaged data can do.
  */
-export function materialize(view: MapView<unknown, unknown> | ListView<unknown> | SetView<unknown>, builder: Builder): unknown {
+export function materialize(view: MapView<unknown, unknown, unknown> | ListView<unknown, unknown> | SetView<unknown>, builder: Builder): unknown {
   return new Materializer(builder).run(view[VIEW_CURSOR]());
 }
 
