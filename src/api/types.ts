@@ -150,5 +150,9 @@ export type ItemOf<T> = 0 extends 1 & T
         ? E | Stored<E>
         : never;
 
-/** `unknown` when `T` is a list (or not known), `never` otherwise: what keeps `push` to the paths of lists. */
-export type ListTarget<T> = 0 extends 1 & T ? unknown : unknown extends T ? unknown : [T] extends [readonly unknown[] | LinkedListValue<unknown>] ? unknown : never;
+/**
+ * What keeps `push` to the paths of lists: `unknown` when `T` is a list (or
+ * not known), otherwise a type no path has, whose name is the compiler's
+ * message.
+ */
+export type ListTarget<T> = 0 extends 1 & T ? unknown : unknown extends T ? unknown : [T] extends [readonly unknown[] | LinkedListValue<unknown>] ? unknown : { readonly 'push takes the path of a list': never };
