@@ -4,4 +4,4 @@ export { open, Database, Transaction, Snapshot, type OpenOptions } from './datab
 export { MapView, SetView, ListView, toJS, type Value, type ViewGuard } from './views.js';
 export { linkedList, LinkedListValue } from './values.js';
 export { UnsupportedValueError, formatPath } from './errors.js';
-export type { PathOf, DeletePathOf, TypeAt, Stored, JSOf, ObjectView, ItemOf, ListTarget, PathStep, AnyPath, Scalar, Depth } from './types.js';
+export type { PathOf, DeletePathOf, TypeAt, Stored, JSOf, ObjectView, ItemOf, ListTarget, NotAList, PathStep, AnyPath, Scalar, Depth } from './types.js';

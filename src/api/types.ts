@@ -155,4 +155,10 @@ export type ItemOf<T> = 0 extends 1 & T
  * not known), otherwise a type no path has, whose name is the compiler's
  * message.
  */
-export type ListTarget<T> = 0 extends 1 & T ? unknown : unknown extends T ? unknown : [T] extends [readonly unknown[] | LinkedListValue<unknown>] ? unknown : { readonly 'push takes the path of a list': never };
+export type ListTarget<T> = 0 extends 1 & T ? unknown : unknown extends T ? unknown : [T] extends [readonly unknown[] | LinkedListValue<unknown>] ? unknown : NotAList;
+
+/** The type no path has: what `push` asks for on the path of something that is not a list (its one property names the mistake). */
+export interface NotAList {
+  /** Never present: a path that must have it cannot be given. */
+  readonly 'push takes the path of a list': never;
+}
