@@ -1,14 +1,17 @@
 // A TypeDoc plugin (typedoc.json) that groups the API reference by purpose
 // rather than by kind: each export is filed under the folder it is defined in
 // (one table here instead of a @group tag in eighty comments), the test doubles
-// go under "Testing", apart from Database, and the two modules are named by the
-// import specifiers users write: 'stratadb' and 'stratadb/node'.
+// go under "Testing", apart from Database, and the modules are named by the
+// import specifiers users write: 'stratadb', 'stratadb/node', 'stratadb/engine',
+// 'stratadb/immutable' and 'stratadb/testing'.
 
 import { Converter, DeclarationReflection, ReflectionKind, Comment, CommentTag } from 'typedoc';
 
 /** Source path (from src/) to group, first match wins: most specific first. */
 const GROUPS = [
   ['storage/fault-storage.ts', 'Testing'],
+  ['hash/test-hashers.ts', 'Testing'],
+  ['immutable.ts', 'Database and values'],
   ['api/errors.ts', 'Errors'],
   ['errors.ts', 'Errors'],
   ['api/', 'Database and values'],
@@ -17,6 +20,7 @@ const GROUPS = [
   ['history/engine.ts', 'Engine and cursors'],
   ['cursor/', 'Engine and cursors'],
   ['core/', 'Engine and cursors'],
+  ['base/', 'Engine and cursors'],
   ['history/', 'Tools: verify, stats, backup, dump'],
   ['cli/', 'Tools: verify, stats, backup, dump'],
   ['storage/', 'Storage'],
@@ -24,7 +28,7 @@ const GROUPS = [
   ['format/', 'Format: slots and tags'],
 ];
 
-const MODULE_NAMES = { index: 'stratadb', node: 'stratadb/node' };
+const MODULE_NAMES = { index: 'stratadb', node: 'stratadb/node', engine: 'stratadb/engine', immutable: 'stratadb/immutable', testing: 'stratadb/testing' };
 
 /** @param {import('typedoc').Application} app */
 export function load(app) {

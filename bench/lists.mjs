@@ -15,7 +15,7 @@
 // Run: `node --expose-gc lists.mjs` (N=..., RUNS=..., SET_N=...).
 
 import { List } from 'immutable';
-import { openEngine, MemoryStorage, uintSlot } from '../dist/src/index.js';
+import { openEngine, MemoryStorage, uintSlot } from '../dist/src/engine.js';
 import { N, RUNS, check, fmt, gc, median, medianEach, printTable, rng, timed } from './common.mjs';
 
 const runs = RUNS ?? 5;

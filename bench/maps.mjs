@@ -18,7 +18,8 @@
 // one-version-per-set workload).
 
 import { Map as IMap } from 'immutable';
-import { open, openEngine, MemoryStorage } from '../dist/src/index.js';
+import { open } from '../dist/src/index.js';
+import { openEngine, MemoryStorage } from '../dist/src/engine.js';
 import { N, RUNS, check, gc, medianEach, permutation, printTable, sumString, timed } from './common.mjs';
 
 const runs = RUNS ?? 5;
@@ -78,7 +79,7 @@ function checkSample(store, what, n, get) {
       const ms = timed(() => {
         for (let i = 0; i < SET_N; i++) engine.transact((root) => root.hashMap().put(keys[i]).writeString(values[i]));
       });
-      if (engine.momentCount() !== SET_N) throw new Error('stratadb: missing moments');
+      if (engine.momentCount !== SET_N) throw new Error('stratadb: missing moments');
       const map = engine.moment(-1).asHashMap();
       checkSample('stratadb', 'set, new version each', SET_N, (key) => map.get(key).readString());
       if (engine.moment(Math.floor(SET_N / 2) - 1).asHashMap().count() !== Math.floor(SET_N / 2)) throw new Error('stratadb: an old version changed');

@@ -7,7 +7,7 @@
 // Run: `node --expose-gc open.mjs` (RUNS=..., OPEN_MB=... for the big database).
 
 import v8 from 'node:v8';
-import { Engine, MemoryStorage, builtInHashers, openEngine } from '../dist/src/index.js';
+import { Engine, MemoryStorage, builtInHashers, openEngine } from '../dist/src/engine.js';
 import { RUNS, check, gc, medianEach, printTable, randomBytes, sumBytes, timed } from './common.mjs';
 
 const runs = RUNS ?? 5;

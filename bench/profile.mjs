@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import { Session } from 'node:inspector/promises';
-import { openEngine, MemoryStorage } from '../dist/src/index.js';
+import { openEngine, MemoryStorage } from '../dist/src/engine.js';
 import { openFile } from '../dist/src/node.js';
 import { N, permutation, randomBytes, sumBytes, sumBytesIn, sumString, timed } from './common.mjs';
 

@@ -2,7 +2,8 @@
 // records the id and size, and the database must be opened with the same hasher.
 
 import { createHash } from 'node:crypto';
-import { hashIdFromName, open, IncompatibleDatabaseError, type Hasher } from '../src/node.js';
+import { open, IncompatibleDatabaseError } from '../src/node.js';
+import { hashIdFromName, type Hasher } from '../src/engine.js';
 
 const sha256: Hasher = {
   id: hashIdFromName('s256'),

@@ -1,31 +1,10 @@
-// The browser-safe entry point: the JS-value API, the engine and its cursors,
-// memory storage, hashers and errors. Nothing reachable from here imports node:*.
+// The browser-safe entry point, 'stratadb': the JS-value API (open, Database,
+// views, linkedList, the path and value types) and the errors. Nothing
+// reachable from here imports node:* or immutable.js. The engine and its
+// cursors are in 'stratadb/engine', test doubles in 'stratadb/testing',
+// immutable.js copies in 'stratadb/immutable', files in 'stratadb/node'.
 
 export * from './api/index.js';
-
-export { Engine, type EngineOptions, type Durability } from './history/engine.js';
-export { openEngine, builtInHashers } from './open.js';
-export { backupTo, type BackupResult } from './history/backup.js';
-export { databaseStats, type DatabaseStats } from './history/stats.js';
-export { verifyDatabase, type VerifyReport, type VerifyProblem, type VerifyOptions } from './history/verify.js';
-export { ReadCursor, ReadHashMap, ReadHashSet, ReadArrayList, ReadLinkedArrayList, type MapEntry } from './cursor/read-cursor.js';
-export { WriteCursor, WriteHashMap, WriteHashSet, WriteArrayList, WriteLinkedArrayList } from './cursor/write-cursor.js';
-export { BytesReader, BytesWriter } from './cursor/bytes-stream.js';
-export type { Key, TaggedKey } from './cursor/keys.js';
-export type { Storage } from './storage/storage.js';
-export type { Context } from './core/context.js';
-export type { HandleDescriptor } from './base/public-object.js';
-export { MemoryStorage, type MemoryStorageOptions } from './storage/memory-storage.js';
-export { FaultStorage, SimulatedCrash, type FaultEvent, type FaultEventKind, type SurvivalMode, type SurvivalOptions, type FaultStorageOptions } from './storage/fault-storage.js';
-export type { Hasher } from './hash/hasher.js';
-export { sha1Hasher, sha1 } from './hash/sha1.js';
-export { createXxHash128Hasher, xxHash128JsHasher, XXHASH128_ID, XXHASH128_SIZE } from './hash/xxhash128.js';
-export { Slot, uintSlot, intSlot, floatSlot } from './format/slot.js';
-export { Tag, tagName, type TagValue } from './format/tags.js';
-export type { FileHeader } from './format/file-header.js';
-export { hashIdFromName, hashIdName } from './format/file-header.js';
-export type { TaggedBytes } from './format/bytes.js';
-export { dumpDatabase, dumpText, dumpValue, type DumpJson, type DumpOptions, type DumpValue } from './history/dump.js';
 export {
   StrataError,
   CorruptDatabaseError,

@@ -1,5 +1,6 @@
-// The Node entry point: everything in the browser-safe entry, plus file storage
-// and opening a database file by path.
+// The Node entry point, 'stratadb/node': everything in 'stratadb' (the value
+// API), plus opening a database file by path, file storage and its locks, and
+// openFile for the engine on a file.
 
 import { FileStorage, type FileStorageOptions } from './storage/file-storage.js';
 import { openEngine } from './open.js';

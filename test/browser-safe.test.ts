@@ -1,5 +1,7 @@
-// The main entry is browser-safe: no module reachable from dist/src/index.js
-// imports a Node built-in. (The Node entry, dist/src/node.js, may.)
+// The browser entries are browser-safe: no module reachable from
+// dist/src/index.js, engine.js, testing.js or immutable.js imports a Node
+// built-in (the Node entry, dist/src/node.js, may), and only immutable.js's
+// entry reaches the optional peer immutable.js.
 
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -27,10 +29,10 @@ function reachableImports(entry: string): Map<string, string[]> {
   return found;
 }
 
-describe('the browser-safe entry', () => {
-  it('reaches no Node built-in module from dist/src/index.js', () => {
-    const graph = reachableImports(join(root, 'dist', 'src', 'index.js'));
-    expect(graph.size).toBeGreaterThan(20);
+describe('the browser-safe entries', () => {
+  it.each(['index', 'engine', 'testing', 'immutable'])('reach no Node built-in module from dist/src/%s.js', (name) => {
+    const graph = reachableImports(join(root, 'dist', 'src', `${name}.js`));
+    expect(graph.size).toBeGreaterThan(name === 'index' || name === 'engine' ? 20 : 2);
     const offenders: string[] = [];
     for (const [file, specifiers] of graph) {
       for (const specifier of specifiers) if (specifier.startsWith('node:') || builtins.has(specifier)) offenders.push(`${file} imports ${specifier}`);
@@ -38,10 +40,20 @@ describe('the browser-safe entry', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('is what the package exports map names as "."', () => {
+  it.each(['index', 'engine', 'testing', 'node'])('reach no immutable.js from dist/src/%s.js (an optional peer: only stratadb/immutable imports it)', (name) => {
+    const graph = reachableImports(join(root, 'dist', 'src', `${name}.js`));
+    expect([...graph.values()].flat().filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:') && !builtins.has(specifier))).toEqual([]);
+  });
+
+  it('have immutable.js reached from dist/src/immutable.js', () => {
+    const graph = reachableImports(join(root, 'dist', 'src', 'immutable.js'));
+    expect([...graph.values()].flat()).toContain('immutable');
+  });
+
+  it('are what the package exports map names', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { default: string }> };
     expect(pkg.exports['.']?.default).toBe('./dist/src/index.js');
-    expect(pkg.exports['./node']?.default).toBe('./dist/src/node.js');
+    for (const name of ['engine', 'testing', 'immutable', 'node']) expect(pkg.exports[`./${name}`]?.default).toBe(`./dist/src/${name}.js`);
     // The Node entry does use Node: it is the one place for that.
     const nodeGraph = reachableImports(join(root, 'dist', 'src', 'node.js'));
     expect([...nodeGraph.values()].flat().some((s) => s.startsWith('node:'))).toBe(true);

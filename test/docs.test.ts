@@ -1,7 +1,8 @@
 // `npm run docs` as users run it: typedoc, with warnings as errors (typedoc.json),
 // renders the API reference and exits 0. Every export is documented, no link is
 // broken, exports are grouped by entry point and purpose (typedoc-groups.mjs),
-// and the test doubles sit in a Testing group, apart from Database.
+// 'stratadb' holds the value API and errors only, and the test doubles sit in
+// 'stratadb/testing', apart from Database.
 
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -38,13 +39,21 @@ describe('npm run docs', () => {
     expect(output).not.toMatch(/warning|error/i);
 
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toMatch(/Database/);
-    const main = readFileSync(join(out, 'modules', 'stratadb.html'), 'utf8');
-    const node = readFileSync(join(out, 'modules', 'stratadb_node.html'), 'utf8');
+    const page = (name: string): string => readFileSync(join(out, 'modules', `${name}.html`), 'utf8');
+    const main = page('stratadb');
+    const node = page('stratadb_node');
+    const engine = page('stratadb_engine');
+    const testing = page('stratadb_testing');
     expect(group(main, 'Database and values')).toMatch(/Database/);
-    expect(group(main, 'Database and values')).not.toMatch(/FaultStorage/);
-    expect(group(main, 'Testing')).toMatch(/FaultStorage/);
-    expect(group(main, 'Testing')).toMatch(/SimulatedCrash/);
     expect(group(main, 'Errors')).toMatch(/CorruptDatabaseError/);
+    // The value API's page shows neither the engine nor the test doubles.
+    expect(main).not.toMatch(/FaultStorage|tinyHasher|ReadCursor|MemoryStorage/);
+    expect(group(testing, 'Testing')).toMatch(/FaultStorage/);
+    expect(group(testing, 'Testing')).toMatch(/SimulatedCrash/);
+    expect(group(testing, 'Testing')).toMatch(/tinyHasher/);
+    expect(group(engine, 'Engine and cursors')).toMatch(/ReadCursor/);
+    expect(group(engine, 'Storage')).toMatch(/MemoryStorage/);
+    expect(group(page('stratadb_immutable'), 'Database and values')).toMatch(/toImmutable/);
     expect(group(node, 'Storage')).toMatch(/FileStorage/);
   });
 });

@@ -16,7 +16,7 @@ import { Tag } from '../format/tags.js';
 import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
 import { UnsupportedValueError, describeTag, formatPath, stepText } from './errors.js';
 import { isStructureTag, structureKind } from '../kinds/table.js';
-import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
+import type { AnyPath, DeletePathOf, ItemOf, JSOf, ListTarget, PathOf, PathStep, Stored, TypeAt } from './types.js';
 import { KeySpellings, collisionMessage, encodeKey, isPlainObject, mapStepKey, objectKey, taggedKeySpelling, holdsViews, prepareValue, writeValue } from './values.js';
 import { hasLoneSurrogate } from '../cursor/keys.js';
 import { ListView, MapView, SetView, readValue, type Value, type ViewGuard } from './views.js';
@@ -209,10 +209,10 @@ export class Snapshot<S = any> {
     return readAt(this.#root, path as AnyPath) !== undefined;
   }
 
-  /** The whole moment as plain JS (objects, arrays, Maps, Sets). O(size). */
-  toJS(): unknown {
+  /** The whole moment as plain JS (objects, arrays, Maps, Sets): with `open<Schema>()`, the schema's type. O(size). */
+  toJS(): JSOf<S> {
     const value = readValue(this.#root, always);
-    return value instanceof MapView || value instanceof ListView || value instanceof SetView ? value.toJS() : value;
+    return (value instanceof MapView || value instanceof ListView || value instanceof SetView ? value.toJS() : value) as JSOf<S>;
   }
 
   /**
@@ -381,7 +381,7 @@ export class Transaction<S = any> {
    *
    * @returns true when something was removed
    */
-  delete(path: PathOf<S>): boolean {
+  delete(path: DeletePathOf<S>): boolean {
     requirePath(path);
     this.check();
     const steps = path as AnyPath;
@@ -427,7 +427,7 @@ export class Transaction<S = any> {
    *
    * @returns the list's new length
    */
-  push(path: PathOf<S>, ...values: unknown[]): number {
+  push<P extends PathOf<S>>(path: P & ListTarget<TypeAt<S, P>>, ...values: Array<ItemOf<TypeAt<S, P>>>): number {
     requirePath(path);
     this.check();
     const prepared = values.map((value, i) => prepareValue(value, [...(path as AnyPath), `+${i}`]));
@@ -546,7 +546,7 @@ export class Database<S = any> {
    * toJSON gives that subtree only) or call `snapshot().toJS()` on purpose. O(1).
    */
   toJSON(): HandleDescriptor {
-    return describeHandle('Database', () => ({ moments: this.engine.momentCount(), readOnly: this.engine.readOnly }));
+    return describeHandle('Database', () => ({ moments: this.engine.momentCount, readOnly: this.engine.readOnly }));
   }
 
   /** What `console.log` and `util.inspect` show in Node: `Database { moments: 3, readOnly: false }`. */
@@ -585,7 +585,7 @@ export class Database<S = any> {
 
   /** How many moments the history holds. O(1). */
   get momentCount(): number {
-    return this.engine.momentCount();
+    return this.engine.momentCount;
   }
 
   /**
@@ -594,7 +594,7 @@ export class Database<S = any> {
    * @throws OutOfRangeError when there is no such moment
    */
   snapshot(index = -1): Snapshot<S> {
-    const count = this.engine.momentCount();
+    const count = this.engine.momentCount;
     if (count === 0) throw new OutOfRangeError('the database has no moments yet');
     // The engine checks the index before the arithmetic below sees it.
     const root = this.engine.moment(index);
@@ -603,7 +603,7 @@ export class Database<S = any> {
 
   /** Every moment, oldest first, as snapshots. Streams. */
   *moments(): Generator<Snapshot<S>, void, undefined> {
-    const count = this.engine.momentCount();
+    const count = this.engine.momentCount;
     for (let i = 0; i < count; i++) yield this.snapshot(i);
   }
 
@@ -613,14 +613,14 @@ export class Database<S = any> {
    */
   get<P extends PathOf<S>>(path: P): Stored<TypeAt<S, P>> | undefined {
     requirePath(path);
-    if (this.engine.momentCount() === 0) return undefined;
+    if (this.engine.momentCount === 0) return undefined;
     return this.snapshot().get(path);
   }
 
   /** True when the latest moment stores something at `path`. */
   has(path: PathOf<S>): boolean {
     requirePath(path);
-    return this.engine.momentCount() > 0 && this.snapshot().has(path);
+    return this.engine.momentCount > 0 && this.snapshot().has(path);
   }
 
   /** One-shot {@link Transaction.set} in its own transaction. */
@@ -639,13 +639,13 @@ export class Database<S = any> {
   }
 
   /** One-shot {@link Transaction.delete} in its own transaction. */
-  delete(path: PathOf<S>): boolean {
+  delete(path: DeletePathOf<S>): boolean {
     return this.transact((tx) => tx.delete(path));
   }
 
   /** One-shot {@link Transaction.push} in its own transaction. */
-  push(path: PathOf<S>, ...values: unknown[]): number {
-    return this.transact((tx) => tx.push(path, ...values));
+  push<P extends PathOf<S>>(path: P & ListTarget<TypeAt<S, P>>, ...values: Array<ItemOf<TypeAt<S, P>>>): number {
+    return this.transact((tx) => tx.push<P>(path, ...values));
   }
 
   /** Undoes the last `steps` transactions by appending a copy of the moment before them. */

@@ -1,7 +1,7 @@
 // The JS-value API (browser-safe): re-exports only.
 
 export { open, Database, Transaction, Snapshot, type OpenOptions } from './database.js';
-export { MapView, SetView, ListView, toJS, toImmutable, type Value, type ViewGuard } from './views.js';
+export { MapView, SetView, ListView, toJS, type Value, type ViewGuard } from './views.js';
 export { linkedList, LinkedListValue } from './values.js';
 export { UnsupportedValueError, formatPath } from './errors.js';
-export type { PathOf, TypeAt, Stored, PathStep, AnyPath, Scalar, Depth } from './types.js';
+export type { PathOf, DeletePathOf, TypeAt, Stored, JSOf, ObjectView, ItemOf, ListTarget, NotAList, PathStep, AnyPath, Scalar, Depth } from './types.js';

@@ -1,6 +1,8 @@
 // Compile-time typing of paths and values for `open<Schema>()`: a path is a
 // tuple of keys and indexes into the schema, and reading it gives the stored
-// form of the type found there (scalars as themselves, structures as views).
+// form of the type found there (scalars as themselves, structures as views
+// whose `get` and `toJS` keep the schema's types). Types only: nothing here
+// exists at run time.
 
 import type { LinkedListValue } from './values.js';
 import type { ListView, MapView, SetView, Value } from './views.js';
@@ -18,7 +20,9 @@ export type Depth = [never, 0, 1, 2, 3, 4, 5, 6, 7];
 
 /**
  * Every path into a value of type `S`, up to 8 steps deep (beyond that, any
- * path is accepted). For `any`, any path.
+ * path is accepted). For `any`, any path. A list takes an index, a Map its
+ * keys (of any key type), an object its property names; a Set is a path's end
+ * (its members are named only by {@link DeletePathOf}).
  */
 export type PathOf<S, D extends number = 8> = 0 extends 1 & S
   ? AnyPath
@@ -30,11 +34,36 @@ export type PathOf<S, D extends number = 8> = 0 extends 1 & S
         ? readonly [] | readonly [number, ...PathOf<E, Depth[D]>]
         : S extends LinkedListValue<infer E>
           ? readonly [] | readonly [number, ...PathOf<E, Depth[D]>]
-          : S extends ReadonlyMap<string, infer V>
-            ? readonly [] | readonly [string, ...PathOf<V, Depth[D]>]
-            : S extends object
-              ? readonly [] | { [K in keyof S & string]-?: readonly [K, ...PathOf<NonNullable<S[K]>, Depth[D]>] }[keyof S & string]
-              : AnyPath;
+          : S extends ReadonlyMap<infer K, infer V>
+            ? readonly [] | readonly [K, ...PathOf<V, Depth[D]>]
+            : S extends ReadonlySet<unknown>
+              ? readonly []
+              : S extends object
+                ? readonly [] | { [K in keyof S & string]-?: readonly [K, ...PathOf<NonNullable<S[K]>, Depth[D]>] }[keyof S & string]
+                : AnyPath;
+
+/**
+ * The paths `delete` takes: every {@link PathOf} path, and the paths that end
+ * with a member of a Set (`['tags', 'home']` removes `'home'` from the set at
+ * `['tags']`).
+ */
+export type DeletePathOf<S, D extends number = 8> = 0 extends 1 & S
+  ? AnyPath
+  : [D] extends [never]
+    ? AnyPath
+    : S extends Scalar
+      ? readonly []
+      : S extends readonly (infer E)[]
+        ? readonly [] | readonly [number, ...DeletePathOf<E, Depth[D]>]
+        : S extends LinkedListValue<infer E>
+          ? readonly [] | readonly [number, ...DeletePathOf<E, Depth[D]>]
+          : S extends ReadonlyMap<infer K, infer V>
+            ? readonly [] | readonly [K, ...DeletePathOf<V, Depth[D]>]
+            : S extends ReadonlySet<infer E>
+              ? readonly [] | readonly [E]
+              : S extends object
+                ? readonly [] | { [K in keyof S & string]-?: readonly [K, ...DeletePathOf<NonNullable<S[K]>, Depth[D]>] }[keyof S & string]
+                : AnyPath;
 
 /** The type at path `P` in a value of type `S` (unknown when the path leaves the schema). */
 export type TypeAt<S, P> = 0 extends 1 & S
@@ -46,28 +75,90 @@ export type TypeAt<S, P> = 0 extends 1 & S
         ? TypeAt<E, R>
         : S extends LinkedListValue<infer E>
           ? TypeAt<E, R>
-          : S extends ReadonlyMap<string, infer V>
+          : S extends ReadonlyMap<unknown, infer V>
             ? TypeAt<V, R>
-            : K extends keyof S
-              ? TypeAt<NonNullable<S[K]>, R>
-              : unknown
+            : S extends ReadonlySet<unknown>
+              ? unknown
+              : K extends keyof S
+                ? TypeAt<NonNullable<S[K]>, R>
+                : unknown
       : unknown;
 
-/** What reading a value of type `T` gives: scalars as themselves, structures as views. */
+/**
+ * What `toJS()` gives for a value stored as `T`: objects, arrays (a linked
+ * list's too), Maps and Sets, down to the scalars; `unknown` for `any`.
+ */
+export type JSOf<T> = 0 extends 1 & T
+  ? unknown
+  : T extends Scalar | undefined
+    ? T
+    : T extends readonly (infer E)[]
+      ? JSOf<E>[]
+      : T extends LinkedListValue<infer E>
+        ? JSOf<E>[]
+        : T extends ReadonlyMap<infer K, infer V>
+          ? Map<K, JSOf<V>>
+          : T extends ReadonlySet<infer E>
+            ? Set<E>
+            : T extends object
+              ? { [K in keyof T]: JSOf<T[K]> }
+              : unknown;
+
+/**
+ * A stored object of schema type `T`, read lazily: a {@link MapView} whose
+ * `get` gives each property its own type (`view.get('age')` is a number when
+ * `T['age']` is) and whose `toJS()` gives `T`'s plain-JS form.
+ */
+export type ObjectView<T> = {
+  /**
+   * The value of property `key`: a scalar, or a view of a structure. O(log n).
+   *
+   * @returns undefined when the property is absent
+   */
+  get<K extends keyof T & string>(key: K): Stored<T[K]> | undefined;
+  /** A deep plain-JS copy: `T`'s plain-JS form. O(distinct structures + entries). */
+  toJS(): JSOf<T>;
+} & MapView<keyof T & string, Stored<Exclude<T[keyof T], undefined>>, JSOf<T>>;
+
+/** What reading a value of type `T` gives: scalars as themselves, structures as views (an optional property's undefined stays undefined). */
 export type Stored<T> = 0 extends 1 & T
   ? Value
   : unknown extends T
     ? Value
-    : T extends Scalar
+    : T extends Scalar | undefined
       ? T
       : T extends readonly (infer E)[]
-        ? ListView<Stored<E>>
+        ? ListView<Stored<E>, JSOf<E>[]>
         : T extends LinkedListValue<infer E>
-          ? ListView<Stored<E>>
+          ? ListView<Stored<E>, JSOf<E>[]>
           : T extends ReadonlyMap<infer K, infer V>
-            ? MapView<K, Stored<V>>
+            ? MapView<K, Stored<V>, Map<K, JSOf<V>>>
             : T extends ReadonlySet<infer E>
               ? SetView<E>
               : T extends object
-                ? MapView<keyof T & string, Stored<T[keyof T]>>
+                ? ObjectView<T>
                 : Value;
+
+/** What `push` appends to a list of type `T`: its items (as values or as views read elsewhere); anything for an untyped database, nothing for a non-list. */
+export type ItemOf<T> = 0 extends 1 & T
+  ? unknown
+  : unknown extends T
+    ? unknown
+    : T extends readonly (infer E)[]
+      ? E | Stored<E>
+      : T extends LinkedListValue<infer E>
+        ? E | Stored<E>
+        : never;
+
+/**
+ * What keeps `push` to the paths of lists: `unknown` when `T` is a list (or
+ * not known), otherwise a type no path has, whose name is the compiler's
+ * message.
+ */
+export type ListTarget<T> = 0 extends 1 & T ? unknown : unknown extends T ? unknown : [T] extends [readonly unknown[] | LinkedListValue<unknown>] ? unknown : NotAList;
+
+/** The type no path has: what `push` asks for on the path of something that is not a list (its one property names the mistake). */
+export interface NotAList {
+  /** Never present: a path that must have it cannot be given. */
+  readonly 'push takes the path of a list': never;
+}

@@ -2,7 +2,6 @@
 // tag and format tag, and back. Structures are written through cursors;
 // scalars become slots directly.
 
-import { isImmutable, isList, isMap, isOrderedMap, isOrderedSet, isSet, isStack } from 'immutable';
 import { hasLoneSurrogate, type TaggedKey } from '../cursor/keys.js';
 import { ReadCursor } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
@@ -13,6 +12,7 @@ import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
 import { describe } from '../base/arguments.js';
 import { readAsciiValue } from '../core/bytes-values.js';
+import { immutableKind } from './immutable-markers.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -432,14 +432,20 @@ class Preparer {
       if (!Array.isArray(items)) throw new UnsupportedValueError('a linkedList() whose items are not an array cannot be stored', path);
       return new Snapshot(SnapshotKind.LINKED, undefined, this.listItems(items, path), this.views);
     }
-    if (object instanceof Map || isMap(object) || isOrderedMap(object)) return this.map(object as Iterable<unknown>, path);
-    if (object instanceof Set || isSet(object) || isOrderedSet(object)) return this.set(object as Iterable<unknown>, path);
-    if (isList(object) || isStack(object)) {
-      // Iterated once into an array, then prepared like one.
-      return new Snapshot(SnapshotKind.ARRAY, undefined, this.listItems(Array.from(object as Iterable<unknown>), path), this.views);
-    }
-    if (isImmutable(object)) throw new UnsupportedValueError(`this immutable.js collection has no mapping (use Map, List, Set, OrderedMap, OrderedSet or Stack)`, path);
+    if (object instanceof Map) return this.map(object, path);
+    if (object instanceof Set) return this.set(object, path);
     if (isPlainObject(object)) return this.plainObject(object, path);
+    switch (immutableKind(object)) {
+      case 'map':
+        return this.map(object as Iterable<unknown>, path);
+      case 'set':
+        return this.set(object as Iterable<unknown>, path);
+      case 'list':
+        // Iterated once into an array, then prepared like one.
+        return new Snapshot(SnapshotKind.ARRAY, undefined, this.listItems(Array.from(object as Iterable<unknown>), path), this.views);
+      case 'other':
+        throw new UnsupportedValueError(`this immutable.js collection has no mapping (use Map, List, Set, OrderedMap, OrderedSet or Stack)`, path);
+    }
     throw new UnsupportedValueError(`a ${describe(object)} instance has no mapping to the format (store a plain object, array, Map or Set)`, path);
   }
 

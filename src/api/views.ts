@@ -1,8 +1,8 @@
 // Lazy read views of stored structures: a map, a set or a list is read only as
-// far as it is used; `toJS()` and `toImmutable()` materialize on request.
-// Iteration streams: memory does not grow with the collection.
+// far as it is used; `toJS()` materializes on request (and `toImmutable` from
+// 'stratadb/immutable', through the same walk). Iteration streams: memory does
+// not grow with the collection. Nothing here imports immutable.js.
 
-import { List as ImmutableList, Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import type { ReadCursor, ReadHashMap, ReadArrayList, ReadLinkedArrayList } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
@@ -44,7 +44,8 @@ export function toJS(value: Value): unknown {
   return isStructureView(value) ? materialize(value, JS_BUILDER) : value;
 }
 
-function isStructureView(value: unknown): value is MapView | ListView | SetView {
+/** True for a MapView, ListView or SetView. */
+export function isStructureView(value: unknown): value is MapView | ListView | SetView {
   return value instanceof MapView || value instanceof SetView || value instanceof ListView;
 }
 
@@ -214,8 +215,12 @@ function previewText(tag: string, size: number, parts: Iterable<string>, open: s
  * A stored map, read lazily. `kind` is `'object'` for a map stored from a plain
  * object (toJS gives an object) and `'map'` for one stored from a Map or by
  * another implementation as a counted map (toJS gives a Map; `size` is O(1)).
+ *
+ * @typeParam K - the keys' type
+ * @typeParam V - what reading a value gives (a scalar or a view)
+ * @typeParam J - what {@link toJS} gives: with `open<Schema>()`, the schema's type there
  */
-export class MapView<K = unknown, V = Value> extends View implements Iterable<[K, V]> {
+export class MapView<K = unknown, V = Value, J = unknown> extends View implements Iterable<[K, V]> {
   /** `'object'` (a plain hash map) or `'map'` (a counted hash map). */
   readonly kind: 'object' | 'map';
   readonly #map: ReadHashMap;
@@ -320,20 +325,8 @@ export class MapView<K = unknown, V = Value> extends View implements Iterable<[K
    * @throws CorruptDatabaseError when a structure contains itself (only damaged or hostile data can)
    * @throws IncompatibleDatabaseError on reaching a structure this build cannot read (a gen-2 sorted map or set)
    */
-  toJS(): unknown {
-    return materialize(this, JS_BUILDER);
-  }
-
-  /**
-   * A deep immutable.js copy (Map all the way down). O(distinct structures +
-   * entries); shared structures come back as one immutable.js value, as for
-   * {@link toJS}.
-   *
-   * @throws CorruptDatabaseError when a structure contains itself
-   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
-   */
-  toImmutable(): ImmutableMap<unknown, unknown> {
-    return materialize(this, IMMUTABLE_BUILDER) as ImmutableMap<unknown, unknown>;
+  toJS(): J {
+    return materialize(this, JS_BUILDER) as J;
   }
 
   /** `MapView`. */
@@ -393,11 +386,6 @@ export class SetView<T = unknown> extends View implements Iterable<T> {
     return materialize(this, JS_BUILDER) as Set<T>;
   }
 
-  /** An immutable.js Set copy. O(n). */
-  toImmutable(): ImmutableSet<T> {
-    return materialize(this, IMMUTABLE_BUILDER) as ImmutableSet<T>;
-  }
-
   /** `SetView`. */
   get [Symbol.toStringTag](): string {
     return 'SetView';
@@ -417,8 +405,11 @@ export class SetView<T = unknown> extends View implements Iterable<T> {
 /**
  * A stored list, read lazily: an array list, or a linked (RRB) list (`kind`
  * `'linked'`). Get is O(log n); iteration streams.
+ *
+ * @typeParam T - what reading an item gives (a scalar or a view)
+ * @typeParam J - what {@link toJS} gives: with `open<Schema>()`, the schema's type there
  */
-export class ListView<T = Value> extends View implements Iterable<T> {
+export class ListView<T = Value, J = unknown[]> extends View implements Iterable<T> {
   /** `'array'` for an array list, `'linked'` for a linked (RRB) list. */
   readonly kind: 'array' | 'linked';
   readonly #list: ReadArrayList | ReadLinkedArrayList;
@@ -489,18 +480,8 @@ export class ListView<T = Value> extends View implements Iterable<T> {
    * @throws CorruptDatabaseError when a structure contains itself
    * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
    */
-  toJS(): unknown[] {
-    return materialize(this, JS_BUILDER) as unknown[];
-  }
-
-  /**
-   * A deep immutable.js List copy. O(distinct structures + items).
-   *
-   * @throws CorruptDatabaseError when a structure contains itself
-   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
-   */
-  toImmutable(): ImmutableList<unknown> {
-    return materialize(this, IMMUTABLE_BUILDER) as ImmutableList<unknown>;
+  toJS(): J {
+    return materialize(this, JS_BUILDER) as J;
   }
 
   /** `ListView`. */
@@ -520,14 +501,6 @@ export class ListView<T = Value> extends View implements Iterable<T> {
   }
 }
 
-/**
- * A deep immutable.js copy of any value (scalars stay as they are); see
- * {@link MapView.toImmutable}.
- */
-export function toImmutable(value: Value): unknown {
-  return isStructureView(value) ? materialize(value, IMMUTABLE_BUILDER) : value;
-}
-
 // ---------------------------------------------------------------- materializing
 
 /**
@@ -535,7 +508,7 @@ export function toImmutable(value: Value): unknown {
  * storage order, closed when complete; a set in one step (its members are keys,
  * never structures).
  */
-interface Builder {
+export interface Builder {
   /** A new, empty container for a map or list with this tag. */
   open(tag: number): unknown;
   /**
@@ -550,7 +523,8 @@ interface Builder {
   set(members: unknown[], tag: number): unknown;
 }
 
-function isMapTag(tag: number): boolean {
+/** True for the tag of a map kind (counted or not): what a copy builds as a keyed container. */
+export function isMapTag(tag: number): boolean {
   return structureKind(tag)?.family === 'map';
 }
 
@@ -576,16 +550,6 @@ const JS_BUILDER: Builder = {
   set: (members) => new Set(members),
 };
 
-/** toImmutable: immutable.js Map, List and Set, built through their mutable forms. */
-const IMMUTABLE_BUILDER: Builder = {
-  open: (tag) => (isMapTag(tag) ? ImmutableMap<unknown, unknown>().asMutable() : ImmutableList<unknown>().asMutable()),
-  put: (container, tag, key, value) => {
-    if (isMapTag(tag)) (container as ImmutableMap<unknown, unknown>).set(key, value);
-    else (container as ImmutableList<unknown>).set(key as number, value);
-  },
-  close: (container) => (container as ImmutableMap<unknown, unknown> | ImmutableList<unknown>).asImmutable(),
-  set: (members) => ImmutableSet(members),
-};
 
 /**
  * Copies a view with `builder`, as a visitor of the one value walk
@@ -596,7 +560,7 @@ const IMMUTABLE_BUILDER: Builder = {
  * however much the data shares; a structure met again while its own copy is
  * being built contains itself, which only damaged data can do.
  */
-function materialize(view: View, builder: Builder): unknown {
+export function materialize(view: MapView<unknown, unknown, unknown> | ListView<unknown, unknown> | SetView<unknown>, builder: Builder): unknown {
   return new ValueWalk(new Materializer(builder)).walk(view[VIEW_CURSOR](), undefined);
 }
 

@@ -230,7 +230,7 @@ export async function main(args: string[], out: (text: string) => void = (t) => 
           hash_size: engine.header.hashSize,
           version: engine.header.version,
           history: engine.hasHistory,
-          moments: engine.hasHistory ? engine.momentCount() : 0,
+          moments: engine.hasHistory ? engine.momentCount : 0,
           committed_size: engine.committedSize,
           file_size: engine.storage.size(),
         };

@@ -42,5 +42,5 @@ export function backupTo(engine: Engine, target: Storage, chunkSize = 1 << 20): 
   }
   if (header !== undefined && committed >= HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) target.write(HISTORY_HEADER_POSITION, header);
   target.sync();
-  return { bytes: committed, moments: engine.hasHistory ? engine.momentCount() : 0 };
+  return { bytes: committed, moments: engine.hasHistory ? engine.momentCount : 0 };
 }

@@ -119,7 +119,7 @@ export function dumpDatabase(engine: Engine, options: DumpOptions = {}): DumpJso
   const dumper = new Dumper(maxValuesFor(engine.storage.size(), options));
   const moments: DumpValue[] = [];
   if (engine.hasHistory) {
-    const count = engine.momentCount();
+    const count = engine.momentCount;
     for (let i = 0; i < count; i++) moments.push(dumper.dump(engine.moment(i)));
   } else if (engine.header.rootTag === Tag.HASH_MAP) {
     moments.push(dumper.dump(engine.rootMap()));

@@ -377,8 +377,11 @@ export class Engine {
     return encodeHistoryHeader(this.history).slice();
   }
 
-  /** How many moments the history holds. O(1). */
-  momentCount(): number {
+  /**
+   * How many moments the history holds.
+   * O(1). A property, as `Database.momentCount` is (it was a method before 0.2).
+   */
+  get momentCount(): number {
     return this.history.count;
   }
 

@@ -38,10 +38,10 @@ export function databaseStats(engine: Engine, options: { reachable?: boolean } =
   const base = {
     fileSize: engine.storage.size(),
     committedSize: engine.committedSize,
-    moments: engine.hasHistory ? engine.momentCount() : 0,
+    moments: engine.hasHistory ? engine.momentCount : 0,
   };
   if (options.reachable !== true) return base;
-  const root = engine.hasHistory ? (engine.momentCount() > 0 ? engine.moment(-1).slot : undefined) : engine.rootMap().slot;
+  const root = engine.hasHistory ? (engine.momentCount > 0 ? engine.moment(-1).slot : undefined) : engine.rootMap().slot;
   return { ...base, reachableBytes: root === undefined ? 0 : reachableBytes(engine.io, root) };
 }
 

@@ -4,7 +4,8 @@
 // committed data as it was.
 
 import { describe, expect, it } from 'vitest';
-import { Engine, InvalidArgumentError, MemoryStorage, OutOfRangeError, Slot, StrataError, open, openEngine, type WriteCursor } from '../../src/index.js';
+import { InvalidArgumentError, OutOfRangeError, StrataError, open } from '../../src/index.js';
+import { Engine, MemoryStorage, Slot, openEngine, type WriteCursor } from '../../src/engine.js';
 
 /** Values of every kind that no key, text, bytes or number argument accepts, each with a name. */
 const wrongKinds: Array<[string, unknown]> = [
@@ -28,7 +29,7 @@ async function engineWithOneMoment(): Promise<Engine> {
 
 /** Runs `write` in a transaction that must fail with InvalidArgumentError, then checks nothing changed. */
 function expectRejected(engine: Engine, write: (root: WriteCursor) => void): void {
-  const moments = engine.momentCount();
+  const moments = engine.momentCount;
   let thrown: unknown;
   try {
     engine.transact(write);
@@ -36,7 +37,7 @@ function expectRejected(engine: Engine, write: (root: WriteCursor) => void): voi
     thrown = error;
   }
   expect(thrown).toBeInstanceOf(InvalidArgumentError);
-  expect(engine.momentCount()).toBe(moments);
+  expect(engine.momentCount).toBe(moments);
   expect(engine.moment(-1).asHashMap().get('kept')?.readString()).toBe('value');
 }
 

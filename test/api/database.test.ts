@@ -2,18 +2,8 @@
 // clones, read-only bytes, and bad input, on every backend.
 
 import { describe, expect, it } from 'vitest';
-import {
-  open,
-  linkedList,
-  MapView,
-  ListView,
-  MemoryStorage,
-  OutOfRangeError,
-  ReadOnlyError,
-  TransactionError,
-  WrongTypeError,
-  type Database,
-} from '../../src/index.js';
+import { open, linkedList, MapView, ListView, OutOfRangeError, ReadOnlyError, TransactionError, WrongTypeError, type Database } from '../../src/index.js';
+import { MemoryStorage } from '../../src/engine.js';
 import { dataDir } from '../../src/node.js';
 import { backends } from '../support/backends.js';
 
@@ -89,6 +79,10 @@ describe.each(backends)('Database on $name', (backend) => {
     const db = await fresh();
     for (let i = 0; i < 5; i++) db.set(['n'], i);
     expect(db.momentCount).toBe(5);
+    // The Database and its Engine say it the same way: a number property, no call.
+    expect(db.engine.momentCount).toBe(5);
+    expect(typeof Object.getOwnPropertyDescriptor(Object.getPrototypeOf(db.engine), 'momentCount')?.get).toBe('function');
+    expect(typeof Object.getOwnPropertyDescriptor(Object.getPrototypeOf(db), 'momentCount')?.get).toBe('function');
     expect([...db.moments()].map((m) => m.get(['n']))).toEqual([0, 1, 2, 3, 4]);
     db.undo();
     expect(db.get(['n'])).toBe(3);

@@ -8,19 +8,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { Map as IMap } from 'immutable';
-import {
-  InvalidArgumentError,
-  MemoryStorage,
-  OutOfRangeError,
-  StrataError,
-  UnsupportedValueError,
-  WrongTypeError,
-  open,
-  openEngine,
-  verifyDatabase,
-  type Database,
-} from '../../src/index.js';
+import { InvalidArgumentError, OutOfRangeError, StrataError, UnsupportedValueError, WrongTypeError, open, type Database, type MapView } from '../../src/index.js';
+import { MemoryStorage, openEngine, verifyDatabase } from '../../src/engine.js';
 import { dataDir } from '../../src/node.js';
+import { toImmutable } from '../../src/immutable.js';
 
 const fresh = async (): Promise<Database> => open(undefined, { durability: 'flush' });
 
@@ -250,8 +241,8 @@ describe('materializing structures nested very deep', () => {
         for (let i = 0; i < depth; i++) cursor = i % 2 === 0 ? cursor.hashMap().put('n') : cursor.arrayList().append();
         cursor.writeUint(1);
       });
-      const view = db.get(['d']) as unknown as { toJS(): unknown; toImmutable(): unknown };
-      for (const materialize of [() => view.toJS(), () => view.toImmutable(), () => db.snapshot().toJS()]) {
+      const view = db.get(['d']) as MapView;
+      for (const materialize of [() => view.toJS(), () => toImmutable(view), () => db.snapshot().toJS()]) {
         if (fails) expect(materialize).toThrow(OutOfRangeError);
         else expect(materialize).not.toThrow();
       }

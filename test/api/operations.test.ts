@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open, backup, MemoryStorage, dumpDatabase, type MapView } from '../../src/node.js';
+import { open, backup, type MapView } from '../../src/node.js';
+import { MemoryStorage, dumpDatabase } from '../../src/engine.js';
 
 describe('Database.stats', () => {
   it('reports sizes and moments, and how much of the file the latest moment reaches', async () => {

@@ -11,16 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as browserEntry from '../../src/index.js';
 import * as nodeEntry from '../../src/node.js';
-import {
-  Engine,
-  FaultStorage,
-  FileLock,
-  FileStorage,
-  MemoryStorage,
-  open,
-  type Database,
-  type MapView,
-} from '../../src/node.js';
+import { FileLock, FileStorage, open, type Database, type MapView } from '../../src/node.js';
+import { Engine, MemoryStorage } from '../../src/engine.js';
+import { FaultStorage } from '../../src/testing.js';
 
 /** Stored under another key than the one a test serializes: must never show. */
 const SECRET = 'SECRET-hunter2-do-not-leak-0123456789';

@@ -3,7 +3,10 @@
 // checks that it still does. Each line under an expect-error directive must fail
 // to compile (an unused one is error TS2578); every other line must compile.
 
-import { open, type ListView, type MapView } from '../../src/index.js';
+import { open, linkedList, type ListView, type MapView, type SetView, type LinkedListValue } from '../../src/index.js';
+
+/** True when A and B are the same type (not merely assignable): `true satisfies Equal<A, B>` compiles only then. */
+type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
 
 interface Schema {
   users: Record<string, { name: string; age: number; tags: string[] }>;
@@ -40,4 +43,145 @@ export async function schemaChecks(): Promise<void> {
   // An untyped database takes any path.
   const any = await open();
   any.set(['anything', 0, 'goes'], 1);
+  any.push(['anything'], 1, 'two', { three: 3 });
+  any.delete(['anything', 0]);
+  const anyValue = any.get(['x']);
+  const anyJS: unknown = any.snapshot().toJS();
+  void [anyValue, anyJS];
+}
+
+interface User {
+  name: string;
+  age: number;
+  email?: string;
+  tags: Set<string>;
+  scores: Map<number, { points: number; at: Date }>;
+  friends: string[];
+  history: LinkedListValue<{ event: string }>;
+}
+
+interface App {
+  users: Record<string, User>;
+  byId: Map<number, User>;
+  flags: Set<'beta' | 'admin'>;
+  log: string[];
+  title: string;
+}
+
+/** Reads follow the schema: typed views, per-field types, and toJS in the schema's form. */
+export async function readChecks(id: string): Promise<void> {
+  const db = await open<App>();
+
+  // A stored object keeps each field's own type.
+  const user = db.get(['users', id]);
+  if (user !== undefined) {
+    const name: string | undefined = user.get('name');
+    const age: number | undefined = user.get('age');
+    const email: string | undefined = user.get('email');
+    const tags: SetView<string> | undefined = user.get('tags');
+    const friends: ListView<string> | undefined = user.get('friends');
+    true satisfies Equal<typeof name, string | undefined>;
+    true satisfies Equal<ReturnType<typeof user.get<'age'>>, number | undefined>;
+    // @ts-expect-error: the age is a number, not a union of every field's type
+    const notAString: string | undefined = user.get('age');
+    // @ts-expect-error: users have no such field
+    user.get('nickname');
+    void [name, age, email, tags, friends, notAString];
+
+    // toJS gives the schema's type: a Set stays a Set, a Map a Map, a linked list an array.
+    const plain = user.toJS();
+    const plainName: string = plain.name;
+    const plainTags: Set<string> = plain.tags;
+    const plainScores: Map<number, { points: number; at: Date }> = plain.scores;
+    const plainHistory: Array<{ event: string }> = plain.history;
+    const plainEmail: string | undefined = plain.email;
+    // @ts-expect-error: toJS is not unknown any more: the age is a number
+    const wrongAge: string = plain.age;
+    void [plainName, plainTags, plainScores, plainHistory, plainEmail, wrongAge];
+
+    // A view is still a MapView: it goes where one is expected.
+    const asMap: MapView = user;
+    void asMap;
+  }
+
+  // Deeper paths, through a Map with number keys and a list.
+  const points: number | undefined = db.get(['users', id, 'scores', 7, 'points']);
+  const when: Date | undefined = db.get(['users', id, 'scores', 7, 'at']);
+  const firstFriend: string | undefined = db.get(['users', id, 'friends', 0]);
+  const event: string | undefined = db.get(['users', id, 'history', -1, 'event']);
+  const byId = db.get(['byId', 42, 'name']);
+  true satisfies Equal<typeof byId, string | undefined>;
+  void [points, when, firstFriend, event];
+
+  // A Map of number keys reads as a MapView with number keys; its toJS is a Map.
+  const scores = db.get(['users', id, 'scores']);
+  const scoreMap: Map<number, { points: number; at: Date }> | undefined = scores?.toJS();
+  const score7 = scores?.get(7);
+  const score7Points: number | undefined = score7?.get('points');
+  void [scoreMap, score7Points];
+  // @ts-expect-error: the scores Map has number keys
+  db.get(['users', id, 'scores', 'seven']);
+  // @ts-expect-error: and its values have no such field
+  db.get(['users', id, 'scores', 7, 'rank']);
+
+  // Lists read as typed list views whose toJS is an array of the schema's type.
+  const log = db.get(['log']);
+  const logItems: string[] | undefined = log?.toJS();
+  const logFirst: string | undefined = log?.get(0);
+  void [logItems, logFirst];
+
+  // The whole moment in the schema's form.
+  const whole = db.snapshot().toJS();
+  const title: string = whole.title;
+  const flags: Set<'beta' | 'admin'> = whole.flags;
+  const everyone: Record<string, { name: string }> = whole.users;
+  void [title, flags, everyone];
+}
+
+/** Sets and Maps are addressed by their members and keys; push checks its path and items. */
+export async function structureChecks(id: string): Promise<void> {
+  const db = await open<App>();
+
+  // A Set member is the last step of a delete.
+  db.delete(['flags', 'beta']);
+  db.delete(['users', id, 'tags', 'home']);
+  // @ts-expect-error: 'root' is not a flag
+  db.delete(['flags', 'root']);
+  // @ts-expect-error: a Set's members are not paths to read through ('size' is not a stored key)
+  db.get(['users', id, 'tags', 'size']);
+  // @ts-expect-error: nor to write through
+  db.set(['flags', 'beta'], true);
+  // The Set itself is read, written and deleted as a whole.
+  const flagView: SetView<'beta' | 'admin'> | undefined = db.get(['flags']);
+  db.set(['flags'], new Set(['admin'] as const));
+  db.delete(['flags']);
+  void flagView;
+
+  // Map keys of their own type: numbers here, for reads, writes and deletes.
+  db.set(['byId', 1], { name: 'A', age: 1, tags: new Set(), scores: new Map(), friends: [], history: linkedList([]) });
+  db.set(['byId', 1, 'age'], 2);
+  db.delete(['byId', 1]);
+  db.delete(['users', id, 'scores', 3]);
+  // @ts-expect-error: byId has number keys
+  db.set(['byId', 'one', 'age'], 2);
+  // @ts-expect-error: a score's points are a number
+  db.set(['users', id, 'scores', 3, 'points'], 'many');
+
+  // push: to a list only, with items of its type.
+  db.push(['log'], 'a', 'b');
+  db.push(['users', id, 'friends'], 'bob');
+  db.push(['users', id, 'history'], { event: 'joined' });
+  db.transact((tx) => tx.push(['log'], 'in a transaction'));
+  // @ts-expect-error: the log holds strings
+  db.push(['log'], 42);
+  // @ts-expect-error: a history item has an event
+  db.push(['users', id, 'history'], { what: 'joined' });
+  // @ts-expect-error: the title is not a list
+  db.push(['title'], 'x');
+  // @ts-expect-error: nor are the users
+  db.push(['users'], 'x');
+  // @ts-expect-error: there is no such list
+  db.push(['logs'], 'x');
+  // @ts-expect-error: nor in a transaction
+  db.transact((tx) => tx.push(['title'], 'x'));
 }

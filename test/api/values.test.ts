@@ -4,9 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bigintBytes, bytesBigint } from '../../src/api/values.js';
-import { List, Map as IMap, Set as ISet } from 'immutable';
-import { open, linkedList, MapView, ListView, SetView, UnsupportedValueError, InvalidArgumentError, TransactionError, Tag, type Database } from '../../src/index.js';
+import { List, Map as IMap, OrderedMap, OrderedSet, Record as IRecord, Seq, Set as ISet, Stack } from 'immutable';
+import { open, linkedList, MapView, ListView, SetView, UnsupportedValueError, InvalidArgumentError, TransactionError, type Database } from '../../src/index.js';
+import { Tag } from '../../src/engine.js';
 import { backends } from '../support/backends.js';
+import { toImmutable } from '../../src/immutable.js';
 
 const sample = () => ({
   text: 'héllo ✓ 日本',
@@ -118,18 +120,18 @@ describe.each(backends)('JS values on $name', (backend) => {
     expect(map.size).toBe(2);
     expect(map.get('a')).toBe(1);
     expect(map.get('zzz')).toBeUndefined();
-    expect(map.toImmutable().equals(IMap({ a: 1, b: 2 }))).toBe(true);
+    expect(toImmutable(map).equals(IMap({ a: 1, b: 2 }))).toBe(true);
     const set = db.get(['s']) as SetView;
     expect(set.size).toBe(3);
     expect(set.has(2)).toBe(true);
     expect(set.has('2')).toBe(false);
-    expect(set.toImmutable().equals(ISet([1, 2, 3]))).toBe(true);
+    expect(toImmutable(set).equals(ISet([1, 2, 3]))).toBe(true);
     const list = db.get(['l']) as ListView;
     expect(list.kind).toBe('array');
     expect(list.length).toBe(3);
     expect(list.get(-1)).toBe(3);
     expect(list.get(3)).toBeUndefined();
-    expect(list.toImmutable().equals(List([1, 2, 3]))).toBe(true);
+    expect(toImmutable(list).equals(List([1, 2, 3]))).toBe(true);
     const queue = db.get(['q']) as ListView;
     expect(queue.kind).toBe('linked');
     expect(queue.toJS()).toEqual(['x', 'y']);
@@ -169,6 +171,29 @@ describe.each(backends)('JS values on $name', (backend) => {
     expect(back.get('list')).toEqual([1, 2]);
     expect(back.get('set')).toEqual(new Set(['a']));
     expect(back.get('nested')).toEqual(new Map([['x', 1]]));
+    db.close();
+  });
+
+  it('accepts every immutable.js kind with a mapping, and refuses the others by name, without importing immutable.js', async () => {
+    const db = await fresh();
+    db.set(['om'], OrderedMap([['b', 1], ['a', 2]]));
+    db.set(['os'], OrderedSet([3, 1]));
+    db.set(['st'], Stack([1, 2]));
+    expect((db.get(['om']) as MapView).toJS()).toEqual(new Map([['b', 1], ['a', 2]]));
+    expect((db.get(['os']) as SetView).toJS()).toEqual(new Set([3, 1]));
+    expect((db.get(['st']) as ListView).toJS()).toEqual([1, 2]);
+    const Point = IRecord({ x: 0 });
+    expect(() => db.set(['r'], Point({ x: 1 }))).toThrow(/immutable\.js collection has no mapping/);
+    expect(() => db.set(['s'], Seq([1]))).toThrow(/immutable\.js collection has no mapping/);
+    // The value API recognizes them by the markers immutable.js itself reads
+    // (strings, so that every copy and version of the library agrees), so a
+    // collection from another copy of immutable.js is stored too.
+    const foreign = { '@@__IMMUTABLE_ITERABLE__@@': true, '@@__IMMUTABLE_KEYED__@@': true, '@@__IMMUTABLE_MAP__@@': true, *[Symbol.iterator]() { yield ['k', 1]; } };
+    db.set(['foreign'], Object.setPrototypeOf(foreign, { constructor: function ForeignMap() {} }) as object);
+    expect((db.get(['foreign']) as MapView).toJS()).toEqual(new Map([['k', 1]]));
+    // A plain object with such a key is still a plain object: data, not a collection.
+    db.set(['plain'], { '@@__IMMUTABLE_MAP__@@': true });
+    expect((db.get(['plain']) as MapView).toJS()).toEqual({ '@@__IMMUTABLE_MAP__@@': true });
     db.close();
   });
 

@@ -6,12 +6,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { List as IList, Map as IMap } from 'immutable';
-import { CorruptDatabaseError, IncompatibleDatabaseError, MapView, ListView, open, verifyDatabase, type Database } from '../../src/index.js';
+import { CorruptDatabaseError, IncompatibleDatabaseError, MapView, ListView, open, type Database } from '../../src/index.js';
+import { verifyDatabase } from '../../src/engine.js';
 import { dumpDatabase, dumpText } from '../../src/history/dump.js';
 import { databaseStats } from '../../src/history/stats.js';
 import { Tag } from '../../src/format/tags.js';
 import { fixtureBytes, haveFixtures } from '../support/fixtures.js';
 import { writeSlot } from '../support/sample-databases.js';
+import { toImmutable } from '../../src/immutable.js';
 
 const fresh = async (): Promise<Database> => open(undefined, { durability: 'flush' });
 
@@ -60,7 +62,7 @@ describe('MapView.toJS on shared structures', () => {
     let node: unknown = out;
     for (let i = 0; i < 40; i++) node = (node as { a: unknown }).a;
     expect(node).toEqual({ leaf: 1 });
-    const immutable = view.toImmutable();
+    const immutable = toImmutable(view);
     expect(immutable.get('a')).toBe(immutable.get('b'));
     // (toEqual would walk all 2^40 paths of the result: compare by identity.)
     const moment = db.snapshot().toJS() as { x: { a: unknown; b: unknown } };
@@ -75,7 +77,7 @@ describe('MapView.toJS on shared structures', () => {
     // Structures are filled in after the scalars, but each keeps its place in storage order.
     expect(Object.keys(plain)).toEqual([...view.keys()]);
     expect(plain).toEqual({ first: 1, second: { n: 2 }, third: 3, fourth: [4] });
-    expect((db.get(['o']) as MapView).toImmutable()).toEqual(IMap({ first: 1, second: IMap({ n: 2 }), third: 3, fourth: IList([4]) }));
+    expect(toImmutable(db.get(['o']) as MapView)).toEqual(IMap({ first: 1, second: IMap({ n: 2 }), third: 3, fourth: IList([4]) }));
   });
 });
 
@@ -114,7 +116,7 @@ describe('walkers on structures nested deeper than the stack', () => {
     }
     expect(depth).toBe(5000);
     expect(node).toBe(1);
-    expect(() => view.toImmutable()).not.toThrow();
+    expect(() => toImmutable(view)).not.toThrow();
     expect(() => db.snapshot().toJS()).not.toThrow();
     const text = dumpText(db.engine);
     expect(text.length).toBeGreaterThan(5000);
@@ -178,7 +180,7 @@ describe('walkers on a structure that contains itself', () => {
       const db = await selfContaining(target);
       const view = db.get(['m']) as MapView;
       expect(() => view.toJS()).toThrow(CorruptDatabaseError);
-      expect(() => view.toImmutable()).toThrow(CorruptDatabaseError);
+      expect(() => toImmutable(view)).toThrow(CorruptDatabaseError);
       expect(() => db.snapshot().toJS()).toThrow(CorruptDatabaseError);
       expect(() => dumpDatabase(db.engine)).toThrow(CorruptDatabaseError);
       expect(() => dumpText(db.engine)).toThrow(CorruptDatabaseError);
@@ -213,7 +215,7 @@ describe.runIf(haveFixtures)('the JS API on sorted maps written by xitdb-java 0.
     expect(() => [...rootView.entries()]).toThrow(IncompatibleDatabaseError);
     expect(() => rootView.forEach(() => undefined)).toThrow(IncompatibleDatabaseError);
     expect(() => rootView.toJS()).toThrow(IncompatibleDatabaseError);
-    expect(() => rootView.toImmutable()).toThrow(IncompatibleDatabaseError);
+    expect(() => toImmutable(rootView)).toThrow(IncompatibleDatabaseError);
     const writable = await open(fixtureBytes('sorted.db'), { readOnly: false });
     expect(() => writable.merge(['big'], { a: 1 })).toThrow(IncompatibleDatabaseError);
     expect(() => writable.set(['big', 'k'], 1)).toThrow(IncompatibleDatabaseError);

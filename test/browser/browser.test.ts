@@ -1,6 +1,7 @@
 // stratadb in a real browser: Debian's chromium (the system binary, no browser
-// download), driven by playwright-core. The browser-safe entry (dist/src/index.js,
-// so `npm run build` first) is bundled with esbuild and served with the pages of
+// download), driven by playwright-core. The browser-safe entries 'stratadb' and
+// 'stratadb/engine' (dist/src/index.js and engine.js, so `npm run build` first)
+// are bundled into one module with esbuild and served with the pages of
 // test/browser/pages from a node:http server on 127.0.0.1. Pages: a memory
 // database written and read; its bytes transferred to a Web Worker and opened
 // there in place; the same under "Content-Security-Policy: script-src 'self'",
@@ -22,6 +23,7 @@ import { open } from '../../src/index.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const pagesDir = join(root, 'test', 'browser', 'pages');
 const entry = join(root, 'dist', 'src', 'index.js');
+const engineEntry = join(root, 'dist', 'src', 'engine.js');
 
 /** The system chromium (Debian's package); CHROMIUM_PATH overrides. */
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -57,8 +59,9 @@ describe.skipIf(!chromiumPresent && !underCi)('stratadb in chromium', () => {
   beforeAll(async () => {
     if (!chromiumPresent) throw new Error(`CI=true but no chromium at ${chromiumPath}: run .ci/install-browser first`);
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-    // One ES module with everything the browser-safe entry reaches.
-    const bundled = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent' });
+    // One ES module with everything the browser-safe entries reach (the pages use the value API and, to see which hash engine runs, the engine's hashers).
+    const contents = `export * from ${JSON.stringify(entry)};\nexport * from ${JSON.stringify(engineEntry)};\n`;
+    const bundled = await build({ stdin: { contents, resolveDir: root, loader: 'js' }, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent' });
     const bundle = bundled.outputFiles[0]!.contents;
 
     // A database written in Node, where the wasm engine hashes, for the strict page to read.

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open, lockPath, LockedError, openFile, openEngine, FileStorage, verifyDatabase } from '../../src/node.js';
+import { open, lockPath, LockedError, openFile, FileStorage } from '../../src/node.js';
+import { openEngine, verifyDatabase } from '../../src/engine.js';
 
 const folder = (): string => mkdtempSync(join(tmpdir(), 'stratadb-exclusive-'));
 

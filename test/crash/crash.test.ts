@@ -442,7 +442,7 @@ function checkImage(scenario: Scenario, clean: CleanRun, image: Uint8Array, done
     return `reopening a ${image.length}-byte image failed: ${String(error)}`;
   }
   try {
-    const count = engine.momentCount();
+    const count = engine.momentCount;
     const counts = candidates.map((i) => clean.models[i]?.moments.length);
     if (!counts.includes(count)) return `moment count ${count}, expected one of ${counts.join(', ')}`;
     const dump = dumpDatabase(engine);

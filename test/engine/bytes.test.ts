@@ -140,7 +140,7 @@ describe.each(backends)('byte values on $name', (backend) => {
         writer.write(text('world'));
       }),
     ).toThrow(TransactionError);
-    expect(engine.momentCount()).toBe(0);
+    expect(engine.momentCount).toBe(0);
     engine.close();
   });
 

@@ -43,7 +43,7 @@ describe('Engine commit failures', () => {
     expect(() => engine.transact((root) => root.hashMap().put('k').writeUint(2))).toThrow(TransactionError);
     // The data was not cut back: the header on storage names it.
     const reopened = Engine.open(MemoryStorage.fromBytes(storage.toBytes().slice()), { hasher: sha1Hasher });
-    expect(reopened.momentCount()).toBe(2);
+    expect(reopened.momentCount).toBe(2);
     expect(reopened.moment(-1).asHashMap().get('k')?.readUint()).toBe(2n);
     expect(() => engine.transact(() => undefined)).toThrow(/reopen/);
   });
@@ -73,7 +73,7 @@ describe('Engine commit failures', () => {
     storage.failHeaderRootTagWrite = false;
     const reopened = Engine.open(MemoryStorage.fromBytes(storage.toBytes().slice(), { readOnly: false }), { hasher: sha1Hasher });
     expect(reopened.hasHistory).toBe(true);
-    expect(reopened.momentCount()).toBe(0);
+    expect(reopened.momentCount).toBe(0);
     reopened.transact((root) => root.hashMap().put('k').writeUint(1));
     expect(reopened.moment(-1).asHashMap().get('k')?.readUint()).toBe(1n);
   });

@@ -53,7 +53,7 @@ describe('FileStorage under the engine', () => {
 
       // A reader while the writer is open: the zeros are past the committed size.
       const reader = Engine.open(FileStorage.open(path, { readOnly: true }), { hasher: sha1Hasher });
-      expect(reader.momentCount()).toBe(3);
+      expect(reader.momentCount).toBe(3);
       expect(reader.moment(-1).asHashMap().get('key2')?.readUint()).toBe(2n);
       writer.transact((root) => root.hashMap().put('key3').writeUint(3));
       reader.refresh();
@@ -65,7 +65,7 @@ describe('FileStorage under the engine', () => {
       copyFileSync(path, crashed);
       const recovered = Engine.open(FileStorage.open(crashed), { hasher: sha1Hasher });
       expect(statSync(crashed).size).toBe(recovered.committedSize);
-      expect(recovered.momentCount()).toBe(4);
+      expect(recovered.momentCount).toBe(4);
       recovered.close();
 
       // A clean close leaves no zeros.
@@ -91,7 +91,7 @@ describe('FileStorage under the engine', () => {
           expect(reader.moment(-1).asHashMap().get(`key${i - 1}`)?.readUint()).toBe(BigInt(i - 1));
           writer.transact((root) => root.hashMap().put(`key${i}`).writeUint(i));
           reader.refresh();
-          expect(reader.momentCount(), `after commit ${i}`).toBe(i + 1);
+          expect(reader.momentCount, `after commit ${i}`).toBe(i + 1);
           expect(reader.moment(-1).asHashMap().get(`key${i}`)?.readUint()).toBe(BigInt(i));
         }
         reader.close();

@@ -73,7 +73,7 @@ describe.each(backends)('hash maps on $name', (backend) => {
     expect(map.get('a')?.readString()).toBe('first');
     expect(map.get('b')).toBeUndefined();
     expect(map.has('b')).toBe(false);
-    expect(engine.momentCount()).toBe(1);
+    expect(engine.momentCount).toBe(1);
     engine.close();
   });
 

@@ -27,7 +27,7 @@ describe.each(backends)('Engine history on $name', (backend) => {
         engine = open(slot);
       }
     }
-    expect(engine.momentCount()).toBe(300);
+    expect(engine.momentCount).toBe(300);
     for (let i = 0; i < 300; i++) expect(counterValue(engine, i)).toBe(BigInt(i));
     engine.close();
   });
@@ -47,7 +47,7 @@ describe.each(backends)('Engine history on $name', (backend) => {
     expect(engine.storage.size()).toBe(size);
     expect(dumpDatabase(engine)).toEqual(before);
     engine.transact((root) => root.hashMap().put('n').writeUint(16));
-    expect(engine.momentCount()).toBe(17);
+    expect(engine.momentCount).toBe(17);
     expect(counterValue(engine, -1)).toBe(16n);
     engine.close();
     const reopened = open(slot);
@@ -60,7 +60,7 @@ describe.each(backends)('Engine history on $name', (backend) => {
     const engine = open(backend.slot());
     for (let i = 0; i < 5; i++) engine.transact((root) => root.hashMap().put('n').writeUint(i));
     engine.undo();
-    expect(engine.momentCount()).toBe(6);
+    expect(engine.momentCount).toBe(6);
     expect(counterValue(engine, -1)).toBe(3n);
     expect(engine.moment(-1).slot.equals(engine.moment(3).slot)).toBe(true);
     engine.undo(3);
@@ -68,10 +68,10 @@ describe.each(backends)('Engine history on $name', (backend) => {
     engine.revert(0);
     expect(counterValue(engine, -1)).toBe(0n);
     engine.sliceHistory(2);
-    expect(engine.momentCount()).toBe(2);
+    expect(engine.momentCount).toBe(2);
     expect(counterValue(engine, -1)).toBe(1n);
     engine.transact((root) => root.hashMap().put('n').writeUint(42));
-    expect(engine.momentCount()).toBe(3);
+    expect(engine.momentCount).toBe(3);
     expect(counterValue(engine, -1)).toBe(42n);
     expect(() => engine.undo(3)).toThrow(OutOfRangeError);
     engine.close();
@@ -85,7 +85,7 @@ describe.each(backends)('Engine history on $name', (backend) => {
       engine.transact((root) => root.hashMap().put('m').writeUint(i));
       expect(engine.moment(-1).asHashMap().get('n')?.readUint()).toBe(4n);
     }
-    expect(engine.momentCount()).toBe(40);
+    expect(engine.momentCount).toBe(40);
     for (let i = 5; i < 40; i++) expect(engine.moment(i).asHashMap().get('m')?.readUint()).toBe(BigInt(i));
     engine.close();
   });
@@ -344,7 +344,7 @@ describe('Engine.transact misuse', () => {
         root.hashMap().put('k').writeUint(1);
       }),
     ).toThrow(/must be synchronous/);
-    expect(engine.momentCount()).toBe(0);
+    expect(engine.momentCount).toBe(0);
     expect(engine.storage.size()).toBe(size);
   });
 });

@@ -16,7 +16,8 @@ import { sha1Hasher } from '../../src/hash/sha1.js';
 import { dumpDatabase, dumpText } from '../../src/history/dump.js';
 import { databaseStats } from '../../src/history/stats.js';
 import { Database } from '../../src/api/database.js';
-import { ListView, MapView, SetView, toImmutable, toJS, type Value } from '../../src/api/views.js';
+import { ListView, MapView, SetView, toJS, type Value } from '../../src/api/views.js';
+import { toImmutable } from '../../src/immutable.js';
 import { verifyDatabase } from '../../src/history/verify.js';
 import { OutOfRangeError, StrataError } from '../../src/errors.js';
 import { Tag } from '../../src/format/tags.js';
@@ -227,7 +228,7 @@ function readWritePass(stats: Stats, bytes: Uint8Array, hasher: Hasher): number 
     const result = typed(() => engine.transact((root) => mutate(root)));
     if (!(result instanceof StrataError)) stats.committed++;
     typed(() => engine.undo());
-    typed(() => engine.sliceHistory(Math.max(0, engine.momentCount() - 1)));
+    typed(() => engine.sliceHistory(Math.max(0, engine.momentCount - 1)));
   } else if (engine.header.rootTag === Tag.HASH_MAP) {
     typed(() => mutateMap(engine.writableRootMap().hashMap(), undefined));
   }
@@ -253,7 +254,7 @@ function checkedVerify(engine: Engine): ReturnType<typeof verifyDatabase> {
 function walkMoments(engine: Engine, storage: GuardedStorage): void {
   const roots: Array<() => ReadCursor> = [];
   if (engine.hasHistory) {
-    const count = Math.min(engine.momentCount(), 50);
+    const count = Math.min(engine.momentCount, 50);
     for (let i = 0; i < count; i++) roots.push(() => engine.moment(i));
     if (count > 0) roots.push(() => engine.moment(-1));
   } else if (engine.header.rootTag === Tag.HASH_MAP) {
@@ -699,7 +700,7 @@ function walkWithApi(stats: Stats, engine: Engine, hasher: Hasher): void {
   typed(() => databaseStats(engine, { reachable: true }));
   typed(() => db.stats({ reachable: true }));
   if (!engine.hasHistory) return;
-  const count = Math.min(engine.momentCount(), 8);
+  const count = Math.min(engine.momentCount, 8);
   const budget = { visits: 0 };
   for (let i = 0; i < count; i++) {
     const snapshot = typed(() => db.snapshot(i));

@@ -45,7 +45,7 @@ describeFixtures('Engine.open on the upstream golden file', () => {
   const get = (moment: number, key: string) => engine().moment(moment).asHashMap().getByHash(sha1(text.encode(key)));
 
   it('has two moments and reads the first by hashing the keys', () => {
-    expect(engine().momentCount()).toBe(2);
+    expect(engine().momentCount).toBe(2);
     expect(get(0, 'foo')?.readString()).toBe('foo');
     expect(get(0, 'bar')?.readString()).toBe('bar');
     const fruits = get(0, 'fruits')!.asArrayList();
@@ -86,7 +86,7 @@ describeFixtures('Engine.open on the upstream golden file', () => {
 describeFixtures('Engine.open on a second-generation file', () => {
   it('opens sorted.db and refuses its sorted maps with IncompatibleDatabaseError', () => {
     const engine = openFixture('sorted.db');
-    expect(engine.momentCount()).toBe(2);
+    expect(engine.momentCount).toBe(2);
     const root = engine.moment(0);
     expect(root.tag).toBe(Tag.HASH_MAP);
     let refused = 0;

@@ -191,7 +191,7 @@ class Scenario {
     const engine = this.harness.engine;
     expectSoundTxState(engine, step);
     expectVerified(engine, step);
-    expect(engine.momentCount(), `${step}: moment count`).toBe(this.models.length);
+    expect(engine.momentCount, `${step}: moment count`).toBe(this.models.length);
     this.models.forEach((model, index) => checkMoment(engine.moment(index), model, `${step}, moment ${index}`));
   }
 

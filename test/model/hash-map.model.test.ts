@@ -249,7 +249,7 @@ class Scenario {
   checkAll(step: string): void {
     expectSoundTxState(this.engine, step);
     expectVerified(this.engine, step);
-    expect(this.engine.momentCount(), `${step}: moment count`).toBe(this.models.length);
+    expect(this.engine.momentCount, `${step}: moment count`).toBe(this.models.length);
     this.models.forEach((model, index) => checkMoment(this.engine.moment(index), model, `${step}, moment ${index}`));
     if (this.models.length > 0) checkMoment(this.engine.moment(-1), this.latestModel(), `${step}, moment -1`);
   }

@@ -260,7 +260,7 @@ class Scenario {
   checkAll(step: string): void {
     expectSoundTxState(this.engine, step);
     expectVerified(this.engine, step);
-    expect(this.engine.momentCount(), `${step}: moment count`).toBe(this.models.length);
+    expect(this.engine.momentCount, `${step}: moment count`).toBe(this.models.length);
     this.models.forEach((model, index) => checkRoot(this.engine.moment(index), model, `${step}, moment ${index}`));
   }
 
@@ -642,7 +642,7 @@ function runFreezeCase(backend: Backend, freezeCase: FreezeCase): void {
     // Once the transaction has ended, every cursor it made refuses writes, the root too.
     held.forEach((entry, i) => expectTransactionError(entry.use, `held ${i} (${entry.kind}) after the transaction`));
     expectTransactionError(() => rootCursor!.writeUint(1), 'the root cursor after the transaction');
-    expect(engine.momentCount()).toBe(1);
+    expect(engine.momentCount).toBe(1);
     checkRootLoose(engine.moment(-1), model, 'committed, after refused writes');
   } finally {
     harness.close();
@@ -714,7 +714,7 @@ function runHistorySteps(backend: Backend, steps: readonly HistoryStep[]): void 
   const checkAllMoments = (where: string): void => {
     const engine = harness.engine;
     expectVerified(engine, where);
-    const count = engine.momentCount();
+    const count = engine.momentCount;
     expect(count, `${where}: moment count`).toBe(models.length);
     const read = (index: number): string[][] => [...engine.moment(index).asHashMap().entries()].map((entry) => [entry.key.readString(), describeValue(entry.value)]).sort();
     const actual = models.map((_, i) => [read(i), read(i - count)]);

@@ -374,7 +374,7 @@ export class Harness {
  * committed size it had before.
  */
 export function expectAbortedTransaction(engine: Engine, fn: (root: WriteCursor) => void): void {
-  const countBefore = engine.momentCount();
+  const countBefore = engine.momentCount;
   const sizeBefore = engine.storage.size();
   const bytesBefore = snapshotBytes(engine.storage);
   const committedBefore = engine.committedSize;
@@ -385,7 +385,7 @@ export function expectAbortedTransaction(engine: Engine, fn: (root: WriteCursor)
       throw new AbortTransaction();
     }),
   ).toThrow(AbortTransaction);
-  expect(engine.momentCount()).toBe(countBefore);
+  expect(engine.momentCount).toBe(countBefore);
   expect(engine.committedSize).toBe(committedBefore);
   expect(engine.storage.size()).toBe(committedBefore);
   // Nothing at all changed, the history header included.

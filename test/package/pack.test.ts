@@ -2,7 +2,9 @@
 // nothing else (no tests, benchmarks, examples, TypeScript sources or source
 // maps), the metadata is complete, and the tarball installed into a fresh
 // project (from the npm cache, no registry round trip when it is warm) imports
-// as 'stratadb' and 'stratadb/node', type-checks, and writes and reads a database.
+// as 'stratadb', 'stratadb/engine', 'stratadb/testing' and 'stratadb/node'
+// without immutable.js (an optional peer), type-checks with skipLibCheck off
+// (its declarations are sound), and writes and reads a database.
 
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -38,12 +40,13 @@ function packedFiles(): string[] {
 }
 
 describe('npm pack', () => {
-  it('holds the built package, README.md and FORMAT.md, and no tests, benchmarks, sources or source maps', () => {
+  it('holds the built package, README.md, FORMAT.md and LICENSE, and no tests, benchmarks, sources or source maps', () => {
     const files = packedFiles();
-    expect(files).toEqual(expect.arrayContaining(['FORMAT.md', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/node.js', 'dist/src/node.d.ts', 'dist/src/cli/main.js']));
-    const stray = files.filter((path) => !['FORMAT.md', 'README.md', 'package.json'].includes(path) && !/^dist\/src\/.+(?<!\.test)\.(js|d\.ts)$/.test(path));
+    const entries = ['index', 'engine', 'testing', 'immutable', 'node'].flatMap((name) => [`dist/src/${name}.js`, `dist/src/${name}.d.ts`]);
+    expect(files).toEqual(expect.arrayContaining(['FORMAT.md', 'README.md', 'LICENSE', 'package.json', ...entries, 'dist/src/cli/main.js']));
+    const stray = files.filter((path) => !['FORMAT.md', 'README.md', 'LICENSE', 'package.json'].includes(path) && !/^dist\/src\/.+(?<!\.test)\.(js|d\.ts)$/.test(path));
     expect(stray).toEqual([]);
-    expect(files.filter((path) => /(^|\/)(test|bench|examples)\/|\.map$|test-hashers/.test(path))).toEqual([]);
+    expect(files.filter((path) => /(^|\/)(test|bench|examples)\/|\.map$/.test(path))).toEqual([]);
   });
 
   it('holds every file the manifest points at (main, types, exports, bin)', () => {
@@ -62,6 +65,11 @@ describe('package.json', () => {
     expect(manifest.engines.node).toMatch(/^>=\d+/);
     expect(manifest.sideEffects).toBe(false);
     expect(manifest.license).toBe('MIT');
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 the stratadb authors\n/);
+    // immutable.js is an optional peer: the value API never imports it, 'stratadb/immutable' does.
+    expect(manifest.dependencies?.immutable).toBeUndefined();
+    expect(manifest.peerDependencies.immutable).toBeDefined();
+    expect(manifest.peerDependenciesMeta.immutable.optional).toBe(true);
     expect(manifest.type).toBe('module');
     expect(manifest.scripts.prepare).toBe('npm run build');
     expect(manifest.description.length).toBeGreaterThan(20);
@@ -81,12 +89,18 @@ describe('the packed tarball', () => {
     npm(['install', '--prefer-offline', '--no-package-lock', join(work, tarball!)], project);
     expect(existsSync(join(project, 'node_modules', 'stratadb', 'dist', 'src', 'index.js'))).toBe(true);
     expect(existsSync(join(project, 'node_modules', 'stratadb', 'test'))).toBe(false);
+    // An optional peer is not installed: everything below runs without immutable.js.
+    expect(existsSync(join(project, 'node_modules', 'immutable'))).toBe(false);
 
     writeFileSync(
       join(project, 'main.mjs'),
       `import { open as openMemory } from 'stratadb';
 import { open } from 'stratadb/node';
+import { MemoryStorage, openEngine } from 'stratadb/engine';
+import { tinyHasher } from 'stratadb/testing';
 
+const engine = await openEngine(new MemoryStorage(), { hasher: tinyHasher(1) });
+engine.transact((root) => root.hashMap().put('k').writeUint(1));
 const memory = await openMemory();
 memory.set(['greeting'], 'hello');
 const copy = await openMemory(memory.bytes());
@@ -112,17 +126,19 @@ again.close();
     writeFileSync(
       join(project, 'typed.ts'),
       `import { open, type Database } from 'stratadb/node';
-import { MemoryStorage, openEngine } from 'stratadb';
+import { MemoryStorage, openEngine } from 'stratadb/engine';
+import { FaultStorage } from 'stratadb/testing';
 interface App { title: string }
 const db: Database<App> = await open<App>('typed.xit');
 const title: string | undefined = db.get(['title']);
 const engine = await openEngine(new MemoryStorage());
-export { title, engine };
+const faulty: FaultStorage | undefined = undefined;
+export { title, engine, faulty };
 `,
     );
     execFileSync(
       process.execPath,
-      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'typed.ts'],
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'typed.ts'],
       { cwd: project, encoding: 'utf8', timeout: 120_000 },
     );
   });

@@ -166,7 +166,7 @@ describe.each(backends)('linked array list model on $name', (backend) => {
         run('commit');
         engine.close();
         engine = Engine.open(slot.open(), { hasher: sha1Hasher });
-        expect(engine.momentCount()).toBe(moments.length);
+        expect(engine.momentCount).toBe(moments.length);
         expectVerified(engine, 'reopened');
         moments.forEach((model, i) => checkMoment(engine, i, model));
         engine.close();

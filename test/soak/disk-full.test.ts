@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open, openFile, StrataError, verifyDatabase } from '../../src/node.js';
+import { open, openFile, StrataError } from '../../src/node.js';
+import { verifyDatabase } from '../../src/engine.js';
 
 function mountTmpfs(dir: string, size: string): boolean {
   try {

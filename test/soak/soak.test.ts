@@ -16,7 +16,8 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { lockPath, open, openFile, verifyDatabase } from '../../src/node.js';
+import { lockPath, open, openFile } from '../../src/node.js';
+import { verifyDatabase } from '../../src/engine.js';
 import { deadPid, seededRandom } from '../support/processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

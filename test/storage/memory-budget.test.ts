@@ -95,14 +95,14 @@ describe('FileStorageOptions.memoryBudget', () => {
         // 512 KiB under a 64 KiB budget: most of it is in the file already, past the committed size.
         expect(statSync(spillPath).size).toBeGreaterThan(committed + 256 * 1024);
         const reader = Engine.open(FileStorage.open(spillPath, { readOnly: true }), { hasher: sha1Hasher });
-        expect(reader.momentCount()).toBe(1);
+        expect(reader.momentCount).toBe(1);
         expect(reader.moment(-1).asHashMap().get('big')).toBeUndefined();
         reader.close();
         throw new Error('abort');
       }),
     ).toThrow('abort');
     expect(statSync(spillPath).size).toBe(committed);
-    expect(writer.momentCount()).toBe(1);
+    expect(writer.momentCount).toBe(1);
     writer.close();
   });
 });

@@ -1,0 +1,66 @@
+// What a browser app pays for the value API: a program that opens a memory
+// database, writes and reads, bundled from dist/src/index.js ('stratadb') with
+// esbuild, minified, as an app's bundler would. immutable.js, the engine's
+// tools that the value API does not reach, and the test doubles stay out.
+//
+// Sizes (esbuild 0.28, minified, ESM, platform browser):
+//   before the entry points split (immutable.js imported by the value API): 183.1 KB
+//     (157 KB when issue 18 was filed; 63 KB of it immutable.js)
+//   after (immutable.js optional, in 'stratadb/immutable'): 120.1 KB, 39 KB gzipped
+// Issue 18 asks for 60 KB. What remains is the engine the value API runs on
+// (engine, cursors, HAMT, array lists, RRB lists, the structure checkers the
+// kinds table names, the wasm and JS xx16 and SHA-1): SIZE_MAX guards what was
+// reached, and is to come down as that code is split, not to go up.
+
+import { build, type Metafile } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const entry = join(root, 'dist', 'src', 'index.js');
+
+/** The ceiling for the minified bundle below, in bytes (120.1 KB measured, a little headroom). */
+const SIZE_MAX = 124 * 1024;
+
+/** A value-API program, as a browser app would write it against 'stratadb'. */
+const PROGRAM = `
+import { open, linkedList } from 'stratadb';
+const db = await open();
+db.transact((tx) => {
+  tx.set(['users', 'alice'], { name: 'Alice', visits: 1, tags: new Set(['admin']) });
+  tx.set(['queue'], linkedList(['a', 'b']));
+});
+db.update(['users', 'alice', 'visits'], (n) => (n ?? 0) + 1);
+const copy = await open(db.bytes());
+console.log(copy.get(['users', 'alice'])?.toJS(), db.momentCount);
+`;
+
+async function bundle(): Promise<{ size: number; inputs: string[] }> {
+  const result = await build({
+    stdin: { contents: PROGRAM, resolveDir: root, loader: 'js' },
+    alias: { stratadb: entry },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const metafile = result.metafile as Metafile;
+  return { size: result.outputFiles[0]!.contents.length, inputs: Object.keys(metafile.inputs) };
+}
+
+describe('the browser bundle of a value-API program', () => {
+  it(`is at most ${SIZE_MAX / 1024} KB minified, without immutable.js, the test doubles or node:*`, async () => {
+    expect(existsSync(entry), 'run `npm run build` first').toBe(true);
+    const { size, inputs } = await bundle();
+    console.log(`value-API bundle: ${(size / 1024).toFixed(1)} KB minified, ${inputs.length} modules`);
+    expect(inputs.some((input) => input.includes('dist/src/api/database.js'))).toBe(true);
+    expect(inputs.filter((input) => /node_modules\/immutable|test-hashers|fault-storage|file-storage|node:/.test(input))).toEqual([]);
+    expect(size).toBeLessThanOrEqual(SIZE_MAX);
+  });
+});
