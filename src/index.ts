@@ -8,6 +8,7 @@ export { openEngine, builtInHashers } from './open.js';
 export { backupTo, type BackupResult } from './history/backup.js';
 export { databaseStats, type DatabaseStats } from './history/stats.js';
 export { verifyDatabase, type VerifyReport, type VerifyProblem, type VerifyOptions } from './history/verify.js';
+export type { ProgressCallback } from './history/progress.js';
 export { ReadCursor, ReadHashMap, ReadHashSet, ReadArrayList, ReadLinkedArrayList, type MapEntry } from './cursor/read-cursor.js';
 export { WriteCursor, WriteHashMap, WriteHashSet, WriteArrayList, WriteLinkedArrayList } from './cursor/write-cursor.js';
 export { BytesReader, BytesWriter } from './cursor/bytes-stream.js';

@@ -1,0 +1,31 @@
+// What get, ls and export share: the file opened read-only as a Database, the
+// moment --moment names (the latest by default), and the JSON value limit.
+
+import { Database, type Snapshot } from '../../api/database.js';
+import { SLOT_SIZE } from '../../format/constants.js';
+import type { Engine } from '../../history/engine.js';
+import { resolveMoment } from '../arguments.js';
+import { withReadOnlyEngine } from '../open-file.js';
+import type { CommonOptions } from '../options.js';
+
+/** Values a printed value may always hold; above, two per slot of the file (as dump). */
+const VALUES_FLOOR = 1_000_000;
+
+/** The most JSON values a command prints for one value: --max-values, or dump's default for this file. */
+export function maxValuesFor(engine: Engine, options: CommonOptions): number {
+  return options.maxValues ?? Math.max(VALUES_FLOOR, 2 * Math.ceil(engine.storage.size() / SLOT_SIZE));
+}
+
+/**
+ * Opens `file` read-only and runs `fn` on the snapshot of the moment
+ * `options.moment` names (the latest when absent).
+ *
+ * @throws OutOfRangeError when there is no such moment
+ */
+export async function withMoment<T>(file: string, options: CommonOptions, fn: (snapshot: Snapshot, engine: Engine) => T | Promise<T>): Promise<T> {
+  return withReadOnlyEngine(file, options.hash, (engine) => {
+    const db = new Database(engine);
+    const index = resolveMoment(options.moment ?? -1, db.momentCount);
+    return fn(db.snapshot(index), engine);
+  });
+}
