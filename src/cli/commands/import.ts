@@ -60,6 +60,8 @@ export function importCommand(ctx: CliContext): Command {
         try {
           db.transact((tx) => {
             const root = tx.get([]);
+            // A moment that holds nothing yet (a new file) gets its top-level map even for {}: export prints {} then, not null.
+            if (root === null) tx.cursor().hashMap();
             if (options.merge !== true && root instanceof MapView) {
               const keep = new Set(entries.map(([key]) => key));
               for (const key of [...root.keys()]) if (typeof key !== 'string' || !keep.has(key)) tx.delete([key as string]);
