@@ -1,6 +1,6 @@
 // Plain JSON for people (`stratadb export`, `get`) and back (`import`): what
 // toJS gives, with the JS values JSON has no form for written as one-key
-// objects that import reads back. The mapping (README §Command line):
+// objects that import reads back. The mapping (the README's Command line section):
 //   object, Map        -> object (a Map's keys as text: see keyText)
 //   array, linked list -> array;  Set -> array of its members
 //   number             -> number; NaN, Infinity, -Infinity -> {"$float": "NaN"}...
