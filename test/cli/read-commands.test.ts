@@ -173,3 +173,15 @@ describe('stratadb dump --moment, info and stats', () => {
     expect(Object.keys(JSON.parse((await run(['stats', path, '--json'])).out))).toEqual(['file_size', 'committed_size', 'moments', 'reachable_bytes']);
   });
 });
+
+describe('stratadb on a moment that holds nothing', () => {
+  it('lists no keys and exports an empty object', async () => {
+    const path = join(folder(), 'empty.xit');
+    const db = await open(path);
+    db.transact(() => undefined);
+    db.close();
+    expect(await run(['ls', path])).toMatchObject({ code: 0, out: '', err: '' });
+    expect((await run(['ls', path, '--json'])).out).toBe('[]\n');
+    expect(JSON.parse((await run(['export', path])).out)).toEqual({});
+  });
+});

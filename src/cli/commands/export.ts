@@ -18,7 +18,9 @@ export function exportCommand(ctx: CliContext): Command {
     .addOption(hashOption())
     .action(async (file: string, options: CommonOptions) => {
       await withMoment(file, options, (snapshot, engine) => {
-        ctx.io.out(`${jsonText(toPlainJson(snapshot.toJS(), maxValuesFor(engine, options)))}\n`);
+        // A moment that holds nothing (no transaction wrote a key yet) is an empty top level: {} (what import reads as such).
+        const data = snapshot.toJS() ?? {};
+        ctx.io.out(`${jsonText(toPlainJson(data, maxValuesFor(engine, options)))}\n`);
       });
     });
 }

@@ -70,6 +70,11 @@ export function lsCommand(ctx: CliContext): Command {
       const path = parsePath(pathText);
       await withMoment(file, options, (snapshot) => {
         const value: Value | undefined = snapshot.get(path);
+        // A moment that holds nothing (no transaction wrote a key yet) has no keys to list.
+        if (path.length === 0 && value === null) {
+          if (options.json === true) ctx.io.out('[]\n');
+          return;
+        }
         if (value === undefined) throw new OutOfRangeError(`nothing is stored at ${pathLabel(path)} in moment ${snapshot.index}`);
         if (!(value instanceof MapView || value instanceof ListView || value instanceof SetView)) {
           throw new WrongTypeError(`${pathLabel(path)} holds a ${kindOf(value)}, which has no keys to list; print it with get`);
