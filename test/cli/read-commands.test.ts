@@ -185,3 +185,21 @@ describe('stratadb on a moment that holds nothing', () => {
     expect(JSON.parse((await run(['export', path])).out)).toEqual({});
   });
 });
+
+describe('stratadb on a database without history', () => {
+  it('reads its root map as the one moment there is', async () => {
+    const { openFile } = await import('../../src/node.js');
+    const path = join(folder(), 'flat.xit');
+    const engine = await openFile(path, { history: false });
+    const root = engine.writableRootMap().hashMap();
+    root.put('a').writeUint(1);
+    root.put('b').writeString('text');
+    engine.close();
+    expect((await run(['get', path, 'b'])).out).toBe('"text"\n');
+    expect((await run(['get', path, 'a', '--moment', '0'])).out).toBe('1\n');
+    expect((await run(['ls', path])).out.split('\n').sort()).toEqual(['', 'a\tnumber\t-', 'b\tstring\t4']);
+    expect(JSON.parse((await run(['export', path])).out)).toEqual({ a: 1, b: 'text' });
+    const beyond = await run(['get', path, 'a', '--moment', '1']);
+    expect(beyond.err).toMatch(/there is no moment 1: the history has 1/);
+  });
+});

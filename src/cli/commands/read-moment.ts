@@ -1,7 +1,7 @@
 // What get, ls and export share: the file opened read-only as a Database, the
 // moment --moment names (the latest by default), and the JSON value limit.
 
-import { Database, type Snapshot } from '../../api/database.js';
+import { Snapshot } from '../../api/database.js';
 import { SLOT_SIZE } from '../../format/constants.js';
 import type { Engine } from '../../history/engine.js';
 import { resolveMoment } from '../arguments.js';
@@ -18,14 +18,14 @@ export function maxValuesFor(engine: Engine, options: CommonOptions): number {
 
 /**
  * Opens `file` read-only and runs `fn` on the snapshot of the moment
- * `options.moment` names (the latest when absent).
+ * `options.moment` names (the latest when absent). A database without history
+ * has one moment, its root map, which changes in place.
  *
  * @throws OutOfRangeError when there is no such moment
  */
 export async function withMoment<T>(file: string, options: CommonOptions, fn: (snapshot: Snapshot, engine: Engine) => T | Promise<T>): Promise<T> {
   return withReadOnlyEngine(file, options.hash, (engine) => {
-    const db = new Database(engine);
-    const index = resolveMoment(options.moment ?? -1, db.momentCount);
-    return fn(db.snapshot(index), engine);
+    const index = resolveMoment(options.moment ?? -1, engine.hasHistory ? engine.momentCount() : 1);
+    return fn(new Snapshot(engine.hasHistory ? engine.moment(index) : engine.rootMap(), index), engine);
   });
 }
