@@ -4,7 +4,6 @@
 // synchronous work (our operations never yield to the event loop) and writes
 // nothing when the stream is not a terminal.
 
-import cliProgress from 'cli-progress';
 import type { ProgressStream } from './context.js';
 import type { ProgressCallback } from '../history/progress.js';
 
@@ -21,8 +20,10 @@ const QUIET: Progress = { update: () => undefined, stop: () => undefined };
  * `stream`, or a bar that draws nothing when the stream is not a terminal or
  * `enabled` is false (`--no-progress`).
  */
-export function startProgress(stream: ProgressStream, label: string, unit: string, enabled = true): Progress {
+export async function startProgress(stream: ProgressStream, label: string, unit: string, enabled = true): Promise<Progress> {
   if (!enabled || stream.isTTY !== true) return QUIET;
+  // Loaded only when a bar is drawn: a piped command starts without it.
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar({
     stream: stream as NodeJS.WritableStream,
     format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {duration_formatted}`,
@@ -50,7 +51,7 @@ export function startProgress(stream: ProgressStream, label: string, unit: strin
 
 /** Runs `fn` with a progress bar's update function, and stops the bar however `fn` ends. */
 export async function withProgress<T>(stream: ProgressStream, label: string, unit: string, enabled: boolean, fn: (update: ProgressCallback) => T | Promise<T>): Promise<T> {
-  const progress = startProgress(stream, label, unit, enabled);
+  const progress = await startProgress(stream, label, unit, enabled);
   try {
     return await fn(progress.update);
   } finally {

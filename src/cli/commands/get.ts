@@ -3,7 +3,6 @@
 
 import { Command } from 'commander';
 import { OutOfRangeError } from '../../errors.js';
-import { toJS } from '../../api/views.js';
 import { jsonText } from '../../history/dump.js';
 import type { CliContext } from '../context.js';
 import { parsePath, pathLabel } from '../arguments.js';
@@ -22,6 +21,7 @@ export function getCommand(ctx: CliContext): Command {
     .addOption(hashOption())
     .action(async (file: string, pathText: string, options: CommonOptions) => {
       const path = parsePath(pathText);
+      const { toJS } = await import('../../api/views.js');
       await withMoment(file, options, (snapshot, engine) => {
         const value = snapshot.get(path);
         if (value === undefined) throw new OutOfRangeError(`nothing is stored at ${pathLabel(path)} in moment ${snapshot.index}`);

@@ -7,8 +7,6 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { Database } from '../../api/database.js';
-import { MapView } from '../../api/views.js';
 import { InvalidArgumentError, IoError } from '../../errors.js';
 import { UsageError, type CliContext } from '../context.js';
 import { withWritableEngine } from '../open-file.js';
@@ -54,9 +52,11 @@ export function importCommand(ctx: CliContext): Command {
         throw new InvalidArgumentError(`import takes a JSON object (a moment's top level is a map of keys), but ${name} holds ${Array.isArray(data) ? 'an array' : JSON.stringify(data)}`);
       }
       const entries = Object.entries(data);
+      // The value API (and immutable.js under it) loads only for the commands that use it.
+      const [{ Database }, { MapView }] = await Promise.all([import('../../api/database.js'), import('../../api/views.js')]);
+      const progress = await startProgress(ctx.io.progress, 'import', 'keys', options.progress !== false);
       await withWritableEngine(file, options.hash, (engine) => {
         const db = new Database(engine);
-        const progress = startProgress(ctx.io.progress, 'import', 'keys', options.progress !== false);
         try {
           db.transact((tx) => {
             const root = tx.get([]);

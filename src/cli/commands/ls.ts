@@ -4,7 +4,7 @@
 
 import { Command } from 'commander';
 import { OutOfRangeError, WrongTypeError } from '../../errors.js';
-import { ListView, MapView, SetView, type Value } from '../../api/views.js';
+import type { ListView, MapView, SetView, Value } from '../../api/views.js';
 import type { CliContext } from '../context.js';
 import { parsePath, pathLabel } from '../arguments.js';
 import { hashOption, jsonOption, momentOption, type CommonOptions } from '../options.js';
@@ -21,8 +21,12 @@ interface Row {
 
 const utf8 = new TextEncoder();
 
+/** The view classes, loaded with the value API when ls runs. */
+type Views = typeof import('../../api/views.js');
+
 /** The kind of a value as ls prints it. */
-export function kindOf(value: unknown): string {
+function kindOf(views: Views, value: unknown): string {
+  const { ListView, MapView, SetView } = views;
   if (value instanceof MapView) return value.kind === 'object' ? 'object' : 'map';
   if (value instanceof ListView) return value.kind === 'linked' ? 'linked-list' : 'list';
   if (value instanceof SetView) return 'set';
@@ -33,21 +37,22 @@ export function kindOf(value: unknown): string {
 }
 
 /** Entries of a structure, UTF-8 bytes of a string, length of bytes; null for other scalars. */
-function sizeOf(value: unknown): number | null {
+function sizeOf(views: Views, value: unknown): number | null {
+  const { ListView, MapView, SetView } = views;
   if (value instanceof MapView || value instanceof ListView || value instanceof SetView) return value.size;
   if (typeof value === 'string') return utf8.encode(value).length;
   if (value instanceof Uint8Array) return value.length;
   return null;
 }
 
-function* rows(value: MapView | ListView | SetView): Generator<Row> {
-  if (value instanceof MapView) {
-    for (const [key, item] of value.entries()) yield { key: scalarJson(key), kind: kindOf(item), size: sizeOf(item) };
-  } else if (value instanceof ListView) {
+function* rows(views: Views, value: MapView | ListView | SetView): Generator<Row> {
+  if (value instanceof views.MapView) {
+    for (const [key, item] of value.entries()) yield { key: scalarJson(key), kind: kindOf(views, item), size: sizeOf(views, item) };
+  } else if (value instanceof views.ListView) {
     let index = 0;
-    for (const item of value) yield { key: index++, kind: kindOf(item), size: sizeOf(item) };
+    for (const item of value) yield { key: index++, kind: kindOf(views, item), size: sizeOf(views, item) };
   } else {
-    for (const member of value) yield { key: scalarJson(member), kind: kindOf(member), size: sizeOf(member) };
+    for (const member of value) yield { key: scalarJson(member), kind: kindOf(views, member), size: sizeOf(views, member) };
   }
 }
 
@@ -68,6 +73,8 @@ export function lsCommand(ctx: CliContext): Command {
     .addOption(hashOption())
     .action(async (file: string, pathText: string, options: CommonOptions) => {
       const path = parsePath(pathText);
+      const views = await import('../../api/views.js');
+      const { ListView, MapView, SetView } = views;
       await withMoment(file, options, (snapshot) => {
         const value: Value | undefined = snapshot.get(path);
         // A moment that holds nothing (no transaction wrote a key yet) has no keys to list.
@@ -77,13 +84,13 @@ export function lsCommand(ctx: CliContext): Command {
         }
         if (value === undefined) throw new OutOfRangeError(`nothing is stored at ${pathLabel(path)} in moment ${snapshot.index}`);
         if (!(value instanceof MapView || value instanceof ListView || value instanceof SetView)) {
-          throw new WrongTypeError(`${pathLabel(path)} holds a ${kindOf(value)}, which has no keys to list; print it with get`);
+          throw new WrongTypeError(`${pathLabel(path)} holds a ${kindOf(views, value)}, which has no keys to list; print it with get`);
         }
         if (options.json === true) {
-          ctx.io.out(`${JSON.stringify([...rows(value)], null, 2)}\n`);
+          ctx.io.out(`${JSON.stringify([...rows(views, value)], null, 2)}\n`);
           return;
         }
-        for (const row of rows(value)) ctx.io.out(`${keyColumn(row.key)}\t${row.kind}\t${row.size ?? '-'}\n`);
+        for (const row of rows(views, value)) ctx.io.out(`${keyColumn(row.key)}\t${row.kind}\t${row.size ?? '-'}\n`);
       });
     });
 }

@@ -1,7 +1,7 @@
 // What get, ls and export share: the file opened read-only as a Database, the
 // moment --moment names (the latest by default), and the JSON value limit.
 
-import { Snapshot } from '../../api/database.js';
+import type { Snapshot } from '../../api/database.js';
 import { SLOT_SIZE } from '../../format/constants.js';
 import type { Engine } from '../../history/engine.js';
 import { resolveMoment } from '../arguments.js';
@@ -24,6 +24,8 @@ export function maxValuesFor(engine: Engine, options: CommonOptions): number {
  * @throws OutOfRangeError when there is no such moment
  */
 export async function withMoment<T>(file: string, options: CommonOptions, fn: (snapshot: Snapshot, engine: Engine) => T | Promise<T>): Promise<T> {
+  // The value API (and immutable.js under it) loads only for the commands that read values: info or verify start faster without it.
+  const { Snapshot } = await import('../../api/database.js');
   return withReadOnlyEngine(file, options.hash, (engine) => {
     const index = resolveMoment(options.moment ?? -1, engine.hasHistory ? engine.momentCount() : 1);
     return fn(new Snapshot(engine.hasHistory ? engine.moment(index) : engine.rootMap(), index), engine);
