@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, folder } from './support.js';
+import { CLI, folder, run } from './support.js';
 
 /** The lines of the shell block after the README's "## Command line" heading. */
 function sessionLines(): string[] {
@@ -36,5 +36,15 @@ describe('README command line session', () => {
     expect(ls).toBe('users\tobject\t1\ntodos\tlist\t1\n');
     const first = [...outputs].find(([line]) => line.includes('--moment 0'))?.[1];
     expect(first).toBe('"Pay the bills"\n');
+  });
+});
+
+describe('README and help', () => {
+  it('name the same commands: each command help lists appears in the README session', async () => {
+    const help = (await run(['help'])).out;
+    const commands = [...help.slice(help.indexOf('Commands:')).matchAll(/^  ([a-z]+) /gm)].map((match) => match[1] as string);
+    expect(commands).toEqual(expect.arrayContaining(['get', 'ls', 'export', 'import', 'dump', 'info', 'stats', 'verify', 'backup', 'lock', 'unlock']));
+    const session = sessionLines().join('\n');
+    for (const command of commands.filter((name) => name !== 'version')) expect(session, command).toMatch(new RegExp(`npx stratadb ${command} `));
   });
 });
