@@ -66,6 +66,7 @@ describe('stratadb import', () => {
     for (const [stdin, message] of [
       ['[1, 2]', /import takes a JSON object .* standard input holds an array \[INVALID_ARGUMENT\]/],
       ['42', /standard input holds 42 \[INVALID_ARGUMENT\]/],
+      [JSON.stringify('x'.repeat(100_000)), /^stratadb: import takes a JSON object .* standard input holds a string \(100000 characters\) \[INVALID_ARGUMENT\]\n$/],
       ['{"a": ', /^stratadb: standard input is not JSON: .*\[INVALID_ARGUMENT\]\n$/],
     ] as const) {
       const result = await run(['import', path], { stdin });

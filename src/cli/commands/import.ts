@@ -31,6 +31,13 @@ async function readSource(ctx: CliContext, source: string | undefined): Promise<
   }
 }
 
+/** What a JSON value is, for a message: never the whole of a long string. */
+function describeJson(data: unknown): string {
+  if (Array.isArray(data)) return 'an array';
+  if (typeof data === 'string') return `a string (${data.length} characters)`;
+  return String(data);
+}
+
 /** `import`: see the file's top comment. */
 export function importCommand(ctx: CliContext): Command {
   return new Command('import')
@@ -49,7 +56,7 @@ export function importCommand(ctx: CliContext): Command {
         throw new InvalidArgumentError(`${name} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
       }
       if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-        throw new InvalidArgumentError(`import takes a JSON object (a moment's top level is a map of keys), but ${name} holds ${Array.isArray(data) ? 'an array' : JSON.stringify(data)}`);
+        throw new InvalidArgumentError(`import takes a JSON object (a moment's top level is a map of keys), but ${name} holds ${describeJson(data)}`);
       }
       const entries = Object.entries(data);
       // The value API (and immutable.js under it) loads only for the commands that use it.
