@@ -25,3 +25,4 @@ export type { FileHeader } from './format/file-header.js';
 export { hashIdFromName, hashIdName } from './format/file-header.js';
 export type { TaggedBytes } from './format/bytes.js';
 export { dumpDatabase, dumpText, dumpValue, type DumpJson, type DumpOptions, type DumpValue } from './history/dump.js';
+export type { ProgressCallback } from './history/progress.js';

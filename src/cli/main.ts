@@ -1,249 +1,119 @@
 #!/usr/bin/env node
-// The command line: a thin layer over the public API. `stratadb dump FILE`
-// prints every moment as the typed JSON of the xitdb fixtures README;
-// `stratadb info FILE` prints the headers.
+// The command line: a thin layer over the public API. This file only
+// dispatches: commander parses the arguments and prints help, each command
+// lives in commands/ (one file each, listed in COMMANDS), and errors become
+// exit codes here: 0 done, 1 a StrataError (one line, no stack), 2 a command
+// line used wrongly.
 
-import { closeSync, constants, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { FileStorage, refuseIfNotRegularFile } from '../storage/file-storage.js';
-import { Engine } from '../history/engine.js';
-import { decodeFileHeader, hashIdName } from '../format/file-header.js';
-import { builtInHashers } from '../open.js';
-import type { Hasher } from '../hash/hasher.js';
-import { IncompatibleDatabaseError, InvalidArgumentError, IoError, StrataError } from '../errors.js';
-import { dumpText } from '../history/dump.js';
-import { databaseStats } from '../history/stats.js';
-import { verifyDatabase } from '../history/verify.js';
-import { backupTo } from '../history/backup.js';
-import { breakStaleLock, lockStatus } from '../storage/file-lock.js';
+import { Command, CommanderError } from 'commander';
+import { StrataError } from '../errors.js';
+import { EXIT, UsageError, type CliContext, type CliIo, type CommandFactory } from './context.js';
+import { infoCommand } from './commands/info.js';
+import { statsCommand } from './commands/stats.js';
+import { dumpCommand } from './commands/dump.js';
+import { verifyCommand } from './commands/verify.js';
+import { backupCommand } from './commands/backup.js';
+import { lockCommand, unlockCommand } from './commands/lock.js';
+import { getCommand } from './commands/get.js';
+import { lsCommand } from './commands/ls.js';
+import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
+import { packageVersion, versionCommand } from './commands/version.js';
 
-const USAGE = `usage: stratadb <command> FILE [ARGS] [--hash NAME]
+/** Every command, in the order help lists them. A new command: a file in commands/ and a line here. */
+const COMMANDS: readonly CommandFactory[] = [
+  getCommand,
+  lsCommand,
+  exportCommand,
+  importCommand,
+  dumpCommand,
+  infoCommand,
+  statsCommand,
+  verifyCommand,
+  backupCommand,
+  lockCommand,
+  unlockCommand,
+  versionCommand,
+];
 
-commands:
-  dump FILE          print every moment as typed JSON ({"hash_id", "hash_size", "moments": [...]})
-  info FILE          print the file header, moment count and sizes
-  stats FILE         print sizes, moments and the bytes the latest moment reaches
-  verify FILE        walk every block of every moment; print each problem found
-                     (position, path, what is wrong); exit 1 when there is any
-  backup FILE COPY   copy the committed state of FILE (in use or not) into the new file COPY
-  lock FILE          print who holds FILE's writer lock, if anyone
-  unlock FILE        break FILE's writer lock if its holder is dead (never a live one)
+const HELP_AFTER = `
+Paths (get, ls): users.alice.age, where digits are list indexes (todos.0,
+todos.-1); a JSON array for keys with dots or digits meant as text:
+'["users","a.b"]', '["m","1"]'; . is the whole moment.
+Moments (--moment N): 0 is the first, -1 the latest (the default).
+Exit codes: 0 done, 1 a failure (missing or damaged file, nothing at a path,
+no such moment, problems found by verify), 2 a command line used wrongly.
+"stratadb help COMMAND" shows a command's options.`;
 
-  help               print this text (also --help, -h)
-  version            print the version (also --version, -V)
-
-options:
-  --hash NAME  the key hash to open with (sha1 or xx16); by default the one the
-               header names, or for an unnamed hash (id 0) the built-in one of its size
-  --max-values N  dump: the most values one moment may print (default: two per
-               slot of the file, at least a million); shared structures print in
-               full at each place, so a moment past it is refused
-`;
-
-/**
- * The version in the package's package.json, found by walking up from this
- * module (dist/src/cli in a package, src/cli in a checkout).
- */
-function packageVersion(): string {
-  let dir = new URL('.', import.meta.url);
-  for (let level = 0; level < 5; level++) {
-    try {
-      const manifest = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: unknown; version?: unknown };
-      if (manifest.name === 'stratadb' && typeof manifest.version === 'string') return manifest.version;
-    } catch {
-      // No package.json here: look one folder up.
-    }
-    dir = new URL('..', dir);
+/** The program for one run, writing through `ctx`. */
+function program(ctx: CliContext): Command {
+  const root = new Command('stratadb')
+    .description('Inspect, query, verify, copy and fill stratadb (xitdb) database files.')
+    .usage('<command> FILE [ARGS] [options]')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'print this text')
+    .helpCommand('help [command]', 'print this text, or the usage of one command')
+    .addHelpText('after', HELP_AFTER)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.io.out(text),
+      writeErr: (text) => ctx.io.err(text),
+      outputError: (text, write) => write(`stratadb: ${text.replace(/^error: /, '')}`),
+    })
+    .showHelpAfterError('(stratadb help COMMAND shows its usage)');
+  for (const make of COMMANDS) {
+    const command = make(ctx);
+    // Settings a command made on its own does not inherit: exit codes and output go through ctx.
+    command.copyInheritedSettings(root);
+    root.addCommand(command);
   }
-  return 'unknown';
+  return root;
 }
 
-/** Each command and how many arguments it takes after its name. */
-const COMMANDS = new Map([
-  ['dump', 1],
-  ['info', 1],
-  ['stats', 1],
-  ['verify', 1],
-  ['backup', 2],
-  ['lock', 1],
-  ['unlock', 1],
-]);
-
-/** The first 12 bytes of the file (what the header needs), not the whole file; a failure to read becomes an IoError. */
-function readHeaderBytes(path: string): Uint8Array {
-  let fd: number | undefined;
-  try {
-    refuseIfNotRegularFile(path); // opening a named pipe would wait for a writer
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    const bytes = new Uint8Array(12);
-    const read = readSync(fd, bytes, 0, 12, 0);
-    return bytes.subarray(0, read);
-  } catch (error) {
-    throw new IoError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, error);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-async function pickHasher(path: string, forced: string | undefined): Promise<Hasher> {
-  const hashers = await builtInHashers();
-  const header = decodeFileHeader(readHeaderBytes(path));
-  const byName = (name: string): Hasher | undefined => hashers.find((h) => hashIdName(h.id) === name);
-  if (forced !== undefined) {
-    const hasher = byName(forced);
-    if (hasher === undefined) throw new InvalidArgumentError(`unknown hash "${forced}"; known: ${hashers.map((h) => hashIdName(h.id)).join(', ')}`);
-    return hasher;
-  }
-  const match = hashers.find((h) => h.id === header.hashId) ?? (header.hashId === 0 ? hashers.find((h) => h.size === header.hashSize) : undefined);
-  if (match === undefined) throw new IncompatibleDatabaseError(`the file uses hash "${hashIdName(header.hashId)}" (${header.hashSize} bytes), which this build does not know`);
-  return match;
+function defaultIo(): CliIo {
+  return {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    progress: process.stderr,
+    stdinIsTTY: process.stdin.isTTY === true,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
 }
 
 /**
  * Runs the command line with `args` (without `node` and the script).
  *
- * @returns the process exit code
+ * @param args - the arguments
+ * @param out - standard output (default: the process's)
+ * @param err - standard error (default: the process's)
+ * @param io - the rest of the outside world: where progress bars go, standard input
+ * @returns the process exit code: 0 done, 1 a failure, 2 a usage error
  */
-export async function main(args: string[], out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
-  if (args.length === 0) {
-    err(USAGE);
-    return 2;
-  }
-  if (args.length === 1 && (args[0] === 'help' || args[0] === '--help' || args[0] === '-h')) {
-    out(USAGE);
-    return 0;
-  }
-  if (args.length === 1 && (args[0] === 'version' || args[0] === '--version' || args[0] === '-V')) {
-    out(`${packageVersion()}\n`);
-    return 0;
-  }
-  // Options first: --hash NAME or --hash=NAME; anything else that starts with - is unknown.
-  let forced: string | undefined;
-  let maxValues: number | undefined;
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--hash' || arg.startsWith('--hash=')) {
-      const name = arg === '--hash' ? args[++i] : arg.slice('--hash='.length);
-      if (name === undefined || name === '' || name.startsWith('-')) {
-        err('stratadb: --hash needs a hash name after it (sha1 or xx16)\n');
-        return 2;
-      }
-      forced = name;
-    } else if (arg === '--max-values' || arg.startsWith('--max-values=')) {
-      const text = arg === '--max-values' ? args[++i] : arg.slice('--max-values='.length);
-      maxValues = Number(text);
-      if (text === undefined || !Number.isSafeInteger(maxValues) || maxValues < 1) {
-        err('stratadb: --max-values needs a whole number of at least 1 after it\n');
-        return 2;
-      }
-    } else if (arg.startsWith('-') && arg !== '-') {
-      err(`stratadb: unknown option ${arg}\n\n${USAGE}`);
-      return 2;
-    } else {
-      rest.push(arg);
-    }
-  }
-  const command = rest[0];
-  const path = rest[1] as string;
-  const extra = rest[2];
-  const arity = command === undefined ? undefined : COMMANDS.get(command);
-  if (command === undefined || arity === undefined) {
-    err(command === undefined ? USAGE : `stratadb: unknown command ${command}\n\n${USAGE}`);
-    return 2;
-  }
-  if (rest.length !== arity + 1) {
-    err(`stratadb: ${command} takes ${arity === 1 ? 'FILE' : 'FILE COPY'}, got ${rest.length - 1} argument(s)\n\n${USAGE}`);
-    return 2;
-  }
+export async function main(args: string[], out?: (text: string) => void, err?: (text: string) => void, io: Partial<CliIo> = {}): Promise<number> {
+  const base = defaultIo();
+  const ctx: CliContext = { io: { ...base, ...(out === undefined ? {} : { out }), ...(err === undefined ? {} : { err }), ...io }, exitCode: EXIT.ok };
   try {
-    // lock and unlock judge the lock as the writer does (lockStatus, breakStaleLock): they never contradict each other.
-    if (command === 'lock') {
-      const status = lockStatus(path);
-      if (!status.locked) {
-        out(`${JSON.stringify({ locked: false }, null, 2)}\n`);
-      } else if (status.holder !== undefined) {
-        out(`${JSON.stringify({ locked: true, ...status.holder, stale: status.stale }, null, 2)}\n`);
-      } else {
-        // A lock file that names no holder: a writer taking the lock right now, or one that died doing so; or not a lock file at all.
-        out(`${JSON.stringify({ locked: true, holder: null, stale: status.stale, ...(status.problem === undefined ? {} : { problem: status.problem }) }, null, 2)}\n`);
-      }
-      return 0;
-    }
-    if (command === 'unlock') {
-      const status = lockStatus(path);
-      if (!status.locked) {
-        out('not locked\n');
-        return 0;
-      }
-      if (status.problem !== undefined) {
-        err(`stratadb: ${status.problem}; stratadb removes only lock files it could have written: remove it by hand [LOCKED]\n`);
-        return 1;
-      }
-      const holder = status.holder;
-      if (breakStaleLock(path)) {
-        out(holder === undefined ? 'broke a lock file that named no holder (left by a writer that stopped while taking the lock)\n' : `broke the stale lock of process ${holder.pid} on ${holder.host}\n`);
-        return 0;
-      }
-      if (holder === undefined) {
-        err('stratadb: the lock file names no holder yet: a writer may be taking the lock right now; if none is, try again in 10 seconds [LOCKED]\n');
-      } else {
-        err(`stratadb: the lock of process ${holder.pid} on ${holder.host} (since ${holder.since}) is not stale: that process is alive, or on another host [LOCKED]\n`);
-      }
-      return 1;
-    }
-    const hasher = await pickHasher(path, forced);
-    const storage = FileStorage.open(path, { readOnly: true });
-    let engine: Engine;
-    try {
-      engine = Engine.open(storage, { hasher, readOnly: true });
-    } catch (error) {
-      // A file refused as a database (damaged, wrong hash) must not keep its descriptor: main() may run many times in one process.
-      storage.close();
-      throw error;
-    }
-    try {
-      if (command === 'dump') {
-        // dumpText, not JSON.stringify: it prints data nested deeper than JSON.stringify's recursion can follow.
-        out(dumpText(engine, maxValues === undefined ? {} : { maxValues }));
-      } else if (command === 'stats') {
-        // The same key style as info and dump (snake_case), not the API's camelCase.
-        const stats = databaseStats(engine, { reachable: true });
-        const printed = { file_size: stats.fileSize, committed_size: stats.committedSize, moments: stats.moments, reachable_bytes: stats.reachableBytes };
-        out(`${JSON.stringify(printed, null, 2)}\n`);
-      } else if (command === 'verify') {
-        const report = verifyDatabase(engine);
-        for (const problem of report.problems) out(`${problem.position}\t${problem.path}\t${problem.message}\n`);
-        out(`${report.ok ? 'ok' : `${report.problems.length} problem(s)`}: ${report.moments} moments, ${report.blocksVisited} records walked\n`);
-        return report.ok ? 0 : 1;
-      } else if (command === 'backup') {
-        const target = FileStorage.open(extra as string);
-        try {
-          const result = backupTo(engine, target);
-          out(`copied ${result.moments} moments (${result.bytes} bytes) to ${extra}\n`);
-        } finally {
-          target.close();
-        }
-      } else {
-        const info = {
-          hash_id: hashIdName(engine.header.hashId),
-          hash_size: engine.header.hashSize,
-          version: engine.header.version,
-          history: engine.hasHistory,
-          moments: engine.hasHistory ? engine.momentCount : 0,
-          committed_size: engine.committedSize,
-          file_size: engine.storage.size(),
-        };
-        out(`${JSON.stringify(info, null, 2)}\n`);
-      }
-    } finally {
-      engine.close();
-    }
-    return 0;
+    await program(ctx).parseAsync(args, { from: 'user' });
+    return ctx.exitCode;
   } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and the version asked for exit 0; help shown for no command at all, and every parse error, exit 2.
+      const asked = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || (error.code === 'commander.help' && error.exitCode === 0);
+      return asked ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      ctx.io.err(`stratadb: ${error.message}\n`);
+      return EXIT.usage;
+    }
     if (error instanceof StrataError) {
-      err(`stratadb: ${error.message} [${error.code}]\n`);
-      return 1;
+      ctx.io.err(`stratadb: ${error.message} [${error.code}]\n`);
+      return EXIT.failure;
     }
     throw error;
   }
@@ -260,8 +130,7 @@ function isMainModule(): boolean {
   }
 }
 
-const invokedDirectly = isMainModule();
-if (invokedDirectly) {
+if (isMainModule()) {
   // A reader that stops early (`stratadb dump FILE | head`) closes the pipe: stop quietly.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
@@ -272,7 +141,9 @@ if (invokedDirectly) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      console.error(error);
+      // Not a StrataError: a bug in stratadb. One line, as for every error, and the stack only when asked for.
+      const text = error instanceof Error ? (process.env.STRATADB_DEBUG ? String(error.stack) : `${error.name}: ${error.message}`) : String(error);
+      process.stderr.write(`stratadb: internal error (a bug in stratadb; STRATADB_DEBUG=1 prints the stack): ${text}\n`);
       process.exitCode = 1;
     },
   );

@@ -8,6 +8,7 @@ import { CorruptDatabaseError, InvalidArgumentError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import type { Engine } from './engine.js';
 import { requireStorage } from '../base/arguments.js';
+import type { ProgressCallback } from './progress.js';
 
 /** What a backup copied. */
 export interface BackupResult {
@@ -25,9 +26,11 @@ export interface BackupResult {
  * last saw (call `refresh()` first to copy the newest). A database without
  * history changes in place, so copy it only while nothing writes. O(committed size).
  *
+ * @param chunkSize - bytes copied per read and write (default 1 MiB)
+ * @param onProgress - called after each chunk with bytes copied and bytes to copy
  * @throws InvalidArgumentError when the target is not empty
  */
-export function backupTo(engine: Engine, target: Storage, chunkSize = 1 << 20): BackupResult {
+export function backupTo(engine: Engine, target: Storage, chunkSize = 1 << 20, onProgress?: ProgressCallback): BackupResult {
   requireStorage(target, 'the backup target');
   if (target.size() !== 0) throw new InvalidArgumentError('a backup needs an empty target');
   const committed = engine.committedSize;
@@ -39,6 +42,7 @@ export function backupTo(engine: Engine, target: Storage, chunkSize = 1 << 20): 
     const piece = chunk.subarray(0, Math.min(chunk.length, committed - done));
     engine.storage.read(done, piece);
     target.write(done, piece);
+    onProgress?.(done + piece.length, committed);
   }
   if (header !== undefined && committed >= HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) target.write(HISTORY_HEADER_POSITION, header);
   target.sync();

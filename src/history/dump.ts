@@ -11,6 +11,8 @@ import { tagInfo, type StructureKind } from '../kinds/table.js';
 import type { Engine } from './engine.js';
 import { ReadCursor, wrongType } from '../cursor/read-cursor.js';
 import { ValueWalk, type ValueVisitor } from './value-walk.js';
+import { resolveIndex } from '../trie/array-list.js';
+import type { ProgressCallback } from './progress.js';
 
 /** One value in the typed JSON dump (see the fixtures README). */
 export type DumpValue =
@@ -91,6 +93,14 @@ export interface DumpOptions {
    * OutOfRangeError instead of taking the machine's memory.
    */
   maxValues?: number;
+  /**
+   * {@link dumpDatabase} and {@link dumpText}: dump only this moment (negative
+   * from the end); `moments` then holds that one value. Ignored by a database
+   * without history, which has one root.
+   */
+  moment?: number;
+  /** Called after each moment dumped, with moments done and moments to dump. */
+  onProgress?: ProgressCallback;
 }
 
 /** Values a moment may always print, whatever the file's size. */
@@ -109,18 +119,25 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * print very deep data with {@link dumpText}.
  *
  * @param engine - an open database
- * @param options - `maxValues` per moment
+ * @param options - `maxValues` per moment, one `moment` only, `onProgress`
  * @throws CorruptDatabaseError when the data is damaged (a structure that contains itself included)
  * @throws IncompatibleDatabaseError for a gen-2 structure (sorted map or set, B-tree list)
- * @throws OutOfRangeError when a moment would print more than `maxValues` values
+ * @throws OutOfRangeError when a moment would print more than `maxValues` values, or `moment` is not in the history
  */
 export function dumpDatabase(engine: Engine, options: DumpOptions = {}): DumpJson {
   requireOptions(options, 'dump');
   const dumper = new Dumper(maxValuesFor(engine.storage.size(), options));
   const moments: DumpValue[] = [];
+  const onProgress = options.onProgress;
   if (engine.hasHistory) {
     const count = engine.momentCount;
-    for (let i = 0; i < count; i++) moments.push(dumper.dump(engine.moment(i)));
+    // resolveIndex refuses a moment that does not exist with OutOfRangeError.
+    const first = options.moment === undefined ? 0 : resolveIndex(options.moment, count);
+    const end = options.moment === undefined ? count : first + 1;
+    for (let i = first; i < end; i++) {
+      moments.push(dumper.dump(engine.moment(i)));
+      onProgress?.(i + 1 - first, end - first);
+    }
   } else if (engine.header.rootTag === Tag.HASH_MAP) {
     moments.push(dumper.dump(engine.rootMap()));
   }
@@ -294,7 +311,15 @@ function scalarJson(cursor: ReadCursor, slot: ReadCursor['slot']): DumpValue {
  * JSON text of a dump without recursion: indented by two spaces as
  * `JSON.stringify(value, null, 2)` prints it, or compact.
  */
-function jsonText(root: unknown, indented = true): string {
+/**
+ * JSON text of plain data (objects, arrays, strings, finite numbers, booleans,
+ * null) as `JSON.stringify(root, null, 2)` prints it, written without
+ * recursion, so that data nested deeper than JSON.stringify can follow prints
+ * too. O(printed size).
+ *
+ * @internal for the command line
+ */
+export function jsonText(root: unknown, indented = true): string {
   const parts: string[] = [];
   // Work items: a value to print at a depth, or literal text.
   const work: Array<{ value: unknown; depth: number } | string> = [{ value: root, depth: 0 }];

@@ -21,6 +21,7 @@ import { walkListBlock } from '../trie/verify.js';
 import { tagInfo, type TagInfo } from '../kinds/table.js';
 import type { Engine } from './engine.js';
 import { requireOptions } from '../base/arguments.js';
+import type { ProgressCallback } from './progress.js';
 
 /** One thing wrong with a database, as {@link verifyDatabase} reports it. */
 export interface VerifyProblem {
@@ -56,7 +57,17 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** Stop after this many problems (default 1000); the report then holds exactly that many. */
   maxProblems?: number;
+  /**
+   * Called every few thousand slot reads with the reads so far and an
+   * estimate of the total (one read per slot of the committed data: a clean
+   * database reads each slot about once); a last call at the end has both
+   * equal.
+   */
+  onProgress?: ProgressCallback;
 }
+
+/** Slot reads between two progress calls. */
+const PROGRESS_STEPS = 4096;
 
 /** The default for {@link VerifyOptions.maxProblems}. */
 const PROBLEMS_MAX_DEFAULT = 1000;
@@ -128,7 +139,7 @@ export function verifyDatabase(engine: Engine, options: VerifyOptions = {}): Ver
   if (!(maxProblems >= 1)) throw new InvalidArgumentError(`maxProblems must be at least 1, got ${maxProblems}`);
   // The writer's deferred list counts, if any, must be on storage before the bytes are judged.
   engine.io.tx.flushPending();
-  return new Verifier(engine.io, engine.hasher, Math.floor(maxProblems)).run();
+  return new Verifier(engine.io, engine.hasher, Math.floor(maxProblems), options.onProgress).run();
 }
 
 /** One verification run: the walk's state and its checks. */
@@ -154,7 +165,10 @@ class Verifier implements VerifyContext {
   /** Records must start at or after this: pointers into the headers are damage. */
   private dataStart = FILE_HEADER_SIZE;
 
-  constructor(io: BlockIO, hasher: Hasher, maxProblems: number) {
+  private readonly onProgress: ProgressCallback | undefined;
+
+  constructor(io: BlockIO, hasher: Hasher, maxProblems: number, onProgress: ProgressCallback | undefined) {
+    this.onProgress = onProgress;
     this.io = io;
     this.storage = io.storage;
     this.hasher = hasher;
@@ -170,6 +184,8 @@ class Verifier implements VerifyContext {
     } catch (error) {
       if (!(error instanceof StopWalk)) throw error;
     }
+    const steps = Math.max(this.steps, 0);
+    this.onProgress?.(steps, steps);
     return { ok: this.problems.length === 0, problems: this.problems, moments: this.moments, blocksVisited: this.blocksVisited };
   }
 
@@ -227,6 +243,10 @@ class Verifier implements VerifyContext {
 
   /** Counts one unit of work; ends the walk when the budget is spent (a hostile file). */
   step(): void {
+    if (this.onProgress !== undefined && this.steps % PROGRESS_STEPS === 0 && this.steps > 0) {
+      const expected = Math.ceil(this.limit / SLOT_SIZE);
+      this.onProgress(Math.min(this.steps, expected), expected);
+    }
     if (++this.steps > this.stepBudget) {
       this.steps = Number.NEGATIVE_INFINITY;
       this.report(-1, `verification stopped after ${this.stepBudget} slot reads, more than a database of ${this.size} bytes can need`, undefined);

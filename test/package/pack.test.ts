@@ -118,9 +118,11 @@ again.close();
     const output = execFileSync(process.execPath, [join(project, 'main.mjs')], { cwd: project, encoding: 'utf8', timeout: 60_000 });
     expect(JSON.parse(output)).toEqual({ todos: ['write', 'read'], copied: 'hello', moments: 1 });
 
-    // The command line is installed too and reads the file just written.
-    const info = execFileSync(join(project, 'node_modules', '.bin', 'stratadb'), ['info', 'data.xit'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
-    expect(JSON.parse(info)).toMatchObject({ moments: 1 });
+    // The command line is installed too, with its dependencies (commander, cli-progress), and reads the file just written.
+    const stratadb = (args: string[]): string => execFileSync(join(project, 'node_modules', '.bin', 'stratadb'), args, { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(stratadb(['info', 'data.xit', '--json']))).toMatchObject({ moments: 1 });
+    expect(stratadb(['get', 'data.xit', 'todos.1'])).toBe('"read"\n');
+    expect(stratadb(['verify', 'data.xit'])).toMatch(/^ok: 1 moments/);
 
     // The types resolve through the exports map, as a TypeScript user's editor does.
     writeFileSync(

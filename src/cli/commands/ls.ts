@@ -1,0 +1,96 @@
+// `stratadb ls FILE [PATH] [--moment N] [--json]`: the keys (or indexes, or
+// members) of the map, list or set at PATH, each with its kind and size: a
+// structure's entry count, the UTF-8 bytes of a string, a byte value's length.
+
+import { Command } from 'commander';
+import { OutOfRangeError, WrongTypeError } from '../../errors.js';
+import type { ListView, MapView, SetView, Value } from '../../api/views.js';
+import type { CliContext } from '../context.js';
+import { parsePath, pathLabel } from '../arguments.js';
+import { hashOption, jsonOption, momentOption, type CommonOptions } from '../options.js';
+import { keyText, scalarJson, type Json } from '../plain-json.js';
+import { withMoment } from './read-moment.js';
+
+/** One line of a listing. */
+interface Row {
+  /** A map key or set member as JSON (a string, a number, {"$bytes": hex}...), or a list index. */
+  key: Json;
+  kind: string;
+  size: number | null;
+}
+
+const utf8 = new TextEncoder();
+
+/** The view classes, loaded with the value API when ls runs. */
+type Views = typeof import('../../api/views.js');
+
+/** The kind of a value as ls prints it. */
+function kindOf(views: Views, value: unknown): string {
+  const { ListView, MapView, SetView } = views;
+  if (value instanceof MapView) return value.kind === 'object' ? 'object' : 'map';
+  if (value instanceof ListView) return value.kind === 'linked' ? 'linked-list' : 'list';
+  if (value instanceof SetView) return 'set';
+  if (value === null) return 'null';
+  if (value instanceof Uint8Array) return 'bytes';
+  if (value instanceof Date) return 'date';
+  return typeof value;
+}
+
+/** Entries of a structure, UTF-8 bytes of a string, length of bytes; null for other scalars. */
+function sizeOf(views: Views, value: unknown): number | null {
+  const { ListView, MapView, SetView } = views;
+  if (value instanceof MapView || value instanceof ListView || value instanceof SetView) return value.size;
+  if (typeof value === 'string') return utf8.encode(value).length;
+  if (value instanceof Uint8Array) return value.length;
+  return null;
+}
+
+function* rows(views: Views, value: MapView | ListView | SetView): Generator<Row> {
+  if (value instanceof views.MapView) {
+    for (const [key, item] of value.entries()) yield { key: scalarJson(key), kind: kindOf(views, item), size: sizeOf(views, item) };
+  } else if (value instanceof views.ListView) {
+    let index = 0;
+    for (const item of value) yield { key: index++, kind: kindOf(views, item), size: sizeOf(views, item) };
+  } else {
+    for (const member of value) yield { key: scalarJson(member), kind: kindOf(views, member), size: sizeOf(views, member) };
+  }
+}
+
+/** A key on a text line: as it is, or as JSON when it holds a tab, a line break or other control characters. */
+function keyColumn(key: Json): string {
+  const text = typeof key === 'string' ? key : keyText(key);
+  return /[\u0000-\u001f\u007f]/.test(text) ? JSON.stringify(text) : text;
+}
+
+/** `ls`: see the file's top comment. */
+export function lsCommand(ctx: CliContext): Command {
+  return new Command('ls')
+    .description('list the keys (indexes, members) at PATH with their kinds and sizes; tab-separated, or JSON with --json')
+    .argument('<file>', 'the database file')
+    .argument('[path]', 'as for get; default: the whole moment', '.')
+    .addOption(momentOption())
+    .addOption(jsonOption())
+    .addOption(hashOption())
+    .action(async (file: string, pathText: string, options: CommonOptions) => {
+      const path = parsePath(pathText);
+      const views = await import('../../api/views.js');
+      const { ListView, MapView, SetView } = views;
+      await withMoment(file, options, (snapshot) => {
+        const value: Value | undefined = snapshot.get(path);
+        // A moment that holds nothing (no transaction wrote a key yet) has no keys to list.
+        if (path.length === 0 && value === null) {
+          if (options.json === true) ctx.io.out('[]\n');
+          return;
+        }
+        if (value === undefined) throw new OutOfRangeError(`nothing is stored at ${pathLabel(path)} in moment ${snapshot.index}`);
+        if (!(value instanceof MapView || value instanceof ListView || value instanceof SetView)) {
+          throw new WrongTypeError(`${pathLabel(path)} holds a ${kindOf(views, value)}, which has no keys to list; print it with get`);
+        }
+        if (options.json === true) {
+          ctx.io.out(`${JSON.stringify([...rows(views, value)], null, 2)}\n`);
+          return;
+        }
+        for (const row of rows(views, value)) ctx.io.out(`${keyColumn(row.key)}\t${row.kind}\t${row.size ?? '-'}\n`);
+      });
+    });
+}

@@ -1,0 +1,147 @@
+// Plain JSON for people (`stratadb export`, `get`) and back (`import`): what
+// toJS gives, with the JS values JSON has no form for written as one-key
+// objects that import reads back. The mapping (the README's Command line section):
+//   object, Map        -> object (a Map's keys as text: see keyText)
+//   array, linked list -> array;  Set -> array of its members
+//   number             -> number; NaN, Infinity, -Infinity -> {"$float": "NaN"}...
+//   bigint             -> number when a safe integer, else {"$bigint": "digits"}
+//   Uint8Array         -> {"$bytes": "lowercase hex"}
+//   Date               -> its ISO text (as JSON.stringify writes it)
+// Export is for people, not a backup: dump and backup keep every type.
+
+import { OutOfRangeError, WrongTypeError } from '../errors.js';
+
+/** A JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** A scalar as JSON (see the mapping above). */
+export function scalarJson(value: unknown): Json {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value + 0 : { $float: String(value) };
+  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : { $bigint: value.toString() };
+  if (value instanceof Uint8Array) return { $bytes: hex(value) };
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  throw new WrongTypeError(`cannot write ${typeof value} as JSON`);
+}
+
+/** A Map key as an object key: text as it is, any other key as the JSON text of its value (`1`, `true`, `null`, `{"$bytes":"ff"}`). */
+export function keyText(key: unknown): string {
+  if (typeof key === 'string') return key;
+  const json = scalarJson(key);
+  return typeof json === 'string' ? json : JSON.stringify(json);
+}
+
+function isContainer(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !(value instanceof Uint8Array) && !(value instanceof Date);
+}
+
+/** The children of a toJS container as [key, value] pairs, and the empty JSON value that will hold them. */
+function open(value: object): { target: Json[] | { [key: string]: Json }; entries: Array<[string | number, unknown]> } {
+  if (Array.isArray(value)) return { target: [], entries: value.map((item, i) => [i, item]) };
+  if (value instanceof Set) return { target: [], entries: [...value].map((member, i) => [i, member]) };
+  // Objects made without a prototype: a "__proto__" key is a key like any other.
+  const target = Object.create(null) as { [key: string]: Json };
+  if (value instanceof Map) {
+    const entries: Array<[string, unknown]> = [];
+    const seen = new Map<string, unknown>();
+    for (const [key, item] of value) {
+      const text = keyText(key);
+      if (seen.has(text)) throw new WrongTypeError(`a Map has two keys that both print as ${JSON.stringify(text)} (${describeKey(seen.get(text))} and ${describeKey(key)}); plain JSON cannot tell them apart: use dump`);
+      seen.set(text, key);
+      entries.push([text, item]);
+    }
+    return { target, entries };
+  }
+  return { target, entries: Object.entries(value) };
+}
+
+function describeKey(key: unknown): string {
+  return typeof key === 'string' ? `the string ${JSON.stringify(key)}` : `the ${key instanceof Uint8Array ? 'bytes' : typeof key} ${keyText(key)}`;
+}
+
+/**
+ * Converts a toJS result to plain JSON data, without recursion. A structure
+ * shared in several places (toJS returns one JS object for it) converts once
+ * and is shared in the result too, so JSON text of it may be far larger than
+ * the data: the values it would print are counted first, and more than
+ * `maxValues` is refused.
+ *
+ * @throws OutOfRangeError when the JSON text would hold more than `maxValues` values
+ * @throws WrongTypeError when two keys of one Map print as one text
+ */
+export function toPlainJson(root: unknown, maxValues: number): Json {
+  const converted = new Map<object, Json>();
+  const printed = new Map<object, number>();
+  let rootJson: Json | undefined;
+  if (!isContainer(root)) return scalarJson(root);
+  interface Frame { source: object; target: Json[] | { [key: string]: Json }; entries: Array<[string | number, unknown]>; next: number; count: number }
+  const frames: Frame[] = [];
+  const enter = (source: object): Frame => {
+    const opened = open(source);
+    converted.set(source, opened.target);
+    return { source, target: opened.target, entries: opened.entries, next: 0, count: 1 };
+  };
+  frames.push(enter(root));
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1] as Frame;
+    if (frame.next < frame.entries.length) {
+      const [key, child] = frame.entries[frame.next++] as [string | number, unknown];
+      let json: Json;
+      let count = 1;
+      if (!isContainer(child)) {
+        json = scalarJson(child);
+      } else {
+        const done = converted.get(child);
+        if (done === undefined) {
+          frames.push(enter(child));
+          continue;
+        }
+        json = done;
+        count = printed.get(child) ?? 1;
+      }
+      put(frame, key, json, count, maxValues);
+      continue;
+    }
+    frames.pop();
+    printed.set(frame.source, frame.count);
+    const parent = frames[frames.length - 1];
+    if (parent === undefined) {
+      rootJson = frame.target;
+    } else {
+      put(parent, (parent.entries[parent.next - 1] as [string | number, unknown])[0], frame.target, frame.count, maxValues);
+    }
+  }
+  return rootJson as Json;
+
+  function put(frame: Frame, key: string | number, json: Json, count: number, limit: number): void {
+    if (Array.isArray(frame.target)) frame.target.push(json);
+    else frame.target[key as string] = json;
+    frame.count += count;
+    if (frame.count > limit) throw new OutOfRangeError(`the JSON would hold more than ${limit} values (structures stored in several places print at each place); use dump, or --max-values to allow more`);
+  }
+}
+
+/** The one-key objects of the mapping, read back by import. */
+function revive(_key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return value;
+  const inner = (value as Record<string, unknown>)[keys[0] as string];
+  if (typeof inner !== 'string') return value;
+  if (keys[0] === '$bytes' && /^([0-9a-f]{2})*$/i.test(inner)) return Uint8Array.from(inner.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+  if (keys[0] === '$bigint' && /^-?[0-9]+$/.test(inner)) return BigInt(inner);
+  if (keys[0] === '$float' && (inner === 'NaN' || inner === 'Infinity' || inner === '-Infinity')) return Number(inner);
+  return value;
+}
+
+/**
+ * Parses JSON text for import, turning the mapping's one-key objects back into
+ * bytes, bigints and floats.
+ *
+ * @throws SyntaxError from JSON.parse (the caller names the source)
+ */
+export function parsePlainJson(text: string): unknown {
+  return JSON.parse(text, revive);
+}
