@@ -11,6 +11,8 @@ export { verifyDatabase, type VerifyReport, type VerifyProblem, type VerifyOptio
 export { ReadCursor, ReadHashMap, ReadHashSet, ReadArrayList, ReadLinkedArrayList, type MapEntry } from './cursor/read-cursor.js';
 export { WriteCursor, WriteHashMap, WriteHashSet, WriteArrayList, WriteLinkedArrayList } from './cursor/write-cursor.js';
 export { BytesReader, BytesWriter } from './cursor/bytes-stream.js';
+export { diffCursors, DIFF_NESTING_MAX } from './diff/walk.js';
+export { KeyStep, type DiffStep, type CursorChange, type DiffOptions as CursorDiffOptions } from './diff/change.js';
 export type { Key, TaggedKey } from './cursor/keys.js';
 export type { Storage } from './storage/storage.js';
 export type { Context } from './core/context.js';
@@ -38,6 +40,7 @@ export {
   OutOfRangeError,
   InvalidArgumentError,
   LockedError,
+  ConflictError,
   type LockHolder,
   type ErrorCode,
 } from './errors.js';
