@@ -698,8 +698,9 @@ export class Database<S = any> {
     return storage.toBytes();
   }
 
-  /** Flushes and closes the storage (and releases the file). */
+  /** Flushes and closes the storage (and releases the file); listeners are dropped and the file no longer watched. */
   close(): void {
+    this.feed.close();
     this.engine.close();
   }
 }

@@ -101,6 +101,14 @@ export class ChangeFeed {
     };
   }
 
+  /** Drops every listener and stops watching (the database is closing). */
+  close(): void {
+    this.subscriptions.clear();
+    const stop = this.stopSource;
+    this.stopSource = undefined;
+    stop?.();
+  }
+
   private markSeen(): void {
     this.seenCount = this.engine.momentCount();
     this.seenSlot = this.seenCount === 0 ? Slot.EMPTY : this.engine.moment(-1).slot;
