@@ -16,6 +16,8 @@ import { databaseStats } from '../history/stats.js';
 import { verifyDatabase } from '../history/verify.js';
 import { backupTo } from '../history/backup.js';
 import { breakStaleLock, lockStatus } from '../storage/file-lock.js';
+import { diffCommand } from './diff-command.js';
+import { watchCommand } from './watch-command.js';
 
 const USAGE = `usage: stratadb <command> FILE [ARGS] [--hash NAME]
 
@@ -28,6 +30,14 @@ commands:
   backup FILE COPY   copy the committed state of FILE (in use or not) into the new file COPY
   lock FILE          print who holds FILE's writer lock, if anyone
   unlock FILE        break FILE's writer lock if its holder is dead (never a live one)
+  diff FILE A B [PATH] [--json]
+                     print what changed from moment A to moment B (negative from the
+                     end) under PATH (a JSON array, or steps separated by /): one line
+                     per change, + add, - remove, ~ change; --json: one JSON object per
+                     line, {"path", "type", "before", "after"}, values as dump prints them
+  watch FILE [PATH] [--json]
+                     print the changes other processes commit to FILE, as diff does,
+                     each with its moment, until interrupted
 
   help               print this text (also --help, -h)
   version            print the version (also --version, -V)
@@ -117,6 +127,9 @@ export async function main(args: string[], out: (text: string) => void = (t) => 
     out(`${packageVersion()}\n`);
     return 0;
   }
+  // diff and watch parse their own arguments (src/cli/diff-command.ts, watch-command.ts).
+  if (args[0] === 'diff') return diffCommand(args.slice(1), out, err);
+  if (args[0] === 'watch') return watchCommand(args.slice(1), out, err);
   // Options first: --hash NAME or --hash=NAME; anything else that starts with - is unknown.
   let forced: string | undefined;
   let maxValues: number | undefined;
