@@ -11,6 +11,7 @@ import { decodeKey, isView, VIEW_CURSOR } from './values.js';
 import { readValue, type Value, type ViewGuard } from './views.js';
 import { readAt } from './paths.js';
 import type { AnyPath } from './types.js';
+import type { Snapshot } from './database.js';
 
 export type { ChangeType, DiffStats };
 
@@ -88,8 +89,14 @@ export function* diffRoots(before: ReadCursor, after: ReadCursor, options: DiffO
   for (const change of diffCursors(a, b, stats)) yield apiChange(change, path);
 }
 
+/** A value with a root cursor, as a {@link Snapshot} has. */
+export interface HasCursor {
+  /** The cursor-level view of the value's root. */
+  cursor(): ReadCursor;
+}
+
 /** Something whose root a diff can start from: a snapshot (its `cursor()`) or a view of a map, set or list. */
-export type Diffable = { cursor(): ReadCursor } | Value;
+export type Diffable = HasCursor | Value;
 
 function rootOf(value: Diffable, name: string): ReadCursor {
   if (typeof value === 'object' && value !== null) {

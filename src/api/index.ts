@@ -5,6 +5,6 @@ export { MapView, SetView, ListView, toJS, toImmutable, type Value, type ViewGua
 export { linkedList, LinkedListValue } from './values.js';
 export { UnsupportedValueError, formatPath } from './errors.js';
 export type { PathOf, TypeAt, Stored, PathStep, AnyPath, Scalar, Depth } from './types.js';
-export { diff, type Change, type ChangeType, type DiffOptions, type DiffStats, type Diffable } from './diff.js';
+export { diff, type Change, type ChangeType, type DiffOptions, type DiffStats, type Diffable, type HasCursor } from './diff.js';
 export type { CommitEvent, ChangeListener, SubscribeOptions } from './feed.js';
 export type { WatchedChange } from './watch.js';
