@@ -12,7 +12,7 @@ export { ReadCursor, ReadHashMap, ReadHashSet, ReadArrayList, ReadLinkedArrayLis
 export { WriteCursor, WriteHashMap, WriteHashSet, WriteArrayList, WriteLinkedArrayList } from './cursor/write-cursor.js';
 export { BytesReader, BytesWriter } from './cursor/bytes-stream.js';
 export { diffCursors, DIFF_NESTING_MAX } from './diff/walk.js';
-export { KeyStep, type DiffStep, type CursorChange, type DiffOptions as CursorDiffOptions } from './diff/change.js';
+export type { KeyStep, DiffStep, CursorChange, DiffOptions as CursorDiffOptions } from './diff/change.js';
 export type { Key, TaggedKey } from './cursor/keys.js';
 export type { Storage } from './storage/storage.js';
 export type { Context } from './core/context.js';
