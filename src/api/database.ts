@@ -624,7 +624,7 @@ export class Database<S = any> {
   /**
    * The changes under `path`, as commits make them, one at a time: the change
    * feed of {@link subscribe} as an async iterator. Changes wait until taken;
-   * leaving the loop unsubscribes.
+   * leaving the loop unsubscribes, and closing the database ends the loop.
    *
    * @example
    * ```ts
@@ -632,7 +632,7 @@ export class Database<S = any> {
    * ```
    */
   watch(path: AnyPath = []): AsyncIterableIterator<WatchedChange> {
-    return watchChanges((listener, options) => this.feed.subscribe(listener, options), { path });
+    return watchChanges((listener, options, onClose) => this.feed.subscribe(listener, options, onClose), { path });
   }
 
   /** @internal how a read-only file handle learns of other processes' commits (node.ts) */

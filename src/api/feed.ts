@@ -48,6 +48,7 @@ interface Subscription {
   readonly listener: ChangeListener;
   readonly path: AnyPath;
   readonly onError: ((error: unknown) => void) | undefined;
+  readonly onClose: (() => void) | undefined;
 }
 
 function report(subscription: Subscription, error: unknown): void {
@@ -83,14 +84,15 @@ export class ChangeFeed {
     if (this.subscriptions.size > 0 && this.stopSource === undefined) this.stopSource = source(() => this.refresh());
   }
 
-  subscribe(listener: ChangeListener, options: SubscribeOptions): () => void {
+  /** Adds a listener; `onClose` is called if the database closes first (db.watch ends its loop then). */
+  subscribe(listener: ChangeListener, options: SubscribeOptions, onClose?: () => void): () => void {
     if (typeof listener !== 'function') throw new InvalidArgumentError(`subscribe takes a listener function, got ${describe(listener)}`);
     requireOptions(options, 'subscribe');
     const path = options.path ?? [];
     requirePath(path);
     if (options.onError !== undefined && typeof options.onError !== 'function') throw new InvalidArgumentError(`onError is a function, got ${describe(options.onError)}`);
     if (this.subscriptions.size === 0) this.markSeen();
-    const subscription: Subscription = { listener, path: path.slice(), onError: options.onError };
+    const subscription: Subscription = { listener, path: path.slice(), onError: options.onError, onClose };
     this.subscriptions.add(subscription);
     if (this.source !== undefined && this.stopSource === undefined) this.stopSource = this.source(() => this.refresh());
     return () => {
@@ -103,7 +105,9 @@ export class ChangeFeed {
 
   /** Drops every listener and stops watching (the database is closing). */
   close(): void {
+    const closing = [...this.subscriptions];
     this.subscriptions.clear();
+    for (const subscription of closing) subscription.onClose?.();
     const stop = this.stopSource;
     this.stopSource = undefined;
     stop?.();

@@ -16,11 +16,16 @@ export interface WatchedChange extends Change {
  *
  * @internal
  */
-export function watchChanges(subscribe: (listener: ChangeListener, options: SubscribeOptions) => () => void, options: SubscribeOptions): AsyncIterableIterator<WatchedChange> {
+export function watchChanges(
+  subscribe: (listener: ChangeListener, options: SubscribeOptions, onClose: () => void) => () => void,
+  options: SubscribeOptions,
+): AsyncIterableIterator<WatchedChange> {
   const queue: WatchedChange[] = [];
   const waiting: Array<{ resolve: (result: IteratorResult<WatchedChange>) => void; reject: (error: unknown) => void }> = [];
   let failure: { error: unknown } | undefined;
   let done = false;
+  // Set before subscribing: the database may close (and call finish) at any time after.
+  let finish: () => IteratorResult<WatchedChange> = () => ({ value: undefined, done: true });
   const unsubscribe = subscribe(
     ({ moment, changes }) => {
       for (const change of changes) {
@@ -38,8 +43,10 @@ export function watchChanges(subscribe: (listener: ChangeListener, options: Subs
         else failure = { error };
       },
     },
+    // The database closed: the loop ends once the queued changes are taken.
+    () => finish(),
   );
-  const finish = (): IteratorResult<WatchedChange> => {
+  finish = (): IteratorResult<WatchedChange> => {
     if (!done) {
       done = true;
       unsubscribe();

@@ -121,4 +121,12 @@ describe('Database.watch', () => {
     expect(plainChange(result.value)).toEqual({ path: ['late'], type: 'add', before: undefined, after: 'yes' });
     await iterator.return?.();
   });
+
+  it('ends the loop when the database closes', async () => {
+    const db = await open();
+    const iterator = db.watch();
+    const next = iterator.next();
+    db.close();
+    expect(await next).toEqual({ value: undefined, done: true });
+  });
 });
