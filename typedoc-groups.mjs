@@ -19,6 +19,7 @@ const GROUPS = [
   ['node.ts', 'Database and values'],
   ['history/engine.ts', 'Engine and cursors'],
   ['cursor/', 'Engine and cursors'],
+  ['diff/', 'Engine and cursors'],
   ['core/', 'Engine and cursors'],
   ['base/', 'Engine and cursors'],
   ['history/', 'Tools: verify, stats, backup, dump'],

@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'WRONG_TYPE'
   | 'OUT_OF_RANGE'
   | 'INVALID_ARGUMENT'
-  | 'LOCKED';
+  | 'LOCKED'
+  | 'CONFLICT';
 
 /**
  * The base of every error stratadb throws on purpose.
@@ -156,5 +157,24 @@ export class LockedError extends StrataError {
   constructor(message: string, holder: LockHolder | undefined) {
     super('LOCKED', message);
     this.holder = holder;
+  }
+}
+
+/**
+ * A change could not be made because later changes touched the same values:
+ * `db.revertChanges(i)` refuses when a value moment i changed was changed
+ * again afterwards. `paths` names each conflicting path.
+ */
+export class ConflictError extends StrataError {
+  /** The conflicting paths, as the JS API spells them (keys and indexes from the root). */
+  readonly paths: ReadonlyArray<readonly unknown[]>;
+
+  /**
+   * @param message - what could not be done, and where
+   * @param paths - the conflicting paths
+   */
+  constructor(message: string, paths: ReadonlyArray<readonly unknown[]>) {
+    super('CONFLICT', message);
+    this.paths = paths;
   }
 }

@@ -17,6 +17,7 @@ export {
   OutOfRangeError,
   InvalidArgumentError,
   LockedError,
+  ConflictError,
   type LockHolder,
   type ErrorCode,
 } from './errors.js';

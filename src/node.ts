@@ -9,6 +9,7 @@ import { openOn, storageFor, type Database, type OpenOptions } from './api/datab
 import { backupTo, type BackupResult } from './history/backup.js';
 import type { Storage } from './storage/storage.js';
 import { requireOptions } from './base/arguments.js';
+import { fileChangeSource } from './api/watch-file.js';
 
 export * from './index.js';
 export { FileStorage, type FileStorageOptions, type FileStorageStats } from './storage/file-storage.js';
@@ -35,7 +36,9 @@ export { FileLock, readLockHolder, breakStaleLock, isStale, lockPath } from './s
 /**
  * Opens a database, as `open` from `stratadb` does, and also a file by path:
  * - `open('data.xit')`: the file, created when missing; a read-write open cuts
- *   away an interrupted transaction, a read-only one never writes;
+ *   away an interrupted transaction, a read-only one never writes; a read-only
+ *   handle watches the file while it has listeners (`db.subscribe`,
+ *   `db.watch`), so they hear of other processes' commits;
  * - `open()`, `open(bytes)`, `open(storage)`: as in the browser-safe entry.
  *
  * Opening is O(1) in the size of the database. Close it to release the file.
@@ -53,7 +56,10 @@ export async function open<S = any>(source?: string | Uint8Array | ArrayBuffer |
   if (typeof source !== 'string') return openOn<S>(storageFor(source, options), options);
   const storage = FileStorage.open(source, { ...options, readOnly: options.readOnly ?? false });
   try {
-    return await openOn<S>(storage, options);
+    const db = await openOn<S>(storage, options);
+    // A reader learns of the writer's commits by watching the file, while it has listeners (db.subscribe, db.watch).
+    if (db.readOnly) db.watchWith(fileChangeSource(source));
+    return db;
   } catch (error) {
     storage.close();
     throw error;

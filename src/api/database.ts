@@ -13,12 +13,15 @@ import { databaseStats, type DatabaseStats } from '../history/stats.js';
 import type { ReadCursor, ReadHashMap } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
-import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
-import { UnsupportedValueError, describeTag, formatPath, stepText } from './errors.js';
-import { isStructureTag, structureKind } from '../kinds/table.js';
+import { UnsupportedValueError, describeTag, formatPath } from './errors.js';
+import { isStructureTag } from '../kinds/table.js';
 import type { AnyPath, DeletePathOf, ItemOf, JSOf, ListTarget, PathOf, PathStep, Stored, TypeAt } from './types.js';
+import { checkPath, isIndex, readAt, refuseUnreadable, resolveStep } from './paths.js';
+import { diffRoots, type Change, type DiffOptions } from './diff.js';
+import { ChangeFeed, type ChangeListener, type ChangeSource, type SubscribeOptions } from './feed.js';
+import { watchChanges, type WatchedChange } from './watch.js';
+import { revertMoment } from './revert.js';
 import { KeySpellings, collisionMessage, encodeKey, isPlainObject, mapStepKey, objectKey, taggedKeySpelling, holdsViews, prepareValue, writeValue } from './values.js';
-import { hasLoneSurrogate } from '../cursor/keys.js';
 import { ListView, MapView, SetView, readValue, type Value, type ViewGuard } from './views.js';
 import { describe, requireOptions, requirePath, requireStorage } from '../base/arguments.js';
 import type { TaggedKey } from '../cursor/keys.js';
@@ -36,79 +39,6 @@ export interface OpenOptions {
 
 const always: ViewGuard = () => undefined;
 
-
-function isIndex(step: PathStep): step is number {
-  return typeof step === 'number';
-}
-
-/**
- * What a path step asks of the value it is taken at: `read` (readAt: a
- * missing key is absent), `check` (checkPath, before a write: keys are checked
- * in full) or `write` (cursorFor, after checkPath). Only the messages and how
- * much is checked differ.
- */
-type StepMode = 'read' | 'check' | 'write';
-
-/**
- * The one reading of a path step that every path walker of this file shares:
- * at a map (the tag table's `map` family) the step becomes the stored key (an
- * object's well-formed string key as it is, any other step through
- * mapStepKey, which checks it and names the path); at a list it must be an
- * index, returned as given (the caller judges the range); any other value has
- * no inside. O(1), no allocation on the common steps.
- *
- * @param tag - the tag of the value the step is taken at (not none: the walkers decide what none means)
- * @param i - the step's place in `path`, for messages
- * @returns the stored key (a string or tagged key) for a map, the index (a number) for a list
- * @throws WrongTypeError naming the path for a step the value cannot take
- * @throws IncompatibleDatabaseError for a gen-2 structure
- */
-function resolveStep(cursor: ReadCursor, step: PathStep, path: AnyPath, i: number, mode: StepMode): string | TaggedKey | number {
-  const tag = cursor.tag;
-  const family = structureKind(tag)?.family;
-  if (family === 'map') {
-    if (tag === Tag.HASH_MAP && typeof step === 'string' && !(mode === 'check' && hasLoneSurrogate(step))) return step;
-    return mapStepKey(tag, step, path.slice(0, i + 1));
-  }
-  if (family === 'list') {
-    if (!isIndex(step) || (mode !== 'read' && !Number.isInteger(step))) {
-      throw new WrongTypeError(`${formatPath(path.slice(0, i))} is a list, so the next step must be an index, not ${stepText(step)}`);
-    }
-    return step;
-  }
-  refuseUnreadable(cursor);
-  const refusal = mode === 'read' ? `it has no ${stepText(step)} inside` : 'nothing can be stored inside it';
-  throw new WrongTypeError(`${formatPath(path.slice(0, i))} holds ${describeTag(tag)}, so ${refusal}`);
-}
-
-/** Follows `path` from a read cursor; undefined when a key or index is absent. */
-function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
-  let cursor: ReadCursor = root;
-  for (let i = 0; i < path.length; i++) {
-    if (cursor.tag === Tag.NONE) return undefined;
-    const target = resolveStep(cursor, path[i] as PathStep, path, i, 'read');
-    if (typeof target !== 'number') {
-      const next = cursor.asHashMap().get(target);
-      if (next === undefined) return undefined;
-      cursor = next;
-      continue;
-    }
-    const list = cursor.tag === Tag.ARRAY_LIST ? cursor.asArrayList() : cursor.asLinkedArrayList();
-    const count = list.count();
-    if (!Number.isInteger(target) || target >= count || target < -count) return undefined;
-    cursor = list.get(target);
-  }
-  return cursor;
-}
-
-/**
- * A path that goes through a structure this build cannot read (a gen-2 sorted
- * map or set) is refused as incompatible, not as a wrong type: the data is
- * there, this build just cannot see it.
- */
-function refuseUnreadable(cursor: ReadCursor): void {
-  if (cursor.tag > KNOWN_TAG_MAX) throw secondGenerationError(cursor.tag, cursor.slotPosition);
-}
 
 const utf8 = new TextEncoder();
 
@@ -137,41 +67,6 @@ function checkMergeCollisions(map: ReadHashMap | undefined, entries: ReadonlyArr
       if (spelling !== undefined && map.has(spelling)) throw new HashCollisionError(collisionMessage(spelling, key, path));
     }
   });
-}
-
-/**
- * Checks that a write at `path` can succeed, without writing: every step goes
- * through a map or a list, indexes are inside their list (or equal to its
- * length when `create`), and empty slots are only followed by keys when
- * `create` (they will become maps).
- *
- * @throws WrongTypeError or OutOfRangeError naming the path
- */
-function checkPath(root: ReadCursor, path: AnyPath, create: boolean): void {
-  let cursor: ReadCursor | undefined = root;
-  const last = path.length - 1;
-  for (let i = 0; i < path.length; i++) {
-    const step = path[i] as PathStep;
-    if (cursor === undefined || cursor.isNone) {
-      if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(path.slice(0, i))}`);
-      if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(path.slice(0, i))} to index with ${step}`);
-      // A map made on the way is an object: its keys are strings (well-formed ones).
-      if (typeof step !== 'string' || hasLoneSurrogate(step)) objectKey(step, path.slice(0, i + 1));
-      cursor = undefined;
-      continue;
-    }
-    const target = resolveStep(cursor, step, path, i, 'check');
-    if (typeof target === 'number') {
-      const count = cursor.count();
-      if (create && target === count) {
-        cursor = undefined;
-        continue;
-      }
-      if (target >= count || target < -count) throw new OutOfRangeError(`index ${target} is outside the list of ${count} items at ${formatPath(path.slice(0, i))}`);
-    }
-    // The last step's own value is replaced, whatever it holds: no need to look it up.
-    cursor = i === last ? undefined : readAt(cursor, [step]);
-  }
 }
 
 /**
@@ -233,6 +128,18 @@ export class Snapshot<S = any> {
   /** The cursor-level view of this moment's root, for full control over the format. */
   cursor(): ReadCursor {
     return this.#root;
+  }
+
+  /**
+   * The changes from this moment to `other`, lazily (see {@link Database.diff}).
+   *
+   * @param other - a snapshot of the same database
+   * @param options - `path` to compare under, `stats` to count blocks read
+   * @throws InvalidArgumentError when `other` is not a snapshot of this database
+   */
+  diff(other: Snapshot<S>, options: DiffOptions = {}): Generator<Change, void, undefined> {
+    if (!(other instanceof Snapshot) || other.#root.ctx.io !== this.#root.ctx.io) throw new InvalidArgumentError('a snapshot diffs against another snapshot of the same database');
+    return diffRoots(this.#root, other.#root, options);
   }
 }
 
@@ -529,10 +436,12 @@ export class Database<S = any> {
   /** The engine underneath, for the cursor-level API. */
   readonly engine: Engine;
   private current: Transaction<S> | undefined;
+  private readonly feed: ChangeFeed;
 
   /** @internal use {@link open} */
   constructor(engine: Engine) {
     this.engine = engine;
+    this.feed = new ChangeFeed(engine);
     // Out of enumeration: the engine reaches every key and byte of the
     // database, and Object.keys, spreading or structuredClone of a database
     // must not (see toJSON). Made once per open, so defineProperty costs nothing.
@@ -571,7 +480,7 @@ export class Database<S = any> {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`transact takes a function of the transaction, got ${describe(fn)}`);
     if (this.current !== undefined) throw new TransactionError('a transaction is already running; transactions do not nest');
     if (this.engine.readOnly) throw new ReadOnlyError('the database is open read-only');
-    return this.engine.transact((root) => {
+    const result = this.engine.transact((root) => {
       const tx = new Transaction<S>(this.engine, root);
       this.current = tx;
       try {
@@ -581,6 +490,9 @@ export class Database<S = any> {
         this.current = undefined;
       }
     });
+    // After the commit returned: listeners see a committed moment, and their errors cannot undo it.
+    this.feed.notify();
+    return result;
   }
 
   /** How many moments the history holds. O(1). */
@@ -651,16 +563,99 @@ export class Database<S = any> {
   /** Undoes the last `steps` transactions by appending a copy of the moment before them. */
   undo(steps = 1): void {
     this.engine.undo(steps);
+    this.feed.notify();
   }
 
   /** Appends a copy of moment `index` (negative from the end) as the latest moment. */
   revert(index: number): void {
     this.engine.revert(index);
+    this.feed.notify();
   }
 
   /** Keeps only the first `count` moments. */
   sliceHistory(count: number): void {
     this.engine.sliceHistory(count);
+    this.feed.notify();
+  }
+
+  /**
+   * The changes from moment `before` to moment `after` (indexes, negative from
+   * the end), lazily: what was added, removed or changed, each at its full
+   * path, values as {@link get} returns them (see {@link Change}). The two
+   * moments share every subtree neither changed, and the diff skips each such
+   * subtree whole, so its cost follows the change, not the data: two moments
+   * of a million-key map that differ in ten keys read about a hundred blocks.
+   * Works backwards too (`diff(-1, 0)`); a moment with itself gives nothing.
+   *
+   * @param before - the older moment's index
+   * @param after - the newer moment's index
+   * @param options - `path` to compare under (change paths still start at the root), `stats` to count blocks read
+   * @throws OutOfRangeError when there is no such moment
+   *
+   * @example
+   * ```ts
+   * db.set(['users', 'alice'], { visits: 1 });
+   * db.set(['users', 'alice', 'visits'], 2);
+   * [...db.diff(-2, -1)];   // [{ path: ['users', 'alice', 'visits'], type: 'change', before: 1, after: 2 }]
+   * ```
+   */
+  diff(before: number, after: number, options: DiffOptions = {}): Generator<Change, void, undefined> {
+    return this.snapshot(before).diff(this.snapshot(after), options);
+  }
+
+  /**
+   * Calls `listener` after every commit that changes something under
+   * `options.path`, with the new moment's index and its changes there (as
+   * {@link diff} gives them). Commits through this handle are reported when
+   * they return (undo, revert and sliceHistory too); moments another process
+   * committed, when {@link refresh} sees them; and a read-only handle on a
+   * file opened through `stratadb/node` watches the file while it has
+   * listeners, so it refreshes by itself. A listener that commits is told of
+   * its own moment after the current one. O(1) per commit without listeners.
+   *
+   * @param listener - receives `{ moment, changes }`
+   * @param options - `path` to watch; `onError` for what a listener or a refresh throws (default: rethrown on its own, as uncaught)
+   * @returns the function that unsubscribes (and stops watching the file when it was the last listener)
+   */
+  subscribe(listener: ChangeListener, options: SubscribeOptions = {}): () => void {
+    return this.feed.subscribe(listener, options);
+  }
+
+  /**
+   * The changes under `path`, as commits make them, one at a time: the change
+   * feed of {@link subscribe} as an async iterator. Changes wait until taken;
+   * leaving the loop unsubscribes, and closing the database ends the loop.
+   *
+   * @example
+   * ```ts
+   * for await (const change of db.watch(['users'])) console.log(change.moment, change.type, change.path);
+   * ```
+   */
+  watch(path: AnyPath = []): AsyncIterableIterator<WatchedChange> {
+    return watchChanges((listener, options, onClose) => this.feed.subscribe(listener, options, onClose), { path });
+  }
+
+  /** @internal how a read-only file handle learns of other processes' commits (node.ts) */
+  watchWith(source: ChangeSource): void {
+    this.feed.watchWith(source);
+  }
+
+  /**
+   * Undoes the changes of moment `index` alone, on top of the latest moment,
+   * in one new transaction; the moments after it keep their changes. Refused
+   * when a later moment changed a value that moment `index` changed (a list
+   * whose items it added or removed counts as one value). Cost: the changes of
+   * moment `index` and the paths to them.
+   *
+   * @param index - the moment to undo (negative from the end)
+   * @returns how many values were put back (0: the moment changed nothing)
+   * @throws ConflictError listing the conflicting paths; nothing is written
+   * @throws OutOfRangeError when there is no such moment
+   * @throws ReadOnlyError on a read-only database
+   */
+  revertChanges(index: number): number {
+    if (this.engine.readOnly) throw new ReadOnlyError('the database is open read-only');
+    return revertMoment(this.engine, index, (fn) => this.transact((tx) => fn(tx.cursor())));
   }
 
   /**
@@ -687,6 +682,7 @@ export class Database<S = any> {
   /** Sees moments that another writer committed since this database last looked. */
   refresh(): void {
     this.engine.refresh();
+    this.feed.notify();
   }
 
   /**
@@ -702,8 +698,9 @@ export class Database<S = any> {
     return storage.toBytes();
   }
 
-  /** Flushes and closes the storage (and releases the file). */
+  /** Flushes and closes the storage (and releases the file); listeners are dropped and the file no longer watched. */
   close(): void {
+    this.feed.close();
     this.engine.close();
   }
 }

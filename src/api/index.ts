@@ -4,4 +4,6 @@ export { open, Database, Transaction, Snapshot, type OpenOptions } from './datab
 export { MapView, SetView, ListView, toJS, type Value, type ViewGuard } from './views.js';
 export { linkedList, LinkedListValue } from './values.js';
 export { UnsupportedValueError, formatPath } from './errors.js';
-export type { PathOf, DeletePathOf, TypeAt, Stored, JSOf, ObjectView, ItemOf, ListTarget, NotAList, PathStep, AnyPath, Scalar, Depth } from './types.js';
+export { diff, type Change, type ChangeType, type DiffOptions, type DiffStats, type Diffable, type HasCursor } from './diff.js';
+export type { CommitEvent, ChangeListener, SubscribeOptions } from './feed.js';
+export type { WatchedChange } from './watch.js';

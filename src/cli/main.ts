@@ -21,6 +21,8 @@ import { lsCommand } from './commands/ls.js';
 import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
 import { packageVersion, versionCommand } from './commands/version.js';
+import { diffCliCommand } from './commands/diff.js';
+import { watchCliCommand } from './commands/watch.js';
 
 /** Every command, in the order help lists them. A new command: a file in commands/ and a line here. */
 const COMMANDS: readonly CommandFactory[] = [
@@ -32,6 +34,8 @@ const COMMANDS: readonly CommandFactory[] = [
   infoCommand,
   statsCommand,
   verifyCommand,
+  diffCliCommand,
+  watchCliCommand,
   backupCommand,
   lockCommand,
   unlockCommand,

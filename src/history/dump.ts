@@ -385,6 +385,19 @@ function keyText(key: ReadCursor): string | undefined {
   return jsonText(scalarJson(key, key.slot), false);
 }
 
+/**
+ * A map key or set member as the dump prints it (see the forms above), for
+ * tools that name keys the way the dump does (`stratadb diff --json`).
+ *
+ * @param key - the key slot's cursor
+ * @param hash - the key's full hash, printed when no key bytes are stored
+ * @returns the key's text; a key that is itself a structure (only damage or another writer makes one) as `#` and its tag name
+ */
+export function dumpKeyText(key: ReadCursor, hash: Uint8Array): string {
+  if (key.isNone) return `#${toHex(hash)}`;
+  return keyText(key) ?? `#${tagInfo(key.tag)?.name ?? key.tag}`;
+}
+
 /** The bytes as text when they are UTF-8 without a 0x00 byte, else undefined. */
 function printable(bytes: Uint8Array): string | undefined {
   if (bytes.indexOf(0) !== -1) return undefined;

@@ -5,7 +5,9 @@
 //
 // Adding a structure kind: write its folder (its operations and a `kind.ts`
 // implementing StructureKind from core/kind.ts), give its tag to Tag and
-// StructureTag, and add one row below.
+// StructureTag, and add one row below. The diff (src/diff, above this folder)
+// keeps its own row per tag in src/diff/differs.ts: add the kind's differ
+// there, or the diff compares its structures as whole values.
 //
 // This folder sits between the structure folders and cursor/: the table must
 // import every structure folder, so it cannot live in core (below them), and

@@ -1,6 +1,6 @@
 // The house's layering, checked on the sources: folders in order errors and base,
 // format, hash and storage, core, the structures (trie, rrb, hamt), the table
-// of their kinds, cursor,
+// of their kinds, cursor, diff,
 // history, api, cli; each imports only lower layers or itself. The entry
 // points (src/index.ts, engine.ts, testing.ts, immutable.ts, node.ts; open.ts below the API) sit on top. And no source
 // file grows past 800 lines: one concept per file.
@@ -26,6 +26,8 @@ const RANK: Record<string, number> = {
   // The table of structure kinds: it names every structure folder, and everything above reads it.
   kinds: 4.5,
   cursor: 5,
+  // The structural diff: walks two values through the kinds' blocks and cursors; history and the API use it.
+  diff: 5.5,
   history: 6,
   // open.ts picks the built-in hashers and opens an engine: above history, below the API.
   open: 6.5,
