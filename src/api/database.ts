@@ -32,6 +32,8 @@ export interface OpenOptions {
   durability?: Durability;
   /** The key hasher for a new database, or to force for an existing one (default: picked from the header; `xx16` for new). */
   hasher?: Hasher;
+  /** Where commit times come from, in ms since 1970 (default `Date.now`); see the engine's `clock` option. */
+  clock?: () => number;
 }
 
 const always: ViewGuard = () => undefined;
@@ -743,6 +745,7 @@ export async function openOn<S>(storage: Storage, options: OpenOptions): Promise
     ...(options.hasher !== undefined ? { hasher: options.hasher } : {}),
     ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
     ...(options.durability !== undefined ? { durability: options.durability } : {}),
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
   });
   return new Database<S>(engine);
 }

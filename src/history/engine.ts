@@ -27,6 +27,7 @@ import {
   HISTORY_HEADER_POSITION,
   HISTORY_HEADER_SIZE,
   INDEX_BLOCK_SIZE,
+  MAGIC,
 } from '../format/constants.js';
 import { decodeFileHeader, encodeFileHeader, hashIdName, type FileHeader } from '../format/file-header.js';
 import { Slot, joinPosition } from '../format/slot.js';
@@ -39,7 +40,10 @@ import { checkListCount, listAppend, listSlice, listSlotPosition, resolveIndex, 
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
 import { describe, requireOptions } from '../base/arguments.js';
-import { checkCommitBoundary } from './recovery.js';
+import { checkCommitBoundary, recoverTornHeader, rollForward } from './recovery.js';
+import { appendTrailer, searchChain, trailerEndingAt } from './trailers.js';
+import { TrailerKind, jumpSequence, type CommitTrailer, type CommitTrailerFields } from '../format/commit-trailer.js';
+import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
 import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /**
@@ -81,6 +85,13 @@ export interface EngineOptions {
    * root a single hash map changed in place, as xitdb does for ephemeral data.
    */
   history?: boolean;
+  /**
+   * Where commit times come from, in milliseconds since 1970-01-01 UTC
+   * (default `Date.now`). Times in trailers never go back: a clock that does
+   * is read as the previous commit's time. For tests that need the same bytes
+   * every run, and for replaying a history with its original times.
+   */
+  clock?: () => number;
 }
 
 /** The history header: moment count, history root, committed size. */
@@ -121,9 +132,21 @@ export class Engine {
   private lostWriter: unknown = undefined;
   /** The history header bytes this engine last read or wrote: what a writer expects to find on disk before it commits. */
   private readonly headerBytes = new Uint8Array(HISTORY_HEADER_SIZE);
+  /**
+   * The trailer that ends at the committed size (FORMAT.md §Commit trailer):
+   * the head of the chain the next commit's trailer continues. Undefined when
+   * the last commit carries none (a new database, or a commit by another
+   * implementation): the next trailer then starts a chain of its own.
+   */
+  private lastTrailer: CommitTrailer | undefined = undefined;
+  /** Where commit times come from. */
+  private readonly clock: () => number;
+  /** Set when a header was written after the last sync: the next commit's sync, or close, makes it durable. */
+  private headerUnsynced = false;
 
-  private constructor(storage: Storage, hasher: Hasher, fileHeader: FileHeader, readOnly: boolean, durability: Durability) {
+  private constructor(storage: Storage, hasher: Hasher, fileHeader: FileHeader, readOnly: boolean, durability: Durability, clock: () => number) {
     this.storage = storage;
+    this.clock = clock;
     this.hasher = hasher;
     this.readOnly = readOnly;
     this.durability = durability;
@@ -182,31 +205,33 @@ export class Engine {
     const readOnly = options.readOnly ?? storage.readOnly;
     const durability = options.durability ?? 'sync';
     if (durability !== 'sync' && durability !== 'flush') throw new InvalidArgumentError(`durability must be "sync" or "flush", got ${String(durability)}`);
+    if (options.clock !== undefined && typeof options.clock !== 'function') throw new InvalidArgumentError(`clock must be a function returning milliseconds since 1970, got ${describe(options.clock)}`);
+    const clock = options.clock ?? Date.now;
     if (storage.size() === 0) {
       if (readOnly) throw new ReadOnlyError('cannot create a database in read-only mode: the storage is empty');
       const hasher = options.hasher ?? options.knownHashers?.[0];
       if (hasher === undefined) throw new InvalidArgumentError('a new database needs a hasher');
-      return Engine.create(storage, hasher, durability, options.history ?? true);
+      return Engine.create(storage, hasher, durability, options.history ?? true, clock);
     }
     const headerBytes = new Uint8Array(Math.min(FILE_HEADER_SIZE, storage.size()));
     storage.read(0, headerBytes);
     const creator = options.hasher ?? options.knownHashers?.[0];
-    if (headerBytes.length < FILE_HEADER_SIZE && !readOnly && creator !== undefined && isInterruptedCreation(headerBytes, creator)) {
-      // A creation that stopped inside its first write: start it again.
+    if (!readOnly && creator !== undefined && isInterruptedCreation(storage, creator)) {
+      // A creation that stopped before its first sync: start it again.
       storage.truncate(0);
-      return Engine.create(storage, creator, durability, options.history ?? true);
+      return Engine.create(storage, creator, durability, options.history ?? true, clock);
     }
     const fileHeader = decodeFileHeader(headerBytes);
     const hasher = options.hasher ?? pickHasher(fileHeader, options.knownHashers ?? []);
     checkHasher(fileHeader, hasher);
-    const engine = new Engine(storage, hasher, fileHeader, readOnly, durability);
+    const engine = new Engine(storage, hasher, fileHeader, readOnly, durability, clock);
     engine.loadRoot(!readOnly, options.history ?? true);
     return engine;
   }
 
-  private static create(storage: Storage, hasher: Hasher, durability: Durability, history: boolean): Engine {
+  private static create(storage: Storage, hasher: Hasher, durability: Durability, history: boolean, clock: () => number): Engine {
     const fileHeader: FileHeader = { rootTag: Tag.NONE, version: FORMAT_VERSION, hashSize: hasher.size, hashId: hasher.id };
-    const engine = new Engine(storage, hasher, fileHeader, false, durability);
+    const engine = new Engine(storage, hasher, fileHeader, false, durability, clock);
     engine.initialize(history);
     return engine;
   }
@@ -284,12 +309,57 @@ export class Engine {
       if (!this.readOnly) this.io.tx.inPlace();
       return;
     }
-    this.history = this.readHistoryHeader();
+    // A writer that is still running owns the bytes past its header: it may be
+    // between a commit's sync and its header write. Rolling forward is for
+    // commits whose writer is gone (FORMAT.md §Commit and recovery).
+    const mayRollForward = !(this.storage.writerActive?.() ?? false);
+    const onDisk = this.readHeaderOrRecoverTorn(mayRollForward);
+    const recovered = mayRollForward ? rollForward(this.storage, onDisk) : { history: onDisk, trailer: trailerEndingAt(this.storage, onDisk.committedSize), changed: false };
+    this.history = recovered.history;
+    this.lastTrailer = matchingTrailer(recovered.trailer, this.history);
     this.io.tx.noteCommitted(this.history.committedSize);
-    if (recover && this.history.committedSize < size) {
+    if (!recover) return;
+    const stored = readRawHistoryHeader(this.storage);
+    if (recovered.changed || stored === undefined || stored.count !== this.history.count || stored.root !== this.history.root || stored.committedSize !== this.history.committedSize) {
+      // The commits rolled forward were durable; their header was lost or torn. Write it again before cutting anything.
+      const encoded = encodeHistoryHeader(this.history);
+      this.storage.write(HISTORY_HEADER_POSITION, encoded);
+      this.headerBytes.set(encoded);
+      this.syncIfDurable();
+    }
+    if (this.history.committedSize < size) {
       checkCommitBoundary(this.io, this.history);
       this.storage.truncate(this.history.committedSize);
       this.syncIfDurable();
+    }
+  }
+
+  /**
+   * The history header on disk; when it is inconsistent with the file (its
+   * committed size past the data, its root outside it, or, for a writer, inside
+   * the latest commit) and a torn write of it can be told apart by the commit
+   * trailer its moment count and root name, that trailer's state.
+   */
+  private readHeaderOrRecoverTorn(mayRollForward: boolean): HistoryHeader {
+    let header: HistoryHeader;
+    try {
+      header = this.readHistoryHeader();
+      if (header.committedSize < this.storage.size()) {
+        // Bytes past a size that ends no trailer: the size may be torn, inside
+        // the commit's own trailer (past every record, where the boundary check
+        // cannot see it).
+        if (mayRollForward && trailerEndingAt(this.storage, header.committedSize) === undefined) {
+          const torn = recoverTornHeader(this.storage, header);
+          if (torn !== undefined) return torn;
+        }
+        if (!this.readOnly) checkCommitBoundary(this.io, header);
+      }
+      return header;
+    } catch (error) {
+      if (!mayRollForward || !(error instanceof CorruptDatabaseError)) throw error;
+      const torn = recoverTornHeader(this.storage, readRawHistoryHeader(this.storage));
+      if (torn === undefined) throw error;
+      return torn;
     }
   }
 
@@ -357,13 +427,19 @@ export class Engine {
       if (this.fileHeader.rootTag === Tag.NONE) return;
     }
     if (this.hasHistory) {
+      let header: HistoryHeader;
       try {
-        this.history = this.readHistoryHeader();
+        header = this.readHistoryHeader();
       } catch (error) {
         // A writer that commits faster than two reads of the header: stay at the moments read before.
         if (error instanceof UnstableHeaderError) return;
         throw error;
       }
+      // Every commit appends, so a header naming less than this engine has is
+      // one that open rolled past (its writer crashed before writing it again).
+      if (header.committedSize < this.history.committedSize) return;
+      this.history = header;
+      this.lastTrailer = matchingTrailer(trailerEndingAt(this.storage, header.committedSize), header);
       this.io.tx.noteCommitted(this.history.committedSize);
     }
   }
@@ -429,23 +505,29 @@ export class Engine {
    * plus one or two syncs (see {@link Durability}).
    *
    * @param fn - receives the writable root of the new moment
+   * @param options - metadata the commit records beside its time (see {@link CommitOptions})
    * @returns what `fn` returns
    * @throws TransactionError when called inside another transaction
    * @throws ReadOnlyError on a read-only database
    */
-  transact<T>(fn: (root: WriteCursor) => T): T {
+  transact<T>(fn: (root: WriteCursor) => T, options?: CommitOptions): T {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`transact takes a function of the root cursor, got ${describe(fn)}`);
-    return this.appendMoment((previous) => previous, fn);
+    return this.appendMoment((previous) => previous, fn, { kind: TrailerKind.TRANSACTION, restoredMoment: -1, meta: encodeCommitMeta(options, 'transact') });
   }
 
   /**
    * Appends a moment equal to moment `index` (a pointer copy: O(1) in the size of
-   * the data). `revert(-2)` undoes the last transaction.
+   * the data). `revert(-2)` undoes the last transaction. Its commit trailer
+   * records which moment it restored.
+   *
+   * @param index - the moment to restore (negative from the end)
+   * @param options - metadata for the commit
    */
-  revert(index: number): void {
+  revert(index: number, options?: CommitOptions): void {
     this.requireHistory();
     const source = resolveIndex(index, this.history.count);
-    this.appendMoment(() => this.moment(source).slot, () => undefined);
+    const meta = encodeCommitMeta(options, 'revert');
+    this.appendMoment(() => this.moment(source).slot, () => undefined, { kind: TrailerKind.REVERT, restoredMoment: source, meta });
   }
 
   /**
@@ -453,25 +535,37 @@ export class Engine {
    * before them. The undone moments stay in the history.
    *
    * @param steps - how many moments back (default 1)
+   * @param options - metadata for the commit
    */
-  undo(steps = 1): void {
+  undo(steps = 1, options?: CommitOptions): void {
     this.requireHistory();
     if (!Number.isInteger(steps) || steps < 1) throw new InvalidArgumentError(`undo takes a positive whole number of steps, got ${String(steps)}`);
     if (steps >= this.history.count) throw new OutOfRangeError(`cannot undo ${steps} of ${this.history.count} moments`);
-    this.revert(-1 - steps);
+    this.revert(-1 - steps, options);
   }
 
   /**
    * Keeps only the first `count` moments, dropping the newest ones. Their bytes
    * stay in the file (readers holding them are unaffected) until compaction.
+   * The commit appends a trailer and nothing else.
+   *
+   * @param count - how many moments to keep
+   * @param options - metadata for the commit
    */
-  sliceHistory(count: number): void {
+  sliceHistory(count: number, options?: CommitOptions): void {
     this.requireHistory();
     this.requireWritable();
     if (this.io.tx.running) throw new TransactionError('cannot slice the history inside a transaction');
     this.requireNoFailedCommit();
+    const meta = encodeCommitMeta(options, 'sliceHistory');
+    const start = this.storage.size();
     const sliced = listSlice(this.io, this.listHeader(), count);
-    this.commitHeader({ count: sliced.count, root: sliced.root, committedSize: this.storage.size() });
+    try {
+      this.commitHeader({ count: sliced.count, root: sliced.root }, { kind: TrailerKind.HISTORY_SLICE, restoredMoment: -1, meta });
+    } catch (error) {
+      if (this.failedCommit === undefined && this.lostWriter === undefined) this.rollback(start);
+      throw error;
+    }
   }
 
   /**
@@ -483,7 +577,7 @@ export class Engine {
     this.io.tx.freeze();
   }
 
-  private appendMoment<T>(initial: (previous: Slot) => Slot, fn: (root: WriteCursor) => T): T {
+  private appendMoment<T>(initial: (previous: Slot) => Slot, fn: (root: WriteCursor) => T, commit: CommitRecord): T {
     this.requireHistory();
     this.requireWritable();
     this.requireNoFailedCommit();
@@ -505,7 +599,7 @@ export class Engine {
         // Committing now would commit whatever the function did before its first await.
         throw new TransactionError('a transaction function must be synchronous: it returned a promise, so nothing was committed');
       }
-      this.commitHeader({ count: appended.header.count, root: appended.header.root, committedSize: this.storage.size() });
+      this.commitHeader({ count: appended.header.count, root: appended.header.root }, commit);
       return result;
     } catch (error) {
       // Once the header write began, the new header may be stored and names these
@@ -527,26 +621,83 @@ export class Engine {
     }
   }
 
-  /** The commit: data durable first, then the 24-byte history header. */
-  private commitHeader(next: HistoryHeader): void {
+  /**
+   * The commit (FORMAT.md §Commit and recovery): the trailer after the
+   * transaction's records, one sync (or flush) of both, then the 24-byte
+   * history header, handed to the operating system but not synced: the commit
+   * is durable once its trailer is, and the next commit's sync, or close,
+   * makes the header durable too. Readers in other processes see the commit
+   * when the header reaches the file.
+   */
+  private commitHeader(next: { count: number; root: number }, commit: CommitRecord): void {
     this.io.tx.flushPending();
+    const header: HistoryHeader = { count: next.count, root: next.root, committedSize: 0 };
+    if (this.hasHistory) {
+      const trailer = appendTrailer(this.storage, this.trailerFields(next, commit));
+      header.committedSize = trailer.end;
+      this.pendingTrailer = trailer;
+    } else {
+      header.committedSize = this.storage.size();
+    }
     // Before the transaction's buffered data leaves for the file: a second
     // writer that got in meanwhile must find its commits untouched.
     this.confirmWriter();
-    this.syncIfDurable();
     try {
-      const encoded = encodeHistoryHeader(next);
+      this.syncIfDurable();
+    } catch (error) {
+      // The trailer may have reached the disk whole: a reopen decides.
+      this.failedCommit = error;
+      throw new TransactionError('the commit failed while syncing its data; whether it took effect is known only after reopening the database', { cause: error });
+    }
+    try {
+      const encoded = encodeHistoryHeader(header);
       this.storage.write(HISTORY_HEADER_POSITION, encoded);
       this.headerBytes.set(encoded);
-      this.syncIfDurable();
+      this.storage.flush();
+      this.headerUnsynced = this.durability === 'sync';
     } catch (error) {
       this.failedCommit = error;
       throw new TransactionError(
-        'the commit failed while writing the history header; whether it took effect is known only after reopening the database',
+        'the commit failed while writing the history header after its data was made durable; reopening the database recovers it from its trailer',
+        { cause: error },
       );
     }
-    this.history = next;
-    this.io.tx.noteCommitted(next.committedSize);
+    this.history = header;
+    this.lastTrailer = this.pendingTrailer;
+    this.pendingTrailer = undefined;
+    this.io.tx.noteCommitted(header.committedSize);
+  }
+
+  /** The trailer of the commit being written, until its header is. */
+  private pendingTrailer: CommitTrailer | undefined = undefined;
+
+  /** What the next commit's trailer says (FORMAT.md §Commit trailer). */
+  private trailerFields(next: { count: number; root: number }, commit: CommitRecord): CommitTrailerFields {
+    const previous = this.lastTrailer;
+    const sequence = (previous?.sequence ?? 0) + 1;
+    return {
+      kind: commit.kind,
+      dataChecked: this.storage.durable === true,
+      previousSize: this.history.committedSize,
+      previousTrailerEnd: previous?.end ?? 0,
+      sequence,
+      jumpEnd: previous === undefined ? 0 : this.trailerEndOf(jumpSequence(sequence), previous),
+      count: next.count,
+      root: next.root,
+      // Times never go back along a chain, so that a search by time can jump.
+      time: commitTime(this.clock, previous?.time ?? 0),
+      restoredMoment: commit.restoredMoment,
+      meta: commit.meta,
+    };
+  }
+
+  /** Where the trailer of `sequence` in the chain ending at `latest` ends (0 for sequence 0). */
+  private trailerEndOf(sequence: number, latest: CommitTrailer): number {
+    if (sequence === 0) return 0;
+    const found = searchChain(this.storage, latest, (trailer) => trailer.sequence > sequence);
+    // A chain this engine continues was read whole at open; a gap means damage the commit must not build on.
+    if (found === undefined || found.sequence !== sequence) throw new CorruptDatabaseError(`the chain of commit trailers is broken before sequence ${sequence}`, latest.start);
+    return found.end;
   }
 
   /** Asks the storage whether this engine is still its only writer (FORMAT.md §Durability, one writer). */
@@ -568,8 +719,12 @@ export class Engine {
   }
 
   private syncIfDurable(): void {
-    if (this.durability === 'sync') this.storage.sync();
-    else this.storage.flush();
+    if (this.durability === 'sync') {
+      this.storage.sync();
+      this.headerUnsynced = false;
+    } else {
+      this.storage.flush();
+    }
   }
 
   private requireHistory(): void {
@@ -589,7 +744,12 @@ export class Engine {
     // Closing twice does nothing, as a storage's close does.
     if (this.closed) return;
     this.closed = true;
-    if (!this.readOnly && this.lostWriter === undefined) this.storage.flush();
+    if (!this.readOnly && this.lostWriter === undefined) {
+      // The last header was handed to the system unsynced; make it durable, so
+      // that the next open need not roll forward.
+      if (this.headerUnsynced && this.failedCommit === undefined) this.storage.sync();
+      else this.storage.flush();
+    }
     this.storage.close();
   }
 
@@ -612,14 +772,36 @@ function decodeHistoryHeader(bytes: Uint8Array, dataSize: number): HistoryHeader
 }
 
 /**
- * True when `bytes` (shorter than a header) are a prefix of the header that
- * creating a database with `hasher` writes first: the remains of an interrupted
- * creation, safe to start again. Anything else is not ours to overwrite.
+ * True when the storage holds the remains of a creation with `hasher` that
+ * stopped before its first sync, without the magic that would make it a
+ * database: at most as many bytes as creation writes (FORMAT.md §Commit and
+ * recovery, creation), each either zero or the byte creation writes there,
+ * since a power loss keeps any subset of unsynced writes (a prefix of the
+ * header, the history header without the file header). Such bytes cannot hold
+ * anything but an empty database: safe to start again. Anything else is not
+ * ours to overwrite.
  */
-function isInterruptedCreation(bytes: Uint8Array, hasher: Hasher): boolean {
-  const expected = encodeFileHeader({ rootTag: Tag.NONE, version: FORMAT_VERSION, hashSize: hasher.size, hashId: hasher.id });
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== expected[i]) return false;
+function isInterruptedCreation(storage: Storage, hasher: Hasher): boolean {
+  const size = storage.size();
+  const created = creationImage(hasher);
+  if (size > created.length) return false;
+  const bytes = new Uint8Array(size);
+  storage.read(0, bytes);
+  // With its magic, the file header decides (a root tag of none is initialised
+  // by loadRoot), unless the file stops inside it.
+  const magic = size >= MAGIC.length && MAGIC.every((byte, i) => bytes[i] === byte);
+  if (magic && size >= FILE_HEADER_SIZE) return false;
+  for (let i = 0; i < size; i++) if (bytes[i] !== created[i] && (magic || bytes[i] !== 0)) return false;
   return true;
+}
+
+/** The bytes creating a database with history writes before its first sync (root tag none). */
+function creationImage(hasher: Hasher): Uint8Array {
+  const rootPosition = FILE_HEADER_SIZE + HISTORY_HEADER_SIZE;
+  const out = new Uint8Array(rootPosition + INDEX_BLOCK_SIZE);
+  out.set(encodeFileHeader({ rootTag: Tag.NONE, version: FORMAT_VERSION, hashSize: hasher.size, hashId: hasher.id }), 0);
+  out.set(encodeHistoryHeader({ count: 0, root: rootPosition, committedSize: rootPosition + INDEX_BLOCK_SIZE }), HISTORY_HEADER_POSITION);
+  return out;
 }
 
 function isPromiseLike(value: unknown): boolean {
@@ -660,3 +842,32 @@ function checkHasher(header: FileHeader, hasher: Hasher): void {
   }
 }
 
+/** What a commit's trailer records besides the header: its kind, the moment a revert restored (-1 for none), the caller's metadata. */
+interface CommitRecord {
+  readonly kind: TrailerKind;
+  readonly restoredMoment: number;
+  readonly meta: Uint8Array;
+}
+
+/** `trailer` when it describes `history` (the same count and root), else undefined: the chain head a next commit may continue. */
+function matchingTrailer(trailer: CommitTrailer | undefined, history: HistoryHeader): CommitTrailer | undefined {
+  return trailer !== undefined && trailer.count === history.count && trailer.root === history.root && trailer.end === history.committedSize ? trailer : undefined;
+}
+
+/** The history header's three fields as stored, without any check; undefined when they are not numbers this build can hold. */
+function readRawHistoryHeader(storage: Storage): HistoryHeader | undefined {
+  if (storage.size() < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) return undefined;
+  const bytes = new Uint8Array(HISTORY_HEADER_SIZE);
+  storage.read(HISTORY_HEADER_POSITION, bytes);
+  try {
+    return decodeHistoryHeader(bytes, storage.size());
+  } catch {
+    return undefined;
+  }
+}
+
+/** The clock's time as a trailer stores it: whole milliseconds, never below the previous commit's, 0 for a clock that gives no time. */
+function commitTime(clock: () => number, previous: number): number {
+  const now = Math.floor(clock());
+  return Number.isSafeInteger(now) && now > previous ? now : previous;
+}
