@@ -4,6 +4,8 @@
 export * from './api/index.js';
 
 export { Engine, type EngineOptions, type Durability } from './history/engine.js';
+export type { CommitOptions } from './history/commit-meta.js';
+export type { MomentInfo } from './history/moment-log.js';
 export { openEngine, builtInHashers } from './open.js';
 export { backupTo, type BackupResult } from './history/backup.js';
 export { databaseStats, type DatabaseStats } from './history/stats.js';

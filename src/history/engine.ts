@@ -40,10 +40,11 @@ import { checkListCount, listAppend, listSlice, listSlotPosition, resolveIndex, 
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
 import { describe, requireOptions } from '../base/arguments.js';
-import { checkCommitBoundary, recoverTornHeader, rollForward } from './recovery.js';
-import { appendTrailer, searchChain, trailerEndingAt } from './trailers.js';
+import { TORN_HEADER_SCAN_BYTES_MAX, checkCommitBoundary, recoverTornHeader, rollForward } from './recovery.js';
+import { appendTrailer, lastTrailerBefore, lastWholeCommit, nextWholeCommit, searchChain, trailerEndingAt } from './trailers.js';
 import { TrailerKind, jumpSequence, type CommitTrailer, type CommitTrailerFields } from '../format/commit-trailer.js';
 import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
+import { MomentLog, commitAtOrBefore, type MomentInfo } from './moment-log.js';
 import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /**
@@ -54,6 +55,13 @@ import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescript
  *   sync. A commit survives the process crashing, not the machine.
  */
 export type Durability = 'sync' | 'flush';
+
+/**
+ * How far back a database whose last commits carry no trailer (another
+ * implementation's) is searched for the last trailer, to continue its chain:
+ * 64 KiB, a few small commits of xitdb, one read.
+ */
+const FOREIGN_COMMIT_SCAN_BYTES_MAX = 65536;
 
 /** How many times a reader reads the history header twice before it gives up on a writer that keeps committing. */
 const HEADER_READ_ATTEMPTS = 100;
@@ -316,7 +324,7 @@ export class Engine {
     const onDisk = this.readHeaderOrRecoverTorn(mayRollForward);
     const recovered = mayRollForward ? rollForward(this.storage, onDisk) : { history: onDisk, trailer: trailerEndingAt(this.storage, onDisk.committedSize), changed: false };
     this.history = recovered.history;
-    this.lastTrailer = matchingTrailer(recovered.trailer, this.history);
+    this.lastTrailer = matchingTrailer(recovered.trailer, this.history) ?? this.chainBehindForeignCommits();
     this.io.tx.noteCommitted(this.history.committedSize);
     if (!recover) return;
     const stored = readRawHistoryHeader(this.storage);
@@ -351,6 +359,16 @@ export class Engine {
         if (mayRollForward && trailerEndingAt(this.storage, header.committedSize) === undefined) {
           const torn = recoverTornHeader(this.storage, header);
           if (torn !== undefined) return torn;
+          // A whole commit past the header that does not follow from it: the
+          // header is damaged (no writer leaves one), and cutting to it, or
+          // reading by it, would lose or misread that commit.
+          const last = lastWholeCommit(this.storage, TORN_HEADER_SCAN_BYTES_MAX);
+          if (last !== undefined && last.end > header.committedSize && nextWholeCommit(this.storage, header.committedSize) === undefined) {
+            throw new CorruptDatabaseError(
+              `the history header says ${header.committedSize} bytes are committed, but a whole commit that does not follow from it ends at ${last.end}: the header is damaged`,
+              HISTORY_HEADER_POSITION,
+            );
+          }
         }
         if (!this.readOnly) checkCommitBoundary(this.io, header);
       }
@@ -358,8 +376,13 @@ export class Engine {
     } catch (error) {
       if (!mayRollForward || !(error instanceof CorruptDatabaseError)) throw error;
       const torn = recoverTornHeader(this.storage, readRawHistoryHeader(this.storage));
-      if (torn === undefined) throw error;
-      return torn;
+      if (torn !== undefined) return torn;
+      const last = lastWholeCommit(this.storage, TORN_HEADER_SCAN_BYTES_MAX);
+      if (last === undefined) throw error;
+      throw new CorruptDatabaseError(
+        `${error.message}; the last whole commit in the file ends at ${last.end} with ${last.count} moments (committed ${new Date(last.time).toISOString()}). ` +
+          'Nothing was cut: open the file read-only and copy what you need, or restore the history header from that commit',
+      );
     }
   }
 
@@ -456,6 +479,49 @@ export class Engine {
   /** How many moments the history holds. O(1). */
   momentCount(): number {
     return this.history.count;
+  }
+
+  /**
+   * What the history knows of moment `index`'s commit: its time, metadata,
+   * the bytes it added, the moment a revert restored (FORMAT.md §Commit
+   * trailer). Moments committed by another implementation have no time.
+   * The first call walks the chain of trailers back to `index`; later calls
+   * reuse the walk until the next commit: O(1) per moment over all calls.
+   *
+   * @param index - the moment (negative from the end)
+   * @throws OutOfRangeError when there is no such moment
+   */
+  momentInfo(index = -1): MomentInfo {
+    this.requireHistory();
+    const resolved = resolveIndex(index, this.history.count);
+    const log = this.log?.count === this.history.count && this.log.head === this.lastTrailer ? this.log.value : undefined;
+    const value = log ?? new MomentLog(this.storage, this.history.count, this.lastTrailer);
+    this.log = { count: this.history.count, head: this.lastTrailer, value };
+    return value.info(resolved);
+  }
+
+  /** The walk behind {@link momentInfo}, and the history it was made for. */
+  private log: { count: number; head: CommitTrailer | undefined; value: MomentLog } | undefined = undefined;
+
+  /**
+   * The latest moment at or before `time` (ms since 1970-01-01 UTC): the
+   * database as it stood then, found along the trailers' jump pointers in
+   * O(log n) reads. Its index is the one it had then; a moment that a later
+   * history slice dropped is still read (committed bytes never change).
+   * Undefined when the database held no moment at that time, or when the
+   * commits of that time carry no trailers.
+   *
+   * @param time - ms since 1970-01-01 UTC
+   */
+  momentAt(time: number): { readonly index: number; readonly cursor: ReadCursor } | undefined {
+    this.requireHistory();
+    if (typeof time !== 'number' || Number.isNaN(time)) throw new InvalidArgumentError(`momentAt takes a time in ms since 1970, got ${describe(time)}`);
+    if (this.lastTrailer === undefined) return undefined;
+    const commit = commitAtOrBefore(this.storage, this.lastTrailer, time);
+    if (commit === undefined || commit.count === 0) return undefined;
+    const header = { count: commit.count, root: commit.root };
+    const index = commit.count - 1;
+    return { index, cursor: cursorAt(this.ctx, listSlotPosition(this.io, header, index)) };
   }
 
   private listHeader(): ListHeader {
@@ -666,6 +732,17 @@ export class Engine {
     this.lastTrailer = this.pendingTrailer;
     this.pendingTrailer = undefined;
     this.io.tx.noteCommitted(header.committedSize);
+  }
+
+  /**
+   * When the last commit carries no trailer (another implementation's), the
+   * last trailer shortly before it, so that the next commit continues that
+   * chain and earlier moments keep their times. Looks back at most
+   * {@link FOREIGN_COMMIT_SCAN_BYTES_MAX} bytes; none found starts a new chain.
+   */
+  private chainBehindForeignCommits(): CommitTrailer | undefined {
+    if (this.history.count === 0) return undefined;
+    return lastTrailerBefore(this.storage, this.history.committedSize, FOREIGN_COMMIT_SCAN_BYTES_MAX);
   }
 
   /** The trailer of the commit being written, until its header is. */

@@ -226,3 +226,32 @@ export function searchChain(
   }
   return current;
 }
+
+/**
+ * The last well-formed trailer that ends at or before `end`, scanning
+ * backwards over at most `budget` bytes (structure only: another
+ * implementation's later commits may have changed blocks the trailer's
+ * checksum covers, in place, as xitdb does with its history list). Used to
+ * continue a chain across another implementation's commits.
+ *
+ * @param storage - where to look
+ * @param end - the committed size to look back from
+ * @param budget - how many bytes to scan at most
+ */
+export function lastTrailerBefore(storage: Storage, end: number, budget: number): CommitTrailer | undefined {
+  const floor = Math.max(TRAILER_START_MIN, end - budget);
+  let to = end;
+  while (to > floor) {
+    const from = Math.max(floor, to - CHUNK_SIZE);
+    const view = chunk.subarray(0, Math.min(to + TRAILER_MAGIC.length - 1, end) - from);
+    storage.read(from, view);
+    for (let i = view.lastIndexOf(TRAILER_MAGIC[0] as number, to - from - 1); i >= 0; i = i === 0 ? -1 : view.lastIndexOf(TRAILER_MAGIC[0] as number, i - 1)) {
+      if (!magicAt(view, i)) continue;
+      const trailer = trailerStartingAt(storage, from + i, end);
+      if (trailer !== undefined) return trailer;
+      storage.read(from, view);
+    }
+    to = from;
+  }
+  return undefined;
+}
