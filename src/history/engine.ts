@@ -16,7 +16,6 @@ import {
   CorruptDatabaseError,
   IncompatibleDatabaseError,
   InvalidArgumentError,
-  IoError,
   OutOfRangeError,
   ReadOnlyError,
   TransactionError,
@@ -27,22 +26,24 @@ import {
   HISTORY_HEADER_POSITION,
   HISTORY_HEADER_SIZE,
   INDEX_BLOCK_SIZE,
-  MAGIC,
 } from '../format/constants.js';
 import { decodeFileHeader, encodeFileHeader, hashIdName, type FileHeader } from '../format/file-header.js';
-import { Slot, joinPosition } from '../format/slot.js';
+import { Slot } from '../format/slot.js';
 import { Tag } from '../format/tags.js';
 import { validateHasher, type Hasher } from '../hash/hasher.js';
 import type { Storage } from '../storage/storage.js';
 import { BlockIO } from '../core/block-io.js';
 import type { Context } from '../core/context.js';
-import { checkListCount, listAppend, listSlice, listSlotPosition, resolveIndex, type ListHeader } from '../trie/array-list.js';
+import { listAppend, listSlice, listSlotPosition, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
 import { describe, requireOptions } from '../base/arguments.js';
 import { TORN_HEADER_SCAN_BYTES_MAX, checkCommitBoundary, recoverTornHeader, rollForward } from './recovery.js';
-import { appendTrailer, lastTrailerBefore, lastWholeCommit, nextWholeCommit, searchChain, trailerEndingAt } from './trailers.js';
-import { TrailerKind, jumpSequence, type CommitTrailer, type CommitTrailerFields } from '../format/commit-trailer.js';
+import { isInterruptedCreation } from './creation.js';
+import { UnstableHeaderError, encodeHistoryHeader, readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
+import { appendTrailer, lastTrailerBefore, lastWholeCommit, nextWholeCommit, trailerEndingAt } from './trailers.js';
+import { TrailerKind, type CommitTrailer } from '../format/commit-trailer.js';
+import { matchingTrailer, nextTrailerFields, type CommitRecord } from './commit-chain.js';
 import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
 import { MomentLog, commitAtOrBefore, type MomentInfo } from './moment-log.js';
 import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
@@ -62,16 +63,6 @@ export type Durability = 'sync' | 'flush';
  * 64 KiB, a few small commits of xitdb, one read.
  */
 const FOREIGN_COMMIT_SCAN_BYTES_MAX = 65536;
-
-/** How many times a reader reads the history header twice before it gives up on a writer that keeps committing. */
-const HEADER_READ_ATTEMPTS = 100;
-
-/** Two reads of the history header never agreed: a writer committed between every pair. Worth retrying. */
-class UnstableHeaderError extends IoError {
-  constructor() {
-    super(`no two reads of the history header agreed in ${HEADER_READ_ATTEMPTS} attempts: another process commits faster than this one can read; try again`, undefined);
-  }
-}
 
 /** Options for {@link Engine.open}. */
 export interface EngineOptions {
@@ -100,13 +91,6 @@ export interface EngineOptions {
    * every run, and for replaying a history with its original times.
    */
   clock?: () => number;
-}
-
-/** The history header: moment count, history root, committed size. */
-interface HistoryHeader {
-  count: number;
-  root: number;
-  committedSize: number;
 }
 
 /**
@@ -351,7 +335,7 @@ export class Engine {
   private readHeaderOrRecoverTorn(mayRollForward: boolean): HistoryHeader {
     let header: HistoryHeader;
     try {
-      header = this.readHistoryHeader();
+      header = readHistoryHeader(this.storage, this.io.tx.committedSize, this.headerBytes);
       if (header.committedSize < this.storage.size()) {
         // Bytes past a size that ends no trailer: the size may be torn, inside
         // the commit's own trailer (past every record, where the boundary check
@@ -386,55 +370,6 @@ export class Engine {
     }
   }
 
-  private readHistoryHeader(): HistoryHeader {
-    // A reader may race a writer's commit. The writer stores the data before the
-    // header, so: read the header, then learn the file's size, and accept the
-    // header once two reads around that agree and the size covers what it
-    // names. The accepted bytes are the ones parsed: reading them again could
-    // meet a newer header whose data this reader has not sized yet.
-    const first = new Uint8Array(HISTORY_HEADER_SIZE);
-    const second = new Uint8Array(HISTORY_HEADER_SIZE);
-    // Bytes below the committed size this engine last read never change; a
-    // storage may keep its copies of them (FORMAT.md §Commit and recovery).
-    const stableSize = this.io.tx.committedSize;
-    // The last committed size seen past the data, and that data size. The error
-    // is built once, after the last attempt: a cut file fails every attempt, and
-    // building an error (message and stack) on each one took three quarters of
-    // the time such an open took (test/fuzz's truncation cases open 20,000).
-    let pastCommitted = -1;
-    let pastSize = -1;
-    for (let attempt = 0; attempt < HEADER_READ_ATTEMPTS; attempt++) {
-      this.storage.refresh?.(stableSize);
-      if (this.storage.size() < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) throw new CorruptDatabaseError('the history header is cut off', HISTORY_HEADER_POSITION);
-      this.storage.read(HISTORY_HEADER_POSITION, first);
-      this.storage.refresh?.(stableSize);
-      this.storage.read(HISTORY_HEADER_POSITION, second);
-      if (!first.every((byte, i) => byte === second[i])) continue;
-      const size = this.storage.size();
-      const header = decodeHistoryHeader(second, size);
-      // A committed size past the data seen: the header is newer than the size
-      // this reader learned (or the file is damaged); look again.
-      if (header.committedSize > size) {
-        pastCommitted = header.committedSize;
-        pastSize = size;
-        continue;
-      }
-      checkListCount(header.count, size, HISTORY_HEADER_POSITION);
-      if (header.root < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE || header.root + INDEX_BLOCK_SIZE > header.committedSize) {
-        throw new CorruptDatabaseError('the history root lies outside the committed data', HISTORY_HEADER_POSITION + 8);
-      }
-      this.headerBytes.set(second);
-      return header;
-    }
-    if (pastCommitted >= 0) {
-      throw new CorruptDatabaseError(
-        `the history header says ${pastCommitted} bytes are committed, but the data has ${pastSize}: the file was cut, or another writer was committing while this one opened it (possible only when its lock file was removed); in that case, open it again`,
-        HISTORY_HEADER_POSITION + 16,
-      );
-    }
-    throw new UnstableHeaderError();
-  }
-
   /**
    * Re-reads the history header, to see moments that another writer committed
    * to the same storage since this engine last looked. O(1).
@@ -452,7 +387,7 @@ export class Engine {
     if (this.hasHistory) {
       let header: HistoryHeader;
       try {
-        header = this.readHistoryHeader();
+        header = readHistoryHeader(this.storage, this.io.tx.committedSize, this.headerBytes);
       } catch (error) {
         // A writer that commits faster than two reads of the header: stay at the moments read before.
         if (error instanceof UnstableHeaderError) return;
@@ -699,7 +634,7 @@ export class Engine {
     this.io.tx.flushPending();
     const header: HistoryHeader = { count: next.count, root: next.root, committedSize: 0 };
     if (this.hasHistory) {
-      const trailer = appendTrailer(this.storage, this.trailerFields(next, commit));
+      const trailer = appendTrailer(this.storage, nextTrailerFields(this.storage, this.lastTrailer, { ...next, previousSize: this.history.committedSize }, commit, this.clock));
       header.committedSize = trailer.end;
       this.pendingTrailer = trailer;
     } else {
@@ -747,35 +682,6 @@ export class Engine {
 
   /** The trailer of the commit being written, until its header is. */
   private pendingTrailer: CommitTrailer | undefined = undefined;
-
-  /** What the next commit's trailer says (FORMAT.md §Commit trailer). */
-  private trailerFields(next: { count: number; root: number }, commit: CommitRecord): CommitTrailerFields {
-    const previous = this.lastTrailer;
-    const sequence = (previous?.sequence ?? 0) + 1;
-    return {
-      kind: commit.kind,
-      dataChecked: this.storage.durable === true,
-      previousSize: this.history.committedSize,
-      previousTrailerEnd: previous?.end ?? 0,
-      sequence,
-      jumpEnd: previous === undefined ? 0 : this.trailerEndOf(jumpSequence(sequence), previous),
-      count: next.count,
-      root: next.root,
-      // Times never go back along a chain, so that a search by time can jump.
-      time: commitTime(this.clock, previous?.time ?? 0),
-      restoredMoment: commit.restoredMoment,
-      meta: commit.meta,
-    };
-  }
-
-  /** Where the trailer of `sequence` in the chain ending at `latest` ends (0 for sequence 0). */
-  private trailerEndOf(sequence: number, latest: CommitTrailer): number {
-    if (sequence === 0) return 0;
-    const found = searchChain(this.storage, latest, (trailer) => trailer.sequence > sequence);
-    // A chain this engine continues was read whole at open; a gap means damage the commit must not build on.
-    if (found === undefined || found.sequence !== sequence) throw new CorruptDatabaseError(`the chain of commit trailers is broken before sequence ${sequence}`, latest.start);
-    return found.end;
-  }
 
   /** Asks the storage whether this engine is still its only writer (FORMAT.md §Durability, one writer). */
   private confirmWriter(): void {
@@ -834,72 +740,8 @@ export class Engine {
   private closed = false;
 }
 
-/**
- * The history header from its 24 bytes: count, root, committed size, each a
- * big-endian u64 below 2^53. xitdb writes a committed size of 0 until its first
- * commit; then everything present (`dataSize`) is committed.
- */
-function decodeHistoryHeader(bytes: Uint8Array, dataSize: number): HistoryHeader {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = joinPosition(view.getUint32(0), view.getUint32(4), HISTORY_HEADER_POSITION);
-  const root = joinPosition(view.getUint32(8), view.getUint32(12), HISTORY_HEADER_POSITION + 8);
-  let committedSize = joinPosition(view.getUint32(16), view.getUint32(20), HISTORY_HEADER_POSITION + 16);
-  if (committedSize === 0) committedSize = count === 0 ? Math.min(dataSize, root + INDEX_BLOCK_SIZE) : dataSize;
-  return { count, root, committedSize };
-}
-
-/**
- * True when the storage holds the remains of a creation with `hasher` that
- * stopped before its first sync, without the magic that would make it a
- * database: at most as many bytes as creation writes (FORMAT.md §Commit and
- * recovery, creation), each either zero or the byte creation writes there,
- * since a power loss keeps any subset of unsynced writes (a prefix of the
- * header, the history header without the file header). Such bytes cannot hold
- * anything but an empty database: safe to start again. Anything else is not
- * ours to overwrite.
- */
-function isInterruptedCreation(storage: Storage, hasher: Hasher): boolean {
-  const size = storage.size();
-  const created = creationImage(hasher);
-  if (size > created.length) return false;
-  const bytes = new Uint8Array(size);
-  storage.read(0, bytes);
-  // With its magic, the file header decides (a root tag of none is initialised
-  // by loadRoot), unless the file stops inside it.
-  const magic = size >= MAGIC.length && MAGIC.every((byte, i) => bytes[i] === byte);
-  if (magic && size >= FILE_HEADER_SIZE) return false;
-  for (let i = 0; i < size; i++) if (bytes[i] !== created[i] && (magic || bytes[i] !== 0)) return false;
-  return true;
-}
-
-/** The bytes creating a database with history writes before its first sync (root tag none). */
-function creationImage(hasher: Hasher): Uint8Array {
-  const rootPosition = FILE_HEADER_SIZE + HISTORY_HEADER_SIZE;
-  const out = new Uint8Array(rootPosition + INDEX_BLOCK_SIZE);
-  out.set(encodeFileHeader({ rootTag: Tag.NONE, version: FORMAT_VERSION, hashSize: hasher.size, hashId: hasher.id }), 0);
-  out.set(encodeHistoryHeader({ count: 0, root: rootPosition, committedSize: rootPosition + INDEX_BLOCK_SIZE }), HISTORY_HEADER_POSITION);
-  return out;
-}
-
 function isPromiseLike(value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-// One buffer for every header written: allocating a typed array and taking its
-// .buffer costs more than the rest of a small commit's header write.
-const headerScratch = new Uint8Array(HISTORY_HEADER_SIZE);
-const headerScratchView = new DataView(headerScratch.buffer);
-
-/** The 24 header bytes, in a shared buffer valid until the next call. */
-function encodeHistoryHeader(header: HistoryHeader): Uint8Array {
-  const view = headerScratchView;
-  view.setUint32(0, Math.floor(header.count / 4294967296));
-  view.setUint32(4, header.count % 4294967296);
-  view.setUint32(8, Math.floor(header.root / 4294967296));
-  view.setUint32(12, header.root % 4294967296);
-  view.setUint32(16, Math.floor(header.committedSize / 4294967296));
-  view.setUint32(20, header.committedSize % 4294967296);
-  return headerScratch;
 }
 
 function pickHasher(header: FileHeader, known: readonly Hasher[]): Hasher {
@@ -917,34 +759,4 @@ function checkHasher(header: FileHeader, hasher: Hasher): void {
       `the database was written with hash "${hashIdName(header.hashId)}" (${header.hashSize} bytes) but was opened with "${hashIdName(hasher.id)}" (${hasher.size} bytes); open it with the matching hasher`,
     );
   }
-}
-
-/** What a commit's trailer records besides the header: its kind, the moment a revert restored (-1 for none), the caller's metadata. */
-interface CommitRecord {
-  readonly kind: TrailerKind;
-  readonly restoredMoment: number;
-  readonly meta: Uint8Array;
-}
-
-/** `trailer` when it describes `history` (the same count and root), else undefined: the chain head a next commit may continue. */
-function matchingTrailer(trailer: CommitTrailer | undefined, history: HistoryHeader): CommitTrailer | undefined {
-  return trailer !== undefined && trailer.count === history.count && trailer.root === history.root && trailer.end === history.committedSize ? trailer : undefined;
-}
-
-/** The history header's three fields as stored, without any check; undefined when they are not numbers this build can hold. */
-function readRawHistoryHeader(storage: Storage): HistoryHeader | undefined {
-  if (storage.size() < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) return undefined;
-  const bytes = new Uint8Array(HISTORY_HEADER_SIZE);
-  storage.read(HISTORY_HEADER_POSITION, bytes);
-  try {
-    return decodeHistoryHeader(bytes, storage.size());
-  } catch {
-    return undefined;
-  }
-}
-
-/** The clock's time as a trailer stores it: whole milliseconds, never below the previous commit's, 0 for a clock that gives no time. */
-function commitTime(clock: () => number, previous: number): number {
-  const now = Math.floor(clock());
-  return Number.isSafeInteger(now) && now > previous ? now : previous;
 }
