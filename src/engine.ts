@@ -28,3 +28,5 @@ export { dumpDatabase, dumpText, dumpValue, type DumpJson, type DumpOptions, typ
 export type { ProgressCallback } from './history/progress.js';
 export { diffCursors, DIFF_NESTING_MAX } from './diff/walk.js';
 export type { KeyStep, DiffStep, CursorChange, DiffOptions as CursorDiffOptions } from './diff/change.js';
+export type { CommitOptions } from './history/commit-meta.js';
+export type { MomentInfo } from './history/moment-log.js';

@@ -73,9 +73,12 @@ export class ReadOnlyError extends StrataError {
 
 /** A transaction was misused: nested, used after it ended, or a write outside one. */
 export class TransactionError extends StrataError {
-  /** @param message - what was misused */
-  constructor(message: string) {
-    super('TRANSACTION', message);
+  /**
+   * @param message - what was misused, or what failed
+   * @param options - an optional underlying `cause`
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TRANSACTION', message, options);
   }
 }
 

@@ -5,6 +5,8 @@
 // immutable.js copies in 'stratadb/immutable', files in 'stratadb/node'.
 
 export * from './api/index.js';
+export type { CommitOptions } from './history/commit-meta.js';
+export type { MomentInfo } from './history/moment-log.js';
 export {
   StrataError,
   CorruptDatabaseError,

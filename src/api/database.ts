@@ -2,6 +2,8 @@
 // snapshots of any moment, history (undo, revert, slice), O(1) clones, and the
 // bytes of a memory database. Built on the engine; browser-safe.
 
+import type { CommitOptions } from '../history/commit-meta.js';
+import type { MomentInfo } from '../history/moment-log.js';
 import { Engine, type Durability } from '../history/engine.js';
 import { HashCollisionError, InvalidArgumentError, ReadOnlyError, TransactionError, OutOfRangeError, WrongTypeError } from '../errors.js';
 import { MemoryStorage, isByteSource } from '../storage/memory-storage.js';
@@ -35,6 +37,8 @@ export interface OpenOptions {
   durability?: Durability;
   /** The key hasher for a new database, or to force for an existing one (default: picked from the header; `xx16` for new). */
   hasher?: Hasher;
+  /** Where commit times come from, in ms since 1970 (default `Date.now`); see the engine's `clock` option. */
+  clock?: () => number;
 }
 
 const always: ViewGuard = () => undefined;
@@ -79,11 +83,38 @@ export class Snapshot<S = any> {
   // An ES private field: the root cursor reaches the whole database, and a
   // snapshot is made per db.get, too often for a per-instance defineProperty.
   readonly #root: ReadCursor;
+  readonly #info: (() => MomentInfo) | undefined;
 
   /** @internal */
-  constructor(root: ReadCursor, index: number) {
+  constructor(root: ReadCursor, index: number, info?: () => MomentInfo) {
     this.#root = root;
     this.index = index;
+    this.#info = info;
+  }
+
+  /**
+   * When this moment's commit was written (ms since 1970-01-01 UTC), from its
+   * commit trailer; undefined for a commit without one (written by another
+   * xitdb implementation or an earlier build). The first read of a time walks
+   * the history's trailers back to this moment (later ones reuse the walk).
+   */
+  get time(): number | undefined {
+    return this.#info?.().time;
+  }
+
+  /** The metadata this moment's commit was given (`transact(fn, { meta })`), or undefined. */
+  get meta(): unknown {
+    return this.#info?.().meta;
+  }
+
+  /** Bytes this moment's commit added to the database, its trailer included; undefined without a trailer. */
+  get size(): number | undefined {
+    return this.#info?.().size;
+  }
+
+  /** For a moment made by `undo` or `revert`: the moment it copied; otherwise undefined. */
+  get restoredFrom(): number | undefined {
+    return this.#info?.().restoredFrom;
   }
 
   /**
@@ -473,10 +504,13 @@ export class Database<S = any> {
    * returned; if it throws, nothing is committed and the database is exactly as
    * before. `fn` must be synchronous.
    *
+   * @param fn - the transaction's work
+   * @param options - `meta`: a small JSON value the commit records with its
+   *   time, read back as the snapshot's `meta`
    * @throws TransactionError inside another transaction
    * @throws ReadOnlyError on a read-only database
    */
-  transact<R>(fn: (tx: Transaction<S>) => R): R {
+  transact<R>(fn: (tx: Transaction<S>) => R, options?: CommitOptions): R {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`transact takes a function of the transaction, got ${describe(fn)}`);
     if (this.current !== undefined) throw new TransactionError('a transaction is already running; transactions do not nest');
     if (this.engine.readOnly) throw new ReadOnlyError('the database is open read-only');
@@ -489,7 +523,7 @@ export class Database<S = any> {
         tx.end();
         this.current = undefined;
       }
-    });
+    }, options);
     // After the commit returned: listeners see a committed moment, and their errors cannot undo it.
     this.feed.notify();
     return result;
@@ -510,13 +544,40 @@ export class Database<S = any> {
     if (count === 0) throw new OutOfRangeError('the database has no moments yet');
     // The engine checks the index before the arithmetic below sees it.
     const root = this.engine.moment(index);
-    return new Snapshot<S>(root, index < 0 ? count + index : index);
+    const resolved = index < 0 ? count + index : index;
+    return new Snapshot<S>(root, resolved, () => this.engine.momentInfo(resolved));
   }
 
-  /** Every moment, oldest first, as snapshots. Streams. */
-  *moments(): Generator<Snapshot<S>, void, undefined> {
+  /**
+   * Every moment as a snapshot, oldest first (newest first with `reverse`),
+   * each with its commit's `time`, `meta` and `size`. Streams; the times come
+   * from one walk over the commit trailers.
+   *
+   * @param options - `reverse: true` for newest first
+   */
+  *moments(options: { reverse?: boolean } = {}): Generator<Snapshot<S>, void, undefined> {
+    requireOptions(options, 'moments');
     const count = this.engine.momentCount;
-    for (let i = 0; i < count; i++) yield this.snapshot(i);
+    if (options.reverse === true) for (let i = count - 1; i >= 0; i--) yield this.snapshot(i);
+    else for (let i = 0; i < count; i++) yield this.snapshot(i);
+  }
+
+  /**
+   * The latest moment at or before `time`: the database as it stood then.
+   * O(log n) reads along the commit trailers' jump pointers. Undefined when
+   * the database held no moment yet, or its commits then carry no time (they
+   * were written by another xitdb implementation).
+   *
+   * @param time - a Date, or ms since 1970-01-01 UTC
+   * @throws InvalidArgumentError when `time` is neither
+   */
+  snapshotAt(time: Date | number): Snapshot<S> | undefined {
+    const ms = time instanceof Date ? time.getTime() : time;
+    if (typeof ms !== 'number' || Number.isNaN(ms)) throw new InvalidArgumentError(`snapshotAt takes a Date or ms since 1970, got ${describe(time)}`);
+    const found = this.engine.momentAt(ms);
+    if (found === undefined) return undefined;
+    const current = this.engine.momentCount > found.index && this.engine.moment(found.index).slot.equals(found.cursor.slot);
+    return new Snapshot<S>(found.cursor, found.index, current ? () => this.engine.momentInfo(found.index) : undefined);
   }
 
   /**
@@ -560,21 +621,38 @@ export class Database<S = any> {
     return this.transact((tx) => tx.push<P>(path, ...values));
   }
 
-  /** Undoes the last `steps` transactions by appending a copy of the moment before them. */
-  undo(steps = 1): void {
-    this.engine.undo(steps);
+  /**
+   * Undoes the last `steps` transactions by appending a copy of the moment
+   * before them; the new moment's `restoredFrom` names that moment.
+   *
+   * @param steps - how many moments back (default 1)
+   * @param options - `meta` for the commit, as for {@link transact}
+   */
+  undo(steps = 1, options?: CommitOptions): void {
+    this.engine.undo(steps, options);
     this.feed.notify();
   }
 
-  /** Appends a copy of moment `index` (negative from the end) as the latest moment. */
-  revert(index: number): void {
-    this.engine.revert(index);
+  /**
+   * Appends a copy of moment `index` (negative from the end) as the latest
+   * moment; its `restoredFrom` names the moment copied.
+   *
+   * @param index - the moment to restore
+   * @param options - `meta` for the commit, as for {@link transact}
+   */
+  revert(index: number, options?: CommitOptions): void {
+    this.engine.revert(index, options);
     this.feed.notify();
   }
 
-  /** Keeps only the first `count` moments. */
-  sliceHistory(count: number): void {
-    this.engine.sliceHistory(count);
+  /**
+   * Keeps only the first `count` moments.
+   *
+   * @param count - how many moments to keep
+   * @param options - `meta` for the commit, as for {@link transact}
+   */
+  sliceHistory(count: number, options?: CommitOptions): void {
+    this.engine.sliceHistory(count, options);
     this.feed.notify();
   }
 
@@ -740,6 +818,7 @@ export async function openOn<S>(storage: Storage, options: OpenOptions): Promise
     ...(options.hasher !== undefined ? { hasher: options.hasher } : {}),
     ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
     ...(options.durability !== undefined ? { durability: options.durability } : {}),
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
   });
   return new Database<S>(engine);
 }

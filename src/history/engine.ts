@@ -16,7 +16,6 @@ import {
   CorruptDatabaseError,
   IncompatibleDatabaseError,
   InvalidArgumentError,
-  IoError,
   OutOfRangeError,
   ReadOnlyError,
   TransactionError,
@@ -29,17 +28,24 @@ import {
   INDEX_BLOCK_SIZE,
 } from '../format/constants.js';
 import { decodeFileHeader, encodeFileHeader, hashIdName, type FileHeader } from '../format/file-header.js';
-import { Slot, joinPosition } from '../format/slot.js';
+import { Slot } from '../format/slot.js';
 import { Tag } from '../format/tags.js';
 import { validateHasher, type Hasher } from '../hash/hasher.js';
 import type { Storage } from '../storage/storage.js';
 import { BlockIO } from '../core/block-io.js';
 import type { Context } from '../core/context.js';
-import { checkListCount, listAppend, listSlice, listSlotPosition, resolveIndex, type ListHeader } from '../trie/array-list.js';
+import { listAppend, listSlice, listSlotPosition, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
 import { describe, requireOptions } from '../base/arguments.js';
-import { checkCommitBoundary } from './recovery.js';
+import { TORN_HEADER_SCAN_BYTES_MAX, checkCommitBoundary, recoverTornHeader, rollForward } from './recovery.js';
+import { isInterruptedCreation } from './creation.js';
+import { UnstableHeaderError, encodeHistoryHeader, readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
+import { appendTrailer, lastTrailerBefore, lastWholeCommit, nextWholeCommit, trailerEndingAt } from './trailers.js';
+import { TrailerKind, type CommitTrailer } from '../format/commit-trailer.js';
+import { matchingTrailer, nextTrailerFields, type CommitRecord } from './commit-chain.js';
+import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
+import { MomentLog, commitAtOrBefore, type MomentInfo } from './moment-log.js';
 import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /**
@@ -51,15 +57,12 @@ import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescript
  */
 export type Durability = 'sync' | 'flush';
 
-/** How many times a reader reads the history header twice before it gives up on a writer that keeps committing. */
-const HEADER_READ_ATTEMPTS = 100;
-
-/** Two reads of the history header never agreed: a writer committed between every pair. Worth retrying. */
-class UnstableHeaderError extends IoError {
-  constructor() {
-    super(`no two reads of the history header agreed in ${HEADER_READ_ATTEMPTS} attempts: another process commits faster than this one can read; try again`, undefined);
-  }
-}
+/**
+ * How far back a database whose last commits carry no trailer (another
+ * implementation's) is searched for the last trailer, to continue its chain:
+ * 64 KiB, a few small commits of xitdb, one read.
+ */
+const FOREIGN_COMMIT_SCAN_BYTES_MAX = 65536;
 
 /** Options for {@link Engine.open}. */
 export interface EngineOptions {
@@ -81,13 +84,13 @@ export interface EngineOptions {
    * root a single hash map changed in place, as xitdb does for ephemeral data.
    */
   history?: boolean;
-}
-
-/** The history header: moment count, history root, committed size. */
-interface HistoryHeader {
-  count: number;
-  root: number;
-  committedSize: number;
+  /**
+   * Where commit times come from, in milliseconds since 1970-01-01 UTC
+   * (default `Date.now`). Times in trailers never go back: a clock that does
+   * is read as the previous commit's time. For tests that need the same bytes
+   * every run, and for replaying a history with its original times.
+   */
+  clock?: () => number;
 }
 
 /**
@@ -121,9 +124,21 @@ export class Engine {
   private lostWriter: unknown = undefined;
   /** The history header bytes this engine last read or wrote: what a writer expects to find on disk before it commits. */
   private readonly headerBytes = new Uint8Array(HISTORY_HEADER_SIZE);
+  /**
+   * The trailer that ends at the committed size (FORMAT.md §Commit trailer):
+   * the head of the chain the next commit's trailer continues. Undefined when
+   * the last commit carries none (a new database, or a commit by another
+   * implementation): the next trailer then starts a chain of its own.
+   */
+  private lastTrailer: CommitTrailer | undefined = undefined;
+  /** Where commit times come from. */
+  private readonly clock: () => number;
+  /** Set when a header was written after the last sync: the next commit's sync, or close, makes it durable. */
+  private headerUnsynced = false;
 
-  private constructor(storage: Storage, hasher: Hasher, fileHeader: FileHeader, readOnly: boolean, durability: Durability) {
+  private constructor(storage: Storage, hasher: Hasher, fileHeader: FileHeader, readOnly: boolean, durability: Durability, clock: () => number) {
     this.storage = storage;
+    this.clock = clock;
     this.hasher = hasher;
     this.readOnly = readOnly;
     this.durability = durability;
@@ -182,31 +197,33 @@ export class Engine {
     const readOnly = options.readOnly ?? storage.readOnly;
     const durability = options.durability ?? 'sync';
     if (durability !== 'sync' && durability !== 'flush') throw new InvalidArgumentError(`durability must be "sync" or "flush", got ${String(durability)}`);
+    if (options.clock !== undefined && typeof options.clock !== 'function') throw new InvalidArgumentError(`clock must be a function returning milliseconds since 1970, got ${describe(options.clock)}`);
+    const clock = options.clock ?? Date.now;
     if (storage.size() === 0) {
       if (readOnly) throw new ReadOnlyError('cannot create a database in read-only mode: the storage is empty');
       const hasher = options.hasher ?? options.knownHashers?.[0];
       if (hasher === undefined) throw new InvalidArgumentError('a new database needs a hasher');
-      return Engine.create(storage, hasher, durability, options.history ?? true);
+      return Engine.create(storage, hasher, durability, options.history ?? true, clock);
     }
     const headerBytes = new Uint8Array(Math.min(FILE_HEADER_SIZE, storage.size()));
     storage.read(0, headerBytes);
     const creator = options.hasher ?? options.knownHashers?.[0];
-    if (headerBytes.length < FILE_HEADER_SIZE && !readOnly && creator !== undefined && isInterruptedCreation(headerBytes, creator)) {
-      // A creation that stopped inside its first write: start it again.
+    if (!readOnly && creator !== undefined && isInterruptedCreation(storage, creator)) {
+      // A creation that stopped before its first sync: start it again.
       storage.truncate(0);
-      return Engine.create(storage, creator, durability, options.history ?? true);
+      return Engine.create(storage, creator, durability, options.history ?? true, clock);
     }
     const fileHeader = decodeFileHeader(headerBytes);
     const hasher = options.hasher ?? pickHasher(fileHeader, options.knownHashers ?? []);
     checkHasher(fileHeader, hasher);
-    const engine = new Engine(storage, hasher, fileHeader, readOnly, durability);
+    const engine = new Engine(storage, hasher, fileHeader, readOnly, durability, clock);
     engine.loadRoot(!readOnly, options.history ?? true);
     return engine;
   }
 
-  private static create(storage: Storage, hasher: Hasher, durability: Durability, history: boolean): Engine {
+  private static create(storage: Storage, hasher: Hasher, durability: Durability, history: boolean, clock: () => number): Engine {
     const fileHeader: FileHeader = { rootTag: Tag.NONE, version: FORMAT_VERSION, hashSize: hasher.size, hashId: hasher.id };
-    const engine = new Engine(storage, hasher, fileHeader, false, durability);
+    const engine = new Engine(storage, hasher, fileHeader, false, durability, clock);
     engine.initialize(history);
     return engine;
   }
@@ -284,62 +301,73 @@ export class Engine {
       if (!this.readOnly) this.io.tx.inPlace();
       return;
     }
-    this.history = this.readHistoryHeader();
+    // A writer that is still running owns the bytes past its header: it may be
+    // between a commit's sync and its header write. Rolling forward is for
+    // commits whose writer is gone (FORMAT.md §Commit and recovery).
+    const mayRollForward = !(this.storage.writerActive?.() ?? false);
+    const onDisk = this.readHeaderOrRecoverTorn(mayRollForward);
+    const recovered = mayRollForward ? rollForward(this.storage, onDisk) : { history: onDisk, trailer: trailerEndingAt(this.storage, onDisk.committedSize), changed: false };
+    this.history = recovered.history;
+    this.lastTrailer = matchingTrailer(recovered.trailer, this.history) ?? this.chainBehindForeignCommits();
     this.io.tx.noteCommitted(this.history.committedSize);
-    if (recover && this.history.committedSize < size) {
+    if (!recover) return;
+    const stored = readRawHistoryHeader(this.storage);
+    if (recovered.changed || stored === undefined || stored.count !== this.history.count || stored.root !== this.history.root || stored.committedSize !== this.history.committedSize) {
+      // The commits rolled forward were durable; their header was lost or torn. Write it again before cutting anything.
+      const encoded = encodeHistoryHeader(this.history);
+      this.storage.write(HISTORY_HEADER_POSITION, encoded);
+      this.headerBytes.set(encoded);
+      this.syncIfDurable();
+    }
+    if (this.history.committedSize < size) {
       checkCommitBoundary(this.io, this.history);
       this.storage.truncate(this.history.committedSize);
       this.syncIfDurable();
     }
   }
 
-  private readHistoryHeader(): HistoryHeader {
-    // A reader may race a writer's commit. The writer stores the data before the
-    // header, so: read the header, then learn the file's size, and accept the
-    // header once two reads around that agree and the size covers what it
-    // names. The accepted bytes are the ones parsed: reading them again could
-    // meet a newer header whose data this reader has not sized yet.
-    const first = new Uint8Array(HISTORY_HEADER_SIZE);
-    const second = new Uint8Array(HISTORY_HEADER_SIZE);
-    // Bytes below the committed size this engine last read never change; a
-    // storage may keep its copies of them (FORMAT.md §Commit and recovery).
-    const stableSize = this.io.tx.committedSize;
-    // The last committed size seen past the data, and that data size. The error
-    // is built once, after the last attempt: a cut file fails every attempt, and
-    // building an error (message and stack) on each one took three quarters of
-    // the time such an open took (test/fuzz's truncation cases open 20,000).
-    let pastCommitted = -1;
-    let pastSize = -1;
-    for (let attempt = 0; attempt < HEADER_READ_ATTEMPTS; attempt++) {
-      this.storage.refresh?.(stableSize);
-      if (this.storage.size() < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) throw new CorruptDatabaseError('the history header is cut off', HISTORY_HEADER_POSITION);
-      this.storage.read(HISTORY_HEADER_POSITION, first);
-      this.storage.refresh?.(stableSize);
-      this.storage.read(HISTORY_HEADER_POSITION, second);
-      if (!first.every((byte, i) => byte === second[i])) continue;
-      const size = this.storage.size();
-      const header = decodeHistoryHeader(second, size);
-      // A committed size past the data seen: the header is newer than the size
-      // this reader learned (or the file is damaged); look again.
-      if (header.committedSize > size) {
-        pastCommitted = header.committedSize;
-        pastSize = size;
-        continue;
+  /**
+   * The history header on disk; when it is inconsistent with the file (its
+   * committed size past the data, its root outside it, or, for a writer, inside
+   * the latest commit) and a torn write of it can be told apart by the commit
+   * trailer its moment count and root name, that trailer's state.
+   */
+  private readHeaderOrRecoverTorn(mayRollForward: boolean): HistoryHeader {
+    let header: HistoryHeader;
+    try {
+      header = readHistoryHeader(this.storage, this.io.tx.committedSize, this.headerBytes);
+      if (header.committedSize < this.storage.size()) {
+        // Bytes past a size that ends no trailer: the size may be torn, inside
+        // the commit's own trailer (past every record, where the boundary check
+        // cannot see it).
+        if (mayRollForward && trailerEndingAt(this.storage, header.committedSize) === undefined) {
+          const torn = recoverTornHeader(this.storage, header);
+          if (torn !== undefined) return torn;
+          // A whole commit past the header that does not follow from it: the
+          // header is damaged (no writer leaves one), and cutting to it, or
+          // reading by it, would lose or misread that commit.
+          const last = lastWholeCommit(this.storage, TORN_HEADER_SCAN_BYTES_MAX);
+          if (last !== undefined && last.end > header.committedSize && nextWholeCommit(this.storage, header.committedSize) === undefined) {
+            throw new CorruptDatabaseError(
+              `the history header says ${header.committedSize} bytes are committed, but a whole commit that does not follow from it ends at ${last.end}: the header is damaged`,
+              HISTORY_HEADER_POSITION,
+            );
+          }
+        }
+        if (!this.readOnly) checkCommitBoundary(this.io, header);
       }
-      checkListCount(header.count, size, HISTORY_HEADER_POSITION);
-      if (header.root < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE || header.root + INDEX_BLOCK_SIZE > header.committedSize) {
-        throw new CorruptDatabaseError('the history root lies outside the committed data', HISTORY_HEADER_POSITION + 8);
-      }
-      this.headerBytes.set(second);
       return header;
-    }
-    if (pastCommitted >= 0) {
+    } catch (error) {
+      if (!mayRollForward || !(error instanceof CorruptDatabaseError)) throw error;
+      const torn = recoverTornHeader(this.storage, readRawHistoryHeader(this.storage));
+      if (torn !== undefined) return torn;
+      const last = lastWholeCommit(this.storage, TORN_HEADER_SCAN_BYTES_MAX);
+      if (last === undefined) throw error;
       throw new CorruptDatabaseError(
-        `the history header says ${pastCommitted} bytes are committed, but the data has ${pastSize}: the file was cut, or another writer was committing while this one opened it (possible only when its lock file was removed); in that case, open it again`,
-        HISTORY_HEADER_POSITION + 16,
+        `${error.message}; the last whole commit in the file ends at ${last.end} with ${last.count} moments (committed ${new Date(last.time).toISOString()}). ` +
+          'Nothing was cut: open the file read-only and copy what you need, or restore the history header from that commit',
       );
     }
-    throw new UnstableHeaderError();
   }
 
   /**
@@ -357,13 +385,19 @@ export class Engine {
       if (this.fileHeader.rootTag === Tag.NONE) return;
     }
     if (this.hasHistory) {
+      let header: HistoryHeader;
       try {
-        this.history = this.readHistoryHeader();
+        header = readHistoryHeader(this.storage, this.io.tx.committedSize, this.headerBytes);
       } catch (error) {
         // A writer that commits faster than two reads of the header: stay at the moments read before.
         if (error instanceof UnstableHeaderError) return;
         throw error;
       }
+      // Every commit appends, so a header naming less than this engine has is
+      // one that open rolled past (its writer crashed before writing it again).
+      if (header.committedSize < this.history.committedSize) return;
+      this.history = header;
+      this.lastTrailer = matchingTrailer(trailerEndingAt(this.storage, header.committedSize), header);
       this.io.tx.noteCommitted(this.history.committedSize);
     }
   }
@@ -383,6 +417,49 @@ export class Engine {
    */
   get momentCount(): number {
     return this.history.count;
+  }
+
+  /**
+   * What the history knows of moment `index`'s commit: its time, metadata,
+   * the bytes it added, the moment a revert restored (FORMAT.md §Commit
+   * trailer). Moments committed by another implementation have no time.
+   * The first call walks the chain of trailers back to `index`; later calls
+   * reuse the walk until the next commit: O(1) per moment over all calls.
+   *
+   * @param index - the moment (negative from the end)
+   * @throws OutOfRangeError when there is no such moment
+   */
+  momentInfo(index = -1): MomentInfo {
+    this.requireHistory();
+    const resolved = resolveIndex(index, this.history.count);
+    const log = this.log?.count === this.history.count && this.log.head === this.lastTrailer ? this.log.value : undefined;
+    const value = log ?? new MomentLog(this.storage, this.history.count, this.lastTrailer);
+    this.log = { count: this.history.count, head: this.lastTrailer, value };
+    return value.info(resolved);
+  }
+
+  /** The walk behind {@link momentInfo}, and the history it was made for. */
+  private log: { count: number; head: CommitTrailer | undefined; value: MomentLog } | undefined = undefined;
+
+  /**
+   * The latest moment at or before `time` (ms since 1970-01-01 UTC): the
+   * database as it stood then, found along the trailers' jump pointers in
+   * O(log n) reads. Its index is the one it had then; a moment that a later
+   * history slice dropped is still read (committed bytes never change).
+   * Undefined when the database held no moment at that time, or when the
+   * commits of that time carry no trailers.
+   *
+   * @param time - ms since 1970-01-01 UTC
+   */
+  momentAt(time: number): { readonly index: number; readonly cursor: ReadCursor } | undefined {
+    this.requireHistory();
+    if (typeof time !== 'number' || Number.isNaN(time)) throw new InvalidArgumentError(`momentAt takes a time in ms since 1970, got ${describe(time)}`);
+    if (this.lastTrailer === undefined) return undefined;
+    const commit = commitAtOrBefore(this.storage, this.lastTrailer, time);
+    if (commit === undefined || commit.count === 0) return undefined;
+    const header = { count: commit.count, root: commit.root };
+    const index = commit.count - 1;
+    return { index, cursor: cursorAt(this.ctx, listSlotPosition(this.io, header, index)) };
   }
 
   private listHeader(): ListHeader {
@@ -432,23 +509,29 @@ export class Engine {
    * plus one or two syncs (see {@link Durability}).
    *
    * @param fn - receives the writable root of the new moment
+   * @param options - metadata the commit records beside its time (see {@link CommitOptions})
    * @returns what `fn` returns
    * @throws TransactionError when called inside another transaction
    * @throws ReadOnlyError on a read-only database
    */
-  transact<T>(fn: (root: WriteCursor) => T): T {
+  transact<T>(fn: (root: WriteCursor) => T, options?: CommitOptions): T {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`transact takes a function of the root cursor, got ${describe(fn)}`);
-    return this.appendMoment((previous) => previous, fn);
+    return this.appendMoment((previous) => previous, fn, { kind: TrailerKind.TRANSACTION, restoredMoment: -1, meta: encodeCommitMeta(options, 'transact') });
   }
 
   /**
    * Appends a moment equal to moment `index` (a pointer copy: O(1) in the size of
-   * the data). `revert(-2)` undoes the last transaction.
+   * the data). `revert(-2)` undoes the last transaction. Its commit trailer
+   * records which moment it restored.
+   *
+   * @param index - the moment to restore (negative from the end)
+   * @param options - metadata for the commit
    */
-  revert(index: number): void {
+  revert(index: number, options?: CommitOptions): void {
     this.requireHistory();
     const source = resolveIndex(index, this.history.count);
-    this.appendMoment(() => this.moment(source).slot, () => undefined);
+    const meta = encodeCommitMeta(options, 'revert');
+    this.appendMoment(() => this.moment(source).slot, () => undefined, { kind: TrailerKind.REVERT, restoredMoment: source, meta });
   }
 
   /**
@@ -456,25 +539,37 @@ export class Engine {
    * before them. The undone moments stay in the history.
    *
    * @param steps - how many moments back (default 1)
+   * @param options - metadata for the commit
    */
-  undo(steps = 1): void {
+  undo(steps = 1, options?: CommitOptions): void {
     this.requireHistory();
     if (!Number.isInteger(steps) || steps < 1) throw new InvalidArgumentError(`undo takes a positive whole number of steps, got ${String(steps)}`);
     if (steps >= this.history.count) throw new OutOfRangeError(`cannot undo ${steps} of ${this.history.count} moments`);
-    this.revert(-1 - steps);
+    this.revert(-1 - steps, options);
   }
 
   /**
    * Keeps only the first `count` moments, dropping the newest ones. Their bytes
    * stay in the file (readers holding them are unaffected) until compaction.
+   * The commit appends a trailer and nothing else.
+   *
+   * @param count - how many moments to keep
+   * @param options - metadata for the commit
    */
-  sliceHistory(count: number): void {
+  sliceHistory(count: number, options?: CommitOptions): void {
     this.requireHistory();
     this.requireWritable();
     if (this.io.tx.running) throw new TransactionError('cannot slice the history inside a transaction');
     this.requireNoFailedCommit();
+    const meta = encodeCommitMeta(options, 'sliceHistory');
+    const start = this.storage.size();
     const sliced = listSlice(this.io, this.listHeader(), count);
-    this.commitHeader({ count: sliced.count, root: sliced.root, committedSize: this.storage.size() });
+    try {
+      this.commitHeader({ count: sliced.count, root: sliced.root }, { kind: TrailerKind.HISTORY_SLICE, restoredMoment: -1, meta });
+    } catch (error) {
+      if (this.failedCommit === undefined && this.lostWriter === undefined) this.rollback(start);
+      throw error;
+    }
   }
 
   /**
@@ -486,7 +581,7 @@ export class Engine {
     this.io.tx.freeze();
   }
 
-  private appendMoment<T>(initial: (previous: Slot) => Slot, fn: (root: WriteCursor) => T): T {
+  private appendMoment<T>(initial: (previous: Slot) => Slot, fn: (root: WriteCursor) => T, commit: CommitRecord): T {
     this.requireHistory();
     this.requireWritable();
     this.requireNoFailedCommit();
@@ -508,7 +603,7 @@ export class Engine {
         // Committing now would commit whatever the function did before its first await.
         throw new TransactionError('a transaction function must be synchronous: it returned a promise, so nothing was committed');
       }
-      this.commitHeader({ count: appended.header.count, root: appended.header.root, committedSize: this.storage.size() });
+      this.commitHeader({ count: appended.header.count, root: appended.header.root }, commit);
       return result;
     } catch (error) {
       // Once the header write began, the new header may be stored and names these
@@ -530,27 +625,66 @@ export class Engine {
     }
   }
 
-  /** The commit: data durable first, then the 24-byte history header. */
-  private commitHeader(next: HistoryHeader): void {
+  /**
+   * The commit (FORMAT.md §Commit and recovery): the trailer after the
+   * transaction's records, one sync (or flush) of both, then the 24-byte
+   * history header, handed to the operating system but not synced: the commit
+   * is durable once its trailer is, and the next commit's sync, or close,
+   * makes the header durable too. Readers in other processes see the commit
+   * when the header reaches the file.
+   */
+  private commitHeader(next: { count: number; root: number }, commit: CommitRecord): void {
     this.io.tx.flushPending();
+    const header: HistoryHeader = { count: next.count, root: next.root, committedSize: 0 };
+    if (this.hasHistory) {
+      const trailer = appendTrailer(this.storage, nextTrailerFields(this.storage, this.lastTrailer, { ...next, previousSize: this.history.committedSize }, commit, this.clock));
+      header.committedSize = trailer.end;
+      this.pendingTrailer = trailer;
+    } else {
+      header.committedSize = this.storage.size();
+    }
     // Before the transaction's buffered data leaves for the file: a second
     // writer that got in meanwhile must find its commits untouched.
     this.confirmWriter();
-    this.syncIfDurable();
     try {
-      const encoded = encodeHistoryHeader(next);
+      this.syncIfDurable();
+    } catch (error) {
+      // The trailer may have reached the disk whole: a reopen decides.
+      this.failedCommit = error;
+      throw new TransactionError('the commit failed while syncing its data; whether it took effect is known only after reopening the database', { cause: error });
+    }
+    try {
+      const encoded = encodeHistoryHeader(header);
       this.storage.write(HISTORY_HEADER_POSITION, encoded);
       this.headerBytes.set(encoded);
-      this.syncIfDurable();
+      this.storage.flush();
+      this.headerUnsynced = this.durability === 'sync';
     } catch (error) {
       this.failedCommit = error;
       throw new TransactionError(
-        'the commit failed while writing the history header; whether it took effect is known only after reopening the database',
+        'the commit failed while writing the history header after its data was made durable; reopening the database recovers it from its trailer',
+        { cause: error },
       );
     }
-    this.history = next;
-    this.io.tx.noteCommitted(next.committedSize);
+    this.history = header;
+    this.lastTrailer = this.pendingTrailer;
+    this.pendingTrailer = undefined;
+    this.io.tx.noteCommitted(header.committedSize);
   }
+
+  /**
+   * When the last commit carries no trailer (another implementation's), the
+   * last trailer shortly before it, so that the next commit continues that
+   * chain and earlier moments keep their times. Looks back at most
+   * {@link FOREIGN_COMMIT_SCAN_BYTES_MAX} bytes; none found starts a new chain.
+   */
+  private chainBehindForeignCommits(): CommitTrailer | undefined {
+    if (this.history.count === 0) return undefined;
+    return lastTrailerBefore(this.storage, this.history.committedSize, FOREIGN_COMMIT_SCAN_BYTES_MAX);
+  }
+
+  /** The trailer of the commit being written, until its header is. */
+  private pendingTrailer: CommitTrailer | undefined = undefined;
 
   /** Asks the storage whether this engine is still its only writer (FORMAT.md §Durability, one writer). */
   private confirmWriter(): void {
@@ -571,8 +705,12 @@ export class Engine {
   }
 
   private syncIfDurable(): void {
-    if (this.durability === 'sync') this.storage.sync();
-    else this.storage.flush();
+    if (this.durability === 'sync') {
+      this.storage.sync();
+      this.headerUnsynced = false;
+    } else {
+      this.storage.flush();
+    }
   }
 
   private requireHistory(): void {
@@ -592,7 +730,12 @@ export class Engine {
     // Closing twice does nothing, as a storage's close does.
     if (this.closed) return;
     this.closed = true;
-    if (!this.readOnly && this.lostWriter === undefined) this.storage.flush();
+    if (!this.readOnly && this.lostWriter === undefined) {
+      // The last header was handed to the system unsynced; make it durable, so
+      // that the next open need not roll forward.
+      if (this.headerUnsynced && this.failedCommit === undefined) this.storage.sync();
+      else this.storage.flush();
+    }
     this.storage.close();
   }
 
@@ -600,50 +743,8 @@ export class Engine {
   private closed = false;
 }
 
-/**
- * The history header from its 24 bytes: count, root, committed size, each a
- * big-endian u64 below 2^53. xitdb writes a committed size of 0 until its first
- * commit; then everything present (`dataSize`) is committed.
- */
-function decodeHistoryHeader(bytes: Uint8Array, dataSize: number): HistoryHeader {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = joinPosition(view.getUint32(0), view.getUint32(4), HISTORY_HEADER_POSITION);
-  const root = joinPosition(view.getUint32(8), view.getUint32(12), HISTORY_HEADER_POSITION + 8);
-  let committedSize = joinPosition(view.getUint32(16), view.getUint32(20), HISTORY_HEADER_POSITION + 16);
-  if (committedSize === 0) committedSize = count === 0 ? Math.min(dataSize, root + INDEX_BLOCK_SIZE) : dataSize;
-  return { count, root, committedSize };
-}
-
-/**
- * True when `bytes` (shorter than a header) are a prefix of the header that
- * creating a database with `hasher` writes first: the remains of an interrupted
- * creation, safe to start again. Anything else is not ours to overwrite.
- */
-function isInterruptedCreation(bytes: Uint8Array, hasher: Hasher): boolean {
-  const expected = encodeFileHeader({ rootTag: Tag.NONE, version: FORMAT_VERSION, hashSize: hasher.size, hashId: hasher.id });
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== expected[i]) return false;
-  return true;
-}
-
 function isPromiseLike(value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-// One buffer for every header written: allocating a typed array and taking its
-// .buffer costs more than the rest of a small commit's header write.
-const headerScratch = new Uint8Array(HISTORY_HEADER_SIZE);
-const headerScratchView = new DataView(headerScratch.buffer);
-
-/** The 24 header bytes, in a shared buffer valid until the next call. */
-function encodeHistoryHeader(header: HistoryHeader): Uint8Array {
-  const view = headerScratchView;
-  view.setUint32(0, Math.floor(header.count / 4294967296));
-  view.setUint32(4, header.count % 4294967296);
-  view.setUint32(8, Math.floor(header.root / 4294967296));
-  view.setUint32(12, header.root % 4294967296);
-  view.setUint32(16, Math.floor(header.committedSize / 4294967296));
-  view.setUint32(20, header.committedSize % 4294967296);
-  return headerScratch;
 }
 
 function pickHasher(header: FileHeader, known: readonly Hasher[]): Hasher {
@@ -662,4 +763,3 @@ function checkHasher(header: FileHeader, hasher: Hasher): void {
     );
   }
 }
-

@@ -1,7 +1,13 @@
-// What a read-write open may cut (FORMAT.md §Commit and recovery): only a tail
-// that is provably past the last commit. A history header whose committed size
-// falls inside the latest commit's records (a damaged header) would make the
-// cut destroy that commit, so the open refuses instead.
+// Recovery at open (FORMAT.md §Commit and recovery): which commit is the last
+// one, and what a read-write open may cut.
+// - Rolling forward: commits whose trailers are whole past the header's
+//   committed size were durable before their header was lost; they count.
+// - A torn header: one whose moment count and root name a whole trailer is
+//   repaired from it.
+// - Cutting: only a tail that is provably past the last commit. A history
+//   header whose committed size falls inside the latest commit's records (a
+//   damaged header) would make the cut destroy that commit, so the open
+//   refuses instead.
 
 import { CorruptDatabaseError } from '../errors.js';
 import { HISTORY_HEADER_POSITION, INDEX_BLOCK_SIZE, SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
@@ -9,12 +15,86 @@ import { Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 import { shiftForCount } from '../trie/array-list.js';
 import { walkRecords } from './records.js';
+import type { Storage } from '../storage/storage.js';
+import type { CommitTrailer } from '../format/commit-trailer.js';
+import { firstWholeCommitAfter, nextWholeCommit, trailerEndingAt, trailerIntact } from './trailers.js';
+
+/**
+ * How far a scan for a torn header's trailer reads past the history root it
+ * names (the trailer ends the transaction that wrote that root): 256 MiB, far
+ * more than one transaction usually writes, small enough to bound an open.
+ */
+export const TORN_HEADER_SCAN_BYTES_MAX = 256 * 1024 * 1024;
 
 /** The history header fields recovery needs. */
-interface CommittedHistory {
+export interface CommittedHistory {
   readonly count: number;
   readonly root: number;
   readonly committedSize: number;
+}
+
+/** What recovery found: the last commit, its trailer (when it has one), and whether that differs from the header on disk. */
+export interface RecoveredHistory {
+  readonly history: CommittedHistory;
+  readonly trailer: CommitTrailer | undefined;
+  readonly changed: boolean;
+}
+
+/**
+ * The last durable commit, starting from the header on disk:
+ * - when a trailer ends at the header's committed size but names another
+ *   moment count or root, the header was torn (its size survived) and the
+ *   trailer, if intact, is the truth;
+ * - then every whole commit that follows (a trailer whose previous size is the
+ *   committed size so far, with a matching checksum) is rolled over: its sync
+ *   finished, so it was durable, even if the header that named it was lost.
+ *
+ * A header whose committed size ends no trailer is a commit by another
+ * implementation or an earlier build, taken as it is. Cost: O(1) reads plus
+ * the bytes past the committed size (scanned for trailers).
+ *
+ * @param storage - the database's storage
+ * @param header - the history header on disk
+ */
+export function rollForward(storage: Storage, header: CommittedHistory): RecoveredHistory {
+  let history = header;
+  let changed = false;
+  let trailer = trailerEndingAt(storage, header.committedSize);
+  if (trailer !== undefined && (trailer.count !== header.count || trailer.root !== header.root)) {
+    if (trailerIntact(storage, trailer)) {
+      history = historyOf(trailer);
+      changed = true;
+    } else {
+      trailer = undefined;
+    }
+  }
+  for (let next = nextWholeCommit(storage, history.committedSize); next !== undefined; next = nextWholeCommit(storage, history.committedSize)) {
+    trailer = next;
+    history = historyOf(next);
+    changed = true;
+  }
+  return { history, trailer, changed };
+}
+
+/**
+ * The commit a torn history header was naming, when its moment count and root
+ * survived and its committed size did not: the first whole trailer after that
+ * root (the transaction that wrote the root ends with it) whose count and root
+ * are the header's. Undefined when there is none within
+ * {@link TORN_HEADER_SCAN_BYTES_MAX} bytes.
+ *
+ * @param storage - the database's storage
+ * @param raw - the header's fields as stored, unchecked
+ */
+export function recoverTornHeader(storage: Storage, raw: CommittedHistory | undefined): CommittedHistory | undefined {
+  if (raw === undefined || raw.root <= HISTORY_HEADER_POSITION || raw.root >= storage.size()) return undefined;
+  const trailer = firstWholeCommitAfter(storage, raw.root + INDEX_BLOCK_SIZE, TORN_HEADER_SCAN_BYTES_MAX);
+  if (trailer === undefined || trailer.count !== raw.count || trailer.root !== raw.root) return undefined;
+  return historyOf(trailer);
+}
+
+function historyOf(trailer: CommitTrailer): CommittedHistory {
+  return { count: trailer.count, root: trailer.root, committedSize: trailer.end };
 }
 
 /**

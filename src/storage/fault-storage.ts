@@ -141,6 +141,8 @@ interface Operation {
  */
 export class FaultStorage implements Storage {
   readonly readOnly: boolean;
+  /** It models a file: commits checksum their data, as on a FileStorage. */
+  readonly durable = true;
   private readonly volatile: MemoryStorage;
   private readonly os: ByteImage;
   private disk: ByteImage;

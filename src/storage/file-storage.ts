@@ -10,7 +10,7 @@ import * as os from 'node:os';
 
 import { InvalidArgumentError, IoError, LockedError, StrataError } from '../errors.js';
 import { HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../format/constants.js';
-import { FileLock } from './file-lock.js';
+import { FileLock, lockStatus } from './file-lock.js';
 import type { Storage } from './storage.js';
 import { requireOptions } from '../base/arguments.js';
 import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
@@ -316,6 +316,23 @@ export class FileStorage implements Storage {
     const storage = new FileStorage(fd, path, readOnly, size, pageSize, cacheSize, writeBufferSize, wholeFileSizeMax, preallocationSize);
     storage.lock = lock;
     return storage;
+  }
+
+  /** A file outlives this process: commits checksum their data (FORMAT.md §Commit trailer). */
+  get durable(): boolean {
+    return true;
+  }
+
+  /**
+   * For a read-only storage: true when a live process or thread holds the
+   * file's writer lock (a lock file that is not stale), so that opening leaves
+   * the bytes past the history header to that writer. A writer's own storage
+   * answers false: it holds the lock.
+   */
+  writerActive(): boolean {
+    if (!this.readOnly) return false;
+    const status = lockStatus(this.path);
+    return status.locked && !status.stale;
   }
 
   /**

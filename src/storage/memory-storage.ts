@@ -36,6 +36,14 @@ export interface MemoryStorageOptions {
   readOnly?: boolean;
   /** Bytes to reserve up front; it grows by doubling anyway. */
   initialCapacity?: number;
+  /**
+   * Treat the bytes as durable, as a file's (default false): commits then
+   * checksum their data in their trailers, so that a copy of the bytes whose
+   * last header was lost rolls forward when opened (FORMAT.md §Commit
+   * trailer). For bytes you persist yourself (IndexedDB, OPFS, a network);
+   * costs a checksum pass over each commit's bytes.
+   */
+  durable?: boolean;
 }
 
 /**
@@ -52,6 +60,8 @@ export class MemoryStorage implements Storage {
   view: DataView;
   bytes: Uint8Array;
   readonly readOnly: boolean;
+  /** See {@link MemoryStorageOptions.durable}. */
+  readonly durable: boolean;
   private length: number;
   private closed = false;
 
@@ -59,6 +69,7 @@ export class MemoryStorage implements Storage {
   constructor(options: MemoryStorageOptions = {}) {
     requireOptions(options, 'MemoryStorage');
     this.readOnly = options.readOnly ?? false;
+    this.durable = options.durable ?? false;
     const requested = options.initialCapacity ?? INITIAL_CAPACITY;
     if (!Number.isSafeInteger(requested) || requested < 0) throw new InvalidArgumentError(`initialCapacity must be a whole number of bytes, got ${String(requested)}`);
     this.bytes = allocate(Math.max(16, requested));
@@ -92,13 +103,13 @@ export class MemoryStorage implements Storage {
    * do land in the caller's buffer.
    *
    * @param bytes - the database, e.g. from {@link MemoryStorage.toBytes} in another thread
-   * @param options - `readOnly` defaults to true here
+   * @param options - `readOnly` defaults to true here; `durable` as for the constructor
    */
-  static fromBytes(bytes: Uint8Array | ArrayBuffer | SharedArrayBuffer, options: { readOnly?: boolean } = {}): MemoryStorage {
+  static fromBytes(bytes: Uint8Array | ArrayBuffer | SharedArrayBuffer, options: { readOnly?: boolean; durable?: boolean } = {}): MemoryStorage {
     requireOptions(options, 'MemoryStorage.fromBytes');
     if (!isByteSource(bytes)) throw new InvalidArgumentError(`fromBytes takes a Uint8Array, an ArrayBuffer or a SharedArrayBuffer, got ${describe(bytes)}`);
     const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-    const storage = new MemoryStorage({ readOnly: options.readOnly ?? true, initialCapacity: 16 });
+    const storage = new MemoryStorage({ readOnly: options.readOnly ?? true, initialCapacity: 16, durable: options.durable ?? false });
     storage.bytes = view;
     storage.view = new DataView(view.buffer, view.byteOffset, view.byteLength);
     storage.length = view.byteLength;

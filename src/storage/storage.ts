@@ -18,6 +18,12 @@ export interface Storage {
   readonly bytes: Uint8Array;
   /** True when writes, truncation and sync are refused. */
   readonly readOnly: boolean;
+  /**
+   * True when the bytes outlive a crash of this process (a file): commits then
+   * checksum their data in their trailers, so that a commit whose header was
+   * lost can be rolled forward (FORMAT.md §Commit trailer). Absent means false.
+   */
+  readonly durable?: boolean;
 
   /** The logical size in bytes: everything written, flushed or not. */
   size(): number;
@@ -103,4 +109,12 @@ export interface Storage {
    *   every later write
    */
   confirmWriter?(position: number, expected: Uint8Array): void;
+
+  /**
+   * Optional: true when another live process or thread holds this storage's
+   * writer lock. A read-only open then leaves the bytes past the header alone
+   * (that writer may be between a commit's sync and its header write) instead
+   * of rolling forward over them.
+   */
+  writerActive?(): boolean;
 }

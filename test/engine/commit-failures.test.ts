@@ -9,15 +9,15 @@ import { IoError, TransactionError } from '../../src/errors.js';
 import { HISTORY_HEADER_POSITION } from '../../src/format/constants.js';
 import { dumpDatabase } from '../../src/history/dump.js';
 
-/** A memory storage that throws an IoError on chosen writes or syncs. */
+/** A memory storage that throws an IoError on chosen writes, flushes or syncs. */
 class FailingStorage extends MemoryStorage {
-  failSyncAfterHeaderWrite = false;
+  failFlushAfterHeaderWrite = false;
   failHeaderRootTagWrite = false;
   private headerWritten = false;
 
-  /** From now on, fail the first sync that follows a history header write. */
-  armSyncFailure(): void {
-    this.failSyncAfterHeaderWrite = true;
+  /** From now on, fail the first flush that follows a history header write. */
+  armFlushFailure(): void {
+    this.failFlushAfterHeaderWrite = true;
     this.headerWritten = false;
   }
 
@@ -28,18 +28,18 @@ class FailingStorage extends MemoryStorage {
     if (position === HISTORY_HEADER_POSITION) this.headerWritten = true;
   }
 
-  override sync(): void {
-    if (this.failSyncAfterHeaderWrite && this.headerWritten) throw new IoError('injected sync failure', new Error('EIO'));
-    super.sync();
+  override flush(): void {
+    if (this.failFlushAfterHeaderWrite && this.headerWritten) throw new IoError('injected flush failure', new Error('EIO'));
+    super.flush();
   }
 }
 
 describe('Engine commit failures', () => {
-  it('keeps the bytes a written header names when the sync after it fails, and refuses writes until reopened', () => {
+  it('keeps the bytes a written header names when handing it to the system fails, and refuses writes until reopened', () => {
     const storage = new FailingStorage();
     const engine = Engine.open(storage, { hasher: sha1Hasher });
     engine.transact((root) => root.hashMap().put('k').writeUint(1));
-    storage.armSyncFailure();
+    storage.armFlushFailure();
     expect(() => engine.transact((root) => root.hashMap().put('k').writeUint(2))).toThrow(TransactionError);
     // The data was not cut back: the header on storage names it.
     const reopened = Engine.open(MemoryStorage.fromBytes(storage.toBytes().slice()), { hasher: sha1Hasher });
@@ -48,22 +48,37 @@ describe('Engine commit failures', () => {
     expect(() => engine.transact(() => undefined)).toThrow(/reopen/);
   });
 
-  it('rolls back when the sync before the header fails, leaving the database as it was', () => {
-    const storage = new MemoryStorage();
-    const engine = Engine.open(storage, { hasher: sha1Hasher });
-    engine.transact((root) => root.hashMap().put('k').writeUint(1));
-    const before = dumpDatabase(engine);
-    const size = storage.size();
-    const original = storage.sync.bind(storage);
-    storage.sync = () => {
-      throw new IoError('injected sync failure', new Error('EIO'));
-    };
-    expect(() => engine.transact((root) => root.hashMap().put('k').writeUint(2))).toThrow(IoError);
-    storage.sync = original;
-    expect(storage.size()).toBe(size);
-    expect(dumpDatabase(engine)).toEqual(before);
-    engine.transact((root) => root.hashMap().put('k').writeUint(3));
-    expect(engine.moment(-1).asHashMap().get('k')?.readUint()).toBe(3n);
+  it('leaves the outcome to the next open when the sync before the header fails: nothing is cut, later writes are refused', () => {
+    for (const durable of [false, true]) {
+      const storage = new MemoryStorage({ durable });
+      const engine = Engine.open(storage, { hasher: sha1Hasher });
+      engine.transact((root) => root.hashMap().put('k').writeUint(1));
+      const before = dumpDatabase(engine);
+      const size = storage.size();
+      const original = storage.sync.bind(storage);
+      storage.sync = () => {
+        throw new IoError('injected sync failure', new Error('EIO'));
+      };
+      let thrown: unknown;
+      try {
+        engine.transact((root) => root.hashMap().put('k').writeUint(2));
+      } catch (error) {
+        thrown = error;
+      }
+      storage.sync = original;
+      expect(thrown).toBeInstanceOf(TransactionError);
+      expect((thrown as TransactionError).cause).toBeInstanceOf(IoError);
+      // The header was not written, so the engine still reads the old moments;
+      // the commit's bytes stay, since a sync that failed may have stored them.
+      expect(dumpDatabase(engine)).toEqual(before);
+      expect(storage.size()).toBeGreaterThan(size);
+      expect(() => engine.transact(() => undefined)).toThrow(/reopen/);
+      // A reopen decides: a durable storage's whole trailer rolls the commit
+      // forward; a memory storage's commits carry no data checksum, and stay out.
+      const reopened = Engine.open(MemoryStorage.fromBytes(storage.toBytes().slice(), { readOnly: false }), { hasher: sha1Hasher });
+      expect(reopened.momentCount).toBe(durable ? 2 : 1);
+      expect(reopened.moment(-1).asHashMap().get('k')?.readUint()).toBe(durable ? 2n : 1n);
+    }
   });
 
   it('reopens a database whose creation stopped before the root tag was written', () => {

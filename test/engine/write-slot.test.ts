@@ -155,7 +155,7 @@ describe('linked list appendSlot and concat', () => {
     const bad: Slot[] = [
       Slot.pointer(Tag.INDEX, 36),
       Slot.pointer(Tag.KV_PAIR, 36),
-      Slot.pointer(Tag.HASH_MAP, engine.storage.size() + 1000),
+      Slot.pointer(Tag.HASH_MAP, engine.storage.size() + 1_000_000),
       Slot.pointer(Tag.BYTES, 3),
       // A map pointer at the text of a long string: not a map's root block.
       new Slot(Tag.HASH_MAP, false, 0, text.position + 8),

@@ -10,11 +10,12 @@ import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { open, linkedList } from '../../src/index.js';
+import { steppingClock } from '../support/sample-databases.js';
 
 /** Every structure, scalar and list operation, with undo, revert and a history slice. */
 function cursorScript(): Uint8Array {
   const storage = new MemoryStorage();
-  const engine = Engine.open(storage, { hasher: sha1Hasher });
+  const engine = Engine.open(storage, { hasher: sha1Hasher, clock: steppingClock() });
   engine.transact((root) => {
     const map = root.hashMap();
     map.put('short').writeString('hi');
@@ -56,7 +57,7 @@ function cursorScript(): Uint8Array {
 }
 
 async function valueScript(): Promise<Uint8Array> {
-  const db = await open();
+  const db = await open(undefined, { clock: steppingClock() });
   db.set(['title'], 'bytes never change');
   db.set(['todos'], ['a', 'b', 'c']);
   db.set(['users', 'alice'], { name: 'Alice', visits: 0, tags: new Set(['x', 1, null]), seen: new Date(0) });
@@ -90,5 +91,7 @@ describe('the bytes this build writes', () => {
   });
 });
 
-const EXPECTED_CURSOR = { size: 46886, sha256: '2671706f9167429eae86d5f4019049144a4c9a01624962dc573886c98c1cc543' };
-const EXPECTED_VALUES = { size: 7096, sha256: '5a66eb8554065bf8bfb202621ebbb7896ca82951f6a03bea8d7d0c75f12a8279' };
+// Session 6: every commit gained its 88-byte trailer (FORMAT.md §Commit trailer): 6 commits, 528 bytes more.
+const EXPECTED_CURSOR = { size: 47414, sha256: '1460697cf2d22fa530ffb60f882dcc14ecaf484fa52149cfa632f44a97f8b4d4' };
+// 12 commits, 1,056 bytes more.
+const EXPECTED_VALUES = { size: 8152, sha256: '1c96f233428ca345b8f21d3e39935317c2ccf1272ac9476b7da05b5bc14e0317' };

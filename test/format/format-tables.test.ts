@@ -3,6 +3,8 @@
 // tables are compared with the constants and functions they describe; the
 // annotated hexdump is regenerated from a real database.
 
+import { TRAILER_FIXED_SIZE, TRAILER_FOOTER_SIZE, TRAILER_SIZE_MIN, TrailerKind, decodeTrailer, jumpSequence } from '../../src/format/commit-trailer.js';
+import { appendTrailer, trailerIntact } from '../../src/history/trailers.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,8 +87,8 @@ function docBytes(name: string): Uint8Array {
 
 /** A new database with history, keyed by SHA-1, as §Annotated example creates it. */
 function newDatabase(): { storage: MemoryStorage; engine: Engine } {
-  const storage = new MemoryStorage();
-  return { storage, engine: Engine.open(storage, { hasher: sha1Hasher }) };
+  const storage = new MemoryStorage({ durable: true });
+  return { storage, engine: Engine.open(storage, { hasher: sha1Hasher, clock: () => Date.UTC(2026, 0, 1) }) };
 }
 
 /** The database of §Annotated example: one transaction putting `foo` and `bar` into the root map. */
@@ -237,6 +239,33 @@ const encoders: Record<string, () => Uint8Array | Promise<Uint8Array>> = {
   },
 
   'tiny-database': () => tinyDatabase().storage.toBytes().slice(),
+
+  'commit-trailer': () => {
+    // A commit of 0x3d2 zero bytes from 0x220, then its trailer at 0x5f2.
+    const storage = new MemoryStorage();
+    storage.write(0, new Uint8Array(0x5f2));
+    const trailer = appendTrailer(storage, {
+      kind: TrailerKind.TRANSACTION,
+      dataChecked: true,
+      previousSize: 0x220,
+      previousTrailerEnd: 0x220,
+      sequence: 10,
+      jumpEnd: 0x170,
+      count: 10,
+      root: 0x544,
+      time: Date.UTC(2026, 0, 1),
+      restoredMoment: -1,
+      meta: utf8(JSON.stringify({ m: 'hi' })),
+    });
+    expect(jumpSequence(10)).toBe(7);
+    expect([trailer.start, trailer.end]).toEqual([0x5f2, 0x654]);
+    const bytes = storage.toBytes().slice(trailer.start);
+    // What a reader makes of it: the same fields, an intact checksum.
+    const decoded = decodeTrailer(bytes, trailer.end);
+    expect(decoded).toEqual(trailer);
+    expect(trailerIntact(storage, trailer)).toBe(true);
+    return bytes;
+  },
 };
 
 describe('FORMAT.md examples', () => {
@@ -329,6 +358,7 @@ describe('FORMAT.md tables', () => {
       'linked array list header': String(LINKED_LIST_HEADER_SIZE),
       'linked slot': String(LINKED_SLOT_SIZE),
       'linked block': String(LINKED_BLOCK_SIZE),
+      'commit trailer': `${TRAILER_SIZE_MIN} + metadata`,
     };
     const rows = docTable(doc, 'table: records');
     expect(rows.map((row) => row[0]).sort()).toEqual(Object.keys(sizes).sort());
@@ -344,6 +374,8 @@ describe('FORMAT.md tables', () => {
       'array-list-header': ARRAY_LIST_HEADER_SIZE,
       'linked-list-header': LINKED_LIST_HEADER_SIZE,
       'linked-slot': LINKED_SLOT_SIZE,
+      'commit-trailer': TRAILER_FIXED_SIZE,
+      'commit-trailer-footer': TRAILER_FOOTER_SIZE,
     };
     const markers = [...doc.matchAll(/<!-- layout: ([a-z0-9-]+) -->/g)].map((m) => m[1]);
     expect(markers.sort()).toEqual(Object.keys(layouts).sort());

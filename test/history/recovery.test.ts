@@ -2,6 +2,8 @@
 // history header whose committed size was damaged (one bit off) must never make
 // the open destroy the latest moment, which a read-only open still reads.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
@@ -33,8 +35,30 @@ function dumpOf(bytes: Uint8Array): string {
   return JSON.stringify(dumpDatabase(Engine.open(MemoryStorage.fromBytes(bytes.slice()), { hasher: sha1Hasher })));
 }
 
+/** A file whose latest commit is xitdb-java's, so it carries no trailer (test/interop/data). */
+function javaAppended(): Uint8Array {
+  return new Uint8Array(readFileSync(join(import.meta.dirname, '..', 'interop', 'data', 'java-appended.db')));
+}
+
 describe('a read-write open of a file whose committed size is one bit off', () => {
   for (const [name, make] of [['maps', mapsDatabase], ['lists', listsDatabase], ['busy', busyDatabase]] as const) {
+    it(`repairs the size from the latest commit's trailer (${name})`, () => {
+      const original = make();
+      const committed = readU64(original, COMMITTED_SIZE_POSITION);
+      expect(committed).toBe(original.length);
+      for (let bit = 0; 2 ** bit <= committed; bit++) {
+        if (Math.floor(committed / 2 ** bit) % 2 === 0) continue;
+        const damaged = original.slice();
+        writeU64(damaged, COMMITTED_SIZE_POSITION, committed - 2 ** bit);
+        expect(dumpOf(damaged), `bit ${bit}, read-only`).toBe(dumpOf(original));
+        const storage = MemoryStorage.fromBytes(damaged.slice(), { readOnly: false });
+        Engine.open(storage, { hasher: sha1Hasher });
+        expect(storage.toBytes(), `bit ${bit}`).toEqual(original);
+      }
+    });
+  }
+
+  for (const [name, make] of [['latest commit by xitdb-java, without a trailer', javaAppended]] as const) {
     it(`never cuts into the latest commit (${name})`, () => {
       const original = make();
       const expected = dumpOf(original);

@@ -17,10 +17,23 @@ export interface SampleDatabase {
   readonly hasher: Hasher;
 }
 
-/** Runs `build` on a new memory database and returns its bytes (a copy). */
+/**
+ * A clock for reproducible bytes: commit times (FORMAT.md §Commit trailer)
+ * from 2026-01-01T00:00:00Z, one second apart.
+ */
+export function steppingClock(): () => number {
+  let now = Date.UTC(2026, 0, 1) - 1000;
+  return () => (now += 1000);
+}
+
+/**
+ * Runs `build` on a new memory database and returns its bytes (a copy). The
+ * storage is durable (commits checksum their data, as on a file) and the
+ * clock steps, so the same build writes the same bytes every time.
+ */
 export function buildDatabase(build: (engine: Engine) => void, options: { hasher?: Hasher; history?: boolean } = {}): Uint8Array {
-  const storage = new MemoryStorage();
-  const engine = Engine.open(storage, { hasher: options.hasher ?? sha1Hasher, history: options.history ?? true });
+  const storage = new MemoryStorage({ durable: true });
+  const engine = Engine.open(storage, { hasher: options.hasher ?? sha1Hasher, history: options.history ?? true, clock: steppingClock() });
   build(engine);
   return storage.toBytes().slice();
 }

@@ -2,6 +2,7 @@
 // of damage is reported at the position of the bytes that are wrong, several
 // problems at once are all reported, and verify never throws.
 
+import { TRAILER_SIZE_MIN } from '../../src/format/commit-trailer.js';
 import { describe, expect, it } from 'vitest';
 import { verifyDatabase, type VerifyReport } from '../../src/history/verify.js';
 import { dumpDatabase } from '../../src/history/dump.js';
@@ -289,8 +290,10 @@ describe('verifyDatabase on damaged databases', () => {
     const text = 'the last record in the file, cut in the middle';
     const whole = buildDatabase((engine) => engine.transact((root) => root.hashMap().put('last').writeString(text)));
     const record = valueAt(openBytes(whole), 0, 'last').slot.position;
-    expect(record + 8 + text.length).toBe(whole.length);
-    const cut = whole.slice(0, whole.length - 10);
+    // The commit's trailer follows its last record; cut both.
+    const recordEnd = record + 8 + text.length;
+    expect(whole.length - recordEnd).toBe(TRAILER_SIZE_MIN);
+    const cut = whole.slice(0, recordEnd - 10);
     writeU64(cut, HISTORY_HEADER_POSITION + 16, cut.length); // a header that agrees with the shorter file
     problemAt(verifyBytes(cut), record, /claims \d+ bytes, more than the data holds/);
   });
