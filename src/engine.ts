@@ -3,7 +3,7 @@
 // the Storage interface, hashers, and the tools (verify, stats, backup, dump).
 // Errors are exported by 'stratadb'.
 
-export { Engine, type EngineOptions, type Durability } from './history/engine.js';
+export { Engine, type EngineOptions, type Durability, type MomentAt } from './history/engine.js';
 export { openEngine, builtInHashers } from './open.js';
 export { backupTo, type BackupResult } from './history/backup.js';
 export { databaseStats, type DatabaseStats } from './history/stats.js';

@@ -451,7 +451,7 @@ export class Engine {
    *
    * @param time - ms since 1970-01-01 UTC
    */
-  momentAt(time: number): { readonly index: number; readonly cursor: ReadCursor } | undefined {
+  momentAt(time: number): MomentAt | undefined {
     this.requireHistory();
     if (typeof time !== 'number' || Number.isNaN(time)) throw new InvalidArgumentError(`momentAt takes a time in ms since 1970, got ${describe(time)}`);
     if (this.lastTrailer === undefined) return undefined;
@@ -762,4 +762,12 @@ function checkHasher(header: FileHeader, hasher: Hasher): void {
       `the database was written with hash "${hashIdName(header.hashId)}" (${header.hashSize} bytes) but was opened with "${hashIdName(hasher.id)}" (${hasher.size} bytes); open it with the matching hasher`,
     );
   }
+}
+
+/** What {@link Engine.momentAt} finds: a moment as it stood at a time. */
+export interface MomentAt {
+  /** Its index in the history as it was then. */
+  readonly index: number;
+  /** A read-only cursor on its root. */
+  readonly cursor: ReadCursor;
 }
