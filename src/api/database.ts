@@ -3,21 +3,21 @@
 // bytes of a memory database. Built on the engine; browser-safe.
 
 import { Engine, type Durability } from '../history/engine.js';
-import { HashCollisionError, InvalidArgumentError, ReadOnlyError, TransactionError, OutOfRangeError, WrongTypeError } from '../errors.js';
+import { InvalidArgumentError, ReadOnlyError, TransactionError, OutOfRangeError, WrongTypeError } from '../errors.js';
 import { MemoryStorage, isByteSource } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import type { Hasher } from '../hash/hasher.js';
 import { builtInHashers } from '../open.js';
 import { backupTo, type BackupResult } from '../history/backup.js';
 import { databaseStats, type DatabaseStats } from '../history/stats.js';
-import type { ReadCursor, ReadHashMap } from '../cursor/read-cursor.js';
+import type { ReadCursor } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
 import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
 import { UnsupportedValueError, describeTag, formatPath, stepText } from './errors.js';
 import { isStructureTag, structureKind } from '../kinds/table.js';
 import type { AnyPath, PathOf, PathStep, Stored, TypeAt } from './types.js';
-import { KeySpellings, collisionMessage, encodeKey, isPlainObject, mapStepKey, objectKey, taggedKeySpelling, holdsViews, prepareValue, writeValue } from './values.js';
+import { encodeKey, isPlainObject, mapStepKey, objectKey, holdsViews, prepareValue, writeValue } from './values.js';
 import { hasLoneSurrogate } from '../cursor/keys.js';
 import { ListView, MapView, SetView, readValue, type Value, type ViewGuard } from './views.js';
 import { describe, requireOptions, requirePath, requireStorage } from '../base/arguments.js';
@@ -108,35 +108,6 @@ function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined {
  */
 function refuseUnreadable(cursor: ReadCursor): void {
   if (cursor.tag > KNOWN_TAG_MAX) throw secondGenerationError(cursor.tag, cursor.slotPosition);
-}
-
-const utf8 = new TextEncoder();
-
-/**
- * Before a merge writes anything: no two of its keys, and none of its keys and
- * a key already in the map, may share a hash through the spelling of a tagged
- * key (see KeySpellings). A string's spelling as a tagged key is its first two
- * UTF-8 bytes as the tag and the rest as the bytes. One lookup per key.
- *
- * @throws HashCollisionError naming both keys
- */
-function checkMergeCollisions(map: ReadHashMap | undefined, entries: ReadonlyArray<readonly [unknown, unknown]>, keys: ReadonlyArray<string | TaggedKey>, path: AnyPath): void {
-  const spellings = new KeySpellings();
-  entries.forEach(([key], i) => spellings.add(key, keys[i] as string | TaggedKey));
-  spellings.check(path);
-  if (map === undefined) return;
-  entries.forEach(([key], i) => {
-    const stored = keys[i] as string | TaggedKey;
-    if (typeof stored === 'string') {
-      const bytes = utf8.encode(stored);
-      if (bytes.length >= 2 && map.has({ formatTag: bytes.subarray(0, 2), bytes: bytes.subarray(2) })) {
-        throw new HashCollisionError(collisionMessage(stored, `a tagged key already in the map`, path));
-      }
-    } else {
-      const spelling = taggedKeySpelling(stored);
-      if (spelling !== undefined && map.has(spelling)) throw new HashCollisionError(collisionMessage(spelling, key, path));
-    }
-  });
 }
 
 /**
@@ -363,7 +334,6 @@ export class Transaction<S = any> {
     const tag = existingTag === Tag.NONE ? (isMapPartial ? Tag.COUNTED_HASH_MAP : Tag.HASH_MAP) : existingTag;
     // Every key and value is checked before anything is written.
     const keys = entries.map(([key]) => mapStepKey(tag, key, [...steps, key]));
-    checkMergeCollisions(existing === undefined || existing.tag === Tag.NONE ? undefined : existing.asHashMap(), entries, keys, steps);
     const prepared = entries.map(([key, item]) => prepareValue(item, [...steps, key]));
     const views = prepared.some(holdsViews);
     if (views) this.#engine.freeze();

@@ -115,6 +115,6 @@ export interface VerifyContext {
   reportRevisit(seen: BlockInfo, from: number, path: PathLike): void;
   /** The bytes of a key slot (checking a long key's record like any byte value), or undefined when unreadable. */
   keyBytes(slot: Slot, from: number, path: PathNode): TaggedBytes | undefined;
-  /** The hash of a key (once per long key record at `record`), or undefined after reporting a hasher that failed. */
-  keyHash(key: TaggedBytes, record: number | undefined, kv: number, path: PathNode): Uint8Array | undefined;
+  /** The hashes a key may be stored under, this build's first (once per long key record at `record`), or undefined after reporting a hasher that failed. */
+  keyHashes(key: TaggedBytes, record: number | undefined, kv: number, path: PathNode): readonly Uint8Array[] | undefined;
 }

@@ -13,12 +13,13 @@ import { longBytesLength, readBytesValue, readBytesValueInto, readStringValue } 
 import { describe, requireBytes, requirePath } from '../base/arguments.js';
 import { isCounted, mapRootOf } from '../core/structures.js';
 import { HamtWalk, WALK_BATCH, hamtCount, hamtEntries, hamtFind } from '../hamt/hash-map.js';
+import { findKeyPair } from './key-lookup.js';
 import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { BytesReader } from './bytes-stream.js';
 import { LeafCache } from '../core/leaf-cache.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import { TreeReader, headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
-import { hashKeyTransient, resolveKeyTransient, type Key } from './keys.js';
+import { resolveKeyTransient, type Key } from './keys.js';
 import { INSPECT, describeHandle, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 
@@ -388,8 +389,7 @@ export class ReadHashMap {
   protected find(key: Key): number {
     const root = this.root();
     if (root < 0) return -1;
-    const resolved = resolveKeyTransient(key);
-    return hamtFind(this.ctx.io, root, hashKeyTransient(this.ctx.hasher, resolved), resolved);
+    return findKeyPair(this.ctx.io, this.ctx.hasher, root, resolveKeyTransient(key));
   }
 
   /**

@@ -91,4 +91,4 @@ describe('the bytes this build writes', () => {
 });
 
 const EXPECTED_CURSOR = { size: 46886, sha256: '2671706f9167429eae86d5f4019049144a4c9a01624962dc573886c98c1cc543' };
-const EXPECTED_VALUES = { size: 7096, sha256: '5a66eb8554065bf8bfb202621ebbb7896ca82951f6a03bea8d7d0c75f12a8279' };
+const EXPECTED_VALUES = { size: 6952, sha256: '25f4d2bb2edaaf754e1cc49c7794250c790d9d5746ac04a2647b0ca622346424' };

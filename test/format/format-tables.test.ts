@@ -29,6 +29,7 @@ import { Slot, readSlotFrom, splitI64, splitU64 } from '../../src/format/slot.js
 import { KNOWN_TAG_MAX, Tag, tagName } from '../../src/format/tags.js';
 import { hamtFind, hashNibble, kvPairSize } from '../../src/hamt/hash-map.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
+import { hashKey, keyHashInput } from '../../src/cursor/keys.js';
 import { createXxHash128Hasher } from '../../src/hash/xxhash128.js';
 import { Engine } from '../../src/history/engine.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinkedListHeader } from '../../src/rrb/linked-list-read.js';
@@ -220,6 +221,8 @@ const encoders: Record<string, () => Uint8Array | Promise<Uint8Array>> = {
   'hash-xx16-foo': async () => (await createXxHash128Hasher()).hash(utf8('foo')),
   'hash-xx16-empty': async () => (await createXxHash128Hasher()).hash(new Uint8Array(0)),
   'hash-sha1-foo': () => sha1Hasher.hash(utf8('foo')),
+  'hash-input-tagged-null': () => keyHashInput({ bytes: new Uint8Array(0), formatTag: utf8('nl') }),
+  'hash-sha1-tagged-null': () => hashKey(sha1Hasher, { bytes: new Uint8Array(0), formatTag: utf8('nl') }),
 
   'linked-slot-leaf': () => linkedSlot(Slot.pointer(Tag.BYTES, 0x21a1), 0),
   'linked-slot-branch': () => linkedSlot(Slot.pointer(Tag.INDEX, 0x1ea11, true), 256),
