@@ -34,6 +34,7 @@ import { BRANCH_SIZE, BTREE_HEADER_SIZE, LEAF_SIZE } from '../../src/btree-list/
 import { readBTreeHeader, writeBTreeHeader } from '../../src/btree-list/read.js';
 import { btreeCreate, btreeInsert } from '../../src/btree-list/write.js';
 import { linkedListGeneration } from '../../src/btree-list/generation.js';
+import { encodeOrderedKey } from '../../src/format/ordered-key.js';
 import { createXxHash128Hasher } from '../../src/hash/xxhash128.js';
 import { Engine } from '../../src/history/engine.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinkedListHeader } from '../../src/rrb/linked-list-read.js';
@@ -244,6 +245,13 @@ const encoders: Record<string, () => Uint8Array | Promise<Uint8Array>> = {
   },
 
   'tiny-database': () => tinyDatabase().storage.toBytes().slice(),
+
+  'ordered-key-string': () => encodeOrderedKey('abc'),
+  'ordered-key-numbers': () => concat(encodeOrderedKey(-1), encodeOrderedKey(1), encodeOrderedKey(NaN)),
+  'ordered-key-bigints': () => concat(encodeOrderedKey(-1n), encodeOrderedKey(256n)),
+  'ordered-key-others': () => concat(encodeOrderedKey(null), encodeOrderedKey(true), encodeOrderedKey(new Date(0)), encodeOrderedKey(Uint8Array.of(1, 2))),
+  'ordered-key-tuple': () => encodeOrderedKey([30, 'x']),
+  'ordered-key-tuple-escaped': () => encodeOrderedKey(['a\u0000', null]),
 
   'btree-list-two': () => {
     const { io } = gen2List(2);
