@@ -4,14 +4,13 @@
 
 import type { CommitOptions } from '../history/commit-meta.js';
 import { Engine, type Durability } from '../history/engine.js';
-import { HashCollisionError, InvalidArgumentError, ReadOnlyError, TransactionError, OutOfRangeError, WrongTypeError } from '../errors.js';
+import { InvalidArgumentError, ReadOnlyError, TransactionError, OutOfRangeError, WrongTypeError } from '../errors.js';
 import { MemoryStorage, isByteSource } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import type { Hasher } from '../hash/hasher.js';
 import { builtInHashers } from '../open.js';
 import { backupTo, type BackupResult } from '../history/backup.js';
 import { databaseStats, type DatabaseStats } from '../history/stats.js';
-import type { ReadHashMap } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
 import { UnsupportedValueError, describeTag, formatPath } from './errors.js';
@@ -22,7 +21,7 @@ import type { Change, DiffOptions } from './diff.js';
 import { ChangeFeed, type ChangeListener, type ChangeSource, type SubscribeOptions } from './feed.js';
 import { watchChanges, type WatchedChange } from './watch.js';
 import { revertMoment } from './revert.js';
-import { KeySpellings, collisionMessage, encodeKey, isPlainObject, mapStepKey, objectKey, taggedKeySpelling, holdsViews, prepareValue, writeValue } from './values.js';
+import { encodeKey, isPlainObject, mapStepKey, objectKey, holdsViews, prepareValue, writeValue } from './values.js';
 import { readValue, type Value, type ViewGuard } from './views.js';
 import { describe, requireOptions, requirePath, requireStorage } from '../base/arguments.js';
 import type { TaggedKey } from '../cursor/keys.js';
@@ -44,35 +43,6 @@ export interface OpenOptions {
 }
 
 
-
-const utf8 = new TextEncoder();
-
-/**
- * Before a merge writes anything: no two of its keys, and none of its keys and
- * a key already in the map, may share a hash through the spelling of a tagged
- * key (see KeySpellings). A string's spelling as a tagged key is its first two
- * UTF-8 bytes as the tag and the rest as the bytes. One lookup per key.
- *
- * @throws HashCollisionError naming both keys
- */
-function checkMergeCollisions(map: ReadHashMap | undefined, entries: ReadonlyArray<readonly [unknown, unknown]>, keys: ReadonlyArray<string | TaggedKey>, path: AnyPath): void {
-  const spellings = new KeySpellings();
-  entries.forEach(([key], i) => spellings.add(key, keys[i] as string | TaggedKey));
-  spellings.check(path);
-  if (map === undefined) return;
-  entries.forEach(([key], i) => {
-    const stored = keys[i] as string | TaggedKey;
-    if (typeof stored === 'string') {
-      const bytes = utf8.encode(stored);
-      if (bytes.length >= 2 && map.has({ formatTag: bytes.subarray(0, 2), bytes: bytes.subarray(2) })) {
-        throw new HashCollisionError(collisionMessage(stored, `a tagged key already in the map`, path));
-      }
-    } else {
-      const spelling = taggedKeySpelling(stored);
-      if (spelling !== undefined && map.has(spelling)) throw new HashCollisionError(collisionMessage(spelling, key, path));
-    }
-  });
-}
 
 /**
  * One write transaction: reads see its own writes; nothing is visible to
@@ -201,7 +171,6 @@ export class Transaction<S = any> {
     const tag = existingTag === Tag.NONE ? (isMapPartial ? Tag.COUNTED_HASH_MAP : Tag.HASH_MAP) : existingTag;
     // Every key and value is checked before anything is written.
     const keys = entries.map(([key]) => mapStepKey(tag, key, [...steps, key]));
-    checkMergeCollisions(existing === undefined || existing.tag === Tag.NONE ? undefined : existing.asHashMap(), entries, keys, steps);
     const prepared = entries.map(([key, item]) => prepareValue(item, [...steps, key]));
     const views = prepared.some(holdsViews);
     if (views) this.#engine.freeze();

@@ -7,7 +7,7 @@ import { ReadCursor } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag, tagName } from '../format/tags.js';
 import { UnsupportedValueError, formatPath } from './errors.js';
-import { CorruptDatabaseError, HashCollisionError, InvalidArgumentError, WrongTypeError } from '../errors.js';
+import { CorruptDatabaseError, InvalidArgumentError, WrongTypeError } from '../errors.js';
 import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
 import { describe } from '../base/arguments.js';
@@ -223,66 +223,6 @@ export function readScalar(cursor: ReadCursor): unknown {
   return decodeScalar(cursor);
 }
 
-/**
- * The string a tagged key's hash input spells: its format tag followed by its
- * bytes, read as UTF-8, or undefined when that is not UTF-8 (then no string key
- * can share its hash). `null` (tag "nl", no bytes) spells "nl"; the number 1
- * (tag "nu", bytes "1") spells "nu1".
- */
-export function taggedKeySpelling(key: TaggedKey): string | undefined {
-  const input = new Uint8Array(key.formatTag.length + key.bytes.length);
-  input.set(key.formatTag, 0);
-  input.set(key.bytes, key.formatTag.length);
-  try {
-    return decoder.decode(input);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The keys of one new map or set, checked before anything is written for the
- * one way two of them can share a hash in this format (FORMAT.md §Key
- * identity): a tagged key hashes as its tag followed by its bytes, which may be
- * the UTF-8 of a string key in the same map. Written anyway, the second of the
- * two would fail with HashCollisionError halfway through the write. Keys with
- * different tags, or two strings, never share their hash input.
- */
-export class KeySpellings {
-  private readonly strings: string[] = [];
-  private spelled: Map<string, unknown> | undefined;
-
-  add(key: unknown, encoded: string | TaggedKey): void {
-    if (typeof encoded === 'string') {
-      this.strings.push(encoded);
-      return;
-    }
-    const spelling = taggedKeySpelling(encoded);
-    if (spelling !== undefined) (this.spelled ??= new Map()).set(spelling, key);
-  }
-
-  check(path: ReadonlyArray<unknown>): void {
-    const spelled = this.spelled;
-    if (spelled === undefined) return;
-    for (const text of this.strings) {
-      if (spelled.has(text)) throw new HashCollisionError(collisionMessage(text, spelled.get(text), path));
-    }
-  }
-}
-
-/** What HashCollisionError says of a string key and the tagged key that spells it. */
-export function collisionMessage(text: string, tagged: unknown, path: ReadonlyArray<unknown>): string {
-  return `the keys ${JSON.stringify(text)} and ${typeof tagged === 'string' ? tagged : describeKey(tagged)} in ${formatPath(path)} have the same hash in this format (a tagged key hashes as its tag followed by its bytes), so one map or set cannot hold both; nothing was written`;
-}
-
-function describeKey(key: unknown): string {
-  if (key === null) return 'null';
-  if (key instanceof Date) return `the Date ${key.toISOString()}`;
-  if (key instanceof Uint8Array) return `a Uint8Array of ${key.length} bytes`;
-  if (typeof key === 'bigint') return `${key}n`;
-  return `the ${typeof key} ${String(key)}`;
-}
-
 /** The structure kind a JS value becomes, or 'scalar'. */
 export type ValueKind = 'scalar' | 'object' | 'map' | 'set' | 'array' | 'linked';
 
@@ -462,30 +402,24 @@ class Preparer {
   private map(entries: Iterable<unknown>, path: ReadonlyArray<unknown>): Snapshot {
     const keys: Array<string | TaggedKey> = [];
     const items: unknown[] = [];
-    const spellings = new KeySpellings();
     for (const entry of entries) {
       // What the iterator yields, read once: a Map subclass may yield anything.
       if (!Array.isArray(entry)) throw new UnsupportedValueError(`a Map's iterator gave ${describe(entry)}, not a [key, value] pair`, path);
       const key: unknown = entry[0];
       const item: unknown = entry[1];
       const encoded = encodeKey(key, [...path, key]);
-      spellings.add(key, encoded);
       keys.push(encoded);
       items.push(this.prepare(item, path, key));
     }
-    spellings.check(path);
     return new Snapshot(SnapshotKind.MAP, keys, items, this.views);
   }
 
   private set(members: Iterable<unknown>, path: ReadonlyArray<unknown>): Snapshot {
     const keys: Array<string | TaggedKey> = [];
-    const spellings = new KeySpellings();
     for (const member of members) {
       const encoded = encodeKey(member, [...path, member]);
-      spellings.add(member, encoded);
       keys.push(encoded);
     }
-    spellings.check(path);
     return new Snapshot(SnapshotKind.SET, keys, EMPTY_ITEMS, false);
   }
 

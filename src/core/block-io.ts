@@ -161,7 +161,7 @@ export class BlockIO {
  */
 export function secondGenerationError(tag: number, position: number): IncompatibleDatabaseError {
   return new IncompatibleDatabaseError(
-    `the slot at ${position} holds a ${tagName(tag)} (tag ${tag}), a second-generation xitdb structure (xitdb-java 0.32 and later) that this build does not read`,
+    `the slot at ${position} holds a ${tagName(tag)} (tag ${tag}), a second-generation xitdb structure (xitdb-java 0.30 and later) that this build does not read`,
   );
 }
 

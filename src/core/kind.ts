@@ -38,8 +38,10 @@ export interface StructureKind {
   readonly family: KindFamily;
   /** True when its record starts with a u64 entry count (FORMAT.md §Counted structures). */
   readonly counted: boolean;
-  /** Bytes of the record a slot of this tag points at, checked before it is read. */
+  /** Bytes of the record a slot of this tag points at, checked before it is read (the smallest, when it varies). */
   readonly recordSize: number;
+  /** Bytes of the record at `position`, for a kind whose record size varies (a linked list's header, by generation). */
+  recordSizeAt?(io: BlockIO, position: number): number;
   /** Appends an empty structure of this kind; returns its record's position. */
   create(io: BlockIO): number;
   /**

@@ -59,6 +59,8 @@ export const LIST_BLOCK = 2;
 export const LINKED_BLOCK = 3;
 /** A kv pair. */
 export const KV_PAIR_BLOCK = 4;
+/** A node of a gen-2 (B-tree) linked list. */
+export const BTREE_NODE_BLOCK = 5;
 
 /**
  * What the walk remembers about one block. `onPath` marks the blocks whose
@@ -68,9 +70,9 @@ export const KV_PAIR_BLOCK = 4;
  * back to the walker without that cycle having been found when it was walked).
  */
 export interface BlockInfo {
-  /** MAP_BLOCK, LIST_BLOCK, LINKED_BLOCK or KV_PAIR_BLOCK. */
+  /** MAP_BLOCK, LIST_BLOCK, LINKED_BLOCK, KV_PAIR_BLOCK or BTREE_NODE_BLOCK. */
   readonly kind: number;
-  /** Trie level (map), level above the leaves (array list) or height (linked list). */
+  /** Trie level (map), level above the leaves (array list) or height (linked list, gen-2 node). */
   readonly level: number;
   /** Map blocks: the hash nibbles leading to the block, as hex digits. */
   readonly prefix: string;
@@ -115,6 +117,6 @@ export interface VerifyContext {
   reportRevisit(seen: BlockInfo, from: number, path: PathLike): void;
   /** The bytes of a key slot (checking a long key's record like any byte value), or undefined when unreadable. */
   keyBytes(slot: Slot, from: number, path: PathNode): TaggedBytes | undefined;
-  /** The hash of a key (once per long key record at `record`), or undefined after reporting a hasher that failed. */
-  keyHash(key: TaggedBytes, record: number | undefined, kv: number, path: PathNode): Uint8Array | undefined;
+  /** The hashes a key may be stored under, this build's first (once per long key record at `record`), or undefined after reporting a hasher that failed. */
+  keyHashes(key: TaggedBytes, record: number | undefined, kv: number, path: PathNode): readonly Uint8Array[] | undefined;
 }

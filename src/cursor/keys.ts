@@ -142,14 +142,22 @@ export function encodeTextTransient(text: string): Uint8Array {
 }
 
 /**
- * The hash of a key: of its bytes alone when untagged (so other xitdb
- * implementations find plain keys), of the format tag followed by the bytes
- * when tagged (so `"1"` and the number 1 do not share a hash).
+ * FORMAT.md §Hashing, tagged keys: the byte that starts a tagged key's hash
+ * input. Valid UTF-8 never contains 0xFF, so no string key (hashed over its
+ * UTF-8 bytes alone) can have the same hash input as a tagged key.
+ */
+export const TAGGED_KEY_HASH_PREFIX = 0xff;
+
+/**
+ * The hash of a key as this build writes it: of its bytes alone when untagged
+ * (so other xitdb implementations find plain keys), of 0xFF, the format tag and
+ * the bytes when tagged (so `"1"` and the number 1, or `null` and `"nl"`, do
+ * not share a hash).
  *
  * @throws InvalidArgumentError when the hasher returns anything but its size in bytes
  */
 export function hashKey(hasher: Hasher, key: ResolvedKey): Uint8Array {
-  return checkedHash(hasher, hashInput(key));
+  return checkedHash(hasher, keyHashInput(key));
 }
 
 let scratchHash = new Uint8Array(0);
@@ -162,14 +170,35 @@ let scratchHash = new Uint8Array(0);
 export function hashKeyTransient(hasher: Hasher, key: ResolvedKey): Uint8Array {
   if (hasher.hashInto === undefined) return hashKey(hasher, key);
   if (scratchHash.length !== hasher.size) scratchHash = new Uint8Array(hasher.size);
-  hasher.hashInto(hashInput(key), scratchHash);
+  hasher.hashInto(keyHashInput(key), scratchHash);
   return scratchHash;
 }
 
-function hashInput(key: ResolvedKey): Uint8Array {
-  if (key.formatTag === undefined) return key.bytes;
-  const input = new Uint8Array(key.formatTag.length + key.bytes.length);
-  input.set(key.formatTag, 0);
-  input.set(key.bytes, key.formatTag.length);
+/**
+ * The other hashes under which a tagged key may already be stored (FORMAT.md
+ * §Hashing, tagged keys): format tag then bytes (stratadb before the 0xFF
+ * prefix), and the bytes alone (xitdb-java, which leaves the tag out). Empty for
+ * an untagged key, whose hash has one convention. A match under these hashes
+ * must still compare the stored key's bytes and tag, since other keys share them.
+ *
+ * @throws InvalidArgumentError when the hasher returns anything but its size in bytes
+ */
+export function fallbackKeyHashes(hasher: Hasher, key: ResolvedKey): Uint8Array[] {
+  const formatTag = key.formatTag;
+  if (formatTag === undefined) return [];
+  const legacy = new Uint8Array(formatTag.length + key.bytes.length);
+  legacy.set(formatTag, 0);
+  legacy.set(key.bytes, formatTag.length);
+  return [checkedHash(hasher, legacy), checkedHash(hasher, key.bytes)];
+}
+
+/** FORMAT.md §Hashing, tagged keys: what the hasher is given for a key, as this build writes it. */
+export function keyHashInput(key: ResolvedKey): Uint8Array {
+  const formatTag = key.formatTag;
+  if (formatTag === undefined) return key.bytes;
+  const input = new Uint8Array(1 + formatTag.length + key.bytes.length);
+  input[0] = TAGGED_KEY_HASH_PREFIX;
+  input.set(formatTag, 1);
+  input.set(key.bytes, 1 + formatTag.length);
   return input;
 }

@@ -13,12 +13,16 @@ import { longBytesLength, readBytesValue, readBytesValueInto, readStringValue } 
 import { describe, requireBytes, requirePath } from '../base/arguments.js';
 import { isCounted, mapRootOf } from '../core/structures.js';
 import { HamtWalk, WALK_BATCH, hamtCount, hamtEntries, hamtFind } from '../hamt/hash-map.js';
+import { findKeyPair } from './key-lookup.js';
 import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { BytesReader } from './bytes-stream.js';
 import { LeafCache } from '../core/leaf-cache.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
+import { linkedListGeneration } from '../btree-list/generation.js';
+import { BTREE_HEADER_SIZE } from '../btree-list/node.js';
+import { btreeSlotPosition, btreeSlotPositions, readBTreeHeader, type BTreeHeader } from '../btree-list/read.js';
 import { TreeReader, headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
-import { hashKeyTransient, resolveKeyTransient, type Key } from './keys.js';
+import { resolveKeyTransient, type Key } from './keys.js';
 import { INSPECT, describeHandle, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 
@@ -388,8 +392,7 @@ export class ReadHashMap {
   protected find(key: Key): number {
     const root = this.root();
     if (root < 0) return -1;
-    const resolved = resolveKeyTransient(key);
-    return hamtFind(this.ctx.io, root, hashKeyTransient(this.ctx.hasher, resolved), resolved);
+    return findKeyPair(this.ctx.io, this.ctx.hasher, root, resolveKeyTransient(key));
   }
 
   /**
@@ -671,11 +674,21 @@ export class ReadLinkedArrayList {
   /** Decoded branches, for a list no write can change any more (committed data). */
   private readonly reader: TreeReader | undefined;
 
+  /** The header of a gen-2 (B-tree) list, as last read; undefined for a gen-1 list. */
+  private btree: BTreeHeader | undefined;
+  /** Where a gen-2 list's header is, when the running transaction may still change it in place; -1 otherwise. */
+  private readonly liveBTree: number = -1;
+
   /** @internal */
   constructor(ctx: Context, slot: Slot, from: number) {
     this.ctx = ctx;
     if (slot.tag === Tag.NONE) {
       this.header = { root: -1, height: 0, count: 0 };
+    } else if (linkedListGeneration(ctx.io, ctx.io.checkPointer(slot.position, BTREE_HEADER_SIZE, from)) === 2) {
+      // FORMAT.md §Gen-2 linked array lists: read through the B-tree folder.
+      this.header = { root: -1, height: 0, count: 0 };
+      this.btree = readBTreeHeader(ctx.io, slot.position);
+      if (slot.position + BTREE_HEADER_SIZE > ctx.io.tx.immutableBefore()) this.liveBTree = slot.position;
     } else {
       const io = ctx.io;
       const position = io.checkPointer(slot.position, LINKED_LIST_HEADER_SIZE, from);
@@ -705,9 +718,15 @@ export class ReadLinkedArrayList {
     return this.header;
   }
 
+  /** @internal a gen-2 list's header now, or undefined for a gen-1 list */
+  protected get btreeHeader(): BTreeHeader | undefined {
+    if (this.liveBTree >= 0) this.btree = readBTreeHeader(this.ctx.io, this.liveBTree);
+    return this.btree;
+  }
+
   /** Items in the list. O(1). */
   count(): number {
-    return this.tree.count;
+    return (this.btreeHeader ?? this.tree).count;
   }
 
   /**
@@ -716,6 +735,8 @@ export class ReadLinkedArrayList {
    * @throws OutOfRangeError when there is no such item
    */
   get(index: number): ReadCursor {
+    const btree = this.btreeHeader;
+    if (btree !== undefined) return cursorAt(this.ctx, btreeSlotPosition(this.ctx.io, btree, resolveIndex(index, btree.count)));
     const tree = this.tree;
     const resolved = resolveIndex(index, tree.count);
     const position = this.reader !== undefined ? this.reader.slotPosition(resolved) : treeSlotPosition(this.ctx.io, tree, resolved);
@@ -724,6 +745,12 @@ export class ReadLinkedArrayList {
 
   /** Items from `start` (default 0, negative from the end) to the last. */
   *items(start = 0): Generator<ReadCursor, void, undefined> {
+    const btree = this.btreeHeader;
+    if (btree !== undefined) {
+      if (btree.count === 0 || start === btree.count) return;
+      for (const position of btreeSlotPositions(this.ctx.io, btree, resolveIndex(start, btree.count), false)) yield cursorAt(this.ctx, position);
+      return;
+    }
     const tree = this.tree;
     if (tree.count === 0 || start === tree.count) return;
     const from = resolveIndex(start, tree.count);
@@ -732,6 +759,12 @@ export class ReadLinkedArrayList {
 
   /** Items from `start` (default: the last) back to the first. */
   *itemsBackward(start = -1): Generator<ReadCursor, void, undefined> {
+    const btree = this.btreeHeader;
+    if (btree !== undefined) {
+      if (btree.count === 0) return;
+      for (const position of btreeSlotPositions(this.ctx.io, btree, resolveIndex(start, btree.count), true)) yield cursorAt(this.ctx, position);
+      return;
+    }
     const tree = this.tree;
     if (tree.count === 0) return;
     const from = resolveIndex(start, tree.count);

@@ -11,7 +11,8 @@ import { longBytesLength } from '../core/bytes-values.js';
 import type { BlockIO } from '../core/block-io.js';
 import { isCounted, mapRootOf } from '../core/structures.js';
 import { readListHeader } from '../trie/array-list.js';
-import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
+import { checkLinkedListHeader } from '../kinds/linked-list-kind.js';
+import { BTREE_HEADER_SIZE } from '../btree-list/node.js';
 import { WriteCursor } from './write-cursor.js';
 
 /**
@@ -44,7 +45,7 @@ export function checkValueSlot(io: BlockIO, slot: Slot, what = 'writeSlot'): voi
       );
   }
   const position = slot.position;
-  const size = tag === Tag.BYTES ? LONG_BYTES_LENGTH_SIZE : tag === Tag.ARRAY_LIST ? ARRAY_LIST_HEADER_SIZE : tag === Tag.LINKED_ARRAY_LIST ? LINKED_LIST_HEADER_SIZE : isCounted(tag) ? COUNT_SIZE + INDEX_BLOCK_SIZE : INDEX_BLOCK_SIZE;
+  const size = tag === Tag.BYTES ? LONG_BYTES_LENGTH_SIZE : tag === Tag.ARRAY_LIST ? ARRAY_LIST_HEADER_SIZE : tag === Tag.LINKED_ARRAY_LIST ? BTREE_HEADER_SIZE : isCounted(tag) ? COUNT_SIZE + INDEX_BLOCK_SIZE : INDEX_BLOCK_SIZE;
   const end = io.end();
   if (position < FILE_HEADER_SIZE || position + size > end) {
     throw new InvalidArgumentError(`the ${tagName(tag)} slot points at ${position}, outside this database's data (${FILE_HEADER_SIZE} to ${end} bytes): was it read from another database?`);
@@ -58,7 +59,7 @@ export function checkValueSlot(io: BlockIO, slot: Slot, what = 'writeSlot'): voi
         readListHeader(io, position);
         return;
       case Tag.LINKED_ARRAY_LIST:
-        readLinkedListHeader(io, position);
+        checkLinkedListHeader(io, position);
         return;
       default:
         checkMapRoot(io, mapRootOf(tag, position));

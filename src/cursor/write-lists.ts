@@ -3,7 +3,7 @@
 // each copying only the paths it changes.
 
 
-import { InvalidArgumentError, WrongTypeError } from '../errors.js';
+import { InvalidArgumentError, OutOfRangeError, WrongTypeError } from '../errors.js';
 import { SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
@@ -14,6 +14,10 @@ import { INSPECT, describeHandle, inspectHandle, type HandleDescriptor } from '.
 import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import { appendOnEdge, appendTree, flushEdgeCounts, concatTrees, emptyTree, headerTree, insertTree, mutablePath, removeTree, sliceTree, readRightEdge, treeSlotPosition, type RightEdge, type Tree } from '../rrb/rrb-tree.js';
 import { WriteCursor } from './write-cursor.js';
+import { linkedListGeneration } from '../btree-list/generation.js';
+import { BTREE_HEADER_SIZE } from '../btree-list/node.js';
+import { readBTreeHeader, writeBTreeHeader, type BTreeHeader } from '../btree-list/read.js';
+import { btreeConcat, btreeCreate, btreeInsert, btreeMutablePath, btreeRemove, btreeSlice } from '../btree-list/write.js';
 import { checkValueSlot } from './value-slot.js';
 
 /**
@@ -186,6 +190,44 @@ export class WriteLinkedArrayList {
     return { record, tree: headerTree(readLinkedListHeader(io, record)) };
   }
 
+  /**
+   * When the list is a gen-2 (B-tree) list, written by xitdb-java 0.30 or later:
+   * its record, made mutable, and header, to edit in its own layout (FORMAT.md
+   * §Gen-2 linked array lists). Undefined for a gen-1 list and for an empty
+   * slot, where a new list is gen-1.
+   */
+  private loadBTree(): { record: number; header: BTreeHeader } | undefined {
+    const io = this.owner.ctx.io;
+    io.tx.flushPending();
+    const slot = this.owner.refresh().slot;
+    if (slot.tag !== Tag.LINKED_ARRAY_LIST || linkedListGeneration(io, io.checkPointer(slot.position, BTREE_HEADER_SIZE, this.owner.slotPosition)) !== 2) return undefined;
+    io.tx.touchLinked();
+    const record = this.owner.ensure(Tag.LINKED_ARRAY_LIST);
+    return { record, header: readBTreeHeader(io, record) };
+  }
+
+  /** Stores a gen-2 list's new header; a list left empty gets a new record (FORMAT.md §Compatibility: an empty list's layout tells its generation). */
+  private storeBTree(record: number, header: BTreeHeader): void {
+    const io = this.owner.ctx.io;
+    if (header.count > 0) {
+      writeBTreeHeader(io, record, header);
+      return;
+    }
+    io.writeSlot(this.owner.slotPosition, Slot.pointer(Tag.LINKED_ARRAY_LIST, btreeCreate(io)));
+    this.owner.refresh();
+  }
+
+  /** Inserts a new item into a gen-2 list before `rank`; returns its slot position. Items of the list may move: cursors on them are stale. */
+  private insertBTree(list: { record: number; header: BTreeHeader }, rank: number, value: Slot): number {
+    const io = this.owner.ctx.io;
+    const result = btreeInsert(io, list.header, rank, io.tx.linkedMutableFrom());
+    writeBTreeHeader(io, list.record, result.header);
+    if (value !== NEW_ITEM) io.writeSlot(result.slotPosition, value);
+    io.tx.markListReshaped(list.record);
+    this.appendedTo = list.record;
+    return result.slotPosition;
+  }
+
   private store(record: number, tree: Tree): void {
     const io = this.owner.ctx.io;
     io.writeU64(record, tree.count);
@@ -232,7 +274,7 @@ export class WriteLinkedArrayList {
     if (!(slot instanceof Slot)) throw new InvalidArgumentError(`appendSlot takes a Slot, got ${describe(slot)}`);
     checkValueSlot(this.owner.ctx.io, slot, 'appendSlot');
     this.appendItem(slot.tag === Tag.NONE ? NEW_ITEM : slot);
-    return this.edge?.count ?? this.count();
+    return this.edge?.record === this.appendedTo ? this.edge.count : this.count();
   }
 
   /** Appends one item holding `value`; returns its slot position. */
@@ -264,6 +306,8 @@ export class WriteLinkedArrayList {
       }
       if (tx.isPending(edge.flush)) tx.flushPending();
     }
+    const btree = this.loadBTree();
+    if (btree !== undefined) return this.insertBTree(btree, btree.header.count, value);
     const copies = io.copies;
     const { record, tree } = this.load();
     const mutableFrom = tx.linkedMutableFrom();
@@ -297,6 +341,12 @@ export class WriteLinkedArrayList {
    */
   insert(index: number): WriteCursor {
     const io = this.owner.ctx.io;
+    const btree = this.loadBTree();
+    if (btree !== undefined) {
+      const count = btree.header.count;
+      const slotPosition = this.insertBTree(btree, index === count ? index : resolveIndex(index, count), NEW_ITEM);
+      return this.cursorOn(slotPosition, btree.record);
+    }
     const { record, tree } = this.load();
     const at = index === tree.count ? index : resolveIndex(index, tree.count);
     const next = insertTree(io, tree, at, NEW_ITEM);
@@ -312,6 +362,12 @@ export class WriteLinkedArrayList {
    */
   remove(index: number): void {
     const io = this.owner.ctx.io;
+    const btree = this.loadBTree();
+    if (btree !== undefined) {
+      this.storeBTree(btree.record, btreeRemove(io, btree.header, resolveIndex(index, btree.header.count)));
+      this.markShared(btree.record);
+      return;
+    }
     const { record, tree } = this.load();
     const at = resolveIndex(index, tree.count);
     this.store(record, removeTree(io, tree, at));
@@ -324,6 +380,16 @@ export class WriteLinkedArrayList {
    */
   put(index: number): WriteCursor {
     const io = this.owner.ctx.io;
+    const btree = this.loadBTree();
+    if (btree !== undefined) {
+      const result = btreeMutablePath(io, btree.header, resolveIndex(index, btree.header.count), io.tx.linkedMutableFrom());
+      if (result.header.root !== btree.header.root) {
+        writeBTreeHeader(io, btree.record, result.header);
+        // The path was copied: cursors on items of the old nodes are left behind.
+        io.tx.noteListCopy(btree.record);
+      }
+      return this.cursorOn(result.slotPosition, btree.record);
+    }
     const copies = io.copies;
     const { record, tree } = this.load();
     const result = mutablePath(io, tree, resolveIndex(index, tree.count), io.tx.linkedMutableFrom());
@@ -340,6 +406,16 @@ export class WriteLinkedArrayList {
    */
   slice(offset: number, count: number): void {
     const io = this.owner.ctx.io;
+    const btree = this.loadBTree();
+    if (btree !== undefined) {
+      const total = btree.header.count;
+      if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(count) || offset < 0 || count < 0 || offset > total || count > total - offset) {
+        throw new OutOfRangeError(`slice(${String(offset)}, ${String(count)}) is outside a list of ${total} items`);
+      }
+      this.storeBTree(btree.record, btreeSlice(io, btree.header, offset, count));
+      this.markShared(btree.record);
+      return;
+    }
     const { record, tree } = this.load();
     this.store(record, sliceTree(io, tree, offset, count));
     this.markShared(record);
@@ -360,6 +436,29 @@ export class WriteLinkedArrayList {
     const slot = other instanceof Slot ? other : other.slot;
     if (slot.tag === Tag.NONE) return;
     if (slot.tag !== Tag.LINKED_ARRAY_LIST) throw new WrongTypeError(`can only concat a linked_array_list, got a ${tagName(slot.tag)}`);
+    const thisSlot = this.owner.refresh().slot;
+    const otherGeneration = linkedListGeneration(io, io.checkPointer(slot.position, BTREE_HEADER_SIZE, -1));
+    const thisGeneration = thisSlot.tag === Tag.LINKED_ARRAY_LIST ? linkedListGeneration(io, io.checkPointer(thisSlot.position, BTREE_HEADER_SIZE, this.owner.slotPosition)) : 1;
+    if (otherGeneration !== thisGeneration) {
+      // One list of each generation: no block can be shared, so the other's items are appended one by one.
+      const items = [...new ReadLinkedArrayList(this.owner.ctx, slot, -1).items(0)].map((item) => item.slot);
+      for (const item of items) this.appendItem(item.tag === Tag.NONE ? NEW_ITEM : item);
+      // Counts the appends deferred go to the header now: after markItemsShared a later write copies it.
+      io.tx.flushPending();
+      io.tx.markListReshaped(this.appendedTo);
+      io.tx.markItemsShared();
+      return;
+    }
+    if (thisGeneration === 2) {
+      // Read the other header before this list's header may move (they can be the same list).
+      const otherHeader = readBTreeHeader(io, slot.position);
+      const btree = this.loadBTree() as { record: number; header: BTreeHeader };
+      this.storeBTree(btree.record, btreeConcat(io, btree.header, otherHeader));
+      this.markShared(btree.record);
+      io.tx.markListReshaped(slot.position);
+      io.tx.markItemsShared();
+      return;
+    }
     // Read the other header before this list's header may move (they can be the same list).
     const otherTree = headerTree(readLinkedListHeader(io, io.checkPointer(slot.position, LINKED_LIST_HEADER_SIZE, -1)));
     const { record, tree } = this.load();

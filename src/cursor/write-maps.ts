@@ -2,11 +2,13 @@
 // §Counted structures): put, remove and add through copy-on-write paths.
 
 
+import { HashCollisionError } from '../errors.js';
 import { SLOT_SIZE } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import { isCounted, mapRootOf, type StructureTag } from '../core/structures.js';
 import { hamtRemove, hamtUpsert } from '../hamt/hash-map.js';
 import { hashKeyTransient, resolveKey, resolveKeyTransient, type Key, type ResolvedKey } from './keys.js';
+import { moveTaggedPairAside, storedKeyHash } from './key-lookup.js';
 import { ReadCursor, ReadHashMap, ReadHashSet } from './read-cursor.js';
 import { INSPECT, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 import { WriteCursor } from './write-cursor.js';
@@ -99,7 +101,16 @@ export class WriteHashMap {
     const ctx = this.owner.ctx;
     const io = ctx.io;
     const record = this.owner.ensure(this.tag);
-    const result = hamtUpsert(io, mapRootOf(this.tag, record), hashKeyTransient(ctx.hasher, key), key);
+    const root = mapRootOf(this.tag, record);
+    const hash = storedKeyHash(io, ctx.hasher, root, key);
+    let result;
+    try {
+      result = hamtUpsert(io, root, hash, key);
+    } catch (error) {
+      // A tagged key stored under an earlier convention's hash may hold this key's place: move it, then retry.
+      if (!(error instanceof HashCollisionError) || !moveTaggedPairAside(io, ctx.hasher, root, hash, key)) throw error;
+      result = hamtUpsert(io, root, hashKeyTransient(ctx.hasher, key), key);
+    }
     if (result.created && isCounted(this.tag)) io.writeU64(record, io.readU64(record) + 1);
     this.lastCreated = result.created;
     return result.kvPosition;
@@ -117,7 +128,8 @@ export class WriteHashMap {
     // Look first, so that removing an absent key copies nothing.
     if (!this.read().has(key)) return false;
     const record = this.owner.ensure(this.tag);
-    const removed = hamtRemove(io, mapRootOf(this.tag, record), hashKeyTransient(ctx.hasher, resolved), resolved);
+    const root = mapRootOf(this.tag, record);
+    const removed = hamtRemove(io, root, storedKeyHash(io, ctx.hasher, root, resolved), resolved);
     if (removed && isCounted(this.tag)) io.writeU64(record, io.readU64(record) - 1);
     return removed;
   }

@@ -49,9 +49,10 @@ function hashesEqualAt(io: BlockIO, position: number, hash: Uint8Array): boolean
 /**
  * Whether the kv pair at `kvPosition` is the given key: the stored key bytes
  * decide when present; an empty key slot falls back to the hash, which the
- * caller has already matched.
+ * caller has already matched, unless `strict` (a lookup under a fallback hash,
+ * which other keys share, must see the key's bytes).
  */
-function keyMatches(io: BlockIO, kvPosition: number, key: TaggedBytes | undefined): boolean {
+function keyMatches(io: BlockIO, kvPosition: number, key: TaggedBytes | undefined, strict = false): boolean {
   if (key === undefined) return true;
   const at = kvPosition + io.hashSize;
   const offset = io.storage.locate(at, SLOT_SIZE);
@@ -60,7 +61,7 @@ function keyMatches(io: BlockIO, kvPosition: number, key: TaggedBytes | undefine
   const tag = tagByte & TAG_MASK;
   // Short keys, the common case, compare without allocating.
   if (tag === Tag.SHORT_BYTES) return shortBytesEqual(view.getUint32(offset + 1), view.getUint32(offset + 5), (tagByte & 0x80) !== 0, key.bytes, key.formatTag);
-  if (tag !== Tag.BYTES) return true;
+  if (tag !== Tag.BYTES) return !strict;
   return bytesEqualSlot(io, io.readSlot(at), key.bytes, key.formatTag, at);
 }
 
@@ -75,10 +76,11 @@ function maxLevels(io: BlockIO): number {
  * @param root - position of the map's root index block
  * @param hash - the key's hash
  * @param key - the key's bytes and format tag, compared against the stored key; undefined to match by hash only
+ * @param strict - when true, a pair whose key slot holds no bytes (stored by hash only) does not match
  * @returns the kv pair's position, or -1 when absent
  * @throws CorruptDatabaseError when the trie is malformed
  */
-export function hamtFind(io: BlockIO, root: number, hash: Uint8Array, key: TaggedBytes | undefined): number {
+export function hamtFind(io: BlockIO, root: number, hash: Uint8Array, key: TaggedBytes | undefined, strict = false): number {
   const storage = io.storage;
   const levels = maxLevels(io);
   let block = root;
@@ -98,7 +100,7 @@ export function hamtFind(io: BlockIO, root: number, hash: Uint8Array, key: Tagge
     }
     if (tag !== Tag.KV_PAIR) throw new CorruptDatabaseError(`a map index block holds a slot with tag ${tag}`, slotPosition);
     if (!hashesEqualAt(io, target, hash)) return -1;
-    return keyMatches(io, target, key) ? target : -1;
+    return keyMatches(io, target, key, strict) ? target : -1;
   }
   throw new CorruptDatabaseError(`a map is deeper than its ${levels} hash nibbles allow`, block);
 }

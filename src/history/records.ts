@@ -48,6 +48,6 @@ export function walkRecords(io: BlockIO, root: Slot, visit: RecordVisitor): void
       continue;
     }
     const kind = structureKind(slot.tag);
-    if (kind !== undefined && once(slot.position, kind.recordSize)) kind.records(io, slot.position, once, push);
+    if (kind !== undefined && once(slot.position, kind.recordSizeAt?.(io, slot.position) ?? kind.recordSize)) kind.records(io, slot.position, once, push);
   }
 }

@@ -11,9 +11,9 @@ import { readShortBytes, type TaggedBytes } from '../format/bytes.js';
 import { Slot } from '../format/slot.js';
 import { FULL_FLAG, TAG_MASK, Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
-import { DONE, FAILED, KV_PAIR_BLOCK, LINKED_BLOCK, type BlockInfo, type PathLike, type PathNode, type VerifyContext, type Visit, type Walk, type WalkResult } from '../core/verify-context.js';
+import { BTREE_NODE_BLOCK, DONE, FAILED, KV_PAIR_BLOCK, LINKED_BLOCK, type BlockInfo, type PathLike, type PathNode, type VerifyContext, type Visit, type Walk, type WalkResult } from '../core/verify-context.js';
 import type { Hasher } from '../hash/hasher.js';
-import { hashKey } from '../cursor/keys.js';
+import { fallbackKeyHashes, hashKey } from '../cursor/keys.js';
 import type { Storage } from '../storage/storage.js';
 import { walkMapBlock } from '../hamt/verify.js';
 import { shiftForCount } from '../trie/array-list.js';
@@ -81,7 +81,7 @@ const PROBLEMS_MAX_DEFAULT = 1000;
 const STEPS_PER_SLOT = 16;
 /** Slot reads allowed on top of {@link STEPS_PER_SLOT}, so tiny files are not cut short. */
 const STEPS_BASE = 100_000;
-const KIND_NAMES = ['', 'a map index block', 'an array list index block', 'a linked list block', 'a kv pair'];
+const KIND_NAMES = ['', 'a map index block', 'an array list index block', 'a linked list block', 'a kv pair', 'a gen-2 linked list node'];
 
 /** A value record (map, set, list, long bytes) and whether its walk is under way. */
 interface ValueInfo {
@@ -155,7 +155,7 @@ class Verifier implements VerifyContext {
   /** Value records walked, by position. Kept apart from blocks: a map's record is its root block. */
   private readonly values = new Map<number, ValueInfo>();
   /** Hashes of long keys, by record position, so a key shared by many kv pairs is hashed once. */
-  private readonly keyHashes = new Map<number, Uint8Array>();
+  private readonly keyHashCache = new Map<number, readonly Uint8Array[]>();
   private readonly stepBudget: number;
   private steps = 0;
   private blocksVisited = 0;
@@ -458,7 +458,7 @@ class Verifier implements VerifyContext {
     if (seen.onPath) {
       this.report(from, `this slot points back at ${what} on its own path (a cycle)`, path);
     } else {
-      const where = seen.kind === KV_PAIR_BLOCK ? '' : ` at ${seen.kind === LINKED_BLOCK ? 'height' : 'level'} ${seen.level}`;
+      const where = seen.kind === KV_PAIR_BLOCK ? '' : ` at ${seen.kind === LINKED_BLOCK || seen.kind === BTREE_NODE_BLOCK ? 'height' : 'level'} ${seen.level}`;
       this.report(from, `this slot points at a block already reached elsewhere as ${what}${where}`, path);
     }
   }
@@ -485,24 +485,25 @@ class Verifier implements VerifyContext {
   }
 
   /**
-   * A key's hash, or undefined after reporting a hasher that failed on it: the
-   * hasher is the caller's code, and verification reports rather than throws
-   * (a hash of the wrong size, or any error the hasher raises, is a problem at
-   * the kv pair; the walk goes on).
+   * The hashes a key may be stored under (this build's first, then a tagged
+   * key's fallbacks, FORMAT.md §Hashing, tagged keys), or undefined after
+   * reporting a hasher that failed on it: the hasher is the caller's code, and
+   * verification reports rather than throws (a hash of the wrong size, or any
+   * error the hasher raises, is a problem at the kv pair; the walk goes on).
    */
-  keyHash(key: TaggedBytes, record: number | undefined, kv: number, path: PathNode): Uint8Array | undefined {
+  keyHashes(key: TaggedBytes, record: number | undefined, kv: number, path: PathNode): readonly Uint8Array[] | undefined {
     // A long key shared by many kv pairs is hashed once, by its record's position.
-    let hash = record === undefined ? undefined : this.keyHashes.get(record);
-    if (hash !== undefined) return hash;
+    let hashes = record === undefined ? undefined : this.keyHashCache.get(record);
+    if (hashes !== undefined) return hashes;
     try {
-      hash = hashKey(this.hasher, key);
+      hashes = [hashKey(this.hasher, key), ...fallbackKeyHashes(this.hasher, key)];
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.report(kv, `the key's hash could not be computed: ${message}`, path);
       return undefined;
     }
-    if (record !== undefined) this.keyHashes.set(record, hash);
-    return hash;
+    if (record !== undefined) this.keyHashCache.set(record, hashes);
+    return hashes;
   }
 
   problemCount(): number {

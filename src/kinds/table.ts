@@ -17,7 +17,7 @@ import { Tag, tagName } from '../format/tags.js';
 import type { StructureKind } from '../core/kind.js';
 import { COUNTED_HASH_MAP_KIND, COUNTED_HASH_SET_KIND, HASH_MAP_KIND, HASH_SET_KIND } from '../hamt/kind.js';
 import { ARRAY_LIST_KIND } from '../trie/kind.js';
-import { LINKED_ARRAY_LIST_KIND } from '../rrb/kind.js';
+import { LINKED_ARRAY_LIST_KIND } from './linked-list-kind.js';
 
 export type { StructureKind, KindFamily, RecordVisitor, ValueSink } from '../core/kind.js';
 

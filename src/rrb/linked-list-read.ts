@@ -1,12 +1,13 @@
 // The gen-1 linked array list header (FORMAT.md §Linked array lists): reading
-// and checking it, and telling a second-generation (B-tree) list apart.
+// and checking it. Which generation a tag-3 record is, the caller decides first
+// (btree-list/generation.ts).
 //
 // A linked list block holds 16 linked slots of 17 bytes: a slot, then the u64
 // count of items below it. At the leaf level an item is any slot that is not
 // empty (a value written as none is stored as none with the full flag, so it
 // still counts); empty slots are gaps left by slicing and concatenation.
 
-import { CorruptDatabaseError, IncompatibleDatabaseError } from '../errors.js';
+import { CorruptDatabaseError } from '../errors.js';
 import { SLOT_COUNT, SLOT_SIZE, LIST_SHIFT_MAX } from '../format/constants.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
@@ -35,24 +36,15 @@ export interface LinkedListHeader {
  */
 export function readLinkedListHeader(io: BlockIO, position: number): LinkedListHeader {
   io.tx.flushPending();
-  try {
-    io.checkPointer(position, LINKED_LIST_HEADER_SIZE, position);
-    const count = io.readU64(position);
-    const root = io.readU64(position + 8);
-    const offset = io.storage.locate(position + 16, 1);
-    const shift = io.storage.view.getUint8(offset) & 0x3f;
-    if (shift >= LIST_SHIFT_MAX) throw new CorruptDatabaseError(`a linked list has shift ${shift}, above the maximum ${LIST_SHIFT_MAX - 1}`, position + 16);
-    io.checkPointer(root, LINKED_BLOCK_SIZE, position + 8);
-    checkRootCount(io, root, shift, count);
-    return { count, root, shift };
-  } catch (error) {
-    if (error instanceof CorruptDatabaseError && looksLikeSecondGeneration(io, position)) {
-      throw new IncompatibleDatabaseError(
-        `the linked_array_list at ${position} is a second-generation xitdb B-tree list (xitdb-java 0.32 and later, Zig from June 2026), which this build does not read`,
-      );
-    }
-    throw error;
-  }
+  io.checkPointer(position, LINKED_LIST_HEADER_SIZE, position);
+  const count = io.readU64(position);
+  const root = io.readU64(position + 8);
+  const offset = io.storage.locate(position + 16, 1);
+  const shift = io.storage.view.getUint8(offset) & 0x3f;
+  if (shift >= LIST_SHIFT_MAX) throw new CorruptDatabaseError(`a linked list has shift ${shift}, above the maximum ${LIST_SHIFT_MAX - 1}`, position + 16);
+  io.checkPointer(root, LINKED_BLOCK_SIZE, position + 8);
+  checkRootCount(io, root, shift, count);
+  return { count, root, shift };
 }
 
 /** The root block's entries must add up to the header's count (items at a leaf, counts at a branch). */
@@ -67,23 +59,4 @@ function checkRootCount(io: BlockIO, root: number, shift: number, count: number)
     else total += io.readU64(at + SLOT_SIZE);
   }
   if (total !== count) throw new CorruptDatabaseError(`a linked list's root holds ${total} items but its header counts ${count}`, root);
-}
-
-/**
- * FORMAT.md §Compatibility: a gen-2 list header is 16 bytes (count, root) and
- * its nodes start with a kind byte (0 leaf, 1 branch) and an entry count.
- */
-function looksLikeSecondGeneration(io: BlockIO, position: number): boolean {
-  try {
-    const count = io.readU64(position);
-    const root = io.readU64(position + 8);
-    io.checkPointer(root, 2 + SLOT_SIZE * SLOT_COUNT, position + 8);
-    const offset = io.storage.locate(root, 2);
-    const kind = io.storage.view.getUint8(offset);
-    const entries = io.storage.view.getUint8(offset + 1);
-    if (kind > 1 || entries > SLOT_COUNT) return false;
-    return kind === 1 || entries === count;
-  } catch {
-    return false;
-  }
 }

@@ -1,9 +1,10 @@
-// The linked (RRB) list checker (FORMAT.md §Linked array lists), run by
-// verifyDatabase through the kind's descriptor: the header (through the
-// reader's own check, which also tells a gen-2 B-tree list apart), the shift,
-// branch tags, and every branch's count against what its subtree holds.
+// The gen-1 linked (RRB) list checker (FORMAT.md §Linked array lists), run by
+// verifyDatabase through the kind's descriptor for lists that are gen-1 (a gen-2
+// list goes to btree-list/verify.ts): the header (through the reader's own
+// check), the shift, branch tags, and every branch's count against what its
+// subtree holds.
 
-import { IncompatibleDatabaseError, StrataError } from '../errors.js';
+import { StrataError } from '../errors.js';
 import { LIST_SHIFT_MAX, SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
 import type { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
@@ -11,23 +12,17 @@ import { DONE, FAILED, LINKED_BLOCK, type BlockInfo, type PathNode, type VerifyC
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinkedListHeader } from './linked-list-read.js';
 
 /**
- * Checks the linked list whose header the slot at `from` points at. The
- * reader's own header check runs first: its verdict on a gen-2 list is
- * reported as incompatible, and its words stand for damage our checks miss.
+ * Checks the gen-1 linked list whose header the slot at `from` points at. The
+ * reader's own header check runs first: its words stand for damage our checks miss.
  */
 export function* verifyLinkedList(ctx: VerifyContext, slot: Slot, from: number, path: PathNode): Walk {
   const header = ctx.target(slot, LINKED_LIST_HEADER_SIZE, from, path);
   if (header < 0) return DONE;
   ctx.countRecord();
-  // The reader's own check also tells a gen-2 (B-tree) list apart; that one is incompatible, not corrupt.
   let headerError: StrataError | undefined;
   try {
     readLinkedListHeader(ctx.io, header);
   } catch (error) {
-    if (error instanceof IncompatibleDatabaseError) {
-      ctx.report(from, `incompatible: ${error.message}`, path);
-      return DONE;
-    }
     if (!(error instanceof StrataError)) throw error;
     headerError = error;
   }

@@ -23,6 +23,7 @@ const RANK: Record<string, number> = {
   trie: 4,
   rrb: 4,
   hamt: 4,
+  'btree-list': 4,
   // The table of structure kinds: it names every structure folder, and everything above reads it.
   kinds: 4.5,
   cursor: 5,

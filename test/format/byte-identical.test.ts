@@ -93,5 +93,5 @@ describe('the bytes this build writes', () => {
 
 // Session 6: every commit gained its 88-byte trailer (FORMAT.md §Commit trailer): 6 commits, 528 bytes more.
 const EXPECTED_CURSOR = { size: 47414, sha256: '1460697cf2d22fa530ffb60f882dcc14ecaf484fa52149cfa632f44a97f8b4d4' };
-// 12 commits, 1,056 bytes more.
-const EXPECTED_VALUES = { size: 8152, sha256: '1c96f233428ca345b8f21d3e39935317c2ccf1272ac9476b7da05b5bc14e0317' };
+// 12 commits, 1,056 bytes more than the tagged-key hashing of FORMAT.md §Tagged keys gives alone (6,952).
+const EXPECTED_VALUES = { size: 8008, sha256: '466c59883d82415ff5babacebc1ee3fde57aab0f052b60fa95980ae5be352d2d' };

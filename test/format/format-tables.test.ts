@@ -31,6 +31,12 @@ import { Slot, readSlotFrom, splitI64, splitU64 } from '../../src/format/slot.js
 import { KNOWN_TAG_MAX, Tag, tagName } from '../../src/format/tags.js';
 import { hamtFind, hashNibble, kvPairSize } from '../../src/hamt/hash-map.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
+import { hashKey, keyHashInput } from '../../src/cursor/keys.js';
+import { BRANCH_SIZE, BTREE_HEADER_SIZE, LEAF_SIZE } from '../../src/btree-list/node.js';
+import { readBTreeHeader, writeBTreeHeader } from '../../src/btree-list/read.js';
+import { btreeCreate, btreeInsert } from '../../src/btree-list/write.js';
+import { linkedListGeneration } from '../../src/btree-list/generation.js';
+import { encodeOrderedKey } from '../../src/format/ordered-key.js';
 import { createXxHash128Hasher } from '../../src/hash/xxhash128.js';
 import { Engine } from '../../src/history/engine.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinkedListHeader } from '../../src/rrb/linked-list-read.js';
@@ -222,6 +228,8 @@ const encoders: Record<string, () => Uint8Array | Promise<Uint8Array>> = {
   'hash-xx16-foo': async () => (await createXxHash128Hasher()).hash(utf8('foo')),
   'hash-xx16-empty': async () => (await createXxHash128Hasher()).hash(new Uint8Array(0)),
   'hash-sha1-foo': () => sha1Hasher.hash(utf8('foo')),
+  'hash-input-tagged-null': () => keyHashInput({ bytes: new Uint8Array(0), formatTag: utf8('nl') }),
+  'hash-sha1-tagged-null': () => hashKey(sha1Hasher, { bytes: new Uint8Array(0), formatTag: utf8('nl') }),
 
   'linked-slot-leaf': () => linkedSlot(Slot.pointer(Tag.BYTES, 0x21a1), 0),
   'linked-slot-branch': () => linkedSlot(Slot.pointer(Tag.INDEX, 0x1ea11, true), 256),
@@ -266,7 +274,53 @@ const encoders: Record<string, () => Uint8Array | Promise<Uint8Array>> = {
     expect(trailerIntact(storage, trailer)).toBe(true);
     return bytes;
   },
+
+  'ordered-key-string': () => encodeOrderedKey('abc'),
+  'ordered-key-numbers': () => concat(encodeOrderedKey(-1), encodeOrderedKey(1), encodeOrderedKey(NaN)),
+  'ordered-key-bigints': () => concat(encodeOrderedKey(-1n), encodeOrderedKey(256n)),
+  'ordered-key-others': () => concat(encodeOrderedKey(null), encodeOrderedKey(true), encodeOrderedKey(new Date(0)), encodeOrderedKey(Uint8Array.of(1, 2))),
+  'ordered-key-tuple': () => encodeOrderedKey([30, 'x']),
+  'ordered-key-tuple-escaped': () => encodeOrderedKey(['a\u0000', null]),
+
+  'btree-list-two': () => {
+    const { io } = gen2List(2);
+    return io.readBytes(0x200, LEAF_SIZE + BTREE_HEADER_SIZE);
+  },
+  'btree-branch-seventeen': () => {
+    const { io, header } = gen2List(17);
+    return io.readBytes(readBTreeHeader(io, header).root, BRANCH_SIZE);
+  },
+  'generation-gen2-branch': () => {
+    const { io, header } = gen2List(17);
+    expect(linkedListGeneration(io, header)).toBe(2);
+    return concat(io.readBytes(header, BTREE_HEADER_SIZE), io.readBytes(readBTreeHeader(io, header).root, 2));
+  },
+  'generation-gen1-leaf': () => {
+    // The gen-1 list of the linked-list example, at 0x200.
+    const io = new BlockIO(new MemoryStorage(), 20);
+    io.appendZeros(0x200 - io.end());
+    io.append(concat(u64(3), u64(0x211), Uint8Array.of(0)));
+    const block = new Uint8Array(LINKED_BLOCK_SIZE);
+    block.set(linkedSlot(new Slot(Tag.UINT, false, 0, 7), 0), 0);
+    io.append(block);
+    expect(linkedListGeneration(io, 0x200)).toBe(1);
+    return io.readBytes(0x200, LINKED_LIST_HEADER_SIZE + 2);
+  },
 };
+
+/** A gen-2 list of `count` items as xitdb-java builds it by appends (items: uint 7, a written none, then uint i), its leaf at 0x200. */
+function gen2List(count: number): { io: BlockIO; header: number } {
+  const io = new BlockIO(new MemoryStorage(), 20);
+  io.appendZeros(0x200 - io.end());
+  const header = btreeCreate(io);
+  for (let i = 0; i < count; i++) {
+    const result = btreeInsert(io, readBTreeHeader(io, header), i, 0);
+    writeBTreeHeader(io, header, result.header);
+    if (i === 0) io.writeSlot(result.slotPosition, new Slot(Tag.UINT, false, 0, 7));
+    else if (i > 1) io.writeSlot(result.slotPosition, new Slot(Tag.UINT, false, 0, i));
+  }
+  return { io, header };
+}
 
 describe('FORMAT.md examples', () => {
   it('has an encoder in this test for every example, and an example for every encoder', () => {
@@ -359,6 +413,9 @@ describe('FORMAT.md tables', () => {
       'linked slot': String(LINKED_SLOT_SIZE),
       'linked block': String(LINKED_BLOCK_SIZE),
       'commit trailer': `${TRAILER_SIZE_MIN} + metadata`,
+      'gen-2 linked list header': String(BTREE_HEADER_SIZE),
+      'gen-2 leaf node': String(LEAF_SIZE),
+      'gen-2 branch node': String(BRANCH_SIZE),
     };
     const rows = docTable(doc, 'table: records');
     expect(rows.map((row) => row[0]).sort()).toEqual(Object.keys(sizes).sort());
@@ -376,6 +433,9 @@ describe('FORMAT.md tables', () => {
       'linked-slot': LINKED_SLOT_SIZE,
       'commit-trailer': TRAILER_FIXED_SIZE,
       'commit-trailer-footer': TRAILER_FOOTER_SIZE,
+      'btree-list-header': BTREE_HEADER_SIZE,
+      'btree-leaf': LEAF_SIZE,
+      'btree-branch': BRANCH_SIZE,
     };
     const markers = [...doc.matchAll(/<!-- layout: ([a-z0-9-]+) -->/g)].map((m) => m[1]);
     expect(markers.sort()).toEqual(Object.keys(layouts).sort());
