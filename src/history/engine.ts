@@ -646,10 +646,13 @@ export class Engine {
     // Before the transaction's buffered data leaves for the file: a second
     // writer that got in meanwhile must find its commits untouched.
     this.confirmWriter();
+    // Handing the data to the system first: a failure here (a full disk) means
+    // the commit's bytes never all left, so it failed, and the caller cuts them.
+    this.storage.flush();
     try {
       this.syncIfDurable();
     } catch (error) {
-      // The trailer may have reached the disk whole: a reopen decides.
+      // The fdatasync itself failed: the trailer may have reached the disk whole, and a reopen decides.
       this.failedCommit = error;
       throw new TransactionError('the commit failed while syncing its data; whether it took effect is known only after reopening the database', { cause: error });
     }

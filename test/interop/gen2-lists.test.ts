@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/history/engine.js';
+import { steppingClock } from '../support/sample-databases.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { dumpDatabase } from '../../src/history/dump.js';
@@ -21,9 +22,10 @@ const json = (name: string): unknown => JSON.parse(readFileSync(join(DATA, name)
 const engineOf = (bytes: Uint8Array): Engine => Engine.open(MemoryStorage.fromBytes(bytes), { hasher: sha1Hasher });
 
 /** The script that wrote stratadb-edited-gen2.db from java-gen2-lists.db: every gen-2 edit, no new list. */
-function editGen2Sample(): Uint8Array {
+export function editGen2Sample(): Uint8Array {
   const storage = MemoryStorage.fromBytes(read('java-gen2-lists.db'), { readOnly: false });
-  const db = Engine.open(storage, { hasher: sha1Hasher });
+  // A fixed clock: the commit trailers hold times, and these bytes must come out the same every run.
+  const db = Engine.open(storage, { hasher: sha1Hasher, clock: steppingClock() });
   db.transact((root) => {
     const map = root.hashMap();
     const big = map.put('big').linkedArrayList();

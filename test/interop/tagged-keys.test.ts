@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/history/engine.js';
+import { steppingClock } from '../support/sample-databases.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { dumpDatabase } from '../../src/history/dump.js';
@@ -18,9 +19,10 @@ const utf8 = new TextEncoder();
 const tagged = (text: string, tag: string): { bytes: Uint8Array; formatTag: Uint8Array } => ({ bytes: utf8.encode(text), formatTag: utf8.encode(tag) });
 
 /** The script that wrote stratadb-tagged-keys.db: the keys Java's make-keys writes, hashed this build's way. */
-function writeTaggedSample(): Uint8Array {
+export function writeTaggedSample(): Uint8Array {
   const storage = new MemoryStorage();
-  const db = Engine.open(storage, { hasher: sha1Hasher });
+  // A fixed clock: the commit trailers hold times, and these bytes must come out the same every run.
+  const db = Engine.open(storage, { hasher: sha1Hasher, clock: steppingClock() });
   db.transact((root) => {
     const map = root.hashMap();
     const counted = map.put('counted').countedHashMap();

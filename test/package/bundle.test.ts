@@ -21,8 +21,13 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const entry = join(root, 'dist', 'src', 'index.js');
 
-/** The ceiling for the minified bundle below, in bytes (120.1 KB measured, a little headroom). */
-const SIZE_MAX = 124 * 1024;
+/**
+ * The ceiling for the minified bundle below, in bytes: a guard against growth
+ * nobody chose, not the 60 KB goal of issue 18, which is not reached. 120.1 KB
+ * when the entry points split; 161.7 KB once the value API gained the diff,
+ * the change feed and commit trailers (their reader, CRC-32C and time search).
+ */
+const SIZE_MAX = 166 * 1024;
 
 /** A value-API program, as a browser app would write it against 'stratadb'. */
 const PROGRAM = `
