@@ -22,6 +22,7 @@ import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
 import { packageVersion, versionCommand } from './commands/version.js';
 import { diffCliCommand } from './commands/diff.js';
+import { logCommand } from './commands/log.js';
 import { watchCliCommand } from './commands/watch.js';
 
 /** Every command, in the order help lists them. A new command: a file in commands/ and a line here. */
@@ -32,6 +33,7 @@ const COMMANDS: readonly CommandFactory[] = [
   importCommand,
   dumpCommand,
   infoCommand,
+  logCommand,
   statsCommand,
   verifyCommand,
   diffCliCommand,
