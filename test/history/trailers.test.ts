@@ -274,6 +274,16 @@ describe('hostile trailers', () => {
   });
 });
 
+/** Writes `stored` over the history header of the file at `path`. */
+function overwriteHeader(path: string, stored: Uint8Array): void {
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, stored, 0, stored.length, HISTORY_HEADER_POSITION);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 describe('a live writer', () => {
   it('keeps readers off the bytes past its header: a read-only open does not roll forward while it holds the lock', () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-trailer-'));
@@ -284,17 +294,13 @@ describe('a live writer', () => {
       const stale = header(new Uint8Array(readFileSync(path)));
       writer.transact((root) => root.hashMap().put('b').writeUint(2));
       // As if the writer were between its second commit's sync and its header write.
-      const fd = openSync(path, 'r+');
-      writeSync(fd, stale, 0, stale.length, HISTORY_HEADER_POSITION);
-      closeSync(fd);
+      overwriteHeader(path, stale);
       const reader = Engine.open(FileStorage.open(path, { readOnly: true }), { hasher: sha1Hasher });
       expect(reader.momentCount).toBe(1);
       reader.close();
       writer.close();
       // With the writer gone, a reader rolls forward.
-      const fd2 = openSync(path, 'r+');
-      writeSync(fd2, stale, 0, stale.length, HISTORY_HEADER_POSITION);
-      closeSync(fd2);
+      overwriteHeader(path, stale);
       const after = Engine.open(FileStorage.open(path, { readOnly: true }), { hasher: sha1Hasher });
       expect(after.momentCount).toBe(2);
       after.close();
