@@ -10,7 +10,7 @@ import type { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import { CorruptDatabaseError, IncompatibleDatabaseError } from '../errors.js';
 import { isStructureTag, structureKind } from '../kinds/table.js';
-import { readScalar } from './values.js';
+import { readScalar, refuseSorted } from './values.js';
 
 /** Marks a structure whose copy is being written: meeting it again below itself is a cycle. */
 const COPYING = Symbol('copying');
@@ -74,6 +74,7 @@ export function copyInto(source: ReadCursor, target: WriteCursor): void {
       copyScalar(from, to);
       return;
     }
+    refuseSorted(from);
     const position = from.slot.position;
     const known = memo(tag).get(position);
     if (known === COPYING) throw new CorruptDatabaseError('a structure contains itself (a cycle between records)', from.slotPosition);

@@ -9,7 +9,7 @@ import { Tag } from '../format/tags.js';
 import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { describe } from '../base/arguments.js';
 import { isStructureTag, structureKind } from '../kinds/table.js';
-import { VIEW_COPY, VIEW_CURSOR, decodeKey, encodeKey, objectKey, readScalar } from './values.js';
+import { VIEW_COPY, VIEW_CURSOR, decodeKey, encodeKey, objectKey, readScalar, refuseSorted } from './values.js';
 import { copyInto } from './copy.js';
 
 /** Any value read from a database: a scalar, or a lazy view of a structure. */
@@ -25,6 +25,7 @@ export type ViewGuard = () => void;
 export function readValue(cursor: ReadCursor, guard: ViewGuard): Value {
   const kind = structureKind(cursor.tag);
   if (kind === undefined) return readScalar(cursor) as Value;
+  refuseSorted(cursor);
   switch (kind.family) {
     case 'map':
       return new MapView<unknown, Value>(cursor, guard);
@@ -659,6 +660,7 @@ class Materializer {
     const tag = cursor.tag;
     const kind = structureKind(tag);
     if (kind === undefined) return readScalar(cursor);
+    refuseSorted(cursor);
     const position = cursor.slot.position;
     const memo = this.memo(tag);
     const known = memo.get(position);

@@ -59,6 +59,8 @@ export const LIST_BLOCK = 2;
 export const LINKED_BLOCK = 3;
 /** A kv pair. */
 export const KV_PAIR_BLOCK = 4;
+/** A sorted map's (or set's) leaf or branch node. */
+export const SORTED_NODE_BLOCK = 5;
 
 /**
  * What the walk remembers about one block. `onPath` marks the blocks whose
@@ -68,9 +70,9 @@ export const KV_PAIR_BLOCK = 4;
  * back to the walker without that cycle having been found when it was walked).
  */
 export interface BlockInfo {
-  /** MAP_BLOCK, LIST_BLOCK, LINKED_BLOCK or KV_PAIR_BLOCK. */
+  /** MAP_BLOCK, LIST_BLOCK, LINKED_BLOCK, KV_PAIR_BLOCK or SORTED_NODE_BLOCK. */
   readonly kind: number;
-  /** Trie level (map), level above the leaves (array list) or height (linked list). */
+  /** Trie level (map), level above the leaves (array list) or height (linked list, sorted map). */
   readonly level: number;
   /** Map blocks: the hash nibbles leading to the block, as hex digits. */
   readonly prefix: string;

@@ -3,7 +3,6 @@
 // write-cursor.ts for the writing side.
 
 import { InvalidArgumentError, OutOfRangeError, WrongTypeError, type StrataError } from '../errors.js';
-import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
 import { INDEX_BLOCK_SIZE, SLOT_SIZE, COUNT_SIZE, ARRAY_LIST_HEADER_SIZE, TWO_POW_32 } from '../format/constants.js';
 import type { TaggedBytes } from '../format/bytes.js';
 import { Slot, floatFromHalves } from '../format/slot.js';
@@ -20,6 +19,8 @@ import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from
 import { TreeReader, headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
 import { hashKeyTransient, resolveKeyTransient, type Key } from './keys.js';
 import { INSPECT, describeHandle, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
+import { ReadSortedMap, ReadSortedSet } from './read-sorted.js';
+import { readSortedHeader } from '../sorted/node.js';
 
 
 /**
@@ -232,6 +233,9 @@ export class ReadCursor {
       case Tag.HASH_SET: {
         return hamtCount(io, slot.position);
       }
+      case Tag.SORTED_MAP:
+      case Tag.SORTED_SET:
+        return readSortedHeader(io, slot.position, this.slotPosition).count;
       case Tag.BYTES:
         return longBytesLength(io, slot, this.slotPosition);
       case Tag.SHORT_BYTES:
@@ -288,6 +292,28 @@ export class ReadCursor {
   }
 
   /**
+   * Views the slot as a sorted map (FORMAT.md §Sorted maps). An empty slot is an empty map.
+   *
+   * @throws WrongTypeError when it holds something else
+   */
+  asSortedMap(): ReadSortedMap {
+    const tag = this.current.tag;
+    if (tag !== Tag.NONE && tag !== Tag.SORTED_MAP) throw wrongType('a sorted map', tag, this.slotPosition);
+    return new ReadSortedMap(this.ctx, this.current, this.slotPosition);
+  }
+
+  /**
+   * Views the slot as a sorted set. An empty slot is an empty set.
+   *
+   * @throws WrongTypeError when it holds something else
+   */
+  asSortedSet(): ReadSortedSet {
+    const tag = this.current.tag;
+    if (tag !== Tag.NONE && tag !== Tag.SORTED_SET) throw wrongType('a sorted set', tag, this.slotPosition);
+    return new ReadSortedSet(this.ctx, this.current, this.slotPosition);
+  }
+
+  /**
    * Follows a path from this slot: a key (string or bytes) looks up a hash map
    * (plain or counted), a number indexes an array list (negative from the end).
    *
@@ -320,12 +346,9 @@ export class ReadCursor {
   }
 }
 
-/**
- * The error for a value of the wrong kind: IncompatibleDatabaseError for the
- * second-generation tags this build cannot read, WrongTypeError otherwise.
- */
+/** The error for a value of the wrong kind (WrongTypeError); `position` is where it was found. */
 export function wrongType(expected: string, found: number, position: number): StrataError {
-  if (found > KNOWN_TAG_MAX) return secondGenerationError(found, position);
+  void position;
   return new WrongTypeError(`expected ${expected}, found a ${tagName(found)}`);
 }
 

@@ -19,9 +19,10 @@ import { encodeTextTransient, type Key } from './keys.js';
 import { ReadCursor, wrongType } from './read-cursor.js';
 import { WriteHashMap, WriteHashSet } from './write-maps.js';
 import { WriteArrayList, WriteLinkedArrayList } from './write-lists.js';
+import { WriteSortedMap, WriteSortedSet } from './write-sorted.js';
 
 // The structure views live one family per file; importers find them here too.
-export { WriteHashMap, WriteHashSet, WriteArrayList, WriteLinkedArrayList };
+export { WriteHashMap, WriteHashSet, WriteArrayList, WriteLinkedArrayList, WriteSortedMap, WriteSortedSet };
 import { checkValueSlot } from './value-slot.js';
 
 const encoder = new TextEncoder();
@@ -270,6 +271,16 @@ export class WriteCursor extends ReadCursor {
   /** This slot as a writable counted hash set (O(1) count); an empty slot gets a new one. */
   countedHashSet(): WriteHashSet {
     return new WriteHashSet(this, this.existingOr(Tag.COUNTED_HASH_SET, Tag.COUNTED_HASH_SET));
+  }
+
+  /** This slot as a writable sorted map (FORMAT.md §Sorted maps); an empty slot gets a new one. */
+  sortedMap(): WriteSortedMap {
+    return new WriteSortedMap(this, this.existingOr(Tag.SORTED_MAP, Tag.SORTED_MAP));
+  }
+
+  /** This slot as a writable sorted set; an empty slot gets a new one. */
+  sortedSet(): WriteSortedSet {
+    return new WriteSortedSet(this, this.existingOr(Tag.SORTED_SET, Tag.SORTED_SET));
   }
 
   /** This slot as a writable linked (RRB) array list; an empty slot gets a new list. */

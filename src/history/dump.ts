@@ -6,7 +6,7 @@ import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../
 import { SLOT_SIZE } from '../format/constants.js';
 import { requireOptions } from '../base/arguments.js';
 import { hashIdName } from '../format/file-header.js';
-import { Tag } from '../format/tags.js';
+import { Tag, tagName } from '../format/tags.js';
 import { structureKind, tagInfo, type StructureKind } from '../kinds/table.js';
 import type { Engine } from './engine.js';
 import { ReadCursor, ReadHashMap, wrongType } from '../cursor/read-cursor.js';
@@ -65,6 +65,14 @@ export type DumpValue =
       counted_hash_set: string[];
       /** The stored count. */
       count: number;
+    }
+  | {
+      /** Entries in key order, as `[key text, value]` (key text as for `hash_map`). */
+      sorted_map: Array<[string, DumpValue]>;
+    }
+  | {
+      /** Member keys in key order. */
+      sorted_set: string[];
     };
 
 /** A whole database in typed JSON. */
@@ -172,8 +180,8 @@ interface DumpFrame {
   readonly tag: number;
   readonly position: number;
   readonly slotPosition: number;
-  /** A map's entries by key text, or a list's items. */
-  readonly out: Record<string, DumpValue> | DumpValue[];
+  /** A map's entries by key text, a list's items, or a sorted map's `[key, value]` pairs. */
+  readonly out: Record<string, DumpValue> | DumpValue[] | Array<[string, DumpValue]>;
   readonly keys: Array<string | number>;
   readonly cursors: ReadCursor[];
   next: number;
@@ -248,7 +256,10 @@ class Dumper {
   private put(frame: DumpFrame, key: string | number, child: Dumped): void {
     frame.printed += child.printed;
     if (frame.printed > this.maxValues) this.checked({ value: null, printed: frame.printed }, frame.slotPosition);
-    if (typeof key === 'number') (frame.out as DumpValue[])[key] = child.value;
+    if (typeof key === 'number') {
+      if (frame.tag === Tag.SORTED_MAP) ((frame.out as Array<[string, DumpValue]>)[key] as [string, DumpValue])[1] = child.value;
+      else (frame.out as DumpValue[])[key] = child.value;
+    }
     // defineProperty, not assignment: a key named "__proto__" must stay a key.
     else Object.defineProperty(frame.out, key, { value: child.value, enumerable: true, writable: true, configurable: true });
   }
@@ -290,6 +301,32 @@ class Dumper {
         memo.set(position, DUMPING);
         const frame = this.frame(cursor, tag, {}, kind?.counted === true ? map.count() : 0);
         for (const entry of map.entries()) this.child(frame, this.keyText(entry.key, entry.hash), entry.value);
+        this.frames.push(frame);
+        return undefined;
+      }
+      case 'sorted-set': {
+        memo.set(position, DUMPING);
+        const keys: string[] = [];
+        const order = new KeyOrder();
+        for (const key of cursor.asSortedSet().keys()) {
+          order.next(key);
+          keys.push(this.keyText(key, NO_HASH));
+        }
+        const dumped = this.checked({ value: structureJson(kind as StructureKind, keys, 0), printed: 1 + keys.length }, cursor.slotPosition);
+        memo.set(position, dumped);
+        return dumped;
+      }
+      case 'sorted-map': {
+        memo.set(position, DUMPING);
+        const pairs: Array<[string, DumpValue]> = [];
+        const frame = this.frame(cursor, tag, pairs, 0);
+        const order = new KeyOrder();
+        let index = 0;
+        for (const entry of cursor.asSortedMap().entries()) {
+          order.next(entry.key);
+          pairs.push([this.keyText(entry.key, NO_HASH), null]);
+          this.child(frame, index++, entry.value);
+        }
         this.frames.push(frame);
         return undefined;
       }
@@ -335,6 +372,28 @@ class Dumper {
     } finally {
       this.keyNesting--;
     }
+  }
+}
+
+/** Sorted map keys carry no hash (FORMAT.md §Sorted maps): a key slot is never empty there. */
+const NO_HASH = new Uint8Array(0);
+
+/** Checks that a sorted map's keys ascend strictly, as its walk meets them. */
+class KeyOrder {
+  private last: Uint8Array | undefined = undefined;
+
+  next(key: ReadCursor): void {
+    if (key.tag !== Tag.BYTES && key.tag !== Tag.SHORT_BYTES) throw new CorruptDatabaseError(`a sorted map key is a ${tagName(key.tag)}, not bytes`, key.slotPosition);
+    const bytes = key.readBytes();
+    const last = this.last;
+    if (last !== undefined) {
+      const shared = Math.min(last.length, bytes.length);
+      let diff = 0;
+      for (let i = 0; i < shared && diff === 0; i++) diff = (last[i] as number) - (bytes[i] as number);
+      if (diff === 0) diff = last.length - bytes.length;
+      if (diff >= 0) throw new CorruptDatabaseError('a sorted map\'s keys are out of order', key.slotPosition);
+    }
+    this.last = bytes;
   }
 }
 

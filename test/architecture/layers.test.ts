@@ -1,5 +1,5 @@
 // The house's layering, checked on the sources: folders in order errors and base,
-// format, hash and storage, core, the structures (trie, rrb, hamt), the table
+// format, hash and storage, core, the structures (trie, rrb, hamt, sorted), the table
 // of their kinds, cursor,
 // history, api, cli; each imports only lower layers or itself. The entry
 // points (src/index.ts, src/node.ts, src/open.ts) sit on top. And no source
@@ -23,6 +23,7 @@ const RANK: Record<string, number> = {
   trie: 4,
   rrb: 4,
   hamt: 4,
+  sorted: 4,
   // The table of structure kinds: it names every structure folder, and everything above reads it.
   kinds: 4.5,
   cursor: 5,

@@ -35,6 +35,7 @@ import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinke
 import { dumpValue } from '../../src/history/dump.js';
 import { ReadCursor } from '../../src/cursor/read-cursor.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { BRANCH_SIZE, LEAF_SIZE, SORTED_HEADER_SIZE } from '../../src/sorted/node.js';
 import { ARRAY_LIST_RECORD_SIZE, readListHeader, shiftForCount, writeListHeader } from '../../src/trie/array-list.js';
 import type { WriteCursor } from '../../src/cursor/write-cursor.js';
 import {
@@ -236,8 +237,51 @@ const encoders: Record<string, () => Uint8Array | Promise<Uint8Array>> = {
     return concat(header, block);
   },
 
+  'sorted-header': () => {
+    const { storage, header } = sortedFruit();
+    return storage.toBytes().slice(header, header + SORTED_HEADER_SIZE);
+  },
+  'sorted-leaf': () => {
+    const { storage, root } = sortedFruit();
+    expect(root).toBe(0x144);
+    return storage.toBytes().slice(root, root + LEAF_SIZE);
+  },
+  'sorted-kv-pair': () => {
+    const { storage, engine } = sortedFruit();
+    const key = engine.moment(-1).asSortedMap().at(0).key;
+    const kv = key.slotPosition - sha1Hasher.size;
+    expect(kv).toBe(0x20c);
+    return storage.toBytes().slice(kv, kv + kvPairSize(sha1Hasher.size));
+  },
+  'sorted-branch': () => {
+    const { storage, engine } = newDatabase();
+    engine.transact((root) => {
+      const set = root.sortedSet();
+      for (let i = 0; i <= 16; i++) set.add(`k${String(i).padStart(2, '0')}`);
+    });
+    const bytes = storage.toBytes();
+    const root = readU64At(bytes, engine.moment(-1).slot.position + 8);
+    return bytes.slice(root, root + BRANCH_SIZE);
+  },
+
   'tiny-database': () => tinyDatabase().storage.toBytes().slice(),
 };
+
+/** §Sorted maps: a map where `pear` then `apple` were put, in one transaction. */
+function sortedFruit(): { storage: MemoryStorage; engine: Engine; header: number; root: number } {
+  const { storage, engine } = newDatabase();
+  engine.transact((root) => {
+    const map = root.sortedMap();
+    map.put('pear').writeUint(2);
+    map.put('apple').writeUint(1);
+  });
+  const header = engine.moment(-1).slot.position;
+  return { storage, engine, header, root: readU64At(storage.toBytes(), header + 8) };
+}
+
+function readU64At(bytes: Uint8Array, position: number): number {
+  return Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(position));
+}
 
 describe('FORMAT.md examples', () => {
   it('has an encoder in this test for every example, and an example for every encoder', () => {
@@ -329,6 +373,9 @@ describe('FORMAT.md tables', () => {
       'linked array list header': String(LINKED_LIST_HEADER_SIZE),
       'linked slot': String(LINKED_SLOT_SIZE),
       'linked block': String(LINKED_BLOCK_SIZE),
+      'sorted map header': String(SORTED_HEADER_SIZE),
+      'sorted leaf node': String(LEAF_SIZE),
+      'sorted branch node': String(BRANCH_SIZE),
     };
     const rows = docTable(doc, 'table: records');
     expect(rows.map((row) => row[0]).sort()).toEqual(Object.keys(sizes).sort());
@@ -344,6 +391,9 @@ describe('FORMAT.md tables', () => {
       'array-list-header': ARRAY_LIST_HEADER_SIZE,
       'linked-list-header': LINKED_LIST_HEADER_SIZE,
       'linked-slot': LINKED_SLOT_SIZE,
+      'sorted-header': SORTED_HEADER_SIZE,
+      'sorted-leaf': LEAF_SIZE,
+      'sorted-branch': BRANCH_SIZE,
     };
     const markers = [...doc.matchAll(/<!-- layout: ([a-z0-9-]+) -->/g)].map((m) => m[1]);
     expect(markers.sort()).toEqual(Object.keys(layouts).sort());
@@ -409,6 +459,7 @@ describe('FORMAT.md sections', () => {
       'Format tags',
       'Hashing',
       'Linked array lists',
+      'Sorted maps',
       'Limits',
       'Transactions',
       'Commit and recovery',
