@@ -315,7 +315,7 @@ export class ReadCursor {
 
   /**
    * Follows a path from this slot: a key (string or bytes) looks up a hash map
-   * (plain or counted), a number indexes an array list (negative from the end).
+   * (plain or counted) or a sorted map, a number indexes an array list (negative from the end).
    *
    * @param path - the steps, e.g. `['users', 42, 'name']`
    * @returns the cursor at the end, or undefined when a key or index is absent
@@ -332,7 +332,7 @@ export class ReadCursor {
         if (step >= count || step < -count) return undefined;
         cursor = list.get(step);
       } else {
-        const next = cursor.asHashMap().get(step);
+        const next = cursor.tag === Tag.SORTED_MAP ? cursor.asSortedMap().get(sortedPathKey(step)) : cursor.asHashMap().get(step);
         if (next === undefined) return undefined;
         cursor = next;
       }
@@ -350,6 +350,12 @@ export class ReadCursor {
 export function wrongType(expected: string, found: number, position: number): StrataError {
   void position;
   return new WrongTypeError(`expected ${expected}, found a ${tagName(found)}`);
+}
+
+/** A path step into a sorted map, whose keys are plain bytes. */
+function sortedPathKey(step: Key): Uint8Array | string {
+  if (typeof step === 'string' || step instanceof Uint8Array) return step;
+  throw new InvalidArgumentError('a sorted map key is a string or bytes; it carries no format tag');
 }
 
 /** Reads the slot at `position` into a read cursor. */
