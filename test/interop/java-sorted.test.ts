@@ -64,6 +64,25 @@ function writeSortedSample(): Uint8Array {
   return storage.toBytes().slice();
 }
 
+/** The script that made sorted-java-then-stratadb.db: one moment stratadb appends to xitdb-java's file. */
+function appendToJavaFile(java: Uint8Array): Uint8Array {
+  const storage = MemoryStorage.fromBytes(java.slice(), { readOnly: false });
+  const db = Engine.open(storage, { hasher: sha1Hasher });
+  db.transact((root) => {
+    const moment = root.hashMap();
+    const big = moment.put('big').sortedMap();
+    for (let i = 0; i < 200; i++) big.put(`key-2${pad((i * 37) % 200)}`).writeString(`value ${i}, long enough for long bytes`);
+    big.remove(`key-1${pad(13)}`);
+    big.remove(`key-1${pad(26)}`);
+    const set = moment.put('set').sortedSet();
+    set.remove('m0150');
+    set.add('added by stratadb');
+    moment.put('fruit').sortedMap().put('banana').writeUint(5);
+    moment.put('new').sortedSet().add('x');
+  });
+  return storage.toBytes().slice();
+}
+
 function open(bytes: Uint8Array): Engine {
   return Engine.open(MemoryStorage.fromBytes(bytes, { readOnly: true }), { hasher: sha1Hasher });
 }
@@ -109,6 +128,16 @@ describe('sorted maps written by xitdb-java 0.32 with the same script', () => {
     const engine = open(java);
     expect(dumpDatabase(engine)).toEqual(javaJson('sorted-java-written.java.json'));
     expect(verifyDatabase(engine).problems).toEqual([]);
+  });
+
+  it('take a moment stratadb appends, which xitdb-java reads back as stratadb does', () => {
+    const appended = new Uint8Array(readFileSync(join(DATA, 'sorted-java-then-stratadb.db')));
+    expect(Buffer.from(appendToJavaFile(java)).equals(Buffer.from(appended))).toBe(true);
+    const engine = open(appended);
+    expect(engine.momentCount()).toBe(4);
+    expect(dumpDatabase(engine)).toEqual(javaJson('sorted-java-then-stratadb.java.json'));
+    expect(verifyDatabase(engine).problems).toEqual([]);
+    for (const name of ['big', 'set', 'fruit', 'new']) expect(checkSortedTree(engine.io, engine.moment(3).asHashMap().get(name)!.slot.position)).toEqual([]);
   });
 
   it('have, moment by moment, the tree stratadb writes: the same nodes, keys, separators and counts', () => {
