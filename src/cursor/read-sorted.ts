@@ -27,7 +27,15 @@ export interface SortedEntry {
 }
 
 /** Where a walk starts: an index (negative from the end), or the first key at or after `key` (the last at or before it, backwards). */
-export type SortedStart = { readonly index: number } | { readonly key: SortedKey };
+export type SortedStart =
+  | {
+      /** The index of the first entry (negative from the end). */
+      readonly index: number;
+    }
+  | {
+      /** The first key at or after this one (walking backwards: the last at or before it). */
+      readonly key: SortedKey;
+    };
 
 /** The bytes of a sorted key; valid until the next key is resolved. */
 export function sortedKeyBytes(key: SortedKey): Uint8Array {
