@@ -5,7 +5,7 @@
 
 import { CorruptDatabaseError } from '../errors.js';
 import { FORMAT_TAG_SIZE, LONG_BYTES_LENGTH_SIZE, SLOT_COUNT, SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
-import { Slot, readSlotFrom, writeSlotInto } from '../format/slot.js';
+import { Slot, readSlotFrom } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 
@@ -50,100 +50,136 @@ export function readSortedHeader(io: BlockIO, position: number, from: number): S
   return { count: io.readU64(position), root: io.readU64(position + 8) };
 }
 
-/** A decoded node. Leaves use `slots` for their kv_pair slots; branches for their children. */
+/**
+ * A node as its record's bytes (a private copy), with readers for its fields.
+ * Leaves use the slots for their kv_pair slots; branches for their children.
+ * The Slot arrays (`slots`, `separators`, `counts`) are decoded on first use,
+ * for checkers; the hot paths read the bytes.
+ */
 export class SortedNode {
   /** {@link LEAF} or {@link BRANCH}. */
-  kind: number;
+  readonly kind: number;
   /** Entries (leaf) or children (branch) in use. */
-  num: number;
-  /** Leaf: kv_pair slots; branch: child (index) slots. Always {@link NODE_CAPACITY} long. */
-  readonly slots: Slot[];
-  /** Branch: the smallest key each child may hold; `separators[0]` is unused (empty). */
-  readonly separators: Slot[];
-  /** Branch: entries under each child. */
-  readonly counts: number[];
+  readonly num: number;
+  /** The record, {@link LEAF_SIZE} or {@link BRANCH_SIZE} bytes. */
+  readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  private decoded: { slots: Slot[]; separators: Slot[]; counts: number[] } | undefined = undefined;
 
-  constructor(kind: number, num: number) {
+  /** A node over `bytes` (kept, not copied), or a new zeroed one; its kind and num bytes are set. */
+  constructor(kind: number, num: number, bytes?: Uint8Array) {
     this.kind = kind;
     this.num = num;
-    this.slots = new Array<Slot>(NODE_CAPACITY).fill(Slot.EMPTY);
-    this.separators = new Array<Slot>(NODE_CAPACITY).fill(Slot.EMPTY);
-    this.counts = new Array<number>(NODE_CAPACITY).fill(0);
+    this.bytes = bytes ?? new Uint8Array(kind === LEAF ? LEAF_SIZE : BRANCH_SIZE);
+    this.bytes[0] = kind;
+    this.bytes[1] = num;
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+  }
+
+  /** The position slot `i` points at (a leaf's kv pair, a branch's child). */
+  position(i: number): number {
+    const offset = NODE_HEADER_SIZE + SLOT_SIZE * i;
+    return this.view.getUint32(offset + 1) * TWO_POW_32 + this.view.getUint32(offset + 5);
+  }
+
+  /** A branch's count of entries under child `i`. */
+  count(i: number): number {
+    const offset = COUNTS_OFFSET + 8 * i;
+    return this.view.getUint32(offset) * TWO_POW_32 + this.view.getUint32(offset + 4);
+  }
+
+  /** Compares separator `i` of a branch with `key` (see {@link compareKey}). */
+  compareSeparator(io: BlockIO, i: number, key: Uint8Array, from: number): number {
+    const offset = SEPARATORS_OFFSET + SLOT_SIZE * i;
+    const tagByte = this.bytes[offset] as number;
+    return compareKeyParts(io, tagByte & 0x7f, (tagByte & 0x80) !== 0, this.view.getUint32(offset + 1), this.view.getUint32(offset + 5), key, from);
   }
 
   /** Entries below the node: its own for a leaf, the sum of its children's counts for a branch. */
   total(): number {
     if (this.kind === LEAF) return this.num;
     let sum = 0;
-    for (let i = 0; i < this.num; i++) sum += this.counts[i] as number;
+    for (let i = 0; i < this.num; i++) sum += this.count(i);
     return sum;
   }
 
   /** Bytes of the node's record. */
   size(): number {
-    return this.kind === LEAF ? LEAF_SIZE : BRANCH_SIZE;
+    return this.bytes.length;
+  }
+
+  /** The 16 slots, decoded. */
+  get slots(): Slot[] {
+    return this.decode().slots;
+  }
+
+  /** A branch's 16 separator slots, decoded; `separators[0]` is unused. */
+  get separators(): Slot[] {
+    return this.decode().separators;
+  }
+
+  /** A branch's 16 counts. */
+  get counts(): number[] {
+    return this.decode().counts;
+  }
+
+  private decode(): { slots: Slot[]; separators: Slot[]; counts: number[] } {
+    if (this.decoded !== undefined) return this.decoded;
+    const slots: Slot[] = [];
+    const separators: Slot[] = [];
+    const counts: number[] = [];
+    for (let i = 0; i < NODE_CAPACITY; i++) {
+      slots.push(readSlotFrom(this.view, NODE_HEADER_SIZE + SLOT_SIZE * i));
+      separators.push(this.kind === BRANCH ? readSlotFrom(this.view, SEPARATORS_OFFSET + SLOT_SIZE * i) : Slot.EMPTY);
+      counts.push(this.kind === BRANCH ? this.count(i) : 0);
+    }
+    this.decoded = { slots, separators, counts };
+    return this.decoded;
   }
 }
 
 /**
- * Decodes the node at `position` (pointed at from `from`). Checks its kind,
- * its entry count, that it lies inside the data, that a leaf's used slots are
- * kv pairs and a branch's children are index slots.
+ * Reads the node at `position` (pointed at from `from`) into a private copy.
+ * Checks its kind, its entry count, that it lies inside the data, that a
+ * leaf's used slots are kv pairs and a branch's children are index slots,
+ * that every tag is known and every used position and count below 2^53.
  *
  * @throws CorruptDatabaseError otherwise
  */
 export function readNode(io: BlockIO, position: number, from: number): SortedNode {
   io.checkPointer(position, NODE_HEADER_SIZE, from);
   const storage = io.storage;
-  let offset = storage.locate(position, NODE_HEADER_SIZE);
+  const offset = storage.locate(position, NODE_HEADER_SIZE);
   const kind = storage.view.getUint8(offset);
   const num = storage.view.getUint8(offset + 1);
   if (kind !== LEAF && kind !== BRANCH) throw new CorruptDatabaseError(`a sorted map node has kind ${kind}; only 0 (leaf) and 1 (branch) exist`, position);
   if (num > NODE_CAPACITY) throw new CorruptDatabaseError(`a sorted map node claims ${num} entries, more than ${NODE_CAPACITY}`, position + 1);
-  const node = new SortedNode(kind, num);
-  const size = node.size();
+  const size = kind === LEAF ? LEAF_SIZE : BRANCH_SIZE;
   io.checkPointer(position, size, from);
-  offset = storage.locate(position, size);
-  const view = storage.view;
+  const bytes = io.readBytes(position, size);
   const wanted = kind === LEAF ? Tag.KV_PAIR : Tag.INDEX;
   for (let i = 0; i < NODE_CAPACITY; i++) {
-    const slot = readSlotFrom(view, offset + NODE_HEADER_SIZE + SLOT_SIZE * i);
-    if (slot.tag > 15) throw new CorruptDatabaseError(`unknown slot tag ${slot.tag}`, position + NODE_HEADER_SIZE + SLOT_SIZE * i);
-    if (i < num && slot.tag !== wanted) {
-      throw new CorruptDatabaseError(`slot ${i} of a sorted map ${kind === LEAF ? 'leaf' : 'branch'} holds a ${tagName(slot.tag)}, not a ${tagName(wanted)}`, position + NODE_HEADER_SIZE + SLOT_SIZE * i);
+    const at = NODE_HEADER_SIZE + SLOT_SIZE * i;
+    const tag = (bytes[at] as number) & 0x7f;
+    if (tag > 15) throw new CorruptDatabaseError(`unknown slot tag ${tag}`, position + at);
+    if (i < num && tag !== wanted) {
+      throw new CorruptDatabaseError(`slot ${i} of a sorted map ${kind === LEAF ? 'leaf' : 'branch'} holds a ${tagName(tag)}, not a ${tagName(wanted)}`, position + at);
     }
-    node.slots[i] = slot;
+    if (i < num && (bytes[at + 1] !== 0 || bytes[at + 2] !== 0 || (bytes[at + 3] as number) >= 0x20)) {
+      throw new CorruptDatabaseError(`slot ${i} of a sorted map node points beyond 2^53`, position + at);
+    }
   }
   if (kind === BRANCH) {
     if (num === 0) throw new CorruptDatabaseError('a sorted map branch has no children', position + 1);
     for (let i = 0; i < NODE_CAPACITY; i++) {
-      const slot = readSlotFrom(view, offset + SEPARATORS_OFFSET + SLOT_SIZE * i);
-      if (slot.tag > 15) throw new CorruptDatabaseError(`unknown slot tag ${slot.tag}`, position + SEPARATORS_OFFSET + SLOT_SIZE * i);
-      node.separators[i] = slot;
-      const hi = view.getUint32(offset + COUNTS_OFFSET + 8 * i);
-      if (hi >= 0x200000) throw new CorruptDatabaseError('a sorted map branch count is beyond 2^53', position + COUNTS_OFFSET + 8 * i);
-      node.counts[i] = hi * TWO_POW_32 + view.getUint32(offset + COUNTS_OFFSET + 8 * i + 4);
+      const at = SEPARATORS_OFFSET + SLOT_SIZE * i;
+      const tag = (bytes[at] as number) & 0x7f;
+      if (tag > 15) throw new CorruptDatabaseError(`unknown slot tag ${tag}`, position + at);
+      const count = COUNTS_OFFSET + 8 * i;
+      if (bytes[count] !== 0 || (bytes[count + 1] as number) >= 0x20) throw new CorruptDatabaseError('a sorted map branch count is beyond 2^53', position + count);
     }
   }
-  return node;
-}
-
-/** The node's record as bytes, every slot written (unused ones as they are held, empty for new nodes). */
-export function encodeNode(node: SortedNode): Uint8Array {
-  const out = new Uint8Array(node.size());
-  const view = new DataView(out.buffer);
-  out[0] = node.kind;
-  out[1] = node.num;
-  for (let i = 0; i < NODE_CAPACITY; i++) writeSlotInto(view, NODE_HEADER_SIZE + SLOT_SIZE * i, node.slots[i] as Slot);
-  if (node.kind === BRANCH) {
-    for (let i = 0; i < NODE_CAPACITY; i++) writeSlotInto(view, SEPARATORS_OFFSET + SLOT_SIZE * i, node.separators[i] as Slot);
-    for (let i = 0; i < NODE_CAPACITY; i++) {
-      const count = node.counts[i] as number;
-      view.setUint32(COUNTS_OFFSET + 8 * i, Math.floor(count / TWO_POW_32));
-      view.setUint32(COUNTS_OFFSET + 8 * i + 4, count % TWO_POW_32);
-    }
-  }
-  return out;
+  return new SortedNode(kind, num, bytes);
 }
 
 /** Where slot `i` of the node at `position` lies (a leaf's kv_pair slot, a branch's child slot). */
@@ -162,10 +198,13 @@ const keyScratch = new Uint8Array(8);
  * @throws CorruptDatabaseError when the slot holds no bytes or its record lies past the data
  */
 export function compareKey(io: BlockIO, slot: Slot, key: Uint8Array, from: number): number {
-  if (slot.tag === Tag.SHORT_BYTES) {
+  return compareKeyParts(io, slot.tag, slot.full, slot.hi, slot.lo, key, from);
+}
+
+/** {@link compareKey} on a slot's decoded parts, so that a node's bytes need no Slot. */
+export function compareKeyParts(io: BlockIO, tag: number, full: boolean, hi: number, lo: number, key: Uint8Array, from: number): number {
+  if (tag === Tag.SHORT_BYTES) {
     const scratch = keyScratch;
-    const hi = slot.hi;
-    const lo = slot.lo;
     scratch[0] = hi >>> 24;
     scratch[1] = (hi >>> 16) & 0xff;
     scratch[2] = (hi >>> 8) & 0xff;
@@ -174,15 +213,16 @@ export function compareKey(io: BlockIO, slot: Slot, key: Uint8Array, from: numbe
     scratch[5] = (lo >>> 16) & 0xff;
     scratch[6] = (lo >>> 8) & 0xff;
     scratch[7] = lo & 0xff;
-    const capacity = slot.full ? 6 : 8;
+    const capacity = full ? 6 : 8;
     let length = 0;
     while (length < capacity && scratch[length] !== 0) length++;
     return compareRange(scratch, 0, length, key);
   }
-  if (slot.tag !== Tag.BYTES) throw new CorruptDatabaseError(`a sorted map key is a ${tagName(slot.tag)}, not bytes`, from);
-  const position = io.checkPointer(slot.position, LONG_BYTES_LENGTH_SIZE, from);
+  if (tag !== Tag.BYTES) throw new CorruptDatabaseError(`a sorted map key is a ${tagName(tag)}, not bytes`, from);
+  if (hi >= 0x200000) throw new CorruptDatabaseError('a sorted map key points beyond 2^53', from);
+  const position = io.checkPointer(hi * TWO_POW_32 + lo, LONG_BYTES_LENGTH_SIZE, from);
   const length = io.readU64(position);
-  if (position + LONG_BYTES_LENGTH_SIZE + length + (slot.full ? FORMAT_TAG_SIZE : 0) > io.storage.size()) {
+  if (position + LONG_BYTES_LENGTH_SIZE + length + (full ? FORMAT_TAG_SIZE : 0) > io.storage.size()) {
     throw new CorruptDatabaseError(`a sorted map key claims ${length} bytes, more than the data holds`, position);
   }
   // Only the bytes a decision needs: a prefix of the stored key one longer than `key`.

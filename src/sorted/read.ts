@@ -8,7 +8,7 @@
 import { CorruptDatabaseError } from '../errors.js';
 import { SLOT_SIZE } from '../format/constants.js';
 import type { BlockIO } from '../core/block-io.js';
-import { BRANCH, LEAF, SORTED_DEPTH_MAX, SortedNode, compareKey, nodeSlotPosition, readNode, type SortedHeader } from './node.js';
+import { BRANCH, LEAF, SORTED_DEPTH_MAX, SortedNode, compareKeyParts, nodeSlotPosition, readNode, type SortedHeader } from './node.js';
 
 /** Reads the node a parent slot points at, checking its depth and that it holds `claimed` entries. */
 export function readChecked(io: BlockIO, position: number, from: number, depth: number, claimed: number): SortedNode {
@@ -30,7 +30,11 @@ export function keySlotOf(io: BlockIO, kv: number): number {
 export function compareEntry(io: BlockIO, kv: number, key: Uint8Array): number {
   io.checkPointer(kv, io.hashSize + 2 * SLOT_SIZE, kv);
   const keyPosition = kv + io.hashSize;
-  return compareKey(io, io.readSlot(keyPosition), key, keyPosition);
+  const storage = io.storage;
+  const offset = storage.locate(keyPosition, SLOT_SIZE);
+  const view = storage.view;
+  const tagByte = view.getUint8(offset);
+  return compareKeyParts(io, tagByte & 0x7f, (tagByte & 0x80) !== 0, view.getUint32(offset + 1), view.getUint32(offset + 5), key, keyPosition);
 }
 
 /**
@@ -44,7 +48,7 @@ export function childFor(io: BlockIO, node: SortedNode, position: number, key: U
   let found = 0;
   while (low <= high) {
     const mid = (low + high) >> 1;
-    if (compareKey(io, node.separators[mid]!, key, position) <= 0) {
+    if (node.compareSeparator(io, mid, key, position) <= 0) {
       found = mid;
       low = mid + 1;
     } else {
@@ -63,7 +67,7 @@ export function entryFor(io: BlockIO, node: SortedNode, key: Uint8Array): { inde
   let high = node.num - 1;
   while (low <= high) {
     const mid = (low + high) >> 1;
-    const cmp = compareEntry(io, node.slots[mid]!.position, key);
+    const cmp = compareEntry(io, node.position(mid), key);
     if (cmp === 0) return { index: mid, equal: true };
     if (cmp < 0) low = mid + 1;
     else high = mid - 1;
@@ -80,11 +84,11 @@ export function sortedFind(io: BlockIO, header: SortedHeader, from: number, key:
   for (let depth = 1; node.kind === BRANCH; depth++) {
     const i = childFor(io, node, position, key);
     const childFrom = nodeSlotPosition(position, i);
-    position = node.slots[i]!.position;
-    node = readChecked(io, position, childFrom, depth, node.counts[i]!);
+    position = node.position(i);
+    node = readChecked(io, position, childFrom, depth, node.count(i));
   }
   const { index, equal } = entryFor(io, node, key);
-  return equal ? node.slots[index]!.position : -1;
+  return equal ? node.position(index) : -1;
 }
 
 /** How many keys are before `key` (so the index `key` has, or would have). O(log n). */
@@ -94,10 +98,10 @@ export function sortedRank(io: BlockIO, header: SortedHeader, from: number, key:
   let rank = 0;
   for (let depth = 1; node.kind === BRANCH; depth++) {
     const i = childFor(io, node, position, key);
-    for (let j = 0; j < i; j++) rank += node.counts[j]!;
+    for (let j = 0; j < i; j++) rank += node.count(j);
     const childFrom = nodeSlotPosition(position, i);
-    position = node.slots[i]!.position;
-    node = readChecked(io, position, childFrom, depth, node.counts[i]!);
+    position = node.position(i);
+    node = readChecked(io, position, childFrom, depth, node.count(i));
   }
   return rank + entryFor(io, node, key).index;
 }
@@ -146,14 +150,14 @@ export class SortedWalk {
         return;
       }
       let i = 0;
-      while (i + 1 < node.num && rest >= node.counts[i]!) {
-        rest -= node.counts[i]!;
+      while (i + 1 < node.num && rest >= node.count(i)) {
+        rest -= node.count(i);
         i++;
       }
       this.stack.push({ node, position, index: i });
       const childFrom = nodeSlotPosition(position, i);
-      position = node.slots[i]!.position;
-      node = readChecked(io, position, childFrom, depth, node.counts[i]!);
+      position = node.position(i);
+      node = readChecked(io, position, childFrom, depth, node.count(i));
     }
   }
 
@@ -170,7 +174,7 @@ export class SortedWalk {
       this.descendNext(parent);
       top = stack[stack.length - 1] as Frame;
     }
-    const kv = top.node.slots[top.index]!.position;
+    const kv = top.node.position(top.index);
     top.index += this.backward ? -1 : 1;
     this.remaining--;
     return kv;
@@ -183,7 +187,7 @@ export class SortedWalk {
     let current: Frame = frame;
     for (;;) {
       current.index += step;
-      while (current.index >= 0 && current.index < current.node.num && current.node.counts[current.index] === 0) current.index += step;
+      while (current.index >= 0 && current.index < current.node.num && current.node.count(current.index) === 0) current.index += step;
       if (current.index >= 0 && current.index < current.node.num) break;
       stack.pop();
       const parent = stack[stack.length - 1];
@@ -195,13 +199,13 @@ export class SortedWalk {
       if (stack.length > SORTED_DEPTH_MAX) throw new CorruptDatabaseError(`a sorted map is deeper than ${SORTED_DEPTH_MAX} levels`, current.position);
       const i = current.index;
       const childFrom = nodeSlotPosition(current.position, i);
-      const position = current.node.slots[i]!.position;
-      const node = readChecked(this.io, position, childFrom, stack.length, current.node.counts[i]!);
+      const position = current.node.position(i);
+      const node = readChecked(this.io, position, childFrom, stack.length, current.node.count(i));
       let index: number;
       if (node.kind === LEAF) index = this.backward ? node.num - 1 : 0;
       else {
         index = this.backward ? node.num - 1 : 0;
-        while (node.counts[index] === 0) index += this.backward ? -1 : 1;
+        while (node.count(index) === 0) index += this.backward ? -1 : 1;
       }
       current = { node, position, index };
       stack.push(current);
