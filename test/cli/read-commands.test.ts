@@ -133,7 +133,8 @@ describe('stratadb export', () => {
     db.close();
     const result = await run(['export', path]);
     expect(result.code).toBe(1);
-    expect(result.err).toMatch(/^stratadb: a Map has two keys that both print as "1" \(the string "1" and the number 1\).*use dump \[WRONG_TYPE\]\n$/);
+    // The two keys in storage order, which follows their hashes (a tagged key's hash differs from its bytes' since FORMAT.md §Hashing, tagged keys).
+    expect(result.err).toMatch(/^stratadb: a Map has two keys that both print as "1" \((the string "1" and the number 1|the number 1 and the string "1")\).*use dump \[WRONG_TYPE\]\n$/);
   });
 
   it('refuses output past --max-values: a structure stored in many places prints at each', async () => {

@@ -14,6 +14,7 @@ import { dumpDatabase } from '../../src/history/dump.js';
 import { verifyDatabase } from '../../src/history/verify.js';
 import { linkedListGeneration } from '../../src/btree-list/generation.js';
 import { open } from '../../src/index.js';
+import { steppingClock } from '../support/sample-databases.js';
 
 const DATA = join(import.meta.dirname, 'data');
 const read = (name: string): Uint8Array => new Uint8Array(readFileSync(join(DATA, name)));
@@ -22,8 +23,9 @@ const engineOf = (bytes: Uint8Array): Engine => Engine.open(MemoryStorage.fromBy
 
 /** The script that wrote stratadb-edited-gen2.db from java-gen2-lists.db: every gen-2 edit, no new list. */
 function editGen2Sample(): Uint8Array {
-  const storage = MemoryStorage.fromBytes(read('java-gen2-lists.db'), { readOnly: false });
-  const db = Engine.open(storage, { hasher: sha1Hasher });
+  // Durable, as a file (the commit trailers checksum their commits' data), and a stepping clock: the same bytes every run.
+  const storage = MemoryStorage.fromBytes(read('java-gen2-lists.db'), { readOnly: false, durable: true });
+  const db = Engine.open(storage, { hasher: sha1Hasher, clock: steppingClock() });
   db.transact((root) => {
     const map = root.hashMap();
     const big = map.put('big').linkedArrayList();

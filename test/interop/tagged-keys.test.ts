@@ -12,6 +12,7 @@ import { sha1Hasher } from '../../src/hash/sha1.js';
 import { dumpDatabase } from '../../src/history/dump.js';
 import { verifyDatabase } from '../../src/history/verify.js';
 import { open } from '../../src/index.js';
+import { steppingClock } from '../support/sample-databases.js';
 
 const DATA = join(import.meta.dirname, 'data');
 const utf8 = new TextEncoder();
@@ -19,8 +20,9 @@ const tagged = (text: string, tag: string): { bytes: Uint8Array; formatTag: Uint
 
 /** The script that wrote stratadb-tagged-keys.db: the keys Java's make-keys writes, hashed this build's way. */
 function writeTaggedSample(): Uint8Array {
-  const storage = new MemoryStorage();
-  const db = Engine.open(storage, { hasher: sha1Hasher });
+  // Durable, as a file (the commit trailer checksums the commit's data), and a stepping clock: the same bytes every run.
+  const storage = new MemoryStorage({ durable: true });
+  const db = Engine.open(storage, { hasher: sha1Hasher, clock: steppingClock() });
   db.transact((root) => {
     const map = root.hashMap();
     const counted = map.put('counted').countedHashMap();
