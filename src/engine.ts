@@ -10,6 +10,8 @@ export { databaseStats, type DatabaseStats } from './history/stats.js';
 export { verifyDatabase, type VerifyReport, type VerifyProblem, type VerifyOptions } from './history/verify.js';
 export { ReadCursor, ReadHashMap, ReadHashSet, ReadArrayList, ReadLinkedArrayList, type MapEntry } from './cursor/read-cursor.js';
 export { WriteCursor, WriteHashMap, WriteHashSet, WriteArrayList, WriteLinkedArrayList } from './cursor/write-cursor.js';
+export { ReadSortedMap, ReadSortedSet, type SortedEntry, type SortedKey, type SortedStart } from './cursor/read-sorted.js';
+export { WriteSortedMap, WriteSortedSet } from './cursor/write-sorted.js';
 export { BytesReader, BytesWriter } from './cursor/bytes-stream.js';
 export type { Key, TaggedKey } from './cursor/keys.js';
 export type { Storage } from './storage/storage.js';

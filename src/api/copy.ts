@@ -9,7 +9,7 @@ import type { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import { CorruptDatabaseError, IncompatibleDatabaseError } from '../errors.js';
 import { ValueWalk, type ValueVisitor } from '../history/value-walk.js';
-import { readScalar } from './values.js';
+import { readScalar, refuseSorted } from './values.js';
 
 /**
  * A map, set or list being copied: the cursor its copy is written at, and
@@ -61,7 +61,9 @@ const COPIER: ValueVisitor<Slot | undefined, CopyContainer, Key, WriteCursor> = 
     return undefined;
   },
   again: (done, to) => to.writeSlot(done as Slot),
-  open: (_from, kind, to) => {
+  open: (from, kind, to) => {
+    // The JS API copies no sorted map or set yet: refused before anything is written.
+    refuseSorted(from);
     // A new structure replaces whatever the slot held.
     to.writeNone();
     if (kind.family === 'set') return { target: to, map: undefined, set: kind.counted ? to.countedHashSet() : to.hashSet(), list: undefined };

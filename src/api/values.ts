@@ -210,6 +210,14 @@ export function decodeScalar(cursor: ReadCursor): unknown {
 }
 
 /**
+ * Refuses a sorted map or set, which no JS view represents yet: the JS API
+ * raises IncompatibleDatabaseError rather than show it as another kind.
+ */
+export function refuseSorted(cursor: ReadCursor): void {
+  if (cursor.tag > KNOWN_TAG_MAX) throw secondGenerationError(cursor.tag, cursor.slotPosition);
+}
+
+/**
  * A scalar slot as its JS value. A tag that is no value (an index block or kv
  * pair where a value belongs) is damage; a gen-2 tag (sorted map or set) is
  * refused as incompatible rather than read as `undefined`, which would hide

@@ -10,7 +10,7 @@ import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { describe } from '../base/arguments.js';
 import { structureKind, type StructureKind } from '../kinds/table.js';
 import { ValueWalk, type ValueVisitor } from '../history/value-walk.js';
-import { VIEW_COPY, VIEW_CURSOR, decodeKey, encodeKey, objectKey, readScalar } from './values.js';
+import { VIEW_COPY, VIEW_CURSOR, decodeKey, encodeKey, objectKey, readScalar, refuseSorted } from './values.js';
 import { copyInto } from './copy.js';
 
 /** Any value read from a database: a scalar, or a lazy view of a structure. */
@@ -26,6 +26,7 @@ export type ViewGuard = () => void;
 export function readValue(cursor: ReadCursor, guard: ViewGuard): Value {
   const kind = structureKind(cursor.tag);
   if (kind === undefined) return readScalar(cursor) as Value;
+  refuseSorted(cursor);
   switch (kind.family) {
     case 'map':
       return new MapView<unknown, Value>(cursor, guard);
@@ -578,7 +579,9 @@ class Materializer implements ValueVisitor<unknown, unknown, unknown, undefined>
 
   again(): void {}
 
-  open(_cursor: ReadCursor, kind: StructureKind): unknown {
+  open(cursor: ReadCursor, kind: StructureKind): unknown {
+    // No JS value stands for a sorted map or set yet: refused before the walk reads it.
+    refuseSorted(cursor);
     return kind.family === 'set' ? [] : this.builder.open(kind.tag);
   }
 

@@ -156,14 +156,15 @@ export class BlockIO {
 }
 
 /**
- * The error for a slot whose tag this build recognises but cannot use: the
- * second-generation sorted map and sorted set (tags 14 and 15).
+ * The error for a slot the JS-value API cannot show yet: a sorted map or
+ * sorted set (tags 14 and 15, second-generation xitdb), which the cursor API
+ * reads and writes (ReadCursor.asSortedMap) but no JS view represents.
  */
 export function secondGenerationError(tag: number, position: number): IncompatibleDatabaseError {
   return new IncompatibleDatabaseError(
-    `the slot at ${position} holds a ${tagName(tag)} (tag ${tag}), a second-generation xitdb structure (xitdb-java 0.30 and later) that this build does not read`,
+    `the slot at ${position} holds a ${tagName(tag)} (tag ${tag}), a second-generation xitdb structure (xitdb-java 0.30 and later) that the JS API of this build does not read yet; the cursor API does (ReadCursor.asSortedMap, asSortedSet)`,
   );
 }
 
-/** Slots may carry tags up to 15 (gen-2 sorted map and set); using 14 and 15 raises {@link secondGenerationError}. */
+/** Slots may carry tags up to 15 (gen-2 sorted map and set); the JS API refuses 14 and 15 with {@link secondGenerationError}. */
 const READABLE_TAG_MAX = 15;

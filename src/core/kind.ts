@@ -22,9 +22,10 @@ export type ValueSink = (slot: Slot) => void;
 /**
  * What the JS-value API makes of a kind: a `MapView`, a `SetView` or a
  * `ListView`, and how `toJS` and the dump read its children (entries,
- * members or items).
+ * members or items). The sorted families are read at the cursor level and by
+ * the dump; the JS API refuses them for now.
  */
-export type KindFamily = 'map' | 'set' | 'list';
+export type KindFamily = 'map' | 'set' | 'list' | 'sorted-map' | 'sorted-set';
 
 /** One structure kind: everything the sites above the structure folders need to know about its tag. */
 export interface StructureKind {

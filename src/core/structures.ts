@@ -13,7 +13,9 @@ export type StructureTag =
   | typeof Tag.COUNTED_HASH_MAP
   | typeof Tag.COUNTED_HASH_SET
   | typeof Tag.ARRAY_LIST
-  | typeof Tag.LINKED_ARRAY_LIST;
+  | typeof Tag.LINKED_ARRAY_LIST
+  | typeof Tag.SORTED_MAP
+  | typeof Tag.SORTED_SET;
 
 /** True for the counted map and set, whose record starts with a u64 count. */
 export function isCounted(tag: number): boolean {

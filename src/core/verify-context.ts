@@ -61,6 +61,8 @@ export const LINKED_BLOCK = 3;
 export const KV_PAIR_BLOCK = 4;
 /** A node of a gen-2 (B-tree) linked list. */
 export const BTREE_NODE_BLOCK = 5;
+/** A sorted map's (or set's) leaf or branch node. */
+export const SORTED_NODE_BLOCK = 6;
 
 /**
  * What the walk remembers about one block. `onPath` marks the blocks whose
@@ -70,9 +72,9 @@ export const BTREE_NODE_BLOCK = 5;
  * back to the walker without that cycle having been found when it was walked).
  */
 export interface BlockInfo {
-  /** MAP_BLOCK, LIST_BLOCK, LINKED_BLOCK, KV_PAIR_BLOCK or BTREE_NODE_BLOCK. */
+  /** MAP_BLOCK, LIST_BLOCK, LINKED_BLOCK, KV_PAIR_BLOCK, BTREE_NODE_BLOCK or SORTED_NODE_BLOCK. */
   readonly kind: number;
-  /** Trie level (map), level above the leaves (array list) or height (linked list, gen-2 node). */
+  /** Trie level (map), level above the leaves (array list) or height (linked list, gen-2 node, sorted map). */
   readonly level: number;
   /** Map blocks: the hash nibbles leading to the block, as hex digits. */
   readonly prefix: string;

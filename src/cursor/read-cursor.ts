@@ -3,7 +3,6 @@
 // write-cursor.ts for the writing side.
 
 import { InvalidArgumentError, OutOfRangeError, WrongTypeError, type StrataError } from '../errors.js';
-import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
 import { INDEX_BLOCK_SIZE, SLOT_SIZE, COUNT_SIZE, ARRAY_LIST_HEADER_SIZE, TWO_POW_32 } from '../format/constants.js';
 import type { TaggedBytes } from '../format/bytes.js';
 import { Slot, floatFromHalves } from '../format/slot.js';
@@ -24,7 +23,8 @@ import { btreeSlotPosition, btreeSlotPositions, readBTreeHeader, type BTreeHeade
 import { TreeReader, headerTree, treeSlotPositions, treeSlotPosition, type Tree } from '../rrb/rrb-tree.js';
 import { resolveKeyTransient, type Key } from './keys.js';
 import { INSPECT, describeHandle, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
-
+import { ReadSortedMap, ReadSortedSet, sortedPathKey } from './read-sorted.js';
+import { readSortedHeader } from '../sorted/node.js';
 
 /**
  * A read-only position on one slot of a database: a moment's root, a map value,
@@ -236,6 +236,9 @@ export class ReadCursor {
       case Tag.HASH_SET: {
         return hamtCount(io, slot.position);
       }
+      case Tag.SORTED_MAP:
+      case Tag.SORTED_SET:
+        return readSortedHeader(io, slot.position, this.slotPosition).count;
       case Tag.BYTES:
         return longBytesLength(io, slot, this.slotPosition);
       case Tag.SHORT_BYTES:
@@ -292,8 +295,30 @@ export class ReadCursor {
   }
 
   /**
+   * Views the slot as a sorted map (FORMAT.md §Sorted maps). An empty slot is an empty map.
+   *
+   * @throws WrongTypeError when it holds something else
+   */
+  asSortedMap(): ReadSortedMap {
+    const tag = this.current.tag;
+    if (tag !== Tag.NONE && tag !== Tag.SORTED_MAP) throw wrongType('a sorted map', tag, this.slotPosition);
+    return new ReadSortedMap(this.ctx, this.current, this.slotPosition);
+  }
+
+  /**
+   * Views the slot as a sorted set. An empty slot is an empty set.
+   *
+   * @throws WrongTypeError when it holds something else
+   */
+  asSortedSet(): ReadSortedSet {
+    const tag = this.current.tag;
+    if (tag !== Tag.NONE && tag !== Tag.SORTED_SET) throw wrongType('a sorted set', tag, this.slotPosition);
+    return new ReadSortedSet(this.ctx, this.current, this.slotPosition);
+  }
+
+  /**
    * Follows a path from this slot: a key (string or bytes) looks up a hash map
-   * (plain or counted), a number indexes an array list (negative from the end).
+   * (plain or counted) or a sorted map, a number indexes an array list (negative from the end).
    *
    * @param path - the steps, e.g. `['users', 42, 'name']`
    * @returns the cursor at the end, or undefined when a key or index is absent
@@ -310,7 +335,7 @@ export class ReadCursor {
         if (step >= count || step < -count) return undefined;
         cursor = list.get(step);
       } else {
-        const next = cursor.asHashMap().get(step);
+        const next = cursor.tag === Tag.SORTED_MAP ? cursor.asSortedMap().get(sortedPathKey(step)) : cursor.asHashMap().get(step);
         if (next === undefined) return undefined;
         cursor = next;
       }
@@ -324,12 +349,8 @@ export class ReadCursor {
   }
 }
 
-/**
- * The error for a value of the wrong kind: IncompatibleDatabaseError for the
- * second-generation tags this build cannot read, WrongTypeError otherwise.
- */
-export function wrongType(expected: string, found: number, position: number): StrataError {
-  if (found > KNOWN_TAG_MAX) return secondGenerationError(found, position);
+/** The error for a value of the wrong kind (WrongTypeError); the third argument, where it was found, is not in the message. */
+export function wrongType(expected: string, found: number, _position: number): StrataError {
   return new WrongTypeError(`expected ${expected}, found a ${tagName(found)}`);
 }
 

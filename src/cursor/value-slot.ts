@@ -14,6 +14,8 @@ import { readListHeader } from '../trie/array-list.js';
 import { checkLinkedListHeader } from '../kinds/linked-list-kind.js';
 import { BTREE_HEADER_SIZE } from '../btree-list/node.js';
 import { WriteCursor } from './write-cursor.js';
+import { SORTED_HEADER_SIZE, readSortedHeader } from '../sorted/node.js';
+import { readChecked } from '../sorted/read.js';
 
 /**
  * The checks of {@link WriteCursor.writeSlot}: `slot` holds a value, and a
@@ -38,6 +40,8 @@ export function checkValueSlot(io: BlockIO, slot: Slot, what = 'writeSlot'): voi
     case Tag.HASH_SET:
     case Tag.COUNTED_HASH_MAP:
     case Tag.COUNTED_HASH_SET:
+    case Tag.SORTED_MAP:
+    case Tag.SORTED_SET:
       break;
     default:
       throw new InvalidArgumentError(
@@ -45,7 +49,7 @@ export function checkValueSlot(io: BlockIO, slot: Slot, what = 'writeSlot'): voi
       );
   }
   const position = slot.position;
-  const size = tag === Tag.BYTES ? LONG_BYTES_LENGTH_SIZE : tag === Tag.ARRAY_LIST ? ARRAY_LIST_HEADER_SIZE : tag === Tag.LINKED_ARRAY_LIST ? BTREE_HEADER_SIZE : isCounted(tag) ? COUNT_SIZE + INDEX_BLOCK_SIZE : INDEX_BLOCK_SIZE;
+  const size = tag === Tag.SORTED_MAP || tag === Tag.SORTED_SET ? SORTED_HEADER_SIZE : tag === Tag.BYTES ? LONG_BYTES_LENGTH_SIZE : tag === Tag.ARRAY_LIST ? ARRAY_LIST_HEADER_SIZE : tag === Tag.LINKED_ARRAY_LIST ? BTREE_HEADER_SIZE : isCounted(tag) ? COUNT_SIZE + INDEX_BLOCK_SIZE : INDEX_BLOCK_SIZE;
   const end = io.end();
   if (position < FILE_HEADER_SIZE || position + size > end) {
     throw new InvalidArgumentError(`the ${tagName(tag)} slot points at ${position}, outside this database's data (${FILE_HEADER_SIZE} to ${end} bytes): was it read from another database?`);
@@ -61,6 +65,13 @@ export function checkValueSlot(io: BlockIO, slot: Slot, what = 'writeSlot'): voi
       case Tag.LINKED_ARRAY_LIST:
         checkLinkedListHeader(io, position);
         return;
+      case Tag.SORTED_MAP:
+      case Tag.SORTED_SET: {
+        // The header and its root node: the node's kind, entry count and slot tags, and its entries against the count.
+        const header = readSortedHeader(io, position, -1);
+        readChecked(io, header.root, position + 8, 0, header.count);
+        return;
+      }
       default:
         checkMapRoot(io, mapRootOf(tag, position));
     }

@@ -19,9 +19,10 @@ import { encodeTextTransient, type Key } from './keys.js';
 import { ReadCursor, wrongType } from './read-cursor.js';
 import { WriteHashMap, WriteHashSet } from './write-maps.js';
 import { WriteArrayList, WriteLinkedArrayList } from './write-lists.js';
+import { WriteSortedMap, WriteSortedSet } from './write-sorted.js';
 
 // The structure views live one family per file; importers find them here too.
-export { WriteHashMap, WriteHashSet, WriteArrayList, WriteLinkedArrayList };
+export { WriteHashMap, WriteHashSet, WriteArrayList, WriteLinkedArrayList, WriteSortedMap, WriteSortedSet };
 import { checkValueSlot } from './value-slot.js';
 
 const encoder = new TextEncoder();
@@ -272,6 +273,16 @@ export class WriteCursor extends ReadCursor {
     return new WriteHashSet(this, this.existingOr(Tag.COUNTED_HASH_SET, Tag.COUNTED_HASH_SET));
   }
 
+  /** This slot as a writable sorted map (FORMAT.md §Sorted maps); an empty slot gets a new one. */
+  sortedMap(): WriteSortedMap {
+    return new WriteSortedMap(this, this.existingOr(Tag.SORTED_MAP, Tag.SORTED_MAP));
+  }
+
+  /** This slot as a writable sorted set; an empty slot gets a new one. */
+  sortedSet(): WriteSortedSet {
+    return new WriteSortedSet(this, this.existingOr(Tag.SORTED_SET, Tag.SORTED_SET));
+  }
+
   /** This slot as a writable linked (RRB) array list; an empty slot gets a new list. */
   linkedArrayList(): WriteLinkedArrayList {
     this.existingOr(Tag.LINKED_ARRAY_LIST, Tag.LINKED_ARRAY_LIST);
@@ -285,8 +296,8 @@ export class WriteCursor extends ReadCursor {
   }
 
   /**
-   * Follows a path for writing: a key puts into a hash map (creating the map
-   * when the slot is empty, and the entry when absent), a number selects an
+   * Follows a path for writing: a key puts into a hash map or sorted map
+   * (creating a hash map when the slot is empty, and the entry when absent), a number selects an
    * existing array list item (negative from the end). Every block on the way is
    * made mutable (copy-on-write).
    *
@@ -303,7 +314,8 @@ export class WriteCursor extends ReadCursor {
         cursor = cursor.refresh().tag === Tag.LINKED_ARRAY_LIST ? cursor.linkedArrayList().put(step) : cursor.arrayList().put(step);
       } else {
         const tag = cursor.refresh().tag;
-        cursor = (tag === Tag.COUNTED_HASH_MAP ? cursor.countedHashMap() : cursor.hashMap()).put(step);
+        if (tag === Tag.SORTED_MAP) cursor = cursor.sortedMap().put(sortedStep(step));
+        else cursor = (tag === Tag.COUNTED_HASH_MAP ? cursor.countedHashMap() : cursor.hashMap()).put(step);
       }
     }
     return cursor;
@@ -316,6 +328,12 @@ export class WriteCursor extends ReadCursor {
     this.ensure(created);
     return created;
   }
+}
+
+/** A path step into a sorted map: its keys are plain bytes (FORMAT.md §Sorted maps), so a tagged key is refused. */
+function sortedStep(step: Key): Uint8Array | string {
+  if (typeof step === 'string' || step instanceof Uint8Array) return step;
+  throw new InvalidArgumentError('a sorted map key is a string or bytes; it carries no format tag');
 }
 
 export function toFormatTag(tag: Uint8Array | string | undefined): Uint8Array | undefined {

@@ -31,12 +31,20 @@ export const Tag = {
   COUNTED_HASH_MAP: 12,
   /** A hash set whose record starts with its member count. */
   COUNTED_HASH_SET: 13,
+  /** A sorted map (gen-2 B+tree): value is the position of its header. */
+  SORTED_MAP: 14,
+  /** A sorted set (gen-2 B+tree): value is the position of its header. */
+  SORTED_SET: 15,
 } as const;
 
-/** A tag number, 0 to 13 in this build. */
+/** A tag number, 0 to 15 in this build. */
 export type TagValue = (typeof Tag)[keyof typeof Tag];
 
-/** FORMAT.md §Tags: the highest tag this build understands. Tags 14 and 15 are gen-2 sorted maps and sets. */
+/**
+ * FORMAT.md §Tags: the highest tag the JS-value API reads. Tags 14 and 15, the
+ * gen-2 sorted maps and sets, are read and written at the cursor level only;
+ * the JS API refuses them with IncompatibleDatabaseError.
+ */
 export const KNOWN_TAG_MAX = 13;
 
 /** FORMAT.md §Slot: the high bit of the tag byte. */
@@ -85,6 +93,8 @@ export function isPointerTag(tag: number): boolean {
     case Tag.HASH_SET:
     case Tag.COUNTED_HASH_MAP:
     case Tag.COUNTED_HASH_SET:
+    case Tag.SORTED_MAP:
+    case Tag.SORTED_SET:
       return true;
     default:
       return false;

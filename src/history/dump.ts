@@ -2,11 +2,11 @@
 // (`{"hash_id", "hash_size", "moments": [VALUE...]}`), so any file can be
 // inspected and compared by other tools.
 
-import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { SLOT_SIZE } from '../format/constants.js';
 import { requireOptions } from '../base/arguments.js';
 import { hashIdName } from '../format/file-header.js';
-import { Tag } from '../format/tags.js';
+import { Tag, tagName } from '../format/tags.js';
 import { tagInfo, type StructureKind } from '../kinds/table.js';
 import type { Engine } from './engine.js';
 import { ReadCursor, wrongType } from '../cursor/read-cursor.js';
@@ -68,6 +68,14 @@ export type DumpValue =
       counted_hash_set: string[];
       /** The stored count. */
       count: number;
+    }
+  | {
+      /** Entries in key order, as `[key text, value]` (key text as for `hash_map`). */
+      sorted_map: Array<[string, DumpValue]>;
+    }
+  | {
+      /** Member keys in key order. */
+      sorted_set: string[];
     };
 
 /** A whole database in typed JSON. */
@@ -120,8 +128,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  *
  * @param engine - an open database
  * @param options - `maxValues` per moment, one `moment` only, `onProgress`
- * @throws CorruptDatabaseError when the data is damaged (a structure that contains itself included)
- * @throws IncompatibleDatabaseError for a gen-2 structure (sorted map or set, B-tree list)
+ * @throws CorruptDatabaseError when the data is damaged (a structure that contains itself, or a sorted map's keys out of order, included)
  * @throws OutOfRangeError when a moment would print more than `maxValues` values, or `moment` is not in the history
  */
 export function dumpDatabase(engine: Engine, options: DumpOptions = {}): DumpJson {
@@ -177,9 +184,15 @@ function maxValuesFor(size: number, options: DumpOptions): number {
   return given;
 }
 
-/** A map, set or list being dumped: a map's entries by key text, a list's items or a set's member keys, and a counted one's stored count. */
+/**
+ * A map, set or list being dumped: a map's entries by key text, a list's
+ * items, a set's member keys or a sorted map's `[key text, value]` pairs, and
+ * a counted one's stored count.
+ */
 interface DumpContainer {
-  readonly out: Record<string, DumpValue> | DumpValue[] | string[];
+  readonly out: Record<string, DumpValue> | DumpValue[] | string[] | Array<[string, DumpValue]>;
+  /** The key order check of a sorted map or set; undefined for the other kinds. */
+  readonly order: KeyOrder | undefined;
   readonly count: number;
 }
 
@@ -190,8 +203,8 @@ interface DumpContainer {
  * however much they are shared, and counts the values each moment prints
  * against the budget.
  */
-class Dumper implements ValueVisitor<DumpValue, DumpContainer, string, undefined> {
-  private readonly walk: ValueWalk<DumpValue, DumpContainer, string, undefined>;
+class Dumper implements ValueVisitor<DumpValue, DumpContainer, string | number, undefined> {
+  private readonly walk: ValueWalk<DumpValue, DumpContainer, string | number, undefined>;
 
   constructor(maxValues: number) {
     this.walk = new ValueWalk(this, {
@@ -214,35 +227,43 @@ class Dumper implements ValueVisitor<DumpValue, DumpContainer, string, undefined
   again(): void {}
 
   open(cursor: ReadCursor, kind: StructureKind): DumpContainer {
-    return { out: kind.family === 'map' ? {} : [], count: kind.counted ? cursor.count() : 0 };
+    const sorted = kind.family === 'sorted-map' || kind.family === 'sorted-set';
+    return { out: kind.family === 'map' ? {} : [], order: sorted ? new KeyOrder() : undefined, count: kind.counted ? cursor.count() : 0 };
   }
 
-  key(_container: DumpContainer, key: ReadCursor): string {
-    return this.keyText(key);
+  key(container: DumpContainer, key: ReadCursor): string | number {
+    const order = container.order;
+    if (order === undefined) return this.keyText(key);
+    // A sorted map's entry: its pair, whose value comes with its child, filed by index (pairs keep key order).
+    order.next(key);
+    const pairs = container.out as Array<[string, DumpValue]>;
+    pairs.push([this.keyText(key), null]);
+    return pairs.length - 1;
   }
 
   member(container: DumpContainer, key: ReadCursor): void {
+    container.order?.next(key);
     (container.out as string[]).push(this.keyText(key));
   }
 
-  leafChild(container: DumpContainer, _kind: StructureKind, key: string | number, child: ReadCursor): void {
-    store(container.out, key, scalarJson(child, child.slot));
+  leafChild(container: DumpContainer, kind: StructureKind, key: string | number, child: ReadCursor): void {
+    store(container.out, kind, key, scalarJson(child, child.slot));
   }
 
-  hold(container: DumpContainer, _kind: StructureKind, key: string | number): void {
-    store(container.out, key, null);
+  hold(container: DumpContainer, kind: StructureKind, key: string | number): void {
+    store(container.out, kind, key, null);
   }
 
   place(): undefined {
     return undefined;
   }
 
-  put(container: DumpContainer, _kind: StructureKind, key: string | number, value: DumpValue): void {
-    store(container.out, key, value);
+  put(container: DumpContainer, kind: StructureKind, key: string | number, value: DumpValue): void {
+    store(container.out, kind, key, value);
   }
 
   close(container: DumpContainer, kind: StructureKind): DumpValue {
-    // A set's members print sorted.
+    // A hash set's members print sorted (a sorted set's print in key order, as stored).
     if (kind.family === 'set') (container.out as string[]).sort();
     return structureJson(kind, container.out, container.count);
   }
@@ -256,11 +277,33 @@ class Dumper implements ValueVisitor<DumpValue, DumpContainer, string, undefined
   }
 }
 
-/** Stores a map entry (by key text) or a list item (by index). */
-function store(out: DumpContainer['out'], key: string | number, value: DumpValue): void {
-  if (typeof key === 'number') (out as DumpValue[])[key] = value;
+/** Stores a map entry (by key text), a list item (by index) or a sorted map entry's value (by its pair's index). */
+function store(out: DumpContainer['out'], kind: StructureKind, key: string | number, value: DumpValue): void {
+  if (typeof key === 'number') {
+    if (kind.family === 'sorted-map') ((out as Array<[string, DumpValue]>)[key] as [string, DumpValue])[1] = value;
+    else (out as DumpValue[])[key] = value;
+  }
   // defineProperty, not assignment: a key named "__proto__" must stay a key.
   else Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** Checks that a sorted map's (or set's) keys ascend strictly, as its walk meets them. */
+class KeyOrder {
+  private last: Uint8Array | undefined = undefined;
+
+  next(key: ReadCursor): void {
+    if (key.tag !== Tag.BYTES && key.tag !== Tag.SHORT_BYTES) throw new CorruptDatabaseError(`a sorted map key is a ${tagName(key.tag)}, not bytes`, key.slotPosition);
+    const bytes = key.readBytes();
+    const last = this.last;
+    if (last !== undefined) {
+      const shared = Math.min(last.length, bytes.length);
+      let diff = 0;
+      for (let i = 0; i < shared && diff === 0; i++) diff = (last[i] as number) - (bytes[i] as number);
+      if (diff === 0) diff = last.length - bytes.length;
+      if (diff >= 0) throw new CorruptDatabaseError('a sorted map\'s keys are out of order', key.slotPosition);
+    }
+    this.last = bytes;
+  }
 }
 
 /**

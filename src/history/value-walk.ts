@@ -36,9 +36,9 @@ export interface ValueVisitor<V, C, K, P> {
   again(done: V, place: P): void;
   /** Opens the container of the map, set or list `cursor` is on, which goes at `place`. */
   open(cursor: ReadCursor, kind: StructureKind, place: P): C;
-  /** A map entry's key, as the container files it (called in storage order). */
+  /** A map entry's key, as the container files it (called in storage order: key order for a sorted map). */
   key(container: C, key: ReadCursor): K;
-  /** A set's member (its key: members are never walked as values). */
+  /** A set's member (its key: members are never walked as values), in storage order (key order for a sorted set). */
   member(container: C, key: ReadCursor): void;
   /** A child that holds no structure, stored at once; refuses an internal tag. */
   leafChild(container: C, kind: StructureKind, key: K | number, child: ReadCursor): void;
@@ -116,7 +116,7 @@ export class ValueWalk<V, C, K, P> {
    *
    * @throws CorruptDatabaseError when a structure contains itself
    * @throws the budget's error when the result would unfold to more than `maxValues` values
-   * @throws whatever reading the data throws (IncompatibleDatabaseError for a gen-2 structure)
+   * @throws whatever reading the data or the visitor throws (the JS API's visitors refuse a sorted map or set with IncompatibleDatabaseError)
    */
   walk(root: ReadCursor, place: P): V {
     const visitor = this.visitor;
@@ -199,6 +199,16 @@ export class ValueWalk<V, C, K, P> {
         break;
       case 'map':
         cursor.asHashMap().forEach((value, key) => this.child(frame, visitor.key(container, key), value));
+        break;
+      // The sorted families offer their keys in key order (the tree's order), which the visitor may check.
+      case 'sorted-set':
+        for (const key of cursor.asSortedSet().keys()) {
+          visitor.member(container, key);
+          this.count(frame);
+        }
+        break;
+      case 'sorted-map':
+        for (const entry of cursor.asSortedMap().entries()) this.child(frame, visitor.key(container, entry.key), entry.value);
         break;
       default: {
         let index = 0;

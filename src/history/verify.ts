@@ -11,7 +11,7 @@ import { readShortBytes, type TaggedBytes } from '../format/bytes.js';
 import { Slot } from '../format/slot.js';
 import { FULL_FLAG, TAG_MASK, Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
-import { BTREE_NODE_BLOCK, DONE, FAILED, KV_PAIR_BLOCK, LINKED_BLOCK, type BlockInfo, type PathLike, type PathNode, type VerifyContext, type Visit, type Walk, type WalkResult } from '../core/verify-context.js';
+import { BTREE_NODE_BLOCK, DONE, FAILED, KV_PAIR_BLOCK, LINKED_BLOCK, SORTED_NODE_BLOCK, type BlockInfo, type PathLike, type PathNode, type VerifyContext, type Visit, type Walk, type WalkResult } from '../core/verify-context.js';
 import type { Hasher } from '../hash/hasher.js';
 import { fallbackKeyHashes, hashKey } from '../cursor/keys.js';
 import type { Storage } from '../storage/storage.js';
@@ -81,7 +81,7 @@ const PROBLEMS_MAX_DEFAULT = 1000;
 const STEPS_PER_SLOT = 16;
 /** Slot reads allowed on top of {@link STEPS_PER_SLOT}, so tiny files are not cut short. */
 const STEPS_BASE = 100_000;
-const KIND_NAMES = ['', 'a map index block', 'an array list index block', 'a linked list block', 'a kv pair', 'a gen-2 linked list node'];
+const KIND_NAMES = ['', 'a map index block', 'an array list index block', 'a linked list block', 'a kv pair', 'a gen-2 linked list node', 'a sorted map node'];
 
 /** A value record (map, set, list, long bytes) and whether its walk is under way. */
 interface ValueInfo {
@@ -458,7 +458,7 @@ class Verifier implements VerifyContext {
     if (seen.onPath) {
       this.report(from, `this slot points back at ${what} on its own path (a cycle)`, path);
     } else {
-      const where = seen.kind === KV_PAIR_BLOCK ? '' : ` at ${seen.kind === LINKED_BLOCK || seen.kind === BTREE_NODE_BLOCK ? 'height' : 'level'} ${seen.level}`;
+      const where = seen.kind === KV_PAIR_BLOCK ? '' : ` at ${seen.kind === LINKED_BLOCK || seen.kind === BTREE_NODE_BLOCK || seen.kind === SORTED_NODE_BLOCK ? 'height' : 'level'} ${seen.level}`;
       this.report(from, `this slot points at a block already reached elsewhere as ${what}${where}`, path);
     }
   }

@@ -6,7 +6,7 @@ import { WrongTypeError } from '../errors.js';
 import { SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
 import { TAG_MASK, Tag, tagName } from '../format/tags.js';
-import { KNOWN_TAG_MAX, secondGenerationError, type BlockIO } from '../core/block-io.js';
+import type { BlockIO } from '../core/block-io.js';
 import type { StructureKind } from '../core/kind.js';
 import type { StructureTag } from '../core/structures.js';
 import { structureKind } from './table.js';
@@ -17,7 +17,6 @@ import { structureKind } from './table.js';
  * frozen one to the end. Returns the record's position. O(1).
  *
  * @throws WrongTypeError when the slot holds another kind of value
- * @throws IncompatibleDatabaseError when it holds a gen-2 structure
  * @throws CorruptDatabaseError when the record lies past the data
  */
 export function ensureStructure(io: BlockIO, slotPosition: number, tag: StructureTag): number {
@@ -37,7 +36,6 @@ export function ensureStructure(io: BlockIO, slotPosition: number, tag: Structur
     return position;
   }
   if (slot.tag !== tag) {
-    if (slot.tag > KNOWN_TAG_MAX) throw secondGenerationError(slot.tag, slotPosition);
     throw new WrongTypeError(`expected a ${tagName(tag)}, found a ${tagName(slot.tag)}`);
   }
   const position = slot.position;

@@ -18,6 +18,7 @@ import type { StructureKind } from '../core/kind.js';
 import { COUNTED_HASH_MAP_KIND, COUNTED_HASH_SET_KIND, HASH_MAP_KIND, HASH_SET_KIND } from '../hamt/kind.js';
 import { ARRAY_LIST_KIND } from '../trie/kind.js';
 import { LINKED_ARRAY_LIST_KIND } from './linked-list-kind.js';
+import { SORTED_MAP_KIND, SORTED_SET_KIND } from '../sorted/kind.js';
 
 export type { StructureKind, KindFamily, RecordVisitor, ValueSink } from '../core/kind.js';
 
@@ -28,7 +29,7 @@ export type { StructureKind, KindFamily, RecordVisitor, ValueSink } from '../cor
  * - `bytes`: long bytes, a length-prefixed record elsewhere;
  * - `structure`: a map, set or list, with a {@link StructureKind};
  * - `internal`: an index block or kv pair, which appear only inside structures;
- * - `unread`: a tag of a later format generation (sorted maps and sets), refused as incompatible.
+ * - `unread`: a tag of a later format generation, refused as incompatible (no tag has this role in this build).
  */
 export type TagRole = 'none' | 'inline' | 'bytes' | 'structure' | 'internal' | 'unread';
 
@@ -70,8 +71,8 @@ const TAGS: readonly TagInfo[] = [
   structureRow(HASH_SET_KIND),
   structureRow(COUNTED_HASH_MAP_KIND),
   structureRow(COUNTED_HASH_SET_KIND),
-  row(14, 'unread', 'a sorted map (second-generation xitdb, not read by this build)'),
-  row(15, 'unread', 'a sorted set (second-generation xitdb, not read by this build)'),
+  structureRow(SORTED_MAP_KIND),
+  structureRow(SORTED_SET_KIND),
 ];
 
 /** Structure descriptors by tag (undefined for every other tag): the walkers' one lookup per slot. */

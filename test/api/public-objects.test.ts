@@ -128,6 +128,10 @@ function objectsOf(db: Database): Array<[string, object]> {
     writeSet.add('member');
     const writeList = writeMap.put('list').arrayList();
     writeList.append().writeString(SECRET);
+    const sortedMap = writeMap.put('sorted').sortedMap();
+    sortedMap.put(SECRET).writeString(SECRET);
+    const sortedSet = writeMap.put('sorted-set').sortedSet();
+    sortedSet.add(SECRET);
     const writer = writeMap.put('streamed').bytesWriter();
     writer.write(SECRET_BYTES);
     const inside: Array<[string, object]> = [
@@ -138,6 +142,10 @@ function objectsOf(db: Database): Array<[string, object]> {
       ['WriteLinkedArrayList', linked],
       ['BytesWriter', writer],
       ['ReadLinkedArrayList', linked.read()],
+      ['WriteSortedMap', sortedMap],
+      ['WriteSortedSet', sortedSet],
+      ['ReadSortedMap', sortedMap.read()],
+      ['ReadSortedSet', sortedSet.read()],
     ];
     for (const [name, object] of inside) expectSafe(`${name} (inside its transaction)`, object);
     writer.finish();

@@ -216,6 +216,10 @@ describe.runIf(haveFixtures)('the JS API on sorted maps written by xitdb-java 0.
     expect(() => rootView.forEach(() => undefined)).toThrow(IncompatibleDatabaseError);
     expect(() => rootView.toJS()).toThrow(IncompatibleDatabaseError);
     expect(() => toImmutable(rootView)).toThrow(IncompatibleDatabaseError);
+    // Copying the root view into another database refuses the sorted maps under it, and writes nothing.
+    const other = await fresh();
+    expect(() => other.set(['copy'], rootView)).toThrow(IncompatibleDatabaseError);
+    expect(other.has(['copy'])).toBe(false);
     const writable = await open(fixtureBytes('sorted.db'), { readOnly: false });
     expect(() => writable.merge(['big'], { a: 1 })).toThrow(IncompatibleDatabaseError);
     expect(() => writable.set(['big', 'k'], 1)).toThrow(IncompatibleDatabaseError);

@@ -1,6 +1,6 @@
 // The house's layering, checked on the sources: folders in order errors and base,
-// format, hash and storage, core, the structures (trie, rrb, hamt), the table
-// of their kinds, cursor, diff,
+// format, hash and storage, core, the structures (trie, rrb, hamt, btree-list,
+// sorted), the table of their kinds, cursor, diff,
 // history, api, cli; each imports only lower layers or itself. The entry
 // points (src/index.ts, engine.ts, testing.ts, immutable.ts, node.ts; open.ts below the API) sit on top. And no source
 // file grows past 800 lines: one concept per file.
@@ -24,6 +24,7 @@ const RANK: Record<string, number> = {
   rrb: 4,
   hamt: 4,
   'btree-list': 4,
+  sorted: 4,
   // The table of structure kinds: it names every structure folder, and everything above reads it.
   kinds: 4.5,
   cursor: 5,

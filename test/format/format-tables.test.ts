@@ -43,6 +43,7 @@ import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinke
 import { dumpValue } from '../../src/history/dump.js';
 import { ReadCursor } from '../../src/cursor/read-cursor.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { BRANCH_SIZE as SORTED_BRANCH_SIZE, LEAF_SIZE as SORTED_LEAF_SIZE, SORTED_HEADER_SIZE } from '../../src/sorted/node.js';
 import { ARRAY_LIST_RECORD_SIZE, readListHeader, shiftForCount, writeListHeader } from '../../src/trie/array-list.js';
 import type { WriteCursor } from '../../src/cursor/write-cursor.js';
 import {
@@ -246,6 +247,33 @@ const encoders: Record<string, () => Uint8Array | Promise<Uint8Array>> = {
     return concat(header, block);
   },
 
+  'sorted-header': () => {
+    const { storage, header } = sortedFruit();
+    return storage.toBytes().slice(header, header + SORTED_HEADER_SIZE);
+  },
+  'sorted-leaf': () => {
+    const { storage, root } = sortedFruit();
+    expect(root).toBe(0x144);
+    return storage.toBytes().slice(root, root + SORTED_LEAF_SIZE);
+  },
+  'sorted-kv-pair': () => {
+    const { storage, engine } = sortedFruit();
+    const key = engine.moment(-1).asSortedMap().at(0).key;
+    const kv = key.slotPosition - sha1Hasher.size;
+    expect(kv).toBe(0x20c);
+    return storage.toBytes().slice(kv, kv + kvPairSize(sha1Hasher.size));
+  },
+  'sorted-branch': () => {
+    const { storage, engine } = newDatabase();
+    engine.transact((root) => {
+      const set = root.sortedSet();
+      for (let i = 0; i <= 16; i++) set.add(`k${String(i).padStart(2, '0')}`);
+    });
+    const bytes = storage.toBytes();
+    const root = readU64At(bytes, engine.moment(-1).slot.position + 8);
+    return bytes.slice(root, root + SORTED_BRANCH_SIZE);
+  },
+
   'tiny-database': () => tinyDatabase().storage.toBytes().slice(),
 
   'commit-trailer': () => {
@@ -320,6 +348,22 @@ function gen2List(count: number): { io: BlockIO; header: number } {
     else if (i > 1) io.writeSlot(result.slotPosition, new Slot(Tag.UINT, false, 0, i));
   }
   return { io, header };
+}
+
+/** §Sorted maps: a map where `pear` then `apple` were put, in one transaction. */
+function sortedFruit(): { storage: MemoryStorage; engine: Engine; header: number; root: number } {
+  const { storage, engine } = newDatabase();
+  engine.transact((root) => {
+    const map = root.sortedMap();
+    map.put('pear').writeUint(2);
+    map.put('apple').writeUint(1);
+  });
+  const header = engine.moment(-1).slot.position;
+  return { storage, engine, header, root: readU64At(storage.toBytes(), header + 8) };
+}
+
+function readU64At(bytes: Uint8Array, position: number): number {
+  return Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(position));
 }
 
 describe('FORMAT.md examples', () => {
@@ -416,6 +460,9 @@ describe('FORMAT.md tables', () => {
       'gen-2 linked list header': String(BTREE_HEADER_SIZE),
       'gen-2 leaf node': String(LEAF_SIZE),
       'gen-2 branch node': String(BRANCH_SIZE),
+      'sorted map header': String(SORTED_HEADER_SIZE),
+      'sorted leaf node': String(SORTED_LEAF_SIZE),
+      'sorted branch node': String(SORTED_BRANCH_SIZE),
     };
     const rows = docTable(doc, 'table: records');
     expect(rows.map((row) => row[0]).sort()).toEqual(Object.keys(sizes).sort());
@@ -436,6 +483,9 @@ describe('FORMAT.md tables', () => {
       'btree-list-header': BTREE_HEADER_SIZE,
       'btree-leaf': LEAF_SIZE,
       'btree-branch': BRANCH_SIZE,
+      'sorted-header': SORTED_HEADER_SIZE,
+      'sorted-leaf': SORTED_LEAF_SIZE,
+      'sorted-branch': SORTED_BRANCH_SIZE,
     };
     const markers = [...doc.matchAll(/<!-- layout: ([a-z0-9-]+) -->/g)].map((m) => m[1]);
     expect(markers.sort()).toEqual(Object.keys(layouts).sort());
@@ -501,6 +551,7 @@ describe('FORMAT.md sections', () => {
       'Format tags',
       'Hashing',
       'Linked array lists',
+      'Sorted maps',
       'Limits',
       'Transactions',
       'Commit and recovery',

@@ -35,6 +35,7 @@ import {
   readSlotAt,
   readU64,
   sampleDatabases,
+  sortedDatabase,
   tinyDatabase,
   valueAt,
   writeSlot,
@@ -388,9 +389,56 @@ function walkCursor(cursor: ReadCursor, depth: number, state: WalkState, storage
         }
       });
       return;
+    case Tag.SORTED_MAP:
+      typed(() => {
+        const map = cursor.asSortedMap();
+        const count = map.count();
+        let n = 0;
+        for (const entry of map.entries()) {
+          walk(entry.key);
+          walk(entry.value);
+          const key = typed(() => entry.key.readBytes());
+          if (!(key instanceof StrataError)) {
+            typed(() => map.get(key));
+            typed(() => map.rank(key));
+            typed(() => [...take(map.entriesBackward({ key }), 3)]);
+          }
+          if (++n > 200) break;
+        }
+        n = 0;
+        for (const entry of map.entriesBackward()) {
+          walk(entry.key);
+          if (++n > 200) break;
+        }
+        if (count > 0) for (const index of [0, -1, Math.floor(count / 2)]) typed(() => walk(map.at(index).value));
+        typed(() => map.seek('k1'));
+        typed(() => map.get('a key that is not there'));
+      });
+      return;
+    case Tag.SORTED_SET:
+      typed(() => {
+        const set = cursor.asSortedSet();
+        set.count();
+        let n = 0;
+        for (const key of set.keysBackward()) {
+          walk(key);
+          const bytes = typed(() => key.readBytes());
+          if (!(bytes instanceof StrataError)) typed(() => set.has(bytes));
+          if (++n > 200) break;
+        }
+      });
+      return;
     default:
       typed(() => cursor.count());
       typed(() => cursor.asHashMap().count());
+  }
+}
+
+function* take<T>(items: Iterable<T>, count: number): Generator<T> {
+  let taken = 0;
+  for (const item of items) {
+    if (taken++ >= count) return;
+    yield item;
   }
 }
 
@@ -458,6 +506,22 @@ function mutateMap(map: WriteHashMap, root: WriteCursor | undefined): void {
           set.remove('m1');
         });
         break;
+      case Tag.SORTED_MAP:
+        typed(() => {
+          const sorted = map.put(key).sortedMap();
+          sorted.put('k0005').writeUint(1);
+          sorted.put('a new key written by the fuzz test').writeUint(2);
+          sorted.remove('k0050');
+          sorted.remove('');
+        });
+        break;
+      case Tag.SORTED_SET:
+        typed(() => {
+          const set = map.put(key).sortedSet();
+          set.add('new member');
+          set.remove('m2');
+        });
+        break;
       default:
         typed(() => map.put(key).writeInt(-7));
     }
@@ -478,7 +542,7 @@ function pointerSlots(bytes: Uint8Array): number[] {
   const out: number[] = [];
   for (let p = 36; p + SLOT_SIZE <= bytes.length; p++) {
     const tag = (bytes[p] as number) & 0x7f;
-    if (tag === Tag.NONE || tag > 13 || tag === Tag.SHORT_BYTES || tag === Tag.UINT || tag === Tag.INT || tag === Tag.FLOAT) continue;
+    if (tag === Tag.NONE || tag > 15 || tag === Tag.SHORT_BYTES || tag === Tag.UINT || tag === Tag.INT || tag === Tag.FLOAT) continue;
     const { value } = readSlotAt(bytes, p);
     if (value >= 12 && value < bytes.length) out.push(p);
   }
@@ -934,6 +998,49 @@ describe('reader fuzz: crafted damage', () => {
       writeSlot(b, selfLinkedRoot + LINKED_SLOT_SIZE, Tag.LINKED_ARRAY_LIST, selfLinked.slot.position);
     });
     variant('self: the root map as its own value', self, (b) => writeSlot(b, selfList.slotPosition, Tag.HASH_MAP, selfEngine.moment(0).slot.position));
+
+    // Sorted maps (FORMAT.md §Sorted maps): hostile nodes, counts, cycles and key order.
+    const sorted = sortedDatabase();
+    const sortedEngine = openBytes(sorted);
+    const header = valueAt(sortedEngine, 0, 'sorted').slot.position;
+    const root = readU64(sorted, header + 8);
+    const count = readU64(sorted, header);
+    expect(sorted[root]).toBe(1); // a branch
+    const child0 = readU64(sorted, root + 2 + 1);
+    const child1 = readU64(sorted, root + 2 + SLOT_SIZE + 1);
+    const rootCounts = root + 2 + 2 * 16 * SLOT_SIZE;
+    const setHeader = valueAt(sortedEngine, 0, 'set').slot.position;
+    const setRoot = readU64(sorted, setHeader + 8);
+    variant('sorted: header count one too many', sorted, (b) => writeU64(b, header, count + 1));
+    variant('sorted: header count huge', sorted, (b) => writeU64(b, header, 2 ** 52));
+    variant('sorted: root past the end', sorted, (b) => writeU64(b, header + 8, b.length - 3));
+    variant('sorted: root inside the headers', sorted, (b) => writeU64(b, header + 8, 4));
+    variant('sorted: root node kind 7', sorted, (b) => (b[root] = 7));
+    variant('sorted: root node num 200', sorted, (b) => (b[root + 1] = 200));
+    variant('sorted: root branch with no children', sorted, (b) => (b[root + 1] = 0));
+    variant('sorted: a branch count that lies', sorted, (b) => writeU64(b, rootCounts, readU64(b, rootCounts) + 5));
+    variant('sorted: a branch child that is its own branch, counts consistent (endless descent)', sorted, (b) => {
+      writeSlot(b, root + 2, Tag.INDEX, root);
+      writeU64(b, rootCounts, count);
+      for (let i = 1; i < 16; i++) writeU64(b, rootCounts + 8 * i, 0);
+    });
+    variant('sorted: two children of the root are one node', sorted, (b) => writeSlot(b, root + 2 + SLOT_SIZE, Tag.INDEX, child0));
+    variant('sorted: a child points at a leaf of the set', sorted, (b) => writeSlot(b, root + 2, Tag.INDEX, setRoot));
+    variant('sorted: a child slot with the wrong tag', sorted, (b) => writeSlot(b, root + 2, Tag.KV_PAIR, child1));
+    variant('sorted: a separator that is a uint', sorted, (b) => writeSlot(b, root + 2 + 16 * SLOT_SIZE + SLOT_SIZE, Tag.UINT, 5));
+    variant('sorted: a separator pointing past the end', sorted, (b) => writeSlot(b, root + 2 + 16 * SLOT_SIZE + SLOT_SIZE, Tag.BYTES, b.length - 4));
+    variant('sorted: the set header points at a kv pair', sorted, (b) => writeU64(b, setHeader + 8, readU64(b, setRoot + 2 + 1)));
+    variant('sorted: two leaf entries swapped (keys out of order)', sorted, (b) => {
+      const a = b.slice(setRoot + 2, setRoot + 2 + SLOT_SIZE);
+      b.copyWithin(setRoot + 2, setRoot + 2 + SLOT_SIZE, setRoot + 2 + 2 * SLOT_SIZE);
+      b.set(a, setRoot + 2 + SLOT_SIZE);
+    });
+    variant('sorted: a key slot that is a hash map', sorted, (b) => writeSlot(b, readU64(b, setRoot + 2 + 1) + 20, Tag.HASH_MAP, header));
+    variant('sorted: a leaf entry pointing at its own leaf', sorted, (b) => writeSlot(b, setRoot + 2, Tag.KV_PAIR, setRoot));
+    variant('sorted: a value that is the sorted map itself', sorted, (b) => {
+      const kv = readU64(b, child0 + 2 + 1);
+      writeSlot(b, kv + 20 + SLOT_SIZE, Tag.SORTED_MAP, header);
+    });
     return out;
   }
 

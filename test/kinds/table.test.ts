@@ -9,7 +9,7 @@ import { walkRecords } from '../../src/history/records.js';
 import { reachableBytes } from '../../src/history/stats.js';
 import { buildDatabase, listsDatabase, mapsDatabase, openBytes } from '../support/sample-databases.js';
 
-const STRUCTURE_TAGS = [Tag.ARRAY_LIST, Tag.LINKED_ARRAY_LIST, Tag.HASH_MAP, Tag.HASH_SET, Tag.COUNTED_HASH_MAP, Tag.COUNTED_HASH_SET];
+const STRUCTURE_TAGS = [Tag.ARRAY_LIST, Tag.LINKED_ARRAY_LIST, Tag.HASH_MAP, Tag.HASH_SET, Tag.COUNTED_HASH_MAP, Tag.COUNTED_HASH_SET, Tag.SORTED_MAP, Tag.SORTED_SET];
 
 describe('tagInfo', () => {
   it('has one row per tag from 0 to 15, named as FORMAT.md names it', () => {
@@ -21,7 +21,7 @@ describe('tagInfo', () => {
     expect(tagInfo(16)).toBeUndefined();
   });
 
-  it('gives a descriptor to exactly the map, set and list tags, each under its own tag', () => {
+  it('gives a descriptor to exactly the map, set, list and sorted map tags, each under its own tag', () => {
     for (let tag = 0; tag <= 15; tag++) {
       const kind = structureKind(tag);
       expect(isStructureTag(tag)).toBe(STRUCTURE_TAGS.includes(tag as (typeof STRUCTURE_TAGS)[number]));
@@ -42,6 +42,8 @@ describe('tagInfo', () => {
       ['hash_set', 'set', false],
       ['counted_hash_map', 'map', true],
       ['counted_hash_set', 'set', true],
+      ['sorted_map', 'sorted-map', false],
+      ['sorted_set', 'sorted-set', false],
     ]);
   });
 });
@@ -64,8 +66,8 @@ describe('describeTag', () => {
       'a set',
       'a map',
       'a set',
-      'a sorted map (second-generation xitdb, not read by this build)',
-      'a sorted set (second-generation xitdb, not read by this build)',
+      'a sorted map',
+      'a sorted set',
       'a value with tag 16',
     ]);
   });

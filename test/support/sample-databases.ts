@@ -131,6 +131,33 @@ export function noHistoryDatabase(): Uint8Array {
   );
 }
 
+/**
+ * Sorted maps and a sorted set (FORMAT.md §Sorted maps): a tree two levels
+ * deep (the model and interop tests go deeper), long, empty and 0x00 keys, a
+ * map as a value, removes that empty a leaf; two moments. Small, since the
+ * fuzz tests' work grows with each sample's size.
+ */
+export function sortedDatabase(): Uint8Array {
+  return buildDatabase((engine) => {
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const sorted = map.put('sorted').sortedMap();
+      for (let i = 0; i < 90; i++) sorted.put(`k${String((i * 37) % 90).padStart(3, '0')}`).writeUint(i);
+      sorted.put('a key longer than eight bytes').writeString('long bytes value, long enough');
+      sorted.put('').writeInt(-1);
+      sorted.put(Uint8Array.of(0, 1)).sortedMap().put('inner').writeUint(1);
+      const set = map.put('set').sortedSet();
+      for (let i = 0; i < 16; i++) set.add(`m${i}`);
+    });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const sorted = map.put('sorted').sortedMap();
+      for (let i = 0; i < 20; i++) sorted.remove(`k${String(i).padStart(3, '0')}`);
+      map.put('set').sortedSet().remove('m1');
+    });
+  });
+}
+
 /** Every sample, small enough to fuzz. */
 export function sampleDatabases(): SampleDatabase[] {
   return [
@@ -138,6 +165,7 @@ export function sampleDatabases(): SampleDatabase[] {
     { name: 'maps', bytes: mapsDatabase(), hasher: sha1Hasher },
     { name: 'lists', bytes: listsDatabase(), hasher: sha1Hasher },
     { name: 'no-history', bytes: noHistoryDatabase(), hasher: sha1Hasher },
+    { name: 'sorted', bytes: sortedDatabase(), hasher: sha1Hasher },
   ];
 }
 
