@@ -25,9 +25,11 @@ const entry = join(root, 'dist', 'src', 'index.js');
  * The ceiling for the minified bundle below, in bytes: a guard against growth
  * nobody chose, not the 60 KB goal of issue 18, which is not reached. 120.1 KB
  * when the entry points split; 161.7 KB once the value API gained the diff,
- * the change feed and commit trailers (their reader, CRC-32C and time search).
+ * the change feed and commit trailers; 180.7 KB with sorted maps and gen-2
+ * lists, which the kind table brings in whole (every kind's reader, writer and
+ * checker: splitting the checkers out of the table is the next lever).
  */
-const SIZE_MAX = 166 * 1024;
+const SIZE_MAX = 184 * 1024;
 
 /** A value-API program, as a browser app would write it against 'stratadb'. */
 const PROGRAM = `
