@@ -22,7 +22,7 @@ import { sumBytes, sumBytesIn } from './common.mjs';
 
 const stratadb = {
   name: 'stratadb',
-  note: "file, durability 'sync' (fdatasync before and after the header write), xx16 hasher, plain hash map",
+  note: "file, durability 'sync' (one fdatasync per commit, after its trailer; FORMAT.md §Commit trailer), xx16 hasher, plain hash map",
   async create(path) {
     return openFile(path, { durability: 'sync' });
   },

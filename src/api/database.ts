@@ -398,6 +398,40 @@ export class Database<S = any> {
     return result;
   }
 
+  /**
+   * {@link transact}, resolved once the moment is durable: `fn` runs now and
+   * synchronously; the commit's fdatasync runs off the main thread, shared with
+   * every transaction that arrives while one is in flight (group commit), so a
+   * burst of writers costs a few syncs, not one each. This handle reads the new
+   * moment at once; other processes, and subscribers, see it once it is durable.
+   * If the sync fails, the promise rejects (TransactionError) and the database
+   * refuses writes until reopened.
+   *
+   * @param fn - the transaction's work
+   * @param options - `meta` for the commit, as for {@link transact}
+   * @returns what `fn` returned, once durable
+   */
+  transactAsync<R>(fn: (tx: Transaction<S>) => R, options?: CommitOptions): Promise<R> {
+    if (typeof fn !== 'function') return Promise.reject(new InvalidArgumentError(`transactAsync takes a function of the transaction, got ${describe(fn)}`));
+    if (this.current !== undefined) return Promise.reject(new TransactionError('a transaction is already running; transactions do not nest'));
+    if (this.engine.readOnly) return Promise.reject(new ReadOnlyError('the database is open read-only'));
+    return this.engine
+      .transactAsync((root) => {
+        const tx = new Transaction<S>(this.engine, root);
+        this.current = tx;
+        try {
+          return fn(tx);
+        } finally {
+          tx.end();
+          this.current = undefined;
+        }
+      }, options)
+      .then((result) => {
+        this.feed.notify();
+        return result;
+      });
+  }
+
   /** How many moments the history holds. O(1). */
   get momentCount(): number {
     return this.engine.momentCount;

@@ -91,3 +91,8 @@ export function requireStorage(storage: unknown, what: string): void {
     throw new InvalidArgumentError(`${what} must be a Storage (a MemoryStorage, a FileStorage, or an object with size, read and write), got ${describe(storage)}`);
   }
 }
+
+/** True for a value with a `then` method: what `await` would wait for. */
+export function isPromiseLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}

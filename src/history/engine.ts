@@ -14,7 +14,6 @@
 
 import {
   CorruptDatabaseError,
-  IncompatibleDatabaseError,
   InvalidArgumentError,
   OutOfRangeError,
   ReadOnlyError,
@@ -27,7 +26,7 @@ import {
   HISTORY_HEADER_SIZE,
   INDEX_BLOCK_SIZE,
 } from '../format/constants.js';
-import { decodeFileHeader, encodeFileHeader, hashIdName, type FileHeader } from '../format/file-header.js';
+import { decodeFileHeader, encodeFileHeader, type FileHeader } from '../format/file-header.js';
 import { Slot } from '../format/slot.js';
 import { Tag } from '../format/tags.js';
 import { validateHasher, type Hasher } from '../hash/hasher.js';
@@ -37,14 +36,16 @@ import type { Context } from '../core/context.js';
 import { listAppend, listSlice, listSlotPosition, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
-import { describe, requireOptions } from '../base/arguments.js';
-import { TORN_HEADER_SCAN_BYTES_MAX, checkCommitBoundary, recoverTornHeader, rollForward } from './recovery.js';
+import { describe, isPromiseLike, requireOptions } from '../base/arguments.js';
+import { checkCommitBoundary, readHistoryForOpen, rollForward } from './recovery.js';
 import { isInterruptedCreation } from './creation.js';
 import { UnstableHeaderError, encodeHistoryHeader, readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
-import { appendTrailer, lastTrailerBefore, lastWholeCommit, nextWholeCommit, trailerEndingAt } from './trailers.js';
+import { appendTrailer, lastTrailerBefore, trailerEndingAt } from './trailers.js';
 import { TrailerKind, type CommitTrailer } from '../format/commit-trailer.js';
 import { matchingTrailer, nextTrailerFields, type CommitRecord } from './commit-chain.js';
+import { GroupCommit, syncOffThread, type GroupCommitHooks } from './group-commit.js';
 import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
+import { checkHasher, pickHasher } from './hasher-choice.js';
 import { MomentLog, commitAtOrBefore, type MomentInfo } from './moment-log.js';
 import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
@@ -305,7 +306,7 @@ export class Engine {
     // between a commit's sync and its header write. Rolling forward is for
     // commits whose writer is gone (FORMAT.md §Commit and recovery).
     const mayRollForward = !(this.storage.writerActive?.() ?? false);
-    const onDisk = this.readHeaderOrRecoverTorn(mayRollForward);
+    const onDisk = readHistoryForOpen(this.storage, this.io, this.readOnly, mayRollForward, this.headerBytes);
     const recovered = mayRollForward ? rollForward(this.storage, onDisk) : { history: onDisk, trailer: trailerEndingAt(this.storage, onDisk.committedSize), changed: false };
     this.history = recovered.history;
     this.lastTrailer = matchingTrailer(recovered.trailer, this.history) ?? this.chainBehindForeignCommits();
@@ -326,49 +327,6 @@ export class Engine {
     }
   }
 
-  /**
-   * The history header on disk; when it is inconsistent with the file (its
-   * committed size past the data, its root outside it, or, for a writer, inside
-   * the latest commit) and a torn write of it can be told apart by the commit
-   * trailer its moment count and root name, that trailer's state.
-   */
-  private readHeaderOrRecoverTorn(mayRollForward: boolean): HistoryHeader {
-    let header: HistoryHeader;
-    try {
-      header = readHistoryHeader(this.storage, this.io.tx.committedSize, this.headerBytes);
-      if (header.committedSize < this.storage.size()) {
-        // Bytes past a size that ends no trailer: the size may be torn, inside
-        // the commit's own trailer (past every record, where the boundary check
-        // cannot see it).
-        if (mayRollForward && trailerEndingAt(this.storage, header.committedSize) === undefined) {
-          const torn = recoverTornHeader(this.storage, header);
-          if (torn !== undefined) return torn;
-          // A whole commit past the header that does not follow from it: the
-          // header is damaged (no writer leaves one), and cutting to it, or
-          // reading by it, would lose or misread that commit.
-          const last = lastWholeCommit(this.storage, TORN_HEADER_SCAN_BYTES_MAX);
-          if (last !== undefined && last.end > header.committedSize && nextWholeCommit(this.storage, header.committedSize) === undefined) {
-            throw new CorruptDatabaseError(
-              `the history header says ${header.committedSize} bytes are committed, but a whole commit that does not follow from it ends at ${last.end}: the header is damaged`,
-              HISTORY_HEADER_POSITION,
-            );
-          }
-        }
-        if (!this.readOnly) checkCommitBoundary(this.io, header);
-      }
-      return header;
-    } catch (error) {
-      if (!mayRollForward || !(error instanceof CorruptDatabaseError)) throw error;
-      const torn = recoverTornHeader(this.storage, readRawHistoryHeader(this.storage));
-      if (torn !== undefined) return torn;
-      const last = lastWholeCommit(this.storage, TORN_HEADER_SCAN_BYTES_MAX);
-      if (last === undefined) throw error;
-      throw new CorruptDatabaseError(
-        `${error.message}; the last whole commit in the file ends at ${last.end} with ${last.count} moments (committed ${new Date(last.time).toISOString()}). ` +
-          'Nothing was cut: open the file read-only and copy what you need, or restore the history header from that commit',
-      );
-    }
-  }
 
   /**
    * Re-reads the history header, to see moments that another writer committed
@@ -520,6 +478,46 @@ export class Engine {
   }
 
   /**
+   * Runs `fn` as one transaction, as {@link transact} does (synchronously,
+   * now), and resolves once its moment is durable. Transactions that arrive
+   * while a sync is in flight are committed together by the next one: each
+   * stays its own moment with its own trailer, and they share one fdatasync,
+   * which runs off the main thread where the storage can (a file). Other
+   * processes see the moment when its header is written after that sync; this
+   * engine builds on it at once. If the sync fails, every promise of the
+   * batch rejects and the engine refuses writes until reopened; the file holds
+   * the last durable moment (and possibly whole later ones: a reopen decides).
+   *
+   * @param fn - receives the writable root of the new moment
+   * @param options - metadata for the commit
+   * @returns what `fn` returns, once durable
+   */
+  transactAsync<T>(fn: (root: WriteCursor) => T, options?: CommitOptions): Promise<T> {
+    if (typeof fn !== 'function') return Promise.reject(new InvalidArgumentError(`transactAsync takes a function of the root cursor, got ${describe(fn)}`));
+    let result: T;
+    try {
+      result = this.appendMoment((previous) => previous, fn, { kind: TrailerKind.TRANSACTION, restoredMoment: -1, meta: encodeCommitMeta(options, 'transactAsync') }, true);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.group ??= new GroupCommit(this.groupHooks());
+    return this.group.await(this.history).then(() => result);
+  }
+
+  /** Batches {@link transactAsync}'s syncs; made on first use. */
+  private group: GroupCommit | undefined = undefined;
+  private groupHooks(): GroupCommitHooks {
+    return {
+      sync: () => (this.durability === 'sync' ? syncOffThread(this.storage) : Promise.resolve()),
+      publish: (header) => this.writeHeader(header),
+      fail: (error) => {
+        this.failedCommit ??= error;
+      },
+      closed: () => this.closed,
+    };
+  }
+
+  /**
    * Appends a moment equal to moment `index` (a pointer copy: O(1) in the size of
    * the data). `revert(-2)` undoes the last transaction. Its commit trailer
    * records which moment it restored.
@@ -581,7 +579,7 @@ export class Engine {
     this.io.tx.freeze();
   }
 
-  private appendMoment<T>(initial: (previous: Slot) => Slot, fn: (root: WriteCursor) => T, commit: CommitRecord): T {
+  private appendMoment<T>(initial: (previous: Slot) => Slot, fn: (root: WriteCursor) => T, commit: CommitRecord, deferred = false): T {
     this.requireHistory();
     this.requireWritable();
     this.requireNoFailedCommit();
@@ -603,7 +601,7 @@ export class Engine {
         // Committing now would commit whatever the function did before its first await.
         throw new TransactionError('a transaction function must be synchronous: it returned a promise, so nothing was committed');
       }
-      this.commitHeader({ count: appended.header.count, root: appended.header.root }, commit);
+      this.commitHeader({ count: appended.header.count, root: appended.header.root }, commit, deferred);
       return result;
     } catch (error) {
       // Once the header write began, the new header may be stored and names these
@@ -633,7 +631,35 @@ export class Engine {
    * makes the header durable too. Readers in other processes see the commit
    * when the header reaches the file.
    */
-  private commitHeader(next: { count: number; root: number }, commit: CommitRecord): void {
+  private commitHeader(next: { count: number; root: number }, commit: CommitRecord, deferred = false): void {
+    const header = this.writeCommit(next, commit);
+    if (deferred) {
+      // transactAsync: the data and trailer are with the system; the group
+      // commit syncs them (with the others of its batch) and writes the header.
+      this.advance(header);
+      return;
+    }
+    try {
+      this.syncIfDurable();
+    } catch (error) {
+      // The fdatasync itself failed: the trailer may have reached the disk whole, and a reopen decides.
+      this.failedCommit = error;
+      throw new TransactionError('the commit failed while syncing its data; whether it took effect is known only after reopening the database', { cause: error });
+    }
+    this.writeHeader(header);
+    this.advance(header);
+    // The sync covered every deferred commit before this one too.
+    this.group?.coveredBySync();
+  }
+
+  /**
+   * A commit's records and trailer, handed to the system (FORMAT.md §Commit
+   * and recovery, steps 1 and 2): after the transaction's deferred counts, the
+   * trailer, the one-writer check, then a flush. A flush that fails (a full
+   * disk) means the bytes never all left: the commit failed, and the caller
+   * cuts them.
+   */
+  private writeCommit(next: { count: number; root: number }, commit: CommitRecord): HistoryHeader {
     this.io.tx.flushPending();
     const header: HistoryHeader = { count: next.count, root: next.root, committedSize: 0 };
     if (this.hasHistory) {
@@ -646,22 +672,27 @@ export class Engine {
     // Before the transaction's buffered data leaves for the file: a second
     // writer that got in meanwhile must find its commits untouched.
     this.confirmWriter();
-    // Handing the data to the system first: a failure here (a full disk) means
-    // the commit's bytes never all left, so it failed, and the caller cuts them.
     this.storage.flush();
-    try {
-      this.syncIfDurable();
-    } catch (error) {
-      // The fdatasync itself failed: the trailer may have reached the disk whole, and a reopen decides.
-      this.failedCommit = error;
-      throw new TransactionError('the commit failed while syncing its data; whether it took effect is known only after reopening the database', { cause: error });
-    }
+    return header;
+  }
+
+  /**
+   * Writes `header` at position 12 and hands it to the system, unsynced
+   * (step 4): the commits it names are durable already. Never writes a header
+   * older than the one on disk (a group commit's sync can finish after a
+   * synchronous commit wrote a newer one).
+   *
+   * @internal for the group commit
+   */
+  writeHeader(header: HistoryHeader): void {
+    if (header.committedSize < this.writtenSize) return;
     try {
       const encoded = encodeHistoryHeader(header);
       this.storage.write(HISTORY_HEADER_POSITION, encoded);
       this.headerBytes.set(encoded);
       this.storage.flush();
       this.headerUnsynced = this.durability === 'sync';
+      this.writtenSize = header.committedSize;
     } catch (error) {
       this.failedCommit = error;
       throw new TransactionError(
@@ -669,6 +700,13 @@ export class Engine {
         { cause: error },
       );
     }
+  }
+
+  /** The committed size of the header this engine last wrote. */
+  private writtenSize = 0;
+
+  /** Makes `header` the engine's history: later transactions build on it. */
+  private advance(header: HistoryHeader): void {
     this.history = header;
     this.lastTrailer = this.pendingTrailer;
     this.pendingTrailer = undefined;
@@ -734,6 +772,12 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     if (!this.readOnly && this.lostWriter === undefined) {
+      if (this.group?.pending === true && this.failedCommit === undefined) {
+        // Deferred commits waiting for their sync: sync now, publish the latest, and let their promises resolve.
+        this.storage.sync();
+        this.writeHeader(this.history);
+        this.group.coveredBySync();
+      }
       // The last header was handed to the system unsynced; make it durable, so
       // that the next open need not roll forward.
       if (this.headerUnsynced && this.failedCommit === undefined) this.storage.sync();
@@ -744,27 +788,6 @@ export class Engine {
 
   /** True once {@link close} ran. */
   private closed = false;
-}
-
-function isPromiseLike(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-function pickHasher(header: FileHeader, known: readonly Hasher[]): Hasher {
-  const match = known.find((h) => h.id === header.hashId && h.size === header.hashSize);
-  if (match !== undefined) return match;
-  throw new IncompatibleDatabaseError(
-    `the database uses hash "${hashIdName(header.hashId)}" (${header.hashSize} bytes), which is not one of the known hashers (${known.map((h) => hashIdName(h.id)).join(', ') || 'none'}); pass the matching hasher`,
-  );
-}
-
-/** FORMAT.md §Hashing: hash id 0 names no function, so only the size is checked. */
-function checkHasher(header: FileHeader, hasher: Hasher): void {
-  if ((header.hashId !== 0 && header.hashId !== hasher.id) || header.hashSize !== hasher.size) {
-    throw new IncompatibleDatabaseError(
-      `the database was written with hash "${hashIdName(header.hashId)}" (${header.hashSize} bytes) but was opened with "${hashIdName(hasher.id)}" (${hasher.size} bytes); open it with the matching hasher`,
-    );
-  }
 }
 
 /** What {@link Engine.momentAt} finds: a moment as it stood at a time. */

@@ -17,7 +17,8 @@ import { shiftForCount } from '../trie/array-list.js';
 import { walkRecords } from './records.js';
 import type { Storage } from '../storage/storage.js';
 import type { CommitTrailer } from '../format/commit-trailer.js';
-import { firstWholeCommitAfter, nextWholeCommit, trailerEndingAt, trailerIntact } from './trailers.js';
+import { firstWholeCommitAfter, lastWholeCommit, nextWholeCommit, trailerEndingAt, trailerIntact } from './trailers.js';
+import { readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
 
 /**
  * How far a scan for a torn header's trailer reads past the history root it
@@ -142,4 +143,58 @@ export function checkCommitBoundary(io: BlockIO, history: CommittedHistory): voi
     if (position + size > committedSize) refuse(position, position + size);
     return true;
   });
+}
+
+/**
+ * The history header an open starts from: the one on disk; when it is
+ * inconsistent with the file (its committed size past the data, its root
+ * outside it, or, for a writer, inside the latest commit) and a torn write of
+ * it can be told apart by the commit trailer its moment count and root name,
+ * that trailer's state. A header that bytes follow but no trailer ends is
+ * checked the same way, and refused when a whole commit past it does not
+ * follow from it.
+ *
+ * @param storage - the database's storage
+ * @param io - its block access (for the boundary check)
+ * @param readOnly - a read-only open checks no boundary (it cuts nothing)
+ * @param mayRollForward - false while a live writer holds the file
+ * @param accepted - receives the 24 header bytes read
+ * @throws CorruptDatabaseError naming the last whole commit when nothing fits
+ */
+export function readHistoryForOpen(storage: Storage, io: BlockIO, readOnly: boolean, mayRollForward: boolean, accepted: Uint8Array): HistoryHeader {
+  let header: HistoryHeader;
+  try {
+    header = readHistoryHeader(storage, io.tx.committedSize, accepted);
+    if (header.committedSize < storage.size()) {
+      // Bytes past a size that ends no trailer: the size may be torn, inside
+      // the commit's own trailer (past every record, where the boundary check
+      // cannot see it).
+      if (mayRollForward && trailerEndingAt(storage, header.committedSize) === undefined) {
+        const torn = recoverTornHeader(storage, header);
+        if (torn !== undefined) return torn;
+        // A whole commit past the header that does not follow from it: the
+        // header is damaged (no writer leaves one), and cutting to it, or
+        // reading by it, would lose or misread that commit.
+        const last = lastWholeCommit(storage, TORN_HEADER_SCAN_BYTES_MAX);
+        if (last !== undefined && last.end > header.committedSize && nextWholeCommit(storage, header.committedSize) === undefined) {
+          throw new CorruptDatabaseError(
+            `the history header says ${header.committedSize} bytes are committed, but a whole commit that does not follow from it ends at ${last.end}: the header is damaged`,
+            HISTORY_HEADER_POSITION,
+          );
+        }
+      }
+      if (!readOnly) checkCommitBoundary(io, header);
+    }
+    return header;
+  } catch (error) {
+    if (!mayRollForward || !(error instanceof CorruptDatabaseError)) throw error;
+    const torn = recoverTornHeader(storage, readRawHistoryHeader(storage));
+    if (torn !== undefined) return torn;
+    const last = lastWholeCommit(storage, TORN_HEADER_SCAN_BYTES_MAX);
+    if (last === undefined) throw error;
+    throw new CorruptDatabaseError(
+      `${error.message}; the last whole commit in the file ends at ${last.end} with ${last.count} moments (committed ${new Date(last.time).toISOString()}). ` +
+        'Nothing was cut: open the file read-only and copy what you need, or restore the history header from that commit',
+    );
+  }
 }

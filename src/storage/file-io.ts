@@ -152,6 +152,17 @@ export class FileIo {
     }
   }
 
+  /** fdatasyncs the file on libuv's thread pool; resolves when it is done. */
+  syncDataAsync(): Promise<void> {
+    this.stats.syncCalls++;
+    return new Promise<void>((resolve, reject) => {
+      fs.fdatasync(this.fd, (error) => {
+        if (error === null) resolve();
+        else reject(new IoError(`fdatasync of ${this.path} failed: ${describe(error)}`, error));
+      });
+    });
+  }
+
   /** The file's size on the medium now (another process may have changed it). */
   statSize(): number {
     try {

@@ -554,6 +554,22 @@ export class FileStorage implements Storage {
   }
 
   /**
+   * {@link sync} with the fdatasync on libuv's thread pool: flushes (and
+   * reserves zeros) now, then resolves once the data is durable, so that the
+   * event loop goes on meanwhile. Writes made after the call are not covered.
+   *
+   * @throws ReadOnlyError on a read-only storage
+   * @throws IoError (as a rejection) when the sync fails
+   */
+  syncAsync(): Promise<void> {
+    this.checkWritable();
+    const cache = this.cache;
+    cache.flush();
+    if (cache.sizeOnDisk > this.io.fileSize) this.io.preallocate(cache.sizeOnDisk);
+    return this.io.syncDataAsync();
+  }
+
+  /**
    * Flushes (when writable), cuts reserved zeros, and closes the file; later
    * calls fail. Closing twice does nothing. The descriptor is closed even when
    * the flush fails.

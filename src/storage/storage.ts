@@ -117,4 +117,11 @@ export interface Storage {
    * of rolling forward over them.
    */
   writerActive?(): boolean;
+
+  /**
+   * Optional: {@link sync} with the wait off the main thread. Flushes at once
+   * (synchronously), then resolves when the data is durable. Writes made
+   * after the call are not covered.
+   */
+  syncAsync?(): Promise<void>;
 }

@@ -1,0 +1,128 @@
+// Group commit for Engine.transactAsync (FORMAT.md §Commit and recovery):
+// transactions commit their records and trailers at once and wait; one sync
+// at a time runs off the main thread, and when it returns, the header naming
+// the newest commit it covered is written and every waiting promise of its
+// batch resolves. Commits that arrive while a sync runs form the next batch:
+// each keeps its own moment and trailer, and they share one fdatasync.
+
+import { TransactionError } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
+import type { HistoryHeader } from './history-header.js';
+
+/** What the group commit asks of its engine. */
+export interface GroupCommitHooks {
+  /** Makes everything handed to the system so far durable (an fdatasync off the main thread). */
+  sync(): Promise<void>;
+  /** Writes the history header of a durable commit. */
+  publish(header: HistoryHeader): void;
+  /** Records a failed sync: the engine then refuses writes until reopened. */
+  fail(error: unknown): void;
+  /** True once the engine was closed. */
+  closed(): boolean;
+}
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Batches the syncs of deferred commits; see the file's top comment. */
+export class GroupCommit {
+  private readonly hooks: GroupCommitHooks;
+  /** Committed in memory, in no sync yet. */
+  private waiting: Waiter[] = [];
+  /** The header of the newest waiting commit. */
+  private latest: HistoryHeader | undefined = undefined;
+  private inflight = false;
+  /** Batches started so far, and how many of them a synchronous sync has covered. */
+  private started = 0;
+  private covered = 0;
+
+  /** @param hooks - the engine's side */
+  constructor(hooks: GroupCommitHooks) {
+    this.hooks = hooks;
+  }
+
+  /** True while a commit waits for its sync, or a sync runs. */
+  get pending(): boolean {
+    return this.waiting.length > 0 || this.inflight;
+  }
+
+  /**
+   * Waits for the commit whose history header is `header` (already written
+   * to the storage, unsynced) to be durable and published.
+   *
+   * @param header - the history after the commit
+   */
+  await(header: HistoryHeader): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.latest = { ...header };
+      this.start();
+    });
+  }
+
+  /**
+   * A synchronous commit (or close) synced and published everything handed
+   * to the system: every waiting commit is durable and visible, and so is the
+   * batch whose sync is in flight.
+   */
+  coveredBySync(): void {
+    this.covered = this.started;
+    const batch = this.waiting;
+    this.waiting = [];
+    this.latest = undefined;
+    for (const waiter of batch) waiter.resolve();
+  }
+
+  private start(): void {
+    if (this.inflight || this.waiting.length === 0 || this.latest === undefined) return;
+    const batch = this.waiting;
+    const header = this.latest;
+    this.waiting = [];
+    this.latest = undefined;
+    this.inflight = true;
+    const epoch = ++this.started;
+    this.hooks
+      .sync()
+      .then(
+        () => {
+          if (!this.hooks.closed()) this.hooks.publish(header);
+          for (const waiter of batch) waiter.resolve();
+        },
+        (error: unknown) => {
+          // A synchronous sync since (a commit, a close) made this batch durable anyway.
+          if (epoch <= this.covered) {
+            for (const waiter of batch) waiter.resolve();
+            return;
+          }
+          this.hooks.fail(error);
+          const failure = new TransactionError('the group commit\'s sync failed: these moments may not be durable; reopen the database to find out which are', { cause: error });
+          // The waiting commits were built on this batch: they fail with it.
+          for (const waiter of [...batch, ...this.waiting]) waiter.reject(failure);
+          this.waiting = [];
+          this.latest = undefined;
+        },
+      )
+      .catch((error: unknown) => {
+        // publish threw (the engine recorded it): the batch is durable but unpublished.
+        for (const waiter of batch) waiter.reject(error);
+      })
+      .finally(() => {
+        this.inflight = false;
+        this.start();
+      });
+  }
+}
+
+/**
+ * The storage's sync off the main thread when it has one (a file's
+ * fdatasync on libuv's thread pool), else its synchronous sync in a later
+ * microtask.
+ *
+ * @param storage - the database's storage
+ */
+export function syncOffThread(storage: Storage): Promise<void> {
+  if (storage.syncAsync !== undefined) return storage.syncAsync();
+  return Promise.resolve().then(() => storage.sync());
+}
