@@ -380,19 +380,8 @@ export class Database<S = any> {
    * @throws ReadOnlyError on a read-only database
    */
   transact<R>(fn: (tx: Transaction<S>) => R, options?: CommitOptions): R {
-    if (typeof fn !== 'function') throw new InvalidArgumentError(`transact takes a function of the transaction, got ${describe(fn)}`);
-    if (this.current !== undefined) throw new TransactionError('a transaction is already running; transactions do not nest');
-    if (this.engine.readOnly) throw new ReadOnlyError('the database is open read-only');
-    const result = this.engine.transact((root) => {
-      const tx = new Transaction<S>(this.engine, root);
-      this.current = tx;
-      try {
-        return fn(tx);
-      } finally {
-        tx.end();
-        this.current = undefined;
-      }
-    }, options);
+    this.checkTransaction(fn, 'transact');
+    const result = this.engine.transact(this.runIn(fn), options);
     // After the commit returned: listeners see a committed moment, and their errors cannot undo it.
     this.feed.notify();
     return result;
@@ -412,24 +401,38 @@ export class Database<S = any> {
    * @returns what `fn` returned, once durable
    */
   transactAsync<R>(fn: (tx: Transaction<S>) => R, options?: CommitOptions): Promise<R> {
-    if (typeof fn !== 'function') return Promise.reject(new InvalidArgumentError(`transactAsync takes a function of the transaction, got ${describe(fn)}`));
-    if (this.current !== undefined) return Promise.reject(new TransactionError('a transaction is already running; transactions do not nest'));
-    if (this.engine.readOnly) return Promise.reject(new ReadOnlyError('the database is open read-only'));
+    try {
+      this.checkTransaction(fn, 'transactAsync');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.engine
-      .transactAsync((root) => {
-        const tx = new Transaction<S>(this.engine, root);
-        this.current = tx;
-        try {
-          return fn(tx);
-        } finally {
-          tx.end();
-          this.current = undefined;
-        }
-      }, options)
+      .transactAsync(this.runIn(fn), options)
       .then((result) => {
         this.feed.notify();
         return result;
       });
+  }
+
+  /** What both transact methods refuse before starting. */
+  private checkTransaction(fn: unknown, method: string): void {
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`${method} takes a function of the transaction, got ${describe(fn)}`);
+    if (this.current !== undefined) throw new TransactionError('a transaction is already running; transactions do not nest');
+    if (this.engine.readOnly) throw new ReadOnlyError('the database is open read-only');
+  }
+
+  /** The engine-level function that runs `fn` on a Transaction of the new moment's root. */
+  private runIn<R>(fn: (tx: Transaction<S>) => R): (root: WriteCursor) => R {
+    return (root) => {
+      const tx = new Transaction<S>(this.engine, root);
+      this.current = tx;
+      try {
+        return fn(tx);
+      } finally {
+        tx.end();
+        this.current = undefined;
+      }
+    };
   }
 
   /** How many moments the history holds. O(1). */
