@@ -86,6 +86,25 @@ describe('transactAsync', () => {
     expect(reopened.moment(0).asHashMap().get('kept')?.readUint()).toBe(1n);
   });
 
+  it('rejects the batch when its header cannot be written after the sync, and a reopen recovers the durable commits from their trailers', async () => {
+    const storage = new MemoryStorage({ durable: true });
+    const engine = Engine.open(storage, { hasher: sha1Hasher });
+    engine.transact((root) => root.hashMap().put('kept').writeUint(1));
+    const write = storage.write.bind(storage);
+    storage.write = (position, source) => {
+      if (position === HISTORY_HEADER_POSITION) throw new IoError('injected header write failure', new Error('EIO'));
+      write(position, source);
+    };
+    const outcomes = await Promise.allSettled([0, 1].map((i) => engine.transactAsync((root) => root.hashMap().put(`durable${i}`).writeUint(i))));
+    storage.write = write;
+    for (const outcome of outcomes) expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(TransactionError);
+    expect(() => engine.transact(() => undefined)).toThrow(/reopen/);
+    // Synced but unpublished: the trailers are whole, so a reopen rolls both forward.
+    const reopened = Engine.open(MemoryStorage.fromBytes(storage.toBytes().slice(), { readOnly: false }), { hasher: sha1Hasher });
+    expect(reopened.momentCount).toBe(3);
+    expect(reopened.moment(-1).asHashMap().get('durable1')?.readUint()).toBe(1n);
+  });
+
   it('never writes an older header after a synchronous commit wrote a newer one, and close resolves what waits', async () => {
     const path = tempFile();
     const engine = Engine.open(FileStorage.open(path), { hasher: sha1Hasher });
