@@ -3,18 +3,19 @@
 // optional peer dependency; the value API accepts immutable.js collections as
 // input without it (api/immutable-markers.ts).
 
-import { List, Map, Set } from 'immutable';
+import { List, Map, OrderedMap, OrderedSet, Set } from 'immutable';
+import { Tag } from './format/tags.js';
 import { isMapTag, isStructureView, materialize, type Builder, type ListView, type MapView, type SetView, type Value } from './api/views.js';
 
-/** toImmutable: immutable.js Map, List and Set, built through their mutable forms. */
+/** toImmutable: immutable.js Map, List and Set (OrderedMap and OrderedSet for sorted ones, in key order), built through their mutable forms. */
 const IMMUTABLE_BUILDER: Builder = {
-  open: (tag) => (isMapTag(tag) ? Map<unknown, unknown>().asMutable() : List<unknown>().asMutable()),
+  open: (tag) => (tag === Tag.SORTED_MAP ? OrderedMap<unknown, unknown>().asMutable() : isMapTag(tag) ? Map<unknown, unknown>().asMutable() : List<unknown>().asMutable()),
   put: (container, tag, key, value) => {
     if (isMapTag(tag)) (container as Map<unknown, unknown>).set(key, value);
     else (container as List<unknown>).set(key as number, value);
   },
   close: (container) => (container as Map<unknown, unknown> | List<unknown>).asImmutable(),
-  set: (members) => Set(members),
+  set: (members, tag) => (tag === Tag.SORTED_SET ? OrderedSet(members) : Set(members)),
 };
 
 /**

@@ -9,7 +9,7 @@ import type { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import { CorruptDatabaseError, IncompatibleDatabaseError } from '../errors.js';
 import { ValueWalk, type ValueVisitor } from '../history/value-walk.js';
-import { readScalar, refuseSorted } from './values.js';
+import { readScalar } from './values.js';
 
 /**
  * A map, set or list being copied: the cursor its copy is written at, and
@@ -17,8 +17,8 @@ import { readScalar, refuseSorted } from './values.js';
  */
 interface CopyContainer {
   readonly target: WriteCursor;
-  readonly map: ReturnType<WriteCursor['hashMap']> | undefined;
-  readonly set: ReturnType<WriteCursor['hashSet']> | undefined;
+  readonly map: { put(key: Key): WriteCursor } | undefined;
+  readonly set: { add(key: Key): boolean } | undefined;
   readonly list: ReturnType<WriteCursor['arrayList']> | ReturnType<WriteCursor['linkedArrayList']> | undefined;
 }
 
@@ -62,10 +62,11 @@ const COPIER: ValueVisitor<Slot | undefined, CopyContainer, Key, WriteCursor> = 
   },
   again: (done, to) => to.writeSlot(done as Slot),
   open: (from, kind, to) => {
-    // The JS API copies no sorted map or set yet: refused before anything is written.
-    refuseSorted(from);
     // A new structure replaces whatever the slot held.
     to.writeNone();
+    // A sorted map's keys are plain bytes (copyKey gives them untagged), put in key order.
+    if (kind.family === 'sorted-map') return { target: to, map: sortedPuts(to.sortedMap()), set: undefined, list: undefined };
+    if (kind.family === 'sorted-set') return { target: to, map: undefined, set: sortedAdds(to.sortedSet()), list: undefined };
     if (kind.family === 'set') return { target: to, map: undefined, set: kind.counted ? to.countedHashSet() : to.hashSet(), list: undefined };
     if (kind.family === 'map') return { target: to, map: kind.counted ? to.countedHashMap() : to.hashMap(), set: undefined, list: undefined };
     return { target: to, map: undefined, set: undefined, list: kind.tag === Tag.ARRAY_LIST ? to.arrayList() : to.linkedArrayList() };
@@ -83,6 +84,21 @@ const COPIER: ValueVisitor<Slot | undefined, CopyContainer, Key, WriteCursor> = 
   put: () => {},
   close: (container) => container.target.refresh().slot,
 };
+
+/** A sorted map's put for copied keys, which are untagged bytes for a sorted map. */
+function sortedPuts(map: ReturnType<WriteCursor['sortedMap']>): CopyContainer['map'] {
+  return { put: (key) => map.put(sortedCopyKey(key)) };
+}
+
+function sortedAdds(set: ReturnType<WriteCursor['sortedSet']>): CopyContainer['set'] {
+  return { add: (key) => set.add(sortedCopyKey(key)) };
+}
+
+/** The key bytes of a sorted map entry; a format tag (which no xitdb writer puts on a sorted key) is refused. */
+function sortedCopyKey(key: Key): Uint8Array | string {
+  if (typeof key === 'string' || key instanceof Uint8Array) return key;
+  throw new IncompatibleDatabaseError('a sorted map key carries a format tag, which sorted maps do not store, so it cannot be copied into another database');
+}
 
 /** Copies a slot that is no structure: inline values as they are, bytes with their format tag. */
 function copyScalar(from: ReadCursor, to: WriteCursor): void {

@@ -15,13 +15,16 @@ import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
 import { UnsupportedValueError, describeTag, formatPath } from './errors.js';
 import { isStructureTag } from '../kinds/table.js';
-import type { AnyPath, DeletePathOf, ItemOf, ListTarget, PathOf, PathStep, Stored, TypeAt } from './types.js';
+import type { AnyPath, DeletePathOf, ItemOf, ListTarget, PathOf, PathStep, RangeItem, RangeKey, Stored, TypeAt } from './types.js';
+import { rangeAt } from './sorted-views.js';
+import type { RangeOptions } from './sorted-range.js';
 import { checkPath, isIndex, readAt, refuseUnreadable, resolveStep } from './paths.js';
 import type { Change, DiffOptions } from './diff.js';
 import { ChangeFeed, type ChangeListener, type ChangeSource, type SubscribeOptions } from './feed.js';
 import { watchChanges, type WatchedChange } from './watch.js';
 import { revertMoment } from './revert.js';
-import { encodeKey, isPlainObject, mapStepKey, objectKey, holdsViews, prepareValue, writeValue } from './values.js';
+import { addMembers, memberKeys, removeAt } from './members.js';
+import { isPlainObject, mapStepKey, objectKey, holdsViews, prepareValue, writeValue } from './values.js';
 import { readValue, type Value, type ViewGuard } from './views.js';
 import { describe, requireOptions, requirePath, requireStorage } from '../base/arguments.js';
 import type { TaggedKey } from '../cursor/keys.js';
@@ -103,6 +106,45 @@ export class Transaction<S = any> {
     // committed structures.
     if (isStructureTag(cursor.tag) && this.#engine.io.tx.isMutable(cursor.slot.position)) this.#engine.freeze();
     return readValue(cursor, this.#guard) as Stored<TypeAt<S, P>>;
+  }
+
+  /**
+   * The entries of the sorted map at `path` whose keys meet `options`, as
+   * `[key, value]` pairs in key order (members, for a sorted set), lazily:
+   * O(log n) to the first, then O(1) amortised node reads each. Nothing when
+   * nothing is stored there. Valid until the transaction ends; later writes of
+   * the transaction do not show in it.
+   *
+   * @throws WrongTypeError when the value at `path` is not a sorted map or set
+   * @throws InvalidArgumentError for a bad option or a bound with no ordered form
+   */
+  range<P extends PathOf<S>>(path: P, options: RangeOptions<RangeKey<TypeAt<S, P>>> = {}): IterableIterator<RangeItem<TypeAt<S, P>>> {
+    requirePath(path);
+    this.check();
+    const cursor = readAt(this.#root.refresh(), path as AnyPath);
+    // As in get: a structure this transaction wrote changes in place, so freeze before a lazy walk over it.
+    if (cursor !== undefined && isStructureTag(cursor.tag) && this.#engine.io.tx.isMutable(cursor.slot.position)) this.#engine.freeze();
+    return rangeAt(cursor, path as AnyPath, options as RangeOptions, this.#guard) as IterableIterator<RangeItem<TypeAt<S, P>>>;
+  }
+
+  /**
+   * Adds members to the set at `path`: a sorted set, or a Set (counted hash
+   * set) or hash set. An empty slot gets a new sorted set. Members are
+   * checked before anything is written.
+   *
+   * @returns the set's size afterwards
+   * @throws WrongTypeError when the value at `path` is not a set
+   * @throws InvalidArgumentError or UnsupportedValueError for a member the set cannot hold
+   */
+  add(path: PathOf<S>, ...members: unknown[]): number {
+    requirePath(path);
+    this.check();
+    const steps = path as AnyPath;
+    const existing = readAt(this.#root.refresh(), steps);
+    const tag = existing === undefined ? Tag.NONE : existing.tag;
+    // Every member is checked before the path is walked for writing.
+    const keys = memberKeys(tag, members, steps);
+    return addMembers(this.cursorFor(steps, tag === Tag.NONE), tag, keys);
   }
 
   /** True when something is stored at `path` (null included). */
@@ -198,35 +240,7 @@ export class Transaction<S = any> {
     const parent = readAt(this.#root.refresh(), parentPath);
     if (parent === undefined || parent.isNone) return false;
     refuseUnreadable(parent);
-    const cursor = this.cursorFor(parentPath, false);
-    switch (parent.tag) {
-      case Tag.HASH_MAP:
-        return cursor.hashMap().remove(objectKey(last, steps));
-      case Tag.COUNTED_HASH_MAP:
-        return cursor.countedHashMap().remove(encodeKey(last, steps));
-      case Tag.HASH_SET:
-        return cursor.hashSet().remove(encodeKey(last, steps));
-      case Tag.COUNTED_HASH_SET:
-        return cursor.countedHashSet().remove(encodeKey(last, steps));
-      case Tag.LINKED_ARRAY_LIST: {
-        const list = cursor.linkedArrayList();
-        if (!isIndex(last) || !Number.isInteger(last) || last >= list.count() || last < -list.count()) return false;
-        list.remove(last);
-        return true;
-      }
-      case Tag.ARRAY_LIST: {
-        const list = cursor.arrayList();
-        const count = list.count();
-        if (!isIndex(last) || !Number.isInteger(last) || last >= count || last < -count) return false;
-        if (last !== count - 1 && last !== -1) {
-          throw new WrongTypeError(`${formatPath(parentPath)} is an array list, which can only drop its last item; store a linkedList() to remove from the middle`);
-        }
-        list.slice(count - 1);
-        return true;
-      }
-      default:
-        throw new WrongTypeError(`${formatPath(parentPath)} holds ${describeTag(parent.tag)}, which has nothing to delete`);
-    }
+    return removeAt(this.cursorFor(parentPath, false), parent.tag, last, steps);
   }
 
   /**
@@ -299,6 +313,10 @@ export class Transaction<S = any> {
         continue;
       }
       const target = resolveStep(current, step, path, i, 'write');
+      if (target instanceof Uint8Array) {
+        cursor = cursor.sortedMap().put(target);
+        continue;
+      }
       if (typeof target !== 'number') {
         cursor = current.tag === Tag.HASH_MAP ? cursor.hashMap().put(target) : cursor.countedHashMap().put(target);
         continue;
@@ -494,6 +512,28 @@ export class Database<S = any> {
     requirePath(path);
     if (this.engine.momentCount === 0) return undefined;
     return this.snapshot().get(path);
+  }
+
+  /**
+   * The entries of the sorted map at `path` in the latest moment whose keys
+   * meet `options` (see {@link Transaction.range}), lazily: `[key, value]`
+   * pairs in key order, or members for a sorted set.
+   *
+   * @example
+   * ```ts
+   * db.set(['scores'], sortedMap([[10, 'a'], [20, 'b'], [30, 'c']]));
+   * [...db.range(['scores'], { gte: 15, reverse: true })];   // [[30, 'c'], [20, 'b']]
+   * ```
+   */
+  range<P extends PathOf<S>>(path: P, options: RangeOptions<RangeKey<TypeAt<S, P>>> = {}): IterableIterator<RangeItem<TypeAt<S, P>>> {
+    requirePath(path);
+    if (this.engine.momentCount === 0) return rangeAt(undefined, path as AnyPath, options as RangeOptions, () => undefined) as IterableIterator<RangeItem<TypeAt<S, P>>>;
+    return this.snapshot().range(path, options);
+  }
+
+  /** One-shot {@link Transaction.add} in its own transaction. */
+  add(path: PathOf<S>, ...members: unknown[]): number {
+    return this.transact((tx) => tx.add(path, ...members));
   }
 
   /** True when the latest moment stores something at `path`. */

@@ -11,6 +11,7 @@ import { hasLoneSurrogate, type TaggedKey } from '../cursor/keys.js';
 import { structureKind } from '../kinds/table.js';
 import { describeTag, formatPath, stepText } from './errors.js';
 import { mapStepKey, objectKey } from './values.js';
+import { sortedKeyOf } from './sorted-values.js';
 import type { AnyPath, PathStep } from './types.js';
 
 /** True for a list index step (a number). */
@@ -30,23 +31,25 @@ export type StepMode = 'read' | 'check' | 'write';
  * The one reading of a path step that every path walker of this file shares:
  * at a map (the tag table's `map` family) the step becomes the stored key (an
  * object's well-formed string key as it is, any other step through
- * mapStepKey, which checks it and names the path); at a list it must be an
- * index, returned as given (the caller judges the range); any other value has
- * no inside. O(1), no allocation on the common steps.
+ * mapStepKey, which checks it and names the path); at a sorted map its
+ * ordered encoding (a Uint8Array, FORMAT.md §Ordered keys); at a list it must
+ * be an index, returned as given (the caller judges the range); any other
+ * value has no inside. O(1), no allocation on the common steps.
  *
  * @param tag - the tag of the value the step is taken at (not none: the walkers decide what none means)
  * @param i - the step's place in `path`, for messages
- * @returns the stored key (a string or tagged key) for a map, the index (a number) for a list
+ * @returns the stored key (a string or tagged key) for a map, its bytes for a sorted map, the index (a number) for a list
  * @throws WrongTypeError naming the path for a step the value cannot take
- * @throws IncompatibleDatabaseError for a gen-2 structure
+ * @throws InvalidArgumentError for a sorted map step with no ordered form
  */
-export function resolveStep(cursor: ReadCursor, step: PathStep, path: AnyPath, i: number, mode: StepMode): string | TaggedKey | number {
+export function resolveStep(cursor: ReadCursor, step: PathStep, path: AnyPath, i: number, mode: StepMode): string | TaggedKey | Uint8Array | number {
   const tag = cursor.tag;
   const family = structureKind(tag)?.family;
   if (family === 'map') {
     if (tag === Tag.HASH_MAP && typeof step === 'string' && !(mode === 'check' && hasLoneSurrogate(step))) return step;
     return mapStepKey(tag, step, path.slice(0, i + 1));
   }
+  if (family === 'sorted-map') return sortedKeyOf(step, path.slice(0, i + 1));
   if (family === 'list') {
     if (!isIndex(step) || (mode !== 'read' && !Number.isInteger(step))) {
       throw new WrongTypeError(`${formatPath(path.slice(0, i))} is a list, so the next step must be an index, not ${stepText(step)}`);
@@ -64,6 +67,12 @@ export function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined 
   for (let i = 0; i < path.length; i++) {
     if (cursor.tag === Tag.NONE) return undefined;
     const target = resolveStep(cursor, path[i] as PathStep, path, i, 'read');
+    if (target instanceof Uint8Array) {
+      const next = cursor.asSortedMap().get(target);
+      if (next === undefined) return undefined;
+      cursor = next;
+      continue;
+    }
     if (typeof target !== 'number') {
       const next = cursor.asHashMap().get(target);
       if (next === undefined) return undefined;
@@ -84,7 +93,7 @@ export function readAt(root: ReadCursor, path: AnyPath): ReadCursor | undefined 
  * there, this build just cannot see it.
  */
 export function refuseUnreadable(cursor: ReadCursor): void {
-  if (cursor.tag > KNOWN_TAG_MAX) throw secondGenerationError(cursor.tag, cursor.slotPosition);
+  if (cursor.tag > KNOWN_TAG_MAX && structureKind(cursor.tag) === undefined) throw secondGenerationError(cursor.tag, cursor.slotPosition);
 }
 
 /**

@@ -4,10 +4,12 @@
 
 import type { MomentInfo } from '../history/moment-log.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
-import type { AnyPath, JSOf, PathOf, Stored, TypeAt } from './types.js';
+import type { AnyPath, JSOf, PathOf, RangeItem, RangeKey, Stored, TypeAt } from './types.js';
+import { rangeAt } from './sorted-views.js';
+import type { RangeOptions } from './sorted-range.js';
 import { readAt } from './paths.js';
 import { diffRoots, type Change, type DiffOptions } from './diff.js';
-import { ListView, MapView, SetView, readValue, type ViewGuard } from './views.js';
+import { isStructureView, readValue, type ViewGuard } from './views.js';
 import { requirePath } from '../base/arguments.js';
 import { InvalidArgumentError } from '../errors.js';
 import { INSPECT, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
@@ -70,6 +72,19 @@ export class Snapshot<S = any> {
     return cursor === undefined ? undefined : (readValue(cursor, always) as Stored<TypeAt<S, P>>);
   }
 
+  /**
+   * The entries of the sorted map at `path` whose keys meet `options`, lazily:
+   * `[key, value]` pairs in key order (members for a sorted set); nothing when
+   * nothing is stored there. See {@link RangeOptions}.
+   *
+   * @throws WrongTypeError when the value at `path` is not a sorted map or set
+   * @throws InvalidArgumentError for a bad option or a bound with no ordered form
+   */
+  range<P extends PathOf<S>>(path: P, options: RangeOptions<RangeKey<TypeAt<S, P>>> = {}): IterableIterator<RangeItem<TypeAt<S, P>>> {
+    requirePath(path);
+    return rangeAt(readAt(this.#root, path as AnyPath), path as AnyPath, options as RangeOptions, always) as IterableIterator<RangeItem<TypeAt<S, P>>>;
+  }
+
   /** True when something is stored at `path` (null included). */
   has(path: PathOf<S>): boolean {
     requirePath(path);
@@ -79,7 +94,7 @@ export class Snapshot<S = any> {
   /** The whole moment as plain JS (objects, arrays, Maps, Sets): with `open<Schema>()`, the schema's type. O(size). */
   toJS(): JSOf<S> {
     const value = readValue(this.#root, always);
-    return (value instanceof MapView || value instanceof ListView || value instanceof SetView ? value.toJS() : value) as JSOf<S>;
+    return (isStructureView(value) ? value.toJS() : value) as JSOf<S>;
   }
 
   /**

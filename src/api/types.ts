@@ -5,7 +5,38 @@
 // exists at run time.
 
 import type { LinkedListValue } from './values.js';
-import type { ListView, MapView, SetView, Value } from './views.js';
+import type { OrderedKey, SortedMapValue, SortedSetValue } from './sorted-values.js';
+import type { ListView, MapView, SetView, SortedMapView, SortedSetView, Value } from './views.js';
+
+/**
+ * The schema type of a sorted map (what `sortedMap(entries)` makes): keys of
+ * type `K` in their natural order, values of type `V`. In `open<Schema>()`,
+ * paths through it take a `K`, and reading it gives a `SortedMapView`.
+ *
+ * @example
+ * ```ts
+ * const db = await open<{ scores: SortedMap<number, string> }>();
+ * ```
+ */
+export type SortedMap<K extends OrderedKey, V> = SortedMapValue<K, V>;
+
+/** The schema type of a sorted set (what `sortedSet(items)` makes): members of type `K` in order. */
+export type SortedSet<K extends OrderedKey> = SortedSetValue<K>;
+
+/**
+ * What `range` yields at a value of schema type `T`: `[key, value]` pairs for
+ * a sorted map, members for a sorted set; anything for an untyped database.
+ */
+export type RangeItem<T> = 0 extends 1 & T
+  ? unknown
+  : T extends SortedMapValue<infer K, infer V>
+    ? [K, Stored<V>]
+    : T extends SortedSetValue<infer K>
+      ? K
+      : unknown;
+
+/** The keys a `range` over a value of schema type `T` takes in its bounds. */
+export type RangeKey<T> = 0 extends 1 & T ? unknown : T extends SortedMapValue<infer K, unknown> ? K : T extends SortedSetValue<infer K> ? K : unknown;
 
 /** One step of a path: a map key, or a list index (negative from the end). */
 export type PathStep = string | number;
@@ -34,6 +65,10 @@ export type PathOf<S, D extends number = 8> = 0 extends 1 & S
         ? readonly [] | readonly [number, ...PathOf<E, Depth[D]>]
         : S extends LinkedListValue<infer E>
           ? readonly [] | readonly [number, ...PathOf<E, Depth[D]>]
+          : S extends SortedMapValue<infer K, infer V>
+            ? readonly [] | readonly [K, ...PathOf<V, Depth[D]>]
+          : S extends SortedSetValue<OrderedKey>
+            ? readonly []
           : S extends ReadonlyMap<infer K, infer V>
             ? readonly [] | readonly [K, ...PathOf<V, Depth[D]>]
             : S extends ReadonlySet<unknown>
@@ -57,6 +92,10 @@ export type DeletePathOf<S, D extends number = 8> = 0 extends 1 & S
         ? readonly [] | readonly [number, ...DeletePathOf<E, Depth[D]>]
         : S extends LinkedListValue<infer E>
           ? readonly [] | readonly [number, ...DeletePathOf<E, Depth[D]>]
+          : S extends SortedMapValue<infer K, infer V>
+            ? readonly [] | readonly [K, ...DeletePathOf<V, Depth[D]>]
+          : S extends SortedSetValue<infer E>
+            ? readonly [] | readonly [E]
           : S extends ReadonlyMap<infer K, infer V>
             ? readonly [] | readonly [K, ...DeletePathOf<V, Depth[D]>]
             : S extends ReadonlySet<infer E>
@@ -75,6 +114,10 @@ export type TypeAt<S, P> = 0 extends 1 & S
         ? TypeAt<E, R>
         : S extends LinkedListValue<infer E>
           ? TypeAt<E, R>
+          : S extends SortedMapValue<OrderedKey, infer V>
+            ? TypeAt<V, R>
+          : S extends SortedSetValue<OrderedKey>
+            ? unknown
           : S extends ReadonlyMap<unknown, infer V>
             ? TypeAt<V, R>
             : S extends ReadonlySet<unknown>
@@ -96,6 +139,10 @@ export type JSOf<T> = 0 extends 1 & T
       ? JSOf<E>[]
       : T extends LinkedListValue<infer E>
         ? JSOf<E>[]
+        : T extends SortedMapValue<infer K, infer V>
+          ? Map<K, JSOf<V>>
+        : T extends SortedSetValue<infer K>
+          ? Set<K>
         : T extends ReadonlyMap<infer K, infer V>
           ? Map<K, JSOf<V>>
           : T extends ReadonlySet<infer E>
@@ -131,6 +178,10 @@ export type Stored<T> = 0 extends 1 & T
         ? ListView<Stored<E>, JSOf<E>[]>
         : T extends LinkedListValue<infer E>
           ? ListView<Stored<E>, JSOf<E>[]>
+          : T extends SortedMapValue<infer K, infer V>
+            ? SortedMapView<K, Stored<V>, Map<K, JSOf<V>>>
+          : T extends SortedSetValue<infer K>
+            ? SortedSetView<K>
           : T extends ReadonlyMap<infer K, infer V>
             ? MapView<K, Stored<V>, Map<K, JSOf<V>>>
             : T extends ReadonlySet<infer E>

@@ -13,6 +13,7 @@ import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, 
 import { describe } from '../base/arguments.js';
 import { readAsciiValue } from '../core/bytes-values.js';
 import { immutableKind } from './immutable-markers.js';
+import { SortedMapValue, SortedSetValue, sortedKeyOf } from './sorted-values.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -210,14 +211,6 @@ export function decodeScalar(cursor: ReadCursor): unknown {
 }
 
 /**
- * Refuses a sorted map or set, which no JS view represents yet: the JS API
- * raises IncompatibleDatabaseError rather than show it as another kind.
- */
-export function refuseSorted(cursor: ReadCursor): void {
-  if (cursor.tag > KNOWN_TAG_MAX) throw secondGenerationError(cursor.tag, cursor.slotPosition);
-}
-
-/**
  * A scalar slot as its JS value. A tag that is no value (an index block or kv
  * pair where a value belongs) is damage; a gen-2 tag (sorted map or set) is
  * refused as incompatible rather than read as `undefined`, which would hide
@@ -232,7 +225,7 @@ export function readScalar(cursor: ReadCursor): unknown {
 }
 
 /** The structure kind a JS value becomes, or 'scalar'. */
-export type ValueKind = 'scalar' | 'object' | 'map' | 'set' | 'array' | 'linked';
+export type ValueKind = 'scalar' | 'object' | 'map' | 'set' | 'array' | 'linked' | 'sorted-map' | 'sorted-set';
 
 /** How deep values may nest: deeper ones are refused before the recursion of a write could exhaust the stack. */
 export const VALUE_DEPTH_MAX = 500;
@@ -247,20 +240,22 @@ export const VALUE_DEPTH_MAX = 500;
 class Snapshot {
   constructor(
     readonly kind: SnapshotKind,
-    readonly keys: ReadonlyArray<string | TaggedKey> | undefined,
+    readonly keys: ReadonlyArray<string | TaggedKey | Uint8Array> | undefined,
     readonly items: readonly unknown[],
     /** True when a view of some database sits somewhere inside. */
     readonly views: boolean,
   ) {}
 }
 
-/** What a {@link Snapshot} becomes: a hash map (plain object), counted map (Map), counted set (Set), array list or linked list. */
+/** What a {@link Snapshot} becomes: a hash map (plain object), counted map (Map), counted set (Set), array list, linked list, sorted map or sorted set. */
 const enum SnapshotKind {
   OBJECT,
   MAP,
   SET,
   ARRAY,
   LINKED,
+  SORTED_MAP,
+  SORTED_SET,
 }
 
 /** A Date, as the text it is stored as (read once: a subclass may answer differently the second time). */
@@ -380,6 +375,8 @@ class Preparer {
       if (!Array.isArray(items)) throw new UnsupportedValueError('a linkedList() whose items are not an array cannot be stored', path);
       return new Snapshot(SnapshotKind.LINKED, undefined, this.listItems(items, path), this.views);
     }
+    if (object instanceof SortedMapValue) return this.sortedMap(object, path);
+    if (object instanceof SortedSetValue) return this.sortedSet(object, path);
     if (object instanceof Map) return this.map(object, path);
     if (object instanceof Set) return this.set(object, path);
     if (isPlainObject(object)) return this.plainObject(object, path);
@@ -420,6 +417,29 @@ class Preparer {
       items.push(this.prepare(item, path, key));
     }
     return new Snapshot(SnapshotKind.MAP, keys, items, this.views);
+  }
+
+  /** A sortedMap(): each key encoded by the ordered encoding (FORMAT.md §Ordered keys), each value prepared. */
+  private sortedMap(value: SortedMapValue, path: ReadonlyArray<unknown>): Snapshot {
+    const entries: unknown = value.entries;
+    if (!Array.isArray(entries)) throw new UnsupportedValueError('a sortedMap() whose entries are not an array cannot be stored', path);
+    const keys: Uint8Array[] = [];
+    const items: unknown[] = [];
+    for (const entry of entries as unknown[]) {
+      if (!Array.isArray(entry)) throw new UnsupportedValueError(`a sortedMap() entry is ${describe(entry)}, not a [key, value] pair`, path);
+      const key: unknown = entry[0];
+      const item: unknown = entry[1];
+      keys.push(sortedKeyOf(key, [...path, key]));
+      items.push(this.prepare(item, path, key));
+    }
+    return new Snapshot(SnapshotKind.SORTED_MAP, keys, items, this.views);
+  }
+
+  private sortedSet(value: SortedSetValue, path: ReadonlyArray<unknown>): Snapshot {
+    const members: unknown = value.members;
+    if (!Array.isArray(members)) throw new UnsupportedValueError('a sortedSet() whose members are not an array cannot be stored', path);
+    const keys = (members as unknown[]).map((member) => sortedKeyOf(member, [...path, member]));
+    return new Snapshot(SnapshotKind.SORTED_SET, keys, EMPTY_ITEMS, false);
   }
 
   private set(members: Iterable<unknown>, path: ReadonlyArray<unknown>): Snapshot {
@@ -563,6 +583,18 @@ function writeSnapshot(cursor: WriteCursor, snapshot: Snapshot): void {
       const keys = snapshot.keys as ReadonlyArray<string | TaggedKey>;
       const set = cursor.countedHashSet();
       for (let i = 0; i < keys.length; i++) set.add(keys[i] as string | TaggedKey);
+      return;
+    }
+    case SnapshotKind.SORTED_MAP: {
+      const keys = snapshot.keys as readonly Uint8Array[];
+      const map = cursor.sortedMap();
+      for (let i = 0; i < keys.length; i++) writeValue(map.put(keys[i] as Uint8Array), items[i]);
+      return;
+    }
+    case SnapshotKind.SORTED_SET: {
+      const keys = snapshot.keys as readonly Uint8Array[];
+      const set = cursor.sortedSet();
+      for (let i = 0; i < keys.length; i++) set.add(keys[i] as Uint8Array);
       return;
     }
     case SnapshotKind.OBJECT: {

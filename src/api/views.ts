@@ -4,34 +4,34 @@
 // not grow with the collection. Nothing here imports immutable.js.
 
 import type { ReadCursor, ReadHashMap, ReadArrayList, ReadLinkedArrayList } from '../cursor/read-cursor.js';
-import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
 import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { describe } from '../base/arguments.js';
 import { structureKind, type StructureKind } from '../kinds/table.js';
 import { ValueWalk, type ValueVisitor } from '../history/value-walk.js';
-import { VIEW_COPY, VIEW_CURSOR, decodeKey, encodeKey, objectKey, readScalar, refuseSorted } from './values.js';
-import { copyInto } from './copy.js';
+import { VIEW_CURSOR, decodeKey, encodeKey, objectKey, readScalar } from './values.js';
+import { decodeSortedKey } from './sorted-values.js';
+import { View, previewText, previewValue, type ViewGuard } from './view-base.js';
+import { SortedMapView, SortedSetView } from './sorted-views.js';
+
+export { SortedMapView, SortedSetView, type ViewGuard };
 
 /** Any value read from a database: a scalar, or a lazy view of a structure. */
-export type Value = string | number | bigint | boolean | null | Uint8Array | Date | MapView | ListView | SetView;
-
-/**
- * Checks, on every access, that the data under a view is still there: a view
- * taken inside a transaction that has since ended refuses to read.
- */
-export type ViewGuard = () => void;
+export type Value = string | number | bigint | boolean | null | Uint8Array | Date | MapView | ListView | SetView | SortedMapView | SortedSetView;
 
 /** Reads the value a cursor is on: scalars as JS values, structures as views (the tag table says which). */
 export function readValue(cursor: ReadCursor, guard: ViewGuard): Value {
   const kind = structureKind(cursor.tag);
   if (kind === undefined) return readScalar(cursor) as Value;
-  refuseSorted(cursor);
   switch (kind.family) {
     case 'map':
       return new MapView<unknown, Value>(cursor, guard);
     case 'set':
       return new SetView(cursor, guard);
+    case 'sorted-map':
+      return new SortedMapView<unknown, Value>(cursor, guard);
+    case 'sorted-set':
+      return new SortedSetView(cursor, guard);
     default:
       return new ListView<Value>(cursor, guard);
   }
@@ -45,171 +45,14 @@ export function toJS(value: Value): unknown {
   return isStructureView(value) ? materialize(value, JS_BUILDER) : value;
 }
 
-/** True for a MapView, ListView or SetView. */
-export function isStructureView(value: unknown): value is MapView | ListView | SetView {
-  return value instanceof MapView || value instanceof SetView || value instanceof ListView;
+/** True for a view of a structure: MapView, ListView, SetView, SortedMapView or SortedSetView. */
+export function isStructureView(value: unknown): value is MapView | ListView | SetView | SortedMapView | SortedSetView {
+  return value instanceof View;
 }
 
-/** Node's util.inspect hook, by its registered symbol (no `node:util` import: the module stays browser-safe). */
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-
-abstract class View {
-  // ES private fields, not enumerable properties: JSON.stringify, Object.keys
-  // and spreading must never reach the cursor, whose context holds the whole
-  // storage (every other key of the database, and its bytes). toJSON gives the
-  // data instead. (Per-instance defineProperty did the same at about 1.6x the
-  // cost of a view's creation; private fields cost nothing measurable.)
-  readonly #cursor: ReadCursor;
-  readonly #guard: ViewGuard;
-
-  /** @internal */
-  constructor(cursor: ReadCursor, guard: ViewGuard) {
-    this.#cursor = cursor;
-    this.#guard = guard;
-  }
-
-  /** @internal */
-  protected get cursor(): ReadCursor {
-    return this.#cursor;
-  }
-
-  /** @internal */
-  protected get guard(): ViewGuard {
-    return this.#guard;
-  }
-
-  /** @internal the cursor this view reads, for O(1) pointer copies */
-  [VIEW_CURSOR](): ReadCursor {
-    this.guard();
-    return this.cursor;
-  }
-
-  /**
-   * @internal Writes a deep copy of this view into `target`, a cursor of
-   * another database: each structure of its own kind, each shared structure
-   * copied once (see {@link copyInto}).
-   */
-  [VIEW_COPY](target: WriteCursor): void {
-    copyInto(this[VIEW_CURSOR](), target);
-  }
-
-  /** A deep plain-JS copy; see the subclasses. */
-  abstract toJS(): unknown;
-
-  /** Entries (or members, or items) in the view, for the inspect preview. */
-  abstract get size(): number;
-
-  /**
-   * The data, as {@link toJS} gives it, so that `JSON.stringify(view)` (and
-   * `res.json(view)` in a web server) serializes what the view shows and
-   * nothing else. A Map or Set inside serializes as JSON.stringify serializes
-   * one (`{}`): call toJS and convert them yourself when that matters. O(n).
-   */
-  toJSON(): unknown {
-    const data = this.toJS();
-    // toJS is linear in distinct structures and shares the copy of a shared
-    // one, but JSON.stringify writes it at every place: a DAG of 25 maps, each
-    // holding the one below three times, is 3^24 values of text (found by the
-    // reader fuzz: seconds of work, then a bare RangeError). Count first.
-    const count = jsonValueCount(data, JSON_VALUES_MAX);
-    if (count > JSON_VALUES_MAX) {
-      throw new OutOfRangeError(`${this[Symbol.toStringTag]} would serialize to more than ${JSON_VALUES_MAX} JSON values: it stores shared structures many times over; walk it with toJS instead`);
-    }
-    return data;
-  }
-
-  /** `MapView`, `ListView` or `SetView`, for `Object.prototype.toString`. */
-  abstract get [Symbol.toStringTag](): string;
-
-  /**
-   * What `console.log` and `util.inspect` show in Node: the kind, the size and
-   * the first few entries (`MapView(3) { a: 1, b: 'x', ... }`), never a walk of
-   * the whole structure, nested structures as their kind and size. Keyed by
-   * `Symbol.for` so that no Node module is imported.
-   */
-  [INSPECT](): string {
-    try {
-      return this.preview();
-    } catch (error) {
-      // A preview must never throw inside console.log: an ended transaction or damage shows as such.
-      return `${this[Symbol.toStringTag]} <${error instanceof Error ? error.message : String(error)}>`;
-    }
-  }
-
-  /** @internal the inspect text */
-  protected abstract preview(): string;
-}
-
-/** Values a view's toJSON may hand to JSON.stringify: dump's default floor (maxValues), tens of megabytes of text. */
-const JSON_VALUES_MAX = 1_000_000;
-
-/**
- * How many values JSON.stringify writes for `root`, a toJS result, stopping
- * once past `limit`. Linear in distinct objects: a shared object's count is
- * remembered. No recursion. Maps, Sets and Dates serialize flat (`{}`, text).
- */
-function jsonValueCount(root: unknown, limit: number): number {
-  const counts = new Map<object, number>();
-  const frames: Array<{ object: object; children: unknown[]; next: number; total: number }> = [];
-  const enter = (value: unknown): number | undefined => {
-    if (typeof value !== 'object' || value === null) return 1;
-    if (value instanceof Uint8Array) return 1 + value.length;
-    const prototype: unknown = Object.getPrototypeOf(value);
-    if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return 1;
-    const known = counts.get(value);
-    if (known !== undefined) return known;
-    frames.push({ object: value, children: Array.isArray(value) ? value : Object.values(value), next: 0, total: 1 });
-    return undefined;
-  };
-  let result = enter(root) ?? 0;
-  while (frames.length > 0) {
-    const frame = frames[frames.length - 1] as (typeof frames)[number];
-    if (frame.next < frame.children.length) {
-      const count = enter(frame.children[frame.next++]);
-      if (count !== undefined && (frame.total += count) > limit) return frame.total;
-      continue;
-    }
-    frames.pop();
-    counts.set(frame.object, frame.total);
-    const parent = frames[frames.length - 1];
-    if (parent === undefined) result = frame.total;
-    else if ((parent.total += frame.total) > limit) return parent.total;
-  }
-  return result;
-}
-
-/** Entries the inspect preview shows before `...`. */
-const PREVIEW_ENTRIES = 5;
-
-/** A value in an inspect preview: scalars as literals, structures as their kind and size. */
-function previewValue(value: unknown): string {
-  if (isStructureView(value)) {
-    let size = '?';
-    try {
-      size = String(value.size);
-    } catch {
-      // damage below: the preview still shows the kind
-    }
-    return `${value[Symbol.toStringTag]}(${size})`;
-  }
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
-  return String(value);
-}
-
-/** The inspect text of a view: its tag, size and the first entries given by `parts`. */
-function previewText(tag: string, size: number, parts: Iterable<string>, open: string, close: string): string {
-  const shown: string[] = [];
-  for (const part of parts) {
-    if (shown.length === PREVIEW_ENTRIES) {
-      shown.push('...');
-      break;
-    }
-    shown.push(part);
-  }
-  return shown.length === 0 ? `${tag}(${size}) ${open}${close}` : `${tag}(${size}) ${open} ${shown.join(', ')} ${close}`;
+/** @internal toJS of any view (the sorted views' files call it). */
+export function materializeJS(view: View): unknown {
+  return materialize(view as MapView, JS_BUILDER);
 }
 
 /**
@@ -524,13 +367,14 @@ export interface Builder {
   set(members: unknown[], tag: number): unknown;
 }
 
-/** True for the tag of a map kind (counted or not): what a copy builds as a keyed container. */
+/** True for the tag of a map kind (counted or not, hashed or sorted): what a copy builds as a keyed container. */
 export function isMapTag(tag: number): boolean {
-  return structureKind(tag)?.family === 'map';
+  const family = structureKind(tag)?.family;
+  return family === 'map' || family === 'sorted-map';
 }
 
 function putJS(container: unknown, tag: number, key: unknown, value: unknown): void {
-  if (tag === Tag.COUNTED_HASH_MAP) {
+  if (tag === Tag.COUNTED_HASH_MAP || tag === Tag.SORTED_MAP) {
     (container as Map<unknown, unknown>).set(key, value);
   } else if (tag === Tag.HASH_MAP) {
     const name = String(key);
@@ -545,7 +389,7 @@ function putJS(container: unknown, tag: number, key: unknown, value: unknown): v
 
 /** toJS: objects, Maps, arrays and Sets. */
 const JS_BUILDER: Builder = {
-  open: (tag) => (tag === Tag.COUNTED_HASH_MAP ? new Map() : tag === Tag.HASH_MAP ? {} : []),
+  open: (tag) => (tag === Tag.COUNTED_HASH_MAP || tag === Tag.SORTED_MAP ? new Map() : tag === Tag.HASH_MAP ? {} : []),
   put: putJS,
   close: (container) => container,
   set: (members) => new Set(members),
@@ -561,8 +405,12 @@ const JS_BUILDER: Builder = {
  * however much the data shares; a structure met again while its own copy is
  * being built contains itself, which only damaged data can do.
  */
-export function materialize(view: MapView<unknown, unknown, unknown> | ListView<unknown, unknown> | SetView<unknown>, builder: Builder): unknown {
+export function materialize(view: MapView<unknown, unknown, unknown> | ListView<unknown, unknown> | SetView<unknown> | SortedMapView<unknown, unknown, unknown> | SortedSetView<unknown>, builder: Builder): unknown {
   return new ValueWalk(new Materializer(builder)).walk(view[VIEW_CURSOR](), undefined);
+}
+
+function isSetFamily(kind: StructureKind): boolean {
+  return kind.family === 'set' || kind.family === 'sorted-set';
 }
 
 /** What toJS and toImmutable make of each value: a set's container is the array of its decoded members. */
@@ -579,18 +427,16 @@ class Materializer implements ValueVisitor<unknown, unknown, unknown, undefined>
 
   again(): void {}
 
-  open(cursor: ReadCursor, kind: StructureKind): unknown {
-    // No JS value stands for a sorted map or set yet: refused before the walk reads it.
-    refuseSorted(cursor);
-    return kind.family === 'set' ? [] : this.builder.open(kind.tag);
+  open(_cursor: ReadCursor, kind: StructureKind): unknown {
+    return isSetFamily(kind) ? [] : this.builder.open(kind.tag);
   }
 
-  key(_container: unknown, key: ReadCursor): unknown {
-    return decodeKey(key);
+  key(_container: unknown, key: ReadCursor, kind: StructureKind): unknown {
+    return kind.family === 'sorted-map' ? decodeSortedKey(key) : decodeKey(key);
   }
 
-  member(container: unknown, key: ReadCursor): void {
-    (container as unknown[]).push(decodeKey(key));
+  member(container: unknown, key: ReadCursor, kind: StructureKind): void {
+    (container as unknown[]).push(kind.family === 'sorted-set' ? decodeSortedKey(key) : decodeKey(key));
   }
 
   leafChild(container: unknown, kind: StructureKind, key: unknown, child: ReadCursor): void {
@@ -610,6 +456,6 @@ class Materializer implements ValueVisitor<unknown, unknown, unknown, undefined>
   }
 
   close(container: unknown, kind: StructureKind): unknown {
-    return kind.family === 'set' ? this.builder.set(container as unknown[], kind.tag) : this.builder.close(container, kind.tag);
+    return isSetFamily(kind) ? this.builder.set(container as unknown[], kind.tag) : this.builder.close(container, kind.tag);
   }
 }

@@ -36,10 +36,10 @@ export interface ValueVisitor<V, C, K, P> {
   again(done: V, place: P): void;
   /** Opens the container of the map, set or list `cursor` is on, which goes at `place`. */
   open(cursor: ReadCursor, kind: StructureKind, place: P): C;
-  /** A map entry's key, as the container files it (called in storage order: key order for a sorted map). */
-  key(container: C, key: ReadCursor): K;
-  /** A set's member (its key: members are never walked as values), in storage order (key order for a sorted set). */
-  member(container: C, key: ReadCursor): void;
+  /** A map entry's key, as the container files it (called in storage order: key order for a sorted map); `kind` is the map's. */
+  key(container: C, key: ReadCursor, kind: StructureKind): K;
+  /** A set's member (its key: members are never walked as values), in storage order (key order for a sorted set); `kind` is the set's. */
+  member(container: C, key: ReadCursor, kind: StructureKind): void;
   /** A child that holds no structure, stored at once; refuses an internal tag. */
   leafChild(container: C, kind: StructureKind, key: K | number, child: ReadCursor): void;
   /** A child that is a structure, walked after its siblings: keeps its place in the container's order. */
@@ -193,22 +193,22 @@ export class ValueWalk<V, C, K, P> {
     switch (kind.family) {
       case 'set':
         for (const key of cursor.asHashSet().keys()) {
-          visitor.member(container, key);
+          visitor.member(container, key, kind);
           this.count(frame);
         }
         break;
       case 'map':
-        cursor.asHashMap().forEach((value, key) => this.child(frame, visitor.key(container, key), value));
+        cursor.asHashMap().forEach((value, key) => this.child(frame, visitor.key(container, key, kind), value));
         break;
       // The sorted families offer their keys in key order (the tree's order), which the visitor may check.
       case 'sorted-set':
         for (const key of cursor.asSortedSet().keys()) {
-          visitor.member(container, key);
+          visitor.member(container, key, kind);
           this.count(frame);
         }
         break;
       case 'sorted-map':
-        for (const entry of cursor.asSortedMap().entries()) this.child(frame, visitor.key(container, entry.key), entry.value);
+        for (const entry of cursor.asSortedMap().entries()) this.child(frame, visitor.key(container, entry.key, kind), entry.value);
         break;
       default: {
         let index = 0;

@@ -15,6 +15,8 @@ import { FileLock, FileStorage, open, type Database, type MapView } from '../../
 import { Engine, MemoryStorage } from '../../src/engine.js';
 import { FaultStorage } from '../../src/testing.js';
 
+const { sortedMap, sortedSet } = browserEntry;
+
 /** Stored under another key than the one a test serializes: must never show. */
 const SECRET = 'SECRET-hunter2-do-not-leak-0123456789';
 const SECRET_BYTES = new TextEncoder().encode(SECRET);
@@ -92,7 +94,7 @@ function expectSafe(name: string, object: object): void {
 
 /** Fills a database with public data and, under another key, the secret (long bytes, in the storage). */
 function fill(db: Database): void {
-  db.set(['public'], { name: 'site', tags: ['a', 'b'], members: new Set(['x']), counted: new Map([['k', 1]]) });
+  db.set(['public'], { name: 'site', tags: ['a', 'b'], members: new Set(['x']), counted: new Map([['k', 1]]), sorted: sortedMap([['k', 1]]), sortedMembers: sortedSet(['x']) });
   db.set(['secret'], SECRET);
   db.set(['secrets'], Array.from({ length: 40 }, (_, i) => `${SECRET}-${i}`));
 }
@@ -105,6 +107,7 @@ function objectsOf(db: Database): Array<[string, object]> {
   objects.push(['Database', db], ['Engine', engine], ['Snapshot', snapshot], ['storage', engine.storage]);
   objects.push(['MapView', db.get(['public']) as MapView]);
   objects.push(['ListView', db.get(['public', 'tags']) as object], ['SetView', db.get(['public', 'members']) as object], ['MapView (counted)', db.get(['public', 'counted']) as object]);
+  objects.push(['SortedMapView', db.get(['public', 'sorted']) as object], ['SortedSetView', db.get(['public', 'sortedMembers']) as object]);
   const root = engine.moment(-1);
   const map = root.asHashMap();
   const secretCursor = map.get('secret')!;
@@ -244,8 +247,8 @@ describe('public objects as objects', () => {
     const fileDb = await open(file);
     built.push(fileDb.engine.storage, new FaultStorage(), FileLock.acquire(tempPath('lock.xit')));
     fileDb.close();
-    // Classes that hold no storage: a slot is a value, a linked list value holds the caller's items.
-    const noStorage = new Set(['Slot', 'LinkedListValue']);
+    // Classes that hold no storage: a slot is a value, a linked list or sorted map or set value holds the caller's items.
+    const noStorage = new Set(['Slot', 'LinkedListValue', 'SortedMapValue', 'SortedSetValue']);
     const uncovered: string[] = [];
     for (const [name, value] of Object.entries({ ...browserEntry, ...nodeEntry })) {
       if (typeof value !== 'function' || !/^class\b/.test(Function.prototype.toString.call(value))) continue;

@@ -27,9 +27,12 @@ const entry = join(root, 'dist', 'src', 'index.js');
  * when the entry points split; 161.7 KB once the value API gained the diff,
  * the change feed and commit trailers; 180.7 KB with sorted maps and gen-2
  * lists, which the kind table brings in whole (every kind's reader, writer and
- * checker: splitting the checkers out of the table is the next lever).
+ * checker: splitting the checkers out of the table is the next lever); 196.0
+ * KB (from 182.9) once the value API read and wrote sorted maps (sortedMap,
+ * sortedSet, their views, range, the ordered key encoding: 13.1 KB, of which
+ * the key encoding 5.4 KB), raised on purpose and reported in that branch.
  */
-const SIZE_MAX = 184 * 1024;
+const SIZE_MAX = 197 * 1024;
 
 /** A value-API program, as a browser app would write it against 'stratadb'. */
 const PROGRAM = `
