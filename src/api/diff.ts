@@ -5,7 +5,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
 import { diffCursors } from '../diff/walk.js';
-import type { ChangeType, CursorChange, DiffStats, DiffStep } from '../diff/change.js';
+import { SortedKeyStep, type ChangeType, type CursorChange, type DiffStats, type DiffStep } from '../diff/change.js';
+import { decodeSortedKey } from './sorted-values.js';
 import { requireOptions, requirePath } from '../base/arguments.js';
 import { decodeKey, isView, VIEW_CURSOR } from './values.js';
 import { readValue, type Value, type ViewGuard } from './views.js';
@@ -58,19 +59,22 @@ const always: ViewGuard = () => undefined;
 
 /** A path step as the JS API spells it: an index, or the decoded key. */
 export function stepValue(step: DiffStep): unknown {
-  return typeof step === 'number' ? step : decodeKey(step.key);
+  if (typeof step === 'number') return step;
+  return step instanceof SortedKeyStep ? decodeSortedKey(step.key) : decodeKey(step.key);
 }
 
 /** A cursor-level change in the JS API's words, its path after `prefix`. */
 export function apiChange(change: CursorChange, prefix: readonly unknown[]): Change {
   const path = prefix.slice();
   for (const step of change.path) path.push(stepValue(step));
-  return {
-    path,
-    type: change.type,
-    before: change.before === undefined ? undefined : readValue(change.before, always),
-    after: change.after === undefined ? undefined : readValue(change.after, always),
+  const last = change.path[change.path.length - 1];
+  // A sorted set's member is its own value: decoded as a key, not read as a stored value.
+  const member = last instanceof SortedKeyStep ? last.key.slotPosition : -1;
+  const value = (cursor: ReadCursor | undefined): Value | undefined => {
+    if (cursor === undefined) return undefined;
+    return cursor.slotPosition === member ? (decodeSortedKey(cursor) as Value) : readValue(cursor, always);
   };
+  return { path, type: change.type, before: value(change.before), after: value(change.after) };
 }
 
 /**

@@ -45,6 +45,11 @@ function storedKey(step: KeyStep): Key {
   return formatTag === undefined ? bytes : { bytes, formatTag };
 }
 
+/** The bytes of a sorted map's key (sorted maps store no format tag on keys). */
+function sortedKey(step: KeyStep): Uint8Array {
+  return step.key.readTaggedBytes().bytes;
+}
+
 /** A text that is equal for equal steps (keys by their stored bytes). */
 function stepId(step: DiffStep): string {
   if (typeof step === 'number') return `#${step}`;
@@ -70,6 +75,8 @@ function readSteps(root: ReadCursor, path: readonly DiffStep[]): ReadCursor | un
       cursor = list.get(step);
     } else if (family === 'map') {
       cursor = cursor.asHashMap().get(storedKey(step));
+    } else if (family === 'sorted-map') {
+      cursor = cursor.asSortedMap().get(sortedKey(step));
     } else {
       return undefined;
     }
@@ -80,8 +87,10 @@ function readSteps(root: ReadCursor, path: readonly DiffStep[]): ReadCursor | un
 /** True when a set at `setPath` below `root` holds the member `step`. */
 function hasMember(root: ReadCursor, setPath: readonly DiffStep[], step: KeyStep): boolean | undefined {
   const set = readSteps(root, setPath);
-  if (set === undefined || structureKind(set.tag)?.family !== 'set') return undefined;
-  return set.asHashSet().has(storedKey(step));
+  const family = set === undefined ? undefined : structureKind(set.tag)?.family;
+  if (family === 'sorted-set') return (set as ReadCursor).asSortedSet().has(sortedKey(step));
+  if (family !== 'set') return undefined;
+  return (set as ReadCursor).asHashSet().has(storedKey(step));
 }
 
 function same(a: ReadCursor | undefined, b: ReadCursor | undefined): boolean {
@@ -115,7 +124,8 @@ function operations(before: ReadCursor, after: ReadCursor): Operation[] {
     const last = change.path[change.path.length - 1];
     const parent = change.path.slice(0, -1);
     const container = readSteps(change.type === 'add' ? after : before, parent);
-    if (last instanceof KeyStep && container !== undefined && structureKind(container.tag)?.family === 'set') {
+    const family = container === undefined ? undefined : structureKind(container.tag)?.family;
+    if (last instanceof KeyStep && (family === 'set' || family === 'sorted-set')) {
       out.push({ kind: 'member', path: change.path, addedByMoment: change.type === 'add' });
     } else {
       out.push({ kind: 'value', path: change.path, before: change.before, after: change.after });
@@ -144,7 +154,14 @@ function apply(root: WriteCursor, operation: Operation): void {
   const last = operation.path[operation.path.length - 1];
   if (operation.kind === 'member') {
     const set = root.writePath(keysOf(operation.path.slice(0, -1)));
-    const writable = set.refresh().tag === Tag.COUNTED_HASH_SET ? set.countedHashSet() : set.hashSet();
+    const tag = set.refresh().tag;
+    if (tag === Tag.SORTED_SET) {
+      const sorted = set.sortedSet();
+      if (operation.addedByMoment) sorted.remove(sortedKey(last as KeyStep));
+      else sorted.add(sortedKey(last as KeyStep));
+      return;
+    }
+    const writable = tag === Tag.COUNTED_HASH_SET ? set.countedHashSet() : set.hashSet();
     if (operation.addedByMoment) writable.remove(storedKey(last as KeyStep));
     else writable.add(storedKey(last as KeyStep));
     return;
@@ -159,7 +176,12 @@ function apply(root: WriteCursor, operation: Operation): void {
   }
   // Moment i added this key: remove it (list items are restored with their list).
   const map = root.writePath(keysOf(operation.path.slice(0, -1)));
-  const writable = map.refresh().tag === Tag.COUNTED_HASH_MAP ? map.countedHashMap() : map.hashMap();
+  const tag = map.refresh().tag;
+  if (tag === Tag.SORTED_MAP) {
+    map.sortedMap().remove(sortedKey(last as KeyStep));
+    return;
+  }
+  const writable = tag === Tag.COUNTED_HASH_MAP ? map.countedHashMap() : map.hashMap();
   writable.remove(storedKey(last as KeyStep));
 }
 

@@ -27,6 +27,13 @@ export class KeyStep {
   }
 }
 
+/**
+ * A step into a sorted map or set: its key is plain bytes in key order (the
+ * JS API decodes it by the ordered key encoding, FORMAT.md §Ordered keys),
+ * and its kv pair's hash field is unused.
+ */
+export class SortedKeyStep extends KeyStep {}
+
 /** One step of a change's path: a list index, or a map key or set member. */
 export type DiffStep = number | KeyStep;
 

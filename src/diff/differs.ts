@@ -1,6 +1,6 @@
 // The differ of each structure kind, by tag: the diff's row of the kind table
 // (src/kinds/table.ts). The table sits below the diff and cannot name its
-// functions, so a new structure kind (sorted maps and sets, for one) adds its
+// functions, so a new structure kind adds its
 // differ here: a Differ (state.ts) that compares two structures of its tag and
 // skips every block both share. A structure tag without a row is compared as
 // a whole: equal slots are equal, different ones one `change`.
@@ -10,6 +10,7 @@ import type { Differ } from './state.js';
 import { diffHashMaps } from './hamt-diff.js';
 import { diffArrayLists } from './trie-diff.js';
 import { diffLinkedLists } from './rrb-diff.js';
+import { diffSortedMaps } from './sorted-diff.js';
 
 const DIFFERS: ReadonlyArray<Differ | undefined> = (() => {
   const table: Array<Differ | undefined> = [];
@@ -19,6 +20,8 @@ const DIFFERS: ReadonlyArray<Differ | undefined> = (() => {
   table[Tag.COUNTED_HASH_SET] = diffHashMaps;
   table[Tag.ARRAY_LIST] = diffArrayLists;
   table[Tag.LINKED_ARRAY_LIST] = diffLinkedLists;
+  table[Tag.SORTED_MAP] = diffSortedMaps;
+  table[Tag.SORTED_SET] = diffSortedMaps;
   return table;
 })();
 

@@ -1,8 +1,8 @@
 // Random histories for the diff tests: commits that set, delete, push, put,
 // insert, remove and slice at random places of nested maps, Maps, Sets, array
-// lists and linked lists.
+// lists, linked lists, sorted maps and sorted sets.
 
-import { linkedList, type Database } from '../../src/index.js';
+import { linkedList, sortedMap, sortedSet, type Database } from '../../src/index.js';
 
 /** A source of numbers in [0, 1). */
 export type Random = () => number;
@@ -19,11 +19,20 @@ function value(random: Random, depth: number): unknown {
   const roll = random();
   if (depth > 2 || roll < 0.45) return scalar(random);
   const size = Math.floor(random() * 6);
-  if (roll < 0.6) return Object.fromEntries(Array.from({ length: size }, () => [`k${Math.floor(random() * 8)}`, value(random, depth + 1)]));
-  if (roll < 0.7) return new Map(Array.from({ length: size }, () => [pick(random, [Math.floor(random() * 8), `m${Math.floor(random() * 8)}`]), value(random, depth + 1)]));
-  if (roll < 0.8) return new Set(Array.from({ length: size }, () => Math.floor(random() * 10)));
-  if (roll < 0.9) return Array.from({ length: size * 5 }, () => value(random, depth + 2));
+  if (roll < 0.58) return Object.fromEntries(Array.from({ length: size }, () => [`k${Math.floor(random() * 8)}`, value(random, depth + 1)]));
+  if (roll < 0.65) return new Map(Array.from({ length: size }, () => [pick(random, [Math.floor(random() * 8), `m${Math.floor(random() * 8)}`]), value(random, depth + 1)]));
+  if (roll < 0.72) return new Set(Array.from({ length: size }, () => Math.floor(random() * 10)));
+  // Sorted maps and sets of up to 60 keys: several leaves, so that edits share most of the tree.
+  if (roll < 0.8) return sortedMap(Array.from({ length: size * 12 }, () => [sortedKey(random), value(random, depth + 2)] as const));
+  if (roll < 0.85) return sortedSet(Array.from({ length: size * 12 }, () => sortedKey(random)));
+  if (roll < 0.92) return Array.from({ length: size * 5 }, () => value(random, depth + 2));
   return linkedList(Array.from({ length: size * 8 }, () => value(random, depth + 2)));
+}
+
+/** A key of a sorted map or set in the histories: numbers (fractions, negatives), texts and bigints, so that kinds mix. */
+export function sortedKey(random: Random): number | string | bigint {
+  const n = Math.floor(random() * 80);
+  return pick(random, [() => n - 20, () => n / 4, () => `s${n}`, () => BigInt(n) * 10n ** 18n])();
 }
 
 /** One random change in one transaction, reaching into whatever the latest moment holds. */
@@ -49,6 +58,14 @@ export function randomCommit(db: Database, random: Random): void {
         const key = kind === 'object' ? `k${Math.floor(random() * 8)}` : Math.floor(random() * 8);
         if (random() < 0.3) tx.delete([top, key]);
         else tx.set([top, key], value(random, 1) as never);
+      } else if (name === 'SortedMapView') {
+        const key = sortedKey(random);
+        if (random() < 0.3) tx.delete([top, key] as never);
+        else tx.set([top, key] as never, value(random, 2) as never);
+      } else if (name === 'SortedSetView') {
+        const member = sortedKey(random);
+        if (random() < 0.4) tx.delete([top, member] as never);
+        else tx.add([top], member, sortedKey(random));
       } else if (name === 'SetView') {
         const set = root.writePath([top]);
         const member = Math.floor(random() * 10);
