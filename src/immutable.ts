@@ -27,7 +27,7 @@ const IMMUTABLE_BUILDER: Builder = {
  *
  * @param value - a value from `get`, `snapshot().get` or a view (undefined comes back as it is)
  * @throws CorruptDatabaseError when a structure contains itself (only damaged or hostile data can)
- * @throws IncompatibleDatabaseError on reaching a structure this build cannot read (a gen-2 sorted map or set)
+ * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
  *
  * @example
  * ```ts

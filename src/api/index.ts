@@ -4,7 +4,7 @@ export { open, Database, Transaction, Snapshot, type OpenOptions } from './datab
 export { MapView, SetView, ListView, SortedMapView, SortedSetView, toJS, type Value, type ViewGuard } from './views.js';
 export { linkedList, LinkedListValue } from './values.js';
 export { sortedMap, sortedSet, SortedMapValue, SortedSetValue, type OrderedKey } from './sorted-values.js';
-export type { RangeOptions } from './sorted-range.js';
+export type { RangeOptions, RangeBound } from './sorted-range.js';
 export { UnsupportedValueError, formatPath } from './errors.js';
 export { diff, type Change, type ChangeType, type DiffOptions, type DiffStats, type Diffable, type HasCursor } from './diff.js';
 export type { CommitEvent, ChangeListener, SubscribeOptions } from './feed.js';

@@ -11,6 +11,12 @@ import { describe, requireOptions } from '../base/arguments.js';
 import { sortedKeyOf } from './sorted-values.js';
 
 /**
+ * A bound of a range over keys of type `K`: a `K`, or for tuple keys any
+ * tuple (a shorter one bounds every tuple it starts: `{ gte: [30], lt: [40] }`).
+ */
+export type RangeBound<K> = K extends readonly unknown[] ? readonly unknown[] : K;
+
+/**
  * What a range query over a sorted map or set takes. Bounds combine (a key
  * must meet all of them); `reverse` walks from the high end; `offset` skips
  * that many matching entries (from the end the walk starts at) and `limit`
@@ -20,13 +26,13 @@ import { sortedKeyOf } from './sorted-values.js';
  */
 export interface RangeOptions<K = unknown> {
   /** Keys at or after this one. */
-  gte?: K;
+  gte?: RangeBound<K>;
   /** Keys after this one. */
-  gt?: K;
+  gt?: RangeBound<K>;
   /** Keys at or before this one. */
-  lte?: K;
+  lte?: RangeBound<K>;
   /** Keys before this one. */
-  lt?: K;
+  lt?: RangeBound<K>;
   /**
    * Keys that start with this: a string (string keys with this text in
    * front), a Uint8Array (byte-array keys), or an array (tuple keys whose

@@ -86,7 +86,7 @@ export class MapView<K = unknown, V = Value, J = unknown> extends View implement
    * The value under `key`: a scalar, or a view of a structure. O(log n).
    *
    * @returns undefined when the key is absent (a stored null is null)
-   * @throws IncompatibleDatabaseError when the value is a structure this build cannot read (a gen-2 sorted map or set)
+   * @throws IncompatibleDatabaseError when the value is a structure this build cannot read
    */
   get(key: K): V | undefined {
     this.guard();
@@ -167,7 +167,7 @@ export class MapView<K = unknown, V = Value, J = unknown> extends View implement
    * no recursion.
    *
    * @throws CorruptDatabaseError when a structure contains itself (only damaged or hostile data can)
-   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read (a gen-2 sorted map or set)
+   * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
    */
   toJS(): J {
     return materialize(this, JS_BUILDER) as J;

@@ -116,7 +116,7 @@ export class ValueWalk<V, C, K, P> {
    *
    * @throws CorruptDatabaseError when a structure contains itself
    * @throws the budget's error when the result would unfold to more than `maxValues` values
-   * @throws whatever reading the data or the visitor throws (the JS API's visitors refuse a sorted map or set with IncompatibleDatabaseError)
+   * @throws whatever reading the data or the visitor throws
    */
   walk(root: ReadCursor, place: P): V {
     const visitor = this.visitor;

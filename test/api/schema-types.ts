@@ -3,7 +3,7 @@
 // checks that it still does. Each line under an expect-error directive must fail
 // to compile (an unused one is error TS2578); every other line must compile.
 
-import { open, linkedList, type ListView, type MapView, type SetView, type LinkedListValue } from '../../src/index.js';
+import { open, linkedList, sortedMap, sortedSet, type ListView, type MapView, type SetView, type LinkedListValue, type SortedMap, type SortedSet, type SortedMapView, type SortedSetView } from '../../src/index.js';
 
 /** True when A and B are the same type (not merely assignable): `true satisfies Equal<A, B>` compiles only then. */
 type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
@@ -184,4 +184,52 @@ export async function structureChecks(id: string): Promise<void> {
   db.push(['logs'], 'x');
   // @ts-expect-error: nor in a transaction
   db.transact((tx) => tx.push(['title'], 'x'));
+}
+
+/** Sorted maps and sets in a schema: keys of their own type in paths, bounds and reads; views and range items typed. */
+export async function sortedChecks(): Promise<void> {
+  interface Sorted {
+    scores: SortedMap<number, { player: string; points: number }>;
+    index: SortedSet<[number, string]>;
+    names: SortedMap<string, string>;
+  }
+  const db = await open<Sorted>();
+  db.set(['scores'], sortedMap([[10, { player: 'a', points: 1 }]]));
+  db.set(['scores', 20], { player: 'b', points: 2 });
+  db.set(['scores', 20, 'points'], 3);
+  db.set(['index'], sortedSet<[number, string]>([[30, 'x']]));
+  db.delete(['index', [30, 'x']]);
+  db.delete(['scores', 20]);
+  db.add(['index'], [31, 'y']);
+
+  const view: SortedMapView<number, MapView, Map<number, { player: string; points: number }>> | undefined = db.get(['scores']) as never;
+  const scores = db.get(['scores']);
+  const first: [number, unknown] | undefined = scores?.first();
+  const points: number | undefined = db.get(['scores', 10, 'points']);
+  const js: Map<number, { player: string; points: number }> | undefined = scores?.toJS();
+  const members: SortedSetView<[number, string]> | undefined = db.get(['index']);
+  for (const [score, entry] of db.range(['scores'], { gte: 5, lt: 50, reverse: true, limit: 2 })) {
+    true satisfies Equal<typeof score, number>;
+    const player: string | undefined = entry.get('player');
+    void player;
+  }
+  for (const member of db.range(['index'], { prefix: [30] })) true satisfies Equal<typeof member, [number, string]>;
+  // A tuple key is bounded by a shorter tuple too.
+  void [...db.range(['index'], { gte: [30], lt: [40] })];
+  void [view, first, points, js, members];
+
+  // @ts-expect-error: the scores map has number keys
+  db.set(['scores', 'ten'], { player: 'c', points: 4 });
+  // @ts-expect-error: a score's points are a number
+  db.set(['scores', 10, 'points'], 'many');
+  // @ts-expect-error: a range bound has the map's key type
+  db.range(['scores'], { gte: 'a' });
+  // @ts-expect-error: a sorted set's members are not paths to read through
+  db.get(['index', [30, 'x']]);
+  // @ts-expect-error: a sortedMap's keys have an ordered form; an object has none
+  sortedMap([[{}, 1]]);
+  // @ts-expect-error: nor does undefined, in a set
+  sortedSet([undefined]);
+  // @ts-expect-error: the names map holds strings
+  db.set(['names', 'a'], 1);
 }
