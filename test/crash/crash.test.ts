@@ -16,6 +16,7 @@ import { ReadOnlyError, StrataError } from '../../src/errors.js';
 import { Engine, type Durability } from '../../src/history/engine.js';
 import { FaultStorage, SimulatedCrash, type FaultEvent, type SurvivalOptions } from '../../src/storage/fault-storage.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { encodeOrderedKey } from '../../src/format/ordered-key.js';
 
 // ---------------------------------------------------------------------------
 // Scripts
@@ -234,6 +235,38 @@ const linkedLists: Scenario = {
   ],
 };
 
+/** Sorted maps and sets (FORMAT.md §Sorted maps), with keys as the JS API writes them (FORMAT.md §Ordered keys). */
+const sortedMaps: Scenario = {
+  name: 'sorted maps and sets',
+  hasher: sha1Hasher,
+  steps: [
+    tx('put 21 keys (a leaf split and a branch root), add set members', (root) => {
+      const map = root.hashMap();
+      const sorted = map.put('sorted').sortedMap();
+      for (let i = 0; i < 20; i++) sorted.put(encodeOrderedKey((i * 7) % 20)).writeUint(i);
+      sorted.put('a text key longer than eight bytes').writeString('long');
+      const set = map.put('members').sortedSet();
+      for (const member of ['b', 'a', 'c', '']) set.add(encodeOrderedKey(member));
+      set.add(encodeOrderedKey([30, 'x']));
+    }),
+    tx('overwrite, remove, and a nested map under an entry', (root) => {
+      const map = root.hashMap();
+      const sorted = map.put('sorted').sortedMap();
+      for (let i = 0; i < 20; i += 3) sorted.remove(encodeOrderedKey(i));
+      sorted.put(encodeOrderedKey(5)).writeInt(-5);
+      sorted.put(encodeOrderedKey(0.5)).hashMap().put('x').writeUint(1);
+      map.put('members').sortedSet().remove(encodeOrderedKey('a'));
+    }),
+    tx('clone a sorted map from an older moment and change the clone', (root, engine) => {
+      const older = engine.moment(0).asHashMap().get('sorted');
+      if (older === undefined) throw new Error('moment 0 has no sorted map');
+      const map = root.hashMap();
+      map.put('copy').writeSlot(older.slot);
+      map.put('copy').sortedMap().put(encodeOrderedKey(-1)).writeUint(99);
+    }),
+  ],
+};
+
 const longBytes: Scenario = {
   name: 'long bytes through the streaming writer',
   hasher: sha1Hasher,
@@ -316,7 +349,7 @@ const uninitialised: Scenario = {
   steps: [tx('the first moment', (root) => root.hashMap().put('first').writeUint(1))],
 };
 
-const scenarios: readonly Scenario[] = [maps, tinyMaps, sets, counted, arrayLists, linkedLists, longBytes, history, recovery, uninitialised];
+const scenarios: readonly Scenario[] = [maps, tinyMaps, sets, counted, arrayLists, linkedLists, sortedMaps, longBytes, history, recovery, uninitialised];
 
 // ---------------------------------------------------------------------------
 // Clean runs and crash runs
@@ -712,6 +745,11 @@ describe('crash scenarios', () => {
     const counts = cleanRun(history, 'sync').models.map((model) => model.moments.length);
     expect(Math.max(...counts)).toBeGreaterThan(16);
     expect(counts[counts.length - 1]).toBe(11);
+  });
+
+  it('grow a sorted map past one leaf (a branch root) before the crashes', () => {
+    const latest = cleanRun(sortedMaps, 'sync').models[1]?.moments.at(-1) as { hash_map: Record<string, { sorted_map?: unknown[] }> } | undefined;
+    expect(latest?.hash_map['sorted']?.sorted_map?.length).toBe(21);
   });
 
   it('cross 16 items in an array list and a linked list', () => {
