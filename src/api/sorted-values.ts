@@ -2,7 +2,7 @@
 // (`sortedMap`, `sortedSet`) and the mapping of JS keys to the bytes a sorted
 // map compares, by the ordered key encoding (FORMAT.md §Ordered keys), and back.
 
-import { InvalidArgumentError } from '../errors.js';
+import { CorruptDatabaseError, IncompatibleDatabaseError, InvalidArgumentError } from '../errors.js';
 import { decodeOrderedKey, encodeOrderedKey, type OrderedKey } from '../format/ordered-key.js';
 import { readAsciiValue } from '../core/bytes-values.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
@@ -86,12 +86,21 @@ export function sortedKeyOf(key: unknown, path: ReadonlyArray<unknown>): Uint8Ar
 
 /**
  * The JS key of a sorted map's stored key: ASCII text read in place, any
- * other bytes through the ordered decoding.
+ * other bytes through the ordered decoding. Bytes that are no encoded key
+ * (binary keys another xitdb writer stored, or damage) are refused rather
+ * than shown as some other key.
  *
- * @throws CorruptDatabaseError when the bytes are no encoded key (not UTF-8 text, a damaged value)
+ * @throws IncompatibleDatabaseError when the bytes are not in the ordered key encoding
+ * @throws CorruptDatabaseError when the key's slot or record is damaged
  */
 export function decodeSortedKey(cursor: ReadCursor): OrderedKey {
   const ascii = readAsciiValue(cursor.ctx.io, cursor.slot, cursor.slotPosition);
   if (ascii !== undefined) return ascii;
-  return decodeOrderedKey(cursor.readTaggedBytes().bytes);
+  const bytes = cursor.readTaggedBytes().bytes;
+  try {
+    return decodeOrderedKey(bytes);
+  } catch (error) {
+    if (!(error instanceof CorruptDatabaseError)) throw error;
+    throw new IncompatibleDatabaseError(`the sorted map key at ${cursor.slotPosition} is not in the ordered key encoding (${error.message}); another writer may have stored binary keys: read them with the cursor API (ReadCursor.asSortedMap)`);
+  }
 }

@@ -13,6 +13,7 @@ import {
   SortedMapView,
   SortedSetView,
   MapView,
+  IncompatibleDatabaseError,
   InvalidArgumentError,
   OutOfRangeError,
   TransactionError,
@@ -260,6 +261,32 @@ describe('paths into sorted maps', () => {
     expect(db.momentCount).toBe(0);
     expect(() => db.set(['m'], sortedMap([[1, undefined]]))).toThrow();
     expect(db.momentCount).toBe(0);
+  });
+});
+
+describe('keys another writer stored', () => {
+  it('reads text keys as strings, and refuses keys outside the ordered encoding instead of showing another key', async () => {
+    const db = await open();
+    // Written at the cursor level, as another xitdb implementation would: raw bytes as keys.
+    db.engine.transact((root) => {
+      const map = root.hashMap().put('foreign').sortedMap();
+      map.put('plain text').writeUint(1);
+      map.put(Uint8Array.of(0xc3, 0x28)).writeUint(2); // not UTF-8
+      map.put(Uint8Array.of(0xf8, 1, 2)).writeUint(3); // a number prefix with 2 of its 8 bytes
+    });
+    const view = db.get(['foreign']) as SortedMapView;
+    expect(view.size).toBe(3);
+    expect(view.get('plain text')).toBe(1);
+    expect(view.first()).toEqual(['plain text', 1]);
+    expect(() => view.at(1)).toThrow(IncompatibleDatabaseError);
+    expect(() => view.last()).toThrow(IncompatibleDatabaseError);
+    expect(() => [...view.keys()]).toThrow(IncompatibleDatabaseError);
+    expect(() => view.toJS()).toThrow(IncompatibleDatabaseError);
+    expect([...db.range(['foreign'], { lte: 'plain text' })]).toEqual([['plain text', 1]]);
+    expect(() => [...db.range(['foreign'])]).toThrow(IncompatibleDatabaseError);
+    // The values are still reachable by rank, and the cursor API reads the raw keys.
+    expect(view.rank('plain text')).toBe(0);
+    expect(db.snapshot().cursor().readPath(['foreign'])?.asSortedMap().at(2).key.readBytes()).toEqual(Uint8Array.of(0xf8, 1, 2));
   });
 });
 
