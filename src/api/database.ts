@@ -23,7 +23,8 @@ import type { Change, DiffOptions } from './diff.js';
 import { ChangeFeed, type ChangeListener, type ChangeSource, type SubscribeOptions } from './feed.js';
 import { watchChanges, type WatchedChange } from './watch.js';
 import { revertMoment } from './revert.js';
-import { addMembers, memberKeys, removeAt } from './members.js';
+import { addMembers, mapPutter, memberKeys, removeAt } from './members.js';
+import { SortedMapValue, sortedKeyOf } from './sorted-values.js';
 import { isPlainObject, mapStepKey, objectKey, holdsViews, prepareValue, writeValue } from './values.js';
 import { readValue, type Value, type ViewGuard } from './views.js';
 import { describe, requireOptions, requirePath, requireStorage } from '../base/arguments.js';
@@ -190,35 +191,36 @@ export class Transaction<S = any> {
 
   /**
    * Shallow merge: stores each property of `partial` under the map at `path`
-   * (created when absent), leaving the other keys as they are.
+   * (created when absent), leaving the other keys as they are. `partial` is a
+   * plain object, a Map, or a `sortedMap()` (into a sorted map, or a new one).
    */
   merge<P extends PathOf<S>>(path: P, partial: Partial<TypeAt<S, P>> & object): void {
     requirePath(path);
     this.check();
     const steps = path as AnyPath;
-    const isMapPartial = partial instanceof Map;
+    const isSortedPartial = partial instanceof SortedMapValue;
+    const isMapPartial = partial instanceof Map || isSortedPartial;
     if (!isMapPartial && (typeof partial !== 'object' || partial === null || !isPlainObject(partial))) {
-      throw new InvalidArgumentError(`merge takes a plain object or a Map of the keys to store, got ${describe(partial)}`);
+      throw new InvalidArgumentError(`merge takes a plain object, a Map or a sortedMap() of the keys to store, got ${describe(partial)}`);
     }
     // Object.keys rather than Object.entries: several times faster on objects with many keys (see validateValue).
-    const pairs: Array<[unknown, unknown]> = isMapPartial ? mapEntries(partial as Map<unknown, unknown>, steps) : Object.keys(partial).map((key) => [key, (partial as Record<string, unknown>)[key]]);
+    const pairs: Array<[unknown, unknown]> = isMapPartial ? mapEntries(isSortedPartial ? new Map(partial.entries) : (partial as Map<unknown, unknown>), steps) : Object.keys(partial).map((key) => [key, (partial as Record<string, unknown>)[key]]);
     const entries = pairs.filter(([, item]) => item !== undefined);
-    // What will be there: the map at the path, or a new one (a Map partial makes a counted map).
+    // What will be there: the map at the path, or a new one (a Map partial makes a counted map, a sortedMap() a sorted one).
     const existing = readAt(this.#root.refresh(), steps);
     const existingTag = existing === undefined ? Tag.NONE : existing.tag;
     if (existing !== undefined) refuseUnreadable(existing);
-    if (existingTag !== Tag.NONE && existingTag !== Tag.HASH_MAP && existingTag !== Tag.COUNTED_HASH_MAP) {
+    if (existingTag !== Tag.NONE && existingTag !== Tag.HASH_MAP && existingTag !== Tag.COUNTED_HASH_MAP && existingTag !== Tag.SORTED_MAP) {
       throw new WrongTypeError(`${formatPath(steps)} holds ${describeTag(existingTag)}, not a map to merge into`);
     }
-    const tag = existingTag === Tag.NONE ? (isMapPartial ? Tag.COUNTED_HASH_MAP : Tag.HASH_MAP) : existingTag;
+    const tag = existingTag === Tag.NONE ? (isSortedPartial ? Tag.SORTED_MAP : isMapPartial ? Tag.COUNTED_HASH_MAP : Tag.HASH_MAP) : existingTag;
     // Every key and value is checked before anything is written.
-    const keys = entries.map(([key]) => mapStepKey(tag, key, [...steps, key]));
+    const keys = entries.map(([key]) => (tag === Tag.SORTED_MAP ? sortedKeyOf(key, [...steps, key]) : mapStepKey(tag, key, [...steps, key])));
     const prepared = entries.map(([key, item]) => prepareValue(item, [...steps, key]));
     const views = prepared.some(holdsViews);
     if (views) this.#engine.freeze();
-    const cursor = this.cursorFor(steps, true);
-    const map = tag === Tag.COUNTED_HASH_MAP ? cursor.countedHashMap() : cursor.hashMap();
-    prepared.forEach((item, i) => writeValue(map.put(keys[i] as string | TaggedKey), item));
+    const put = mapPutter(this.cursorFor(steps, true), tag);
+    prepared.forEach((item, i) => writeValue(put(keys[i] as string | TaggedKey | Uint8Array), item));
     // As in set: shared copies of another database's structures must not change together.
     if (views) this.#engine.freeze();
   }

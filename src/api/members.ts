@@ -87,3 +87,16 @@ export function addMembers(cursor: WriteCursor, tag: number, keys: ReadonlyArray
   for (const key of keys) set.add(key as string | TaggedKey);
   return set.count();
 }
+
+/**
+ * The put of the map `cursor` is on, by its tag (a new plain hash map when
+ * `tag` is none): a writable cursor on the value under a stored key.
+ */
+export function mapPutter(cursor: WriteCursor, tag: number): (key: string | TaggedKey | Uint8Array) => WriteCursor {
+  if (tag === Tag.SORTED_MAP) {
+    const sorted = cursor.sortedMap();
+    return (key) => sorted.put(key as Uint8Array);
+  }
+  const map = tag === Tag.COUNTED_HASH_MAP ? cursor.countedHashMap() : cursor.hashMap();
+  return (key) => map.put(key as string | TaggedKey);
+}

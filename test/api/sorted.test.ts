@@ -234,6 +234,21 @@ describe('paths into sorted maps', () => {
     expect(verifyDatabase(db.engine).problems).toEqual([]);
   });
 
+  it('merges a plain object, a Map or a sortedMap() into a sorted map, and a sortedMap() into an empty slot as a new one', async () => {
+    const db = await open<{ scores: SortedMap<number, string>; made: SortedMap<number, string> }>();
+    db.set(['scores'], sortedMap([[1, 'a']]));
+    db.merge(['scores'], sortedMap([[3, 'c'], [2, 'b']]));
+    db.merge(['scores'], new Map([[0, 'z']]) as never);
+    db.merge(['scores'], { 5: 'e' } as never);
+    // A plain object's keys are strings: '5' is a string key, sorted before every number.
+    expect([...db.range(['scores'])]).toEqual([['5', 'e'], [0, 'z'], [1, 'a'], [2, 'b'], [3, 'c']]);
+    db.merge(['made'], sortedMap([[2, 'y'], [1, 'x']]));
+    expect(db.get(['made'])).toBeInstanceOf(SortedMapView);
+    expect([...db.range(['made'])]).toEqual([[1, 'x'], [2, 'y']]);
+    expect(() => db.merge(['scores'], new Map([[{}, 'bad']]) as never)).toThrow(InvalidArgumentError);
+    expect(db.get(['scores'])?.size).toBe(5);
+  });
+
   it('adds members to sorted sets (a new one on an empty slot) and to Sets, and deletes them by path', async () => {
     const db = await open();
     expect(db.add(['tags'], 'b', 'a')).toBe(2);
