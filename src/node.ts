@@ -4,12 +4,14 @@
 
 import { FileStorage, type FileStorageOptions } from './storage/file-storage.js';
 import { openEngine } from './open.js';
-import type { Engine, EngineOptions } from './history/engine.js';
+import { Engine, type EngineOptions } from './history/engine.js';
 import { openOn, storageFor, type Database, type OpenOptions } from './api/database.js';
 import { backupTo, type BackupResult } from './history/backup.js';
 import type { Storage } from './storage/storage.js';
 import { requireOptions } from './base/arguments.js';
 import { fileChangeSource } from './api/watch-file.js';
+import { compactFileNow, type ReopenOptions } from './compact/compact-file.js';
+import { removeLeftoverSiblings } from './compact/swap-file.js';
 
 export * from './index.js';
 export { FileStorage, type FileStorageOptions, type FileStorageStats } from './storage/file-storage.js';
@@ -59,11 +61,34 @@ export async function open<S = any>(source?: string | Uint8Array | ArrayBuffer |
     const db = await openOn<S>(storage, options);
     // A reader learns of the writer's commits by watching the file, while it has listeners (db.subscribe, db.watch).
     if (db.readOnly) db.watchWith(fileChangeSource(source));
+    // The writer holds the lock: siblings of killed compactions are leftovers.
+    else removeLeftoverSiblings(source);
+    useFile(db, source, options);
     return db;
   } catch (error) {
     storage.close();
     throw error;
   }
+}
+
+/** How a database on the file `path` compacts (compact-file.ts), and how its reader follows a compacted file. */
+function useFile(db: Database, path: string, options: OpenOptions & Omit<FileStorageOptions, 'readOnly'>): void {
+  const { durability, clock, readOnly: _readOnly, hasher: _hasher, lock: _lock, lockTimeoutMs: _timeout, create: _create, ...storage } = options;
+  const reopen: ReopenOptions = { ...(durability !== undefined ? { durability } : {}), ...(clock !== undefined ? { clock } : {}), storage };
+  db.useFile(
+    (engine, indices, copy) => compactFileNow(engine, path, indices, copy, reopen),
+    (engine) => {
+      const current = engine.storage;
+      if (!(current instanceof FileStorage) || !current.readOnly || !current.replaced()) return undefined;
+      const next = FileStorage.open(path, { ...storage, readOnly: true });
+      try {
+        return Engine.open(next, { hasher: engine.hasher, readOnly: true });
+      } catch (error) {
+        next.close();
+        throw error;
+      }
+    },
+  );
 }
 
 /** Options for {@link openFile}: the engine's and the file storage's. */

@@ -13,7 +13,7 @@ import { backupTo, type BackupResult } from '../history/backup.js';
 import { databaseStats, type DatabaseStats } from '../history/stats.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
-import { UnsupportedValueError, describeTag, formatPath } from './errors.js';
+import { describeTag, formatPath } from './errors.js';
 import { isStructureTag } from '../kinds/table.js';
 import type { AnyPath, DeletePathOf, ItemOf, ListTarget, PathOf, PathStep, Stored, TypeAt } from './types.js';
 import { checkPath, isIndex, readAt, refuseUnreadable, resolveStep } from './paths.js';
@@ -21,12 +21,13 @@ import type { Change, DiffOptions } from './diff.js';
 import { ChangeFeed, type ChangeListener, type ChangeSource, type SubscribeOptions } from './feed.js';
 import { watchChanges, type WatchedChange } from './watch.js';
 import { revertMoment } from './revert.js';
-import { encodeKey, isPlainObject, mapStepKey, objectKey, holdsViews, prepareValue, writeValue } from './values.js';
+import { encodeKey, isPlainObject, mapEntries, mapStepKey, objectKey, holdsViews, prepareValue, writeValue } from './values.js';
 import { readValue, type Value, type ViewGuard } from './views.js';
 import { describe, requireOptions, requirePath, requireStorage } from '../base/arguments.js';
 import type { TaggedKey } from '../cursor/keys.js';
 import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 import { Snapshot } from './snapshot.js';
+import { compactMemory, compactionPlan, type CompactOptions, type CompactResult, type Compactor } from './compact.js';
 
 export { Snapshot };
 
@@ -333,15 +334,24 @@ export class Transaction<S = any> {
  * ```
  */
 export class Database<S = any> {
-  /** The engine underneath, for the cursor-level API. */
-  readonly engine: Engine;
+  /**
+   * The engine underneath, for the cursor-level API. {@link compact} replaces
+   * it (and a reader's {@link refresh} does, once the file was compacted):
+   * read it again after those rather than keeping it.
+   */
+  engine: Engine;
   private current: Transaction<S> | undefined;
   private readonly feed: ChangeFeed;
+  /** Engines that a compaction or a move replaced: their snapshots still read them; closed with the database. */
+  private readonly retired: Engine[] = [];
+  private compactor: Compactor = compactMemory;
+  /** For a reader of a file: the engine on the file now at its path, when it was replaced since this one opened. */
+  private follow: ((engine: Engine) => Engine | undefined) | undefined;
 
   /** @internal use {@link open} */
   constructor(engine: Engine) {
     this.engine = engine;
-    this.feed = new ChangeFeed(engine);
+    this.feed = new ChangeFeed(engine, () => this.reload());
     // Out of enumeration: the engine reaches every key and byte of the
     // database, and Object.keys, spreading or structuredClone of a database
     // must not (see toJSON). Made once per open, so defineProperty costs nothing.
@@ -449,9 +459,10 @@ export class Database<S = any> {
     const count = this.engine.momentCount;
     if (count === 0) throw new OutOfRangeError('the database has no moments yet');
     // The engine checks the index before the arithmetic below sees it.
-    const root = this.engine.moment(index);
+    const engine = this.engine;
+    const root = engine.moment(index);
     const resolved = index < 0 ? count + index : index;
-    return new Snapshot<S>(root, resolved, () => this.engine.momentInfo(resolved));
+    return new Snapshot<S>(root, resolved, () => engine.momentInfo(resolved));
   }
 
   /**
@@ -482,8 +493,9 @@ export class Database<S = any> {
     if (typeof ms !== 'number' || Number.isNaN(ms)) throw new InvalidArgumentError(`snapshotAt takes a Date or ms since 1970, got ${describe(time)}`);
     const found = this.engine.momentAt(ms);
     if (found === undefined) return undefined;
-    const current = this.engine.momentCount > found.index && this.engine.moment(found.index).slot.equals(found.cursor.slot);
-    return new Snapshot<S>(found.cursor, found.index, current ? () => this.engine.momentInfo(found.index) : undefined);
+    const engine = this.engine;
+    const current = engine.momentCount > found.index && engine.moment(found.index).slot.equals(found.cursor.slot);
+    return new Snapshot<S>(found.cursor, found.index, current ? () => engine.momentInfo(found.index) : undefined);
   }
 
   /**
@@ -663,10 +675,55 @@ export class Database<S = any> {
     return backupTo(this.engine, target);
   }
 
-  /** Sees moments that another writer committed since this database last looked. */
+  /**
+   * Sees moments that another writer committed since this database last
+   * looked. When the file was compacted since (another file now has its
+   * name), moves to the new file: snapshots taken before still read the old.
+   */
   refresh(): void {
-    this.engine.refresh();
+    this.reload();
     this.feed.notify();
+  }
+
+  private reload(): void {
+    const moved = this.follow?.(this.engine);
+    if (moved !== undefined) this.replaceEngine(moved);
+    this.engine.refresh();
+  }
+
+  /**
+   * Rewrites the database with only the moments `options.keep` keeps (the
+   * latest by default), each as it was (values, times, metadata), less the
+   * `drop` paths; see the README's Compaction section. A memory database gets
+   * a new buffer; a file is rewritten into a sibling that replaces it
+   * atomically, and readers move to it on their next refresh. Snapshots taken
+   * before stay readable. Synchronous; O(bytes kept).
+   *
+   * @throws ReadOnlyError on a read-only database
+   * @throws TransactionError inside a transaction
+   */
+  compact(options: CompactOptions = {}): CompactResult {
+    const engine = this.engine;
+    const { indices, copy } = compactionPlan(engine, options, this.current !== undefined);
+    const sizeBefore = engine.committedSize;
+    const momentsBefore = engine.momentCount;
+    const done = this.compactor(engine, indices, copy);
+    this.replaceEngine(done.engine);
+    return { momentsBefore, moments: done.moments, sizeBefore, sizeAfter: done.engine.committedSize };
+  }
+
+  /** @internal how a file database compacts and follows a compacted file (node.ts) */
+  useFile(compactor: Compactor, follow: (engine: Engine) => Engine | undefined): void {
+    this.compactor = compactor;
+    this.follow = follow;
+  }
+
+  /** @internal goes on with `engine`; the old one stays open for its snapshots until close */
+  replaceEngine(engine: Engine): void {
+    if (engine === this.engine) return;
+    this.retired.push(this.engine);
+    this.engine = engine;
+    this.feed.moveTo(engine);
   }
 
   /**
@@ -686,6 +743,7 @@ export class Database<S = any> {
   close(): void {
     this.feed.close();
     this.engine.close();
+    for (const engine of this.retired.splice(0)) engine.close();
   }
 }
 
@@ -730,18 +788,3 @@ export async function openOn<S>(storage: Storage, options: OpenOptions): Promise
 }
 
 export type { Value };
-
-/**
- * A Map's entries, read once, each checked to be a [key, value] pair: a Map
- * subclass may iterate anything.
- *
- * @throws UnsupportedValueError naming the path when an entry is not a pair
- */
-function mapEntries(map: Map<unknown, unknown>, path: AnyPath): Array<[unknown, unknown]> {
-  const pairs: Array<[unknown, unknown]> = [];
-  for (const entry of map as Iterable<unknown>) {
-    if (!Array.isArray(entry) || entry.length < 2) throw new UnsupportedValueError(`a Map whose iterator gave ${describe(entry)} instead of a [key, value] pair`, path);
-    pairs.push([entry[0], entry[1]]);
-  }
-  return pairs;
-}

@@ -65,7 +65,9 @@ function report(subscription: Subscription, error: unknown): void {
  * @internal
  */
 export class ChangeFeed {
-  private readonly engine: Engine;
+  private engine: Engine;
+  /** How a watched file is read again: the database's refresh, which also moves to a compacted file. */
+  private readonly reload: () => void;
   private readonly subscriptions = new Set<Subscription>();
   private seenCount = 0;
   private seenSlot: Slot = Slot.EMPTY;
@@ -74,8 +76,26 @@ export class ChangeFeed {
   private delivering = false;
   private again = false;
 
-  constructor(engine: Engine) {
+  constructor(engine: Engine, reload: () => void = () => this.engine.refresh()) {
     this.engine = engine;
+    this.reload = reload;
+  }
+
+  /**
+   * Goes on with `engine`, which replaced the database's (a compaction, or a
+   * reader that moved to the compacted file): the listeners have seen its
+   * latest moment (a compaction keeps the latest as it was; what another
+   * process committed before a reader moved is not told commit by commit).
+   */
+  moveTo(engine: Engine): void {
+    this.engine = engine;
+    if (this.subscriptions.size > 0) this.markSeen();
+    // A file watch follows the old file's inode: watch the new one.
+    const stop = this.stopSource;
+    if (stop !== undefined && this.source !== undefined) {
+      stop();
+      this.stopSource = this.source(() => this.refresh());
+    }
   }
 
   /** Lets this feed watch for other processes' commits while anyone listens. */
@@ -122,7 +142,7 @@ export class ChangeFeed {
   private refresh(): void {
     if (this.subscriptions.size === 0 || this.engine.io.tx.running) return;
     try {
-      this.engine.refresh();
+      this.reload();
     } catch (error) {
       for (const subscription of this.subscriptions) report(subscription, error);
       return;

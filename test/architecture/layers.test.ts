@@ -31,6 +31,8 @@ const RANK: Record<string, number> = {
   // The structural diff: walks two values through the kinds' blocks and cursors; history and the API use it.
   diff: 5.5,
   history: 6,
+  // Compaction: the copier over the engine, the online swap (files, worker thread) under the API.
+  compact: 6.2,
   // open.ts picks the built-in hashers and opens an engine: above history, below the API.
   open: 6.5,
   api: 7,
