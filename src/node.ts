@@ -4,13 +4,13 @@
 
 import { FileStorage, type FileStorageOptions } from './storage/file-storage.js';
 import { openEngine } from './open.js';
-import { Engine, type EngineOptions } from './history/engine.js';
+import type { Engine, EngineOptions } from './history/engine.js';
 import { openOn, storageFor, type Database, type OpenOptions } from './api/database.js';
 import { backupTo, type BackupResult } from './history/backup.js';
 import type { Storage } from './storage/storage.js';
 import { requireOptions } from './base/arguments.js';
 import { fileChangeSource } from './api/watch-file.js';
-import { compactFileNow, type ReopenOptions } from './compact/compact-file.js';
+import { fileCompactor, replacedFileFollower, type ReopenOptions } from './compact/compact-file.js';
 import { removeLeftoverSiblings } from './compact/swap-file.js';
 
 export * from './index.js';
@@ -75,20 +75,7 @@ export async function open<S = any>(source?: string | Uint8Array | ArrayBuffer |
 function useFile(db: Database, path: string, options: OpenOptions & Omit<FileStorageOptions, 'readOnly'>): void {
   const { durability, clock, readOnly: _readOnly, hasher: _hasher, lock: _lock, lockTimeoutMs: _timeout, create: _create, ...storage } = options;
   const reopen: ReopenOptions = { ...(durability !== undefined ? { durability } : {}), ...(clock !== undefined ? { clock } : {}), storage };
-  db.useFile(
-    (engine, indices, copy) => compactFileNow(engine, path, indices, copy, reopen),
-    (engine) => {
-      const current = engine.storage;
-      if (!(current instanceof FileStorage) || !current.readOnly || !current.replaced()) return undefined;
-      const next = FileStorage.open(path, { ...storage, readOnly: true });
-      try {
-        return Engine.open(next, { hasher: engine.hasher, readOnly: true });
-      } catch (error) {
-        next.close();
-        throw error;
-      }
-    },
-  );
+  db.useFile(fileCompactor(path, reopen), replacedFileFollower(path, storage));
 }
 
 /** Options for {@link openFile}: the engine's and the file storage's. */

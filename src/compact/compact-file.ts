@@ -92,6 +92,37 @@ export function reopenWriter(old: Engine, path: string, options: ReopenOptions):
   }
 }
 
+/**
+ * The compactor of a database file at `path` (what `Database.compact` runs
+ * for a file opened through stratadb/node or the CLI).
+ *
+ * @internal
+ */
+export function fileCompactor(path: string, reopen: ReopenOptions = {}): (engine: Engine, indices: readonly number[], copy: CopyOptions) => { engine: Engine; moments: number } {
+  return (engine, indices, copy) => compactFileNow(engine, path, indices, copy, reopen);
+}
+
+/**
+ * For a reader of the file at `path`: when the path names another file than
+ * the one `engine` has open (a compaction replaced it), a read-only engine
+ * on the new file; otherwise undefined.
+ *
+ * @internal
+ */
+export function replacedFileFollower(path: string, storage: ReopenOptions['storage'] = {}): (engine: Engine) => Engine | undefined {
+  return (engine) => {
+    const current = engine.storage;
+    if (!(current instanceof FileStorage) || !current.readOnly || !current.replaced()) return undefined;
+    const next = FileStorage.open(path, { ...storage, readOnly: true });
+    try {
+      return Engine.open(next, { hasher: engine.hasher, readOnly: true });
+    } catch (error) {
+      next.close();
+      throw error;
+    }
+  };
+}
+
 /** Hands the writer lock from the old file storage to the new one (the lock file is beside the path, not the inode). */
 function moveLock(from: Storage, to: FileStorage): void {
   if (!(from instanceof FileStorage)) return;
