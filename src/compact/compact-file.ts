@@ -36,6 +36,21 @@ export interface ReopenOptions {
  */
 export function compactFileNow(engine: Engine, path: string, indices: readonly number[], copy: CopyOptions, reopen: ReopenOptions = {}, fileSystem: SwapFileSystem = nodeSwapFileSystem, active?: ReadonlySet<string>): { engine: Engine; moments: number } {
   removeLeftoverSiblings(path, active);
+  const moments = writeAndPublish(engine, path, indices, copy, fileSystem);
+  return { engine: reopenWriter(engine, path, reopen), moments };
+}
+
+/**
+ * The swap without the reopen: copies moments `indices` of `engine`, then
+ * every later one (the catch-up), into a new sibling of `path`, syncs it and
+ * renames it over `path`, then syncs the folder. On a failure before the
+ * rename the sibling is removed and `path` is untouched. The crash tests run
+ * exactly this on a simulated disk.
+ *
+ * @returns the moments the new file holds
+ * @internal
+ */
+export function writeAndPublish(engine: Engine, path: string, indices: readonly number[], copy: CopyOptions, fileSystem: SwapFileSystem): number {
   const sibling = siblingPath(path);
   const target = fileSystem.create(sibling);
   let moments: number;
@@ -52,7 +67,7 @@ export function compactFileNow(engine: Engine, path: string, indices: readonly n
     throw error;
   }
   publishSibling(fileSystem, target, sibling, path);
-  return { engine: reopenWriter(engine, path, reopen), moments };
+  return moments;
 }
 
 /** The numbers from `from` up to `to`, excluded. @internal */

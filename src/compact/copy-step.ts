@@ -42,7 +42,25 @@ export function startCopy(source: Engine, target: Storage, options: CopyOptions 
     },
     finish() {
       target.truncate(0);
-      const result = backupTo(source, target, undefined, options.onProgress);
+      // As the copier, it leaves the sync to the swap: backupTo's sync becomes a flush.
+      const unsynced: Storage = {
+        get view() {
+          return target.view;
+        },
+        get bytes() {
+          return target.bytes;
+        },
+        readOnly: false,
+        size: () => target.size(),
+        locate: (position, length) => target.locate(position, length),
+        read: (position, bytes) => target.read(position, bytes),
+        write: (position, bytes) => target.write(position, bytes),
+        truncate: (size) => target.truncate(size),
+        flush: () => target.flush(),
+        sync: () => target.flush(),
+        close: () => target.close(),
+      };
+      const result = backupTo(source, unsynced, undefined, options.onProgress);
       return { moments: result.moments };
     },
   };
