@@ -33,7 +33,7 @@ describe('db.compact on a file', () => {
     const db = await open(path);
     const before = db.snapshot();
     const inodeBefore = statSync(path).ino;
-    const latest = db.snapshot().toJS();
+    const latest = db.snapshot().toJS() as { items: Record<string, unknown> };
     const result = db.compact();
     expect(statSync(path).ino).not.toBe(inodeBefore);
     expect(result.momentsBefore).toBe(60);
@@ -49,7 +49,7 @@ describe('db.compact on a file', () => {
     expect(readdirSync(dir).filter((name) => name !== 'a.xit')).toEqual([]);
     const again = await open(path, { readOnly: true });
     expect(again.get(['after'])).toBe(1);
-    expect(again.snapshot().toJS().items.k3).toEqual(latest.items.k3);
+    expect((again.snapshot().toJS() as typeof latest).items.k3).toEqual(latest.items.k3);
     again.close();
   });
 
