@@ -712,11 +712,14 @@ export class Database<S = any> {
     return { momentsBefore, moments: done.moments, sizeBefore, sizeAfter: done.engine.committedSize };
   }
 
-  /** @internal how a file database compacts and follows a compacted file (node.ts) */
-  useFile(compactor: Compactor, follow: (engine: Engine) => Engine | undefined): void {
+  /** @internal how a file database compacts, follows a compacted file, and stops compacting in the background (node.ts) */
+  useFile(compactor: Compactor, follow: (engine: Engine) => Engine | undefined, closing?: () => void): void {
     this.compactor = compactor;
     this.follow = follow;
+    this.closing = closing;
   }
+
+  private closing: (() => void) | undefined;
 
   /** @internal goes on with `engine`; the old one stays open for its snapshots until close */
   replaceEngine(engine: Engine): void {
@@ -741,6 +744,7 @@ export class Database<S = any> {
 
   /** Flushes and closes the storage (and releases the file); listeners are dropped and the file no longer watched. */
   close(): void {
+    this.closing?.();
     this.feed.close();
     this.engine.close();
     for (const engine of this.retired.splice(0)) engine.close();
