@@ -11,34 +11,29 @@ import type { ProgressCallback } from '../history/progress.js';
 import { startCopy, type CopyOptions } from '../compact/copy-step.js';
 import { describe, requireOptions, requirePath } from '../base/arguments.js';
 import type { AnyPath } from './types.js';
+import { selectMoments, type KeepPolicy as CopierKeepPolicy } from '../compact/policy.js';
+import type { DropPath } from '../compact/excise.js';
+import { Tag } from '../format/tags.js';
+import { readAt } from './paths.js';
+import { encodeKey, objectKey } from './values.js';
 
-/** What a keep predicate is told of each moment. */
-export interface MomentSummary {
-  /** The moment's index (0 is the first). */
-  readonly index: number;
-  /** Its commit time in ms since 1970, or undefined for a commit without a trailer. */
-  readonly time: number | undefined;
-  /** Its commit metadata, or undefined. */
-  readonly meta: unknown;
-}
+export type { MomentFacts, ThinningRule } from '../compact/policy.js';
 
 /**
  * Which moments a compaction keeps; the latest moment is always kept:
  * - `'latest'` (default): the latest only;
  * - `{ last: n }`: the last `n`;
  * - `{ since: time }`: those committed at or after `time` (a Date, ms since
- *   1970, or a date string `Date` parses);
- * - `{ thin: true }`: every moment of the last day, the last of each hour
- *   for the week before, the last of each day before that (moments without
- *   a time are kept);
- * - a predicate over `{ index, time, meta }`.
+ *   1970, or a date string `Date.parse` reads);
+ * - `{ thin: true }`: every moment of the last day, the newest of each hour
+ *   for a week, the newest of each day before that; or `{ thin: rule }` with
+ *   other spans (see {@link ThinningRule});
+ * - a predicate over `{ index, time, meta }` ({@link MomentFacts}).
+ *
+ * Moments without a time (written by xitdb) count, for `since` and `thin`,
+ * as committed when the next timed moment was: in doubt they are kept.
  */
-export type KeepPolicy =
-  | 'latest'
-  | { readonly last: number }
-  | { readonly since: Date | number | string }
-  | { readonly thin: true }
-  | ((moment: MomentSummary) => boolean);
+export type KeepPolicy = CopierKeepPolicy | { readonly since: string } | { readonly thin: true };
 
 /** Options of {@link Database.compact}. */
 export interface CompactOptions {
@@ -75,67 +70,46 @@ export interface CompactResult {
  */
 export type Compactor = (engine: Engine, indices: readonly number[], copy: CopyOptions) => { engine: Engine; moments: number };
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const WEEK = 7 * DAY;
-
 /**
  * The indices of the moments `keep` keeps, ascending; the latest always.
  *
  * @throws InvalidArgumentError for a policy of no known shape
+ * @internal
  */
 export function keptMoments(engine: Engine, keep: KeepPolicy = 'latest', now = Date.now()): number[] {
-  const count = engine.momentCount;
-  if (count === 0) return [];
-  const latest = count - 1;
-  const all = (test: (index: number) => boolean): number[] => {
-    const out: number[] = [];
-    for (let i = 0; i < latest; i++) if (test(i)) out.push(i);
-    out.push(latest);
-    return out;
-  };
-  if (keep === 'latest') return [latest];
-  if (typeof keep === 'function') {
-    return all((index) => {
-      const info = engine.momentInfo(index);
-      return keep({ index, time: info.time, meta: info.meta }) === true;
-    });
-  }
-  if (typeof keep !== 'object' || keep === null) throw new InvalidArgumentError(`keep is 'latest', { last }, { since }, { thin: true } or a function, got ${describe(keep)}`);
-  if ('last' in keep) {
-    const last = keep.last;
-    if (!Number.isInteger(last) || last < 1) throw new InvalidArgumentError(`keep: { last } takes a whole number of moments, at least 1, got ${describe(last)}`);
-    return all((index) => index >= count - last);
-  }
-  if ('since' in keep) {
-    const since = keep.since instanceof Date ? keep.since.getTime() : typeof keep.since === 'string' ? Date.parse(keep.since) : keep.since;
-    if (typeof since !== 'number' || Number.isNaN(since)) throw new InvalidArgumentError(`keep: { since } takes a Date, ms since 1970 or a date string, got ${describe(keep.since)}`);
-    return all((index) => {
-      const time = engine.momentInfo(index).time;
-      return time !== undefined && time >= since;
-    });
-  }
-  if ('thin' in keep && keep.thin === true) return thinned(engine, now);
-  throw new InvalidArgumentError(`keep is 'latest', { last }, { since }, { thin: true } or a function, got ${describe(keep)}`);
+  return selectMoments(engine, copierPolicy(keep), now);
 }
 
-/** Backup-style thinning: see {@link KeepPolicy}. The last moment of each bucket stands for it. */
-function thinned(engine: Engine, now: number): number[] {
-  const count = engine.momentCount;
-  const kept: number[] = [count - 1];
-  let lastBucket: string | undefined;
-  for (let index = count - 2; index >= 0; index--) {
-    const time = engine.momentInfo(index).time;
-    if (time === undefined || now - time <= DAY) {
-      kept.push(index);
-      continue;
-    }
-    const bucket = now - time <= WEEK ? `h${Math.floor(time / HOUR)}` : `d${Math.floor(time / DAY)}`;
-    // Newest first: the first moment met in a bucket is its last.
-    if (bucket !== lastBucket) kept.push(index);
-    lastBucket = bucket;
+/** The API's extra forms in the copier's terms: a date string parsed, `thin: true` as the default rule. */
+function copierPolicy(keep: KeepPolicy): CopierKeepPolicy {
+  if (typeof keep !== 'object' || keep === null) return keep;
+  if ('since' in keep && typeof keep.since === 'string') {
+    const since = Date.parse(keep.since);
+    if (Number.isNaN(since)) throw new InvalidArgumentError(`keep: { since } takes a Date, ms since 1970 or a date string, got ${describe(keep.since)}`);
+    return { since };
   }
-  return kept.reverse();
+  if ('thin' in keep && keep.thin === true) return { thin: {} };
+  return keep as CopierKeepPolicy;
+}
+
+/**
+ * A path as `get` takes it, in the copier's terms: at each step, the key as
+ * the map there stores it, as the latest moment shows (an object's property
+ * name, a Map's tagged key, a set's member); where the latest moment holds
+ * nothing, as an object's property name.
+ */
+function dropKeys(engine: Engine, path: AnyPath): DropPath {
+  const root = engine.momentCount > 0 ? engine.moment(-1) : undefined;
+  return path.map((step, i) => {
+    const at = path.slice(0, i + 1);
+    let tag: number = Tag.NONE;
+    try {
+      tag = root === undefined ? Tag.NONE : (readAt(root, path.slice(0, i))?.tag ?? Tag.NONE);
+    } catch {
+      // A path through a value that is not a map: the copier refuses it below.
+    }
+    return tag === Tag.NONE || tag === Tag.HASH_MAP ? objectKey(step, at) : encodeKey(step, at);
+  });
 }
 
 /**
@@ -155,7 +129,7 @@ export function compactionPlan(engine: Engine, options: CompactOptions, inTransa
     requirePath(path);
     if ((path as AnyPath).length === 0) throw new InvalidArgumentError('drop cannot remove the root: compact to an empty database by writing one');
   }
-  const copy: CopyOptions = { drop: drop.map((path) => [...(path as AnyPath)]), ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}) };
+  const copy: CopyOptions = { drop: drop.map((path) => dropKeys(engine, path as AnyPath)), ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}) };
   return { indices: keptMoments(engine, options.keep, options.now), copy };
 }
 

@@ -2,6 +2,8 @@
 // (auto-compact.ts, compact-worker.ts): the worker's input, its messages,
 // and the shared flag the writer's thread waits on during the catch-up.
 
+import type { DropPath } from './excise.js';
+
 /** What the worker is started with. @internal */
 export interface WorkerInput {
   /** The database file, opened read-only. */
@@ -13,7 +15,7 @@ export interface WorkerInput {
   /** Moments to copy, ascending (those past what the file shows are copied at the catch-up). */
   readonly indices: readonly number[];
   /** The copier's drop paths. */
-  readonly drop: readonly unknown[];
+  readonly drop: readonly DropPath[];
   /** The flag: Int32 state at 0, the error text's length at 1, its UTF-8 from byte 8. */
   readonly signal: SharedArrayBuffer;
 }
