@@ -112,6 +112,12 @@ function useFile(db: Database, path: string, options: NodeOpenOptions): void {
   db.useFile(fileCompactor(path, reopen), replacedFileFollower(path, storage), () => auto?.close());
 }
 
+/** What {@link autoCompaction} tells. */
+export interface AutoCompactionStatus {
+  /** Background compactions completed since the database opened. */
+  readonly completed: number;
+}
+
 /** The background compaction of each database that has one. */
 const autoCompactors = new WeakMap<Database, AutoCompactor>();
 
@@ -120,7 +126,7 @@ const autoCompactors = new WeakMap<Database, AutoCompactor>();
  * compaction runs, with how many have completed so far. For tests and
  * orderly shutdowns; undefined for a database without one.
  */
-export async function autoCompaction(db: Database): Promise<{ completed: number } | undefined> {
+export async function autoCompaction(db: Database): Promise<AutoCompactionStatus | undefined> {
   const auto = autoCompactors.get(db);
   if (auto === undefined) return undefined;
   auto.check();

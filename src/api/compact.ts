@@ -17,7 +17,9 @@ import { Tag } from '../format/tags.js';
 import { readAt } from './paths.js';
 import { encodeKey, objectKey } from './values.js';
 
-export type { MomentFacts, ThinningRule } from '../compact/policy.js';
+import type { MomentFacts, ThinningRule } from '../compact/policy.js';
+
+export type { MomentFacts, ThinningRule };
 
 /**
  * Which moments a compaction keeps; the latest moment is always kept:
@@ -33,7 +35,25 @@ export type { MomentFacts, ThinningRule } from '../compact/policy.js';
  * Moments without a time (written by xitdb) count, for `since` and `thin`,
  * as committed when the next timed moment was: in doubt they are kept.
  */
-export type KeepPolicy = CopierKeepPolicy | { readonly since: string } | { readonly thin: true };
+export type KeepPolicy = 'latest' | KeepLast | KeepSince | KeepThin | ((moment: MomentFacts) => boolean);
+
+/** {@link KeepPolicy}: the last moments. */
+export interface KeepLast {
+  /** How many of the newest moments to keep (at least 1). */
+  readonly last: number;
+}
+
+/** {@link KeepPolicy}: the moments since a time. */
+export interface KeepSince {
+  /** The earliest commit time kept: a Date, ms since 1970, or a date string `Date.parse` reads. */
+  readonly since: Date | number | string;
+}
+
+/** {@link KeepPolicy}: backup-style thinning. */
+export interface KeepThin {
+  /** `true` for the default spans (a day of every moment, a week of hourly ones, then daily), or a {@link ThinningRule}. */
+  readonly thin: true | ThinningRule;
+}
 
 /** Options of {@link Database.compact}. */
 export interface CompactOptions {
@@ -89,6 +109,7 @@ function copierPolicy(keep: KeepPolicy): CopierKeepPolicy {
     return { since };
   }
   if ('thin' in keep && keep.thin === true) return { thin: {} };
+  // The other forms are the copier's own, which checks them.
   return keep as CopierKeepPolicy;
 }
 
