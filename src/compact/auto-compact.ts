@@ -13,6 +13,7 @@
 import { Worker } from 'node:worker_threads';
 import { HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../format/constants.js';
 import type { Engine } from '../history/engine.js';
+import type { Slot } from '../format/slot.js';
 import { IoError } from '../errors.js';
 import type { CopyOptions } from './copy-step.js';
 import { reopenWriter, type ReopenOptions } from './compact-file.js';
@@ -123,16 +124,19 @@ export class AutoCompactor {
       }
       finish();
     };
+    // The moment the copy reaches at most: a history slice below it (sliceHistory, while the worker
+    // copies) would leave moments in the copy that the database no longer has.
+    const mark = { count: engine.momentCount, slot: engine.momentCount === 0 ? undefined : engine.moment(-1).slot };
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'error') end(new IoError(`the background compaction of ${this.path} failed: ${message.message}`, undefined));
-      else this.catchUp(worker, engine, new Int32Array(signal), end);
+      else this.catchUp(worker, engine, mark, new Int32Array(signal), end);
     });
     worker.on('error', (error) => end(new IoError(`the background compaction of ${this.path} failed: ${error.message}`, error)));
     worker.on('exit', (code) => end(new IoError(`the background compaction of ${this.path} stopped (worker exit ${code})`, undefined)));
   }
 
   /** The brief part, on the writer's thread: see the top of the file. */
-  private catchUp(worker: Worker, started: Engine, flag: Int32Array, end: (error?: unknown) => void): void {
+  private catchUp(worker: Worker, started: Engine, mark: { count: number; slot: Slot | undefined }, flag: Int32Array, end: (error?: unknown) => void): void {
     if (this.closed || this.worker !== worker) return;
     const engine = this.host.engine();
     // A compaction through db.compact() replaced the file meanwhile: this copy is of the old one.
@@ -141,7 +145,11 @@ export class AutoCompactor {
       return;
     }
     if (engine.io.tx.running || !headerOnFile(engine)) {
-      setTimeout(() => this.catchUp(worker, started, flag, end), CATCH_UP_RETRY_MS).unref();
+      setTimeout(() => this.catchUp(worker, started, mark, flag, end), CATCH_UP_RETRY_MS).unref();
+      return;
+    }
+    if (engine.momentCount < mark.count || (mark.slot !== undefined && !engine.moment(mark.count - 1).slot.equals(mark.slot))) {
+      end(new IoError(`the background compaction of ${this.path} was abandoned: the history was sliced while it copied`, undefined));
       return;
     }
     const count = engine.momentCount;

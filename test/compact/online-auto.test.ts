@@ -88,6 +88,25 @@ describe('autoCompact', () => {
     again.close();
   });
 
+  it('abandons a compaction whose copied moments a history slice dropped meanwhile', async () => {
+    const path = join(dir, 'slice.xit');
+    const errors: unknown[] = [];
+    const db = await open(path, { autoCompact: { when: { fileSizeOver: 1 }, keep: { last: 50 }, checkIntervalMs: 60_000, onError: (error) => errors.push(error) } });
+    for (let i = 0; i < 40; i++) db.set(['n'], i);
+    // autoCompaction starts the compaction now (the worker copies in the background), then waits for it.
+    const settled = autoCompaction(db);
+    db.sliceHistory(10);
+    db.set(['n'], 'after the slice');
+    const status = await settled;
+    expect(status?.completed).toBe(0);
+    expect(String(errors[0])).toMatch(/the history was sliced while it copied/);
+    expect(db.momentCount).toBe(11);
+    expect(db.get(['n'])).toBe('after the slice');
+    expect(verifyEngine(db.engine).ok).toBe(true);
+    db.close();
+    expect(readdirSync(dir).filter((name) => name.includes('.compacting-'))).toEqual([]);
+  });
+
   it('refuses autoCompact on a reader or a memory database', async () => {
     await expect(open(undefined, { autoCompact: { when: { fileSizeOver: 1 } } })).rejects.toThrow(/needs a database file opened for writing/);
     await expect(open(join(dir, 'x.xit'), { autoCompact: { when: {} } })).rejects.toThrow(/fileSizeOver or growthRatio/);
