@@ -8,6 +8,7 @@ import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { Compaction, compactInto, selectMoments } from '../../src/compact/index.js';
 import { InvalidArgumentError, TransactionError } from '../../src/errors.js';
+import { linkedListGeneration } from '../../src/btree-list/generation.js';
 import { dumpMoment, expectSameMoments, newSource, reopen } from './support.js';
 
 function everyKind(engine: Engine): void {
@@ -58,6 +59,29 @@ describe('compactInto', () => {
     expectSameMoments(engine, compacted, [1]);
     expect(result.size).toBe(target.size());
     expect(result.size).toBeLessThan(engine.committedSize);
+    // The empty gen-1 list stays gen-1: only its layout says so (FORMAT.md §Compatibility).
+    const empty = compacted.moment(-1).asHashMap().get('empty-linked');
+    expect(linkedListGeneration(compacted.io, empty!.slot.position)).toBe(1);
+  });
+
+  it('writes trailers that recovery rolls forward over when the history header is lost', () => {
+    const { engine } = newSource();
+    everyKind(engine);
+    engine.transact((root) => root.hashMap().put('n').writeUint(9), { meta: 'last' });
+    const target = new MemoryStorage({ durable: true });
+    const compaction = new Compaction(engine, target);
+    compaction.copyMoments([0]);
+    const early = target.toBytes().slice(12, 36);
+    compaction.copyMoments([1, 2]);
+    compaction.finish();
+    const bytes = target.toBytes().slice();
+    // A header that never reached the disk after the first commit: the trailers of the later two are whole.
+    bytes.set(early, 12);
+    const recovered = Engine.open(MemoryStorage.fromBytes(bytes, { durable: true, readOnly: false }), { hasher: sha1Hasher });
+    expect(recovered.momentCount).toBe(3);
+    expectSameMoments(engine, recovered, [0, 1, 2]);
+    // The search by time walks the chain.
+    expect(recovered.momentAt(engine.momentInfo(1).time as number)?.index).toBe(1);
   });
 
   it('keeps every moment when asked, with times, metadata and sharing', () => {
