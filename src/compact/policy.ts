@@ -54,7 +54,21 @@ export interface MomentFacts {
  * kept rather than dropped. When no later moment has a time they count as
  * committed `now`. A predicate sees their time as undefined.
  */
-export type KeepPolicy = 'latest' | { readonly last: number } | { readonly since: Date | number } | { readonly thin: ThinningRule } | ((moment: MomentFacts) => boolean);
+export type KeepPolicy =
+  | 'latest'
+  | {
+      /** How many of the newest moments to keep, at least 1. */
+      readonly last: number;
+    }
+  | {
+      /** The oldest commit time to keep: a Date, or ms since 1970-01-01 UTC. */
+      readonly since: Date | number;
+    }
+  | {
+      /** The spans of backup-style thinning (defaults: all of a day, hourly for a week, daily before). */
+      readonly thin: ThinningRule;
+    }
+  | ((moment: MomentFacts) => boolean);
 
 /**
  * The indices of the moments `policy` keeps, ascending, the latest always

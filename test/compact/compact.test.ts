@@ -176,3 +176,23 @@ describe('compactInto', () => {
     expect(() => selectMoments(flat)).toThrow(TransactionError);
   });
 });
+
+describe('compactInto on deeply nested data', () => {
+  it('copies maps nested 20,000 deep without exhausting the stack', () => {
+    const { engine } = newSource();
+    const DEPTH = 20000;
+    engine.transact((root) => {
+      let map = root.hashMap();
+      for (let i = 0; i < DEPTH; i++) map = map.put('a').hashMap();
+      map.put('bottom').writeString('the value at the bottom of the chain');
+    });
+    const target = new MemoryStorage({ durable: true });
+    compactInto(engine, target);
+    const compacted = reopen(target);
+    let cursor = compacted.moment(-1);
+    for (let i = 0; i < DEPTH; i++) cursor = cursor.asHashMap().get('a')!;
+    expect(cursor.asHashMap().get('bottom')?.readString()).toBe('the value at the bottom of the chain');
+    // Children before parents: the innermost map lies first, the root last.
+    expect(cursor.slot.position).toBeLessThan(compacted.moment(-1).slot.position);
+  });
+});
