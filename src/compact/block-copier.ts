@@ -80,6 +80,9 @@ export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
 const TYPE_COUNT = 17;
 
+/** Maps per memo (see BlockCopier.memoOf): 16 × 2^24 records of one type. */
+const MEMO_SHARDS = 16;
+
 /** Memo value of a record whose copy is under way: meeting it again is a cycle. */
 const IN_PROGRESS = -1;
 
@@ -195,7 +198,7 @@ export class BlockCopier {
 
   /** A record's target position when known (-2 after pushing the frame of a record whose copy begins). */
   private enter(type: RecordType, position: number, param: number, cover: number, from: number, stack: Frame[]): number {
-    const memo = this.memoOf(type, param, cover);
+    const memo = this.memoOf(type, param, cover, position);
     const known = memo.get(position);
     if (known === IN_PROGRESS) throw new CorruptDatabaseError('a record reaches itself (a cycle between records)', from);
     if (known !== undefined) return known;
@@ -204,7 +207,13 @@ export class BlockCopier {
     return -2;
   }
 
-  private memoOf(type: RecordType, param: number, cover: number): Map<number, number> {
+  /**
+   * The memo a record goes in. Records of one type are spread over
+   * {@link MEMO_SHARDS} maps by position, since one Map holds at most 2^24
+   * entries (V8) and a large database has more records than that.
+   */
+  private memoOf(type: RecordType, param: number, cover: number, position: number): Map<number, number> {
+    let index: number;
     if (type === RecordType.LIST_BLOCK && cover !== SLOT_COUNT ** (param + 1)) {
       const key = `${param}/${cover}`;
       let memo = this.partialLists.get(key);
@@ -215,7 +224,8 @@ export class BlockCopier {
       return memo;
     }
     // Only gen-1 blocks and list blocks read differently at another level; every other record is keyed by position alone.
-    const index = type === RecordType.RRB_BLOCK || type === RecordType.LIST_BLOCK ? TYPE_COUNT + type * 16 + param : type;
+    index = type === RecordType.RRB_BLOCK || type === RecordType.LIST_BLOCK ? TYPE_COUNT + type * 16 + param : type;
+    index = index * MEMO_SHARDS + (position % MEMO_SHARDS);
     let memo = this.memos[index];
     if (memo === undefined) {
       memo = new Map();

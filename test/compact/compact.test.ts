@@ -2,7 +2,11 @@
 // typed-JSON dump, with their times, metadata and kinds; every structure kind
 // copied; verifyDatabase clean; recovery on open works on the new file.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FileStorage } from '../../src/storage/file-storage.js';
 import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
@@ -194,5 +198,31 @@ describe('compactInto on deeply nested data', () => {
     expect(cursor.asHashMap().get('bottom')?.readString()).toBe('the value at the bottom of the chain');
     // Children before parents: the innermost map lies first, the root last.
     expect(cursor.slot.position).toBeLessThan(compacted.moment(-1).slot.position);
+  });
+});
+
+describe('compactInto into a file', () => {
+  it('writes a complete database into a FileStorage without syncing it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-compact-'));
+    try {
+      const { engine } = newSource();
+      everyKind(engine);
+      const path = join(dir, 'compacted.db');
+      const file = FileStorage.open(path);
+      let syncs = 0;
+      const sync = file.sync.bind(file);
+      file.sync = () => {
+        syncs++;
+        sync();
+      };
+      compactInto(engine, file, { keep: () => true });
+      expect(syncs).toBe(0);
+      file.close();
+      const compacted = Engine.open(FileStorage.open(path), { hasher: sha1Hasher });
+      expectSameMoments(engine, compacted, [0, 1]);
+      compacted.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
