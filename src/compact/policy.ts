@@ -84,8 +84,7 @@ export type KeepPolicy =
  * @throws TransactionError when the database keeps no history
  */
 export function selectMoments(engine: Engine, policy: KeepPolicy = 'latest', now: number = Date.now()): number[] {
-  if (typeof now !== 'number' || !Number.isFinite(now)) throw new InvalidArgumentError(`now must be a time in ms since 1970, got ${describe(now)}`);
-  const select = checkPolicy(policy);
+  const select = checkKeepPolicy(policy, now);
   if (!engine.hasHistory) throw new TransactionError('compaction keeps moments of a history; this database has none (its root is a hash map)');
   const count = engine.momentCount;
   if (count === 0) return [];
@@ -95,6 +94,21 @@ export function selectMoments(engine: Engine, policy: KeepPolicy = 'latest', now
 }
 
 type Selector = (engine: Engine, count: number, now: number) => number[];
+
+/**
+ * Checks a policy and a present time without reading any moment.
+ *
+ * @throws InvalidArgumentError when either is not what {@link selectMoments} takes
+ */
+export function validateKeepPolicy(policy: unknown, now: unknown): void {
+  checkKeepPolicy(policy ?? 'latest', now ?? 0);
+}
+
+/** Validates a policy and the present; returns how the policy selects. */
+function checkKeepPolicy(policy: unknown, now: unknown): Selector {
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw new InvalidArgumentError(`now must be a time in ms since 1970, got ${describe(now)}`);
+  return checkPolicy(policy);
+}
 
 /** Validates a policy and returns how it selects. */
 function checkPolicy(policy: unknown): Selector {
