@@ -132,6 +132,31 @@ describe('compactInto on a hostile source', () => {
     expect(() => compactBytes(bytes)).toThrow(CorruptDatabaseError);
   });
 
+  it('refuses a list whose item is the list itself, and a sorted map node that is its own child, with CorruptDatabaseError', () => {
+    const { engine, storage } = newSource();
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const list = map.put('list').arrayList();
+      for (let i = 0; i < 3; i++) list.append().writeUint(i);
+      const sorted = map.put('sorted').sortedMap();
+      for (let i = 0; i < 40; i++) sorted.put(`key ${String(i).padStart(2, '0')}`).writeUint(i);
+    });
+    const map = engine.moment(-1).asHashMap();
+    const list = map.get('list')!;
+    const item = list.asArrayList().get(1);
+    const listBytes = storage.toBytes().slice();
+    listBytes.set(Slot.pointer(Tag.ARRAY_LIST, list.slot.position).toBytes(), item.slotPosition);
+    expect(() => compactBytes(listBytes)).toThrow(CorruptDatabaseError);
+    // The sorted map's root is a branch (40 keys): its child 1 made to point at the root.
+    const header = map.get('sorted')!.slot.position;
+    const sortedBytes = storage.toBytes().slice();
+    const view = new DataView(sortedBytes.buffer);
+    const root = view.getUint32(header + 12);
+    expect(sortedBytes[root]).toBe(1);
+    sortedBytes.set(Slot.pointer(Tag.INDEX, root).toBytes(), root + 2 + 9);
+    expect(() => compactBytes(sortedBytes)).toThrow(CorruptDatabaseError);
+  });
+
   it('refuses a kv pair slot where a value belongs, a pointer past the end and a list count beyond the data', () => {
     const one = sample();
     one.bytes.set(Slot.pointer(Tag.KV_PAIR, 40).toBytes(), one.innerValueSlot);
