@@ -27,7 +27,7 @@
 import { CorruptDatabaseError } from '../errors.js';
 import { COUNT_SIZE, FORMAT_TAG_SIZE, INDEX_BLOCK_SIZE, LONG_BYTES_LENGTH_SIZE, SLOT_COUNT, SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { Slot } from '../format/slot.js';
-import { Tag } from '../format/tags.js';
+import { FULL_FLAG, TAG_MASK, Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 import { readListHeader, shiftForCount } from '../trie/array-list.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
@@ -80,6 +80,9 @@ export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
 const TYPE_COUNT = 17;
 
+/** Maps per memo (see BlockCopier.memoOf): 16 × 2^24 records of one type. */
+const MEMO_SHARDS = 16;
+
 /** Memo value of a record whose copy is under way: meeting it again is a cycle. */
 const IN_PROGRESS = -1;
 
@@ -91,12 +94,14 @@ interface Frame {
   readonly memo: Map<number, number>;
   readonly position: number;
   readonly bytes: Uint8Array;
-  /** Per child: the offset in `bytes` of the u64 position to rewrite, its type, its position, its parameter, its coverage (list blocks), where its pointer lies in the source. */
-  readonly offsets: number[];
-  readonly types: RecordType[];
-  readonly positions: number[];
-  readonly params: number[];
-  readonly covers: number[];
+  /**
+   * The children, {@link KID_STRIDE} numbers each: the offset in `bytes` of
+   * the u64 position to rewrite, the child's type, its source position, its
+   * parameter and its coverage (list blocks). One flat array per record: the
+   * copy allocates little per record.
+   */
+  readonly kids: number[];
+  /** Index in `kids` of the next child to copy. */
   next: number;
 }
 
@@ -169,10 +174,13 @@ export class BlockCopier {
     let result = this.enter(type, position, param, cover, from, stack);
     while (stack.length > 0) {
       const frame = stack[stack.length - 1] as Frame;
-      if (frame.next < frame.offsets.length) {
-        const i = frame.next++;
-        const child = this.enter(frame.types[i] as RecordType, frame.positions[i] as number, frame.params[i] as number, frame.covers[i] as number, frame.position + (frame.offsets[i] as number), stack);
-        if (child >= 0) writePosition(frame.bytes, frame.offsets[i] as number, child);
+      const kids = frame.kids;
+      if (frame.next < kids.length) {
+        const i = frame.next;
+        frame.next += KID_STRIDE;
+        const offset = kids[i] as number;
+        const child = this.enter(kids[i + 1] as RecordType, kids[i + 2] as number, kids[i + 3] as number, kids[i + 4] as number, frame.position + offset, stack);
+        if (child >= 0) writePosition(frame.bytes, offset, child);
         continue;
       }
       stack.pop();
@@ -183,14 +191,14 @@ export class BlockCopier {
       frame.memo.set(frame.position, at);
       const parent = stack[stack.length - 1];
       if (parent === undefined) result = at;
-      else writePosition(parent.bytes, parent.offsets[parent.next - 1] as number, at);
+      else writePosition(parent.bytes, parent.kids[parent.next - KID_STRIDE] as number, at);
     }
     return result;
   }
 
   /** A record's target position when known (-2 after pushing the frame of a record whose copy begins). */
   private enter(type: RecordType, position: number, param: number, cover: number, from: number, stack: Frame[]): number {
-    const memo = this.memoOf(type, param, cover);
+    const memo = this.memoOf(type, param, cover, position);
     const known = memo.get(position);
     if (known === IN_PROGRESS) throw new CorruptDatabaseError('a record reaches itself (a cycle between records)', from);
     if (known !== undefined) return known;
@@ -199,7 +207,13 @@ export class BlockCopier {
     return -2;
   }
 
-  private memoOf(type: RecordType, param: number, cover: number): Map<number, number> {
+  /**
+   * The memo a record goes in. Records of one type are spread over
+   * {@link MEMO_SHARDS} maps by position, since one Map holds at most 2^24
+   * entries (V8) and a large database has more records than that.
+   */
+  private memoOf(type: RecordType, param: number, cover: number, position: number): Map<number, number> {
+    let index: number;
     if (type === RecordType.LIST_BLOCK && cover !== SLOT_COUNT ** (param + 1)) {
       const key = `${param}/${cover}`;
       let memo = this.partialLists.get(key);
@@ -210,7 +224,8 @@ export class BlockCopier {
       return memo;
     }
     // Only gen-1 blocks and list blocks read differently at another level; every other record is keyed by position alone.
-    const index = type === RecordType.RRB_BLOCK || type === RecordType.LIST_BLOCK ? TYPE_COUNT + type * 16 + param : type;
+    index = type === RecordType.RRB_BLOCK || type === RecordType.LIST_BLOCK ? TYPE_COUNT + type * 16 + param : type;
+    index = index * MEMO_SHARDS + (position % MEMO_SHARDS);
     let memo = this.memos[index];
     if (memo === undefined) {
       memo = new Map();
@@ -224,7 +239,7 @@ export class BlockCopier {
     const io = this.source;
     const frame = (bytes: Uint8Array): Frame => {
       this.counters.sourceBytesRead += bytes.length;
-      return { memo, position, bytes, offsets: [], types: [], positions: [], params: [], covers: [], next: 0 };
+      return { memo, position, bytes, kids: [], next: 0 };
     };
     switch (type) {
       case RecordType.BYTES:
@@ -248,12 +263,13 @@ export class BlockCopier {
         // A counted record's root block sits at depth 0; blocks below it are plain map blocks.
         const depth = counted ? 0 : param;
         if (depth >= 2 * this.hashSize) throw new CorruptDatabaseError(`a map is deeper than its ${2 * this.hashSize} hash nibbles allow`, position);
+        const bytes = out.bytes;
         for (let i = 0; i < SLOT_COUNT; i++) {
           const at = base + i * SLOT_SIZE;
-          const slot = io.readSlot(position + at);
-          if (slot.tag === Tag.INDEX) addChild(out, at + 1, isSet ? RecordType.SET_BLOCK : RecordType.MAP_BLOCK, slot.position, depth + 1);
-          else if (slot.tag === Tag.KV_PAIR) addChild(out, at + 1, isSet ? RecordType.KV_SET : RecordType.KV_MAP, slot.position, 0);
-          else if (slot.tag !== Tag.NONE) throw new CorruptDatabaseError(`a map index block holds a slot with tag ${slot.tag}`, position + at);
+          const tag = (bytes[at] as number) & TAG_MASK;
+          if (tag === Tag.INDEX) addChild(out, at + 1, isSet ? RecordType.SET_BLOCK : RecordType.MAP_BLOCK, positionAt(bytes, at, position), depth + 1);
+          else if (tag === Tag.KV_PAIR) addChild(out, at + 1, isSet ? RecordType.KV_SET : RecordType.KV_MAP, positionAt(bytes, at, position), 0);
+          else if (tag !== Tag.NONE) throw new CorruptDatabaseError(`a map index block holds a slot with tag ${tag}`, position + at);
         }
         return out;
       }
@@ -263,10 +279,9 @@ export class BlockCopier {
         const size = hashSize + 2 * SLOT_SIZE;
         io.checkPointer(position, size, from);
         const out = frame(io.readBytes(position, size));
-        this.addValue(out, hashSize, io.readSlot(position + hashSize));
-        const value = io.readSlot(position + hashSize + SLOT_SIZE);
-        if (type === RecordType.KV_MAP) this.addValue(out, hashSize + SLOT_SIZE, value);
-        else if (valueType(value, position) !== undefined) clearSlot(out.bytes, hashSize + SLOT_SIZE);
+        addValue(out, hashSize);
+        if (type === RecordType.KV_MAP) addValue(out, hashSize + SLOT_SIZE);
+        else if (valueTypeAt(out.bytes, hashSize + SLOT_SIZE, position) !== undefined) clearSlot(out.bytes, hashSize + SLOT_SIZE);
         return out;
       }
       case RecordType.ARRAY_LIST: {
@@ -287,10 +302,9 @@ export class BlockCopier {
             clearSlot(out.bytes, at);
             continue;
           }
-          const slot = io.readSlot(position + at);
-          if (param === 0) this.addValue(out, at, slot);
-          else if (slot.tag !== Tag.INDEX) throw new CorruptDatabaseError(`a list branch holds tag ${slot.tag} where an index block is needed`, position + at);
-          else addChild(out, at + 1, RecordType.LIST_BLOCK, slot.position, param - 1, Math.min(span, cover - i * span));
+          if (param === 0) addValue(out, at);
+          else if (tagAt(out.bytes, at, position) !== Tag.INDEX) throw new CorruptDatabaseError(`a list branch holds tag ${tagAt(out.bytes, at, position)} where an index block is needed`, position + at);
+          else addChild(out, at + 1, RecordType.LIST_BLOCK, positionAt(out.bytes, at, position), param - 1, Math.min(span, cover - i * span));
         }
         return out;
       }
@@ -313,11 +327,11 @@ export class BlockCopier {
         const out = frame(io.readBytes(position, LINKED_BLOCK_SIZE));
         for (let i = 0; i < SLOT_COUNT; i++) {
           const at = i * LINKED_SLOT_SIZE;
-          const slot = io.readSlot(position + at);
-          if (slot.isEmpty) continue;
-          if (param === 0) this.addValue(out, at, slot);
-          else if (slot.tag !== Tag.INDEX) throw new CorruptDatabaseError(`a linked list branch holds tag ${slot.tag} where a child block is needed`, position + at);
-          else addChild(out, at + 1, RecordType.RRB_BLOCK, slot.position, param - 1);
+          // An empty slot (tag none, full flag clear) is a gap.
+          if (out.bytes[at] === 0) continue;
+          if (param === 0) addValue(out, at);
+          else if (tagAt(out.bytes, at, position) !== Tag.INDEX) throw new CorruptDatabaseError(`a linked list branch holds tag ${tagAt(out.bytes, at, position)} where a child block is needed`, position + at);
+          else addChild(out, at + 1, RecordType.RRB_BLOCK, positionAt(out.bytes, at, position), param - 1);
         }
         return out;
       }
@@ -335,7 +349,7 @@ export class BlockCopier {
           }
           const slot = node.slots[i] as Slot;
           if (node.kind === KIND_BRANCH) addChild(out, at + 1, RecordType.BTREE_NODE, slot.position, param + 1);
-          else this.addValue(out, at, slot);
+          else addValue(out, at);
         }
         return out;
       }
@@ -367,7 +381,7 @@ export class BlockCopier {
           // Separator 0 is never read, nor those past num: written empty. The others are keys.
           const separatorAt = SEPARATORS_OFFSET + i * SLOT_SIZE;
           if (i === 0 || i >= node.num) clearSlot(out.bytes, separatorAt);
-          else this.addValue(out, separatorAt, io.readSlot(position + separatorAt));
+          else addValue(out, separatorAt);
         }
         return out;
       }
@@ -376,11 +390,36 @@ export class BlockCopier {
     }
   }
 
-  /** A value slot at `at` in the record: its record becomes a child when it points at one. */
-  private addValue(frame: Frame, at: number, slot: Slot): void {
-    const type = valueType(slot, frame.position + at);
-    if (type !== undefined) addChild(frame, at + 1, type, slot.position, 0);
-  }
+}
+
+/** Numbers per child in {@link Frame.kids}. */
+const KID_STRIDE = 5;
+
+/** The tag of the slot at `at` of a record's bytes. */
+function tagAt(bytes: Uint8Array, at: number, record: number): number {
+  const tag = (bytes[at] as number) & TAG_MASK;
+  // The tag table knows every tag a slot may carry (up to 15: gen-2's sorted map and set).
+  if (tagInfo(tag) === undefined) throw new CorruptDatabaseError(`unknown slot tag ${tag}`, record + at);
+  return tag;
+}
+
+/** The position the slot at `at` of a record's bytes points at. */
+function positionAt(bytes: Uint8Array, at: number, record: number): number {
+  const hi = ((bytes[at + 1] as number) << 24 | (bytes[at + 2] as number) << 16 | (bytes[at + 3] as number) << 8 | (bytes[at + 4] as number)) >>> 0;
+  if (hi >= 0x200000) throw new CorruptDatabaseError('a slot points beyond 2^53', record + at);
+  const lo = ((bytes[at + 5] as number) << 24 | (bytes[at + 6] as number) << 16 | (bytes[at + 7] as number) << 8 | (bytes[at + 8] as number)) >>> 0;
+  return hi * TWO_POW_32 + lo;
+}
+
+/** The record type the value slot at `at` of a record's bytes points at, or undefined for a value held in the slot. */
+function valueTypeAt(bytes: Uint8Array, at: number, record: number): RecordType | undefined {
+  return valueTypeOf(tagAt(bytes, at, record), ((bytes[at] as number) & FULL_FLAG) !== 0, record + at);
+}
+
+/** A value slot at `at` in the record: its record becomes a child when it points at one. */
+function addValue(frame: Frame, at: number): void {
+  const type = valueTypeAt(frame.bytes, at, frame.position);
+  if (type !== undefined) addChild(frame, at + 1, type, positionAt(frame.bytes, at, frame.position), 0);
 }
 
 /**
@@ -390,17 +429,22 @@ export class BlockCopier {
  * @throws CorruptDatabaseError for an index or kv pair slot where a value belongs
  */
 export function valueType(slot: Slot, from: number): RecordType | undefined {
-  const role = tagInfo(slot.tag)?.role;
-  if (role === 'bytes') return slot.full ? RecordType.BYTES_TAGGED : RecordType.BYTES;
+  return valueTypeOf(slot.tag, slot.full, from);
+}
+
+/** {@link valueType} of a slot's tag and full flag. */
+function valueTypeOf(tag: number, full: boolean, from: number): RecordType | undefined {
+  const role = tagInfo(tag)?.role;
+  if (role === 'bytes') return full ? RecordType.BYTES_TAGGED : RecordType.BYTES;
   if (role === 'structure') {
-    const kind = structureKind(slot.tag);
+    const kind = structureKind(tag);
     switch (kind?.family) {
       case 'map':
         return kind.counted ? RecordType.COUNTED_MAP : RecordType.MAP_BLOCK;
       case 'set':
         return kind.counted ? RecordType.COUNTED_SET : RecordType.SET_BLOCK;
       case 'list':
-        return slot.tag === Tag.ARRAY_LIST ? RecordType.ARRAY_LIST : RecordType.LINKED_LIST;
+        return tag === Tag.ARRAY_LIST ? RecordType.ARRAY_LIST : RecordType.LINKED_LIST;
       case 'sorted-map':
         return RecordType.SORTED_MAP;
       case 'sorted-set':
@@ -409,16 +453,12 @@ export function valueType(slot: Slot, from: number): RecordType | undefined {
         throw new CorruptDatabaseError(`no copy is known for a ${kind?.name ?? 'structure'}`, from);
     }
   }
-  if (role === 'internal' || role === undefined) throw new CorruptDatabaseError(`a slot with tag ${slot.tag} stands where a value belongs`, from);
+  if (role === 'internal' || role === undefined) throw new CorruptDatabaseError(`a slot with tag ${tag} stands where a value belongs`, from);
   return undefined;
 }
 
 function addChild(frame: Frame, offset: number, type: RecordType, position: number, param: number, cover = 0): void {
-  frame.offsets.push(offset);
-  frame.types.push(type);
-  frame.positions.push(position);
-  frame.params.push(param);
-  frame.covers.push(cover);
+  frame.kids.push(offset, type, position, param, cover);
 }
 
 /** Writes `position` as a big-endian u64 at `offset` of `bytes`. */

@@ -3,7 +3,7 @@
 // (FORMAT.md §Commit trailer), its values copied block by block
 // (compact/block-copier.ts) so that what the source shares stays shared.
 
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, TransactionError } from '../errors.js';
 import { FILE_HEADER_SIZE, HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE, INDEX_BLOCK_SIZE } from '../format/constants.js';
 import { encodeFileHeader } from '../format/file-header.js';
 import { TrailerKind, type CommitTrailer } from '../format/commit-trailer.js';
@@ -20,7 +20,7 @@ import { appendTrailer } from '../history/trailers.js';
 import type { ProgressCallback } from '../history/progress.js';
 import { BlockCopier } from './block-copier.js';
 import { Excision, type DropPath } from './excise.js';
-import { selectMoments, type KeepPolicy } from './policy.js';
+import { selectMoments, validateKeepPolicy, type KeepPolicy } from './policy.js';
 
 /** Options of a compaction. */
 export interface CompactOptions {
@@ -113,8 +113,9 @@ export class Compaction {
     requireStorage(target, 'the compaction target');
     if (target.size() !== 0) throw new InvalidArgumentError('a compaction needs an empty target');
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new InvalidArgumentError(`onProgress must be a function, got ${describe(options.onProgress)}`);
-    // Validates the policy and now (and that the source keeps a history) before anything is written.
-    selectMoments(source, options.keep, options.now);
+    // The policy and now are checked before anything is written (compactInto then selects with them).
+    validateKeepPolicy(options.keep, options.now);
+    if (!source.hasHistory) throw new TransactionError('compaction keeps moments of a history; this database has none (its root is a hash map)');
     this.source = source;
     this.target = target;
     this.onProgress = options.onProgress;

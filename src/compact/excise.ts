@@ -33,6 +33,13 @@ import { SortedExcision } from './excise-sorted.js';
  */
 export type DropPath = readonly Key[];
 
+/**
+ * The most steps a dropped path may take. Excision descends a path by
+ * recursion (each step a few frames, bounded by the trie's depth), so the
+ * length is bounded to keep far from the stack's limit.
+ */
+export const DROP_PATH_STEPS_MAX = 64;
+
 /** One step of the dropped paths: the keys below it, and whether its own entry goes. */
 interface DropNode {
   readonly children: Map<string, { readonly key: ResolvedKey; readonly node: DropNode }>;
@@ -60,6 +67,7 @@ function dropTree(paths: unknown): DropNode {
   const root = newNode();
   for (const path of paths as unknown[]) {
     if (!Array.isArray(path) || path.length === 0) throw new InvalidArgumentError(`a dropped path is a non-empty array of keys, got ${describe(path)}`);
+    if (path.length > DROP_PATH_STEPS_MAX) throw new InvalidArgumentError(`a dropped path takes at most ${DROP_PATH_STEPS_MAX} steps, got ${path.length}`);
     let node = root;
     for (const step of path as unknown[]) {
       if (typeof step === 'number') throw new InvalidArgumentError(`a dropped path cannot step into a list (index ${step}): an index names a different item in each moment`);

@@ -28,7 +28,16 @@
 //   CompactOptions = { keep?: KeepPolicy; drop?: readonly DropPath[];
 //                      onProgress?: ProgressCallback; now?: number }
 //   DropPath = readonly Key[] (map keys, sorted map keys, a set member last;
-//     list indices are refused with InvalidArgumentError)
+//     at most 64 steps; list indices are refused with InvalidArgumentError;
+//     a step through a list, a scalar or a missing key removes nothing)
+//   onProgress(done, total): bytes of source records read, of the source's
+//     committed size; throttled to one call per MiB, a last call done = total.
+//
+// Catch-up: copyMoments appends; the source engine must be refresh()ed to see
+// new moments, and a sliceHistory on the source between two calls changes
+// what the indices name (the caller must start again). Moments whose commit
+// has no trailer are copied without one (no time is invented); trailer times
+// never go back along the new chain (nextTrailerFields clamps them).
 //
 // Errors: InvalidArgumentError for malformed options or indices,
 // TransactionError for a source without history, CorruptDatabaseError for a

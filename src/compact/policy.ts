@@ -54,7 +54,21 @@ export interface MomentFacts {
  * kept rather than dropped. When no later moment has a time they count as
  * committed `now`. A predicate sees their time as undefined.
  */
-export type KeepPolicy = 'latest' | { readonly last: number } | { readonly since: Date | number } | { readonly thin: ThinningRule } | ((moment: MomentFacts) => boolean);
+export type KeepPolicy =
+  | 'latest'
+  | {
+      /** How many of the newest moments to keep, at least 1. */
+      readonly last: number;
+    }
+  | {
+      /** The oldest commit time to keep: a Date, or ms since 1970-01-01 UTC. */
+      readonly since: Date | number;
+    }
+  | {
+      /** The spans of backup-style thinning (defaults: all of a day, hourly for a week, daily before). */
+      readonly thin: ThinningRule;
+    }
+  | ((moment: MomentFacts) => boolean);
 
 /**
  * The indices of the moments `policy` keeps, ascending, the latest always
@@ -70,8 +84,7 @@ export type KeepPolicy = 'latest' | { readonly last: number } | { readonly since
  * @throws TransactionError when the database keeps no history
  */
 export function selectMoments(engine: Engine, policy: KeepPolicy = 'latest', now: number = Date.now()): number[] {
-  if (typeof now !== 'number' || !Number.isFinite(now)) throw new InvalidArgumentError(`now must be a time in ms since 1970, got ${describe(now)}`);
-  const select = checkPolicy(policy);
+  const select = checkKeepPolicy(policy, now);
   if (!engine.hasHistory) throw new TransactionError('compaction keeps moments of a history; this database has none (its root is a hash map)');
   const count = engine.momentCount;
   if (count === 0) return [];
@@ -81,6 +94,21 @@ export function selectMoments(engine: Engine, policy: KeepPolicy = 'latest', now
 }
 
 type Selector = (engine: Engine, count: number, now: number) => number[];
+
+/**
+ * Checks a policy and a present time without reading any moment.
+ *
+ * @throws InvalidArgumentError when either is not what {@link selectMoments} takes
+ */
+export function validateKeepPolicy(policy: unknown, now: unknown): void {
+  checkKeepPolicy(policy ?? 'latest', now ?? 0);
+}
+
+/** Validates a policy and the present; returns how the policy selects. */
+function checkKeepPolicy(policy: unknown, now: unknown): Selector {
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw new InvalidArgumentError(`now must be a time in ms since 1970, got ${describe(now)}`);
+  return checkPolicy(policy);
+}
 
 /** Validates a policy and returns how it selects. */
 function checkPolicy(policy: unknown): Selector {

@@ -2,12 +2,17 @@
 // typed-JSON dump, with their times, metadata and kinds; every structure kind
 // copied; verifyDatabase clean; recovery on open works on the new file.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FileStorage } from '../../src/storage/file-storage.js';
 import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { Compaction, compactInto, selectMoments } from '../../src/compact/index.js';
 import { InvalidArgumentError, TransactionError } from '../../src/errors.js';
+import { linkedListGeneration } from '../../src/btree-list/generation.js';
 import { dumpMoment, expectSameMoments, newSource, reopen } from './support.js';
 
 function everyKind(engine: Engine): void {
@@ -58,6 +63,29 @@ describe('compactInto', () => {
     expectSameMoments(engine, compacted, [1]);
     expect(result.size).toBe(target.size());
     expect(result.size).toBeLessThan(engine.committedSize);
+    // The empty gen-1 list stays gen-1: only its layout says so (FORMAT.md §Compatibility).
+    const empty = compacted.moment(-1).asHashMap().get('empty-linked');
+    expect(linkedListGeneration(compacted.io, empty!.slot.position)).toBe(1);
+  });
+
+  it('writes trailers that recovery rolls forward over when the history header is lost', () => {
+    const { engine } = newSource();
+    everyKind(engine);
+    engine.transact((root) => root.hashMap().put('n').writeUint(9), { meta: 'last' });
+    const target = new MemoryStorage({ durable: true });
+    const compaction = new Compaction(engine, target);
+    compaction.copyMoments([0]);
+    const early = target.toBytes().slice(12, 36);
+    compaction.copyMoments([1, 2]);
+    compaction.finish();
+    const bytes = target.toBytes().slice();
+    // A header that never reached the disk after the first commit: the trailers of the later two are whole.
+    bytes.set(early, 12);
+    const recovered = Engine.open(MemoryStorage.fromBytes(bytes, { durable: true, readOnly: false }), { hasher: sha1Hasher });
+    expect(recovered.momentCount).toBe(3);
+    expectSameMoments(engine, recovered, [0, 1, 2]);
+    // The search by time walks the chain.
+    expect(recovered.momentAt(engine.momentInfo(1).time as number)?.index).toBe(1);
   });
 
   it('keeps every moment when asked, with times, metadata and sharing', () => {
@@ -150,5 +178,51 @@ describe('compactInto', () => {
     const flat = Engine.open(new MemoryStorage(), { hasher: sha1Hasher, history: false });
     expect(() => compactInto(flat, new MemoryStorage())).toThrow(TransactionError);
     expect(() => selectMoments(flat)).toThrow(TransactionError);
+  });
+});
+
+describe('compactInto on deeply nested data', () => {
+  it('copies maps nested 20,000 deep without exhausting the stack', () => {
+    const { engine } = newSource();
+    const DEPTH = 20000;
+    engine.transact((root) => {
+      let map = root.hashMap();
+      for (let i = 0; i < DEPTH; i++) map = map.put('a').hashMap();
+      map.put('bottom').writeString('the value at the bottom of the chain');
+    });
+    const target = new MemoryStorage({ durable: true });
+    compactInto(engine, target);
+    const compacted = reopen(target);
+    let cursor = compacted.moment(-1);
+    for (let i = 0; i < DEPTH; i++) cursor = cursor.asHashMap().get('a')!;
+    expect(cursor.asHashMap().get('bottom')?.readString()).toBe('the value at the bottom of the chain');
+    // Children before parents: the innermost map lies first, the root last.
+    expect(cursor.slot.position).toBeLessThan(compacted.moment(-1).slot.position);
+  });
+});
+
+describe('compactInto into a file', () => {
+  it('writes a complete database into a FileStorage without syncing it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-compact-'));
+    try {
+      const { engine } = newSource();
+      everyKind(engine);
+      const path = join(dir, 'compacted.db');
+      const file = FileStorage.open(path);
+      let syncs = 0;
+      const sync = file.sync.bind(file);
+      file.sync = () => {
+        syncs++;
+        sync();
+      };
+      compactInto(engine, file, { keep: () => true });
+      expect(syncs).toBe(0);
+      file.close();
+      const compacted = Engine.open(FileStorage.open(path), { hasher: sha1Hasher });
+      expectSameMoments(engine, compacted, [0, 1]);
+      compacted.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -168,5 +168,28 @@ describe('compactInto with drop', () => {
     expect(() => compactInto(engine, new MemoryStorage(), { drop: [[]] })).toThrow(InvalidArgumentError);
     expect(() => compactInto(engine, new MemoryStorage(), { drop: 'a' as unknown as string[][] })).toThrow(InvalidArgumentError);
     expect(() => compactInto(engine, new MemoryStorage(), { drop: [[{ bytes: 1 } as unknown as string]] })).toThrow(InvalidArgumentError);
+    expect(() => compactInto(engine, new MemoryStorage(), { drop: [Array.from({ length: 65 }, () => 'a')] })).toThrow(InvalidArgumentError);
+  });
+
+  it('drops a key with a format tag, and nothing when a path meets a list or a missing key', () => {
+    const { engine } = newSource();
+    const numberKey = (n: number) => ({ bytes: new TextEncoder().encode(String(n)), formatTag: new TextEncoder().encode('nu') });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const counted = map.put('by-number').countedHashMap();
+      for (let i = 0; i < 30; i++) counted.put(numberKey(i)).writeString(`number ${i} as a long value`);
+      counted.put('1').writeString('the string one, not the number');
+      const list = map.put('list').arrayList();
+      list.append().writeString('an item, not a map');
+    });
+    const target = new MemoryStorage({ durable: true });
+    compactInto(engine, target, { drop: [['by-number', numberKey(1)], ['list', 'x'], ['missing', 'y']] });
+    const compacted = reopen(target);
+    const counted = compacted.moment(-1).asHashMap().get('by-number')!.asHashMap();
+    expect(counted.has(numberKey(1))).toBe(false);
+    expect(counted.get('1')?.readString()).toBe('the string one, not the number');
+    expect(counted.count()).toBe(30);
+    expect(verifyDatabase(compacted).problems).toEqual([]);
+    expect(compacted.moment(-1).asHashMap().get('list')?.asArrayList().count()).toBe(1);
   });
 });
