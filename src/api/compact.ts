@@ -15,6 +15,7 @@ import { selectMoments, type KeepPolicy as CopierKeepPolicy } from '../compact/p
 import type { DropPath } from '../compact/excise.js';
 import { Tag } from '../format/tags.js';
 import { readAt } from './paths.js';
+import { formatPath } from './errors.js';
 import { encodeKey, objectKey } from './values.js';
 
 import type { MomentFacts, ThinningRule } from '../compact/policy.js';
@@ -118,6 +119,8 @@ function copierPolicy(keep: KeepPolicy): CopierKeepPolicy {
  * the map there stores it, as the latest moment shows (an object's property
  * name, a Map's tagged key, a set's member); where the latest moment holds
  * nothing, as an object's property name.
+ *
+ * @throws InvalidArgumentError for a step into a list (the latest moment holds one there)
  */
 function dropKeys(engine: Engine, path: AnyPath): DropPath {
   const root = engine.momentCount > 0 ? engine.moment(-1) : undefined;
@@ -128,6 +131,9 @@ function dropKeys(engine: Engine, path: AnyPath): DropPath {
       tag = root === undefined ? Tag.NONE : (readAt(root, path.slice(0, i))?.tag ?? Tag.NONE);
     } catch {
       // A path through a value that is not a map: the copier refuses it below.
+    }
+    if (tag === Tag.ARRAY_LIST || tag === Tag.LINKED_ARRAY_LIST) {
+      throw new InvalidArgumentError(`drop removes map keys and set members, but ${formatPath(at)} steps into a list`);
     }
     return tag === Tag.NONE || tag === Tag.HASH_MAP ? objectKey(step, at) : encodeKey(step, at);
   });

@@ -89,6 +89,8 @@ describe('Database.compact', () => {
     expect(() => db.compact({ keep: { since: 'not a date' } })).toThrow(InvalidArgumentError);
     expect(() => db.compact({ keep: { last: 0 } })).toThrow(InvalidArgumentError);
     expect(() => db.compact({ drop: [[]] })).toThrow(InvalidArgumentError);
+    db.set(['todos'], ['a', 'b']);
+    expect(() => db.compact({ drop: [['todos', 0]] })).toThrow(/steps into a list/);
     db.close();
   });
 
