@@ -83,13 +83,16 @@ export class ChangeFeed {
 
   /**
    * Goes on with `engine`, which replaced the database's (a compaction, or a
-   * reader that moved to the compacted file): the listeners have seen its
-   * latest moment (a compaction keeps the latest as it was; what another
-   * process committed before a reader moved is not told commit by commit).
+   * reader that moved to the compacted file). The last moment the listeners
+   * were told of is found in the new file by its commit time (a compaction
+   * keeps times), so that the moments after it are told as usual; when it is
+   * not there (it was not kept, or has no time), they are told of nothing
+   * before the new file's latest moment.
    */
   moveTo(engine: Engine): void {
+    const old = this.engine;
     this.engine = engine;
-    if (this.subscriptions.size > 0) this.markSeen();
+    if (this.subscriptions.size > 0) this.resumeAfter(old);
     // A file watch follows the old file's inode: watch the new one.
     const stop = this.stopSource;
     if (stop !== undefined && this.source !== undefined) {
@@ -131,6 +134,25 @@ export class ChangeFeed {
     const stop = this.stopSource;
     this.stopSource = undefined;
     stop?.();
+  }
+
+  /** Finds the moment last told of, from `old`, in the new engine (see {@link moveTo}). */
+  private resumeAfter(old: Engine): void {
+    const engine = this.engine;
+    let index: number | undefined;
+    try {
+      const time = this.seenCount > 0 && old.hasHistory ? old.momentInfo(this.seenCount - 1).time : undefined;
+      const found = time === undefined || !engine.hasHistory ? undefined : engine.momentAt(time);
+      if (found !== undefined && found.index < engine.momentCount && engine.momentInfo(found.index).time === time) index = found.index;
+    } catch {
+      index = undefined;
+    }
+    if (index === undefined) {
+      this.markSeen();
+      return;
+    }
+    this.seenCount = index + 1;
+    this.seenSlot = engine.moment(index).slot;
   }
 
   private markSeen(): void {
