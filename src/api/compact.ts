@@ -162,12 +162,15 @@ export function compactionPlan(engine: Engine, options: CompactOptions, inTransa
 
 /**
  * Compacts a memory database: copies the kept moments into a new buffer and
- * returns an engine on it. The old buffer stays with the old engine, for the
+ * returns an engine on it. Refuses a durable storage (a file opened as a
+ * storage, not by path). The old buffer stays with the old engine, for the
  * snapshots taken from it.
  *
  * @internal
  */
 export const compactMemory: Compactor = (engine, indices, copy) => {
+  // A file opened as a storage (open(storage)) has no path to swap: copying it into memory would leave the file as it was.
+  if (engine.storage.durable === true) throw new InvalidArgumentError('this database lives on a durable storage opened without its path: open the file by path (open from stratadb/node) to compact it in place, or use compactInto from stratadb/engine');
   const target = new MemoryStorage();
   const job = startCopy(engine, target, copy);
   job.copyMoments(indices);

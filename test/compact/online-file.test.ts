@@ -8,8 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open } from '../../src/node.js';
-import { LockedError, ReadOnlyError, TransactionError } from '../../src/errors.js';
+import { FileStorage, open } from '../../src/node.js';
+import { InvalidArgumentError, LockedError, ReadOnlyError, TransactionError } from '../../src/errors.js';
 import { verifyDatabase } from '../../src/history/verify.js';
 
 let dir: string;
@@ -89,6 +89,15 @@ describe('db.compact on a file', () => {
     writeFileSync(leftover, 'again');
     db.compact();
     expect(existsSync(leftover)).toBe(false);
+    db.close();
+  });
+
+  it('refuses a file opened as a storage, which it could only copy into memory', async () => {
+    const path = join(dir, 'e.xit');
+    await history(path, 3);
+    const db = await open(FileStorage.open(path));
+    expect(() => db.compact()).toThrow(InvalidArgumentError);
+    expect(db.momentCount).toBe(3);
     db.close();
   });
 
