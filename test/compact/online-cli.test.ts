@@ -46,6 +46,22 @@ describe('stratadb compact', () => {
     expect((await run(['compact', path, '--since', 'not a date'])).code).toBe(2);
   });
 
+  it('drops paths with --drop and keeps by time with --since and --thin', async () => {
+    const path = join(folder(), 'db.xit');
+    const db = await open(path);
+    for (let i = 0; i < 12; i++) db.set(['user'], { name: 'a', token: `t${i}` });
+    db.close();
+    const dropped = await run(['compact', path, '--keep-last', '4', '--drop', 'user.token', '--json']);
+    expect(dropped.code).toBe(0);
+    expect(JSON.parse(dropped.out)).toMatchObject({ moments: 4, momentsBefore: 12 });
+    const after = await open(path, { readOnly: true });
+    for (const snapshot of after.moments()) expect(snapshot.toJS()).toEqual({ user: { name: 'a' } });
+    after.close();
+    expect((await run(['compact', path, '--since', '2000-01-01', '--json'])).code).toBe(0);
+    const thin = await run(['compact', path, '--thin', '--json']);
+    expect(JSON.parse(thin.out)).toMatchObject({ moments: 4 });
+  });
+
   it('draws a progress bar only on a terminal', async () => {
     const path = join(folder(), 'db.xit');
     await sample(path, 10);
