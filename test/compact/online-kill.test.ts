@@ -20,9 +20,10 @@ const childScript = resolve(here, '..', 'support', 'compact-child.mjs');
 const KILLS = Number(process.env.STRATADB_COMPACT_KILLS ?? 8);
 
 /** Runs the child, kills it `delayMs` after it starts (or, with `duringCompaction`, after it next starts compacting). */
-function runAndKill(path: string, delayMs: number, duringCompaction: boolean): Promise<{ committed: number; compacting: boolean }> {
+function runAndKill(path: string, delayMs: number, duringCompaction: boolean, auto = false): Promise<{ committed: number; compacting: boolean; swaps: number }> {
   return new Promise((resolveKill, reject) => {
-    const child = spawn(process.execPath, [childScript, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [childScript, path, ...(auto ? ['auto'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let swaps = 0;
     let committed = -1;
     let armed = false;
     let compacting = false;
@@ -46,12 +47,15 @@ function runAndKill(path: string, delayMs: number, duringCompaction: boolean): P
           compacting = true;
           if (duringCompaction) arm();
         }
-        if (line === 'compacted') compacting = false;
+        if (line === 'compacted') {
+          compacting = false;
+          swaps++;
+        }
       }
     });
     child.once('exit', (code, signal) => {
       if (signal !== 'SIGKILL') reject(new Error(`the writer exited by itself (${code}): ${stderr}`));
-      else resolveKill({ committed, compacting });
+      else resolveKill({ committed, compacting, swaps });
     });
   });
 }
@@ -81,6 +85,33 @@ describe('a writer killed with SIGKILL while it compacts', () => {
       }
       // Half the kills were aimed at a compaction; the child prints "compacted" only once it returned.
       expect(midCompaction).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it(`with autoCompact (a worker thread copying), loses no reported commit, over ${Math.ceil(KILLS / 2)} kills`, async () => {
+    const next = seededRandom(Number(process.env.STRATADB_SEED ?? 20261121) + 1);
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-compact-kill-auto-'));
+    const path = join(dir, 'db.xit');
+    try {
+      let reported = 0;
+      let swaps = 0;
+      for (let kill = 0; kill < Math.ceil(KILLS / 2); kill++) {
+        const run = await runAndKill(path, 1500 + Math.floor(next() * 1500), false, true);
+        swaps += run.swaps;
+        reported = Math.max(reported, run.committed);
+        const db = await open(path);
+        expect(readdirSync(dir).filter((name) => name.includes('.compacting-'))).toEqual([]);
+        const a = (db.get(['a']) as number | undefined) ?? 0;
+        expect(a).toBeGreaterThanOrEqual(reported);
+        expect((db.get(['b']) as number | undefined) ?? 0).toBe(a);
+        expect((db.get(['items']) as { length: number } | undefined)?.length ?? 0).toBe(a);
+        expect(verifyDatabase(db.engine).ok).toBe(true);
+        db.close();
+      }
+      // The background compaction did swap files between the kills.
+      expect(swaps).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
