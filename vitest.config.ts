@@ -17,6 +17,11 @@ const ISOLATED = [
   'test/examples.test.ts',
   'test/browser-safe.test.ts',
   'test/hash/xxh64-js.test.ts',
+  // Online compaction: child processes killed or reading, worker threads from dist/, the CLI.
+  'test/compact/online-kill.test.ts',
+  'test/compact/online-readers.test.ts',
+  'test/compact/online-auto.test.ts',
+  'test/compact/online-cli.test.ts',
 ];
 
 export default defineConfig({
