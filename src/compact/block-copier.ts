@@ -36,6 +36,7 @@ import { BTREE_DEPTH_MAX, BTREE_HEADER_SIZE, KIND_BRANCH, NODE_HEADER_SIZE as BT
 import { readBTreeHeader } from '../btree-list/read.js';
 import { BRANCH, COUNTS_OFFSET, SEPARATORS_OFFSET, SORTED_DEPTH_MAX, SORTED_HEADER_SIZE, NODE_HEADER_SIZE as SORTED_NODE_HEADER_SIZE, readNode as readSortedNode, readSortedHeader } from '../sorted/node.js';
 import { structureKind, tagInfo } from '../kinds/table.js';
+import { PositionMap } from './position-map.js';
 
 /** The records the copier knows, each with its own memo. */
 export const RecordType = {
@@ -80,9 +81,6 @@ export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
 const TYPE_COUNT = 17;
 
-/** Maps per memo (see BlockCopier.memoOf): 16 × 2^24 records of one type. */
-const MEMO_SHARDS = 16;
-
 /** Memo value of a record whose copy is under way: meeting it again is a cycle. */
 const IN_PROGRESS = -1;
 
@@ -91,7 +89,7 @@ const GROWTH_SLACK = 1 << 20;
 
 /** A record being copied: its bytes, and the children still to copy into it. */
 interface Frame {
-  readonly memo: Map<number, number>;
+  readonly memo: PositionMap;
   readonly position: number;
   readonly bytes: Uint8Array;
   /**
@@ -127,9 +125,9 @@ export class BlockCopier {
   private readonly target: BlockIO;
   private readonly hashSize: number;
   /** Per type and parameter (level, shift, depth where it changes how the record reads): source position to target position. */
-  private readonly memos: Array<Map<number, number>> = [];
+  private readonly memos: Array<PositionMap> = [];
   /** Array list blocks that cover only part of their span (a list's right edge): keyed by position, shift and coverage. */
-  private readonly partialLists = new Map<string, Map<number, number>>();
+  private readonly partialLists = new Map<string, PositionMap>();
   /** Counters, read by the compaction. */
   readonly counters: CopyCounters = { blocksCopied: 0, bytesWritten: 0, sourceBytesRead: 0 };
 
@@ -198,7 +196,7 @@ export class BlockCopier {
 
   /** A record's target position when known (-2 after pushing the frame of a record whose copy begins). */
   private enter(type: RecordType, position: number, param: number, cover: number, from: number, stack: Frame[]): number {
-    const memo = this.memoOf(type, param, cover, position);
+    const memo = this.memoOf(type, param, cover);
     const known = memo.get(position);
     if (known === IN_PROGRESS) throw new CorruptDatabaseError('a record reaches itself (a cycle between records)', from);
     if (known !== undefined) return known;
@@ -207,35 +205,29 @@ export class BlockCopier {
     return -2;
   }
 
-  /**
-   * The memo a record goes in. Records of one type are spread over
-   * {@link MEMO_SHARDS} maps by position, since one Map holds at most 2^24
-   * entries (V8) and a large database has more records than that.
-   */
-  private memoOf(type: RecordType, param: number, cover: number, position: number): Map<number, number> {
-    let index: number;
+  /** The memo a record goes in: one per type, and per level or shift where the record reads differently at another. */
+  private memoOf(type: RecordType, param: number, cover: number): PositionMap {
     if (type === RecordType.LIST_BLOCK && cover !== SLOT_COUNT ** (param + 1)) {
       const key = `${param}/${cover}`;
       let memo = this.partialLists.get(key);
       if (memo === undefined) {
-        memo = new Map();
+        memo = new PositionMap();
         this.partialLists.set(key, memo);
       }
       return memo;
     }
     // Only gen-1 blocks and list blocks read differently at another level; every other record is keyed by position alone.
-    index = type === RecordType.RRB_BLOCK || type === RecordType.LIST_BLOCK ? TYPE_COUNT + type * 16 + param : type;
-    index = index * MEMO_SHARDS + (position % MEMO_SHARDS);
+    const index = type === RecordType.RRB_BLOCK || type === RecordType.LIST_BLOCK ? TYPE_COUNT + type * 16 + param : type;
     let memo = this.memos[index];
     if (memo === undefined) {
-      memo = new Map();
+      memo = new PositionMap();
       this.memos[index] = memo;
     }
     return memo;
   }
 
   /** Reads a record and lists the children to copy into it. */
-  private expand(type: RecordType, position: number, param: number, cover: number, from: number, memo: Map<number, number>): Frame {
+  private expand(type: RecordType, position: number, param: number, cover: number, from: number, memo: PositionMap): Frame {
     const io = this.source;
     const frame = (bytes: Uint8Array): Frame => {
       this.counters.sourceBytesRead += bytes.length;

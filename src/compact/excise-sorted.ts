@@ -5,8 +5,9 @@
 // replaced by the first key left under its child (still a lower bound of that
 // child's keys, and above every key of the child before), and a child left
 // with no key whose separator held a dropped key leaves its branch (the child
-// before it then bounds its keys up to the next separator). The result meets
-// every invariant of §Sorted maps, invariants.
+// before it then bounds its keys up to the next separator). A dropped key the
+// source had removed itself may still stand in separators: those are replaced
+// too. The result meets every invariant of §Sorted maps, invariants.
 
 import { CorruptDatabaseError } from '../errors.js';
 import { SLOT_SIZE } from '../format/constants.js';
@@ -60,7 +61,8 @@ export class SortedExcision {
   excise(position: number, from: number, isSet: boolean, targets: readonly SortedTarget[], exciseKv: KvExciser): number | undefined {
     const io = this.io;
     const header = readSortedHeader(io, position, from);
-    const found = targets.filter((target) => findSortedEntry(io, header.root, target.key, position + 8) >= 0);
+    // A key to remove matters where it is an entry, and where a separator still holds it (a key the source removed itself leaves its separators behind).
+    const found = targets.filter((target) => touchesPath(io, header.root, target.key, position + 8, target.node === undefined));
     if (found.length === 0) return undefined;
     const removed = new Set(found.filter((target) => target.node === undefined).map((target) => target.key));
     const root = this.node(header.root, 0, position + 8, found, removed, isSet, exciseKv);
@@ -159,25 +161,28 @@ function firstKeySlot(io: BlockIO, position: number, depth: number, from: number
 }
 
 /**
- * The kv pair of `key` in the sorted tree whose root node is at `root`, or -1.
- * O(depth) node reads.
+ * True when `key` is an entry of the sorted tree whose root node is at `root`,
+ * or, with `separators`, when a separator on its way down holds it (every
+ * separator equal to a key lies on that key's way: a key descends to the
+ * child whose separator equals it). O(depth) node reads.
  */
-export function findSortedEntry(io: BlockIO, root: number, key: Uint8Array, from: number): number {
+function touchesPath(io: BlockIO, root: number, key: Uint8Array, from: number, separators: boolean): boolean {
   let at = root;
   let where = from;
   for (let depth = 0; depth <= SORTED_DEPTH_MAX; depth++) {
     const node = readNode(io, at, where);
     if (node.kind === BRANCH) {
       const i = route(io, node, key, at);
+      if (separators && i > 0 && node.compareSeparator(io, i, key, at) === 0) return true;
       where = at + NODE_HEADER_SIZE + i * SLOT_SIZE;
       at = node.position(i);
       continue;
     }
     for (let i = 0; i < node.num; i++) {
       const kv = io.checkPointer(node.position(i), io.hashSize + 2 * SLOT_SIZE, at);
-      if (compareKey(io, io.readSlot(kv + io.hashSize), key, kv) === 0) return kv;
+      if (compareKey(io, io.readSlot(kv + io.hashSize), key, kv) === 0) return true;
     }
-    return -1;
+    return false;
   }
   throw new CorruptDatabaseError(`a sorted map is deeper than ${SORTED_DEPTH_MAX} levels`, from);
 }

@@ -226,3 +226,22 @@ describe('compactInto into a file', () => {
     }
   });
 });
+
+describe('the order compaction writes records in', () => {
+  it('puts a map\'s entries in the order a scan reads them, so the scan moves front to back', () => {
+    const { engine } = newSource();
+    // Written over many transactions, so the source's entries lie in commit order, not scan order.
+    for (let t = 0; t < 30; t++) {
+      engine.transact((root) => {
+        const map = root.hashMap();
+        for (let i = 0; i < 100; i++) map.put(`key ${t}-${i}`).writeString(`a value of key ${t}-${i}`);
+      });
+    }
+    const scanOrder = (db: Engine): number[] => [...db.moment(-1).asHashMap().entries()].map((entry) => entry.value.slotPosition);
+    const ascending = (positions: number[]): number => positions.filter((p, i) => i > 0 && p > (positions[i - 1] as number)).length / (positions.length - 1);
+    const target = new MemoryStorage({ durable: true });
+    compactInto(engine, target);
+    expect(ascending(scanOrder(reopen(target)))).toBe(1);
+    expect(ascending(scanOrder(engine))).toBeLessThan(0.9);
+  });
+});

@@ -40,6 +40,17 @@ describeFixtures('compactInto on files xitdb wrote', () => {
     });
   }
 
+  for (const name of ['java-appended.db', 'java-appended-gen2.db', 'sorted-java-then-stratadb.db']) {
+    // java-appended-gen2.db: two untimed moments, two timed (stratadb), one untimed (Java) last; times carry over as they were.
+    it(`keeps every moment of ${name} (commits of stratadb and of xitdb-java in one history)`, () => {
+      const source = openBytes(new Uint8Array(readFileSync(`test/interop/data/${name}`)));
+      const target = new MemoryStorage({ durable: true });
+      compactInto(source, target, { keep: () => true });
+      const kept = selectMoments(source, () => true);
+      expectSameMoments(source, reopen(target), kept);
+    });
+  }
+
   it('keeps gen-2 lists xitdb-java 0.32 wrote', () => {
     const source = openBytes(new Uint8Array(readFileSync('test/interop/data/java-gen2-lists.db')));
     const target = new MemoryStorage({ durable: true });

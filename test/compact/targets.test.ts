@@ -32,6 +32,8 @@ describe('compaction targets', () => {
     const ratio = target.size() / onceStorage.size();
     if (process.env.STRATADB_COMPACT_REPORT !== undefined) console.log(`2,000 moments: source ${storage.size()} B, compacted ${target.size()} B, one transaction ${onceStorage.size()} B, ratio ${ratio.toFixed(4)}`);
     expect(ratio).toBeLessThanOrEqual(1.05);
+    // In fact equal (FORMAT.md §Compaction says so): the same records, the same history path, one trailer each.
+    expect(target.size()).toBe(onceStorage.size());
     expect(ratio).toBeGreaterThan(0.95);
     expect(storage.size() / target.size()).toBeGreaterThan(20);
     expect(result.size).toBe(target.size());
