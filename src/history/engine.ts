@@ -40,9 +40,9 @@ import { describe, isPromiseLike, requireOptions } from '../base/arguments.js';
 import { checkCommitBoundary, readHistoryForOpen, rollForward } from './recovery.js';
 import { isInterruptedCreation } from './creation.js';
 import { UnstableHeaderError, encodeHistoryHeader, readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
-import { appendTrailer, lastTrailerBefore, trailerEndingAt } from './trailers.js';
+import { lastTrailerBefore, trailerEndingAt } from './trailers.js';
 import { TrailerKind, type CommitTrailer } from '../format/commit-trailer.js';
-import { matchingTrailer, nextTrailerFields, type CommitRecord } from './commit-chain.js';
+import { appendCommitTrailer, matchingTrailer, type CommitRecord } from './commit-chain.js';
 import { GroupCommit, syncOffThread, type GroupCommitHooks } from './group-commit.js';
 import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
 import { checkHasher, pickHasher } from './hasher-choice.js';
@@ -663,7 +663,7 @@ export class Engine {
     this.io.tx.flushPending();
     const header: HistoryHeader = { count: next.count, root: next.root, committedSize: 0 };
     if (this.hasHistory) {
-      const trailer = appendTrailer(this.storage, nextTrailerFields(this.storage, this.lastTrailer, { ...next, previousSize: this.history.committedSize }, commit, this.clock));
+      const trailer = appendCommitTrailer(this.storage, this.lastTrailer, { ...next, previousSize: this.history.committedSize }, commit, this.clock);
       header.committedSize = trailer.end;
       this.pendingTrailer = trailer;
     } else {
