@@ -12,7 +12,7 @@
 import { jumpSequence, type CommitTrailer, type CommitTrailerFields, type TrailerKind } from '../format/commit-trailer.js';
 import type { Storage } from '../storage/storage.js';
 import type { HistoryHeader } from './history-header.js';
-import { appendTrailer, searchChain, trailerEndingAt } from './trailers.js';
+import { appendTrailer, lastTrailerBefore, searchChain, trailerEndingAt } from './trailers.js';
 
 /** What a commit's trailer records besides the header: its kind, the moment a revert restored (-1 for none), the caller's metadata. */
 export interface CommitRecord {
@@ -129,6 +129,27 @@ function nextTrailer(
     meta: commit.meta,
   };
   return { fields, jump: chain === undefined ? undefined : jump };
+}
+
+/**
+ * How far back a database whose last commits carry no trailer (another
+ * implementation's) is searched for the last trailer, to continue its chain:
+ * 64 KiB, a few small commits of xitdb, one read.
+ */
+const FOREIGN_COMMIT_SCAN_BYTES_MAX = 65536;
+
+/**
+ * When the last commit carries no trailer (another implementation's), the
+ * last trailer shortly before it, so that the next commit continues that
+ * chain and earlier moments keep their times. Looks back at most
+ * {@link FOREIGN_COMMIT_SCAN_BYTES_MAX} bytes; none found starts a new chain.
+ *
+ * @param storage - the database's storage
+ * @param history - the history header as opened
+ */
+export function chainBehindForeignCommits(storage: Storage, history: HistoryHeader): CommitTrailer | undefined {
+  if (history.count === 0) return undefined;
+  return lastTrailerBefore(storage, history.committedSize, FOREIGN_COMMIT_SCAN_BYTES_MAX);
 }
 
 /** `trailer` when it describes `history` (the same count, root and end), else undefined: the chain head a next commit may continue. */
