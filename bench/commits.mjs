@@ -14,8 +14,9 @@
 //
 // BASE=/path/to/dist runs the stratadb workloads a second time from another
 // build (e.g. the previous commit's dist/), in the same process and the same
-// rounds, so that before/after ratios hold on a loaded machine. The stores
-// take turns in every round; the first round is a warm-up; medians.
+// rounds, so that before/after ratios hold on a loaded machine. Within each
+// round all stores of a kind are open at once and take turns every BLOCK
+// (durable) or QUICK_BLOCK commits; the first round is a warm-up; medians.
 //
 // Run: `node commits.mjs` (PRELOAD=10000, COMMITS=1000, MEMORY_COMMITS=10000,
 // ROUNDS=5, BENCH_DIR=..., BASE=..., ONLY=comma-separated store names).
@@ -32,6 +33,7 @@ const COMMITS = Number(process.env.COMMITS ?? 1000);
 const MEMORY_COMMITS = Number(process.env.MEMORY_COMMITS ?? 10000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const BLOCK = Number(process.env.BLOCK ?? 50);
+const QUICK_BLOCK = Number(process.env.QUICK_BLOCK ?? 250);
 const ONLY = process.env.ONLY?.split(',');
 const dir = process.env.BENCH_DIR ?? nodePath.join(os.tmpdir(), 'stratadb-bench-commits');
 fs.mkdirSync(dir, { recursive: true });
@@ -51,6 +53,8 @@ if (process.env.BASE !== undefined) {
 
 /** Bytes a stratadb commit appends, measured in the warm-up round; the one-fdatasync limit writes as many. */
 let commitBytes = 1400;
+
+const pathOf = (name) => nodePath.join(dir, name.replace(/[^a-z0-9]+/gi, '-'));
 
 function fresh(path) {
   fs.rmSync(path, { recursive: true, force: true });
@@ -142,20 +146,54 @@ const oneSyncLimit = {
   },
 };
 
-/** Not durable: a memory database, or a file with durability 'flush'; MEMORY_COMMITS commits, total ms. */
+/** Not durable: a memory database, or a file with durability 'flush'. */
 function stratadbQuick(api, engineApi, where) {
-  return async (path) => {
-    const engine = where === 'memory' ? await engineApi.openEngine(new engineApi.MemoryStorage()) : await api.openFile(path, { durability: 'flush' });
-    engine.transact((root) => {
-      const map = root.hashMap();
-      for (let i = 0; i < PRELOAD; i++) map.put(preKeys[i]).writeBytes(preValues[i]);
-    });
-    const start = performance.now();
-    for (let i = 0; i < MEMORY_COMMITS; i++) engine.transact((root) => root.hashMap().put(keys[i]).writeBytes(values[i]));
-    const ms = performance.now() - start;
-    engine.close();
-    return ms;
+  return {
+    async open(path) {
+      const engine = where === 'memory' ? await engineApi.openEngine(new engineApi.MemoryStorage()) : await api.openFile(path, { durability: 'flush' });
+      engine.transact((root) => {
+        const map = root.hashMap();
+        for (let i = 0; i < PRELOAD; i++) map.put(preKeys[i]).writeBytes(preValues[i]);
+      });
+      return engine;
+    },
+    commit(engine, i) {
+      engine.transact((root) => root.hashMap().put(keys[i]).writeBytes(values[i]));
+    },
+    close(engine) {
+      engine.close();
+    },
   };
+}
+
+/**
+ * Opens every store of `chosen` (fresh files), then runs `count` commits on
+ * each, the stores taking turns every `block` commits so that the machine's
+ * changing load falls on each alike; returns per store its total ms and the
+ * latency of each commit.
+ */
+async function takingTurns(chosen, count, block) {
+  const open = [];
+  for (const [name, store] of chosen) {
+    fresh(pathOf(name));
+    open.push({ name, store, handle: await store.open(pathOf(name)), latencies: new Float64Array(count), ms: 0 });
+  }
+  for (let from = 0; from < count; from += block) {
+    for (const o of open) {
+      const start = performance.now();
+      for (let i = from; i < Math.min(count, from + block); i++) {
+        const t = performance.now();
+        await o.store.commit(o.handle, i);
+        o.latencies[i] = performance.now() - t;
+      }
+      o.ms += performance.now() - start;
+    }
+  }
+  for (const o of open) {
+    o.bytes = await o.store.close(o.handle);
+    fresh(pathOf(o.name));
+  }
+  return open;
 }
 
 const durable = [];
@@ -166,46 +204,22 @@ for (const [name, api, engineApi] of builds) quick.push([`${name} memory`, strat
 const pick = (list) => list.filter(([name]) => ONLY === undefined || ONLY.some((only) => name.includes(only)));
 const durableChosen = pick(durable);
 const quickChosen = pick(quick);
-const pathOf = (name) => nodePath.join(dir, name.replace(/[^a-z0-9]+/gi, '-'));
 
 /** samples.get(name) = per round { rate, p50, p99, bytes } */
 const samples = new Map([...durableChosen, ...quickChosen].map(([name]) => [name, []]));
 const loads = [];
 for (let round = 0; round <= ROUNDS; round++) {
   loads.push(os.loadavg()[0]);
-  // Durable stores: all open at once, taking turns every BLOCK commits, so
-  // that the machine's changing load falls on each alike.
-  const open = [];
-  for (const [name, store] of durableChosen) {
-    fresh(pathOf(name));
-    open.push({ name, store, handle: await store.open(pathOf(name)), latencies: new Float64Array(COMMITS), ms: 0 });
+  for (const o of await takingTurns(durableChosen, COMMITS, BLOCK)) {
+    if (round === 0 && o.name === 'stratadb durable') commitBytes = o.bytes;
+    if (round > 0) samples.get(o.name).push({ rate: (COMMITS / o.ms) * 1000, p50: percentile(o.latencies, 50), p99: percentile(o.latencies, 99), bytes: o.bytes });
   }
-  for (let from = 0; from < COMMITS; from += BLOCK) {
-    for (const o of open) {
-      const start = performance.now();
-      for (let i = from; i < Math.min(COMMITS, from + BLOCK); i++) {
-        const t = performance.now();
-        await o.store.commit(o.handle, i);
-        o.latencies[i] = performance.now() - t;
-      }
-      o.ms += performance.now() - start;
-    }
-  }
-  for (const o of open) {
-    const bytes = await o.store.close(o.handle);
-    fresh(pathOf(o.name));
-    if (round === 0 && o.name === 'stratadb durable') commitBytes = bytes;
-    if (round > 0) samples.get(o.name).push({ rate: (COMMITS / o.ms) * 1000, p50: percentile(o.latencies, 50), p99: percentile(o.latencies, 99), bytes });
-  }
-  for (const [name, fn] of quickChosen) {
-    fresh(pathOf(name));
-    const ms = await fn(pathOf(name));
-    fresh(pathOf(name));
-    if (round > 0) samples.get(name).push({ rate: (MEMORY_COMMITS / ms) * 1000 });
+  for (const o of await takingTurns(quickChosen, MEMORY_COMMITS, QUICK_BLOCK)) {
+    if (round > 0) samples.get(o.name).push({ rate: (MEMORY_COMMITS / o.ms) * 1000 });
   }
 }
 
-console.log(`One-key commits on ${PRELOAD.toLocaleString('en-US')} preloaded pairs (16-byte keys, 100-byte values): durable ${COMMITS.toLocaleString('en-US')} (stores taking turns every ${BLOCK}), not durable ${MEMORY_COMMITS.toLocaleString('en-US')}; median of ${ROUNDS} rounds after a warm-up`);
+console.log(`One-key commits on ${PRELOAD.toLocaleString('en-US')} preloaded pairs (16-byte keys, 100-byte values): durable ${COMMITS.toLocaleString('en-US')} (stores taking turns every ${BLOCK}), not durable ${MEMORY_COMMITS.toLocaleString('en-US')} (turns every ${QUICK_BLOCK}); median of ${ROUNDS} rounds after a warm-up`);
 console.log(`${machineLine()}; load average ${loads.map((l) => l.toFixed(1)).join(' ')} at the rounds' starts\n`);
 console.log('| store | commits/s | p50 ms | p99 ms | bytes/commit | speed ÷ stratadb |');
 console.log('| --- | --- | --- | --- | --- | --- |');
