@@ -7,7 +7,8 @@
 // jumpSequence(jumpSequence(n))). So each trailer this module writes keeps a
 // link to its jump target's, and a chain of commits finds every jump target
 // without reading a trailer: only the first commit after an open (or a
-// refresh) reads the jump path it needs, at most its O(log n) trailers.
+// refresh, or a rolled-back commit) reads the jump path it needs, at most
+// its O(log n) trailers.
 
 import { jumpSequence, type CommitTrailer, type CommitTrailerFields, type TrailerKind } from '../format/commit-trailer.js';
 import type { Storage } from '../storage/storage.js';
@@ -32,22 +33,6 @@ interface ChainLink {
 }
 
 /**
- * The links of the trailers this module wrote or read, by trailer object: the
- * engine keeps the chain's head as a plain trailer, and its link is found
- * here. Weak, so that a head no engine holds any more takes its path along.
- */
-const links = new WeakMap<CommitTrailer, ChainLink>();
-
-function linkOf(trailer: CommitTrailer): ChainLink {
-  let link = links.get(trailer);
-  if (link === undefined) {
-    link = { trailer, jump: undefined };
-    links.set(trailer, link);
-  }
-  return link;
-}
-
-/**
  * The link of the trailer of sequence `target` on the jump path from `from`,
  * reading (once) the trailers of the path not linked yet; undefined when the
  * path breaks before it (a damaged trailer) or does not pass it.
@@ -60,7 +45,7 @@ function onJumpPath(storage: Storage, from: ChainLink, target: number): ChainLin
       if (at.trailer.jumpEnd === 0) return undefined;
       const read = trailerEndingAt(storage, at.trailer.jumpEnd);
       if (read === undefined || read.sequence !== jumpSequence(at.trailer.sequence)) return undefined;
-      jump = linkOf(read);
+      jump = { trailer: read, jump: undefined };
       at.jump = jump;
     }
     at = jump;
@@ -69,48 +54,53 @@ function onJumpPath(storage: Storage, from: ChainLink, target: number): ChainLin
 }
 
 /**
- * Appends the trailer that ends the next commit and returns it, linked to
- * its jump target's, so that the commit after it reads no trailer.
- *
- * @param storage - the database's storage, holding the commit's records
- * @param previous - the chain's last trailer, or undefined to start a chain
- * @param next - the history header the commit writes (count, root) and the committed size it starts from
- * @param commit - what the commit did
- * @param clock - ms since 1970
+ * The chain of trailers an engine's commits extend (one per engine): the link
+ * of the last trailer it wrote, so that the next commit finds its jump target
+ * without reading a trailer.
  */
-export function appendCommitTrailer(
-  storage: Storage,
-  previous: CommitTrailer | undefined,
-  next: { count: number; root: number; previousSize: number },
-  commit: CommitRecord,
-  clock: () => number,
-): CommitTrailer {
-  const { fields, jump } = nextTrailer(storage, previous, next, commit, clock);
-  const trailer = appendTrailer(storage, fields);
-  links.set(trailer, { trailer, jump });
-  return trailer;
+export class CommitChain {
+  /** The last trailer written, linked; ignored once the engine's head is another trailer (a commit rolled back, an open, a refresh). */
+  private head: ChainLink | undefined = undefined;
+
+  /**
+   * Appends the trailer that ends the next commit and returns it.
+   *
+   * @param storage - the database's storage, holding the commit's records
+   * @param previous - the chain's last trailer, or undefined to start a chain
+   * @param next - the history header the commit writes (count, root) and the committed size it starts from
+   * @param commit - what the commit did
+   * @param clock - ms since 1970
+   */
+  append(storage: Storage, previous: CommitTrailer | undefined, next: { count: number; root: number; previousSize: number }, commit: CommitRecord, clock: () => number): CommitTrailer {
+    const link = previous === undefined ? undefined : this.head?.trailer === previous ? this.head : { trailer: previous, jump: undefined };
+    const { fields, jump } = nextTrailer(storage, link, next, commit, clock);
+    const trailer = appendTrailer(storage, fields);
+    this.head = { trailer, jump };
+    return trailer;
+  }
 }
 
-/** The fields of the trailer that ends the next commit, and the link of its jump target (see {@link appendCommitTrailer}). */
+/** The fields of the trailer that ends the next commit after `link`'s, and the link of its jump target. */
 function nextTrailer(
   storage: Storage,
-  previous: CommitTrailer | undefined,
+  link: ChainLink | undefined,
   next: { count: number; root: number; previousSize: number },
   commit: CommitRecord,
   clock: () => number,
 ): { fields: CommitTrailerFields; jump: ChainLink | undefined } {
+  const previous = link?.trailer;
   let chain = previous;
   let jump: ChainLink | undefined;
   if (chain !== undefined) {
     const target = jumpSequence(chain.sequence + 1);
     if (target > 0) {
-      jump = onJumpPath(storage, linkOf(chain), target);
+      jump = onJumpPath(storage, link as ChainLink, target);
       if (jump === undefined) {
         // The jump path is broken: search along the previous pointers too, as a reader would.
         const found = searchChain(storage, chain, (trailer) => trailer.sequence > target);
         // A chain broken behind its head (damage the reader would also meet) is not continued: start a new one.
         if (found === undefined || found.sequence !== target) chain = undefined;
-        else jump = linkOf(found);
+        else jump = { trailer: found, jump: undefined };
       }
     }
   }

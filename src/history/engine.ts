@@ -42,7 +42,7 @@ import { isInterruptedCreation } from './creation.js';
 import { UnstableHeaderError, encodeHistoryHeader, readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
 import { trailerEndingAt } from './trailers.js';
 import { TrailerKind, type CommitTrailer } from '../format/commit-trailer.js';
-import { appendCommitTrailer, chainBehindForeignCommits, matchingTrailer, type CommitRecord } from './commit-chain.js';
+import { CommitChain, chainBehindForeignCommits, matchingTrailer, type CommitRecord } from './commit-chain.js';
 import { GroupCommit, syncBatch, type GroupCommitHooks } from './group-commit.js';
 import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
 import { checkHasher, pickHasher } from './hasher-choice.js';
@@ -494,7 +494,7 @@ export class Engine {
       return Promise.reject(error);
     }
     this.group ??= new GroupCommit(this.groupHooks());
-    return this.group.await(this.history).then(() => result);
+    return this.group.await(this.history, result);
   }
 
   /** Batches {@link transactAsync}'s syncs; made on first use. */
@@ -656,7 +656,7 @@ export class Engine {
     this.io.tx.flushPending();
     const header: HistoryHeader = { count: next.count, root: next.root, committedSize: 0 };
     if (this.hasHistory) {
-      const trailer = appendCommitTrailer(this.storage, this.lastTrailer, { ...next, previousSize: this.history.committedSize }, commit, this.clock);
+      const trailer = this.chain.append(this.storage, this.lastTrailer, { ...next, previousSize: this.history.committedSize }, commit, this.clock);
       header.committedSize = trailer.end;
       this.pendingTrailer = trailer;
     } else {
@@ -707,6 +707,9 @@ export class Engine {
     this.pendingTrailer = undefined;
     this.io.tx.noteCommitted(header.committedSize);
   }
+
+  /** The chain `lastTrailer` heads, linked for the next commit's jump pointer. */
+  private readonly chain = new CommitChain();
 
   /** The trailer of the commit being written, until its header is. */
   private pendingTrailer: CommitTrailer | undefined = undefined;

@@ -22,8 +22,10 @@ export interface GroupCommitHooks {
 }
 
 interface Waiter {
-  readonly resolve: () => void;
+  readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  /** What the promise resolves with: the transaction function's result. */
+  readonly value: unknown;
 }
 
 /** Batches the syncs of deferred commits; see the file's top comment. */
@@ -52,12 +54,13 @@ export class GroupCommit {
    * Waits for the commit whose history header is `header` (already written
    * to the storage, unsynced) to be durable and published.
    *
-   * @param header - the history after the commit
+   * @param header - the history after the commit (never changed afterwards)
+   * @param value - what the promise resolves with
    */
-  await(header: HistoryHeader): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.latest = { ...header };
+  await<T>(header: HistoryHeader, value: T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ resolve: resolve as (value: unknown) => void, reject, value });
+      this.latest = header;
       this.start();
     });
   }
@@ -72,7 +75,7 @@ export class GroupCommit {
     const batch = this.waiting;
     this.waiting = [];
     this.latest = undefined;
-    for (const waiter of batch) waiter.resolve();
+    for (const waiter of batch) waiter.resolve(waiter.value);
   }
 
   /**
@@ -108,12 +111,12 @@ export class GroupCommit {
       .then(
         () => {
           if (!this.hooks.closed()) this.hooks.publish(header);
-          for (const waiter of batch) waiter.resolve();
+          for (const waiter of batch) waiter.resolve(waiter.value);
         },
         (error: unknown) => {
           // A synchronous sync since (a commit, a close) made this batch durable anyway.
           if (epoch <= this.covered) {
-            for (const waiter of batch) waiter.resolve();
+            for (const waiter of batch) waiter.resolve(waiter.value);
             return;
           }
           this.hooks.fail(error);
