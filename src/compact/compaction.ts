@@ -14,9 +14,8 @@ import { BlockIO } from '../core/block-io.js';
 import { listAppend, type ListHeader } from '../trie/array-list.js';
 import { describe, requireOptions, requireStorage } from '../base/arguments.js';
 import type { Engine } from '../history/engine.js';
-import { nextTrailerFields } from '../history/commit-chain.js';
+import { CommitChain } from '../history/commit-chain.js';
 import { encodeHistoryHeader } from '../history/history-header.js';
-import { appendTrailer } from '../history/trailers.js';
 import type { ProgressCallback } from '../history/progress.js';
 import { BlockCopier } from './block-copier.js';
 import { Excision, type DropPath } from './excise.js';
@@ -91,6 +90,8 @@ export class Compaction {
   private history: ListHeader;
   private committedSize: number;
   private lastTrailer: CommitTrailer | undefined = undefined;
+  /** The new file's trailer chain, linked so that each commit finds its jump target without a read. */
+  private readonly chain = new CommitChain();
   /** Source index to target index of every moment copied. */
   private readonly mapped = new Map<number, number>();
   private readonly kept: number[] = [];
@@ -212,8 +213,7 @@ export class Compaction {
         const restored = info.restoredFrom === undefined ? undefined : this.mapped.get(info.restoredFrom);
         const meta = info.meta === undefined ? NO_META : encoder.encode(JSON.stringify(info.meta));
         const commit = { kind: restored === undefined ? TrailerKind.TRANSACTION : TrailerKind.REVERT, restoredMoment: restored ?? -1, meta };
-        const fields = nextTrailerFields(this.target, this.lastTrailer, { ...this.history, previousSize: this.committedSize }, commit, () => info.time as number);
-        this.lastTrailer = appendTrailer(this.target, fields);
+        this.lastTrailer = this.chain.append(this.target, this.lastTrailer, { ...this.history, previousSize: this.committedSize }, commit, () => info.time as number);
         this.committedSize = this.lastTrailer.end;
       }
     } finally {
