@@ -23,7 +23,7 @@ export const BRANCH_BIT = 0x100;
  * depth 0) says holds `claimed` entries: inside the data, a known kind, at
  * most 16 entries (a branch at least one child), no deeper than
  * SORTED_DEPTH_MAX, and its own count (a leaf) or its children's counts (a
- * branch) equal to `claimed`.
+ * branch, unless the running transaction wrote it) equal to `claimed`.
  *
  * @returns the entry count, with {@link BRANCH_BIT} set for a branch
  * @throws CorruptDatabaseError otherwise
@@ -44,6 +44,9 @@ export function enterNode(io: BlockIO, position: number, from: number, depth: nu
   }
   io.checkPointer(position, BRANCH_SIZE, from);
   if (num === 0) throw new CorruptDatabaseError('a sorted map branch has no children', position + 1);
+  // A node the running transaction wrote is this engine's own work, kept in step with its parent by
+  // every put and remove: its counts are not summed again (puts into one transaction's tree enter it often).
+  if (io.tx.isMutable(position)) return num | BRANCH_BIT;
   const countsOffset = storage.locate(position + COUNTS_OFFSET, 8 * num);
   const view = storage.view;
   let total = 0;
