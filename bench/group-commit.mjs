@@ -5,13 +5,15 @@
 // Every store durable, fresh files, the same 16-byte keys and 100-byte values.
 // Stores take turns, RUNS times; medians.
 //
-// Run: `node group-commit.mjs` (COUNT=10000, RUNS=5, BENCH_DIR=...).
+// BASE=/path/to/dist adds the same stratadb run from another build (before and
+// after a change, in the same process and the same rounds).
+//
+// Run: `node group-commit.mjs` (COUNT=10000, RUNS=5, BENCH_DIR=..., BASE=...).
 
 import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import { open as openLmdb } from 'lmdb';
-import { openFile } from '../dist/src/node.js';
 import { fmt, machineLine, median, randomBytes } from './common.mjs';
 
 const COUNT = Number(process.env.COUNT ?? 10000);
@@ -21,7 +23,7 @@ fs.mkdirSync(dir, { recursive: true });
 const keys = randomBytes(COUNT, 16, 21);
 const values = randomBytes(COUNT, 100, 22);
 
-async function stratadbRun(path) {
+const stratadbRun = (openFile) => async (path) => {
   const engine = await openFile(path, { durability: 'sync' });
   const syncsBefore = engine.storage.stats.syncCalls;
   const start = performance.now();
@@ -33,7 +35,7 @@ async function stratadbRun(path) {
   if (engine.momentCount !== COUNT) throw new Error(`stratadb: ${engine.momentCount} moments`);
   engine.close();
   return { ms, syncs };
-}
+};
 
 async function lmdbRun(path) {
   const db = openLmdb({ path, keyEncoding: 'binary', encoding: 'binary', compression: false });
@@ -47,7 +49,8 @@ async function lmdbRun(path) {
   return { ms, syncs: undefined };
 }
 
-const stores = [['stratadb transactAsync', stratadbRun], ['lmdb put', lmdbRun]];
+const stores = [['stratadb transactAsync', stratadbRun((await import('../dist/src/node.js')).openFile)], ['lmdb put', lmdbRun]];
+if (process.env.BASE !== undefined) stores.push(['stratadb-base transactAsync', stratadbRun((await import(nodePath.join(nodePath.resolve(process.env.BASE), 'src/node.js'))).openFile)]);
 const results = new Map(stores.map(([name]) => [name, []]));
 for (let run = 0; run <= RUNS; run++) {
   for (const [name, fn] of stores) {
@@ -61,7 +64,7 @@ for (let run = 0; run <= RUNS; run++) {
   }
 }
 console.log(`${COUNT.toLocaleString('en-US')} one-key transactions issued at once, durable; median of ${RUNS} runs after a warm-up`);
-console.log(machineLine());
+console.log(`${machineLine()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
 const base = median(results.get('stratadb transactAsync').map((r) => r.ms));
 for (const [name] of stores) {
   const rs = results.get(name);

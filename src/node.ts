@@ -10,6 +10,34 @@ import { backupTo, type BackupResult } from './history/backup.js';
 import type { Storage } from './storage/storage.js';
 import { requireOptions } from './base/arguments.js';
 import { fileChangeSource } from './api/watch-file.js';
+import { fileCompactor, replacedFileFollower, type ReopenOptions } from './compact/compact-file.js';
+import { removeLeftoverSiblings } from './compact/swap-file.js';
+import { AutoCompactor, type AutoCompactWhen } from './compact/auto-compact.js';
+import { compactionPlan, type KeepPolicy } from './api/compact.js';
+import type { AnyPath } from './api/types.js';
+import { InvalidArgumentError } from './errors.js';
+
+export type { AutoCompactWhen } from './compact/auto-compact.js';
+
+/** The automatic compaction of a database file (see the README's Compaction section). */
+export interface AutoCompactOptions {
+  /** When to start: once every given threshold is passed (at least one). */
+  when: AutoCompactWhen;
+  /** Which moments to keep (default `'latest'`); a function runs on the writer's thread. */
+  keep?: KeepPolicy;
+  /** Paths removed from every kept moment. */
+  drop?: readonly AnyPath[];
+  /** Told of a failed background compaction (the database goes on with its file). Default: a process warning. */
+  onError?: (error: unknown) => void;
+  /** How often the thresholds are checked, in ms (default 1000). */
+  checkIntervalMs?: number;
+}
+
+/** Options of `open` from stratadb/node: the value API's, the file storage's, and the automatic compaction. */
+export type NodeOpenOptions = OpenOptions & Omit<FileStorageOptions, 'readOnly'> & {
+  /** Compact the file in a worker thread once it grows past a threshold (writers only). */
+  autoCompact?: AutoCompactOptions;
+};
 
 export * from './index.js';
 export { FileStorage, type FileStorageOptions, type FileStorageStats } from './storage/file-storage.js';
@@ -51,19 +79,70 @@ export { FileLock, readLockHolder, breakStaleLock, isStale, lockPath } from './s
  * db.close();
  * ```
  */
-export async function open<S = any>(source?: string | Uint8Array | ArrayBuffer | SharedArrayBuffer | Storage, options: OpenOptions & Omit<FileStorageOptions, 'readOnly'> = {}): Promise<Database<S>> {
+export async function open<S = any>(source?: string | Uint8Array | ArrayBuffer | SharedArrayBuffer | Storage, options: NodeOpenOptions = {}): Promise<Database<S>> {
   requireOptions(options, 'open');
+  if (options.autoCompact !== undefined) checkAutoCompact(options.autoCompact, typeof source === 'string' && options.readOnly !== true);
   if (typeof source !== 'string') return openOn<S>(storageFor(source, options), options);
   const storage = FileStorage.open(source, { ...options, readOnly: options.readOnly ?? false });
   try {
     const db = await openOn<S>(storage, options);
     // A reader learns of the writer's commits by watching the file, while it has listeners (db.subscribe, db.watch).
     if (db.readOnly) db.watchWith(fileChangeSource(source));
+    // The writer holds the lock: siblings of killed compactions are leftovers.
+    else removeLeftoverSiblings(source);
+    useFile(db, source, options);
     return db;
   } catch (error) {
     storage.close();
     throw error;
   }
+}
+
+/** How a database on the file `path` compacts (compact-file.ts), follows a compacted file, and compacts in the background. */
+function useFile(db: Database, path: string, options: NodeOpenOptions): void {
+  const { durability, clock, autoCompact, readOnly: _readOnly, hasher: _hasher, lock: _lock, lockTimeoutMs: _timeout, create: _create, ...storage } = options;
+  const reopen: ReopenOptions = { ...(durability !== undefined ? { durability } : {}), ...(clock !== undefined ? { clock } : {}), storage };
+  let auto: AutoCompactor | undefined;
+  if (autoCompact !== undefined && !db.readOnly) {
+    const onError = autoCompact.onError ?? ((error: unknown) => process.emitWarning(error instanceof Error ? error : String(error)));
+    const plan = { keep: autoCompact.keep ?? 'latest', drop: autoCompact.drop ?? [] };
+    auto = new AutoCompactor(path, { engine: () => db.engine, plan: (engine) => compactionPlan(engine, plan, false), replace: (engine) => db.replaceEngine(engine), report: onError }, autoCompact.when, reopen, autoCompact.checkIntervalMs ?? 1000);
+    autoCompactors.set(db, auto);
+  }
+  db.useFile(fileCompactor(path, reopen), replacedFileFollower(path, storage), () => auto?.close());
+}
+
+/** What {@link autoCompaction} tells. */
+export interface AutoCompactionStatus {
+  /** Background compactions completed since the database opened. */
+  readonly completed: number;
+}
+
+/** The background compaction of each database that has one. */
+const autoCompactors = new WeakMap<Database, AutoCompactor>();
+
+/**
+ * For a database opened with `autoCompact`: resolves once no background
+ * compaction runs, with how many have completed so far. For tests and
+ * orderly shutdowns; undefined for a database without one.
+ */
+export async function autoCompaction(db: Database): Promise<AutoCompactionStatus | undefined> {
+  const auto = autoCompactors.get(db);
+  if (auto === undefined) return undefined;
+  auto.check();
+  await auto.settled();
+  return { completed: auto.completed };
+}
+
+/** @throws InvalidArgumentError for autoCompact options of the wrong shape, or on a handle that cannot compact */
+function checkAutoCompact(options: AutoCompactOptions, writerFile: boolean): void {
+  if (!writerFile) throw new InvalidArgumentError('autoCompact needs a database file opened for writing');
+  if (typeof options !== 'object' || options === null || typeof options.when !== 'object' || options.when === null) throw new InvalidArgumentError('autoCompact takes { when: { fileSizeOver, growthRatio }, keep }');
+  const { fileSizeOver, growthRatio } = options.when;
+  if (fileSizeOver === undefined && growthRatio === undefined) throw new InvalidArgumentError('autoCompact.when needs fileSizeOver or growthRatio');
+  if (fileSizeOver !== undefined && !(typeof fileSizeOver === 'number' && fileSizeOver >= 0)) throw new InvalidArgumentError(`autoCompact.when.fileSizeOver is a number of bytes, got ${String(fileSizeOver)}`);
+  if (growthRatio !== undefined && !(typeof growthRatio === 'number' && growthRatio > 1)) throw new InvalidArgumentError(`autoCompact.when.growthRatio is a number above 1, got ${String(growthRatio)}`);
+  if (options.onError !== undefined && typeof options.onError !== 'function') throw new InvalidArgumentError('autoCompact.onError is a function');
 }
 
 /** Options for {@link openFile}: the engine's and the file storage's. */

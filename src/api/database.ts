@@ -13,7 +13,7 @@ import { backupTo, type BackupResult } from '../history/backup.js';
 import { databaseStats, type DatabaseStats } from '../history/stats.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
-import { UnsupportedValueError, describeTag, formatPath } from './errors.js';
+import { describeTag, formatPath } from './errors.js';
 import { isStructureTag } from '../kinds/table.js';
 import type { AnyPath, DeletePathOf, ItemOf, ListTarget, PathOf, PathStep, RangeItem, RangeKey, Stored, TypeAt } from './types.js';
 import { rangeAt } from './sorted-views.js';
@@ -23,14 +23,14 @@ import type { Change, DiffOptions } from './diff.js';
 import { ChangeFeed, type ChangeListener, type ChangeSource, type SubscribeOptions } from './feed.js';
 import { watchChanges, type WatchedChange } from './watch.js';
 import { revertMoment } from './revert.js';
-import { addMembers, mapPutter, memberKeys, removeAt } from './members.js';
-import { SortedMapValue, sortedKeyOf } from './sorted-values.js';
-import { isPlainObject, mapStepKey, objectKey, holdsViews, prepareValue, writeValue } from './values.js';
+import { addMembers, memberKeys, removeAt } from './members.js';
+import { mergeInto } from './merge.js';
+import { objectKey, holdsViews, prepareValue, writeValue } from './values.js';
 import { readValue, type Value, type ViewGuard } from './views.js';
 import { describe, requireOptions, requirePath, requireStorage } from '../base/arguments.js';
-import type { TaggedKey } from '../cursor/keys.js';
 import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 import { Snapshot } from './snapshot.js';
+import { compactMemory, compactionPlan, type CompactOptions, type CompactResult, type Compactor } from './compact.js';
 
 export { Snapshot };
 
@@ -53,7 +53,7 @@ export interface OpenOptions {
  * anyone else until it commits. Valid only inside the function given to
  * {@link Database.transact}.
  */
-export class Transaction<S = any> {
+export class Transaction<in out S = any> {
   // ES private fields: the root cursor and the engine reach the whole
   // database, and Object.keys, spreading or JSON.stringify of a transaction
   // must not (see toJSON).
@@ -110,14 +110,10 @@ export class Transaction<S = any> {
   }
 
   /**
-   * The entries of the sorted map at `path` whose keys meet `options`, as
-   * `[key, value]` pairs in key order (members, for a sorted set), lazily:
-   * O(log n) to the first, then O(1) amortised node reads each. Nothing when
-   * nothing is stored there. Valid until the transaction ends; later writes of
-   * the transaction do not show in it.
+   * The `[key, value]` pairs of the sorted map at `path` (members of a sorted set) whose keys meet
+   * `options`, in key order, lazily; nothing when absent. Later writes of the transaction do not show in it.
    *
-   * @throws WrongTypeError when the value at `path` is not a sorted map or set
-   * @throws InvalidArgumentError for a bad option or a bound with no ordered form
+   * @throws WrongTypeError when the value is no sorted map or set; InvalidArgumentError for a bad option
    */
   range<P extends PathOf<S>>(path: P, options: RangeOptions<RangeKey<TypeAt<S, P>>> = {}): IterableIterator<RangeItem<TypeAt<S, P>>> {
     requirePath(path);
@@ -129,23 +125,17 @@ export class Transaction<S = any> {
   }
 
   /**
-   * Adds members to the set at `path`: a sorted set, or a Set (counted hash
-   * set) or hash set. An empty slot gets a new sorted set. Members are
-   * checked before anything is written.
+   * Adds members to the set at `path` (sorted, counted or not; an empty slot gets a new sorted
+   * set), all checked before anything is written; returns the set's size.
    *
-   * @returns the set's size afterwards
-   * @throws WrongTypeError when the value at `path` is not a set
-   * @throws InvalidArgumentError or UnsupportedValueError for a member the set cannot hold
+   * @throws WrongTypeError when the value is no set; InvalidArgumentError or UnsupportedValueError for a bad member
    */
   add(path: PathOf<S>, ...members: unknown[]): number {
     requirePath(path);
     this.check();
-    const steps = path as AnyPath;
-    const existing = readAt(this.#root.refresh(), steps);
-    const tag = existing === undefined ? Tag.NONE : existing.tag;
-    // Every member is checked before the path is walked for writing.
-    const keys = memberKeys(tag, members, steps);
-    return addMembers(this.cursorFor(steps, tag === Tag.NONE), tag, keys);
+    const tag = readAt(this.#root.refresh(), path as AnyPath)?.tag ?? Tag.NONE;
+    const keys = memberKeys(tag, members, path as AnyPath);
+    return addMembers(this.cursorFor(path as AnyPath, tag === Tag.NONE), tag, keys);
   }
 
   /** True when something is stored at `path` (null included). */
@@ -197,32 +187,7 @@ export class Transaction<S = any> {
   merge<P extends PathOf<S>>(path: P, partial: Partial<TypeAt<S, P>> & object): void {
     requirePath(path);
     this.check();
-    const steps = path as AnyPath;
-    const isSortedPartial = partial instanceof SortedMapValue;
-    const isMapPartial = partial instanceof Map || isSortedPartial;
-    if (!isMapPartial && (typeof partial !== 'object' || partial === null || !isPlainObject(partial))) {
-      throw new InvalidArgumentError(`merge takes a plain object, a Map or a sortedMap() of the keys to store, got ${describe(partial)}`);
-    }
-    // Object.keys rather than Object.entries: several times faster on objects with many keys (see validateValue).
-    const pairs: Array<[unknown, unknown]> = isMapPartial ? mapEntries(isSortedPartial ? new Map(partial.entries) : (partial as Map<unknown, unknown>), steps) : Object.keys(partial).map((key) => [key, (partial as Record<string, unknown>)[key]]);
-    const entries = pairs.filter(([, item]) => item !== undefined);
-    // What will be there: the map at the path, or a new one (a Map partial makes a counted map, a sortedMap() a sorted one).
-    const existing = readAt(this.#root.refresh(), steps);
-    const existingTag = existing === undefined ? Tag.NONE : existing.tag;
-    if (existing !== undefined) refuseUnreadable(existing);
-    if (existingTag !== Tag.NONE && existingTag !== Tag.HASH_MAP && existingTag !== Tag.COUNTED_HASH_MAP && existingTag !== Tag.SORTED_MAP) {
-      throw new WrongTypeError(`${formatPath(steps)} holds ${describeTag(existingTag)}, not a map to merge into`);
-    }
-    const tag = existingTag === Tag.NONE ? (isSortedPartial ? Tag.SORTED_MAP : isMapPartial ? Tag.COUNTED_HASH_MAP : Tag.HASH_MAP) : existingTag;
-    // Every key and value is checked before anything is written.
-    const keys = entries.map(([key]) => (tag === Tag.SORTED_MAP ? sortedKeyOf(key, [...steps, key]) : mapStepKey(tag, key, [...steps, key])));
-    const prepared = entries.map(([key, item]) => prepareValue(item, [...steps, key]));
-    const views = prepared.some(holdsViews);
-    if (views) this.#engine.freeze();
-    const put = mapPutter(this.cursorFor(steps, true), tag);
-    prepared.forEach((item, i) => writeValue(put(keys[i] as string | TaggedKey | Uint8Array), item));
-    // As in set: shared copies of another database's structures must not change together.
-    if (views) this.#engine.freeze();
+    mergeInto(this.#root, path as AnyPath, partial, (steps, create) => this.cursorFor(steps, create), () => this.#engine.freeze());
   }
 
   /**
@@ -352,16 +317,25 @@ export class Transaction<S = any> {
  * db.get(['users', 'alice', 'visits']);          // 1
  * ```
  */
-export class Database<S = any> {
-  /** The engine underneath, for the cursor-level API. */
-  readonly engine: Engine;
+export class Database<in out S = any> {
+  /**
+   * The engine underneath, for the cursor-level API. {@link compact} replaces
+   * it (and a reader's {@link refresh} does, once the file was compacted):
+   * read it again after those rather than keeping it.
+   */
+  engine: Engine;
   private current: Transaction<S> | undefined;
   private readonly feed: ChangeFeed;
+  /** Engines that a compaction or a move replaced: their snapshots still read them; closed with the database. */
+  private readonly retired: Engine[] = [];
+  private compactor: Compactor = compactMemory;
+  /** For a reader of a file: the engine on the file now at its path, when it was replaced since this one opened. */
+  private follow: ((engine: Engine) => Engine | undefined) | undefined;
 
   /** @internal use {@link open} */
   constructor(engine: Engine) {
     this.engine = engine;
-    this.feed = new ChangeFeed(engine);
+    this.feed = new ChangeFeed(engine, () => this.reload());
     // Out of enumeration: the engine reaches every key and byte of the
     // database, and Object.keys, spreading or structuredClone of a database
     // must not (see toJSON). Made once per open, so defineProperty costs nothing.
@@ -469,9 +443,10 @@ export class Database<S = any> {
     const count = this.engine.momentCount;
     if (count === 0) throw new OutOfRangeError('the database has no moments yet');
     // The engine checks the index before the arithmetic below sees it.
-    const root = this.engine.moment(index);
+    const engine = this.engine;
+    const root = engine.moment(index);
     const resolved = index < 0 ? count + index : index;
-    return new Snapshot<S>(root, resolved, () => this.engine.momentInfo(resolved));
+    return new Snapshot<S>(root, resolved, () => engine.momentInfo(resolved));
   }
 
   /**
@@ -502,8 +477,9 @@ export class Database<S = any> {
     if (typeof ms !== 'number' || Number.isNaN(ms)) throw new InvalidArgumentError(`snapshotAt takes a Date or ms since 1970, got ${describe(time)}`);
     const found = this.engine.momentAt(ms);
     if (found === undefined) return undefined;
-    const current = this.engine.momentCount > found.index && this.engine.moment(found.index).slot.equals(found.cursor.slot);
-    return new Snapshot<S>(found.cursor, found.index, current ? () => this.engine.momentInfo(found.index) : undefined);
+    const engine = this.engine;
+    const current = engine.momentCount > found.index && engine.moment(found.index).slot.equals(found.cursor.slot);
+    return new Snapshot<S>(found.cursor, found.index, current ? () => engine.momentInfo(found.index) : undefined);
   }
 
   /**
@@ -516,17 +492,7 @@ export class Database<S = any> {
     return this.snapshot().get(path);
   }
 
-  /**
-   * The entries of the sorted map at `path` in the latest moment whose keys
-   * meet `options` (see {@link Transaction.range}), lazily: `[key, value]`
-   * pairs in key order, or members for a sorted set.
-   *
-   * @example
-   * ```ts
-   * db.set(['scores'], sortedMap([[10, 'a'], [20, 'b'], [30, 'c']]));
-   * [...db.range(['scores'], { gte: 15, reverse: true })];   // [[30, 'c'], [20, 'b']]
-   * ```
-   */
+  /** {@link Transaction.range} on the latest moment: `[...db.range(['scores'], { gte: 15, reverse: true })]`. */
   range<P extends PathOf<S>>(path: P, options: RangeOptions<RangeKey<TypeAt<S, P>>> = {}): IterableIterator<RangeItem<TypeAt<S, P>>> {
     requirePath(path);
     if (this.engine.momentCount === 0) return rangeAt(undefined, path as AnyPath, options as RangeOptions, () => undefined) as IterableIterator<RangeItem<TypeAt<S, P>>>;
@@ -705,10 +671,58 @@ export class Database<S = any> {
     return backupTo(this.engine, target);
   }
 
-  /** Sees moments that another writer committed since this database last looked. */
+  /**
+   * Sees moments that another writer committed since this database last
+   * looked. When the file was compacted since (another file now has its
+   * name), moves to the new file: snapshots taken before still read the old.
+   */
   refresh(): void {
-    this.engine.refresh();
+    this.reload();
     this.feed.notify();
+  }
+
+  private reload(): void {
+    const moved = this.follow?.(this.engine);
+    if (moved !== undefined) this.replaceEngine(moved);
+    this.engine.refresh();
+  }
+
+  /**
+   * Rewrites the database with only the moments `options.keep` keeps (the
+   * latest by default), each as it was (values, times, metadata), less the
+   * `drop` paths; see the README's Compaction section. A memory database gets
+   * a new buffer; a file is rewritten into a sibling that replaces it
+   * atomically, and readers move to it on their next refresh. Snapshots taken
+   * before stay readable. Synchronous; O(bytes kept).
+   *
+   * @throws ReadOnlyError on a read-only database
+   * @throws TransactionError inside a transaction
+   */
+  compact(options: CompactOptions = {}): CompactResult {
+    const engine = this.engine;
+    const { indices, copy } = compactionPlan(engine, options, this.current !== undefined);
+    const sizeBefore = engine.committedSize;
+    const momentsBefore = engine.momentCount;
+    const done = this.compactor(engine, indices, copy);
+    this.replaceEngine(done.engine);
+    return { momentsBefore, moments: done.moments, sizeBefore, sizeAfter: done.engine.committedSize };
+  }
+
+  /** @internal how a file database compacts, follows a compacted file, and stops compacting in the background (node.ts) */
+  useFile(compactor: Compactor, follow: (engine: Engine) => Engine | undefined, closing?: () => void): void {
+    this.compactor = compactor;
+    this.follow = follow;
+    this.closing = closing;
+  }
+
+  private closing: (() => void) | undefined;
+
+  /** @internal goes on with `engine`; the old one stays open for its snapshots until close */
+  replaceEngine(engine: Engine): void {
+    if (engine === this.engine) return;
+    this.retired.push(this.engine);
+    this.engine = engine;
+    this.feed.moveTo(engine);
   }
 
   /**
@@ -726,8 +740,10 @@ export class Database<S = any> {
 
   /** Flushes and closes the storage (and releases the file); listeners are dropped and the file no longer watched. */
   close(): void {
+    this.closing?.();
     this.feed.close();
     this.engine.close();
+    for (const engine of this.retired.splice(0)) engine.close();
   }
 }
 
@@ -772,18 +788,3 @@ export async function openOn<S>(storage: Storage, options: OpenOptions): Promise
 }
 
 export type { Value };
-
-/**
- * A Map's entries, read once, each checked to be a [key, value] pair: a Map
- * subclass may iterate anything.
- *
- * @throws UnsupportedValueError naming the path when an entry is not a pair
- */
-function mapEntries(map: Map<unknown, unknown>, path: AnyPath): Array<[unknown, unknown]> {
-  const pairs: Array<[unknown, unknown]> = [];
-  for (const entry of map as Iterable<unknown>) {
-    if (!Array.isArray(entry) || entry.length < 2) throw new UnsupportedValueError(`a Map whose iterator gave ${describe(entry)} instead of a [key, value] pair`, path);
-    pairs.push([entry[0], entry[1]]);
-  }
-  return pairs;
-}

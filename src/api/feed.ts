@@ -65,7 +65,9 @@ function report(subscription: Subscription, error: unknown): void {
  * @internal
  */
 export class ChangeFeed {
-  private readonly engine: Engine;
+  private engine: Engine;
+  /** How a watched file is read again: the database's refresh, which also moves to a compacted file. */
+  private readonly reload: () => void;
   private readonly subscriptions = new Set<Subscription>();
   private seenCount = 0;
   private seenSlot: Slot = Slot.EMPTY;
@@ -74,8 +76,29 @@ export class ChangeFeed {
   private delivering = false;
   private again = false;
 
-  constructor(engine: Engine) {
+  constructor(engine: Engine, reload: () => void = () => this.engine.refresh()) {
     this.engine = engine;
+    this.reload = reload;
+  }
+
+  /**
+   * Goes on with `engine`, which replaced the database's (a compaction, or a
+   * reader that moved to the compacted file). The last moment the listeners
+   * were told of is found in the new file by its commit time (a compaction
+   * keeps times), so that the moments after it are told as usual; when it is
+   * not there (it was not kept, or has no time), they are told of nothing
+   * before the new file's latest moment.
+   */
+  moveTo(engine: Engine): void {
+    const old = this.engine;
+    this.engine = engine;
+    if (this.subscriptions.size > 0) this.resumeAfter(old);
+    // A file watch follows the old file's inode: watch the new one.
+    const stop = this.stopSource;
+    if (stop !== undefined && this.source !== undefined) {
+      stop();
+      this.stopSource = this.source(() => this.refresh());
+    }
   }
 
   /** Lets this feed watch for other processes' commits while anyone listens. */
@@ -113,6 +136,25 @@ export class ChangeFeed {
     stop?.();
   }
 
+  /** Finds the moment last told of, from `old`, in the new engine (see {@link moveTo}). */
+  private resumeAfter(old: Engine): void {
+    const engine = this.engine;
+    let index: number | undefined;
+    try {
+      const time = this.seenCount > 0 && old.hasHistory ? old.momentInfo(this.seenCount - 1).time : undefined;
+      const found = time === undefined || !engine.hasHistory ? undefined : engine.momentAt(time);
+      if (found !== undefined && found.index < engine.momentCount && engine.momentInfo(found.index).time === time) index = found.index;
+    } catch {
+      index = undefined;
+    }
+    if (index === undefined) {
+      this.markSeen();
+      return;
+    }
+    this.seenCount = index + 1;
+    this.seenSlot = engine.moment(index).slot;
+  }
+
   private markSeen(): void {
     this.seenCount = this.engine.momentCount;
     this.seenSlot = this.seenCount === 0 ? Slot.EMPTY : this.engine.moment(-1).slot;
@@ -122,7 +164,7 @@ export class ChangeFeed {
   private refresh(): void {
     if (this.subscriptions.size === 0 || this.engine.io.tx.running) return;
     try {
-      this.engine.refresh();
+      this.reload();
     } catch (error) {
       for (const subscription of this.subscriptions) report(subscription, error);
       return;

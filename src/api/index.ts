@@ -9,4 +9,5 @@ export { UnsupportedValueError, formatPath } from './errors.js';
 export { diff, type Change, type ChangeType, type DiffOptions, type DiffStats, type Diffable, type HasCursor } from './diff.js';
 export type { CommitEvent, ChangeListener, SubscribeOptions } from './feed.js';
 export type { WatchedChange } from './watch.js';
+export type { CompactOptions, CompactResult, KeepPolicy, KeepLast, KeepSince, KeepThin, MomentFacts, ThinningRule } from './compact.js';
 export type { PathOf, DeletePathOf, TypeAt, Stored, JSOf, ObjectView, ItemOf, ListTarget, NotAList, PathStep, AnyPath, Scalar, Depth, SortedMap, SortedSet, RangeItem, RangeKey } from './types.js';

@@ -14,6 +14,7 @@ import { describe } from '../base/arguments.js';
 import { readAsciiValue } from '../core/bytes-values.js';
 import { immutableKind } from './immutable-markers.js';
 import { SortedMapValue, SortedSetValue, sortedKeyOf } from './sorted-values.js';
+import type { AnyPath } from './types.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -607,4 +608,19 @@ function writeSnapshot(cursor: WriteCursor, snapshot: Snapshot): void {
       return;
     }
   }
+}
+
+/**
+ * A Map's entries, read once, each checked to be a [key, value] pair: a Map
+ * subclass may iterate anything.
+ *
+ * @throws UnsupportedValueError naming the path when an entry is not a pair
+ */
+export function mapEntries(map: Map<unknown, unknown>, path: AnyPath): Array<[unknown, unknown]> {
+  const pairs: Array<[unknown, unknown]> = [];
+  for (const entry of map as Iterable<unknown>) {
+    if (!Array.isArray(entry) || entry.length < 2) throw new UnsupportedValueError(`a Map whose iterator gave ${describe(entry)} instead of a [key, value] pair`, path);
+    pairs.push([entry[0], entry[1]]);
+  }
+  return pairs;
 }

@@ -15,6 +15,7 @@ import { statsCommand } from './commands/stats.js';
 import { dumpCommand } from './commands/dump.js';
 import { verifyCommand } from './commands/verify.js';
 import { backupCommand } from './commands/backup.js';
+import { compactCommand } from './commands/compact.js';
 import { lockCommand, unlockCommand } from './commands/lock.js';
 import { getCommand } from './commands/get.js';
 import { lsCommand } from './commands/ls.js';
@@ -39,6 +40,7 @@ const COMMANDS: readonly CommandFactory[] = [
   diffCliCommand,
   watchCliCommand,
   backupCommand,
+  compactCommand,
   lockCommand,
   unlockCommand,
   versionCommand,

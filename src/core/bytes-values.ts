@@ -137,9 +137,14 @@ function asciiText(bytes: Uint8Array, offset: number, length: number): string | 
     case 10: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9));
     case 11: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10));
     case 12: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11));
+    case 13: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11), b(12));
+    case 14: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11), b(12), b(13));
+    case 15: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11), b(12), b(13), b(14));
+    case 16: return String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11), b(12), b(13), b(14), b(15));
     default: {
-      let text = String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11));
-      for (let i = 12; i < length; i++) text += String.fromCharCode(b(i));
+      // One string per character concatenated costs twice a call with all of them (16-character keys measured).
+      let text = String.fromCharCode(b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7), b(8), b(9), b(10), b(11), b(12), b(13), b(14), b(15));
+      for (let i = 16; i < length; i++) text += String.fromCharCode(b(i));
       return text;
     }
   }

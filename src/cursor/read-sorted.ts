@@ -127,8 +127,10 @@ export class ReadSortedMap {
 
   /** The first entry whose key is at or after `key`, or undefined. O(log n). */
   seek(key: SortedKey): SortedEntry | undefined {
-    const rank = this.rank(key);
-    return rank < this.count() ? this.at(rank) : undefined;
+    const header = this.header();
+    if (header.count === 0) return undefined;
+    const kv = SortedWalk.fromKey(this.ctx.io, header, this.from, sortedKeyBytes(key), false).next();
+    return kv < 0 ? undefined : this.entry(kv);
   }
 
   /**
@@ -137,10 +139,8 @@ export class ReadSortedMap {
    * Streams; O(1) amortised node reads per entry.
    */
   *entries(start: SortedStart = { index: 0 }): Generator<SortedEntry, void, undefined> {
-    const header = this.header();
-    const from = this.startIndex(header, start, false);
-    if (from < 0 || from >= header.count) return;
-    const walk = new SortedWalk(this.ctx.io, header, this.from, from, false);
+    const walk = this.walk(start, false);
+    if (walk === undefined) return;
     for (let kv = walk.next(); kv >= 0; kv = walk.next()) yield this.entry(kv);
   }
 
@@ -149,10 +149,8 @@ export class ReadSortedMap {
    * (negative from the end), or `{ key }` for the last key at or before it.
    */
   *entriesBackward(start: SortedStart = { index: -1 }): Generator<SortedEntry, void, undefined> {
-    const header = this.header();
-    const from = this.startIndex(header, start, true);
-    if (from < 0 || from >= header.count) return;
-    const walk = new SortedWalk(this.ctx.io, header, this.from, from, true);
+    const walk = this.walk(start, true);
+    if (walk === undefined) return;
     for (let kv = walk.next(); kv >= 0; kv = walk.next()) yield this.entry(kv);
   }
 
@@ -167,20 +165,20 @@ export class ReadSortedMap {
     return { key: cursorAt(this.ctx, kv + hashSize), value: cursorAt(this.ctx, kv + hashSize + SLOT_SIZE) };
   }
 
-  private startIndex(header: SortedHeader, start: SortedStart, backward: boolean): number {
+  /** The walk from `start`, or undefined when it yields nothing. */
+  private walk(start: SortedStart, backward: boolean): SortedWalk | undefined {
     if (typeof start !== 'object' || start === null) throw new InvalidArgumentError(`a walk starts at { index } or { key }, got ${describe(start)}`);
+    const header = this.header();
     if ('key' in start) {
-      if (header.count === 0) return -1;
       const key = sortedKeyBytes(start.key);
-      const rank = sortedRank(this.ctx.io, header, this.from, key);
-      if (!backward) return rank;
-      // Backwards from the last key at or before `key`: the key itself when present.
-      if (rank < header.count && sortedFind(this.ctx.io, header, this.from, key) >= 0) return rank;
-      return rank - 1;
+      // Forwards from the first key at or after `key`; backwards from the last key at or before it.
+      return header.count === 0 ? undefined : SortedWalk.fromKey(this.ctx.io, header, this.from, key, backward);
     }
     const index = start.index;
     if (!Number.isInteger(index)) throw new InvalidArgumentError(`a walk's start index must be an integer, got ${describe(index)}`);
-    return index < 0 ? index + header.count : index;
+    const from = index < 0 ? index + header.count : index;
+    if (from < 0 || from >= header.count) return undefined;
+    return new SortedWalk(this.ctx.io, header, this.from, from, backward);
   }
 }
 

@@ -12,8 +12,8 @@
 
 import { SLOT_SIZE } from '../format/constants.js';
 import { readSortedHeader } from '../sorted/node.js';
-import { BRANCH, nodeSlotPosition } from '../sorted/node.js';
-import { compareEntry, readChecked } from '../sorted/read.js';
+import { BRANCH, compareEntry, nodeSlotPosition } from '../sorted/node.js';
+import { readChecked } from '../sorted/read.js';
 import { readBytesValue } from '../core/bytes-values.js';
 import { structureKind } from '../kinds/table.js';
 import { cursorAt, type ReadCursor } from '../cursor/read-cursor.js';

@@ -40,10 +40,10 @@ import { describe, isPromiseLike, requireOptions } from '../base/arguments.js';
 import { checkCommitBoundary, readHistoryForOpen, rollForward } from './recovery.js';
 import { isInterruptedCreation } from './creation.js';
 import { UnstableHeaderError, encodeHistoryHeader, readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
-import { appendTrailer, lastTrailerBefore, trailerEndingAt } from './trailers.js';
+import { trailerEndingAt } from './trailers.js';
 import { TrailerKind, type CommitTrailer } from '../format/commit-trailer.js';
-import { matchingTrailer, nextTrailerFields, type CommitRecord } from './commit-chain.js';
-import { GroupCommit, syncOffThread, type GroupCommitHooks } from './group-commit.js';
+import { CommitChain, chainBehindForeignCommits, matchingTrailer, type CommitRecord } from './commit-chain.js';
+import { GroupCommit, syncBatch, type GroupCommitHooks } from './group-commit.js';
 import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
 import { checkHasher, pickHasher } from './hasher-choice.js';
 import { MomentLog, commitAtOrBefore, type MomentInfo } from './moment-log.js';
@@ -57,13 +57,6 @@ import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescript
  *   sync. A commit survives the process crashing, not the machine.
  */
 export type Durability = 'sync' | 'flush';
-
-/**
- * How far back a database whose last commits carry no trailer (another
- * implementation's) is searched for the last trailer, to continue its chain:
- * 64 KiB, a few small commits of xitdb, one read.
- */
-const FOREIGN_COMMIT_SCAN_BYTES_MAX = 65536;
 
 /** Options for {@link Engine.open}. */
 export interface EngineOptions {
@@ -309,7 +302,7 @@ export class Engine {
     const onDisk = readHistoryForOpen(this.storage, this.io, this.readOnly, mayRollForward, this.headerBytes);
     const recovered = mayRollForward ? rollForward(this.storage, onDisk) : { history: onDisk, trailer: trailerEndingAt(this.storage, onDisk.committedSize), changed: false };
     this.history = recovered.history;
-    this.lastTrailer = matchingTrailer(recovered.trailer, this.history) ?? this.chainBehindForeignCommits();
+    this.lastTrailer = matchingTrailer(recovered.trailer, this.history) ?? chainBehindForeignCommits(this.storage, this.history);
     this.io.tx.noteCommitted(this.history.committedSize);
     if (!recover) return;
     const stored = readRawHistoryHeader(this.storage);
@@ -501,14 +494,14 @@ export class Engine {
       return Promise.reject(error);
     }
     this.group ??= new GroupCommit(this.groupHooks());
-    return this.group.await(this.history).then(() => result);
+    return this.group.await(this.history, result);
   }
 
   /** Batches {@link transactAsync}'s syncs; made on first use. */
   private group: GroupCommit | undefined = undefined;
   private groupHooks(): GroupCommitHooks {
     return {
-      sync: () => (this.durability === 'sync' ? syncOffThread(this.storage) : Promise.resolve()),
+      sync: () => syncBatch(this.storage, this.durability === 'sync', () => this.confirmWriter()),
       publish: (header) => this.writeHeader(header),
       fail: (error) => {
         this.failedCommit ??= error;
@@ -632,7 +625,7 @@ export class Engine {
    * when the header reaches the file.
    */
   private commitHeader(next: { count: number; root: number }, commit: CommitRecord, deferred = false): void {
-    const header = this.writeCommit(next, commit);
+    const header = this.writeCommit(next, commit, deferred);
     if (deferred) {
       // transactAsync: the data and trailer are with the system; the group
       // commit syncs them (with the others of its batch) and writes the header.
@@ -659,16 +652,18 @@ export class Engine {
    * disk) means the bytes never all left: the commit failed, and the caller
    * cuts them.
    */
-  private writeCommit(next: { count: number; root: number }, commit: CommitRecord): HistoryHeader {
+  private writeCommit(next: { count: number; root: number }, commit: CommitRecord, deferred: boolean): HistoryHeader {
     this.io.tx.flushPending();
     const header: HistoryHeader = { count: next.count, root: next.root, committedSize: 0 };
     if (this.hasHistory) {
-      const trailer = appendTrailer(this.storage, nextTrailerFields(this.storage, this.lastTrailer, { ...next, previousSize: this.history.committedSize }, commit, this.clock));
+      const trailer = this.chain.append(this.storage, this.lastTrailer, { ...next, previousSize: this.history.committedSize }, commit, this.clock);
       header.committedSize = trailer.end;
       this.pendingTrailer = trailer;
     } else {
       header.committedSize = this.storage.size();
     }
+    // A deferred commit's bytes leave with its batch (group-commit.ts, syncBatch).
+    if (deferred) return header;
     // Before the transaction's buffered data leaves for the file: a second
     // writer that got in meanwhile must find its commits untouched.
     this.confirmWriter();
@@ -713,16 +708,8 @@ export class Engine {
     this.io.tx.noteCommitted(header.committedSize);
   }
 
-  /**
-   * When the last commit carries no trailer (another implementation's), the
-   * last trailer shortly before it, so that the next commit continues that
-   * chain and earlier moments keep their times. Looks back at most
-   * {@link FOREIGN_COMMIT_SCAN_BYTES_MAX} bytes; none found starts a new chain.
-   */
-  private chainBehindForeignCommits(): CommitTrailer | undefined {
-    if (this.history.count === 0) return undefined;
-    return lastTrailerBefore(this.storage, this.history.committedSize, FOREIGN_COMMIT_SCAN_BYTES_MAX);
-  }
+  /** The chain `lastTrailer` heads, linked for the next commit's jump pointer. */
+  private readonly chain = new CommitChain();
 
   /** The trailer of the commit being written, until its header is. */
   private pendingTrailer: CommitTrailer | undefined = undefined;
@@ -772,16 +759,23 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     if (!this.readOnly && this.lostWriter === undefined) {
-      if (this.group?.pending === true && this.failedCommit === undefined) {
-        // Deferred commits waiting for their sync: sync now, publish the latest, and let their promises resolve.
-        this.storage.sync();
-        this.writeHeader(this.history);
-        this.group.coveredBySync();
+      try {
+        // Deferred commits waiting for their batch: check the writer, sync, publish the latest; their promises settle either way.
+        if (this.group?.pending === true && this.failedCommit === undefined) {
+          this.group.settleNow(() => {
+            this.confirmWriter();
+            this.storage.sync();
+            this.writeHeader(this.history);
+          });
+        }
+        // The last header was handed to the system unsynced; make it durable, so
+        // that the next open need not roll forward.
+        if (this.headerUnsynced && this.failedCommit === undefined) this.storage.sync();
+        else this.storage.flush();
+      } finally {
+        this.storage.close();
       }
-      // The last header was handed to the system unsynced; make it durable, so
-      // that the next open need not roll forward.
-      if (this.headerUnsynced && this.failedCommit === undefined) this.storage.sync();
-      else this.storage.flush();
+      return;
     }
     this.storage.close();
   }

@@ -5,7 +5,7 @@
 // batch resolves. Commits that arrive while a sync runs form the next batch:
 // each keeps its own moment and trailer, and they share one fdatasync.
 
-import { TransactionError } from '../errors.js';
+import { LockedError, TransactionError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import type { HistoryHeader } from './history-header.js';
 
@@ -22,8 +22,10 @@ export interface GroupCommitHooks {
 }
 
 interface Waiter {
-  readonly resolve: () => void;
+  readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  /** What the promise resolves with: the transaction function's result. */
+  readonly value: unknown;
 }
 
 /** Batches the syncs of deferred commits; see the file's top comment. */
@@ -52,12 +54,13 @@ export class GroupCommit {
    * Waits for the commit whose history header is `header` (already written
    * to the storage, unsynced) to be durable and published.
    *
-   * @param header - the history after the commit
+   * @param header - the history after the commit (never changed afterwards)
+   * @param value - what the promise resolves with
    */
-  await(header: HistoryHeader): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.latest = { ...header };
+  await<T>(header: HistoryHeader, value: T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ resolve: resolve as (value: unknown) => void, reject, value });
+      this.latest = header;
       this.start();
     });
   }
@@ -72,7 +75,27 @@ export class GroupCommit {
     const batch = this.waiting;
     this.waiting = [];
     this.latest = undefined;
-    for (const waiter of batch) waiter.resolve();
+    for (const waiter of batch) waiter.resolve(waiter.value);
+  }
+
+  /**
+   * Settles the waiting commits now (a close): `finish` makes them durable
+   * and published, and they resolve; when it throws, they reject with its
+   * error, which is rethrown.
+   *
+   * @param finish - syncs and publishes everything handed to the system
+   */
+  settleNow(finish: () => void): void {
+    try {
+      finish();
+    } catch (error) {
+      const batch = this.waiting;
+      this.waiting = [];
+      this.latest = undefined;
+      for (const waiter of batch) waiter.reject(error);
+      throw error;
+    }
+    this.coveredBySync();
   }
 
   private start(): void {
@@ -88,16 +111,20 @@ export class GroupCommit {
       .then(
         () => {
           if (!this.hooks.closed()) this.hooks.publish(header);
-          for (const waiter of batch) waiter.resolve();
+          for (const waiter of batch) waiter.resolve(waiter.value);
         },
         (error: unknown) => {
           // A synchronous sync since (a commit, a close) made this batch durable anyway.
           if (epoch <= this.covered) {
-            for (const waiter of batch) waiter.resolve();
+            for (const waiter of batch) waiter.resolve(waiter.value);
             return;
           }
           this.hooks.fail(error);
-          const failure = new TransactionError('the group commit\'s sync failed: these moments may not be durable; reopen the database to find out which are', { cause: error });
+          // Another writer took the file (the batch's one-writer check): nothing of the batch left; say so as a synchronous commit would.
+          const failure =
+            error instanceof LockedError
+              ? error
+              : new TransactionError('the group commit\'s sync failed: these moments may not be durable; reopen the database to find out which are', { cause: error });
           // The waiting commits were built on this batch: they fail with it.
           for (const waiter of [...batch, ...this.waiting]) waiter.reject(failure);
           this.waiting = [];
@@ -112,6 +139,29 @@ export class GroupCommit {
         this.inflight = false;
         this.start();
       });
+  }
+}
+
+/**
+ * One batch's way to disk: the one-writer check and the flush that a
+ * synchronous commit makes for itself, made once for every deferred commit
+ * since the last batch, then (durability `sync`) their shared sync off the
+ * main thread. Rejects, never throws.
+ *
+ * @param storage - the database's storage
+ * @param sync - true for durability `sync`, false for `flush`
+ * @param confirmWriter - the engine's one-writer check (FORMAT.md §Durability)
+ */
+export function syncBatch(storage: Storage, sync: boolean, confirmWriter: () => void): Promise<void> {
+  try {
+    // Before the batch's buffered data leaves for the file: a second writer
+    // that got in meanwhile must find its commits untouched.
+    confirmWriter();
+    if (sync) return syncOffThread(storage);
+    storage.flush();
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 

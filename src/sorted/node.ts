@@ -233,6 +233,17 @@ export function compareKeyParts(io: BlockIO, tag: number, full: boolean, hi: num
   return 1;
 }
 
+/** Compares the key of the kv pair at `kv` with `key` (see {@link compareKey}), in place. */
+export function compareEntry(io: BlockIO, kv: number, key: Uint8Array): number {
+  io.checkPointer(kv, io.hashSize + 2 * SLOT_SIZE, kv);
+  const keyPosition = kv + io.hashSize;
+  const storage = io.storage;
+  const offset = storage.locate(keyPosition, SLOT_SIZE);
+  const view = storage.view;
+  const tagByte = view.getUint8(offset);
+  return compareKeyParts(io, tagByte & 0x7f, (tagByte & 0x80) !== 0, view.getUint32(offset + 1), view.getUint32(offset + 5), key, keyPosition);
+}
+
 function compareRange(bytes: Uint8Array, offset: number, length: number, key: Uint8Array): number {
   const shared = Math.min(length, key.length);
   for (let i = 0; i < shared; i++) {

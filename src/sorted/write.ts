@@ -1,25 +1,19 @@
 // Writing a sorted map or set (FORMAT.md §Sorted maps, writing): put and
 // remove with path copying. A node the running transaction wrote changes in
-// place; any other is copied to the end first (FORMAT.md §Transactions). The
-// order of appends is the order xitdb-java 0.32 uses, so that the same
-// operations on the same file give the same bytes. Nodes are handled as their
-// records' bytes: a new node is assembled from 9-byte slot and 8-byte count
-// runs of the old one.
+// place (core/tx-state.ts, rule 1: at or after tx start, nothing shared
+// since); any other is copied to the end first, so a committed moment never
+// changes. The order of appends is the order xitdb-java 0.32 uses, and a
+// rewritten node's record is the one a whole rewrite leaves (its unused
+// slots zero), so that the same operations on the same file give the same
+// bytes. Nodes are read in place (./access.ts) and assembled in scratch
+// buffers reused by every call: a put allocates nothing per level.
 
 import { SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { FULL_FLAG, Tag } from '../format/tags.js';
 import { fitsShortBytes, shortBytesSlot } from '../format/bytes.js';
 import type { BlockIO } from '../core/block-io.js';
-import { BRANCH, COUNTS_OFFSET, LEAF, NODE_CAPACITY, NODE_HEADER_SIZE, SEPARATORS_OFFSET, SPLIT_LEFT, SortedNode, nodeSlotPosition, type SortedHeader } from './node.js';
-import { childFor, entryFor, readChecked } from './read.js';
-
-/** What a put did below one node: the node's new position and count, and its new right sibling after a split. */
-interface PutResult {
-  readonly position: number;
-  readonly count: number;
-  /** After a split: the right sibling, its count, and its separator (a key slot's 9 bytes). */
-  readonly split: { readonly position: number; readonly count: number; readonly separator: Uint8Array } | undefined;
-}
+import { BRANCH, BRANCH_SIZE, COUNTS_OFFSET, LEAF, LEAF_SIZE, NODE_CAPACITY, NODE_HEADER_SIZE, SEPARATORS_OFFSET, SPLIT_LEFT, type SortedHeader } from './node.js';
+import { BRANCH_BIT, childAt, childForKey, countAt, enterNode, entryForKey, kvAt, slotAt } from './access.js';
 
 /** The outcome of {@link sortedPut}. */
 export interface SortedPutOutcome {
@@ -31,118 +25,155 @@ export interface SortedPutOutcome {
   readonly created: boolean;
 }
 
+// Scratch shared by every call. The writers are synchronous and never call
+// out, so no two calls use it at once.
+const WORK = NODE_CAPACITY + 1;
+/** A node's slots (a leaf's kv_pair slots, a branch's child slots), one more than fit, before a split. */
+const slots = new Uint8Array(SLOT_SIZE * WORK);
+const slotsView = new DataView(slots.buffer);
+/** A branch's separator slots, one more than fit. */
+const separators = new Uint8Array(SLOT_SIZE * WORK);
+/** A branch's counts, one more than fit. */
+const counts = new Float64Array(WORK);
+/** A leaf's record being assembled. */
+const leafOut = new Uint8Array(LEAF_SIZE);
+/** A branch's record being assembled. */
+const branchOut = new Uint8Array(BRANCH_SIZE);
+const branchOutView = new DataView(branchOut.buffer);
+/** The separator a split hands to the level above (a key slot's 9 bytes). */
+const separator = new Uint8Array(SLOT_SIZE);
+/** The kv pair record of a new entry. */
+let entryRecord = new Uint8Array(0);
+let entryView = new DataView(entryRecord.buffer);
+
+/** The path of the last descent: per branch level from the root, its position, entry count and chosen child, and the entries its parent claims for it. */
+const pathPositions: number[] = [];
+const pathNums: number[] = [];
+const pathChoices: number[] = [];
+const pathClaims: number[] = [];
+
+/**
+ * What the level below did: its node's new position and count, and after a
+ * split the new right sibling (`splitPosition`, -1 when none), its count, and
+ * its separator in {@link separator}.
+ */
+let outPosition = 0;
+let outCount = 0;
+let splitPosition = -1;
+let splitCount = 0;
+
+/** Descends to the leaf where `key` belongs, recording the path; returns the branch levels, with the leaf's position and entry count in `leafAt`. */
+function descend(io: BlockIO, header: SortedHeader, from: number, key: Uint8Array, leafAt: { position: number; num: number }): number {
+  let position = header.root;
+  let claimed = header.count;
+  let head = enterNode(io, position, from, 0, claimed);
+  let depth = 0;
+  while (head & BRANCH_BIT) {
+    const num = head & 0xff;
+    const i = childForKey(io, position, num, key);
+    pathPositions[depth] = position;
+    pathNums[depth] = num;
+    pathChoices[depth] = i;
+    pathClaims[depth] = claimed;
+    depth++;
+    claimed = countAt(io, position, i);
+    const childFrom = slotAt(position, i);
+    position = childAt(io, position, i);
+    head = enterNode(io, position, childFrom, depth, claimed);
+  }
+  leafAt.position = position;
+  leafAt.num = head;
+  return depth;
+}
+
+const leafAt = { position: 0, num: 0 };
+
 /** Writes a node's record: in place when the transaction wrote the node at `old` itself, otherwise appended. Returns its position. */
 function writeNode(io: BlockIO, bytes: Uint8Array, old: number): number {
-  if (old >= 0 && io.tx.isMutable(old)) {
+  if (io.tx.isMutable(old)) {
     io.storage.write(old, bytes);
     return old;
   }
   return io.append(bytes);
 }
 
-/** The 9 bytes of a pointer slot. */
-function pointerBytes(tag: number, position: number): Uint8Array {
-  const out = new Uint8Array(SLOT_SIZE);
-  const view = new DataView(out.buffer);
-  view.setUint8(0, tag);
-  view.setUint32(1, Math.floor(position / TWO_POW_32));
-  view.setUint32(5, position % TWO_POW_32);
-  return out;
+/** Copies `length` bytes at `position` into `target` from `at`. */
+function readRun(io: BlockIO, position: number, length: number, target: Uint8Array, at: number): void {
+  if (length === 0) return;
+  const storage = io.storage;
+  const offset = storage.locate(position, length);
+  const bytes = storage.bytes;
+  for (let k = 0; k < length; k++) target[at + k] = bytes[offset + k] as number;
 }
 
-/** Stores a key as xitdb does: short bytes when it fits (at most 8 bytes, no 0x00), else long bytes without a format tag. Returns the key slot's 9 bytes. */
-function writeKey(io: BlockIO, key: Uint8Array): Uint8Array {
-  if (fitsShortBytes(key, false)) {
-    const slot = shortBytesSlot(key, undefined);
-    const out = new Uint8Array(SLOT_SIZE);
-    const view = new DataView(out.buffer);
-    view.setUint8(0, slot.tag | (slot.full ? FULL_FLAG : 0));
-    view.setUint32(1, slot.hi);
-    view.setUint32(5, slot.lo);
-    return out;
+/** Sets the 9-byte pointer slot `i` of `target` (through `view`). */
+function setPointer(view: DataView, at: number, tag: number, position: number): void {
+  view.setUint8(at, tag);
+  view.setUint32(at + 1, Math.floor(position / TWO_POW_32));
+  view.setUint32(at + 5, position % TWO_POW_32);
+}
+
+/** Assembles in {@link leafOut} a leaf of the `n` slots of {@link slots} from slot `first`. */
+function assembleLeaf(first: number, n: number): Uint8Array {
+  leafOut.fill(0);
+  leafOut[0] = LEAF;
+  leafOut[1] = n;
+  const start = SLOT_SIZE * first;
+  const length = SLOT_SIZE * n;
+  for (let k = 0; k < length; k++) leafOut[NODE_HEADER_SIZE + k] = slots[start + k] as number;
+  return leafOut;
+}
+
+/** Assembles in {@link branchOut} a branch of the `n` children, separators and counts of the scratch from `first`. */
+function assembleBranch(first: number, n: number): Uint8Array {
+  branchOut.fill(0);
+  branchOut[0] = BRANCH;
+  branchOut[1] = n;
+  const start = SLOT_SIZE * first;
+  const length = SLOT_SIZE * n;
+  for (let k = 0; k < length; k++) {
+    branchOut[NODE_HEADER_SIZE + k] = slots[start + k] as number;
+    branchOut[SEPARATORS_OFFSET + k] = separators[start + k] as number;
   }
-  const position = io.end();
-  io.writeU64(position, key.length);
-  io.append(key);
-  return pointerBytes(Tag.BYTES, position);
-}
-
-/** Appends a new kv pair for `key`: a zero hash (sorted maps find keys by their bytes), the key slot, an empty value slot. */
-function newEntry(io: BlockIO, key: Uint8Array): number {
-  const keySlot = writeKey(io, key);
-  const record = new Uint8Array(io.hashSize + 2 * SLOT_SIZE);
-  record.set(keySlot, io.hashSize);
-  return io.append(record);
-}
-
-/** Runs of `width` bytes: a node's slots, separators or counts, to splice. */
-function runs(bytes: Uint8Array, offset: number, width: number, count: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) out.push(bytes.subarray(offset + width * i, offset + width * (i + 1)));
-  return out;
-}
-
-/** A new leaf holding `entries` (9-byte kv_pair slots). */
-function leafBytes(entries: Uint8Array[]): Uint8Array {
-  const node = new SortedNode(LEAF, entries.length);
-  for (let i = 0; i < entries.length; i++) node.bytes.set(entries[i]!, NODE_HEADER_SIZE + SLOT_SIZE * i);
-  return node.bytes;
-}
-
-/** A new branch holding `children`, `separators` (9 bytes each) and `counts` (8 bytes each). */
-function branchBytes(children: Uint8Array[], separators: Uint8Array[], counts: Uint8Array[]): Uint8Array {
-  const node = new SortedNode(BRANCH, children.length);
-  for (let i = 0; i < children.length; i++) {
-    node.bytes.set(children[i]!, NODE_HEADER_SIZE + SLOT_SIZE * i);
-    node.bytes.set(separators[i]!, SEPARATORS_OFFSET + SLOT_SIZE * i);
-    node.bytes.set(counts[i]!, COUNTS_OFFSET + 8 * i);
+  for (let j = 0; j < n; j++) {
+    const count = counts[first + j] as number;
+    branchOutView.setUint32(COUNTS_OFFSET + 8 * j, Math.floor(count / TWO_POW_32));
+    branchOutView.setUint32(COUNTS_OFFSET + 8 * j + 4, count % TWO_POW_32);
   }
-  return node.bytes;
+  return branchOut;
 }
 
-function countBytes(count: number): Uint8Array {
-  const out = new Uint8Array(8);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, Math.floor(count / TWO_POW_32));
-  view.setUint32(4, count % TWO_POW_32);
-  return out;
-}
-
-function sumCounts(counts: Uint8Array[]): number {
+function sumCounts(first: number, n: number): number {
   let sum = 0;
-  for (const count of counts) {
-    const view = new DataView(count.buffer, count.byteOffset, 8);
-    sum += view.getUint32(0) * TWO_POW_32 + view.getUint32(4);
-  }
+  for (let j = first; j < first + n; j++) sum += counts[j] as number;
   return sum;
 }
 
-/** The path from the root to the leaf where `key` belongs. */
-interface Path {
-  readonly nodes: SortedNode[];
-  readonly positions: number[];
-  readonly choices: number[];
-  readonly leaf: SortedNode;
-  readonly leafPosition: number;
-}
-
-function descend(io: BlockIO, header: SortedHeader, from: number, key: Uint8Array): Path {
-  const nodes: SortedNode[] = [];
-  const positions: number[] = [];
-  const choices: number[] = [];
-  let node = readChecked(io, header.root, from, 0, header.count);
-  let position = header.root;
-  for (let depth = 1; node.kind === BRANCH; depth++) {
-    const i = childFor(io, node, position, key);
-    nodes.push(node);
-    positions.push(position);
-    choices.push(i);
-    const childFrom = nodeSlotPosition(position, i);
-    const count = node.count(i);
-    position = node.position(i);
-    node = readChecked(io, position, childFrom, depth, count);
+/**
+ * Appends a new kv pair for `key`: a zero hash (sorted maps find keys by
+ * their bytes), the key slot, an empty value slot. The key is stored as
+ * xitdb does: short bytes when it fits (at most 8 bytes, no 0x00), else long
+ * bytes without a format tag, appended first.
+ */
+function newEntry(io: BlockIO, key: Uint8Array): number {
+  const size = io.hashSize + 2 * SLOT_SIZE;
+  if (entryRecord.length !== size) {
+    entryRecord = new Uint8Array(size);
+    entryView = new DataView(entryRecord.buffer);
+  } else entryRecord.fill(0);
+  const at = io.hashSize;
+  if (fitsShortBytes(key, false)) {
+    const slot = shortBytesSlot(key, undefined);
+    entryView.setUint8(at, slot.tag | (slot.full ? FULL_FLAG : 0));
+    entryView.setUint32(at + 1, slot.hi);
+    entryView.setUint32(at + 5, slot.lo);
+  } else {
+    const position = io.end();
+    io.writeU64(position, key.length);
+    io.append(key);
+    setPointer(entryView, at, Tag.BYTES, position);
   }
-  return { nodes, positions, choices, leaf: node, leafPosition: position };
+  return io.append(entryRecord);
 }
 
 /**
@@ -154,82 +185,100 @@ function descend(io: BlockIO, header: SortedHeader, from: number, key: Uint8Arra
  * @throws CorruptDatabaseError when a node on the path is damaged
  */
 export function sortedPut(io: BlockIO, header: SortedHeader, from: number, key: Uint8Array): SortedPutOutcome {
-  const { nodes, positions, choices, leaf, leafPosition } = descend(io, header, from, key);
+  const depth = descend(io, header, from, key, leafAt);
+  const leafPosition = leafAt.position;
+  const num = leafAt.num;
+  const found = entryForKey(io, leafPosition, num, key);
+  const index = found >> 1;
   let kv: number;
   let created = false;
-  let result: PutResult;
-  const { index, equal } = entryFor(io, leaf, key);
-  if (equal) {
-    kv = leaf.position(index);
-    if (!io.tx.isMutable(kv)) {
-      kv = io.copyToEnd(kv, io.hashSize + 2 * SLOT_SIZE);
-      leaf.bytes.set(pointerBytes(Tag.KV_PAIR, kv), NODE_HEADER_SIZE + SLOT_SIZE * index);
-    }
-    result = { position: writeNode(io, leaf.bytes, leafPosition), count: leaf.num, split: undefined };
+  splitPosition = -1;
+  if (found & 1) {
+    kv = kvAt(io, leafPosition, index);
+    const copyKv = !io.tx.isMutable(kv);
+    if (copyKv) kv = io.copyToEnd(kv, io.hashSize + 2 * SLOT_SIZE);
+    // The leaf as it was (a copy when committed), with the kv slot moved to the copy.
+    outPosition = io.tx.isMutable(leafPosition) ? leafPosition : io.copyToEnd(leafPosition, LEAF_SIZE);
+    if (copyKv) io.writePointer(slotAt(outPosition, index), Tag.KV_PAIR, kv);
+    outCount = num;
   } else {
     created = true;
     kv = newEntry(io, key);
-    const entries = runs(leaf.bytes, NODE_HEADER_SIZE, SLOT_SIZE, leaf.num);
-    entries.splice(index, 0, pointerBytes(Tag.KV_PAIR, kv));
-    result = leafFrom(io, entries, leafPosition);
+    readRun(io, slotAt(leafPosition, 0), SLOT_SIZE * num, slots, 0);
+    slots.copyWithin(SLOT_SIZE * (index + 1), SLOT_SIZE * index, SLOT_SIZE * num);
+    setPointer(slotsView, SLOT_SIZE * index, Tag.KV_PAIR, kv);
+    const n = num + 1;
+    if (n <= NODE_CAPACITY) {
+      outPosition = writeNode(io, assembleLeaf(0, n), leafPosition);
+      outCount = n;
+    } else {
+      // The right leaf's separator is its first key: the key slot of its first kv pair, copied (a long key's record is shared).
+      const firstKv = slotsView.getUint32(SLOT_SIZE * SPLIT_LEFT + 1) * TWO_POW_32 + slotsView.getUint32(SLOT_SIZE * SPLIT_LEFT + 5);
+      io.storage.read(firstKv + io.hashSize, separator);
+      outPosition = writeNode(io, assembleLeaf(0, SPLIT_LEFT), leafPosition);
+      outCount = SPLIT_LEFT;
+      splitPosition = io.append(assembleLeaf(SPLIT_LEFT, n - SPLIT_LEFT));
+      splitCount = n - SPLIT_LEFT;
+    }
   }
-  for (let level = nodes.length - 1; level >= 0; level--) result = branchWith(io, nodes[level]!, positions[level]!, choices[level]!, result);
-  let root = result.position;
-  if (result.split !== undefined) {
-    const none = new Uint8Array(SLOT_SIZE);
-    root = io.append(
-      branchBytes(
-        [pointerBytes(Tag.INDEX, result.position), pointerBytes(Tag.INDEX, result.split.position)],
-        [none, result.split.separator],
-        [countBytes(result.count), countBytes(result.split.count)],
-      ),
-    );
+  for (let level = depth - 1; level >= 0; level--) branchUp(io, pathPositions[level]!, pathNums[level]!, pathChoices[level]!, pathClaims[level]!);
+  let root = outPosition;
+  if (splitPosition >= 0) {
+    branchOut.fill(0);
+    branchOut[0] = BRANCH;
+    branchOut[1] = 2;
+    setPointer(branchOutView, NODE_HEADER_SIZE, Tag.INDEX, outPosition);
+    setPointer(branchOutView, NODE_HEADER_SIZE + SLOT_SIZE, Tag.INDEX, splitPosition);
+    branchOut.set(separator, SEPARATORS_OFFSET + SLOT_SIZE);
+    branchOutView.setUint32(COUNTS_OFFSET, Math.floor(outCount / TWO_POW_32));
+    branchOutView.setUint32(COUNTS_OFFSET + 4, outCount % TWO_POW_32);
+    branchOutView.setUint32(COUNTS_OFFSET + 8, Math.floor(splitCount / TWO_POW_32));
+    branchOutView.setUint32(COUNTS_OFFSET + 12, splitCount % TWO_POW_32);
+    root = io.append(branchOut);
   }
   return { header: { root, count: header.count + (created ? 1 : 0) }, kv, created };
 }
 
-/** The leaf that replaces the one at `old` with `entries` (one more than before): one leaf, or two after a split. */
-function leafFrom(io: BlockIO, entries: Uint8Array[], old: number): PutResult {
-  if (entries.length <= NODE_CAPACITY) return { position: writeNode(io, leafBytes(entries), old), count: entries.length, split: undefined };
-  const left = entries.slice(0, SPLIT_LEFT);
-  const right = entries.slice(SPLIT_LEFT);
-  // The right leaf's separator is its first key: the key slot of its first kv pair, copied (a long key's record is shared).
-  const firstKv = new DataView(right[0]!.buffer, right[0]!.byteOffset, SLOT_SIZE);
-  const separator = io.readBytes(firstKv.getUint32(1) * TWO_POW_32 + firstKv.getUint32(5) + io.hashSize, SLOT_SIZE);
-  const leftPosition = writeNode(io, leafBytes(left), old);
-  const rightPosition = io.append(leafBytes(right));
-  return { position: leftPosition, count: left.length, split: { position: rightPosition, count: right.length, separator } };
-}
-
-/** The branch at `old` with child `i` replaced by what a put below made of it. */
-function branchWith(io: BlockIO, node: SortedNode, old: number, i: number, below: PutResult): PutResult {
-  if (below.split === undefined && io.tx.isMutable(old)) {
+/** The branch at `position` (`num` children, `claimed` entries) with child `i` replaced by what the level below made of it. */
+function branchUp(io: BlockIO, position: number, num: number, i: number, claimed: number): void {
+  if (splitPosition < 0 && io.tx.isMutable(position)) {
     // The common case: the child's slot and count change in place, as a whole rewrite would leave them.
-    io.writePointer(nodeSlotPosition(old, i), Tag.INDEX, below.position);
-    io.writeU64(old + COUNTS_OFFSET + 8 * i, below.count);
-    return { position: old, count: node.total() - node.count(i) + below.count, split: undefined };
+    const old = countAt(io, position, i);
+    io.writePointer(slotAt(position, i), Tag.INDEX, outPosition);
+    io.writeU64(position + COUNTS_OFFSET + 8 * i, outCount);
+    outCount = claimed - old + outCount;
+    outPosition = position;
+    return;
   }
-  const children = runs(node.bytes, NODE_HEADER_SIZE, SLOT_SIZE, node.num);
-  const separators = runs(node.bytes, SEPARATORS_OFFSET, SLOT_SIZE, node.num);
-  const counts = runs(node.bytes, COUNTS_OFFSET, 8, node.num);
-  children[i] = pointerBytes(Tag.INDEX, below.position);
-  counts[i] = countBytes(below.count);
-  if (below.split !== undefined) {
-    children.splice(i + 1, 0, pointerBytes(Tag.INDEX, below.split.position));
-    separators.splice(i + 1, 0, below.split.separator);
-    counts.splice(i + 1, 0, countBytes(below.split.count));
+  readRun(io, slotAt(position, 0), SLOT_SIZE * num, slots, 0);
+  readRun(io, position + SEPARATORS_OFFSET, SLOT_SIZE * num, separators, 0);
+  for (let j = 0; j < num; j++) counts[j] = countAt(io, position, j);
+  setPointer(slotsView, SLOT_SIZE * i, Tag.INDEX, outPosition);
+  counts[i] = outCount;
+  let n = num;
+  if (splitPosition >= 0) {
+    const after = SLOT_SIZE * (i + 1);
+    slots.copyWithin(after + SLOT_SIZE, after, SLOT_SIZE * num);
+    separators.copyWithin(after + SLOT_SIZE, after, SLOT_SIZE * num);
+    counts.copyWithin(i + 2, i + 1, num);
+    setPointer(slotsView, after, Tag.INDEX, splitPosition);
+    separators.set(separator, after);
+    counts[i + 1] = splitCount;
+    n = num + 1;
   }
-  if (children.length <= NODE_CAPACITY) {
-    return { position: writeNode(io, branchBytes(children, separators, counts), old), count: sumCounts(counts), split: undefined };
+  if (n <= NODE_CAPACITY) {
+    outPosition = writeNode(io, assembleBranch(0, n), position);
+    outCount = sumCounts(0, n);
+    splitPosition = -1;
+    return;
   }
   // The right branch's first separator moves up as its separator; it stays in the right node's
   // slot 0 as well, where readers ignore it (xitdb-java writes it there too).
-  const separator = separators[SPLIT_LEFT]!;
-  const leftCounts = counts.slice(0, SPLIT_LEFT);
-  const rightCounts = counts.slice(SPLIT_LEFT);
-  const leftPosition = writeNode(io, branchBytes(children.slice(0, SPLIT_LEFT), separators.slice(0, SPLIT_LEFT), leftCounts), old);
-  const rightPosition = io.append(branchBytes(children.slice(SPLIT_LEFT), separators.slice(SPLIT_LEFT), rightCounts));
-  return { position: leftPosition, count: sumCounts(leftCounts), split: { position: rightPosition, count: sumCounts(rightCounts), separator } };
+  for (let k = 0; k < SLOT_SIZE; k++) separator[k] = separators[SLOT_SIZE * SPLIT_LEFT + k] as number;
+  outPosition = writeNode(io, assembleBranch(0, SPLIT_LEFT), position);
+  outCount = sumCounts(0, SPLIT_LEFT);
+  splitPosition = io.append(assembleBranch(SPLIT_LEFT, n - SPLIT_LEFT));
+  splitCount = sumCounts(SPLIT_LEFT, n - SPLIT_LEFT);
 }
 
 /**
@@ -242,19 +291,24 @@ function branchWith(io: BlockIO, node: SortedNode, old: number, i: number, below
  * @throws CorruptDatabaseError when a node on the path is damaged
  */
 export function sortedRemove(io: BlockIO, header: SortedHeader, from: number, key: Uint8Array): SortedHeader | undefined {
-  const { nodes, positions, choices, leaf, leafPosition } = descend(io, header, from, key);
-  const { index, equal } = entryFor(io, leaf, key);
-  if (!equal) return undefined;
-  const entries = runs(leaf.bytes, NODE_HEADER_SIZE, SLOT_SIZE, leaf.num);
-  entries.splice(index, 1);
-  let below = writeNode(io, leafBytes(entries), leafPosition);
-  for (let level = nodes.length - 1; level >= 0; level--) {
-    const branch = nodes[level]!;
-    const i = choices[level]!;
-    // The branch as read, with child i's slot and count changed (xitdb-java keeps the rest of the record as it was).
-    branch.bytes.set(pointerBytes(Tag.INDEX, below), NODE_HEADER_SIZE + SLOT_SIZE * i);
-    branch.bytes.set(countBytes(branch.count(i) - 1), COUNTS_OFFSET + 8 * i);
-    below = writeNode(io, branch.bytes, positions[level]!);
+  const depth = descend(io, header, from, key, leafAt);
+  const leafPosition = leafAt.position;
+  const num = leafAt.num;
+  const found = entryForKey(io, leafPosition, num, key);
+  if (!(found & 1)) return undefined;
+  const index = found >> 1;
+  readRun(io, slotAt(leafPosition, 0), SLOT_SIZE * num, slots, 0);
+  slots.copyWithin(SLOT_SIZE * index, SLOT_SIZE * (index + 1), SLOT_SIZE * num);
+  let below = writeNode(io, assembleLeaf(0, num - 1), leafPosition);
+  for (let level = depth - 1; level >= 0; level--) {
+    const position = pathPositions[level]!;
+    const i = pathChoices[level]!;
+    // The branch as it was (a copy when committed), with child i's slot and count changed (xitdb-java keeps the rest of the record as it was).
+    const count = countAt(io, position, i) - 1;
+    const target = io.tx.isMutable(position) ? position : io.copyToEnd(position, BRANCH_SIZE);
+    io.writePointer(slotAt(target, i), Tag.INDEX, below);
+    io.writeU64(target + COUNTS_OFFSET + 8 * i, count);
+    below = target;
   }
   return { root: below, count: header.count - 1 };
 }

@@ -3,7 +3,7 @@
 // arrive while a sync runs share the next one; other handles see a moment only
 // after its header is written; a failed sync rejects the batch.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { Engine } from '../../src/history/engine.js';
 import { FileStorage } from '../../src/storage/file-storage.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
-import { IoError, TransactionError } from '../../src/errors.js';
+import { IoError, LockedError, TransactionError } from '../../src/errors.js';
 import { HISTORY_HEADER_POSITION } from '../../src/format/constants.js';
 import { open } from '../../src/node.js';
 
@@ -52,6 +52,64 @@ describe('transactAsync', () => {
     const map = reopened.moment(-1).asHashMap();
     for (let i = 0; i < 1000; i += 97) expect(map.get(`k${i}`)?.readUint()).toBe(BigInt(i));
     reopened.close();
+  });
+
+  it('hands each batch to the file in one flush, not one write per commit', async () => {
+    const path = tempFile();
+    const storage = FileStorage.open(path);
+    const engine = Engine.open(storage, { hasher: sha1Hasher });
+    const before = { ...storage.stats };
+    await Promise.all(Array.from({ length: 500 }, (_, i) => engine.transactAsync((root) => root.hashMap().put(`k${i}`).writeUint(i))));
+    const syncs = storage.stats.syncCalls - before.syncCalls;
+    // Per batch: its data and trailers in one run (plus the reserved zeros when it grew the file), and its header.
+    expect(storage.stats.writeCalls - before.writeCalls).toBeLessThanOrEqual(3 * syncs);
+    expect(committedCount(path)).toBe(500);
+    engine.close();
+  });
+
+  it('with durability flush, hands a batch to the file before its promises resolve', async () => {
+    const path = tempFile();
+    const engine = Engine.open(FileStorage.open(path), { hasher: sha1Hasher, durability: 'flush' });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => engine.transactAsync((root) => root.hashMap().put(`k${i}`).writeUint(i))));
+    // Another handle reads the file itself: the moments and their data are there.
+    expect(committedCount(path)).toBe(50);
+    const reader = Engine.open(FileStorage.open(path, { readOnly: true }), { hasher: sha1Hasher });
+    expect(reader.moment(-1).asHashMap().get('k49')?.readUint()).toBe(49n);
+    reader.close();
+    engine.close();
+  });
+
+  it('checks for another writer once per batch, before its sync: a header changed since the last batch rejects the batch, and this engine writes nothing more', async () => {
+    const path = tempFile();
+    const storage = FileStorage.open(path);
+    const engine = Engine.open(storage, { hasher: sha1Hasher });
+    engine.transact((root) => root.hashMap().put('first').writeUint(1));
+    // Another writer (one that ignores the lock) commits just after this engine published 'a': it rewrites the history header.
+    let other: Uint8Array | undefined;
+    let published = 0;
+    const writeHeader = engine.writeHeader.bind(engine);
+    engine.writeHeader = (header) => {
+      writeHeader(header);
+      if (header.count !== 2) return;
+      published = header.committedSize;
+      other = readFileSync(path).subarray(HISTORY_HEADER_POSITION, HISTORY_HEADER_POSITION + 24);
+      other[7] = (other[7] as number) + 1;
+      const fd = openSync(path, 'r+');
+      writeSync(fd, other, 0, 24, HISTORY_HEADER_POSITION);
+      closeSync(fd);
+    };
+    // The first call starts a sync at once; the ones after it wait for the next batch, which starts once 'a' is published.
+    const first = engine.transactAsync((root) => root.hashMap().put('a').writeUint(1));
+    const waiting = [1, 2, 3].map((i) => engine.transactAsync((root) => root.hashMap().put(`b${i}`).writeUint(i)));
+    await first;
+    const outcomes = await Promise.allSettled(waiting);
+    for (const outcome of outcomes) expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(LockedError);
+    // The other writer's header stays: this engine did not publish the batch over it.
+    expect(readFileSync(path).subarray(HISTORY_HEADER_POSITION, HISTORY_HEADER_POSITION + 24)).toEqual(other);
+    expect(published).toBeGreaterThan(0);
+    expect(() => engine.transact(() => undefined)).toThrow(LockedError);
+    engine.close();
+    expect(readFileSync(path).subarray(HISTORY_HEADER_POSITION, HISTORY_HEADER_POSITION + 24)).toEqual(other);
   });
 
   it('lets another handle see a moment only once its header is written, after the sync', async () => {
