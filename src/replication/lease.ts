@@ -11,6 +11,7 @@
 // its lease stops on waking, before it writes; if it does publish, the stream
 // refuses it (see stream-log.ts).
 
+import { JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { FencedError, InvalidArgumentError } from '../errors.js';
@@ -120,7 +121,7 @@ export class Lease {
       this.sentAt = sentAt;
     } catch (error) {
       // A renewal whose answer was lost may have succeeded; the next one, at the old revision, then fails, and the writer stops: safe.
-      if (this.clock.now() - this.sentAt > this.ttlMs * 0.75 || !isTransient(error)) {
+      if (this.clock.now() - this.sentAt > this.ttlMs * 0.75 || isRefusal(error)) {
         this.lose(new FencedError(`the write lease of ${this.key} could not be renewed: another writer holds it, or the servers could not be reached in time`, { cause: error }));
       }
     } finally {
@@ -147,8 +148,10 @@ export class Lease {
   }
 }
 
-/** Errors worth renewing again for: timeouts and lost connections, not a refused revision. */
-function isTransient(error: unknown): boolean {
-  const text = String(error);
-  return /timeout|TIMEOUT|disconnect|connection|no responders/i.test(text) && !/wrong last sequence/i.test(text);
+/** JetStream's error code for a write whose expected last (subject) sequence is not the stream's: the key was written by someone else. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+/** A definite refusal of the renewal: another writer wrote the key. Anything else (a timeout, a server restarting, a lost connection) is tried again while the lease lasts. */
+function isRefusal(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE;
 }

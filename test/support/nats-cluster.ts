@@ -133,7 +133,7 @@ export class NatsCluster {
     return connect({ servers: this.servers, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
   }
 
-  /** Waits until every server accepts clients and JetStream answers account requests. */
+  /** Waits until every running server accepts clients and JetStream can place a stream on all of them. */
   async waitReady(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
@@ -143,6 +143,12 @@ export class NatsCluster {
         try {
           const jsm = await jetstreamManager(nc, { timeout: 2000 });
           await jsm.getAccountInfo();
+          // Every server has joined JetStream's meta group once a stream with
+          // one replica per server can be made (right after a start, the
+          // meta leader may be elected before all peers are known).
+          const running = this.slots.filter((slot) => slot.process !== undefined).length;
+          await jsm.streams.add({ name: 'READY_PROBE', subjects: ['ready.probe'], num_replicas: running });
+          await jsm.streams.delete('READY_PROBE');
           return;
         } finally {
           await nc.close();
