@@ -7,4 +7,5 @@
 export { replicate, ReplicatedWriter, type ReplicateOptions, type ReplicationDurability } from './replication/writer.js';
 export { follow, Follower, type FollowOptions, type ReplicaLag } from './replication/follower.js';
 export type { LeaseOptions } from './replication/lease.js';
+export type { SnapshotInfo } from './replication/snapshot-store.js';
 export { ReplicationError, FencedError } from './errors.js';

@@ -17,6 +17,7 @@ import { Applier } from './applier.js';
 import { Lease } from './lease.js';
 import { ReaderStorage } from './reader-storage.js';
 import { StreamLog } from './stream-log.js';
+import { getSnapshot } from './snapshot-store.js';
 import { checkDatabaseName, decodeHeader, type ChunkHeader } from './wire.js';
 import { replicateWith, type ReplicateOptions, type ReplicatedWriter } from './writer.js';
 
@@ -32,6 +33,12 @@ export interface FollowOptions {
   storage?: Storage;
   /** Copies of the stream when this call creates it (default 3). */
   replicas?: number;
+  /**
+   * Start an empty replica from the latest snapshot in the object store
+   * (uploaded by {@link ReplicatedWriter.uploadSnapshot}), when there is one,
+   * then apply the stream after it (default true).
+   */
+  bootstrap?: boolean;
   /** Called with the error that stopped the follower (default: none; read {@link Follower.failed}). */
   onError?: (error: unknown) => void;
 }
@@ -80,6 +87,7 @@ export class Follower {
   private failure: unknown;
   private waiters: Array<{ size: number; resolve: () => void; reject: (error: unknown) => void }> = [];
   private closed = false;
+  private snapshotSize = 0;
 
   /** @internal */
   constructor(name: string, options: FollowOptions, storage: Storage, log: StreamLog) {
@@ -104,6 +112,11 @@ export class Follower {
     return this.applier.moments;
   }
 
+  /** The size of the snapshot this replica started from, or 0 when it started from the stream (or from its own file). */
+  get bootstrappedFrom(): number {
+    return this.snapshotSize;
+  }
+
   /** The error that stopped this follower, or undefined while it follows. */
   get failed(): unknown {
     return this.failure;
@@ -111,6 +124,15 @@ export class Follower {
 
   /** @internal Opens the local copy, if any, and settles it at its last whole commit. */
   async open(): Promise<void> {
+    if (this.storage.size() === 0 && this.options.bootstrap !== false) {
+      const snapshot = await getSnapshot(this.options.connection, this.name);
+      if (snapshot !== undefined) {
+        this.storage.write(0, snapshot.bytes);
+        if (this.storage.durable === true) this.storage.sync();
+        else this.storage.flush();
+        this.snapshotSize = snapshot.info.size;
+      }
+    }
     if (this.storage.size() === 0) {
       this.applier = new Applier(this.storage, 0, 0);
       return;

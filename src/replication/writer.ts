@@ -6,13 +6,17 @@
 // commit on a quorum of its servers; `local` resolves it as the database does,
 // and publishes in the background.
 
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { Database, Transaction } from '../api/database.js';
 import type { CommitOptions } from '../history/commit-meta.js';
 import { FencedError, InvalidArgumentError, ReplicationError, StrataError } from '../errors.js';
 import { Lease, type LeaseClock, type LeaseOptions } from './lease.js';
 import { StreamLog, type OutgoingChunk } from './stream-log.js';
 import { tailsBetween } from './tail.js';
+import { putSnapshot, type SnapshotInfo } from './snapshot-store.js';
+import { trailerEndingAt } from '../history/trailers.js';
+import { encodeHistoryHeader } from '../history/history-header.js';
+import { HISTORY_HEADER_POSITION } from '../format/constants.js';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { CHUNK_SIZE_MAX, checkDatabaseName, type ChunkHeader, type UnitKind } from './wire.js';
 
 /**
@@ -71,7 +75,7 @@ export async function replicateWith<S = any>(db: Database<S>, options: Replicate
   const lease = internals.lease ?? (await Lease.acquire(options.connection, name, { ...options.lease, replicas }, internals.clock));
   try {
     const log = await StreamLog.open(options.connection, name, replicas);
-    const writer = new ReplicatedWriter<S>(db, name, durability, lease, log);
+    const writer = new ReplicatedWriter<S>(db, name, durability, lease, log, options.connection, replicas);
     await writer.start();
     return writer;
   } catch (error) {
@@ -90,13 +94,17 @@ export class ReplicatedWriter<S = any> {
   readonly durability: ReplicationDurability;
   private readonly lease: Lease;
   private readonly log: StreamLog;
+  private readonly connection: NatsConnection;
+  private readonly replicas: number;
   private lastSeq = 0;
   private published = 0;
   private chain: Promise<void> = Promise.resolve();
   private failure: StrataError | undefined;
 
   /** @internal */
-  constructor(db: Database<S>, name: string, durability: ReplicationDurability, lease: Lease, log: StreamLog) {
+  constructor(db: Database<S>, name: string, durability: ReplicationDurability, lease: Lease, log: StreamLog, connection: NatsConnection, replicas: number) {
+    this.connection = connection;
+    this.replicas = replicas;
     this.database = db;
     this.name = name;
     this.durability = durability;
@@ -176,6 +184,32 @@ export class ReplicatedWriter<S = any> {
   async flush(): Promise<void> {
     this.check();
     await this.schedule();
+  }
+
+  /**
+   * Uploads the database as published so far to the object store, as the
+   * snapshot new replicas start from (they then apply the stream from its
+   * end). Publishes what is pending first. O(database size).
+   *
+   * @returns the snapshot's size and moment count
+   */
+  async uploadSnapshot(): Promise<SnapshotInfo> {
+    await this.flush();
+    const size = this.published;
+    const storage = this.database.engine.storage;
+    const bytes = new Uint8Array(size);
+    storage.read(0, bytes);
+    // The header on disk may name a later commit, not yet published: the snapshot's names its own end.
+    const trailer = trailerEndingAt(storage, size);
+    let moments = this.database.momentCount;
+    if (trailer !== undefined) {
+      bytes.set(encodeHistoryHeader({ count: trailer.count, root: trailer.root, committedSize: size }), HISTORY_HEADER_POSITION);
+      moments = trailer.count;
+    } else if (this.database.engine.committedSize !== size) {
+      throw new ReplicationError('the published part of this database ends with no commit trailer; commit once more before taking a snapshot');
+    }
+    await putSnapshot(this.connection, this.name, bytes, { size, moments }, this.replicas);
+    return { size, moments };
   }
 
   /** Stops: publishes what is pending, releases the lease (a standby takes over at once), and closes the database. */

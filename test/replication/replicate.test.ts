@@ -159,6 +159,32 @@ describe.skipIf(!haveNats)('replication on a three-server cluster', () => {
     expect((await log.get(2))!.header.term).toBe(1);
   });
 
+  it('starts a new replica from the object store snapshot plus the stream after it, even once the stream before it is purged', async () => {
+    const name = fresh('snap');
+    const path = join(dir, `${name}.xit`);
+    const db = await open(path);
+    const writer = await replicate(db, { name, connection: nc });
+    for (let i = 0; i < 10; i++) await writer.transactAsync((tx) => tx.set(['n', String(i)], 'v'.repeat(i * 100)));
+    const snapshot = await writer.uploadSnapshot();
+    expect(snapshot).toEqual({ size: db.engine.committedSize, moments: db.momentCount });
+    for (let i = 10; i < 15; i++) await writer.transactAsync((tx) => tx.set(['n', String(i)], i));
+    // Drop the stream's messages the snapshot covers.
+    const log = await StreamLog.open(nc, name, 3);
+    await (await jetstreamManager(nc)).streams.purge(`STRATA_${name}`, { seq: await log.firstSeqFrom(snapshot.size) });
+    const storage = new MemoryStorage();
+    const replica = await follow({ name, connection: nc, storage });
+    await replica.catchUp();
+    expect(replica.bootstrappedFrom).toBe(snapshot.size);
+    expect(replica.moments).toBe(db.momentCount);
+    expect(firstDifference(storage.toBytes(), fileBytes(path, db.engine.committedSize))).toBe(-1);
+    expect(replica.database!.snapshot().toJS()).toEqual(db.snapshot().toJS());
+    // Without the snapshot, the purged stream cannot be followed: the replica is not a prefix of what is left.
+    const without = await follow({ name, connection: nc, bootstrap: false });
+    await expect(without.catchUp()).rejects.toThrow(/not a prefix/);
+    await Promise.all([replica.close(), without.close()]);
+    await writer.close();
+  });
+
   it('lets one writer hold the lease at a time', async () => {
     const name = fresh('one');
     const first = await replicate(await open(), { name, connection: nc, lease: { ttlMs: 2000 } });
