@@ -139,10 +139,36 @@ export class Follower {
     }
     const db = await openOn(new ReaderStorage(this.storage), { readOnly: true });
     const size = db.engine.committedSize;
+    try {
+      if (this.snapshotSize === 0) await this.checkPrefix(size);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
     Applier.settle(this.storage, size);
     db.refresh();
     this.db = db;
     this.applier = new Applier(this.storage, size, db.momentCount);
+  }
+
+  /**
+   * Checks that a replica's own file ends where a unit of the stream ends,
+   * with the same last bytes (for a commit, its trailer's checksum and size):
+   * a file that went its own way (a fenced writer's, with commits the stream
+   * refused) is refused instead of waiting for ever. Nothing is checked when
+   * the stream no longer holds that unit (purged after a snapshot).
+   */
+  private async checkPrefix(size: number): Promise<void> {
+    const seq = (await this.log.firstSeqFrom(size)) - 1;
+    const message = seq >= 1 ? await this.log.get(seq) : undefined;
+    if (message === undefined) return;
+    const mine = new Uint8Array(Math.min(8, message.data.length));
+    if (message.header.to === size) this.storage.read(size - mine.length, mine);
+    if (message.header.unitEnd !== size || message.header.to !== size || !mine.every((byte, i) => byte === message.data[message.data.length - mine.length + i])) {
+      throw new ReplicationError(
+        `the replica's file ends at ${size}, but the stream of ${this.name} holds no commit that ends there with the same bytes: the file is not a prefix of the stream (a fenced writer's file?); follow into a new file`,
+      );
+    }
   }
 
   /** @internal Starts consuming the stream from where the replica ends. */

@@ -162,9 +162,11 @@ describe.skipIf(!haveNats)('fencing and failover', () => {
     expect(stepsIn(replica.database!)).toEqual(new Set([1, 2]));
     expect(firstDifference(readFileSync(join(dir, `${name}.b.xit`)).subarray(0, replica.position), memory.toBytes())).toBe(-1);
     expect((await expectTermsOrdered(nc, name)).length).toBe(2);
+    // The zombie's file holds a commit the stream refused: it cannot become a replica.
+    zombieDb.close();
+    await expect(follow({ name, connection: nc, path: join(dir, `${name}.a.xit`) })).rejects.toThrow(/not a prefix of the stream/);
     await replica.close();
     await writer.close();
-    zombieDb.close();
   });
 
   it('stops a writer process paused past its lease, after a standby took over, without it publishing again', async () => {
