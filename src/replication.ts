@@ -2,7 +2,7 @@
 // those who replicate: it needs the optional peers @nats-io/transport-node,
 // @nats-io/jetstream and @nats-io/kv). A writer publishes every commit's tail
 // to a NATS JetStream stream; followers keep local replicas; a lease in a KV
-// bucket fences the writer. See README §Replication.
+// bucket fences the writer. See the README's Replication section.
 
 export { replicate, ReplicatedWriter, type ReplicateOptions, type ReplicationDurability } from './replication/writer.js';
 export { follow, Follower, type FollowOptions, type ReplicaLag } from './replication/follower.js';

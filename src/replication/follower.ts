@@ -1,4 +1,4 @@
-// A replica (README §Replication): a local file or memory database kept equal
+// A replica (the README's Replication section): a local file or memory database kept equal
 // to a prefix of the writer's by applying its stream (applier.ts). Readers
 // use `follower.database`, read-only, which moves from one whole moment to
 // the next: the header that names a moment is written after its bytes, and

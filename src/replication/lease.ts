@@ -1,4 +1,4 @@
-// The write right of a replicated database (README §Replication, fencing): a
+// The write right of a replicated database (the README's Replication section, fencing): a
 // key in a JetStream KV bucket whose entries expire after the lease's time to
 // live. A writer takes it by creating the key (which succeeds only when it is
 // absent: never taken, released, or expired), and renews it by updating it at

@@ -1,4 +1,4 @@
-// Snapshots for bootstrapping replicas (README §Replication): a replicated
+// Snapshots for bootstrapping replicas (the README's Replication section): a replicated
 // database's committed bytes up to a published commit, in a JetStream object
 // store bucket. A new replica starts from the latest snapshot and applies the
 // stream from where it ends, instead of replaying the stream from its base.

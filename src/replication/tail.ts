@@ -1,4 +1,4 @@
-// Commit tails (README §Replication): the bytes one commit appended, from the
+// Commit tails (the README's Replication section): the bytes one commit appended, from the
 // committed size before it to the one after, ending with its commit trailer
 // (FORMAT.md §Commit trailer). A writer cuts the bytes committed since it last
 // published into tails by walking the trailer chain back; a follower checks a

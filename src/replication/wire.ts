@@ -1,4 +1,4 @@
-// What replication puts on a NATS JetStream stream (README §Replication): one
+// What replication puts on a NATS JetStream stream (the README's Replication section): one
 // stream per database, one subject, and messages of three kinds, each named
 // by headers:
 // - `base`: bytes [0, n) of the database as it was when replication began

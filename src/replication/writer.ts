@@ -1,4 +1,4 @@
-// A replicated writer (README §Replication): a Database that publishes every
+// A replicated writer (the README's Replication section): a Database that publishes every
 // commit's tail to its JetStream stream. It holds the write lease (lease.ts)
 // and publishes with the expected last sequence (stream-log.ts), so a writer
 // that lost the right stops with FencedError instead of diverging. Durability

@@ -59,7 +59,7 @@ describe.skipIf(!haveNats)(`a three-server JetStream cluster (${natsServerVersio
 
   it('keeps an object in an object store', async () => {
     const os = await new Objm(nc).create('probe-obj', { replicas: 3 });
-    const data = new Uint8Array(300_000).map((_, i) => i % 251);
+    const data = new Uint8Array(100_000).map((_, i) => i % 251);
     await os.putBlob({ name: 'snap' }, data);
     const back = await os.getBlob('snap');
     expect(back).toEqual(data);
