@@ -18,7 +18,7 @@ import { FencedError, InvalidArgumentError } from '../errors.js';
 
 /** Options of a lease. */
 export interface LeaseOptions {
-  /** The lease's time to live, ms (default 5000): a writer that stops renewing loses it after this long. */
+  /** The lease's time to live, ms (default 5000): a writer that stops renewing loses it after this long. Set by the first writer of a database: later ones use its value. */
   ttlMs?: number;
   /** How long to wait for the lease while another writer holds it, ms (default 0: fail at once). */
   waitMs?: number;
@@ -66,10 +66,15 @@ export class Lease {
    * @throws FencedError when another writer holds it past the wait
    */
   static async acquire(nc: NatsConnection, db: string, options: LeaseOptions = {}, clock: LeaseClock = Date): Promise<Lease> {
-    const ttlMs = options.ttlMs ?? 5000;
-    if (!Number.isSafeInteger(ttlMs) || ttlMs < 100) throw new InvalidArgumentError(`the lease's ttlMs is a whole number of milliseconds, at least 100, got ${String(ttlMs)}`);
+    const askedTtl = options.ttlMs ?? 5000;
+    if (!Number.isSafeInteger(askedTtl) || askedTtl < 100) throw new InvalidArgumentError(`the lease's ttlMs is a whole number of milliseconds, at least 100, got ${String(askedTtl)}`);
     const waitMs = options.waitMs ?? 0;
-    const kv = await new Kvm(nc).create(`strata-lease-${db}`, { replicas: options.replicas ?? 3, ttl: ttlMs, history: 1 });
+    const kv = await new Kvm(nc).create(`strata-lease-${db}`, { replicas: options.replicas ?? 3, ttl: askedTtl, history: 1 });
+    // The bucket keeps the time to live of whoever created it, and its keys
+    // expire by it: renewals and the self-check follow the bucket's, not the
+    // one asked for, or a writer could outlive its key unawares.
+    const bucketTtl = (await kv.status()).ttl;
+    const ttlMs = bucketTtl > 0 ? bucketTtl : askedTtl;
     const value = new TextEncoder().encode(JSON.stringify({ holder: options.holder ?? 'unnamed', since: new Date(clock.now()).toISOString() }));
     const deadline = clock.now() + waitMs;
     for (;;) {

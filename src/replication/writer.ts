@@ -162,7 +162,8 @@ export class ReplicatedWriter<S = any> {
   transact<R>(fn: (tx: Transaction<S>) => R, options?: CommitOptions): R {
     this.check();
     const result = this.database.transact(fn, options);
-    this.schedule();
+    // A failure is kept (see failed) and thrown by the next call.
+    this.schedule().catch(() => undefined);
     return result;
   }
 
@@ -177,6 +178,8 @@ export class ReplicatedWriter<S = any> {
     const result = await this.database.transactAsync(fn, options);
     const published = this.schedule();
     if (this.durability === 'replicated') await published;
+    // With local durability a failure is kept (see failed) and thrown by the next call.
+    else published.catch(() => undefined);
     return result;
   }
 
@@ -229,8 +232,10 @@ export class ReplicatedWriter<S = any> {
 
   /** Queues a publish of everything committed by the time it runs. */
   private schedule(): Promise<void> {
-    this.chain = this.chain.then(() => this.publishPending());
-    return this.chain;
+    const next = this.chain.then(() => this.publishPending());
+    // The chain itself never rejects: each publish reads the failure kept before it.
+    this.chain = next.catch(() => undefined);
+    return next;
   }
 
   private async publishPending(): Promise<void> {

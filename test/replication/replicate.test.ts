@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { open } from '../../src/node.js';
 import { follow, replicate, type Follower, type ReplicatedWriter } from '../../src/replication.js';
@@ -20,6 +20,7 @@ import { NatsCluster, haveNats } from '../support/nats-cluster.js';
 import { firstDifference } from '../support/same-bytes.js';
 import { seededRandom } from '../support/processes.js';
 import { StreamLog } from '../../src/replication/stream-log.js';
+import { Lease } from '../../src/replication/lease.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-replicate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -183,6 +184,37 @@ describe.skipIf(!haveNats)('replication on a three-server cluster', () => {
     await expect(without.catchUp()).rejects.toThrow(/not a prefix/);
     await Promise.all([replica.close(), without.close()]);
     await writer.close();
+  });
+
+  it("keeps a lease bucket's time to live for every later writer, and a writer that loses its publishing stops without an unhandled rejection", async () => {
+    const name = fresh('ttl');
+    const first = await Lease.acquire(nc, name, { ttlMs: 1000 });
+    expect(first.ttlMs).toBe(1000);
+    await first.close(true);
+    const second = await Lease.acquire(nc, name, { ttlMs: 5000 });
+    expect(second.ttlMs).toBe(1000);
+    await second.close(true);
+    // Local durability and sync transact publish in the background; when that fails, nothing is left unhandled.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const db = await open();
+      const writer = await replicate(db, { name: fresh('bg'), connection: nc, durability: 'local' });
+      // Someone else publishes on the writer's stream: its background publishes are refused.
+      await jetstream(nc).publish(`strata.${writer.name}.log`, new Uint8Array(0));
+      // The last call is a transact whose publish fails with no one awaiting it.
+      writer.transact((tx) => tx.set(['a'], 1));
+      for (let i = 0; i < 100 && writer.failed === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(writer.failed).toBeInstanceOf(FencedError);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      await expect(writer.flush()).rejects.toThrow(FencedError);
+      await expect(writer.transactAsync((tx) => tx.set(['b'], 2))).rejects.toThrow(FencedError);
+      await writer.close();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('lets one writer hold the lease at a time', async () => {
