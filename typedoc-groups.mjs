@@ -24,6 +24,7 @@ const GROUPS = [
   ['core/', 'Engine and cursors'],
   ['base/', 'Engine and cursors'],
   ['history/', 'Tools: verify, stats, backup, dump'],
+  ['compact/', 'Tools: verify, stats, backup, dump'],
   ['cli/', 'Tools: verify, stats, backup, dump'],
   ['storage/', 'Storage'],
   ['hash/', 'Hashing'],

@@ -1,11 +1,13 @@
 // The engine entry point, 'stratadb/engine' (browser-safe): the cursor-level
 // API under the value API (Engine, cursors, slots and tags), memory storage and
-// the Storage interface, hashers, and the tools (verify, stats, backup, dump).
+// the Storage interface, hashers, and the tools (verify, stats, backup,
+// compaction, dump).
 // Errors are exported by 'stratadb'.
 
 export { Engine, type EngineOptions, type Durability, type MomentAt } from './history/engine.js';
 export { openEngine, builtInHashers } from './open.js';
 export { backupTo, type BackupResult } from './history/backup.js';
+export { Compaction, compactInto, selectMoments, DAY_MS, HOUR_MS, type CompactOptions, type CompactResult, type KeepPolicy, type MomentFacts, type ThinningRule, type DropPath } from './compact/index.js';
 export { databaseStats, type DatabaseStats } from './history/stats.js';
 export { verifyDatabase, type VerifyReport, type VerifyProblem, type VerifyOptions } from './history/verify.js';
 export { ReadCursor, ReadHashMap, ReadHashSet, ReadArrayList, ReadLinkedArrayList, type MapEntry } from './cursor/read-cursor.js';

@@ -49,7 +49,7 @@ export interface OpenOptions {
  * anyone else until it commits. Valid only inside the function given to
  * {@link Database.transact}.
  */
-export class Transaction<S = any> {
+export class Transaction<in out S = any> {
   // ES private fields: the root cursor and the engine reach the whole
   // database, and Object.keys, spreading or JSON.stringify of a transaction
   // must not (see toJSON).
@@ -332,7 +332,7 @@ export class Transaction<S = any> {
  * db.get(['users', 'alice', 'visits']);          // 1
  * ```
  */
-export class Database<S = any> {
+export class Database<in out S = any> {
   /** The engine underneath, for the cursor-level API. */
   readonly engine: Engine;
   private current: Transaction<S> | undefined;

@@ -18,7 +18,7 @@ const always: ViewGuard = () => undefined;
  * A read-only view of one moment. It never changes, even while later
  * transactions commit.
  */
-export class Snapshot<S = any> {
+export class Snapshot<in out S = any> {
   /** The moment's index in the history (0 is the first). */
   readonly index: number;
   // An ES private field: the root cursor reaches the whole database, and a

@@ -1,9 +1,10 @@
 // The shape of one structure kind's descriptor (issue 13, "one descriptor per
 // tag"). Each structure folder (hamt/, trie/, rrb/) implements it for its tags;
 // src/kinds/table.ts lists them by tag, and every site that must treat each
-// kind (create, copy-on-write, reachability, verify, dump, the JS API) asks the
-// table instead of switching on tags. The interface lives in core so that the
-// structure folders, which sit above core and below kinds/, can implement it.
+// kind (create, copy-on-write, reachability, dump, the JS API) asks the table
+// instead of switching on tags; verifyDatabase asks src/kinds/verifiers.ts.
+// The interface lives in core so that the structure folders, which sit above
+// core and below kinds/, can implement it.
 
 import type { Slot } from '../format/slot.js';
 import type { BlockIO } from './block-io.js';
@@ -63,10 +64,14 @@ export interface StructureKind {
    * @throws CorruptDatabaseError when a record lies past the data
    */
   records(io: BlockIO, position: number, visit: RecordVisitor, values: ValueSink): void;
-  /**
-   * Checks the structure the slot at `from` points at, for verifyDatabase:
-   * reports every problem through `ctx` and yields each record below it to
-   * the run's one depth-first walk, which walks each distinct block once.
-   */
-  verify(ctx: VerifyContext, slot: Slot, from: number, path: PathNode): Walk;
 }
+
+/**
+ * Checks the structure the slot at `from` points at, for verifyDatabase:
+ * reports every problem through `ctx` and yields each record below it to the
+ * run's one depth-first walk, which walks each distinct block once. Each kind's
+ * checker is listed by tag in src/kinds/verifiers.ts, apart from the
+ * {@link StructureKind} descriptors, so that what reads and writes a database
+ * (the value API's bundle) does not carry the checkers.
+ */
+export type StructureVerifier = (ctx: VerifyContext, slot: Slot, from: number, path: PathNode) => Walk;

@@ -8,7 +8,6 @@ import type { BlockIO } from '../core/block-io.js';
 import type { RecordVisitor, StructureKind, ValueSink } from '../core/kind.js';
 import type { StructureTag } from '../core/structures.js';
 import { kvPairSize } from './hash-map.js';
-import { verifyMap } from './verify.js';
 
 /**
  * Offers every index block and kv pair below the root block at `root`, and
@@ -47,7 +46,6 @@ function mapKind(tag: StructureTag, counted: boolean, isSet: boolean, described:
     create: (io) => io.appendZeros(recordSize),
     copyTop: (io, position, from) => io.copyToEnd(io.checkPointer(position, recordSize, from), recordSize),
     records: (io, position, visit, values) => mapRecords(io, position + rootOffset, isSet, visit, values),
-    verify: (ctx, slot, from, path) => verifyMap(ctx, slot, from, path, recordSize, rootOffset, isSet),
   };
 }
 

@@ -17,6 +17,14 @@ export interface HistoryHeader {
 /** How many times a reader reads the history header twice before it gives up on a writer that keeps committing. */
 const HEADER_READ_ATTEMPTS = 100;
 
+/**
+ * Attempts in a row that may find the same header naming data past the same
+ * size before the reader stops looking again: a racing writer changes the
+ * header or the size between attempts; a cut file changes neither, and
+ * reading it 100 times over only made opening it slow.
+ */
+const UNCHANGED_PAST_SIZE_ATTEMPTS = 3;
+
 /** Two reads of the history header never agreed: a writer committed between every pair. Worth retrying. */
 export class UnstableHeaderError extends IoError {
   constructor() {
@@ -51,6 +59,7 @@ export function readHistoryHeader(storage: Storage, stableSize: number, accepted
   // the time such an open took (test/fuzz's truncation cases open 20,000).
   let pastCommitted = -1;
   let pastSize = -1;
+  let unchanged = 0;
   for (let attempt = 0; attempt < HEADER_READ_ATTEMPTS; attempt++) {
     storage.refresh?.(stableSize);
     if (storage.size() < HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE) throw new CorruptDatabaseError('the history header is cut off', HISTORY_HEADER_POSITION);
@@ -63,8 +72,10 @@ export function readHistoryHeader(storage: Storage, stableSize: number, accepted
     // A committed size past the data seen: the header is newer than the size
     // this reader learned (or the file is damaged); look again.
     if (header.committedSize > size) {
+      unchanged = header.committedSize === pastCommitted && size === pastSize ? unchanged + 1 : 0;
       pastCommitted = header.committedSize;
       pastSize = size;
+      if (unchanged + 1 >= UNCHANGED_PAST_SIZE_ATTEMPTS) break;
       continue;
     }
     checkListCount(header.count, size, HISTORY_HEADER_POSITION);

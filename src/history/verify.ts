@@ -19,6 +19,7 @@ import { walkMapBlock } from '../hamt/verify.js';
 import { shiftForCount } from '../trie/array-list.js';
 import { walkListBlock } from '../trie/verify.js';
 import { tagInfo, type TagInfo } from '../kinds/table.js';
+import { structureVerifier, type StructureVerifier } from '../kinds/verifiers.js';
 import type { Engine } from './engine.js';
 import { requireOptions } from '../base/arguments.js';
 import type { ProgressCallback } from './progress.js';
@@ -403,7 +404,7 @@ class Verifier implements VerifyContext {
     try {
       // Long bytes have no descriptor: they are a record, not a structure.
       if (info.kind === undefined) this.walkLongBytes(slot, from, path);
-      else yield* info.kind.verify(this, slot, from, path);
+      else yield* (structureVerifier(slot.tag) as StructureVerifier)(this, slot, from, path);
     } finally {
       value.onPath = false;
     }

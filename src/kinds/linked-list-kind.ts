@@ -11,7 +11,6 @@ import { linkedListGeneration } from '../btree-list/generation.js';
 import { BTREE_HEADER_SIZE } from '../btree-list/node.js';
 import { readBTreeHeader } from '../btree-list/read.js';
 import { btreeRecords } from '../btree-list/records.js';
-import { verifyBTreeList } from '../btree-list/verify.js';
 
 /**
  * Reads and checks the header of the linked list at `position`, of either
@@ -36,9 +35,5 @@ export const LINKED_ARRAY_LIST_KIND: StructureKind = {
   records(io, position, visit, values) {
     if (linkedListGeneration(io, position) === 2) btreeRecords(io, position, visit, values);
     else GEN1_KIND.records(io, position, visit, values);
-  },
-  *verify(ctx, slot, from, path) {
-    if (slot.position + BTREE_HEADER_SIZE <= ctx.size && linkedListGeneration(ctx.io, slot.position) === 2) return yield* verifyBTreeList(ctx, slot.position, from, path);
-    return yield* GEN1_KIND.verify(ctx, slot, from, path);
   },
 };

@@ -1,11 +1,13 @@
 // The tag table (issue 13, "one descriptor per tag"): for every slot tag, its
 // names and, for the structures, the descriptor its folder exports. Sites that
-// treat each structure kind (ensureStructure, the reachability walk, verify,
-// dump, the JS API's views, toJS and copies, messages) ask this table.
+// treat each structure kind (ensureStructure, the reachability walk, dump, the
+// JS API's views, toJS and copies, messages) ask this table; verifyDatabase
+// asks verifiers.ts beside it, so that the checkers stay out of what reads and
+// writes (the value API's bundle).
 //
 // Adding a structure kind: write its folder (its operations and a `kind.ts`
 // implementing StructureKind from core/kind.ts), give its tag to Tag and
-// StructureTag, and add one row below. The diff (src/diff, above this folder)
+// StructureTag, add one row below and its checker to verifiers.ts. The diff (src/diff, above this folder)
 // keeps its own row per tag in src/diff/differs.ts: add the kind's differ
 // there, or the diff compares its structures as whole values.
 //

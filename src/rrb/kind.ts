@@ -6,7 +6,6 @@ import { Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 import type { RecordVisitor, StructureKind, ValueSink } from '../core/kind.js';
 import { LINKED_BLOCK_SIZE, LINKED_LIST_HEADER_SIZE, LINKED_SLOT_SIZE, readLinkedListHeader } from './linked-list-read.js';
-import { verifyLinkedList } from './verify.js';
 
 /** Offers a linked block and those below it; the recursion's depth is the header's shift, below LIST_SHIFT_MAX. */
 function linkedBlockRecords(io: BlockIO, block: number, shift: number, visit: RecordVisitor, values: ValueSink): void {
@@ -39,5 +38,4 @@ export const LINKED_ARRAY_LIST_KIND: StructureKind = {
     const header = readLinkedListHeader(io, position);
     linkedBlockRecords(io, header.root, header.shift, visit, values);
   },
-  verify: verifyLinkedList,
 };

@@ -8,7 +8,6 @@ import type { BlockIO } from '../core/block-io.js';
 import type { RecordVisitor, StructureKind, ValueSink } from '../core/kind.js';
 import type { StructureTag } from '../core/structures.js';
 import { BRANCH, LEAF_SIZE, SORTED_DEPTH_MAX, SORTED_HEADER_SIZE, nodeSlotPosition, readNode } from './node.js';
-import { verifySorted } from './verify.js';
 
 /**
  * Offers every node and kv pair below the header at `position`, and hands on
@@ -54,7 +53,6 @@ function sortedKind(tag: StructureTag, isSet: boolean): StructureKind {
     // Only the header changes in place; nodes are copied by the operations that change them.
     copyTop: (io, position, from) => io.copyToEnd(io.checkPointer(position, SORTED_HEADER_SIZE, from), SORTED_HEADER_SIZE),
     records: (io, position, visit, values) => sortedRecords(io, position, isSet, visit, values),
-    verify: (ctx, slot, from, path) => verifySorted(ctx, slot, from, path, isSet),
   };
 }
 

@@ -7,7 +7,6 @@ import { Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 import type { RecordVisitor, StructureKind, ValueSink } from '../core/kind.js';
 import { readListHeader, shiftForCount, writeListHeader } from './array-list.js';
-import { verifyArrayList } from './verify.js';
 
 /**
  * Offers an array list block covering items from `first`, and hands on the
@@ -52,5 +51,4 @@ export const ARRAY_LIST_KIND: StructureKind = {
     if (header.count === 0) visit(header.root, INDEX_BLOCK_SIZE);
     else listBlockRecords(io, header.root, shiftForCount(header.count), 0, header.count, visit, values);
   },
-  verify: verifyArrayList,
 };

@@ -1,7 +1,7 @@
 // The house's layering, checked on the sources: folders in order errors and base,
 // format, hash and storage, core, the structures (trie, rrb, hamt, btree-list,
 // sorted), the table of their kinds, cursor, diff,
-// history, api, cli; each imports only lower layers or itself. The entry
+// history, compact, api, cli; each imports only lower layers or itself. The entry
 // points (src/index.ts, engine.ts, testing.ts, immutable.ts, node.ts; open.ts below the API) sit on top. And no source
 // file grows past 800 lines: one concept per file.
 
@@ -31,6 +31,8 @@ const RANK: Record<string, number> = {
   // The structural diff: walks two values through the kinds' blocks and cursors; history and the API use it.
   diff: 5.5,
   history: 6,
+  // Compaction: copies moments block by block into a new database; the API and CLI run it online.
+  compact: 6.2,
   // open.ts picks the built-in hashers and opens an engine: above history, below the API.
   open: 6.5,
   api: 7,

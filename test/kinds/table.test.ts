@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tag, tagName } from '../../src/format/tags.js';
 import { describeTag, isStructureTag, structureKind, tagInfo } from '../../src/kinds/table.js';
+import { structureVerifier } from '../../src/kinds/verifiers.js';
 import { walkRecords } from '../../src/history/records.js';
 import { reachableBytes } from '../../src/history/stats.js';
 import { buildDatabase, listsDatabase, mapsDatabase, openBytes } from '../support/sample-databases.js';
@@ -31,6 +32,10 @@ describe('tagInfo', () => {
         expect(tagInfo(tag)?.role).toBe('structure');
       }
     }
+  });
+
+  it('gives a checker (kinds/verifiers.ts) to exactly the tags with a descriptor', () => {
+    for (let tag = 0; tag <= 16; tag++) expect(structureVerifier(tag) !== undefined, tagName(tag)).toBe(structureKind(tag) !== undefined);
   });
 
   it('states each kind as the JS API reads it: family and counted', () => {
