@@ -16,6 +16,8 @@ const ISOLATED = [
   'test/docs.test.ts',
   'test/examples.test.ts',
   'test/browser-safe.test.ts',
+  // Start and kill nats-server clusters and writer processes.
+  'test/replication/**',
   'test/hash/xxh64-js.test.ts',
 ];
 
