@@ -18,7 +18,13 @@ import { FencedError, InvalidArgumentError } from '../errors.js';
 
 /** Options of a lease. */
 export interface LeaseOptions {
-  /** The lease's time to live, ms (default 5000): a writer that stops renewing loses it after this long. Set by the first writer of a database: later ones use its value. */
+  /**
+   * The lease's time to live, ms (default 10000): a writer that stops renewing
+   * loses it after this long, and a standby waits this long after a writer
+   * crashed. Keep it well above the servers' leader elections (a few seconds
+   * after a server is lost): a writer that cannot renew for three quarters of
+   * it stops. Set by the first writer of a database: later ones use its value.
+   */
   ttlMs?: number;
   /** How long to wait for the lease while another writer holds it, ms (default 0: fail at once). */
   waitMs?: number;
@@ -66,7 +72,7 @@ export class Lease {
    * @throws FencedError when another writer holds it past the wait
    */
   static async acquire(nc: NatsConnection, db: string, options: LeaseOptions = {}, clock: LeaseClock = Date): Promise<Lease> {
-    const askedTtl = options.ttlMs ?? 5000;
+    const askedTtl = options.ttlMs ?? 10_000;
     if (!Number.isSafeInteger(askedTtl) || askedTtl < 100) throw new InvalidArgumentError(`the lease's ttlMs is a whole number of milliseconds, at least 100, got ${String(askedTtl)}`);
     const waitMs = options.waitMs ?? 0;
     const kv = await new Kvm(nc).create(`strata-lease-${db}`, { replicas: options.replicas ?? 3, ttl: askedTtl, history: 1 });

@@ -245,7 +245,8 @@ describe.skipIf(!haveNats)('fencing and failover', () => {
   it('loses no acknowledged commit when a server is killed while the writer commits', async () => {
     const name = fresh('server');
     const db = await open(join(dir, `${name}.a.xit`));
-    const writer = await replicateWith(db, { name, connection: nc, lease: { ttlMs: 3000 } }, {});
+    // The lease outlasts the leader elections that follow the kill (a few seconds on a loaded machine).
+    const writer = await replicateWith(db, { name, connection: nc, lease: { ttlMs: 15_000 } }, {});
     const acked = new Set<number>();
     for (let i = 1; i <= 60; i++) {
       if (i === 20) await cluster.kill(1);
