@@ -72,25 +72,29 @@ export class StreamLog {
 
   /** The stream's last sequence. */
   async lastSeq(): Promise<number> {
-    return (await this.jsm.streams.info(this.stream)).state.last_seq;
+    return (await this.info()).state.last_seq;
   }
 
-  /** The message at `seq`, or undefined when there is none (deleted, or past the end). */
+  /** The stream's info, asked again while the servers answer with a passing error. */
+  private info() {
+    return retrying(() => this.jsm.streams.info(this.stream));
+  }
+
+  /**
+   * The message at `seq`, or undefined when the stream holds none there
+   * (deleted, or past the end). Any other answer (a server restarting, a
+   * leader being elected) is asked again, and never read as "none": a
+   * follower that took it so would stop short of the stream's head.
+   */
   async get(seq: number): Promise<LogMessage | undefined> {
-    let stored: StoredMsg | null;
-    try {
-      stored = await this.jsm.streams.getMessage(this.stream, { seq });
-    } catch (error) {
-      if (error instanceof JetStreamApiError) return undefined;
-      throw error;
-    }
+    const stored: StoredMsg | null = await retrying(() => this.jsm.streams.getMessage(this.stream, { seq }));
     if (stored === null) return undefined;
     return { seq: stored.seq, header: decodeHeader((name) => stored.header?.get(name) ?? '', stored.data.length), data: stored.data };
   }
 
   /** The head: the last whole unit, found by reading back from the last message past fences and an unfinished unit. */
   async head(): Promise<LogHead> {
-    const info = await this.jsm.streams.info(this.stream);
+    const info = await this.info();
     const lastSeq = info.state.last_seq;
     for (let seq = lastSeq; seq >= Math.max(1, info.state.first_seq); seq--) {
       const message = await this.get(seq);
@@ -106,7 +110,7 @@ export class StreamLog {
    * O(log n) reads. lastSeq + 1 when there is none.
    */
   async firstSeqFrom(position: number): Promise<number> {
-    const info = await this.jsm.streams.info(this.stream);
+    const info = await this.info();
     let low = Math.max(1, info.state.first_seq);
     let high = info.state.last_seq + 1;
     while (low < high) {
@@ -161,5 +165,20 @@ export class StreamLog {
       if (outcome.value.seq !== expectedLast + i + 1) throw fenced(i);
     }
     return expectedLast + chunks.length;
+  }
+}
+
+/** JetStream's error code for a stream that does not exist: definite, not worth asking again. */
+const STREAM_NOT_FOUND = 10059;
+
+/** Runs a request again while it fails for a passing reason (a timeout, a server restarting, a leader election), up to {@link PUBLISH_ATTEMPTS} times. */
+async function retrying<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if ((error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND) || attempt >= PUBLISH_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * attempt)));
+    }
   }
 }

@@ -262,6 +262,11 @@ describe.skipIf(!haveNats)('fencing and failover', () => {
     const replica = await follow({ name, connection: nc, storage: memory });
     await replica.catchUp();
     const steps = stepsIn(replica.database!);
+    const own = stepsIn(db);
+    const missing = [...acked].filter((step) => !steps.has(step));
+    if (missing.length > 0) {
+      console.log(`missing ${missing.join(',')}; in the writer's own history: ${missing.map((step) => own.has(step)).join(',')}; replica ${replica.position}/${replica.moments}, writer ${db.engine.committedSize}/${db.momentCount}`);
+    }
     for (const step of acked) expect(steps.has(step), `acknowledged step ${step}`).toBe(true);
     expect(firstDifference(readFileSync(join(dir, `${name}.a.xit`)).subarray(0, db.engine.committedSize), memory.toBytes())).toBe(-1);
     await replica.close();
