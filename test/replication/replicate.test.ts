@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, JetStreamApiError } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { open } from '../../src/node.js';
 import { follow, replicate, type Follower, type ReplicatedWriter } from '../../src/replication.js';
@@ -215,6 +215,25 @@ describe.skipIf(!haveNats)('replication on a three-server cluster', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('asks again, instead of reading "no message", when the servers answer a read with a passing error', async () => {
+    const name = fresh('flaky');
+    const log = await StreamLog.open(nc, name, 3);
+    const chunk = (from: number) => ({
+      header: { kind: 'commit' as const, db: name, epoch: 0, term: 1, unitStart: from, unitEnd: from + 4, from, to: from + 4, moments: from / 4 + 1 },
+      data: new Uint8Array([1, 2, 3, 4]),
+    });
+    await log.publish([chunk(0), chunk(4), chunk(8)], 0);
+    // The next two reads fail as they do while a restarted server catches up.
+    const streams = (log as unknown as { jsm: { streams: { getMessage: (...args: unknown[]) => Promise<unknown> } } }).jsm.streams;
+    const real = streams.getMessage.bind(streams);
+    let failures = 2;
+    streams.getMessage = (...args: unknown[]) => {
+      if (failures-- > 0) return Promise.reject(new JetStreamApiError({ code: 503, err_code: 10008, description: 'JetStream system temporarily unavailable' }));
+      return real(...args);
+    };
+    expect((await log.head()).end).toBe(12);
   });
 
   it('lets one writer hold the lease at a time', async () => {
