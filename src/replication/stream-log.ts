@@ -75,9 +75,19 @@ export class StreamLog {
     return (await this.info()).state.last_seq;
   }
 
-  /** The stream's info, asked again while the servers answer with a passing error. */
+  /**
+   * The stream's info, asked again while the servers answer with a passing
+   * error, or while the stream has no leader: then the answer comes from a
+   * server that may not hold the stream's latest messages (right after a
+   * server restarts), and a follower that believed its last sequence would
+   * call itself caught up too early.
+   */
   private info() {
-    return retrying(() => this.jsm.streams.info(this.stream));
+    return retrying(async () => {
+      const info = await this.jsm.streams.info(this.stream);
+      if (info.cluster !== undefined && !info.cluster.leader) throw new ReplicationError(`stream ${this.stream} has no leader yet`);
+      return info;
+    });
   }
 
   /**
