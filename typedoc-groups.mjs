@@ -3,7 +3,7 @@
 // (one table here instead of a @group tag in eighty comments), the test doubles
 // go under "Testing", apart from Database, and the modules are named by the
 // import specifiers users write: 'stratadb', 'stratadb/node', 'stratadb/engine',
-// 'stratadb/immutable' and 'stratadb/testing'.
+// 'stratadb/immutable', 'stratadb/testing' and 'stratadb/replication'.
 
 import { Converter, DeclarationReflection, ReflectionKind, Comment, CommentTag } from 'typedoc';
 
@@ -14,6 +14,7 @@ const GROUPS = [
   ['immutable.ts', 'Database and values'],
   ['api/errors.ts', 'Errors'],
   ['errors.ts', 'Errors'],
+  ['replication/', 'Replication'],
   ['api/', 'Database and values'],
   ['open.ts', 'Engine and cursors'],
   ['node.ts', 'Database and values'],
@@ -30,7 +31,7 @@ const GROUPS = [
   ['format/', 'Format: slots and tags'],
 ];
 
-const MODULE_NAMES = { index: 'stratadb', node: 'stratadb/node', engine: 'stratadb/engine', immutable: 'stratadb/immutable', testing: 'stratadb/testing' };
+const MODULE_NAMES = { index: 'stratadb', node: 'stratadb/node', engine: 'stratadb/engine', immutable: 'stratadb/immutable', testing: 'stratadb/testing', replication: 'stratadb/replication' };
 
 /** @param {import('typedoc').Application} app */
 export function load(app) {

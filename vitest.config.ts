@@ -16,6 +16,8 @@ const ISOLATED = [
   'test/docs.test.ts',
   'test/examples.test.ts',
   'test/browser-safe.test.ts',
+  // Start and kill nats-server clusters and writer processes.
+  'test/replication/**',
   'test/hash/xxh64-js.test.ts',
   // Online compaction: child processes killed or reading, worker threads from dist/, the CLI.
   'test/compact/online-kill.test.ts',

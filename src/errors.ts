@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'OUT_OF_RANGE'
   | 'INVALID_ARGUMENT'
   | 'LOCKED'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'REPLICATION'
+  | 'FENCED';
 
 /**
  * The base of every error stratadb throws on purpose.
@@ -179,5 +181,39 @@ export class ConflictError extends StrataError {
   constructor(message: string, paths: ReadonlyArray<readonly unknown[]>) {
     super('CONFLICT', message);
     this.paths = paths;
+  }
+}
+
+/**
+ * Replication (`stratadb/replication`) met something it cannot apply or
+ * publish: a commit tail whose checksum does not match, one that does not
+ * start where the replica ends, a replica or writer whose bytes are not a
+ * prefix of the stream's, or a stream it cannot use.
+ */
+export class ReplicationError extends StrataError {
+  /**
+   * @param message - what was met, and what to do
+   * @param options - an optional underlying `cause`
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('REPLICATION', message, options);
+  }
+}
+
+/**
+ * A replicated writer lost its right to write: its lease was taken by
+ * another writer (it was paused or cut off past the lease's time to live), or
+ * the stream refused its publish because another writer published first. The
+ * writer stops: every later commit throws this error too. Commits it made
+ * locally that were never acknowledged as replicated may be missing from the
+ * stream; open the file again as a follower to go on from the new writer.
+ */
+export class FencedError extends StrataError {
+  /**
+   * @param message - why the write right was lost
+   * @param options - an optional underlying `cause`
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FENCED', message, options);
   }
 }

@@ -55,5 +55,6 @@ describe('npm run docs', () => {
     expect(group(engine, 'Storage')).toMatch(/MemoryStorage/);
     expect(group(page('stratadb_immutable'), 'Database and values')).toMatch(/toImmutable/);
     expect(group(node, 'Storage')).toMatch(/FileStorage/);
+    expect(group(page('stratadb_replication'), 'Replication')).toMatch(/ReplicatedWriter/);
   });
 });

@@ -25,6 +25,7 @@ import { packageVersion, versionCommand } from './commands/version.js';
 import { diffCliCommand } from './commands/diff.js';
 import { logCommand } from './commands/log.js';
 import { watchCliCommand } from './commands/watch.js';
+import { followCommand, replicateCommand } from './commands/replication.js';
 
 /** Every command, in the order help lists them. A new command: a file in commands/ and a line here. */
 const COMMANDS: readonly CommandFactory[] = [
@@ -39,6 +40,8 @@ const COMMANDS: readonly CommandFactory[] = [
   verifyCommand,
   diffCliCommand,
   watchCliCommand,
+  replicateCommand,
+  followCommand,
   backupCommand,
   compactCommand,
   lockCommand,

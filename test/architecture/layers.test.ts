@@ -36,6 +36,8 @@ const RANK: Record<string, number> = {
   // open.ts picks the built-in hashers and opens an engine: above history, below the API.
   open: 6.5,
   api: 7,
+  // Replication on NATS JetStream: above the API (it publishes a Database's commits), Node only, its own entry point.
+  replication: 7.5,
   cli: 8,
   // The entry points: the browser-safe ones (value API, engine, test doubles,
   // immutable.js copies), and the Node one that extends the value API's.

@@ -1,0 +1,120 @@
+// Applying the stream to a replica's storage, message by message: chunks of a
+// unit are gathered until the unit is whole; a base is written from byte 0; a
+// commit tail is checked (its trailer ends it, names the replica's end as its
+// start, and its checksum matches), appended, synced, and then the history
+// header naming it is written, as the writer's commit did. The replica's bytes
+// are then the writer's bytes up to that commit, header included.
+
+import { ReplicationError } from '../errors.js';
+import { HISTORY_HEADER_POSITION } from '../format/constants.js';
+import { encodeHistoryHeader } from '../history/history-header.js';
+import { trailerEndingAt } from '../history/trailers.js';
+import type { Storage } from '../storage/storage.js';
+import { checkTail } from './tail.js';
+import type { ChunkHeader } from './wire.js';
+
+/** @internal A replica's storage and the unit being gathered. */
+export class Applier {
+  /** The replica's committed size. */
+  position: number;
+  /** Its moment count. */
+  moments: number;
+  private parts: Uint8Array[] = [];
+  private gathering: ChunkHeader | undefined;
+  private gatheredTo = 0;
+
+  constructor(
+    private readonly storage: Storage,
+    position: number,
+    moments: number,
+  ) {
+    this.position = position;
+    this.moments = moments;
+  }
+
+  /**
+   * Takes one message of the stream. Returns true when it completed a unit
+   * and the replica moved.
+   *
+   * @throws ReplicationError when the message cannot follow what the replica holds
+   */
+  offer(header: ChunkHeader, data: Uint8Array): boolean {
+    if (header.kind === 'fence' || header.unitEnd <= this.position) return false;
+    if (header.from === header.unitStart) {
+      if (header.unitStart !== this.position) {
+        throw new ReplicationError(`the stream holds a ${header.kind} for [${header.unitStart}, ${header.unitEnd}), but the replica ends at ${this.position}: it is not a prefix of the stream`);
+      }
+      if (header.kind === 'base' && header.unitStart !== 0) throw new ReplicationError(`the stream holds a base that starts at ${header.unitStart}, not 0`);
+      // A new unit from where the replica ends: an unfinished one before it (its writer died) is dropped.
+      this.gathering = header;
+      this.parts = [data];
+      this.gatheredTo = header.to;
+    } else {
+      const current = this.gathering;
+      if (current === undefined || current.unitStart !== header.unitStart || current.term !== header.term || header.from !== this.gatheredTo) {
+        // The rest of a unit whose start this replica did not see: one that began before it (an unfinished one), or a gap.
+        if (current === undefined && header.unitStart < this.position) return false;
+        throw new ReplicationError(`the stream holds bytes [${header.from}, ${header.to}) of a unit the replica did not see start; it ends at ${this.position}`);
+      }
+      this.parts.push(data);
+      this.gatheredTo = header.to;
+    }
+    if (this.gatheredTo !== header.unitEnd) return false;
+    const bytes = this.parts.length === 1 ? (this.parts[0] as Uint8Array) : concat(this.parts, header.unitEnd - header.unitStart);
+    this.parts = [];
+    this.gathering = undefined;
+    if (header.kind === 'base') this.applyBase(bytes, header.moments);
+    else this.applyCommit(bytes);
+    return true;
+  }
+
+  private applyBase(bytes: Uint8Array, moments: number): void {
+    if (this.storage.size() !== 0) throw new ReplicationError(`the stream starts with a base, but the replica already holds ${this.storage.size()} bytes`);
+    this.storage.write(0, bytes);
+    if (this.storage.durable === true) this.storage.sync();
+    else this.storage.flush();
+    this.position = bytes.length;
+    this.moments = moments;
+  }
+
+  private applyCommit(bytes: Uint8Array): void {
+    const trailer = checkTail(bytes, this.position);
+    // Bytes past the committed size (a tail whose header this follower never wrote) are replaced.
+    if (this.storage.size() > this.position) this.storage.truncate(this.position);
+    this.storage.write(this.position, bytes);
+    // The tail is durable before the header names it, as in the writer's commit.
+    if (this.storage.durable === true) this.storage.sync();
+    this.storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader({ count: trailer.count, root: trailer.root, committedSize: trailer.end }));
+    this.storage.flush();
+    this.position = trailer.end;
+    this.moments = trailer.count;
+  }
+
+  /**
+   * Makes a replica's storage end at its committed size, after a follower
+   * stopped between a tail and its header: when the tail is whole (its
+   * trailer ends where `committedSize` says, checked), the header is
+   * rewritten to name it; bytes past it are cut.
+   *
+   * @param storage - the replica's storage
+   * @param committedSize - the size its database opened at (recovery rolled whole tails forward)
+   */
+  static settle(storage: Storage, committedSize: number): void {
+    const trailer = trailerEndingAt(storage, committedSize);
+    if (trailer !== undefined) {
+      storage.write(HISTORY_HEADER_POSITION, encodeHistoryHeader({ count: trailer.count, root: trailer.root, committedSize: trailer.end }));
+    }
+    if (storage.size() > committedSize) storage.truncate(committedSize);
+    storage.flush();
+  }
+}
+
+function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

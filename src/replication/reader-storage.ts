@@ -1,0 +1,53 @@
+// A read-only view of a storage that a follower writes: the follower's
+// Database reads through it, and closing that Database leaves the storage
+// open (the follower goes on appending, or a promotion opens it for writing).
+
+import type { Storage } from '../storage/storage.js';
+import { ReadOnlyError } from '../errors.js';
+
+/** @internal Reads go to `inner`; writes are refused; close does nothing. */
+export class ReaderStorage implements Storage {
+  constructor(private readonly inner: Storage) {}
+
+  get view(): DataView {
+    return this.inner.view;
+  }
+
+  get bytes(): Uint8Array {
+    return this.inner.bytes;
+  }
+
+  get readOnly(): boolean {
+    return true;
+  }
+
+  get durable(): boolean {
+    return this.inner.durable ?? false;
+  }
+
+  size(): number {
+    return this.inner.size();
+  }
+
+  locate(position: number, length: number): number {
+    return this.inner.locate(position, length);
+  }
+
+  read(position: number, target: Uint8Array): void {
+    this.inner.read(position, target);
+  }
+
+  write(): void {
+    throw new ReadOnlyError('a replica is written by its follower only');
+  }
+
+  truncate(): void {
+    throw new ReadOnlyError('a replica is written by its follower only');
+  }
+
+  flush(): void {}
+
+  sync(): void {}
+
+  close(): void {}
+}

@@ -1,0 +1,58 @@
+// Snapshots for bootstrapping replicas (the README's Replication section): a replicated
+// database's committed bytes up to a published commit, in a JetStream object
+// store bucket. A new replica starts from the latest snapshot and applies the
+// stream from where it ends, instead of replaying the stream from its base.
+// The stream's messages before the snapshot may then be purged.
+
+import { Objm } from '@nats-io/obj';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ReplicationError } from '../errors.js';
+import { HISTORY_HEADER_POSITION } from '../format/constants.js';
+import { decodeHistoryHeader } from '../history/history-header.js';
+import { checkTail } from './tail.js';
+import { claimedTrailerSize, decodeTrailer } from '../format/commit-trailer.js';
+
+/** What a snapshot holds. */
+export interface SnapshotInfo {
+  /** Its committed size: bytes [0, size) of the database. */
+  readonly size: number;
+  /** The moment count at that size. */
+  readonly moments: number;
+}
+
+/** The object name of a database's latest snapshot. */
+const OBJECT = 'latest';
+
+function bucketName(db: string): string {
+  return `strata-snap-${db}`;
+}
+
+/** @internal Stores `bytes` as the latest snapshot of `db`. */
+export async function putSnapshot(nc: NatsConnection, db: string, bytes: Uint8Array, info: SnapshotInfo, replicas: number): Promise<void> {
+  const store = await new Objm(nc).create(bucketName(db), { replicas });
+  await store.putBlob({ name: OBJECT, metadata: { size: String(info.size), moments: String(info.moments), epoch: '0' } }, bytes);
+}
+
+/**
+ * @internal The latest snapshot of `db`, checked: its history header names its
+ * whole length, and its last commit's tail checks (trailer and checksum).
+ * Undefined when there is none.
+ *
+ * @throws ReplicationError when it does not check
+ */
+export async function getSnapshot(nc: NatsConnection, db: string): Promise<{ bytes: Uint8Array; info: SnapshotInfo } | undefined> {
+  let bytes: Uint8Array | null;
+  try {
+    const store = await new Objm(nc).open(bucketName(db));
+    bytes = await store.getBlob(OBJECT);
+  } catch {
+    return undefined;
+  }
+  if (bytes === null) return undefined;
+  const header = decodeHistoryHeader(bytes.subarray(HISTORY_HEADER_POSITION, HISTORY_HEADER_POSITION + 24), bytes.length);
+  if (header.committedSize !== bytes.length) throw new ReplicationError(`the snapshot of ${db} holds ${bytes.length} bytes, but its history header names ${header.committedSize}`);
+  const size = bytes.length >= 4 ? claimedTrailerSize(bytes.subarray(bytes.length - 4)) : -1;
+  const trailer = size > 0 && size <= bytes.length ? decodeTrailer(bytes.subarray(bytes.length - size), bytes.length) : undefined;
+  if (trailer !== undefined) checkTail(bytes.subarray(trailer.previousSize), trailer.previousSize);
+  return { bytes, info: { size: bytes.length, moments: header.count } };
+}
