@@ -43,7 +43,10 @@ describe('readers while a writer commits', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stratadb-readers-'));
     const path = join(dir, 'db.xit');
     try {
-      const writer = processOutput([writerScript, path, String(COMMITS)]);
+      // The writer waits after its first commit for the 4 readers to open the file:
+      // a fast writer finished all its commits before a reader process had loaded
+      // (one check each, no overlap to test).
+      const writer = processOutput([writerScript, path, String(COMMITS), '4']);
       const readers = [
         workerOutput(path, COMMITS),
         workerOutput(path, COMMITS),

@@ -2,9 +2,11 @@
 // opens the database read-only and, until it has seen moment `target`, keeps
 // refreshing, checks that the latest moment is whole (a === b === items
 // length), and re-checks that a snapshot it holds never changes. Reports
-// "ok CHECKS MOMENTS" or "fail MESSAGE".
+// "ok CHECKS MOMENTS" or "fail MESSAGE". Leaves a ready marker beside the file
+// once it has opened it.
 
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { writeFileSync } from 'node:fs';
+import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import { open } from '../../dist/src/node.js';
 
 const [path, target] = isMainThread ? [process.argv[2], Number(process.argv[3])] : workerData;
@@ -21,6 +23,8 @@ async function main() {
       await new Promise((r) => setTimeout(r, 5));
     }
   }
+  // Opened: a writer started with a reader count (child-writer.mjs) waits for this marker.
+  writeFileSync(`${path}.ready-${process.pid}-${threadId}`, '');
   let checks = 0;
   let held; // [snapshot, a] from an earlier refresh
   for (;;) {
