@@ -86,6 +86,14 @@ export class Follower {
   private stopConsumer: (() => Promise<void>) | undefined;
   private failure: unknown;
   private waiters: Array<{ size: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  /**
+   * The committed size the replica's database shows: the applier's position
+   * once the database has been opened or refreshed on it. Waiters compare
+   * against this, not the applier's position, which moves before the
+   * database's (asynchronous) first open: a catchUp resolved in between found
+   * no database to read.
+   */
+  private shown = 0;
   private closed = false;
   private snapshotSize = 0;
 
@@ -149,6 +157,7 @@ export class Follower {
     db.refresh();
     this.db = db;
     this.applier = new Applier(this.storage, size, db.momentCount);
+    this.shown = size;
   }
 
   /**
@@ -203,7 +212,8 @@ export class Follower {
     if (!this.applier.offer(header, data)) return;
     if (this.db === undefined) this.db = await openOn(new ReaderStorage(this.storage), { readOnly: true });
     else this.db.refresh();
-    const position = this.applier.position;
+    const position = this.db.engine.committedSize;
+    this.shown = position;
     this.waiters = this.waiters.filter((waiter) => {
       if (waiter.size > position) return true;
       waiter.resolve();
@@ -234,7 +244,7 @@ export class Follower {
   /** Resolves once the replica holds at least `size` bytes of commits. */
   waitFor(size: number): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.applier.position >= size) return Promise.resolve();
+    if (this.shown >= size) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ size, resolve, reject }));
   }
 
