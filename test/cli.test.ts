@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { main } from '../src/cli/main.js';
-import { FIXTURE_DIR, fixtureJson, haveFixtures } from './support/fixtures.js';
+import { FIXTURE_DIR, fixtureJson, haveFixtures, announceFixtures } from './support/fixtures.js';
+
+announceFixtures();
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -11,9 +11,11 @@ import { verifyDatabase } from '../../src/engine.js';
 import { dumpDatabase, dumpText } from '../../src/history/dump.js';
 import { databaseStats } from '../../src/history/stats.js';
 import { Tag } from '../../src/format/tags.js';
-import { fixtureBytes, haveFixtures } from '../support/fixtures.js';
+import { fixtureBytes, haveFixtures, announceFixtures } from '../support/fixtures.js';
 import { writeSlot } from '../support/sample-databases.js';
 import { toImmutable } from '../../src/immutable.js';
+
+announceFixtures();
 
 const fresh = async (): Promise<Database> => open(undefined, { durability: 'flush' });
 

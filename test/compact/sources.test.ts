@@ -14,8 +14,10 @@ import { CorruptDatabaseError, StrataError } from '../../src/errors.js';
 import { verifyDatabase } from '../../src/history/verify.js';
 import { linkedListGeneration } from '../../src/btree-list/generation.js';
 import { compactInto, selectMoments } from '../../src/compact/index.js';
-import { fixtureBytes, haveFixtures } from '../support/fixtures.js';
+import { fixtureBytes, haveFixtures, announceFixtures } from '../support/fixtures.js';
 import { dumpMoment, expectSameMoments, newSource, reopen } from './support.js';
+
+announceFixtures();
 
 const describeFixtures = haveFixtures ? describe : describe.skip;
 

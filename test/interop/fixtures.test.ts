@@ -9,7 +9,9 @@ import { sha1Hasher, sha1 } from '../../src/hash/sha1.js';
 import { dumpDatabase, dumpValue } from '../../src/history/dump.js';
 import { verifyDatabase } from '../../src/history/verify.js';
 import { backends } from '../support/backends.js';
-import { fixtureBytes, fixtureJson, haveFixtures } from '../support/fixtures.js';
+import { fixtureBytes, fixtureJson, haveFixtures, announceFixtures } from '../support/fixtures.js';
+
+announceFixtures();
 
 const describeFixtures = haveFixtures ? describe : describe.skip;
 const text = new TextEncoder();

@@ -4,7 +4,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { join, resolve } from 'node:path';
-import { DEFAULT_FIXTURE_DIR, SKIP_MESSAGE_PREFIX, locateFixtures } from '../support/fixtures.js';
+import { DEFAULT_FIXTURE_DIR, SKIP_MESSAGE_PREFIX, locateFixtures, announceFixtures } from '../support/fixtures.js';
+
+announceFixtures();
 
 const only = (dir: string) => (path: string) => path === join(dir, 'README.md');
 const nothing = () => false;

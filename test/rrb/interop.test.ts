@@ -10,8 +10,10 @@ import { dumpValue, type DumpValue } from '../../src/history/dump.js';
 import { verifyDatabase } from '../../src/history/verify.js';
 import { Slot } from '../../src/format/slot.js';
 import { Tag } from '../../src/format/tags.js';
-import { fixtureBytes, fixtureJson, haveFixtures } from '../support/fixtures.js';
+import { fixtureBytes, fixtureJson, haveFixtures, announceFixtures } from '../support/fixtures.js';
 import { expectValidList } from './support.js';
+
+announceFixtures();
 
 const describeFixtures = haveFixtures ? describe : describe.skip;
 

@@ -50,7 +50,16 @@ export const FIXTURE_DIR = location.dir;
 /** True when the fixtures are present. */
 export const haveFixtures = location.present;
 
-if (location.skipMessage !== null) console.warn(location.skipMessage);
+/**
+ * Prints the skip message when the fixtures are absent. Every test file that
+ * reads fixtures calls it once at its top level: vitest's shared project
+ * loads this module once per worker, not once per file, so a message printed
+ * here at load would reach only the first such file of each worker (and
+ * .ci/run checks that every one of them says why it skips).
+ */
+export function announceFixtures(): void {
+  if (location.skipMessage !== null) console.warn(location.skipMessage);
+}
 
 /** The bytes of a fixture file. */
 export function fixtureBytes(name: string): Uint8Array {

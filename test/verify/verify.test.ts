@@ -13,7 +13,7 @@ import { tinyHasher } from '../../src/hash/test-hashers.js';
 import { CorruptDatabaseError, InvalidArgumentError } from '../../src/errors.js';
 import { HISTORY_HEADER_POSITION, INDEX_BLOCK_SIZE, SLOT_SIZE } from '../../src/format/constants.js';
 import { LINKED_SLOT_SIZE } from '../../src/rrb/linked-list-read.js';
-import { fixtureBytes, haveFixtures } from '../support/fixtures.js';
+import { fixtureBytes, haveFixtures, announceFixtures } from '../support/fixtures.js';
 import {
   Tag,
   buildDatabase,
@@ -28,6 +28,8 @@ import {
   writeSlot,
   writeU64,
 } from '../support/sample-databases.js';
+
+announceFixtures();
 
 const HASH_SIZE = 20; // sha1
 const describeFixtures = haveFixtures ? describe : describe.skip;
