@@ -15,6 +15,7 @@ import { ReplicationError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { checkTail, tailsBetween } from '../../src/replication/tail.js';
 import { Applier } from '../../src/replication/applier.js';
+import { Follower } from '../../src/replication/follower.js';
 import { decodeHeader, encodeHeader, messageId, type ChunkHeader } from '../../src/replication/wire.js';
 import { verifyDatabase } from '../../src/history/verify.js';
 import { seededRandom } from '../support/processes.js';
@@ -152,5 +153,26 @@ describe('a replica applied from chunks', () => {
     const [gap] = chunked('commit', later.from, bytes, 3, 1 << 20);
     expect(() => applier.offer(gap!.header, gap!.data)).toThrow(/not a prefix/);
     db.close();
+  });
+});
+
+describe('a follower taking the base', () => {
+  it('resolves a waiter only once its database shows what the waiter asked for', async () => {
+    // No server: the follower is fed one message by hand. Its applier moves
+    // the replica's size at once, but the database opens asynchronously after
+    // it; a catchUp resolved in between found follower.database undefined.
+    const writer = await openMemory();
+    writer.set(['a'], 1);
+    const bytes = writer.bytes();
+    const size = writer.engine.committedSize;
+    const storage = new MemoryStorage({ durable: true });
+    const follower = new Follower('d', { name: 'd', connection: undefined as never, storage, bootstrap: false }, storage, undefined as never);
+    await follower.open();
+    const [base] = chunked('base', 0, bytes.subarray(0, size), writer.momentCount, 1 << 20);
+    const taking = (follower as unknown as { take(header: ChunkHeader, data: Uint8Array): Promise<void> }).take(base!.header, base!.data);
+    await follower.waitFor(size);
+    expect(follower.database?.get(['a'])).toBe(1);
+    await taking;
+    await follower.close();
   });
 });
