@@ -12,6 +12,7 @@ import { open, sortedMap, sortedSet, type Database, type SortedMapView, type Sor
 import { verifyDatabase } from '../../src/engine.js';
 import { backends } from '../support/backends.js';
 import { seededRandom } from '../support/processes.js';
+import { compareNaturalKeys as compareKeys, normalizedKey as normal } from '../support/key-order.js';
 
 const SEEDS = Number(process.env.STRATADB_PROPERTY_RUNS ?? 2);
 const TRANSACTIONS = 40;
@@ -34,61 +35,6 @@ function randomKey(random: Random, depth = 0): Key {
   if (roll < 0.82) return Uint8Array.from(pick(random, [[], [0], [0, 0], [1], [1, 0], [255], [255, 255]]));
   if (depth > 1) return 'x';
   return Array.from({ length: Math.floor(random() * 3) }, () => randomKey(random, depth + 1));
-}
-
-/** The kind order FORMAT.md §Ordered keys gives: strings, null, false, true, numbers, bigints, Dates, byte arrays, tuples. */
-function kindRank(key: Key): number {
-  if (typeof key === 'string') return 0;
-  if (key === null) return 1;
-  if (key === false) return 2;
-  if (key === true) return 3;
-  if (typeof key === 'number') return 4;
-  if (typeof key === 'bigint') return 5;
-  if (key instanceof Date) return 6;
-  if (key instanceof Uint8Array) return 7;
-  return 8;
-}
-
-function compareCodePoints(a: string, b: string): number {
-  const x = [...a].map((c) => c.codePointAt(0) as number);
-  const y = [...b].map((c) => c.codePointAt(0) as number);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
-  return x.length - y.length;
-}
-
-function compareNumbers(a: number, b: number): number {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : -1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The natural order of keys, as FORMAT.md §Ordered keys states it. */
-function compareKeys(a: Key, b: Key): number {
-  const kinds = kindRank(a) - kindRank(b);
-  if (kinds !== 0) return kinds;
-  if (typeof a === 'string') return compareCodePoints(a, b as string);
-  if (typeof a === 'number') return compareNumbers(a, b as number);
-  if (typeof a === 'bigint') return a < (b as bigint) ? -1 : a > (b as bigint) ? 1 : 0;
-  if (a instanceof Date) return a.getTime() - (b as Date).getTime();
-  if (a instanceof Uint8Array) {
-    const y = b as Uint8Array;
-    for (let i = 0; i < Math.min(a.length, y.length); i++) if (a[i] !== y[i]) return (a[i] as number) - (y[i] as number);
-    return a.length - y.length;
-  }
-  if (Array.isArray(a)) {
-    const y = b as Key[];
-    for (let i = 0; i < Math.min(a.length, y.length); i++) {
-      const c = compareKeys(a[i] as Key, y[i] as Key);
-      if (c !== 0) return c;
-    }
-    return a.length - y.length;
-  }
-  return 0;
-}
-
-/** A key as the database gives it back: -0 as 0. */
-function normal(key: Key): Key {
-  if (Object.is(key, -0)) return 0;
-  return Array.isArray(key) ? key.map(normal) : key;
 }
 
 /** A sorted map or set model: entries sorted by compareKeys, one per key. */

@@ -9,60 +9,9 @@ import fc from 'fast-check';
 import { decodeOrderedKey, encodeOrderedKey, TUPLE_DEPTH_MAX, type OrderedKey } from '../../src/format/ordered-key.js';
 import { CorruptDatabaseError, InvalidArgumentError } from '../../src/errors.js';
 import { propertyParameters } from '../model/model-support.js';
+import { compareBytes, compareNaturalKeys as compareKeys, normalizedKey as normalized } from '../support/key-order.js';
 
-/** Rank of each kind in the cross-kind order (strings first: they are plain UTF-8). */
-function rank(key: OrderedKey): number {
-  if (typeof key === 'string') return 0;
-  if (key === null) return 1;
-  if (key === false) return 2;
-  if (key === true) return 3;
-  if (typeof key === 'number') return 4;
-  if (typeof key === 'bigint') return 5;
-  if (key instanceof Date) return 6;
-  if (key instanceof Uint8Array) return 7;
-  return 8;
-}
-
-function sign(n: number): number {
-  return n < 0 ? -1 : n > 0 ? 1 : 0;
-}
-
-function compareNumbers(a: number, b: number): number {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : -1;
-  return a < b ? -1 : a > b ? 1 : 0; // -0 and 0 are equal
-}
-
-function compareSequences<T>(a: readonly T[] | Uint8Array, b: readonly T[] | Uint8Array, compare: (x: T, y: T) => number): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const c = sign(compare(a[i] as T, b[i] as T));
-    if (c !== 0) return c;
-  }
-  return sign(a.length - b.length);
-}
-
-/** The natural order: by kind, then within the kind (code points, numbers, bigints, times, bytes, tuples element by element). */
-function compareKeys(a: OrderedKey, b: OrderedKey): number {
-  const kinds = rank(a) - rank(b);
-  if (kinds !== 0) return sign(kinds);
-  if (typeof a === 'string') return compareSequences([...a].map((c) => c.codePointAt(0) as number), [...(b as string)].map((c) => c.codePointAt(0) as number), (x, y) => x - y);
-  if (typeof a === 'number') return compareNumbers(a, b as number);
-  if (typeof a === 'bigint') return a < (b as bigint) ? -1 : a > (b as bigint) ? 1 : 0;
-  if (a instanceof Date) return compareNumbers(a.getTime(), (b as Date).getTime());
-  if (a instanceof Uint8Array) return compareSequences(a, b as Uint8Array, (x: number, y: number) => x - y);
-  if (Array.isArray(a)) return compareSequences(a as OrderedKey[], b as OrderedKey[], compareKeys);
-  return 0;
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return compareSequences(a, b, (x: number, y: number) => x - y);
-}
-
-/** What decoding gives back: -0 as 0, otherwise the same key. */
-function normalized(key: OrderedKey): unknown {
-  if (typeof key === 'number') return Object.is(key, -0) ? 0 : key;
-  if (Array.isArray(key)) return key.map(normalized);
-  return key;
-}
+const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
 
 const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 6 }), fc.string({ unit: fc.constantFrom('\u0000', 'a', '\u007f', '\u0080', '\uffff', '\u{10000}', '\u{10ffff}'), maxLength: 4 }));
 const number = fc.oneof(fc.double(), fc.constantFrom(0, -0, NaN, Infinity, -Infinity, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, 1, -1), fc.integer());
