@@ -60,6 +60,25 @@ function runAndKill(path: string, delayMs: number, duringCompaction: boolean, au
   });
 }
 
+/**
+ * After a kill: a read-write open removes what a killed compaction left beside
+ * the file, every commit the child reported is there, the latest moment is
+ * whole (a === b === items length), and the file verifies.
+ */
+async function expectWholeAfterKill(dir: string, path: string, reported: number): Promise<void> {
+  const db = await open(path);
+  try {
+    expect(readdirSync(dir).filter((name) => name.includes('.compacting-'))).toEqual([]);
+    const a = (db.get(['a']) as number | undefined) ?? 0;
+    expect(a).toBeGreaterThanOrEqual(reported);
+    expect((db.get(['b']) as number | undefined) ?? 0).toBe(a);
+    expect((db.get(['items']) as { length: number } | undefined)?.length ?? 0).toBe(a);
+    expect(verifyDatabase(db.engine).ok).toBe(true);
+  } finally {
+    db.close();
+  }
+}
+
 describe('a writer killed with SIGKILL while it compacts', () => {
   it(`loses no reported commit and leaves a complete file, over ${KILLS} kills`, async () => {
     const next = seededRandom(Number(process.env.STRATADB_SEED ?? 20261121));
@@ -73,15 +92,7 @@ describe('a writer killed with SIGKILL while it compacts', () => {
         const { committed, compacting } = await runAndKill(path, Math.floor(next() * (during ? 20 : 150)), during);
         if (compacting) midCompaction++;
         reported = Math.max(reported, committed);
-        const db = await open(path);
-        // Opening for writing removed what the killed compaction left.
-        expect(readdirSync(dir).filter((name) => name.includes('.compacting-'))).toEqual([]);
-        const a = (db.get(['a']) as number | undefined) ?? 0;
-        expect(a).toBeGreaterThanOrEqual(reported);
-        expect((db.get(['b']) as number | undefined) ?? 0).toBe(a);
-        expect((db.get(['items']) as { length: number } | undefined)?.length ?? 0).toBe(a);
-        expect(verifyDatabase(db.engine).ok).toBe(true);
-        db.close();
+        await expectWholeAfterKill(dir, path, reported);
       }
       // Half the kills were aimed at a compaction; the child prints "compacted" only once it returned.
       expect(midCompaction).toBeGreaterThan(0);
@@ -101,14 +112,7 @@ describe('a writer killed with SIGKILL while it compacts', () => {
         const run = await runAndKill(path, 1500 + Math.floor(next() * 1500), false, true);
         swaps += run.swaps;
         reported = Math.max(reported, run.committed);
-        const db = await open(path);
-        expect(readdirSync(dir).filter((name) => name.includes('.compacting-'))).toEqual([]);
-        const a = (db.get(['a']) as number | undefined) ?? 0;
-        expect(a).toBeGreaterThanOrEqual(reported);
-        expect((db.get(['b']) as number | undefined) ?? 0).toBe(a);
-        expect((db.get(['items']) as { length: number } | undefined)?.length ?? 0).toBe(a);
-        expect(verifyDatabase(db.engine).ok).toBe(true);
-        db.close();
+        await expectWholeAfterKill(dir, path, reported);
       }
       // The background compaction did swap files between the kills.
       expect(swaps).toBeGreaterThan(0);
