@@ -156,15 +156,15 @@ export class BlockIO {
 }
 
 /**
- * The error for a slot the JS-value API cannot show yet: a sorted map or
- * sorted set (tags 14 and 15, second-generation xitdb), which the cursor API
- * reads and writes (ReadCursor.asSortedMap) but no JS view represents.
+ * The error for a second-generation structure (a sorted map or set, tags 14
+ * and 15) met where a plain value is read. The JS API reads them as views
+ * (api/sorted-views.ts) before it reads a scalar, so this guards against a
+ * reader that forgets to: such a slot must never read as `undefined`, which
+ * would look like a missing key.
  */
 export function secondGenerationError(tag: number, position: number): IncompatibleDatabaseError {
-  return new IncompatibleDatabaseError(
-    `the slot at ${position} holds a ${tagName(tag)} (tag ${tag}), a second-generation xitdb structure (xitdb-java 0.30 and later) that the JS API of this build does not read yet; the cursor API does (ReadCursor.asSortedMap, asSortedSet)`,
-  );
+  return new IncompatibleDatabaseError(`the slot at ${position} holds a ${tagName(tag)} (tag ${tag}) where a plain value was expected; read it as a view (get) or with the cursor API (ReadCursor.asSortedMap, asSortedSet)`);
 }
 
-/** Slots may carry tags up to 15 (gen-2 sorted map and set); the JS API refuses 14 and 15 with {@link secondGenerationError}. */
+/** Slots may carry tags up to 15 (gen-2 sorted map and set). */
 const READABLE_TAG_MAX = 15;
