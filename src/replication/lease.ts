@@ -13,6 +13,7 @@
 
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { whilePlacing } from './placement.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { FencedError, InvalidArgumentError } from '../errors.js';
 
@@ -75,7 +76,7 @@ export class Lease {
     const askedTtl = options.ttlMs ?? 10_000;
     if (!Number.isSafeInteger(askedTtl) || askedTtl < 100) throw new InvalidArgumentError(`the lease's ttlMs is a whole number of milliseconds, at least 100, got ${String(askedTtl)}`);
     const waitMs = options.waitMs ?? 0;
-    const kv = await new Kvm(nc).create(`strata-lease-${db}`, { replicas: options.replicas ?? 3, ttl: askedTtl, history: 1 });
+    const kv = await whilePlacing(() => new Kvm(nc).create(`strata-lease-${db}`, { replicas: options.replicas ?? 3, ttl: askedTtl, history: 1 }));
     // The bucket keeps the time to live of whoever created it, and its keys
     // expire by it: renewals and the self-check follow the bucket's, not the
     // one asked for, or a writer could outlive its key unawares.

@@ -10,6 +10,7 @@ import { ReplicationError } from '../errors.js';
 import { HISTORY_HEADER_POSITION } from '../format/constants.js';
 import { decodeHistoryHeader } from '../history/history-header.js';
 import { checkTail } from './tail.js';
+import { whilePlacing } from './placement.js';
 import { claimedTrailerSize, decodeTrailer } from '../format/commit-trailer.js';
 
 /** What a snapshot holds. */
@@ -29,7 +30,7 @@ function bucketName(db: string): string {
 
 /** @internal Stores `bytes` as the latest snapshot of `db`. */
 export async function putSnapshot(nc: NatsConnection, db: string, bytes: Uint8Array, info: SnapshotInfo, replicas: number): Promise<void> {
-  const store = await new Objm(nc).create(bucketName(db), { replicas });
+  const store = await whilePlacing(() => new Objm(nc).create(bucketName(db), { replicas }));
   await store.putBlob({ name: OBJECT, metadata: { size: String(info.size), moments: String(info.moments), epoch: '0' } }, bytes);
 }
 

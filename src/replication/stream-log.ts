@@ -6,6 +6,7 @@ import { jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, Storag
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { FencedError, ReplicationError } from '../errors.js';
 import { decodeHeader, encodeHeader, messageId, streamName, subjectName, type ChunkHeader } from './wire.js';
+import { isPassingPlacementError, whilePlacing } from './placement.js';
 
 /** JetStream's error code for a publish whose expected last sequence is not the stream's. */
 const WRONG_LAST_SEQUENCE = 10071;
@@ -60,10 +61,11 @@ export class StreamLog {
     } catch (error) {
       if (!(error instanceof JetStreamApiError)) throw error;
       try {
-        await jsm.streams.add({ name: log.stream, subjects: [log.subject], num_replicas: replicas, storage: StorageType.File, retention: RetentionPolicy.Limits });
+        await whilePlacing(() => jsm.streams.add({ name: log.stream, subjects: [log.subject], num_replicas: replicas, storage: StorageType.File, retention: RetentionPolicy.Limits }));
       } catch (addError) {
-        // Another process created it first: use theirs.
-        if (!(addError instanceof JetStreamApiError)) throw addError;
+        // Another process created it first: use theirs. A cluster that still
+        // cannot place it after the wait says so, not "stream not found".
+        if (!(addError instanceof JetStreamApiError) || isPassingPlacementError(addError)) throw addError;
         await jsm.streams.info(log.stream);
       }
     }
