@@ -30,8 +30,8 @@ export default defineConfig({
   test: {
     testTimeout: 120_000,
     hookTimeout: 60_000,
-    // Byte arrays compared with Buffer.compare under toEqual (the file says why).
-    setupFiles: ['test/support/byte-equality.ts'],
+    // Byte arrays and arrays of primitives compared without vitest's deep compare (the file says why).
+    setupFiles: ['test/support/equality-testers.ts'],
     // vitest's default for `run` is one worker fewer than the cores: on the
     // 2-core machines this project runs on (CI too), one file at a time, and
     // the suite's longest files wait on child processes (kill, soak, docs,
