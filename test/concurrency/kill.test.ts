@@ -11,12 +11,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { open, type ListView } from '../../src/node.js';
 import { seededRandom } from '../support/processes.js';
+import { loopSize } from '../support/sizes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const childScript = resolve(here, '..', 'support', 'child-writer.mjs');
 // Each kill starts a Node process that loads the package (about 0.3 CPU-s):
-// 20 by default, which npm test runs; STRATADB_KILLS=500 for a long run.
-const KILLS = Number(process.env.STRATADB_KILLS ?? 20);
+// 10 in npm test, 20 under STRATADB_LONG=1; STRATADB_KILLS=500 for a long run.
+const KILLS = loopSize(process.env.STRATADB_KILLS, 10, 20);
 
 /** Runs the child until it has committed past `after`, waits a random while more, then kills it. */
 function runAndKill(path: string, delayMs: number): Promise<number> {

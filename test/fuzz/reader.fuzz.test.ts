@@ -42,9 +42,10 @@ import {
   writeU64,
   type SampleDatabase,
 } from '../support/sample-databases.js';
+import { loopSize } from '../support/sizes.js';
 
-/** Cases per sampled generator and database; raise it locally, e.g. STRATADB_FUZZ_RUNS=20000. */
-const RUNS = Number(process.env.STRATADB_FUZZ_RUNS ?? 300);
+/** Cases per sampled generator and database: 150, 300 under STRATADB_LONG=1; raise it locally, e.g. STRATADB_FUZZ_RUNS=20000. */
+const RUNS = loopSize(process.env.STRATADB_FUZZ_RUNS, 150, 300);
 /** Fixed seed: every run of the suite tries the same cases (STRATADB_FUZZ_SEED picks others locally). */
 const SEED = Number(process.env.STRATADB_FUZZ_SEED ?? 20261121);
 /** A hang detector, not a speed assertion: a case this slow has lost its bounds. */
