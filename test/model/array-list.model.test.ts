@@ -31,8 +31,9 @@ import {
 
 makeBackendFoldersAtCollection();
 
-/** Runs per backend of the many-transactions property (counts up to a few hundred). */
-const RUNS_SMALL_DEFAULT = 12;
+/** Runs per backend of the many-transactions property (counts up to a few hundred): 6, 12 under STRATADB_LONG=1. */
+const RUNS_SMALL_DEFAULT = 6;
+const RUNS_SMALL_LONG = 12;
 /** Runs per backend of the property whose lists cross 4096/4097. */
 const RUNS_LARGE_DEFAULT = 3;
 
@@ -359,7 +360,7 @@ class Scenario {
 const smallCommands = commandsArbitrary(opArbitrary(BOUNDARIES_SMALL, 40), 8, 1, 12);
 const largeCommands = commandsArbitrary(opArbitrary(BOUNDARIES_LARGE, 300), 3, 3, 5, resizeArbitrary(BOUNDARIES_LARGE));
 
-function runProperty(backend: Backend, commands: fc.Arbitrary<Command[]>, runs: number): void {
+function runProperty(backend: Backend, commands: fc.Arbitrary<Command[]>, runs: number, runsLong = runs): void {
   fc.assert(
     fc.property(commands, (list) => {
       const scenario = new Scenario(backend);
@@ -369,13 +370,13 @@ function runProperty(backend: Backend, commands: fc.Arbitrary<Command[]>, runs: 
         scenario.harness.close();
       }
     }),
-    propertyParameters(runs),
+    propertyParameters(runs, runsLong),
   );
 }
 
 describe.each(backends.map((backend) => [backend.name, backend] as const))('ArrayList on %s storage', (_name, backend) => {
   it('matches a JS array per list in every moment across transactions, with counts crossing 16/17 and 256/257', () => {
-    runProperty(backend, smallCommands, RUNS_SMALL_DEFAULT);
+    runProperty(backend, smallCommands, RUNS_SMALL_DEFAULT, RUNS_SMALL_LONG);
   });
 
   it('matches a JS array per list in every moment while counts cross 4096/4097, shrink by slice and grow again', () => {

@@ -32,10 +32,12 @@ import {
 
 makeBackendFoldersAtCollection();
 
-/** Runs per backend of each clone property. */
-const RUNS_CLONE_DEFAULT = 15;
-/** Runs per backend of the stale-cursor property. */
-const RUNS_FREEZE_DEFAULT = 20;
+/** Runs per backend of each clone property: 8, 15 under STRATADB_LONG=1. */
+const RUNS_CLONE_DEFAULT = 8;
+const RUNS_CLONE_LONG = 15;
+/** Runs per backend of the stale-cursor property: 10, 20 under STRATADB_LONG=1. */
+const RUNS_FREEZE_DEFAULT = 10;
+const RUNS_FREEZE_LONG = 20;
 /** Runs per backend of the long-history property (hundreds of transactions each). */
 const RUNS_HISTORY_DEFAULT = 3;
 
@@ -347,7 +349,7 @@ function runProperty(backend: Backend, commands: fc.Arbitrary<Command[]>, check?
         scenario.harness.close();
       }
     }),
-    propertyParameters(RUNS_CLONE_DEFAULT),
+    propertyParameters(RUNS_CLONE_DEFAULT, RUNS_CLONE_LONG),
   );
 }
 
@@ -796,7 +798,7 @@ describe.each(backends.map((backend) => [backend.name, backend] as const))('Writ
   it('makes cursors taken before freeze() refuse writes with TransactionError, except the moment root', () => {
     fc.assert(
       fc.property(freezeCaseArbitrary, (freezeCase) => runFreezeCase(backend, freezeCase)),
-      propertyParameters(RUNS_FREEZE_DEFAULT),
+      propertyParameters(RUNS_FREEZE_DEFAULT, RUNS_FREEZE_LONG),
     );
   });
 });

@@ -17,16 +17,18 @@ import type { Storage } from '../../src/storage/storage.js';
 import { HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../../src/format/constants.js';
 import type { WriteCursor } from '../../src/cursor/write-cursor.js';
 import { backends, type Backend, type BackendSlot } from '../support/backends.js';
+import { loopSize } from '../support/sizes.js';
 
 const utf8 = new TextEncoder();
 
 /**
  * fast-check parameters for one property: the run count comes from
- * STRATADB_PROPERTY_RUNS (default `runsDefault`); STRATADB_PROPERTY_SEED and
- * STRATADB_PROPERTY_PATH replay the counterexample a failure printed.
+ * STRATADB_PROPERTY_RUNS, else `runsDefault` (`runsLong` under STRATADB_LONG=1,
+ * see test/support/sizes.ts); STRATADB_PROPERTY_SEED and STRATADB_PROPERTY_PATH
+ * replay the counterexample a failure printed.
  */
-export function propertyParameters(runsDefault: number): fc.Parameters<unknown> {
-  const parameters: fc.Parameters<unknown> = { numRuns: Number(process.env.STRATADB_PROPERTY_RUNS ?? runsDefault) };
+export function propertyParameters(runsDefault: number, runsLong = runsDefault): fc.Parameters<unknown> {
+  const parameters: fc.Parameters<unknown> = { numRuns: loopSize(process.env.STRATADB_PROPERTY_RUNS, runsDefault, runsLong) };
   if (process.env.STRATADB_PROPERTY_SEED !== undefined) parameters.seed = Number(process.env.STRATADB_PROPERTY_SEED);
   if (process.env.STRATADB_PROPERTY_PATH !== undefined) parameters.path = process.env.STRATADB_PROPERTY_PATH;
   return parameters;

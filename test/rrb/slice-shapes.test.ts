@@ -12,6 +12,7 @@ import { Engine } from '../../src/history/engine.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { expectValidList, listValues, treeOf } from './support.js';
+import { loopSize } from '../support/sizes.js';
 
 type Step = { kind: 'slice'; from: number; to: number } | { kind: 'concat-self' } | { kind: 'concat-piece'; size: number };
 
@@ -72,7 +73,7 @@ describe('slices of deep irregular linked lists', () => {
         expectValidList(engine, committed);
         engine.close();
       }),
-      { numRuns: Number(process.env.STRATADB_PROPERTY_RUNS ?? 60) },
+      { numRuns: loopSize(process.env.STRATADB_PROPERTY_RUNS, 30, 60) },
     );
     // The lists did reach the depths where seams nest.
     expect(deepest).toBeGreaterThanOrEqual(3);
