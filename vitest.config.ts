@@ -4,26 +4,39 @@ import { defineConfig } from 'vitest/config';
 // Test files that must each run in a fresh module graph: they spawn, kill or
 // wait on other processes and threads, mock modules, change process-wide
 // state (environment, globals, the working directory), or build and run the
-// package the way users do.
+// package the way users do. Their folders also hold files that do none of
+// this (the command line run in-process through cli/support.ts, the crash
+// tests on simulated storage, replication's tails without a server, the lock
+// exclusivity in one process): those share a module graph (below), which
+// saves loading the sources again for each of them. A new file in these
+// folders that needs a process of its own goes in this list.
 const ISOLATED = [
-  'test/concurrency/**',
+  'test/concurrency/kill.test.ts',
+  'test/concurrency/lock-cli.test.ts',
+  'test/concurrency/lock-files.test.ts',
+  'test/concurrency/lock-fuzz.test.ts',
+  'test/concurrency/lock-threads.test.ts',
+  'test/concurrency/locks.test.ts',
+  'test/concurrency/readers.test.ts',
   'test/soak/**',
-  'test/crash/**',
   'test/package/**',
   'test/browser/**',
-  'test/cli/**',
+  'test/cli/progress.test.ts',
+  'test/cli/readme-session.test.ts',
   'test/cli.test.ts',
   'test/docs.test.ts',
   'test/examples.test.ts',
   'test/browser-safe.test.ts',
   // Start and kill nats-server clusters and writer processes.
-  'test/replication/**',
+  'test/replication/cli.test.ts',
+  'test/replication/cluster.test.ts',
+  'test/replication/failover.test.ts',
+  'test/replication/replicate.test.ts',
   'test/hash/xxh64-js.test.ts',
-  // Online compaction: child processes killed or reading, worker threads from dist/, the CLI.
+  // Online compaction: child processes killed or reading, worker threads from dist/.
   'test/compact/online-kill.test.ts',
   'test/compact/online-readers.test.ts',
   'test/compact/online-auto.test.ts',
-  'test/compact/online-cli.test.ts',
 ];
 
 export default defineConfig({
