@@ -10,8 +10,19 @@ import { writeFileSync } from 'node:fs';
 import { open } from '../../src/node.js';
 import { CLI, folder, run } from './support.js';
 
-/** A file big enough that verify reads well over 4096 slots (its progress interval), over three moments. */
-async function bigFile(dir: string): Promise<string> {
+let big: Promise<string> | undefined;
+
+/**
+ * A file big enough that verify reads well over 4096 slots (its progress
+ * interval), over three moments; written once, in a folder of its own, and
+ * only read by the tests (their copies and imports go in their own folders).
+ */
+function bigFile(): Promise<string> {
+  big ??= writeBigFile(folder());
+  return big;
+}
+
+async function writeBigFile(dir: string): Promise<string> {
   const path = join(dir, 'big.xit');
   const db = await open(path);
   for (let part = 0; part < 3; part++) {
@@ -37,7 +48,7 @@ function longCommands(dir: string, path: string): Array<{ label: string; args: (
 describe('progress bars', () => {
   it('are drawn on a terminal for verify, dump, backup and import, and the output is the same as without', async () => {
     const dir = folder();
-    const path = await bigFile(dir);
+    const path = await bigFile();
     for (const { label, args, stdin } of longCommands(dir, path)) {
       const options = stdin === undefined ? {} : { stdin };
       const drawn = await run(args(), { ...options, tty: true });
@@ -54,7 +65,7 @@ describe('progress bars', () => {
 
   it('are not drawn with --no-progress, even on a terminal', async () => {
     const dir = folder();
-    const path = await bigFile(dir);
+    const path = await bigFile();
     for (const { label, args, stdin } of longCommands(dir, path)) {
       const result = await run([...args(), '--no-progress'], { ...(stdin === undefined ? {} : { stdin }), tty: true });
       expect(result.code, result.err).toBe(0);
@@ -64,7 +75,7 @@ describe('progress bars', () => {
 
   it('leave piped standard error empty when the built command runs as a process', async () => {
     const dir = folder();
-    const path = await bigFile(dir);
+    const path = await bigFile();
     for (const { label, args, stdin } of longCommands(dir, path)) {
       const result = spawnSync(process.execPath, [CLI, ...args()], { encoding: 'utf8', input: stdin ?? '', stdio: 'pipe', maxBuffer: 1 << 28 });
       expect(result.status, `${label}: ${result.stderr}`).toBe(0);
@@ -75,7 +86,7 @@ describe('progress bars', () => {
 
   it('are drawn by the built command on a pseudo-terminal (script), and cleared at the end', async () => {
     const dir = folder();
-    const path = await bigFile(dir);
+    const path = await bigFile();
     const command = `"${process.execPath}" "${CLI}" verify "${path}"`;
     writeFileSync(join(dir, 'cmd.sh'), `${command}\n`);
     const result = spawnSync('script', ['-qec', `sh "${join(dir, 'cmd.sh')}"`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '100' } });

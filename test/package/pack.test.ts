@@ -33,10 +33,15 @@ function npm(args: string[], cwd: string): string {
   });
 }
 
-/** The files `npm pack` would put in the tarball. --ignore-scripts: `npm test` has built dist/ already. */
+let packed: string[] | undefined;
+
+/** The files `npm pack` would put in the tarball (asked once per run: each ask starts npm). --ignore-scripts: `npm test` has built dist/ already. */
 function packedFiles(): string[] {
-  const [report] = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], root)) as Array<{ files: Array<{ path: string }> }>;
-  return report!.files.map((file) => file.path).sort();
+  if (packed === undefined) {
+    const [report] = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], root)) as Array<{ files: Array<{ path: string }> }>;
+    packed = report!.files.map((file) => file.path).sort();
+  }
+  return [...packed];
 }
 
 describe('npm pack', () => {
