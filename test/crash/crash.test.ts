@@ -3,6 +3,7 @@
 // a write, at every event; each surviving image must reopen read-write to the
 // moments before or after the interrupted commit, cut back to its committed size.
 
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { dumpDatabase, type DumpJson } from '../../src/history/dump.js';
@@ -560,10 +561,34 @@ function subsetLanded(mode: SurvivalOptions['mode'], seed: number): Survival {
 }
 
 /**
+ * The verdicts of checkImage within one scenario and durability (one clean
+ * run), by the step the fault struck in and the image's bytes: many faults
+ * leave the same image (a crash between two flushes, a torn write that kept
+ * nothing), and checkImage decides the same for the same bytes (a fixed clock
+ * and hasher), so each distinct image is opened and checked once. Each entry
+ * keeps its bytes, compared in full on a hit; the hash only picks the bucket.
+ */
+type ImageVerdicts = Map<string, Array<{ readonly image: Uint8Array; readonly failure: string | undefined }>>;
+
+/** checkImage's verdict on `image`, from `verdicts` when these bytes were checked before in the same step. */
+function checkImageOnce(verdicts: ImageVerdicts, scenario: Scenario, clean: CleanRun, image: Uint8Array, done: number): string | undefined {
+  const key = `${done}:${createHash('sha1').update(image).digest('hex')}`;
+  const bucket = verdicts.get(key) ?? [];
+  const seen = bucket.find((entry) => Buffer.compare(entry.image, image) === 0);
+  if (seen !== undefined) return seen.failure;
+  // checkImage may write to the bytes it reopens (the transaction after recovery): keep a copy.
+  const copy = image.slice();
+  const failure = checkImage(scenario, clean, image, done);
+  bucket.push({ image: copy, failure });
+  verdicts.set(key, bucket);
+  return failure;
+}
+
+/**
  * Injects one fault, then checks each distinct surviving image. Returns the
  * failures, each labelled with the scenario, event, fault and survival.
  */
-function runCase(scenario: Scenario, clean: CleanRun, durability: Durability, fault: Fault, survivals: readonly Survival[]): string[] {
+function runCase(scenario: Scenario, clean: CleanRun, durability: Durability, fault: Fault, survivals: readonly Survival[], verdicts: ImageVerdicts): string[] {
   const storage = faultStorage(scenario);
   if (fault.kind === 'crash') storage.crashAt(fault.index);
   else storage.tearAt(fault.index, fault.keepBytes);
@@ -597,7 +622,7 @@ function runCase(scenario: Scenario, clean: CleanRun, durability: Durability, fa
     const image = storage.survivingImage(survival.options(storage));
     if (checked.some((other) => isDeepStrictEqual(other, image))) continue;
     checked.push(image.slice());
-    const failure = checkImage(scenario, clean, image, done);
+    const failure = checkImageOnce(verdicts, scenario, clean, image, done);
     if (failure !== undefined) failures.push(`${label}, ${survival.name}: ${failure}`);
   }
   return failures;
@@ -615,15 +640,16 @@ function runAllFaults(scenario: Scenario, durability: Durability, kinds: { crash
   // With sync, the torn write may also land among a subset of the others.
   const tearSurvivals: readonly Survival[] = durability === 'sync' ? [processCrash, allLanded('power'), subsetLanded('power', 1), subsetLanded('power', 2)] : [processCrash];
   const failures: string[] = [];
+  const verdicts: ImageVerdicts = new Map();
   let faults = 0;
   clean.events.forEach((event, index) => {
     if (kinds.crash) {
-      failures.push(...runCase(scenario, clean, durability, { kind: 'crash', index }, crashSurvivals));
+      failures.push(...runCase(scenario, clean, durability, { kind: 'crash', index }, crashSurvivals, verdicts));
       faults++;
     }
     if (kinds.tear && event.kind === 'write' && !assumedAtomic(event)) {
       for (const keepBytes of tornPrefixes(event.length)) {
-        failures.push(...runCase(scenario, clean, durability, { kind: 'tear', index, keepBytes }, tearSurvivals));
+        failures.push(...runCase(scenario, clean, durability, { kind: 'tear', index, keepBytes }, tearSurvivals, verdicts));
         faults++;
       }
     }
