@@ -19,8 +19,10 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { FileLock, LockedError, StrataError, breakStaleLock, lockPath, readLockHolder } from '../../src/node.js';
 import { lockStatus } from '../../src/storage/file-lock.js';
+import { loopSize } from '../support/sizes.js';
 
-const RUNS = Math.max(40, Math.floor(Number(process.env.STRATADB_FUZZ_RUNS ?? 300) / 2));
+// Half the reader fuzz's count, at least 40: 75, 150 under STRATADB_LONG=1.
+const RUNS = Math.max(40, Math.floor(loopSize(process.env.STRATADB_FUZZ_RUNS, 150, 300) / 2));
 const SEED = Number(process.env.STRATADB_FUZZ_SEED ?? 20261207);
 
 const root = mkdtempSync(join(tmpdir(), 'stratadb-lock-fuzz-'));
