@@ -53,5 +53,16 @@ describe.skipIf(!haveNats)('stratadb replicate and follow on a cluster', () => {
     expect((await run(['replicate', primary, '--name', 'cli', '--servers', servers])).code).toBe(0);
     expect((await run(['follow', replica, '--name', 'cli', '--servers', servers, '--once'])).code).toBe(0);
     expect(firstDifference(readFileSync(replica), readFileSync(primary))).toBe(-1);
+    // Compacted since: refused, with the way out; published as a new epoch, the replica moves to it.
+    expect((await run(['compact', primary])).code).toBe(0);
+    const refused = await run(['replicate', primary, '--name', 'cli', '--servers', servers]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/--new-epoch/);
+    const epoch = await run(['replicate', primary, '--name', 'cli', '--servers', servers, '--new-epoch']);
+    expect(epoch.err).toBe('');
+    expect(epoch.out).toMatch(/^published \d+ bytes, 1 moments, to cli \(epoch 1\)\n$/);
+    expect((await run(['follow', replica, '--name', 'cli', '--servers', servers, '--once'])).code).toBe(0);
+    const compacted = readFileSync(primary);
+    expect(firstDifference(readFileSync(replica).subarray(0, compacted.length), compacted)).toBe(-1);
   });
 });

@@ -170,11 +170,11 @@ describe.skipIf(!haveNats)('replication on a three-server cluster', () => {
     const writer = await replicate(db, { name, connection: nc });
     for (let i = 0; i < 10; i++) await writer.transactAsync((tx) => tx.set(['n', String(i)], 'v'.repeat(i * 100)));
     const snapshot = await writer.uploadSnapshot();
-    expect(snapshot).toEqual({ size: db.engine.committedSize, moments: db.momentCount });
+    expect(snapshot).toEqual({ size: db.engine.committedSize, moments: db.momentCount, epoch: 0 });
     for (let i = 10; i < 15; i++) await writer.transactAsync((tx) => tx.set(['n', String(i)], i));
     // Drop the stream's messages the snapshot covers.
     const log = await StreamLog.open(nc, name, 3);
-    await (await jetstreamManager(nc)).streams.purge(`STRATA_${name}`, { seq: await log.firstSeqFrom(snapshot.size) });
+    await (await jetstreamManager(nc)).streams.purge(`STRATA_${name}`, { seq: await log.firstSeqFrom(0, snapshot.size) });
     const storage = new MemoryStorage();
     const replica = await follow({ name, connection: nc, storage });
     await replica.catchUp();
