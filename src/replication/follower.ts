@@ -16,7 +16,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { openOn, type Database } from '../api/database.js';
 import { FencedError, InvalidArgumentError, ReplicationError } from '../errors.js';
 import { FileStorage } from '../storage/file-storage.js';
-import { nodeSwapFileSystem, publishSibling, siblingPath } from '../compact/swap-file.js';
+import { nodeSwapFileSystem, publishSibling, removeLeftoverSiblings, siblingPath } from '../compact/swap-file.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { Applier } from './applier.js';
@@ -73,6 +73,8 @@ export async function follow(options: FollowOptions): Promise<Follower> {
   if (options.path !== undefined && options.storage !== undefined) throw new InvalidArgumentError('follow takes a path or a storage, not both');
   const storage = options.storage ?? (options.path !== undefined ? FileStorage.open(options.path) : new MemoryStorage());
   try {
+    // The follower holds the file's lock: a sibling left by a follower killed while moving to a new epoch is a leftover.
+    if (options.path !== undefined && options.storage === undefined) removeLeftoverSiblings(options.path);
     const log = await StreamLog.open(options.connection, name, options.replicas ?? 3);
     const follower = new Follower(name, options, storage, log);
     await follower.open();

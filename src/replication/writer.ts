@@ -18,6 +18,7 @@ import { trailerEndingAt } from '../history/trailers.js';
 import { encodeHistoryHeader } from '../history/history-header.js';
 import { HISTORY_HEADER_POSITION } from '../format/constants.js';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { Engine } from '../history/engine.js';
 import { CHUNK_SIZE_MAX, checkDatabaseName, type ChunkHeader, type UnitKind } from './wire.js';
 
 /**
@@ -137,12 +138,20 @@ export class ReplicatedWriter<S = any> {
   /** The stream's sequence of the first message of {@link epochNow} (its fence). */
   private epochStartSeq = 0;
   private readonly startNewEpoch: boolean;
+  /**
+   * The engine whose bytes were last published. The database replaces its
+   * engine when it is compacted (by {@link compact}, `database.compact`, or
+   * in the background with `autoCompact`): positions in the new file mean
+   * other bytes, so the next publish starts a new epoch with it whole.
+   */
+  private engineSeen: Engine;
   private chain: Promise<void> = Promise.resolve();
   private failure: StrataError | undefined;
 
   /** @internal */
   constructor(db: Database<S>, name: string, durability: ReplicationDurability, lease: Lease, log: StreamLog, connection: NatsConnection, replicas: number, newEpoch = false) {
     this.startNewEpoch = newEpoch;
+    this.engineSeen = db.engine;
     this.connection = connection;
     this.replicas = replicas;
     this.database = db;
@@ -283,6 +292,9 @@ export class ReplicatedWriter<S = any> {
    * epoch when its base reaches them: a file replica is replaced atomically,
    * as a compaction replaces the writer's, and its readers move on their next
    * refresh. Commits made meanwhile wait for the base and follow it.
+   * A compaction by other means (`database.compact`, or `autoCompact` in the
+   * background) starts a new epoch the same way at the next publish; this
+   * method adds the snapshot and the trimming, and waits for the base.
    *
    * The compaction itself is synchronous: it holds up the lease's renewals,
    * so keep `lease.ttlMs` well above the time it takes (see `stratadb
@@ -296,13 +308,8 @@ export class ReplicatedWriter<S = any> {
     const { snapshot = true, trimStream = false, ...compactOptions } = options;
     await this.flush();
     this.check();
-    // Synchronous from here to the switch: no commit comes between the
-    // compaction and the epoch that publishes it.
     const result = this.database.compact(compactOptions);
-    this.epochNow += 1;
-    this.baseDue = true;
-    this.published = 0;
-    this.epochStartSeq = 0;
+    // The next publish sees the new engine, and starts the epoch.
     await this.flush();
     if (snapshot) await this.uploadSnapshot();
     if (trimStream) await this.log.purgeBefore(this.epochStartSeq);
@@ -354,7 +361,16 @@ export class ReplicatedWriter<S = any> {
 
   private async publishPending(): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
-    const target = this.database.engine.committedSize;
+    const engine = this.database.engine;
+    if (engine !== this.engineSeen) {
+      // Compacted since the last publish: a new epoch, the compacted database its base.
+      this.engineSeen = engine;
+      this.epochNow += 1;
+      this.baseDue = true;
+      this.published = 0;
+      this.epochStartSeq = 0;
+    }
+    const target = engine.committedSize;
     if (target <= this.published && !this.baseDue) return;
     try {
       this.lease.assertHeld();

@@ -8,15 +8,19 @@
 // superseded, never continued.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { open } from '../../src/node.js';
+// Background compaction runs a worker file, which only the build has: that test uses the built package whole.
+import { autoCompaction, open as openBuilt } from '../../dist/src/node.js';
+import { follow as followBuilt, replicate as replicateBuilt } from '../../dist/src/replication.js';
 import { follow, replicate } from '../../src/replication.js';
 import { ReplicationError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { StreamLog } from '../../src/replication/stream-log.js';
+import { siblingPath } from '../../src/compact/swap-file.js';
 import { NatsCluster, haveNats } from '../support/nats-cluster.js';
 import { firstDifference } from '../support/same-bytes.js';
 
@@ -86,6 +90,38 @@ describe.skipIf(!haveNats)('replication epochs on a three-server cluster', () =>
     await writer.close();
   });
 
+  it('starts an epoch for a compaction in the background (autoCompact), and a reader of the replica file moves on refresh', async () => {
+    const name = fresh('auto');
+    const path = join(dir, `${name}.xit`);
+    const replicaPath = join(dir, `${name}.replica.xit`);
+    const db = await openBuilt(path, { autoCompact: { when: { fileSizeOver: 40_000 }, keep: 'latest', checkIntervalMs: 20 } });
+    const writer = await replicateBuilt(db, { name, connection: nc, lease: { ttlMs: 5000 } });
+    const follower = await followBuilt({ name, connection: nc, path: replicaPath });
+    await writer.transactAsync((tx) => tx.set(['v'], -1));
+    await follower.catchUp();
+    const reader = await openBuilt(replicaPath, { readOnly: true });
+    expect(reader.get(['v'])).toBe(-1);
+    for (let i = 0; i < 40 && (await autoCompaction(db))!.completed === 0; i++) {
+      await writer.transactAsync((tx) => {
+        tx.set(['v'], i);
+        tx.set(['pad', String(i % 3)], 'p'.repeat(2000));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    expect((await autoCompaction(db))!.completed).toBeGreaterThan(0);
+    await writer.transactAsync((tx) => tx.set(['v'], 'last'));
+    await follower.catchUp();
+    expect(writer.epoch).toBeGreaterThan(0);
+    expect(follower.epoch).toBe(writer.epoch);
+    expect(firstDifference(committed(replicaPath, db.engine.committedSize), committed(path, db.engine.committedSize))).toBe(-1);
+    reader.refresh();
+    expect(reader.get(['v'])).toBe('last');
+    expect(reader.momentCount).toBe(db.momentCount);
+    reader.close();
+    await follower.close();
+    await writer.close();
+  });
+
   it('restarts a stopped replica into the new epoch, and refuses it once that epoch is trimmed from the stream', async () => {
     const name = fresh('restart');
     const path = join(dir, `${name}.xit`);
@@ -102,7 +138,11 @@ describe.skipIf(!haveNats)('replication epochs on a three-server cluster', () =>
     await writer.compact();
     await writer.transactAsync((tx) => tx.set(['k'], 'epoch 1'));
     // Stopped during the compaction: it finds its epoch (0) on the stream, applies the rest of it, then moves.
+    // A sibling left by a follower killed while moving is removed.
+    const leftover = siblingPath(kept);
+    writeFileSync(leftover, 'half a base');
     const restarted = await follow({ name, connection: nc, path: kept });
+    expect(existsSync(leftover)).toBe(false);
     await restarted.catchUp();
     expect(restarted.epoch).toBe(1);
     expect(firstDifference(committed(kept, db.engine.committedSize), committed(path, db.engine.committedSize))).toBe(-1);
