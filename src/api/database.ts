@@ -326,8 +326,14 @@ export class Database<in out S = any> {
   engine: Engine;
   private current: Transaction<S> | undefined;
   private readonly feed: ChangeFeed;
-  /** Engines that a compaction or a move replaced: their snapshots still read them; closed with the database. */
-  private readonly retired: Engine[] = [];
+  /**
+   * Engines that a compaction or a move replaced, weakly: their snapshots and
+   * views still read them. Each one's storage is closed once nothing reads
+   * it any more (see {@link retiredStorages}), or with the database.
+   */
+  private readonly retired: Array<WeakRef<Engine>> = [];
+  /** The storages of retired engines, still open. */
+  private readonly retiredOpen = new Set<Storage>();
   private compactor: Compactor = compactMemory;
   /** For a reader of a file: the engine on the file now at its path, when it was replaced since this one opened. */
   private follow: ((engine: Engine) => Engine | undefined) | undefined;
@@ -717,10 +723,20 @@ export class Database<in out S = any> {
 
   private closing: (() => void) | undefined;
 
-  /** @internal goes on with `engine`; the old one stays open for its snapshots until close */
+  /**
+   * @internal goes on with `engine`; the old one stays open while its
+   * snapshots and views are in use, and its storage (for a file, the
+   * replaced file, whose disk space the system frees only once it is closed)
+   * is closed after they are collected
+   */
   replaceEngine(engine: Engine): void {
     if (engine === this.engine) return;
-    this.retired.push(this.engine);
+    const old = this.engine;
+    // Forget the engines already collected: a reader lives through many compactions.
+    const alive = this.retired.filter((ref) => ref.deref() !== undefined);
+    this.retired.splice(0, this.retired.length, ...alive, new WeakRef(old));
+    this.retiredOpen.add(old.storage);
+    retiredStorages.register(old.ctx, { storage: old.storage, open: this.retiredOpen });
     this.engine = engine;
     this.feed.moveTo(engine);
   }
@@ -743,9 +759,28 @@ export class Database<in out S = any> {
     this.closing?.();
     this.feed.close();
     this.engine.close();
-    for (const engine of this.retired.splice(0)) engine.close();
+    for (const engine of this.retired.splice(0)) engine.deref()?.close();
+    for (const storage of this.retiredOpen) storage.close();
+    this.retiredOpen.clear();
   }
 }
+
+/**
+ * Closes a retired engine's storage once its context is collected. Every
+ * cursor, snapshot and view reads through the context (the engine holds it
+ * too), so then nothing reads that storage any more. A long-lived reader of a
+ * file that is compacted every day would otherwise keep every old file open,
+ * and their disk space taken, until it closes.
+ */
+const retiredStorages = new FinalizationRegistry<{ storage: Storage; open: Set<Storage> }>(({ storage, open }) => {
+  if (!open.has(storage)) return;
+  try {
+    storage.close();
+    open.delete(storage);
+  } catch {
+    // It could not release the file now; the database's close tries again.
+  }
+});
 
 /**
  * Opens a database:

@@ -315,6 +315,9 @@ export class Follower {
     else if (this.storage !== before) {
       // A new epoch: the database moves to the new storage; its old engine stays for the snapshots taken before.
       const moved = await openOn(new ReaderStorage(this.storage), { readOnly: true });
+      // The old file is the database's to close once its snapshots are gone (its disk space is freed then).
+      const old = this.db.engine.storage;
+      if (old instanceof ReaderStorage) old.handOver();
       this.db.replaceEngine(moved.engine);
       this.db.refresh();
     } else this.db.refresh();
