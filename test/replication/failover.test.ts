@@ -52,8 +52,8 @@ interface ChildWriter {
   exited: Promise<number | null>;
 }
 
-function spawnWriter(cluster: NatsCluster, path: string, name: string, blob: number): ChildWriter {
-  const child = spawn(process.execPath, [WRITER, path, name, cluster.servers.join(','), String(TTL), String(blob)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnWriter(cluster: NatsCluster, path: string, name: string, blob: number, compactEvery = 0): ChildWriter {
+  const child = spawn(process.execPath, [WRITER, path, name, cluster.servers.join(','), String(TTL), String(blob), String(compactEvery)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const acked = new Map<number, number>();
   const lines: string[] = [];
   let buffer = '';
@@ -106,6 +106,7 @@ async function expectTermsOrdered(nc: NatsConnection, name: string): Promise<num
   const last = await log.lastSeq();
   const terms: number[] = [];
   let highest = 0;
+  let epoch = 0;
   // Units whose chunks stop before their end (their writer died mid-publish), for the log.
   let open: { term: number; unitStart: number } | undefined;
   let unfinished = 0;
@@ -116,6 +117,9 @@ async function expectTermsOrdered(nc: NatsConnection, name: string): Promise<num
     if (open !== undefined && (h.term !== open.term || h.unitStart !== open.unitStart)) unfinished++;
     open = h.kind !== 'fence' && h.to !== h.unitEnd ? { term: h.term, unitStart: h.unitStart } : undefined;
     expect(message!.header.term, `message ${seq} (${message!.header.kind})`).toBeGreaterThanOrEqual(highest);
+    // Epochs never go back either: positions count in the newest epoch's file from its first message on.
+    expect(h.epoch, `message ${seq} (${h.kind})`).toBeGreaterThanOrEqual(epoch);
+    epoch = h.epoch;
     if (message!.header.term > highest) {
       // A new term starts with its writer's fence.
       expect(message!.header.kind, `message ${seq}`).toBe('fence');
@@ -237,6 +241,41 @@ describe.skipIf(!haveNats)('fencing and failover', () => {
     const deadBytes = readFileSync(primaryPath);
     // The history header (bytes 12 to 36) names each file's own last commit; every other byte of the prefix is the same.
     expect(firstDifference(deadBytes.subarray(36, lastAcked), standbyBytes.subarray(36, lastAcked))).toBe(-1);
+    expect((await expectTermsOrdered(nc, name)).length).toBe(2);
+    await replica.close();
+    await writer.close();
+  });
+
+  it.each(Array.from({ length: ROUNDS }, (_, round) => round))('lets a standby take over from a writer process killed while compacting into a new epoch (round %i)', async (round) => {
+    const random = seededRandom(2900 + round);
+    const name = fresh('epoch');
+    // Blobs of 600 KB every third step: each epoch's base takes several messages, so a kill can land inside one.
+    const first = spawnWriter(cluster, join(dir, `${name}.a.xit`), name, 600_000, 2);
+    const standby: Follower = await follow({ name, connection: nc, path: join(dir, `${name}.b.xit`) });
+    await first.until(() => first.lines.some((line) => line.startsWith('compacted ')));
+    // Then up to the start of another compaction (an even step), and a little into it.
+    const target = Math.max(...first.acked.keys()) + 1 + Math.floor(random() * 3);
+    await first.until(() => first.acked.has(target));
+    await sleep(Math.floor(random() * 30));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const writer = await standby.promote({ lease: { ttlMs: TTL, waitMs: 10_000 } });
+    await writer.transactAsync((tx) => {
+      tx.set(['a'], -1);
+      tx.set(['b'], -1);
+    });
+    const memory = new MemoryStorage();
+    const replica = await follow({ name, connection: nc, storage: memory });
+    await replica.catchUp();
+    // At least one compaction's epoch was whole before the kill; the standby writes in it or a later one.
+    expect(writer.epoch).toBeGreaterThanOrEqual(1);
+    expect(replica.epoch).toBe(writer.epoch);
+    // Compactions kept every moment: every acknowledged step is still in the history.
+    const steps = stepsIn(replica.database!);
+    for (const step of first.acked.keys()) expect(steps.has(step), `acknowledged step ${step}`).toBe(true);
+    const size = writer.database.engine.committedSize;
+    const standbyBytes = readFileSync(join(dir, `${name}.b.xit`)).subarray(0, size);
+    expect(firstDifference(standbyBytes, memory.toBytes().subarray(0, size))).toBe(-1);
     expect((await expectTermsOrdered(nc, name)).length).toBe(2);
     await replica.close();
     await writer.close();
