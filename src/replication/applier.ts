@@ -14,7 +14,7 @@ import { encodeHistoryHeader } from '../history/history-header.js';
 import { trailerEndingAt } from '../history/trailers.js';
 import type { Storage } from '../storage/storage.js';
 import { checkTail } from './tail.js';
-import type { ChunkHeader } from './wire.js';
+import { concatBytes, type ChunkHeader } from './wire.js';
 
 /** @internal Puts a later epoch's base in place of the replica's bytes; returns the storage holding it. */
 export type EpochReplacer = (bytes: Uint8Array, epoch: number) => Storage;
@@ -81,7 +81,7 @@ export class Applier {
       this.gatheredTo = header.to;
     }
     if (this.gatheredTo !== header.unitEnd) return false;
-    const bytes = this.parts.length === 1 ? (this.parts[0] as Uint8Array) : concat(this.parts, header.unitEnd - header.unitStart);
+    const bytes = this.parts.length === 1 ? (this.parts[0] as Uint8Array) : concatBytes(this.parts, header.unitEnd - header.unitStart);
     this.parts = [];
     this.gathering = undefined;
     if (header.kind === 'base') this.applyBase(bytes, header);
@@ -134,14 +134,4 @@ export class Applier {
     if (storage.size() > committedSize) storage.truncate(committedSize);
     storage.flush();
   }
-}
-
-function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -10,6 +10,7 @@ import { ReplicationError } from '../errors.js';
 import { HISTORY_HEADER_POSITION } from '../format/constants.js';
 import { decodeHistoryHeader } from '../history/history-header.js';
 import { checkTail } from './tail.js';
+import { concatBytes } from './wire.js';
 import { whilePlacing } from './placement.js';
 import { claimedTrailerSize, decodeTrailer } from '../format/commit-trailer.js';
 
@@ -86,11 +87,5 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
     parts.push(value);
     length += value.length;
   }
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts, length);
 }

@@ -131,6 +131,29 @@ async function expectTermsOrdered(nc: NatsConnection, name: string): Promise<num
   return terms;
 }
 
+/**
+ * The standby takes over from a killed writer process: it promotes, commits
+ * once, and a fresh memory replica catches up; every step the dead writer
+ * had acknowledged must be in the replica's history, and the standby's file
+ * byte-identical to the replica.
+ */
+async function takeOver(nc: NatsConnection, name: string, standby: Follower, dead: ChildWriter): Promise<{ writer: ReplicatedWriter; replica: Follower; standbyBytes: Uint8Array }> {
+  const writer = await standby.promote({ lease: { ttlMs: TTL, waitMs: 10_000 } });
+  await writer.transactAsync((tx) => {
+    tx.set(['a'], -1);
+    tx.set(['b'], -1);
+  });
+  const memory = new MemoryStorage();
+  const replica = await follow({ name, connection: nc, storage: memory });
+  await replica.catchUp();
+  const steps = stepsIn(replica.database!);
+  for (const step of dead.acked.keys()) expect(steps.has(step), `acknowledged step ${step}`).toBe(true);
+  const size = writer.database.engine.committedSize;
+  const standbyBytes = readFileSync(join(dir, `${name}.b.xit`)).subarray(0, size);
+  expect(firstDifference(standbyBytes, memory.toBytes().subarray(0, size))).toBe(-1);
+  return { writer, replica, standbyBytes };
+}
+
 describe.skipIf(!haveNats)('fencing and failover', () => {
   let cluster: NatsCluster;
   let nc: NatsConnection;
@@ -224,20 +247,9 @@ describe.skipIf(!haveNats)('fencing and failover', () => {
     await sleep(Math.floor(random() * 40));
     first.child.kill('SIGKILL');
     await first.exited;
-    const writer = await standby.promote({ lease: { ttlMs: TTL, waitMs: 10_000 } });
-    await writer.transactAsync((tx) => {
-      tx.set(['a'], -1);
-      tx.set(['b'], -1);
-    });
-    const memory = new MemoryStorage();
-    const replica = await follow({ name, connection: nc, storage: memory });
-    await replica.catchUp();
-    const steps = stepsIn(replica.database!);
-    for (const step of first.acked.keys()) expect(steps.has(step), `acknowledged step ${step}`).toBe(true);
-    // The standby's file, the fresh replica and the dead writer's file agree on the bytes they share up to the last acknowledged commit.
+    const { writer, replica, standbyBytes } = await takeOver(nc, name, standby, first);
+    // The dead writer's file agrees with them on the bytes they share up to the last acknowledged commit.
     const lastAcked = Math.max(...first.acked.values());
-    const standbyBytes = readFileSync(join(dir, `${name}.b.xit`)).subarray(0, writer.database.engine.committedSize);
-    expect(firstDifference(standbyBytes, memory.toBytes())).toBe(-1);
     const deadBytes = readFileSync(primaryPath);
     // The history header (bytes 12 to 36) names each file's own last commit; every other byte of the prefix is the same.
     expect(firstDifference(deadBytes.subarray(36, lastAcked), standbyBytes.subarray(36, lastAcked))).toBe(-1);
@@ -259,23 +271,11 @@ describe.skipIf(!haveNats)('fencing and failover', () => {
     await sleep(Math.floor(random() * 30));
     first.child.kill('SIGKILL');
     await first.exited;
-    const writer = await standby.promote({ lease: { ttlMs: TTL, waitMs: 10_000 } });
-    await writer.transactAsync((tx) => {
-      tx.set(['a'], -1);
-      tx.set(['b'], -1);
-    });
-    const memory = new MemoryStorage();
-    const replica = await follow({ name, connection: nc, storage: memory });
-    await replica.catchUp();
+    // Compactions kept every moment: every acknowledged step is still in the history (takeOver checks).
+    const { writer, replica } = await takeOver(nc, name, standby, first);
     // At least one compaction's epoch was whole before the kill; the standby writes in it or a later one.
     expect(writer.epoch).toBeGreaterThanOrEqual(1);
     expect(replica.epoch).toBe(writer.epoch);
-    // Compactions kept every moment: every acknowledged step is still in the history.
-    const steps = stepsIn(replica.database!);
-    for (const step of first.acked.keys()) expect(steps.has(step), `acknowledged step ${step}`).toBe(true);
-    const size = writer.database.engine.committedSize;
-    const standbyBytes = readFileSync(join(dir, `${name}.b.xit`)).subarray(0, size);
-    expect(firstDifference(standbyBytes, memory.toBytes().subarray(0, size))).toBe(-1);
     expect((await expectTermsOrdered(nc, name)).length).toBe(2);
     await replica.close();
     await writer.close();
