@@ -7,6 +7,7 @@ import { Engine, type Durability } from '../history/engine.js';
 import { InvalidArgumentError, ReadOnlyError, TransactionError, OutOfRangeError, WrongTypeError } from '../errors.js';
 import { MemoryStorage, isByteSource } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
+import { RetiredEngines } from './retired-engines.js';
 import type { Hasher } from '../hash/hasher.js';
 import { builtInHashers } from '../open.js';
 import { backupTo, type BackupResult } from '../history/backup.js';
@@ -326,14 +327,8 @@ export class Database<in out S = any> {
   engine: Engine;
   private current: Transaction<S> | undefined;
   private readonly feed: ChangeFeed;
-  /**
-   * Engines that a compaction or a move replaced, weakly: their snapshots and
-   * views still read them. Each one's storage is closed once nothing reads
-   * it any more (see {@link retiredStorages}), or with the database.
-   */
-  private readonly retired: Array<WeakRef<Engine>> = [];
-  /** The storages of retired engines, still open. */
-  private readonly retiredOpen = new Set<Storage>();
+  /** Engines that a compaction or a move replaced: their snapshots still read them (retired-engines.ts). */
+  private readonly retired = new RetiredEngines();
   private compactor: Compactor = compactMemory;
   /** For a reader of a file: the engine on the file now at its path, when it was replaced since this one opened. */
   private follow: ((engine: Engine) => Engine | undefined) | undefined;
@@ -731,12 +726,7 @@ export class Database<in out S = any> {
    */
   replaceEngine(engine: Engine): void {
     if (engine === this.engine) return;
-    const old = this.engine;
-    // Forget the engines already collected: a reader lives through many compactions.
-    const alive = this.retired.filter((ref) => ref.deref() !== undefined);
-    this.retired.splice(0, this.retired.length, ...alive, new WeakRef(old));
-    this.retiredOpen.add(old.storage);
-    retiredStorages.register(old.ctx, { storage: old.storage, open: this.retiredOpen });
+    this.retired.retire(this.engine);
     this.engine = engine;
     this.feed.moveTo(engine);
   }
@@ -759,28 +749,10 @@ export class Database<in out S = any> {
     this.closing?.();
     this.feed.close();
     this.engine.close();
-    for (const engine of this.retired.splice(0)) engine.deref()?.close();
-    for (const storage of this.retiredOpen) storage.close();
-    this.retiredOpen.clear();
+    this.retired.closeAll();
   }
 }
 
-/**
- * Closes a retired engine's storage once its context is collected. Every
- * cursor, snapshot and view reads through the context (the engine holds it
- * too), so then nothing reads that storage any more. A long-lived reader of a
- * file that is compacted every day would otherwise keep every old file open,
- * and their disk space taken, until it closes.
- */
-const retiredStorages = new FinalizationRegistry<{ storage: Storage; open: Set<Storage> }>(({ storage, open }) => {
-  if (!open.has(storage)) return;
-  try {
-    storage.close();
-    open.delete(storage);
-  } catch {
-    // It could not release the file now; the database's close tries again.
-  }
-});
 
 /**
  * Opens a database:
