@@ -38,6 +38,29 @@ export async function putSnapshot(nc: NatsConnection, db: string, bytes: Uint8Ar
 }
 
 /**
+ * @internal The epoch of the latest snapshot of `db` (its metadata alone), or
+ * undefined when there is none.
+ */
+export async function snapshotEpoch(nc: NatsConnection, db: string): Promise<number | undefined> {
+  let store: Awaited<ReturnType<Objm['open']>>;
+  try {
+    store = await new Objm(nc).open(bucketName(db));
+  } catch {
+    return undefined;
+  }
+  const info = await store.info(OBJECT);
+  if (info === null) return undefined;
+  return parseEpoch(db, info.metadata?.epoch);
+}
+
+/** A snapshot's epoch from its metadata: snapshots from before epochs name none, and belong to epoch 0. */
+function parseEpoch(db: string, text: string | undefined): number {
+  const epoch = text === undefined ? 0 : Number(text);
+  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new ReplicationError(`the snapshot of ${db} names epoch ${JSON.stringify(text)}, not a whole number`);
+  return epoch;
+}
+
+/**
  * @internal The latest snapshot of `db`, checked: its history header names its
  * whole length, and its last commit's tail checks (trailer and checksum).
  * Undefined when there is none.
@@ -65,9 +88,7 @@ export async function getSnapshot(nc: NatsConnection, db: string): Promise<{ byt
   } catch (error) {
     throw new ReplicationError(`reading the snapshot of ${db} failed: ${String(error)}`, { cause: error });
   }
-  // Snapshots from before epochs say none: they belong to epoch 0.
-  const epoch = epochText === undefined ? 0 : Number(epochText);
-  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new ReplicationError(`the snapshot of ${db} names epoch ${JSON.stringify(epochText)}, not a whole number`);
+  const epoch = parseEpoch(db, epochText);
   const header = decodeHistoryHeader(bytes.subarray(HISTORY_HEADER_POSITION, HISTORY_HEADER_POSITION + 24), bytes.length);
   if (header.committedSize !== bytes.length) throw new ReplicationError(`the snapshot of ${db} holds ${bytes.length} bytes, but its history header names ${header.committedSize}`);
   const size = bytes.length >= 4 ? claimedTrailerSize(bytes.subarray(bytes.length - 4)) : -1;

@@ -13,7 +13,7 @@ import { FencedError, InvalidArgumentError, ReplicationError, StrataError } from
 import { Lease, type LeaseClock, type LeaseOptions } from './lease.js';
 import { StreamLog, type OutgoingChunk } from './stream-log.js';
 import { tailsBetween } from './tail.js';
-import { putSnapshot, type SnapshotInfo } from './snapshot-store.js';
+import { putSnapshot, snapshotEpoch, type SnapshotInfo } from './snapshot-store.js';
 import { trailerEndingAt } from '../history/trailers.js';
 import { encodeHistoryHeader } from '../history/history-header.js';
 import { HISTORY_HEADER_POSITION } from '../format/constants.js';
@@ -194,21 +194,13 @@ export class ReplicatedWriter<S = any> {
   async start(): Promise<void> {
     const head = await this.log.head();
     const local = this.database.engine.committedSize;
-    let epoch = head.epoch;
-    let whole = head.end === 0;
-    if (this.startNewEpoch) {
-      epoch = head.latestEpoch + (head.end === 0 ? 0 : 1);
-      whole = true;
-    } else if (head.end > 0) {
+    let whole = head.end === 0 || this.startNewEpoch;
+    if (!whole) {
       this.checkContinues(head.end, head.endBytes, local);
-      if (head.latestEpoch > head.epoch) {
-        epoch = head.latestEpoch + 1;
-        whole = true;
-      }
-    } else {
-      epoch = head.latestEpoch;
+      whole = head.latestEpoch > head.epoch;
     }
-    this.epochNow = epoch;
+    this.epochNow = whole ? await this.freshEpoch(head.lastSeq, head.latestEpoch) : head.epoch;
+    const epoch = this.epochNow;
     const at = whole ? 0 : head.end;
     const fence: ChunkHeader = { kind: 'fence', db: this.name, epoch, term: this.lease.term, unitStart: at, unitEnd: at, from: at, to: at, moments: whole ? 0 : head.moments };
     this.lastSeq = await this.log.publish([{ header: fence, data: new Uint8Array(0) }], head.lastSeq);
@@ -217,6 +209,19 @@ export class ReplicatedWriter<S = any> {
     this.published = at;
     this.baseDue = whole;
     await this.publishPending();
+  }
+
+  /**
+   * The epoch a whole base is published in: above every epoch a replica may
+   * be in (the stream's, and the snapshot's: a stream purged whole still
+   * leaves replicas started from the snapshot in its epoch), so that every
+   * follower takes it; 0 for the first base of a stream that never held a
+   * message, with no snapshot.
+   */
+  private async freshEpoch(lastSeq: number, latestEpoch: number): Promise<number> {
+    const snapshot = await snapshotEpoch(this.connection, this.name);
+    if (lastSeq === 0 && snapshot === undefined) return 0;
+    return Math.max(latestEpoch, snapshot ?? 0) + 1;
   }
 
   /** @throws ReplicationError when this database does not continue the stream's last whole commit, which ends at `end` with `endBytes` */

@@ -195,6 +195,31 @@ describe.skipIf(!haveNats)('replication epochs on a three-server cluster', () =>
     await writer.close();
   });
 
+  it('publishes the base of a stream purged whole in an epoch above the snapshot replicas started from', async () => {
+    const name = fresh('purged');
+    const path = join(dir, `${name}.xit`);
+    let db = await open(path);
+    let writer = await replicate(db, { name, connection: nc, lease: { ttlMs: 5000 } });
+    await writer.transactAsync((tx) => tx.set(['v'], 1));
+    await writer.uploadSnapshot();
+    await writer.close();
+    const log = await StreamLog.open(nc, name, 3);
+    await log.purgeBefore((await log.lastSeq()) + 1);
+    const replica = await follow({ name, connection: nc });
+    expect(replica.epoch).toBe(0);
+    expect(replica.bootstrappedFrom).toBeGreaterThan(0);
+    // The writer comes back to an empty stream: its base must reach the replica, which already holds epoch 0.
+    db = await open(path);
+    writer = await replicate(db, { name, connection: nc, lease: { ttlMs: 5000 } });
+    expect(writer.epoch).toBe(1);
+    await writer.transactAsync((tx) => tx.set(['v'], 2));
+    await replica.catchUp();
+    expect(replica.epoch).toBe(1);
+    expect(replica.database!.get(['v'])).toBe(2);
+    await replica.close();
+    await writer.close();
+  });
+
   it("supersedes an epoch whose base was left unfinished, and stops a follower on a storage it was given, which it cannot replace", async () => {
     const name = fresh('unfinished');
     const path = join(dir, `${name}.xit`);
