@@ -369,6 +369,8 @@ export class Follower {
   /** Resolves once the replica holds everything the stream held when called. */
   async catchUp(): Promise<void> {
     const head = await this.log.head();
+    // A stream with no whole unit yet: nothing to catch up with.
+    if (head.end === 0) return;
     await this.waitFor(head.end, head.epoch);
   }
 

@@ -206,6 +206,12 @@ describe.skipIf(!haveNats)('replication epochs on a three-server cluster', () =>
     await writer.close();
     const log = await StreamLog.open(nc, name, 3);
     await log.purgeBefore((await log.lastSeq()) + 1);
+    // An empty stream: a replica from nothing has nothing to catch up with, at once.
+    const empty = await follow({ name, connection: nc, bootstrap: false });
+    await empty.catchUp();
+    expect(empty.epoch).toBe(-1);
+    expect(empty.database).toBeUndefined();
+    await empty.close();
     const replica = await follow({ name, connection: nc });
     expect(replica.epoch).toBe(1);
     expect(replica.bootstrappedFrom).toBeGreaterThan(0);
