@@ -2,14 +2,14 @@
 // servers as a one-line failure, and against a three-server cluster a file
 // published (with a snapshot) and a replica file that ends byte-identical.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { open } from '../../src/node.js';
 import { run, folder } from '../cli/support.js';
-import { NatsCluster, haveNats } from '../support/nats-cluster.js';
+import { NatsCluster, clusterForSuite, haveNats } from '../support/nats-cluster.js';
 import { firstDifference } from '../support/same-bytes.js';
 import { connect } from '@nats-io/transport-node';
 import { replicate } from '../../src/replication.js';
@@ -29,11 +29,8 @@ describe('stratadb replicate and follow without servers', () => {
 
 describe.skipIf(!haveNats)('stratadb replicate and follow on a cluster', () => {
   let cluster: NatsCluster;
-  beforeAll(async () => {
-    cluster = await NatsCluster.start(3);
-  });
-  afterAll(async () => {
-    await cluster?.stop();
+  clusterForSuite((started) => {
+    cluster = started;
   });
 
   it('publish a file and keep another one its byte-identical replica', async () => {

@@ -7,7 +7,7 @@
 // published as a new epoch; an epoch whose base was left unfinished is
 // superseded, never continued.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { ReplicationError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { StreamLog } from '../../src/replication/stream-log.js';
 import { siblingPath } from '../../src/compact/swap-file.js';
-import { NatsCluster, haveNats } from '../support/nats-cluster.js';
+import { clusterForSuite, haveNats } from '../support/nats-cluster.js';
 import { firstDifference } from '../support/same-bytes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-epochs-'));
@@ -35,15 +35,9 @@ function committed(path: string, size: number): Uint8Array {
 }
 
 describe.skipIf(!haveNats)('replication epochs on a three-server cluster', () => {
-  let cluster: NatsCluster;
   let nc: NatsConnection;
-  beforeAll(async () => {
-    cluster = await NatsCluster.start(3);
-    nc = await cluster.connect();
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await cluster?.stop();
+  clusterForSuite((_, connection) => {
+    nc = connection;
   });
 
   it('moves running followers to the compacted database, byte for byte, and keeps their old snapshots readable', async () => {

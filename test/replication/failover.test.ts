@@ -12,7 +12,7 @@
 // commit); readers of a replica see whole moments (a === b in every moment).
 // STRATADB_FAILOVER_ROUNDS (default 1) repeats the process kill.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ import { StreamLog } from '../../src/replication/stream-log.js';
 import { FencedError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import type { Database } from '../../src/api/database.js';
-import { NatsCluster, haveNats } from '../support/nats-cluster.js';
+import { NatsCluster, clusterForSuite, haveNats } from '../support/nats-cluster.js';
 import { firstDifference } from '../support/same-bytes.js';
 import { seededRandom } from '../support/processes.js';
 
@@ -157,13 +157,9 @@ async function takeOver(nc: NatsConnection, name: string, standby: Follower, dea
 describe.skipIf(!haveNats)('fencing and failover', () => {
   let cluster: NatsCluster;
   let nc: NatsConnection;
-  beforeAll(async () => {
-    cluster = await NatsCluster.start(3);
-    nc = await cluster.connect();
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await cluster?.stop();
+  clusterForSuite((started, connection) => {
+    cluster = started;
+    nc = connection;
   });
 
   it('refuses the publish of a zombie writer that still believes it holds the lease, and stops it with FencedError', async () => {
