@@ -30,6 +30,7 @@ const ISOLATED = [
   // Start and kill nats-server clusters and writer processes.
   'test/replication/cli.test.ts',
   'test/replication/cluster.test.ts',
+  'test/replication/epochs.test.ts',
   'test/replication/failover.test.ts',
   'test/replication/replicate.test.ts',
   'test/hash/xxh64-js.test.ts',

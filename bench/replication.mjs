@@ -10,7 +10,14 @@
 // uses NATS_URLS); every store durable (fdatasync), fresh files, one-key
 // commits of 100 bytes.
 //
-// Run: `node replication.mjs` (COMMITS=1000, RUNS=3, BENCH_DIR=...).
+// Then a compaction's epoch: a database of EPOCH_KEYS keys written in
+// EPOCH_COMMITS commits, compacted to its latest moment through the writer
+// (compaction, the new epoch's base published, the snapshot uploaded), next
+// to the same compaction of the same data without replication, and the time
+// until a file follower shows the new epoch.
+//
+// Run: `node replication.mjs` (COMMITS=1000, RUNS=3, EPOCH_KEYS=100000,
+// EPOCH_COMMITS=200, BENCH_DIR=...).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -66,6 +73,42 @@ async function startCluster() {
 }
 
 let counter = 0;
+const EPOCH_KEYS = Number(process.env.EPOCH_KEYS ?? 100_000);
+const EPOCH_COMMITS = Number(process.env.EPOCH_COMMITS ?? 200);
+
+/** Writes the epoch benchmark's data: EPOCH_KEYS keys in EPOCH_COMMITS commits. */
+async function fillForEpoch(commit) {
+  const perCommit = Math.ceil(EPOCH_KEYS / EPOCH_COMMITS);
+  for (let c = 0; c < EPOCH_COMMITS; c++) {
+    await commit((tx) => {
+      for (let i = c * perCommit; i < Math.min(EPOCH_KEYS, (c + 1) * perCommit); i++) tx.set(['k', String(i)], value);
+    });
+  }
+}
+
+/** One epoch run: ms of the plain compaction, of the replicated one, of the follower's move; sizes before and after. */
+async function epochRun(nc) {
+  const plain = await open(nodePath.join(dir, `plain${counter++}.xit`));
+  await fillForEpoch((fn) => plain.transactAsync(fn));
+  let start = performance.now();
+  const plainResult = plain.compact();
+  const plainMs = performance.now() - start;
+  plain.close();
+  const name = `epoch${process.pid}x${counter++}`;
+  const db = await open(nodePath.join(dir, `${name}.xit`));
+  const writer = await replicate(db, { name, connection: nc, lease: { ttlMs: 60_000 } });
+  await fillForEpoch((fn) => writer.transactAsync(fn));
+  const follower = await follow({ name, connection: nc, path: nodePath.join(dir, `${name}.replica.xit`) });
+  await follower.catchUp();
+  start = performance.now();
+  const result = await writer.compact();
+  const writerMs = performance.now() - start;
+  await follower.waitFor(db.engine.committedSize, result.epoch);
+  const moveMs = performance.now() - start;
+  await follower.close();
+  await writer.close();
+  return { plainMs, writerMs, moveMs, before: plainResult.sizeBefore, after: result.sizeAfter };
+}
 
 /** One run: COMMITS commits in `shape` with replication `mode`; commits/s and, with a follower, lags in ms. */
 async function run(nc, mode, shape) {
@@ -124,6 +167,13 @@ try {
       const p = (q) => (lag.length === 0 ? '' : `${fmt(percentile(lag, q), 2)} ms`);
       console.log(`| ${shape} | ${mode} | ${fmt(rate, 0)} | ${fmt(rate / off, 2)}x | ${p(50)} | ${p(99)} |`);
     }
+  }
+  console.log(`\n### A compaction's epoch: ${EPOCH_KEYS} keys in ${EPOCH_COMMITS} commits, compacted to the latest moment\n`);
+  console.log('| run | committed before | after | db.compact (no replication) | writer.compact (compact, publish base, upload snapshot) | until a file follower shows the epoch |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (let r = 1; r <= RUNS; r++) {
+    const e = await epochRun(nc);
+    console.log(`| ${r} | ${fmt(e.before / 1e6, 1)} MB | ${fmt(e.after / 1e6, 1)} MB | ${fmt(e.plainMs, 0)} ms | ${fmt(e.writerMs, 0)} ms | ${fmt(e.moveMs, 0)} ms |`);
   }
   console.log(`\nload average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 } finally {

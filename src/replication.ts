@@ -4,7 +4,7 @@
 // to a NATS JetStream stream; followers keep local replicas; a lease in a KV
 // bucket fences the writer. See the README's Replication section.
 
-export { replicate, ReplicatedWriter, type ReplicateOptions, type ReplicationDurability } from './replication/writer.js';
+export { replicate, ReplicatedWriter, type ReplicateOptions, type ReplicationDurability, type ReplicatedCompactOptions, type ReplicatedCompactResult } from './replication/writer.js';
 export { follow, Follower, type FollowOptions, type ReplicaLag } from './replication/follower.js';
 export type { LeaseOptions } from './replication/lease.js';
 export type { SnapshotInfo } from './replication/snapshot-store.js';

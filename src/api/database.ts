@@ -7,6 +7,7 @@ import { Engine, type Durability } from '../history/engine.js';
 import { InvalidArgumentError, ReadOnlyError, TransactionError, OutOfRangeError, WrongTypeError } from '../errors.js';
 import { MemoryStorage, isByteSource } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
+import { RetiredEngines } from './retired-engines.js';
 import type { Hasher } from '../hash/hasher.js';
 import { builtInHashers } from '../open.js';
 import { backupTo, type BackupResult } from '../history/backup.js';
@@ -326,8 +327,8 @@ export class Database<in out S = any> {
   engine: Engine;
   private current: Transaction<S> | undefined;
   private readonly feed: ChangeFeed;
-  /** Engines that a compaction or a move replaced: their snapshots still read them; closed with the database. */
-  private readonly retired: Engine[] = [];
+  /** Engines that a compaction or a move replaced: their snapshots still read them (retired-engines.ts). */
+  private readonly retired = new RetiredEngines();
   private compactor: Compactor = compactMemory;
   /** For a reader of a file: the engine on the file now at its path, when it was replaced since this one opened. */
   private follow: ((engine: Engine) => Engine | undefined) | undefined;
@@ -717,10 +718,15 @@ export class Database<in out S = any> {
 
   private closing: (() => void) | undefined;
 
-  /** @internal goes on with `engine`; the old one stays open for its snapshots until close */
+  /**
+   * @internal goes on with `engine`; the old one stays open while its
+   * snapshots and views are in use, and its storage (for a file, the
+   * replaced file, whose disk space the system frees only once it is closed)
+   * is closed after they are collected
+   */
   replaceEngine(engine: Engine): void {
     if (engine === this.engine) return;
-    this.retired.push(this.engine);
+    this.retired.retire(this.engine);
     this.engine = engine;
     this.feed.moveTo(engine);
   }
@@ -743,9 +749,10 @@ export class Database<in out S = any> {
     this.closing?.();
     this.feed.close();
     this.engine.close();
-    for (const engine of this.retired.splice(0)) engine.close();
+    this.retired.closeAll();
   }
 }
+
 
 /**
  * Opens a database:

@@ -4,6 +4,9 @@
 // start, and its checksum matches), appended, synced, and then the history
 // header naming it is written, as the writer's commit did. The replica's bytes
 // are then the writer's bytes up to that commit, header included.
+// Positions count within an epoch: the base of a later epoch (the writer
+// compacted) replaces the replica's bytes whole, through `replace`, which
+// returns the storage the replica goes on with.
 
 import { ReplicationError } from '../errors.js';
 import { HISTORY_HEADER_POSITION } from '../format/constants.js';
@@ -11,25 +14,36 @@ import { encodeHistoryHeader } from '../history/history-header.js';
 import { trailerEndingAt } from '../history/trailers.js';
 import type { Storage } from '../storage/storage.js';
 import { checkTail } from './tail.js';
-import type { ChunkHeader } from './wire.js';
+import { concatBytes, type ChunkHeader } from './wire.js';
+
+/** @internal Puts a later epoch's base in place of the replica's bytes; returns the storage holding it. */
+export type EpochReplacer = (bytes: Uint8Array, epoch: number) => Storage;
 
 /** @internal A replica's storage and the unit being gathered. */
 export class Applier {
-  /** The replica's committed size. */
+  /** The replica's committed size, in the file of {@link epoch}. */
   position: number;
   /** Its moment count. */
   moments: number;
+  /** The epoch its bytes belong to; -1 while it holds none (any epoch's base may start it). */
+  epoch: number;
+  /** The storage the replica is in (a later epoch's base may bring another). */
+  storage: Storage;
   private parts: Uint8Array[] = [];
   private gathering: ChunkHeader | undefined;
   private gatheredTo = 0;
 
   constructor(
-    private readonly storage: Storage,
+    storage: Storage,
     position: number,
     moments: number,
+    epoch: number,
+    private readonly replace: EpochReplacer,
   ) {
+    this.storage = storage;
     this.position = position;
     this.moments = moments;
+    this.epoch = epoch;
   }
 
   /**
@@ -39,9 +53,16 @@ export class Applier {
    * @throws ReplicationError when the message cannot follow what the replica holds
    */
   offer(header: ChunkHeader, data: Uint8Array): boolean {
-    if (header.kind === 'fence' || header.unitEnd <= this.position) return false;
+    // Messages of an older epoch, and fences, say nothing to this replica.
+    if (header.kind === 'fence' || header.epoch < this.epoch) return false;
+    const sameEpoch = header.epoch === this.epoch;
+    if (sameEpoch && header.unitEnd <= this.position) return false;
     if (header.from === header.unitStart) {
-      if (header.unitStart !== this.position) {
+      if (!sameEpoch) {
+        if (header.kind !== 'base' || header.unitStart !== 0) {
+          throw new ReplicationError(`the stream holds a ${header.kind} for [${header.unitStart}, ${header.unitEnd}) of epoch ${header.epoch}, but the replica is at ${this.position} of epoch ${this.epoch}: it is not a prefix of the stream (it missed the epoch's base)`);
+        }
+      } else if (header.unitStart !== this.position) {
         throw new ReplicationError(`the stream holds a ${header.kind} for [${header.unitStart}, ${header.unitEnd}), but the replica ends at ${this.position}: it is not a prefix of the stream`);
       }
       if (header.kind === 'base' && header.unitStart !== 0) throw new ReplicationError(`the stream holds a base that starts at ${header.unitStart}, not 0`);
@@ -51,30 +72,36 @@ export class Applier {
       this.gatheredTo = header.to;
     } else {
       const current = this.gathering;
-      if (current === undefined || current.unitStart !== header.unitStart || current.term !== header.term || header.from !== this.gatheredTo) {
+      if (current === undefined || current.epoch !== header.epoch || current.unitStart !== header.unitStart || current.term !== header.term || header.from !== this.gatheredTo) {
         // The rest of a unit whose start this replica did not see: one that began before it (an unfinished one), or a gap.
-        if (current === undefined && header.unitStart < this.position) return false;
+        if (current === undefined && sameEpoch && header.unitStart < this.position) return false;
         throw new ReplicationError(`the stream holds bytes [${header.from}, ${header.to}) of a unit the replica did not see start; it ends at ${this.position}`);
       }
       this.parts.push(data);
       this.gatheredTo = header.to;
     }
     if (this.gatheredTo !== header.unitEnd) return false;
-    const bytes = this.parts.length === 1 ? (this.parts[0] as Uint8Array) : concat(this.parts, header.unitEnd - header.unitStart);
+    const bytes = this.parts.length === 1 ? (this.parts[0] as Uint8Array) : concatBytes(this.parts, header.unitEnd - header.unitStart);
     this.parts = [];
     this.gathering = undefined;
-    if (header.kind === 'base') this.applyBase(bytes, header.moments);
+    if (header.kind === 'base') this.applyBase(bytes, header);
     else this.applyCommit(bytes);
     return true;
   }
 
-  private applyBase(bytes: Uint8Array, moments: number): void {
-    if (this.storage.size() !== 0) throw new ReplicationError(`the stream starts with a base, but the replica already holds ${this.storage.size()} bytes`);
-    this.storage.write(0, bytes);
-    if (this.storage.durable === true) this.storage.sync();
-    else this.storage.flush();
+  private applyBase(bytes: Uint8Array, header: ChunkHeader): void {
+    if (this.storage.size() === 0) {
+      this.storage.write(0, bytes);
+      if (this.storage.durable === true) this.storage.sync();
+      else this.storage.flush();
+    } else if (header.epoch > this.epoch) {
+      this.storage = this.replace(bytes, header.epoch);
+    } else {
+      throw new ReplicationError(`the stream starts epoch ${header.epoch} with a base, but the replica already holds ${this.storage.size()} bytes of it`);
+    }
+    this.epoch = header.epoch;
     this.position = bytes.length;
-    this.moments = moments;
+    this.moments = header.moments;
   }
 
   private applyCommit(bytes: Uint8Array): void {
@@ -107,14 +134,4 @@ export class Applier {
     if (storage.size() > committedSize) storage.truncate(committedSize);
     storage.flush();
   }
-}
-
-function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -5,12 +5,18 @@
 // the database is refreshed after that, between two of JavaScript's turns.
 // Another process reading the file sees the same, through the history header
 // protocol every reader uses. A standby promotes its follower to the writer.
+// When the writer compacts, the stream starts a new epoch with the compacted
+// database whole (its base): a file replica is replaced by it atomically (a
+// sibling, synced and renamed over the file, as a compaction does), and the
+// follower's database moves to it, its older snapshots still reading the
+// old file.
 
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { openOn, type Database } from '../api/database.js';
 import { FencedError, InvalidArgumentError, ReplicationError } from '../errors.js';
 import { FileStorage } from '../storage/file-storage.js';
+import { nodeSwapFileSystem, publishSibling, removeLeftoverSiblings, siblingPath } from '../compact/swap-file.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { Applier } from './applier.js';
@@ -29,7 +35,11 @@ export interface FollowOptions {
   connection: NatsConnection;
   /** The replica's file, created when missing; or give `storage`. Default: a new memory database. */
   path?: string;
-  /** The replica's storage (a MemoryStorage, or your own), instead of `path`. */
+  /**
+   * The replica's storage (a MemoryStorage, or your own), instead of `path`.
+   * A follower cannot replace a storage it was given: when the writer starts
+   * a new epoch (it compacted), such a follower stops with ReplicationError.
+   */
   storage?: Storage;
   /** Copies of the stream when this call creates it (default 3). */
   replicas?: number;
@@ -45,7 +55,7 @@ export interface FollowOptions {
 
 /** How far a replica is behind its stream. */
 export interface ReplicaLag {
-  /** Moments the stream holds that the replica does not. */
+  /** Moments the stream holds that the replica does not (after a compaction, all of the new epoch's). */
   readonly moments: number;
   /** Bytes of those commits. */
   readonly bytes: number;
@@ -63,6 +73,8 @@ export async function follow(options: FollowOptions): Promise<Follower> {
   if (options.path !== undefined && options.storage !== undefined) throw new InvalidArgumentError('follow takes a path or a storage, not both');
   const storage = options.storage ?? (options.path !== undefined ? FileStorage.open(options.path) : new MemoryStorage());
   try {
+    // The follower holds the file's lock: a sibling left by a follower killed while moving to a new epoch is a leftover.
+    if (options.path !== undefined && options.storage === undefined) removeLeftoverSiblings(options.path);
     const log = await StreamLog.open(options.connection, name, options.replicas ?? 3);
     const follower = new Follower(name, options, storage, log);
     await follower.open();
@@ -79,13 +91,15 @@ export class Follower {
   /** The database's name on the NATS servers. */
   readonly name: string;
   private readonly options: FollowOptions;
-  private readonly storage: Storage;
+  private storage: Storage;
+  /** Storages of older epochs: the database's retired engines still read them; closed with the follower. */
+  private readonly retiredStorages: Storage[] = [];
   private readonly log: StreamLog;
   private applier!: Applier;
   private db: Database | undefined;
   private stopConsumer: (() => Promise<void>) | undefined;
   private failure: unknown;
-  private waiters: Array<{ size: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private waiters: Array<{ epoch: number; size: number; resolve: () => void; reject: (error: unknown) => void }> = [];
   /**
    * The committed size the replica's database shows: the applier's position
    * once the database has been opened or refreshed on it. Waiters compare
@@ -94,6 +108,8 @@ export class Follower {
    * no database to read.
    */
   private shown = 0;
+  /** The epoch of {@link shown}. */
+  private shownEpoch = -1;
   private closed = false;
   private snapshotSize = 0;
 
@@ -110,9 +126,14 @@ export class Follower {
     return this.db;
   }
 
-  /** The replica's committed size: it holds the writer's bytes up to here. */
+  /** The replica's committed size: it holds the writer's bytes up to here, in the file of {@link epoch}. */
   get position(): number {
     return this.applier.position;
+  }
+
+  /** The stream epoch the replica is in (-1 while it holds nothing): each compaction of the writer's starts one. */
+  get epoch(): number {
+    return this.applier.epoch;
   }
 
   /** The replica's moment count. */
@@ -130,8 +151,9 @@ export class Follower {
     return this.failure;
   }
 
-  /** @internal Opens the local copy, if any, and settles it at its last whole commit. */
+  /** @internal Opens the local copy, if any, finds its epoch, and settles it at its last whole commit. */
   async open(): Promise<void> {
+    let epoch = -1;
     if (this.storage.size() === 0 && this.options.bootstrap !== false) {
       const snapshot = await getSnapshot(this.options.connection, this.name);
       if (snapshot !== undefined) {
@@ -139,16 +161,18 @@ export class Follower {
         if (this.storage.durable === true) this.storage.sync();
         else this.storage.flush();
         this.snapshotSize = snapshot.info.size;
+        epoch = snapshot.info.epoch;
       }
     }
+    const replace = (bytes: Uint8Array, next: number) => this.replaceStorage(bytes, next);
     if (this.storage.size() === 0) {
-      this.applier = new Applier(this.storage, 0, 0);
+      this.applier = new Applier(this.storage, 0, 0, -1, replace);
       return;
     }
     const db = await openOn(new ReaderStorage(this.storage), { readOnly: true });
     const size = db.engine.committedSize;
     try {
-      if (this.snapshotSize === 0) await this.checkPrefix(size);
+      if (this.snapshotSize === 0) epoch = await this.epochOf(size);
     } catch (error) {
       db.close();
       throw error;
@@ -156,28 +180,94 @@ export class Follower {
     Applier.settle(this.storage, size);
     db.refresh();
     this.db = db;
-    this.applier = new Applier(this.storage, size, db.momentCount);
+    this.applier = new Applier(this.storage, size, db.momentCount, epoch, replace);
     this.shown = size;
+    this.shownEpoch = epoch;
   }
 
   /**
-   * Checks that a replica's own file ends where a unit of the stream ends,
-   * with the same last bytes (for a commit, its trailer's checksum and size):
-   * a file that went its own way (a fenced writer's, with commits the stream
-   * refused) is refused instead of waiting for ever. Nothing is checked when
-   * the stream no longer holds that unit (purged after a snapshot).
+   * The epoch whose file the replica's own file is a prefix of: one where a
+   * unit of the stream ends where the file ends, with the same last bytes
+   * (for a commit, its trailer's checksum and size), tried from the newest
+   * epoch back. A file that went its own way (a fenced writer's, with commits
+   * the stream refused), or that belongs to an epoch the stream no longer
+   * holds, is refused instead of waiting for ever. When the stream holds
+   * nothing of an epoch before the file's end (an operator purged it), the
+   * first message applied checks that it starts where the file ends.
    */
-  private async checkPrefix(size: number): Promise<void> {
-    const seq = (await this.log.firstSeqFrom(size)) - 1;
-    const message = seq >= 1 ? await this.log.get(seq) : undefined;
-    if (message === undefined) return;
-    const mine = new Uint8Array(Math.min(8, message.data.length));
-    if (message.header.to === size) this.storage.read(size - mine.length, mine);
-    if (message.header.unitEnd !== size || message.header.to !== size || !mine.every((byte, i) => byte === message.data[message.data.length - mine.length + i])) {
-      throw new ReplicationError(
-        `the replica's file ends at ${size}, but the stream of ${this.name} holds no commit that ends there with the same bytes: the file is not a prefix of the stream (a fenced writer's file?); follow into a new file`,
-      );
+  private async epochOf(size: number): Promise<number> {
+    const { first, last } = await this.log.bounds();
+    if (last < first) return 0;
+    const newest = await this.log.get(last);
+    const oldest = await this.log.get(first);
+    let epoch = newest?.header.epoch ?? 0;
+    for (;;) {
+      const seq = (await this.log.firstSeqFrom(epoch, size)) - 1;
+      if (seq < first) {
+        if (oldest?.header.epoch === epoch) return epoch;
+      } else {
+        const message = await this.log.get(seq);
+        if (message !== undefined && message.header.epoch === epoch && this.endsWith(message.header.unitEnd, message.header.to, message.data, size)) return epoch;
+      }
+      // The epoch before this one: the one of the message before its first.
+      const start = await this.log.firstSeqFrom(epoch, 0);
+      const before = start > first ? await this.log.get(start - 1) : undefined;
+      if (before === undefined || before.header.epoch >= epoch) break;
+      epoch = before.header.epoch;
     }
+    throw new ReplicationError(
+      `the replica's file ends at ${size}, but the stream of ${this.name} holds no commit that ends there with the same bytes: the file is not a prefix of the stream (a fenced writer's file, or a replica of an epoch the stream no longer holds); follow into a new file`,
+    );
+  }
+
+  /** True when a unit ending at `unitEnd`, whose last chunk ends at `to` with `data`, is where the replica's file of `size` bytes ends, with the same last bytes. */
+  private endsWith(unitEnd: number, to: number, data: Uint8Array, size: number): boolean {
+    if (unitEnd !== size || to !== size) return false;
+    const mine = new Uint8Array(Math.min(8, data.length));
+    this.storage.read(size - mine.length, mine);
+    return mine.every((byte, i) => byte === data[data.length - mine.length + i]);
+  }
+
+  /**
+   * Puts a later epoch's base in place of the replica: for a file, a sibling
+   * written, synced and renamed over it (a crash leaves the old file or the
+   * new one, whole); in memory, a new buffer. The old storage stays open for
+   * the snapshots that read it.
+   *
+   * @throws ReplicationError for a storage the follower was given
+   */
+  private replaceStorage(bytes: Uint8Array, epoch: number): Storage {
+    if (this.options.storage !== undefined) {
+      throw new ReplicationError(`the stream of ${this.name} moved to epoch ${epoch} (its writer compacted the database), and a follower cannot replace the storage it was given: follow into a path or a new memory database`);
+    }
+    let next: Storage;
+    if (this.options.path !== undefined) {
+      const sibling = siblingPath(this.options.path);
+      // The sibling is this follower's alone until the rename; the lock (a file beside the path) moves to the new storage after it.
+      const target = FileStorage.open(sibling, { create: true, lock: false });
+      try {
+        target.truncate(0);
+        target.write(0, bytes);
+      } catch (error) {
+        target.close();
+        nodeSwapFileSystem.remove(sibling);
+        throw error;
+      }
+      publishSibling(nodeSwapFileSystem, target, sibling, this.options.path);
+      const opened = FileStorage.open(this.options.path, { create: false, lock: false });
+      if (this.storage instanceof FileStorage) {
+        opened.lock = this.storage.lock;
+        this.storage.lock = undefined;
+      }
+      next = opened;
+    } else {
+      next = new MemoryStorage();
+      next.write(0, bytes);
+      next.flush();
+    }
+    this.retiredStorages.push(this.storage);
+    this.storage = next;
+    return next;
   }
 
   /** @internal Starts consuming the stream from where the replica ends. */
@@ -185,7 +275,7 @@ export class Follower {
     let stopped = false;
     let messages: { stop(): void; close(): Promise<void | Error> } | undefined;
     const run = async (): Promise<void> => {
-      const seq = await this.log.firstSeqFrom(this.applier.position);
+      const seq = await this.startSeq();
       const consumer = await jetstream(this.options.connection).consumers.get(this.log.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq });
       if (stopped) return;
       const iterator = await consumer.consume();
@@ -207,18 +297,43 @@ export class Follower {
     };
   }
 
+  /**
+   * Where consuming starts: after the replica's last unit in its epoch; for
+   * an empty replica, at the start of the newest epoch with a whole unit
+   * (older epochs' bases would only be replaced).
+   */
+  private async startSeq(): Promise<number> {
+    if (this.applier.epoch >= 0) return this.log.firstSeqFrom(this.applier.epoch, this.applier.position);
+    return this.log.firstSeqFrom((await this.log.head()).epoch, 0);
+  }
+
   /** Applies one message; tells the database and the waiters when the replica moved. */
   private async take(header: ChunkHeader, data: Uint8Array): Promise<void> {
+    const before = this.storage;
     if (!this.applier.offer(header, data)) return;
     if (this.db === undefined) this.db = await openOn(new ReaderStorage(this.storage), { readOnly: true });
-    else this.db.refresh();
+    else if (this.storage !== before) {
+      // A new epoch: the database moves to the new storage; its old engine stays for the snapshots taken before.
+      const moved = await openOn(new ReaderStorage(this.storage), { readOnly: true });
+      // The old file is the database's to close once its snapshots are gone (its disk space is freed then).
+      const old = this.db.engine.storage;
+      if (old instanceof ReaderStorage) old.handOver();
+      this.db.replaceEngine(moved.engine);
+      this.db.refresh();
+    } else this.db.refresh();
     const position = this.db.engine.committedSize;
     this.shown = position;
+    this.shownEpoch = this.applier.epoch;
     this.waiters = this.waiters.filter((waiter) => {
-      if (waiter.size > position) return true;
+      if (!this.holds(waiter.epoch, waiter.size)) return true;
       waiter.resolve();
       return false;
     });
+  }
+
+  /** True when the replica's database shows `size` bytes of epoch `epoch`, or a later epoch. */
+  private holds(epoch: number, size: number): boolean {
+    return this.shownEpoch > epoch || (this.shownEpoch === epoch && this.shown >= size);
   }
 
   private fail(error: unknown): void {
@@ -241,21 +356,28 @@ export class Follower {
     if (this.stopConsumer === undefined && this.failure === undefined) this.start();
   }
 
-  /** Resolves once the replica holds at least `size` bytes of commits. */
-  waitFor(size: number): Promise<void> {
+  /**
+   * Resolves once the replica holds at least `size` bytes of commits of
+   * epoch `epoch` (default: the one it is in now), or is in a later epoch.
+   */
+  waitFor(size: number, epoch: number = Math.max(0, this.applier.epoch)): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.shown >= size) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ size, resolve, reject }));
+    if (this.holds(epoch, size)) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ epoch, size, resolve, reject }));
   }
 
   /** Resolves once the replica holds everything the stream held when called. */
   async catchUp(): Promise<void> {
-    await this.waitFor((await this.log.head()).end);
+    const head = await this.log.head();
+    // A stream with no whole unit yet: nothing to catch up with.
+    if (head.end === 0) return;
+    await this.waitFor(head.end, head.epoch);
   }
 
-  /** How far the replica is behind the stream now. */
+  /** How far the replica is behind the stream now (after a compaction, by the whole of the new epoch until its base arrives). */
   async lag(): Promise<ReplicaLag> {
     const head = await this.log.head();
+    if (head.epoch !== this.applier.epoch) return { moments: head.moments, bytes: head.end };
     return { moments: Math.max(0, head.moments - this.applier.moments), bytes: Math.max(0, head.end - this.applier.position) };
   }
 
@@ -266,6 +388,7 @@ export class Follower {
     await this.stopConsumer?.();
     this.db?.close();
     if (this.options.storage === undefined) this.storage.close();
+    for (const storage of this.retiredStorages.splice(0)) storage.close();
   }
 
   /**
@@ -286,15 +409,16 @@ export class Follower {
     try {
       // No one else publishes now (a stale writer is refused): the stream's head is final for this term.
       const head = await this.log.head();
-      for (let seq = await this.log.firstSeqFrom(this.applier.position); seq <= head.lastSeq; seq++) {
+      for (let seq = await this.startSeq(); seq <= head.lastSeq; seq++) {
         const message = await this.log.get(seq);
         if (message !== undefined) await this.take(message.header, message.data);
       }
-      if (this.applier.position !== head.end) {
-        throw new ReplicationError(`the replica ends at ${this.applier.position} after applying the stream, whose last whole commit ends at ${head.end}`);
+      if (this.applier.position !== head.end || this.applier.epoch !== head.epoch) {
+        throw new ReplicationError(`the replica ends at ${this.applier.position} of epoch ${this.applier.epoch} after applying the stream, whose last whole commit ends at ${head.end} of epoch ${head.epoch}`);
       }
       this.closed = true;
       this.db?.close();
+      for (const storage of this.retiredStorages.splice(0)) storage.close();
       const db = await openOn<S>(this.storage, {});
       return await replicateWith<S>(db, { ...options, name: this.name, connection: this.options.connection }, { lease });
     } catch (error) {

@@ -1,13 +1,22 @@
 // A read-only view of a storage that a follower writes: the follower's
 // Database reads through it, and closing that Database leaves the storage
-// open (the follower goes on appending, or a promotion opens it for writing).
+// open (the follower goes on appending, or a promotion opens it for writing),
+// until the follower hands it over: after a move to a new epoch the old
+// storage is the database's to close, once nothing reads it.
 
 import type { Storage } from '../storage/storage.js';
 import { ReadOnlyError } from '../errors.js';
 
-/** @internal Reads go to `inner`; writes are refused; close does nothing. */
+/** @internal Reads go to `inner`; writes are refused; close does nothing until {@link handOver}. */
 export class ReaderStorage implements Storage {
+  private owned = false;
+
   constructor(private readonly inner: Storage) {}
+
+  /** From now on, closing this closes `inner` too: its follower no longer writes it. */
+  handOver(): void {
+    this.owned = true;
+  }
 
   get view(): DataView {
     return this.inner.view;
@@ -49,5 +58,7 @@ export class ReaderStorage implements Storage {
 
   sync(): void {}
 
-  close(): void {}
+  close(): void {
+    if (this.owned) this.inner.close();
+  }
 }

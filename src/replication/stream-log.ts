@@ -24,6 +24,10 @@ export interface LogMessage {
 export interface LogHead {
   /** The stream's last sequence (0 when empty). */
   readonly lastSeq: number;
+  /** The epoch of the last whole unit (0 when none): {@link end} counts in its file. */
+  readonly epoch: number;
+  /** The highest epoch any message names (epochs never decrease along the stream): a new epoch is numbered above it. */
+  readonly latestEpoch: number;
   /** The committed size after the last whole unit (0 when none). */
   readonly end: number;
   /** The moment count after it. */
@@ -108,31 +112,52 @@ export class StreamLog {
   async head(): Promise<LogHead> {
     const info = await this.info();
     const lastSeq = info.state.last_seq;
+    let latestEpoch = 0;
     for (let seq = lastSeq; seq >= Math.max(1, info.state.first_seq); seq--) {
       const message = await this.get(seq);
-      if (message === undefined || message.header.kind === 'fence' || message.header.to !== message.header.unitEnd) continue;
-      return { lastSeq, end: message.header.unitEnd, moments: message.header.moments, endBytes: message.data.slice(Math.max(0, message.data.length - 8)) };
+      if (message === undefined) continue;
+      if (seq === lastSeq) latestEpoch = message.header.epoch;
+      if (message.header.kind === 'fence' || message.header.to !== message.header.unitEnd) continue;
+      const { epoch, unitEnd, moments } = message.header;
+      return { lastSeq, epoch, latestEpoch: Math.max(latestEpoch, epoch), end: unitEnd, moments, endBytes: message.data.slice(Math.max(0, message.data.length - 8)) };
     }
-    return { lastSeq, end: 0, moments: 0, endBytes: new Uint8Array(0) };
+    return { lastSeq, epoch: latestEpoch, latestEpoch, end: 0, moments: 0, endBytes: new Uint8Array(0) };
+  }
+
+  /** The stream's first sequence still held (purged ones are gone), and its last. */
+  async bounds(): Promise<{ first: number; last: number }> {
+    const info = await this.info();
+    return { first: Math.max(1, info.state.first_seq), last: info.state.last_seq };
   }
 
   /**
-   * The first sequence whose unit starts at or after `position` (unit starts
-   * never decrease along the stream), by binary search over direct reads:
-   * O(log n) reads. lastSeq + 1 when there is none.
+   * The first sequence whose unit starts at or after `position` of epoch
+   * `epoch` (epochs never decrease along the stream, and within one epoch
+   * unit starts never decrease), by binary search over direct reads: O(log n)
+   * reads. lastSeq + 1 when there is none.
    */
-  async firstSeqFrom(position: number): Promise<number> {
-    const info = await this.info();
-    let low = Math.max(1, info.state.first_seq);
-    let high = info.state.last_seq + 1;
+  async firstSeqFrom(epoch: number, position: number): Promise<number> {
+    const { first, last } = await this.bounds();
+    let low = first;
+    let high = last + 1;
     while (low < high) {
       const middle = Math.floor((low + high) / 2);
       const message = await this.get(middle);
       if (message === undefined) throw new ReplicationError(`message ${middle} of stream ${this.stream} is missing: it was deleted or purged, and replicas cannot follow past it`);
-      if (message.header.unitStart >= position) high = middle;
+      const { header } = message;
+      if (header.epoch > epoch || (header.epoch === epoch && header.unitStart >= position)) high = middle;
       else low = middle + 1;
     }
     return low;
+  }
+
+  /**
+   * Removes every message before sequence `seq` (the start of an epoch whose
+   * base holds all that came before): replicas of older epochs then restart
+   * from a snapshot or the base.
+   */
+  async purgeBefore(seq: number): Promise<void> {
+    await retrying(() => this.jsm.streams.purge(this.stream, { seq }));
   }
 
   /**

@@ -118,3 +118,14 @@ export function decodeHeader(get: (name: string) => string, length: number): Chu
   }
   return header;
 }
+
+/** `parts` one after the other, in one array of `length` bytes (their total). */
+export function concatBytes(parts: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

@@ -7,16 +7,18 @@
 // and publishes in the background.
 
 import type { Database, Transaction } from '../api/database.js';
+import type { CompactOptions, CompactResult } from '../api/compact.js';
 import type { CommitOptions } from '../history/commit-meta.js';
 import { FencedError, InvalidArgumentError, ReplicationError, StrataError } from '../errors.js';
 import { Lease, type LeaseClock, type LeaseOptions } from './lease.js';
 import { StreamLog, type OutgoingChunk } from './stream-log.js';
 import { tailsBetween } from './tail.js';
-import { putSnapshot, type SnapshotInfo } from './snapshot-store.js';
+import { putSnapshot, snapshotEpoch, type SnapshotInfo } from './snapshot-store.js';
 import { trailerEndingAt } from '../history/trailers.js';
 import { encodeHistoryHeader } from '../history/history-header.js';
 import { HISTORY_HEADER_POSITION } from '../format/constants.js';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { Engine } from '../history/engine.js';
 import { CHUNK_SIZE_MAX, checkDatabaseName, type ChunkHeader, type UnitKind } from './wire.js';
 
 /**
@@ -41,6 +43,37 @@ export interface ReplicateOptions {
   replicas?: number;
   /** The write lease: time to live, how long to wait for it, who holds it. */
   lease?: Omit<LeaseOptions, 'replicas'>;
+  /**
+   * Publish this database whole, as the base of a new epoch, instead of
+   * checking that it continues the stream (default false). For a writer
+   * whose file was compacted after its last publish (a crash between
+   * {@link ReplicatedWriter.compact}'s compaction and its publish, or a
+   * compaction by other means): replicas move to the new epoch, as after
+   * `compact`. Whatever this file lacks that the stream holds is gone from
+   * the replicas too: use it only on the last writer's file.
+   */
+  newEpoch?: boolean;
+}
+
+/** Options of {@link ReplicatedWriter.compact}: those of `Database.compact`, and what to do with the stream. */
+export interface ReplicatedCompactOptions extends CompactOptions {
+  /** Upload the compacted database as the snapshot new replicas start from (default true). */
+  snapshot?: boolean;
+  /**
+   * Remove the stream's messages from before the new epoch (default false):
+   * the stream shrinks as the file did. Replicas then running move on as
+   * usual; a replica that was stopped, and whose file belongs to an older
+   * epoch, is refused when it starts again (follow into a new file).
+   */
+  trimStream?: boolean;
+}
+
+/** What {@link ReplicatedWriter.compact} did. */
+export interface ReplicatedCompactResult extends CompactResult {
+  /** The epoch the compacted database was published as. */
+  readonly epoch: number;
+  /** The stream's first sequence of that epoch. */
+  readonly epochStartSeq: number;
 }
 
 /** @internal What a standby hands over: a lease it already won. */
@@ -75,7 +108,7 @@ export async function replicateWith<S = any>(db: Database<S>, options: Replicate
   const lease = internals.lease ?? (await Lease.acquire(options.connection, name, { ...options.lease, replicas }, internals.clock));
   try {
     const log = await StreamLog.open(options.connection, name, replicas);
-    const writer = new ReplicatedWriter<S>(db, name, durability, lease, log, options.connection, replicas);
+    const writer = new ReplicatedWriter<S>(db, name, durability, lease, log, options.connection, replicas, options.newEpoch === true);
     await writer.start();
     return writer;
   } catch (error) {
@@ -98,11 +131,27 @@ export class ReplicatedWriter<S = any> {
   private readonly replicas: number;
   private lastSeq = 0;
   private published = 0;
+  /** The epoch this writer publishes in: the stream's, or a new one after a compaction. */
+  private epochNow = 0;
+  /** True when the database must be published whole, as its epoch's base, before any tail. */
+  private baseDue = false;
+  /** The stream's sequence of the first message of {@link epochNow} (its fence). */
+  private epochStartSeq = 0;
+  private readonly startNewEpoch: boolean;
+  /**
+   * The engine whose bytes were last published. The database replaces its
+   * engine when it is compacted (by {@link compact}, `database.compact`, or
+   * in the background with `autoCompact`): positions in the new file mean
+   * other bytes, so the next publish starts a new epoch with it whole.
+   */
+  private engineSeen: Engine;
   private chain: Promise<void> = Promise.resolve();
   private failure: StrataError | undefined;
 
   /** @internal */
-  constructor(db: Database<S>, name: string, durability: ReplicationDurability, lease: Lease, log: StreamLog, connection: NatsConnection, replicas: number) {
+  constructor(db: Database<S>, name: string, durability: ReplicationDurability, lease: Lease, log: StreamLog, connection: NatsConnection, replicas: number, newEpoch = false) {
+    this.startNewEpoch = newEpoch;
+    this.engineSeen = db.engine;
     this.connection = connection;
     this.replicas = replicas;
     this.database = db;
@@ -115,9 +164,18 @@ export class ReplicatedWriter<S = any> {
     };
   }
 
-  /** The committed size the stream holds up to (all commits below it are published). */
+  /** The committed size the stream holds up to (all commits below it are published), in the file of {@link epoch}. */
   get publishedSize(): number {
     return this.published;
+  }
+
+  /**
+   * The epoch this writer publishes in. Each compaction through
+   * {@link compact} starts a new one: positions on the stream count in the
+   * compacted file from then on, and replicas move to it.
+   */
+  get epoch(): number {
+    return this.epochNow;
   }
 
   /** The error this writer stopped with, or undefined while it works. */
@@ -125,32 +183,58 @@ export class ReplicatedWriter<S = any> {
     return this.failure;
   }
 
-  /** @internal Fences the stream for this term, and publishes what it lacks. */
+  /**
+   * @internal Fences the stream for this term, and publishes what it lacks:
+   * the tails after the stream's last whole commit when this database
+   * continues it; the whole database, as a new epoch's base, when asked to
+   * (newEpoch), or when the stream's last messages begin an epoch that never
+   * got its whole base (its writer died while publishing it): tails of an
+   * older epoch cannot follow them.
+   */
   async start(): Promise<void> {
     const head = await this.log.head();
-    const storage = this.database.engine.storage;
     const local = this.database.engine.committedSize;
-    if (head.end > local) {
-      throw new ReplicationError(`the stream of ${this.name} holds ${head.end} bytes of commits, this database ${local}: it is behind; follow the stream (follow) before writing`);
+    let whole = head.end === 0 || this.startNewEpoch;
+    if (!whole) {
+      this.checkContinues(head.end, head.endBytes, local);
+      whole = head.latestEpoch > head.epoch;
     }
-    if (head.end > 0) {
-      const mine = new Uint8Array(head.endBytes.length);
-      storage.read(head.end - mine.length, mine);
-      if (!mine.every((byte, i) => byte === head.endBytes[i])) {
-        throw new ReplicationError(`the stream of ${this.name} ends at ${head.end} with bytes this database does not hold there: they diverged; start from a replica of the stream instead`);
-      }
-    }
-    const fence: ChunkHeader = { kind: 'fence', db: this.name, epoch: 0, term: this.lease.term, unitStart: head.end, unitEnd: head.end, from: head.end, to: head.end, moments: head.moments };
+    this.epochNow = whole ? await this.freshEpoch(head.lastSeq, head.latestEpoch) : head.epoch;
+    const epoch = this.epochNow;
+    const at = whole ? 0 : head.end;
+    const fence: ChunkHeader = { kind: 'fence', db: this.name, epoch, term: this.lease.term, unitStart: at, unitEnd: at, from: at, to: at, moments: whole ? 0 : head.moments };
     this.lastSeq = await this.log.publish([{ header: fence, data: new Uint8Array(0) }], head.lastSeq);
-    this.published = head.end;
-    if (head.end === 0) {
-      // The base: the committed bytes as they are now, header included (it names them).
-      const base = new Uint8Array(local);
-      storage.read(0, base);
-      this.lastSeq = await this.log.publish(this.chunks('base', 0, base, this.database.momentCount), this.lastSeq);
-      this.published = local;
-    }
+    if (whole) this.epochStartSeq = this.lastSeq;
+    else this.epochStartSeq = await this.log.firstSeqFrom(epoch, 0);
+    this.published = at;
+    this.baseDue = whole;
     await this.publishPending();
+  }
+
+  /**
+   * The epoch a whole base is published in: above every epoch a replica may
+   * be in (the stream's, and the snapshot's: a stream purged whole still
+   * leaves replicas started from the snapshot in its epoch), so that every
+   * follower takes it; 0 for the first base of a stream that never held a
+   * message, with no snapshot.
+   */
+  private async freshEpoch(lastSeq: number, latestEpoch: number): Promise<number> {
+    const snapshot = await snapshotEpoch(this.connection, this.name);
+    if (lastSeq === 0 && snapshot === undefined) return 0;
+    return Math.max(latestEpoch, snapshot ?? 0) + 1;
+  }
+
+  /** @throws ReplicationError when this database does not continue the stream's last whole commit, which ends at `end` with `endBytes` */
+  private checkContinues(end: number, endBytes: Uint8Array, local: number): void {
+    const hint = 'if this file was compacted after its last publish, publish it as a new epoch (newEpoch: true; the CLI: --new-epoch)';
+    if (end > local) {
+      throw new ReplicationError(`the stream of ${this.name} holds ${end} bytes of commits, this database ${local}: it is behind; follow the stream (follow) before writing, or ${hint}`);
+    }
+    const mine = new Uint8Array(endBytes.length);
+    this.database.engine.storage.read(end - mine.length, mine);
+    if (!mine.every((byte, i) => byte === endBytes[i])) {
+      throw new ReplicationError(`the stream of ${this.name} ends at ${end} with bytes this database does not hold there: they diverged; start from a replica of the stream instead, or ${hint}`);
+    }
   }
 
   /**
@@ -199,20 +283,62 @@ export class ReplicatedWriter<S = any> {
   async uploadSnapshot(): Promise<SnapshotInfo> {
     await this.flush();
     const size = this.published;
+    const image = this.committedImage(size);
+    const info = { size, moments: image.moments, epoch: this.epochNow };
+    await putSnapshot(this.connection, this.name, image.bytes, info, this.replicas);
+    return info;
+  }
+
+  /**
+   * Compacts the database (as `Database.compact`, with the same options) and
+   * starts a new epoch: the compacted database is published whole as its
+   * base, then uploaded as the snapshot, and the stream's older epochs are
+   * removed when `trimStream` says so. Replicas that follow move to the new
+   * epoch when its base reaches them: a file replica is replaced atomically,
+   * as a compaction replaces the writer's, and its readers move on their next
+   * refresh. Commits made meanwhile wait for the base and follow it.
+   * A compaction by other means (`database.compact`, or `autoCompact` in the
+   * background) starts a new epoch the same way at the next publish; this
+   * method adds the snapshot and the trimming, and waits for the base.
+   *
+   * The compaction itself is synchronous: it holds up the lease's renewals,
+   * so keep `lease.ttlMs` well above the time it takes (see `stratadb
+   * compact --dry-run` for an estimate of the size); a writer whose lease ran
+   * out meanwhile stops with FencedError, and its file, compacted, is not
+   * published.
+   *
+   * @throws FencedError when this writer lost its lease
+   */
+  async compact(options: ReplicatedCompactOptions = {}): Promise<ReplicatedCompactResult> {
+    const { snapshot = true, trimStream = false, ...compactOptions } = options;
+    await this.flush();
+    this.check();
+    const result = this.database.compact(compactOptions);
+    // The next publish sees the new engine, and starts the epoch.
+    await this.flush();
+    if (snapshot) await this.uploadSnapshot();
+    if (trimStream) await this.log.purgeBefore(this.epochStartSeq);
+    return { ...result, epoch: this.epochNow, epochStartSeq: this.epochStartSeq };
+  }
+
+  /**
+   * The database's committed bytes up to `size` (a commit's end), with a
+   * history header that names `size`: the header on disk may already name a
+   * later commit, not yet published.
+   */
+  private committedImage(size: number): { bytes: Uint8Array; moments: number } {
     const storage = this.database.engine.storage;
     const bytes = new Uint8Array(size);
     storage.read(0, bytes);
-    // The header on disk may name a later commit, not yet published: the snapshot's names its own end.
     const trailer = trailerEndingAt(storage, size);
-    let moments = this.database.momentCount;
     if (trailer !== undefined) {
       bytes.set(encodeHistoryHeader({ count: trailer.count, root: trailer.root, committedSize: size }), HISTORY_HEADER_POSITION);
-      moments = trailer.count;
-    } else if (this.database.engine.committedSize !== size) {
+      return { bytes, moments: trailer.count };
+    }
+    if (this.database.engine.committedSize !== size) {
       throw new ReplicationError('the published part of this database ends with no commit trailer; commit once more before taking a snapshot');
     }
-    await putSnapshot(this.connection, this.name, bytes, { size, moments }, this.replicas);
-    return { size, moments };
+    return { bytes, moments: this.database.momentCount };
   }
 
   /** Stops: publishes what is pending, releases the lease (a standby takes over at once), and closes the database. */
@@ -240,18 +366,40 @@ export class ReplicatedWriter<S = any> {
 
   private async publishPending(): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
-    const target = this.database.engine.committedSize;
-    if (target <= this.published) return;
+    const engine = this.database.engine;
+    if (engine !== this.engineSeen) {
+      // Compacted since the last publish: a new epoch, the compacted database its base.
+      this.engineSeen = engine;
+      this.epochNow += 1;
+      this.baseDue = true;
+      this.published = 0;
+      this.epochStartSeq = 0;
+    }
+    const target = engine.committedSize;
+    if (target <= this.published && !this.baseDue) return;
     try {
       this.lease.assertHeld();
       const storage = this.database.engine.storage;
       const chunks: OutgoingChunk[] = [];
-      for (const tail of tailsBetween(storage, this.published, target)) {
-        const bytes = new Uint8Array(tail.to - tail.from);
-        storage.read(tail.from, bytes);
-        chunks.push(...this.chunks('commit', tail.from, bytes, tail.trailer.count));
+      if (this.baseDue) {
+        if (this.epochStartSeq === 0) {
+          // A new epoch's fence first: its first message, which trimming keeps.
+          chunks.push({ header: { kind: 'fence', db: this.name, epoch: this.epochNow, term: this.lease.term, unitStart: 0, unitEnd: 0, from: 0, to: 0, moments: 0 }, data: new Uint8Array(0) });
+        }
+        // The whole database, its header naming its size: the base the epoch's replicas start from.
+        const image = this.committedImage(target);
+        chunks.push(...this.chunks('base', 0, image.bytes, image.moments));
+      } else {
+        for (const tail of tailsBetween(storage, this.published, target)) {
+          const bytes = new Uint8Array(tail.to - tail.from);
+          storage.read(tail.from, bytes);
+          chunks.push(...this.chunks('commit', tail.from, bytes, tail.trailer.count));
+        }
       }
+      const first = this.lastSeq + 1;
       this.lastSeq = await this.log.publish(chunks, this.lastSeq);
+      if (this.baseDue && this.epochStartSeq === 0) this.epochStartSeq = first;
+      this.baseDue = false;
       this.published = target;
     } catch (error) {
       const stop = error instanceof StrataError ? error : new ReplicationError(`publishing to the stream of ${this.name} failed: ${String(error)}`, { cause: error });
@@ -266,7 +414,7 @@ export class ReplicatedWriter<S = any> {
     const unitEnd = start + bytes.length;
     for (let offset = 0; offset < bytes.length || out.length === 0; offset += CHUNK_SIZE_MAX) {
       const data = bytes.subarray(offset, Math.min(bytes.length, offset + CHUNK_SIZE_MAX));
-      out.push({ header: { kind, db: this.name, epoch: 0, term: this.lease.term, unitStart: start, unitEnd, from: start + offset, to: start + offset + data.length, moments }, data });
+      out.push({ header: { kind, db: this.name, epoch: this.epochNow, term: this.lease.term, unitStart: start, unitEnd, from: start + offset, to: start + offset + data.length, moments }, data });
     }
     return out;
   }

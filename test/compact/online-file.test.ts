@@ -8,6 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { FileStorage, open } from '../../src/node.js';
 import { InvalidArgumentError, LockedError, ReadOnlyError, TransactionError } from '../../src/errors.js';
 import { verifyDatabase } from '../../src/history/verify.js';
@@ -110,6 +112,44 @@ describe('db.compact on a file', () => {
     expect(() => writer.transact(() => writer.compact())).toThrow(TransactionError);
     // A second writer (here or in another process) cannot even open the file to compact it.
     await expect(open(path)).rejects.toThrow(LockedError);
+    reader.close();
+    writer.close();
+  });
+});
+
+describe('a reader of a compacted file', () => {
+  // The collector, exposed at run time: the test needs to know when nothing reads the old file any more.
+  v8.setFlagsFromString('--expose-gc');
+  const collect = vm.runInNewContext('gc') as () => void;
+  /** Collects, then lets finalization callbacks run. */
+  async function collectAll(): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      collect();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  it('closes the replaced file once no snapshot or view of it is left, and not before', async () => {
+    const path = join(dir, 'r.xit');
+    await history(path, 30);
+    const reader = await open(path, { readOnly: true });
+    const writer = await open(path);
+    let snapshot: ReturnType<typeof reader.snapshot> | undefined = reader.snapshot(5);
+    const oldStorage = reader.engine.storage as FileStorage;
+    writer.compact();
+    writer.set(['after'], 1);
+    reader.refresh();
+    expect(reader.get(['after'])).toBe(1);
+    // Still read by the snapshot: open, and readable after a collection.
+    await collectAll();
+    expect(oldStorage.toJSON().closed).toBe(false);
+    expect(snapshot.get(['items', 'k5', 'i'])).toBe(5);
+    expect(snapshot.get(['items', 'k5', 'text'])).toBe('x'.repeat(40));
+    // Nothing reads it now: the collector lets the database close it, which frees the old file's disk space.
+    snapshot = undefined;
+    await collectAll();
+    expect(oldStorage.toJSON().closed).toBe(true);
+    expect(reader.get(['after'])).toBe(1);
     reader.close();
     writer.close();
   });

@@ -3,12 +3,12 @@
 // publishes carry a message id and the expected last sequence, a KV bucket
 // updated with compare-and-set on its revision, and an object store.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { NatsCluster, haveNats, locateNatsServer, natsServerVersion } from '../support/nats-cluster.js';
+import { clusterForSuite, haveNats, locateNatsServer, natsServerVersion } from '../support/nats-cluster.js';
 
 describe('locating nats-server', () => {
   it('skips with a message outside CI and fails under CI', () => {
@@ -19,15 +19,9 @@ describe('locating nats-server', () => {
 });
 
 describe.skipIf(!haveNats)(`a three-server JetStream cluster (${natsServerVersion()})`, () => {
-  let cluster: NatsCluster;
   let nc: NatsConnection;
-  beforeAll(async () => {
-    cluster = await NatsCluster.start(3);
-    nc = await cluster.connect();
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await cluster?.stop();
+  clusterForSuite((_, connection) => {
+    nc = connection;
   });
 
   it('stores publishes on three replicas, deduplicates by message id, and rejects a wrong expected last sequence', async () => {

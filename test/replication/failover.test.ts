@@ -12,7 +12,7 @@
 // commit); readers of a replica see whole moments (a === b in every moment).
 // STRATADB_FAILOVER_ROUNDS (default 1) repeats the process kill.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ import { StreamLog } from '../../src/replication/stream-log.js';
 import { FencedError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import type { Database } from '../../src/api/database.js';
-import { NatsCluster, haveNats } from '../support/nats-cluster.js';
+import { NatsCluster, clusterForSuite, haveNats } from '../support/nats-cluster.js';
 import { firstDifference } from '../support/same-bytes.js';
 import { seededRandom } from '../support/processes.js';
 
@@ -52,8 +52,8 @@ interface ChildWriter {
   exited: Promise<number | null>;
 }
 
-function spawnWriter(cluster: NatsCluster, path: string, name: string, blob: number): ChildWriter {
-  const child = spawn(process.execPath, [WRITER, path, name, cluster.servers.join(','), String(TTL), String(blob)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnWriter(cluster: NatsCluster, path: string, name: string, blob: number, compactEvery = 0): ChildWriter {
+  const child = spawn(process.execPath, [WRITER, path, name, cluster.servers.join(','), String(TTL), String(blob), String(compactEvery)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const acked = new Map<number, number>();
   const lines: string[] = [];
   let buffer = '';
@@ -106,6 +106,7 @@ async function expectTermsOrdered(nc: NatsConnection, name: string): Promise<num
   const last = await log.lastSeq();
   const terms: number[] = [];
   let highest = 0;
+  let epoch = 0;
   // Units whose chunks stop before their end (their writer died mid-publish), for the log.
   let open: { term: number; unitStart: number } | undefined;
   let unfinished = 0;
@@ -116,6 +117,9 @@ async function expectTermsOrdered(nc: NatsConnection, name: string): Promise<num
     if (open !== undefined && (h.term !== open.term || h.unitStart !== open.unitStart)) unfinished++;
     open = h.kind !== 'fence' && h.to !== h.unitEnd ? { term: h.term, unitStart: h.unitStart } : undefined;
     expect(message!.header.term, `message ${seq} (${message!.header.kind})`).toBeGreaterThanOrEqual(highest);
+    // Epochs never go back either: positions count in the newest epoch's file from its first message on.
+    expect(h.epoch, `message ${seq} (${h.kind})`).toBeGreaterThanOrEqual(epoch);
+    epoch = h.epoch;
     if (message!.header.term > highest) {
       // A new term starts with its writer's fence.
       expect(message!.header.kind, `message ${seq}`).toBe('fence');
@@ -127,16 +131,35 @@ async function expectTermsOrdered(nc: NatsConnection, name: string): Promise<num
   return terms;
 }
 
+/**
+ * The standby takes over from a killed writer process: it promotes, commits
+ * once, and a fresh memory replica catches up; every step the dead writer
+ * had acknowledged must be in the replica's history, and the standby's file
+ * byte-identical to the replica.
+ */
+async function takeOver(nc: NatsConnection, name: string, standby: Follower, dead: ChildWriter): Promise<{ writer: ReplicatedWriter; replica: Follower; standbyBytes: Uint8Array }> {
+  const writer = await standby.promote({ lease: { ttlMs: TTL, waitMs: 10_000 } });
+  await writer.transactAsync((tx) => {
+    tx.set(['a'], -1);
+    tx.set(['b'], -1);
+  });
+  const memory = new MemoryStorage();
+  const replica = await follow({ name, connection: nc, storage: memory });
+  await replica.catchUp();
+  const steps = stepsIn(replica.database!);
+  for (const step of dead.acked.keys()) expect(steps.has(step), `acknowledged step ${step}`).toBe(true);
+  const size = writer.database.engine.committedSize;
+  const standbyBytes = readFileSync(join(dir, `${name}.b.xit`)).subarray(0, size);
+  expect(firstDifference(standbyBytes, memory.toBytes().subarray(0, size))).toBe(-1);
+  return { writer, replica, standbyBytes };
+}
+
 describe.skipIf(!haveNats)('fencing and failover', () => {
   let cluster: NatsCluster;
   let nc: NatsConnection;
-  beforeAll(async () => {
-    cluster = await NatsCluster.start(3);
-    nc = await cluster.connect();
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await cluster?.stop();
+  clusterForSuite((started, connection) => {
+    cluster = started;
+    nc = connection;
   });
 
   it('refuses the publish of a zombie writer that still believes it holds the lease, and stops it with FencedError', async () => {
@@ -220,23 +243,35 @@ describe.skipIf(!haveNats)('fencing and failover', () => {
     await sleep(Math.floor(random() * 40));
     first.child.kill('SIGKILL');
     await first.exited;
-    const writer = await standby.promote({ lease: { ttlMs: TTL, waitMs: 10_000 } });
-    await writer.transactAsync((tx) => {
-      tx.set(['a'], -1);
-      tx.set(['b'], -1);
-    });
-    const memory = new MemoryStorage();
-    const replica = await follow({ name, connection: nc, storage: memory });
-    await replica.catchUp();
-    const steps = stepsIn(replica.database!);
-    for (const step of first.acked.keys()) expect(steps.has(step), `acknowledged step ${step}`).toBe(true);
-    // The standby's file, the fresh replica and the dead writer's file agree on the bytes they share up to the last acknowledged commit.
+    const { writer, replica, standbyBytes } = await takeOver(nc, name, standby, first);
+    // The dead writer's file agrees with them on the bytes they share up to the last acknowledged commit.
     const lastAcked = Math.max(...first.acked.values());
-    const standbyBytes = readFileSync(join(dir, `${name}.b.xit`)).subarray(0, writer.database.engine.committedSize);
-    expect(firstDifference(standbyBytes, memory.toBytes())).toBe(-1);
     const deadBytes = readFileSync(primaryPath);
     // The history header (bytes 12 to 36) names each file's own last commit; every other byte of the prefix is the same.
     expect(firstDifference(deadBytes.subarray(36, lastAcked), standbyBytes.subarray(36, lastAcked))).toBe(-1);
+    expect((await expectTermsOrdered(nc, name)).length).toBe(2);
+    await replica.close();
+    await writer.close();
+  });
+
+  it.each(Array.from({ length: ROUNDS }, (_, round) => round))('lets a standby take over from a writer process killed while compacting into a new epoch (round %i)', async (round) => {
+    const random = seededRandom(2900 + round);
+    const name = fresh('epoch');
+    // Blobs of 600 KB every third step: each epoch's base takes several messages, so a kill can land inside one.
+    const first = spawnWriter(cluster, join(dir, `${name}.a.xit`), name, 600_000, 2);
+    const standby: Follower = await follow({ name, connection: nc, path: join(dir, `${name}.b.xit`) });
+    await first.until(() => first.lines.some((line) => line.startsWith('compacted ')));
+    // Then up to the start of another compaction (an even step), and a little into it.
+    const target = Math.max(...first.acked.keys()) + 1 + Math.floor(random() * 3);
+    await first.until(() => first.acked.has(target));
+    await sleep(Math.floor(random() * 30));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // Compactions kept every moment: every acknowledged step is still in the history (takeOver checks).
+    const { writer, replica } = await takeOver(nc, name, standby, first);
+    // At least one compaction's epoch was whole before the kill; the standby writes in it or a later one.
+    expect(writer.epoch).toBeGreaterThanOrEqual(1);
+    expect(replica.epoch).toBe(writer.epoch);
     expect((await expectTermsOrdered(nc, name)).length).toBe(2);
     await replica.close();
     await writer.close();

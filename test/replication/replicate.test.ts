@@ -6,7 +6,7 @@
 // catches up to the same bytes; publishing is idempotent and carries the
 // expected last sequence.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { open } from '../../src/node.js';
 import { follow, replicate, type Follower, type ReplicatedWriter } from '../../src/replication.js';
 import { FencedError, InvalidArgumentError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
-import { NatsCluster, haveNats } from '../support/nats-cluster.js';
+import { clusterForSuite, haveNats } from '../support/nats-cluster.js';
 import { firstDifference } from '../support/same-bytes.js';
 import { seededRandom } from '../support/processes.js';
 import { StreamLog } from '../../src/replication/stream-log.js';
@@ -33,15 +33,9 @@ function fileBytes(path: string, size: number): Uint8Array {
 }
 
 describe.skipIf(!haveNats)('replication on a three-server cluster', () => {
-  let cluster: NatsCluster;
   let nc: NatsConnection;
-  beforeAll(async () => {
-    cluster = await NatsCluster.start(3);
-    nc = await cluster.connect();
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await cluster?.stop();
+  clusterForSuite((_, connection) => {
+    nc = connection;
   });
 
   it('refuses a bad name and a read-only database', async () => {
@@ -170,11 +164,11 @@ describe.skipIf(!haveNats)('replication on a three-server cluster', () => {
     const writer = await replicate(db, { name, connection: nc });
     for (let i = 0; i < 10; i++) await writer.transactAsync((tx) => tx.set(['n', String(i)], 'v'.repeat(i * 100)));
     const snapshot = await writer.uploadSnapshot();
-    expect(snapshot).toEqual({ size: db.engine.committedSize, moments: db.momentCount });
+    expect(snapshot).toEqual({ size: db.engine.committedSize, moments: db.momentCount, epoch: 0 });
     for (let i = 10; i < 15; i++) await writer.transactAsync((tx) => tx.set(['n', String(i)], i));
     // Drop the stream's messages the snapshot covers.
     const log = await StreamLog.open(nc, name, 3);
-    await (await jetstreamManager(nc)).streams.purge(`STRATA_${name}`, { seq: await log.firstSeqFrom(snapshot.size) });
+    await (await jetstreamManager(nc)).streams.purge(`STRATA_${name}`, { seq: await log.firstSeqFrom(0, snapshot.size) });
     const storage = new MemoryStorage();
     const replica = await follow({ name, connection: nc, storage });
     await replica.catchUp();

@@ -30,14 +30,19 @@ function bytesOf(path: string, size: number): Uint8Array {
 }
 
 /** The chunks a writer would publish for a unit, `size` bytes each. */
-function chunked(kind: 'base' | 'commit', start: number, bytes: Uint8Array, moments: number, size: number, term = 1): Array<{ header: ChunkHeader; data: Uint8Array }> {
+function chunked(kind: 'base' | 'commit', start: number, bytes: Uint8Array, moments: number, size: number, term = 1, epoch = 0): Array<{ header: ChunkHeader; data: Uint8Array }> {
   const out = [];
   for (let offset = 0; offset < bytes.length; offset += size) {
     const data = bytes.subarray(offset, Math.min(bytes.length, offset + size));
-    out.push({ header: { kind, db: 'd', epoch: 0, term, unitStart: start, unitEnd: start + bytes.length, from: start + offset, to: start + offset + data.length, moments }, data });
+    out.push({ header: { kind, db: 'd', epoch, term, unitStart: start, unitEnd: start + bytes.length, from: start + offset, to: start + offset + data.length, moments }, data });
   }
   return out;
 }
+
+/** A replacer for appliers that must never move to another epoch. */
+const noReplacing = (): never => {
+  throw new Error('no epoch move expected here');
+};
 
 describe('commit tails', () => {
   it('are cut from a file by the trailer chain, one per commit, and each checks on its own', async () => {
@@ -98,7 +103,7 @@ describe('a replica applied from chunks', () => {
     db.set(['start'], true);
     const baseSize = db.engine.committedSize;
     const replica = new MemoryStorage({ durable: true });
-    const applier = new Applier(replica, 0, 0);
+    const applier = new Applier(replica, 0, 0, -1, noReplacing);
     for (const chunk of chunked('base', 0, bytesOf(path, baseSize), db.momentCount, 97)) applier.offer(chunk.header, chunk.data);
     expect(applier.position).toBe(baseSize);
     let published = baseSize;
@@ -133,7 +138,7 @@ describe('a replica applied from chunks', () => {
     const db = await open(path);
     const baseSize = db.engine.committedSize;
     const replica = new MemoryStorage({ durable: true });
-    const applier = new Applier(replica, 0, 0);
+    const applier = new Applier(replica, 0, 0, -1, noReplacing);
     for (const chunk of chunked('base', 0, bytesOf(path, baseSize), 0, 1 << 20)) applier.offer(chunk.header, chunk.data);
     db.set(['a'], 'first');
     const size = db.engine.committedSize;
@@ -152,6 +157,46 @@ describe('a replica applied from chunks', () => {
     const bytes = bytesOf(path, db.engine.committedSize).slice(later.from, later.to);
     const [gap] = chunked('commit', later.from, bytes, 3, 1 << 20);
     expect(() => applier.offer(gap!.header, gap!.data)).toThrow(/not a prefix/);
+    db.close();
+  });
+});
+
+describe('an applier across epochs', () => {
+  it("replaces the replica with a later epoch's base, ignores older epochs' messages, and refuses a later epoch that does not start with its base", async () => {
+    const path = join(dir, `t${counter++}.xit`);
+    const db = await open(path);
+    for (let i = 0; i < 5; i++) db.set(['k', String(i)], 'v'.repeat(300));
+    const oldSize = db.engine.committedSize;
+    const replica = new MemoryStorage({ durable: true });
+    const replaced: Array<{ epoch: number; storage: MemoryStorage }> = [];
+    const applier = new Applier(replica, 0, 0, -1, (bytes, epoch) => {
+      const storage = new MemoryStorage({ durable: true });
+      storage.write(0, bytes);
+      replaced.push({ epoch, storage });
+      return storage;
+    });
+    for (const chunk of chunked('base', 0, bytesOf(path, oldSize), db.momentCount, 500)) applier.offer(chunk.header, chunk.data);
+    expect(applier.epoch).toBe(0);
+    expect(replaced).toEqual([]);
+    db.compact();
+    db.set(['after'], true);
+    const newSize = db.engine.committedSize;
+    const compacted = bytesOf(path, newSize);
+    // Epoch 1's base, then epoch 0 messages (a late duplicate): ignored.
+    for (const chunk of chunked('base', 0, compacted, db.momentCount, 700, 2, 1)) applier.offer(chunk.header, chunk.data);
+    expect(replaced.map((r) => r.epoch)).toEqual([1]);
+    expect(applier.storage).toBe(replaced[0]!.storage);
+    expect(applier.epoch).toBe(1);
+    expect(applier.position).toBe(newSize);
+    expect(applier.moments).toBe(db.momentCount);
+    expect(firstDifference(replaced[0]!.storage.toBytes(), compacted)).toBe(-1);
+    const [stale] = chunked('commit', 0, new Uint8Array(8), 1, 8, 1, 0);
+    expect(applier.offer(stale!.header, stale!.data)).toBe(false);
+    // Epoch 2 starting with a commit: the replica missed its base.
+    const [skipped] = chunked('commit', 4096, new Uint8Array(8), 9, 8, 3, 2);
+    expect(() => applier.offer(skipped!.header, skipped!.data)).toThrow(/missed the epoch's base/);
+    const copy = await openMemory(replaced[0]!.storage.toBytes());
+    expect(copy.get(['after'])).toBe(true);
     db.close();
   });
 });

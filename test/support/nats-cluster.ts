@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, beforeAll } from 'vitest';
 
 /** The message a run without nats-server prints once per test file that needs it. */
 export const NATS_SKIP_PREFIX = 'skipping NATS replication tests: no nats-server';
@@ -174,4 +175,22 @@ export function natsServerVersion(): string {
   if (NATS_SERVER === null) return 'none';
   const out = spawnSync(NATS_SERVER, ['--version'], { encoding: 'utf8' });
   return (out.stdout || out.stderr).trim();
+}
+
+/**
+ * Starts a three-server cluster and a connection to it before the suite's
+ * tests (handed to `onStart`), and closes and stops them after.
+ */
+export function clusterForSuite(onStart: (cluster: NatsCluster, nc: NatsConnection) => void): void {
+  let cluster: NatsCluster | undefined;
+  let nc: NatsConnection | undefined;
+  beforeAll(async () => {
+    cluster = await NatsCluster.start(3);
+    nc = await cluster.connect();
+    onStart(cluster, nc);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await cluster?.stop();
+  });
 }

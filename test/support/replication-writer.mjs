@@ -5,13 +5,15 @@
 // and, every third step, a blob of argv[6] bytes (so that some tails take
 // several messages). It prints "acked N SIZE" once step N's commit is
 // acknowledged (SIZE: the committed size after it), and "stopped NAME
-// MESSAGE" when a commit fails, then exits 3. Runs until killed.
+// MESSAGE" when a commit fails, then exits 3. Runs until killed. With argv[7]
+// = K > 0, after every K-th step it compacts (keeping every moment) into a
+// new epoch and prints "compacted EPOCH SIZE" once its base is published.
 
 import { open } from '../../dist/src/node.js';
 import { replicate } from '../../dist/src/replication.js';
 import { connect } from '@nats-io/transport-node';
 
-const [path, name, servers, ttl, blob] = process.argv.slice(2);
+const [path, name, servers, ttl, blob, compactEvery = '0'] = process.argv.slice(2);
 const connection = await connect({ servers: servers.split(','), reconnectTimeWait: 100, maxReconnectAttempts: -1 });
 const db = await open(path);
 const writer = await replicate(db, { name, connection, lease: { ttlMs: Number(ttl), holder: `child ${process.pid}` } });
@@ -24,6 +26,10 @@ for (let n = 1; ; n++) {
       if (n % 3 === 0) tx.set(['blob'], 'y'.repeat(Number(blob)));
     });
     process.stdout.write(`acked ${n} ${db.engine.committedSize}\n`);
+    if (Number(compactEvery) > 0 && n % Number(compactEvery) === 0) {
+      const { epoch } = await writer.compact({ keep: { last: 1_000_000 }, snapshot: false });
+      process.stdout.write(`compacted ${epoch} ${db.engine.committedSize}\n`);
+    }
   } catch (error) {
     process.stdout.write(`stopped ${error.name} ${String(error.message).replace(/\n/g, ' ')}\n`);
     process.exit(3);

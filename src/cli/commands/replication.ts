@@ -1,7 +1,9 @@
 // `stratadb replicate FILE --name NAME --servers URLS [--snapshot]`: takes the
 // write lease of NAME, publishes what its stream lacks of FILE (its base, or
 // the commits since the stream's last), with --snapshot also uploads FILE as
-// the snapshot new replicas start from, releases the lease and exits.
+// the snapshot new replicas start from, releases the lease and exits. With
+// --new-epoch it publishes FILE whole as a new epoch (after `stratadb compact
+// FILE`): replicas move to it.
 // `stratadb follow FILE --name NAME --servers URLS [--once]`: keeps FILE a
 // replica of NAME until interrupted; --once: catch up and exit.
 // Both load stratadb/replication and the NATS client only when run, so the
@@ -58,15 +60,23 @@ export function replicateCommand(ctx: CliContext): Command {
     .addOption(nameOption())
     .addOption(serversOption())
     .option('--snapshot', 'also upload the snapshot new replicas start from')
-    .action(async (file: string, options: ReplicationOptions & { snapshot?: boolean }) => {
+    .option('--new-epoch', 'publish FILE whole as a new epoch, for a file compacted since its last publish (replicas move to it)')
+    .action(async (file: string, options: ReplicationOptions & { snapshot?: boolean; newEpoch?: boolean }) => {
       const { replication, connection, name } = await connectFor(options);
       try {
         const db = await openOn(FileStorage.open(file, { create: false }), {});
-        const writer = await replication.replicate(db, { name, connection, durability: 'replicated' });
+        let writer: Awaited<ReturnType<typeof replication.replicate>>;
+        try {
+          writer = await replication.replicate(db, { name, connection, durability: 'replicated', newEpoch: options.newEpoch === true });
+        } catch (error) {
+          db.close();
+          throw error;
+        }
         try {
           await writer.flush();
           const snapshot = options.snapshot === true ? await writer.uploadSnapshot() : undefined;
-          ctx.io.out(`published ${writer.publishedSize} bytes, ${writer.database.momentCount} moments, to ${name}${snapshot === undefined ? '' : `; snapshot of ${snapshot.size} bytes uploaded`}\n`);
+          const epoch = writer.epoch === 0 ? '' : ` (epoch ${writer.epoch})`;
+          ctx.io.out(`published ${writer.publishedSize} bytes, ${writer.database.momentCount} moments, to ${name}${epoch}${snapshot === undefined ? '' : `; snapshot of ${snapshot.size} bytes uploaded`}\n`);
         } finally {
           await writer.close();
         }
