@@ -10,6 +10,7 @@ import { CorruptDatabaseError } from '../errors.js';
 import type { BlockIO } from '../core/block-io.js';
 import { LEAF, SORTED_DEPTH_MAX, readNode, type SortedHeader, type SortedNode } from './node.js';
 import { BRANCH_BIT, childAt, childForKey, countAt, enterNode, entryForKey, kvAt, slotAt } from './access.js';
+import { readAhead } from './read-ahead.js';
 
 /** Reads the node a parent slot points at into a copy, checking its depth and that it holds `claimed` entries. */
 export function readChecked(io: BlockIO, position: number, from: number, depth: number, claimed: number): SortedNode {
@@ -78,6 +79,8 @@ export class SortedWalk {
   private readonly indexes: number[] = [];
   private remaining: number;
   private readonly step: number;
+  /** What the read-aheads read (kept so that they are not optimised away). */
+  private touched = 0;
 
   /**
    * @param io - the database
@@ -100,6 +103,7 @@ export class SortedWalk {
     for (let depth = 1; ; depth++) {
       if (!(head & BRANCH_BIT)) {
         this.push(position, head, rest);
+        this.readAhead(position, head, rest);
         return;
       }
       const num = head & 0xff;
@@ -141,6 +145,7 @@ export class SortedWalk {
     const index = backward && !(found & 1) ? (found >> 1) - 1 : found >> 1;
     walk.push(position, head, index);
     walk.remaining = backward ? before + index + 1 : header.count - before - index;
+    walk.readAhead(position, head, index);
     return walk;
   }
 
@@ -148,6 +153,13 @@ export class SortedWalk {
     this.positions.push(position);
     this.heads.push(head);
     this.indexes.push(index);
+  }
+
+  /** Touches the records of the entries this walk will take from the leaf it just entered (see ./read-ahead.ts). */
+  private readAhead(leaf: number, num: number, index: number): void {
+    const left = this.step > 0 ? num - index : index + 1;
+    const count = Math.min(left, this.remaining);
+    if (count > 1) this.touched += readAhead(this.io, leaf, index, this.step, count);
   }
 
   /** The next kv pair's position, or -1 at the end. */
@@ -199,6 +211,7 @@ export class SortedWalk {
       num = head & 0xff;
       if (!(head & BRANCH_BIT)) {
         this.push(position, head, step > 0 ? 0 : num - 1);
+        this.readAhead(position, num, step > 0 ? 0 : num - 1);
         return;
       }
       i = step > 0 ? 0 : num - 1;
