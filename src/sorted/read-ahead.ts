@@ -1,5 +1,7 @@
-// Reading ahead in a sorted map walk: when a walk enters a leaf, it touches
-// the records of the entries it will take from that leaf, together
+// Reading ahead in a sorted map walk: when a walk enters a leaf (the first
+// one at its second entry, so that a walk taken for one entry, as seek and at
+// take, reads no more), it touches the records of the entries it will take
+// from that leaf, together
 // (core/read-ahead.ts): a scan in key order meets pairs and keys written in
 // any order, each a cache miss of its own, and touched together those misses
 // overlap (100-entry scans of a 1,000,000-key memory map, keys read as text:
