@@ -11,14 +11,6 @@ import { COPY_LOOP_SIZE_MAX } from '../base/tuning.js';
 const NO_FLAGS = new Uint8Array(0);
 const NO_OFFSETS = new Int32Array(0);
 
-/**
- * How far a read goes past what was asked when it continues a loaded page:
- * 256 KiB. A full scan of a 65 MB file, read page by page (16 KiB), spent
- * 450 to 650 ms in readSync alone; in 256 KiB reads, 30 to 40 ms (2-core AMD
- * EPYC, Node 20, file in the OS page cache).
- */
-const READ_AHEAD_BYTES = 256 * 1024;
-
 function ascending(a: number, b: number): number {
   return a - b;
 }
@@ -438,9 +430,7 @@ export class WholeFileCache extends FileCache {
 
   /**
    * Reads the pages of `position..end` below diskBase that are not loaded yet:
-   * one readSync per run of adjacent ones within a segment; when the page
-   * before `position` is loaded, the pages after `end` too, up to
-   * READ_AHEAD_BYTES (within the segment, up to the first loaded one). A page's bytes at or
+   * one readSync per run of adjacent ones within a segment. A page's bytes at or
    * past diskBase are never read: memory holds them. The file may end early past
    * `end` (see FileIo.readFully).
    */
@@ -449,20 +439,7 @@ export class WholeFileCache extends FileCache {
     const pageSize = this.pageSize;
     const loaded = this.loaded;
     const diskBase = this.diskBase;
-    const first = Math.floor(position / pageSize);
-    // Reading on from a loaded page (a scan of the file in order): read ahead,
-    // up to READ_AHEAD_BYTES within this segment, so that a scan makes one read
-    // per window rather than one per page (a read costs far more than its bytes).
-    let readTo = end;
-    if (first > 0 && loaded[first - 1] === 1 && loaded[first] !== 1) {
-      const segmentEnd = (Math.floor(position / this.segmentSize) + 1) * this.segmentSize;
-      const cap = Math.min(segmentEnd, first * pageSize + Math.max(pageSize, READ_AHEAD_BYTES), diskBase);
-      // Up to the first loaded page after the range: one read.
-      let page = Math.ceil(end / pageSize);
-      while (page * pageSize < cap && loaded[page] !== 1) page++;
-      readTo = Math.max(end, Math.min(cap, page * pageSize));
-    }
-    const last = Math.floor((Math.min(readTo, diskBase) - 1) / pageSize);
+    const last = Math.floor((Math.min(end, diskBase) - 1) / pageSize);
     const pagesPerSegment = this.segmentSize / pageSize;
     let runStart = -1;
     for (let index = Math.floor(position / pageSize); index <= last + 1; index++) {
