@@ -18,7 +18,9 @@
 //   node --expose-gc sorted.mjs            N=..., RUNS=..., SCANS=..., PART=memory|disk|all
 //
 // STRATADB_DIST=/path/to/dist runs another build of stratadb (before/after
-// comparisons in alternating processes); STORES=stratadb runs stratadb alone.
+// comparisons in alternating processes); STORES=stratadb runs stratadb alone;
+// ONLY=scans skips the measured inserts and gets in memory (the trees are
+// still built once, for the scans).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,6 +39,7 @@ const SCAN_LENGTH = 100;
 const PART = process.env.PART ?? 'all';
 const STORES = (process.env.STORES ?? 'stratadb,peer').split(',');
 const BTreeClass = BTree.default ?? BTree;
+const ONLY_SCANS = process.env.ONLY === 'scans';
 
 // 8 random bytes as 16 hex characters per key; duplicates are dropped (none are expected at these sizes).
 const keys = (() => {
@@ -85,7 +88,7 @@ if (PART === 'memory' || PART === 'all') {
   const use = (name, fn) => (STORES.includes(name) ? { [name]: fn } : {});
 
   // 1. inserts in one transaction; each run builds and drops its tree.
-  const inserts = await medianEach(runs, {
+  const inserts = ONLY_SCANS ? {} : await medianEach(runs, {
     ...use('stratadb', async () => {
       gc();
       const engine = await openEngine(new MemoryStorage(), { durability: 'flush' });
@@ -120,7 +123,7 @@ if (PART === 'memory' || PART === 'all') {
   const tree = new BTreeClass();
   for (let i = 0; i < N; i++) tree.set(keys[i], i);
 
-  const gets = await medianEach(runs, {
+  const gets = ONLY_SCANS ? {} : await medianEach(runs, {
     ...use('stratadb', () => {
       let sum = 0;
       const ms = timed(() => {

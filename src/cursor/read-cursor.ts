@@ -8,7 +8,7 @@ import type { TaggedBytes } from '../format/bytes.js';
 import { Slot, floatFromHalves } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { Context } from '../core/context.js';
-import { longBytesLength, readBytesValue, readBytesValueInto, readStringValue } from '../core/bytes-values.js';
+import { longBytesLength, readBytesCopy, readBytesValue, readBytesValueInto, readStringValue } from '../core/bytes-values.js';
 import { describe, requireBytes, requirePath } from '../base/arguments.js';
 import { isCounted, mapRootOf } from '../core/structures.js';
 import { HamtWalk, WALK_BATCH, hamtCount, hamtEntries, hamtFind } from '../hamt/hash-map.js';
@@ -159,7 +159,7 @@ export class ReadCursor {
    * @throws WrongTypeError unless the slot holds bytes
    */
   readBytes(): Uint8Array {
-    return this.readTaggedBytes().bytes;
+    return readBytesCopy(this.ctx.io, this.current, this.slotPosition);
   }
 
   /**

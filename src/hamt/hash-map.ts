@@ -16,6 +16,7 @@ import { Slot, writeSlotInto } from '../format/slot.js';
 import { FULL_FLAG, TAG_MASK, Tag } from '../format/tags.js';
 import type { BlockIO } from '../core/block-io.js';
 import { bytesEqualSlot, bytesSlot, shortBytesEqual } from '../core/bytes-values.js';
+import { touchPairs } from '../core/read-ahead.js';
 import type { TaggedBytes } from '../format/bytes.js';
 
 /**
@@ -313,11 +314,12 @@ export class HamtWalk {
 
   /**
    * Fills `batch` with the next kv pair positions (up to its length), then
-   * reads the first byte of each pair's key slot in one loop of independent
-   * loads. A map's pairs lie in the order they were written, not in the walk's
-   * hash order, so each is a cache miss; loaded together, the CPU waits for
-   * those misses at once instead of one by one as the caller reaches each pair
-   * (forEach over 1M entries: 1.3 to 1.85 M/s).
+   * touches each pair's slots and the long key and value records they point
+   * to (core/read-ahead.ts). A map's pairs lie in the order they were
+   * written, not in the walk's hash order, so each is a cache miss; loaded
+   * together, the CPU waits for those misses at once instead of one by one as
+   * the caller reaches each pair (forEach over 1M entries: 1.3 to 1.85 M/s
+   * with the pairs touched).
    *
    * @returns how many positions were filled; 0 when the walk is done
    */
@@ -328,13 +330,7 @@ export class HamtWalk {
       if (kv < 0) break;
       batch[count++] = kv;
     }
-    const io = this.io;
-    const storage = io.storage;
-    const hashSize = io.hashSize;
-    const pairSize = kvPairSize(hashSize);
-    let touched = 0;
-    for (let i = 0; i < count; i++) touched |= storage.bytes[storage.locate(batch[i] as number, pairSize) + hashSize] as number;
-    this.touched = touched;
+    this.touched = touchPairs(this.io, batch, count);
     return count;
   }
 

@@ -10,6 +10,7 @@ import { CorruptDatabaseError } from '../errors.js';
 import type { BlockIO } from '../core/block-io.js';
 import { LEAF, SORTED_DEPTH_MAX, readNode, type SortedHeader, type SortedNode } from './node.js';
 import { BRANCH_BIT, childAt, childForKey, countAt, enterNode, entryForKey, kvAt, slotAt } from './access.js';
+import { readAhead } from './read-ahead.js';
 
 /** Reads the node a parent slot points at into a copy, checking its depth and that it holds `claimed` entries. */
 export function readChecked(io: BlockIO, position: number, from: number, depth: number, claimed: number): SortedNode {
@@ -78,6 +79,16 @@ export class SortedWalk {
   private readonly indexes: number[] = [];
   private remaining: number;
   private readonly step: number;
+  /** What the read-aheads read (kept so that they are not optimised away). */
+  private touched = 0;
+  /**
+   * True while the leaf the walk started in has not been read ahead: that
+   * happens at the second entry taken, so that a walk taken for one entry
+   * (seek, at, select) reads no more than that entry.
+   */
+  private aheadPending = false;
+  /** True once an entry was taken. */
+  private started = false;
 
   /**
    * @param io - the database
@@ -100,6 +111,7 @@ export class SortedWalk {
     for (let depth = 1; ; depth++) {
       if (!(head & BRANCH_BIT)) {
         this.push(position, head, rest);
+        this.aheadPending = true;
         return;
       }
       const num = head & 0xff;
@@ -141,6 +153,7 @@ export class SortedWalk {
     const index = backward && !(found & 1) ? (found >> 1) - 1 : found >> 1;
     walk.push(position, head, index);
     walk.remaining = backward ? before + index + 1 : header.count - before - index;
+    walk.aheadPending = true;
     return walk;
   }
 
@@ -150,6 +163,13 @@ export class SortedWalk {
     this.indexes.push(index);
   }
 
+  /** Touches the records of the entries this walk will take from the leaf it stands in, from `index` (see ./read-ahead.ts). */
+  private readAhead(leaf: number, num: number, index: number): void {
+    const left = this.step > 0 ? num - index : index + 1;
+    const count = Math.min(left, this.remaining);
+    if (count > 1) this.touched += readAhead(this.io, leaf, index, this.step, count);
+  }
+
   /** The next kv pair's position, or -1 at the end. */
   next(): number {
     if (this.remaining <= 0) return -1;
@@ -157,10 +177,15 @@ export class SortedWalk {
     let index = this.indexes[top] as number;
     // At a leaf's end (or before its start): on to the next leaf that holds entries.
     if (index < 0 || index >= (this.heads[top] as number)) {
+      this.aheadPending = false;
       this.advance();
       top = this.indexes.length - 1;
       index = this.indexes[top] as number;
+    } else if (this.aheadPending && this.started) {
+      this.aheadPending = false;
+      this.readAhead(this.positions[top] as number, this.heads[top] as number, index);
     }
+    this.started = true;
     const kv = kvAt(this.io, this.positions[top] as number, index);
     this.indexes[top] = index + this.step;
     this.remaining--;
@@ -199,6 +224,8 @@ export class SortedWalk {
       num = head & 0xff;
       if (!(head & BRANCH_BIT)) {
         this.push(position, head, step > 0 ? 0 : num - 1);
+        if (this.started) this.readAhead(position, num, step > 0 ? 0 : num - 1);
+        else this.aheadPending = true;
         return;
       }
       i = step > 0 ? 0 : num - 1;

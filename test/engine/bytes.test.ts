@@ -75,6 +75,34 @@ describe.each(backends)('byte values on $name', (backend) => {
     expect(target.subarray(0, 3)).toEqual(new Uint8Array([0, 0, 5]));
   });
 
+  it('copies values out with readBytes, each into an array of its own: every length around the inline, copy-loop and chunk boundaries', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    const lengths = [0, 1, 7, 8, 9, 23, 24, 25, 63, 64, 65, 100, 4095, 4096, 4097, 9000];
+    const valueOf = (length: number, salt: number): Uint8Array => new Uint8Array(length).map((_, i) => ((i * 31 + salt) % 255) + 1);
+    engine.transact((root) => {
+      const map = root.hashMap();
+      for (const length of lengths) {
+        map.put(`plain${length}`).writeBytes(valueOf(length, length));
+        map.put(`tagged${length}`).writeBytes(valueOf(length, length + 7), 'tg');
+      }
+      map.put('number').writeUint(5);
+    });
+    const map = engine.moment(-1).asHashMap();
+    for (const length of lengths) {
+      for (const [key, salt] of [[`plain${length}`, length], [`tagged${length}`, length + 7]] as const) {
+        const first = map.get(key)!.readBytes();
+        expect(first, key).toEqual(valueOf(length, salt));
+        // Its own buffer: nothing of the database or of another value around it, and a change to it changes nothing stored.
+        expect(first.byteOffset, key).toBe(0);
+        expect(first.buffer.byteLength, key).toBe(length);
+        first.fill(0);
+        expect(map.get(key)!.readBytes(), key).toEqual(valueOf(length, salt));
+        expect(map.get(key)!.readTaggedBytes().bytes, key).toEqual(valueOf(length, salt));
+      }
+    }
+    expect(() => map.get('number')!.readBytes()).toThrow(WrongTypeError);
+  });
+
   it('refuses a target too small, a bad offset, a target that is not bytes, and values that are not bytes', () => {
     const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
     engine.transact((root) => {

@@ -8,7 +8,7 @@ import { SLOT_SIZE } from '../../src/format/constants.js';
 import { Tag } from '../../src/format/tags.js';
 import { dumpDatabase } from '../../src/history/dump.js';
 import { verifyDatabase } from '../../src/history/verify.js';
-import { openBytes, readU64, sortedDatabase, valueAt, writeSlot, writeU64 } from '../support/sample-databases.js';
+import { openBytes, readSlotAt, readU64, sortedDatabase, valueAt, writeSlot, writeU64 } from '../support/sample-databases.js';
 
 function damaged(edit: (bytes: Uint8Array, at: { header: number; root: number; count: number; setRoot: number }) => void): Uint8Array {
   const bytes = sortedDatabase();
@@ -67,6 +67,43 @@ describe('sorted maps on damaged bytes', () => {
       expect(() => map.get('k001')).toThrow(pattern);
       expect(() => map.get('k001')).toThrow(CorruptDatabaseError);
       expect(problems(bytes).length).toBeGreaterThan(0);
+    }
+  });
+
+  // A walk reads ahead the records of a leaf's entries (src/sorted/read-ahead.ts) before it yields any
+  // of them: damage there must still end the walk at the damaged entry, with CorruptDatabaseError.
+  it('walk up to a damaged pair of a leaf and then refuse it, forwards and backwards, whatever the read-ahead touched first', () => {
+    /** The first leaf: child 0 of each branch from the root down. */
+    const firstLeaf = (b: Uint8Array, root: number): number => {
+      let node = root;
+      while (b[node] === 1) node = readSlotAt(b, node + 2).value;
+      return node;
+    };
+    const DAMAGED = 2;
+    const damages: Array<[string, (b: Uint8Array, slot: number) => void]> = [
+      ['a pair slot past the end', (b, slot) => writeSlot(b, slot, Tag.KV_PAIR, b.length + 1000)],
+      ['a pair slot beyond 2^53', (b, slot) => writeSlot(b, slot, Tag.KV_PAIR, 2n ** 60n)],
+      ['a pair slot of another kind', (b, slot) => writeSlot(b, slot, Tag.UINT, 5)],
+      ['a long key past the end', (b, slot) => {
+        const kv = readSlotAt(b, slot).value;
+        // The key slot follows the pair's hash (20 bytes of SHA-1).
+        expect(readSlotAt(b, kv + 20).tag).toBe(Tag.BYTES);
+        writeSlot(b, kv + 20, Tag.BYTES, b.length - 4);
+      }],
+    ];
+    for (const [what, damage] of damages) {
+      const bytes = damaged((b, { root }) => damage(b, firstLeaf(b, root) + 2 + SLOT_SIZE * DAMAGED));
+      const map = valueAt(openBytes(bytes), 0, 'sorted').asSortedMap();
+      const read: number[] = [];
+      expect(() => {
+        for (const entry of map.entries()) read.push(entry.key.readBytes().length);
+      }, what).toThrow(CorruptDatabaseError);
+      expect(read.length, what).toBe(DAMAGED);
+      const back: number[] = [];
+      expect(() => {
+        for (const entry of map.entriesBackward({ index: DAMAGED + 1 })) back.push(entry.key.readBytes().length);
+      }, what).toThrow(CorruptDatabaseError);
+      expect(back.length, what).toBe(1);
     }
   });
 
