@@ -44,9 +44,12 @@ const entry = join(root, 'dist', 'src', 'index.js');
  * (sortedMap, sortedSet, their views, range, the ordered key encoding, their
  * diff and merge) added 16.0 KB on the sorted-api branch before this merge
  * (182.9 to 198.9 KB), and measure 213.0 KB merged with compaction (192.7 KB
- * without them): raised on purpose to 214 KB, reported to the lead.
+ * without them): raised on purpose to 214 KB, reported to the lead. 214.8 KB
+ * in session 8: the scans' read-ahead (core/read-ahead.ts, sorted/read-ahead.ts,
+ * the direct byte copy; 1.4 KB) that brought sorted scans past half of
+ * sorted-btree's speed, and retired-engines.ts: raised to 216 KB.
  */
-const SIZE_MAX = 214 * 1024;
+const SIZE_MAX = 216 * 1024;
 
 /** A value-API program, as a browser app would write it against 'stratadb'. */
 const PROGRAM = `
