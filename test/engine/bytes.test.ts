@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Engine } from '../../src/history/engine.js';
+import type { WriteHashMap } from '../../src/cursor/write-maps.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { Tag } from '../../src/format/tags.js';
 import { InvalidArgumentError, OutOfRangeError, TransactionError, WrongTypeError } from '../../src/errors.js';
@@ -11,6 +12,21 @@ import { backends } from '../support/backends.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
+
+/** A value of `length` bytes, none of them 0, that differs with `salt`. */
+const valueOf = (length: number, salt: number): Uint8Array => new Uint8Array(length).map((_, i) => ((i * 31 + salt) % 255) + 1);
+
+/** Stores, for each length, `plainN` and `tagged` `taggedN` (format tag 'tg') values of that length, and whatever `more` puts. */
+function storeLengths(engine: Engine, lengths: readonly number[], more: (map: WriteHashMap) => void): void {
+  engine.transact((root) => {
+    const map = root.hashMap();
+    for (const length of lengths) {
+      map.put(`plain${length}`).writeBytes(valueOf(length, length));
+      map.put(`tagged${length}`).writeBytes(valueOf(length, length + 7), 'tg');
+    }
+    more(map);
+  });
+}
 describe.each(backends)('byte values on $name', (backend) => {
   it('stores up to 8 bytes inline, 6 with a format tag, and longer or 0x00-holding values as long bytes', () => {
     const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
@@ -46,15 +62,7 @@ describe.each(backends)('byte values on $name', (backend) => {
   it('copies values into a caller buffer with readBytesInto: every length around the inline, 64-byte and chunk boundaries, at offsets', () => {
     const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
     const lengths = [0, 1, 6, 7, 8, 9, 63, 64, 65, 100, 4095, 4096, 4097, 9000];
-    const valueOf = (length: number, salt: number): Uint8Array => new Uint8Array(length).map((_, i) => ((i * 31 + salt) % 255) + 1);
-    engine.transact((root) => {
-      const map = root.hashMap();
-      for (const length of lengths) {
-        map.put(`plain${length}`).writeBytes(valueOf(length, length));
-        map.put(`tagged${length}`).writeBytes(valueOf(length, length + 7), 'tg');
-      }
-      map.put('zeros').writeBytes(new Uint8Array([0, 0, 5]));
-    });
+    storeLengths(engine, lengths, (map) => map.put('zeros').writeBytes(new Uint8Array([0, 0, 5])));
     const map = engine.moment(-1).asHashMap();
     const target = new Uint8Array(10_000);
     for (const length of lengths) {
@@ -78,15 +86,7 @@ describe.each(backends)('byte values on $name', (backend) => {
   it('copies values out with readBytes, each into an array of its own: every length around the inline, copy-loop and chunk boundaries', () => {
     const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
     const lengths = [0, 1, 7, 8, 9, 23, 24, 25, 63, 64, 65, 100, 4095, 4096, 4097, 9000];
-    const valueOf = (length: number, salt: number): Uint8Array => new Uint8Array(length).map((_, i) => ((i * 31 + salt) % 255) + 1);
-    engine.transact((root) => {
-      const map = root.hashMap();
-      for (const length of lengths) {
-        map.put(`plain${length}`).writeBytes(valueOf(length, length));
-        map.put(`tagged${length}`).writeBytes(valueOf(length, length + 7), 'tg');
-      }
-      map.put('number').writeUint(5);
-    });
+    storeLengths(engine, lengths, (map) => map.put('number').writeUint(5));
     const map = engine.moment(-1).asHashMap();
     for (const length of lengths) {
       for (const [key, salt] of [[`plain${length}`, length], [`tagged${length}`, length + 7]] as const) {
