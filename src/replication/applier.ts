@@ -1,12 +1,13 @@
-// Applying the stream to a replica's storage, message by message: chunks of a
-// unit are gathered until the unit is whole; a base is written from byte 0; a
-// commit tail is checked (its trailer ends it, names the replica's end as its
+// Applying the stream to a replica's storage, message by message: a commit
+// tail's chunks are gathered until it is whole; a base's chunks are written as
+// they arrive into a storage of its own (a base can be the whole database, of
+// any size), which becomes the replica's once the base is whole; a commit
+// tail is checked (its trailer ends it, names the replica's end as its
 // start, and its checksum matches), appended, synced, and then the history
 // header naming it is written, as the writer's commit did. The replica's bytes
 // are then the writer's bytes up to that commit, header included.
 // Positions count within an epoch: the base of a later epoch (the writer
-// compacted) replaces the replica's bytes whole, through `replace`, which
-// returns the storage the replica goes on with.
+// compacted) replaces the replica's bytes whole.
 
 import { ReplicationError } from '../errors.js';
 import { HISTORY_HEADER_POSITION } from '../format/constants.js';
@@ -16,8 +17,18 @@ import type { Storage } from '../storage/storage.js';
 import { checkTail } from './tail.js';
 import { concatBytes, type ChunkHeader } from './wire.js';
 
-/** @internal Puts a later epoch's base in place of the replica's bytes; returns the storage holding it. */
-export type EpochReplacer = (bytes: Uint8Array, epoch: number) => Storage;
+/** @internal Where a base's chunks are written as they arrive. */
+export interface BaseSink {
+  /** The storage the base is written into, at its offsets. */
+  readonly storage: Storage;
+  /** Makes the whole base, `length` bytes, the replica's (durably); returns the storage it is in. */
+  finish(length: number): Storage;
+  /** Drops a base that will not be finished (its writer died; another starts). */
+  abort(): void;
+}
+
+/** @internal Opens a sink for a base of `epoch`. */
+export type BaseSinks = (epoch: number) => BaseSink;
 
 /** @internal A replica's storage and the unit being gathered. */
 export class Applier {
@@ -32,13 +43,15 @@ export class Applier {
   private parts: Uint8Array[] = [];
   private gathering: ChunkHeader | undefined;
   private gatheredTo = 0;
+  /** Where the base being gathered goes, while one is. */
+  private sink: BaseSink | undefined;
 
   constructor(
     storage: Storage,
     position: number,
     moments: number,
     epoch: number,
-    private readonly replace: EpochReplacer,
+    private readonly sinks: BaseSinks,
   ) {
     this.storage = storage;
     this.position = position;
@@ -66,10 +79,15 @@ export class Applier {
         throw new ReplicationError(`the stream holds a ${header.kind} for [${header.unitStart}, ${header.unitEnd}), but the replica ends at ${this.position}: it is not a prefix of the stream`);
       }
       if (header.kind === 'base' && header.unitStart !== 0) throw new ReplicationError(`the stream holds a base that starts at ${header.unitStart}, not 0`);
+      if (header.kind === 'base' && sameEpoch && this.storage.size() !== 0) {
+        throw new ReplicationError(`the stream starts epoch ${header.epoch} with a base, but the replica already holds ${this.storage.size()} bytes of it`);
+      }
       // A new unit from where the replica ends: an unfinished one before it (its writer died) is dropped.
+      this.dropUnfinished();
       this.gathering = header;
-      this.parts = [data];
-      this.gatheredTo = header.to;
+      this.gatheredTo = header.from;
+      if (header.kind === 'base') this.sink = this.sinks(header.epoch);
+      this.take(header, data);
     } else {
       const current = this.gathering;
       if (current === undefined || current.epoch !== header.epoch || current.unitStart !== header.unitStart || current.term !== header.term || header.from !== this.gatheredTo) {
@@ -77,31 +95,44 @@ export class Applier {
         if (current === undefined && sameEpoch && header.unitStart < this.position) return false;
         throw new ReplicationError(`the stream holds bytes [${header.from}, ${header.to}) of a unit the replica did not see start; it ends at ${this.position}`);
       }
-      this.parts.push(data);
-      this.gatheredTo = header.to;
+      this.take(header, data);
     }
     if (this.gatheredTo !== header.unitEnd) return false;
-    const bytes = this.parts.length === 1 ? (this.parts[0] as Uint8Array) : concatBytes(this.parts, header.unitEnd - header.unitStart);
-    this.parts = [];
     this.gathering = undefined;
-    if (header.kind === 'base') this.applyBase(bytes, header);
-    else this.applyCommit(bytes);
+    if (header.kind === 'base') {
+      const sink = this.sink as BaseSink;
+      this.sink = undefined;
+      this.storage = sink.finish(header.unitEnd);
+      this.epoch = header.epoch;
+      this.position = header.unitEnd;
+      this.moments = header.moments;
+    } else {
+      const bytes = this.parts.length === 1 ? (this.parts[0] as Uint8Array) : concatBytes(this.parts, header.unitEnd - header.unitStart);
+      this.parts = [];
+      this.applyCommit(bytes);
+    }
     return true;
   }
 
-  private applyBase(bytes: Uint8Array, header: ChunkHeader): void {
-    if (this.storage.size() === 0) {
-      this.storage.write(0, bytes);
-      if (this.storage.durable === true) this.storage.sync();
-      else this.storage.flush();
-    } else if (header.epoch > this.epoch) {
-      this.storage = this.replace(bytes, header.epoch);
-    } else {
-      throw new ReplicationError(`the stream starts epoch ${header.epoch} with a base, but the replica already holds ${this.storage.size()} bytes of it`);
-    }
-    this.epoch = header.epoch;
-    this.position = bytes.length;
-    this.moments = header.moments;
+  /** Takes one chunk of the unit being gathered: a base's is written at once, a commit tail's kept. */
+  private take(header: ChunkHeader, data: Uint8Array): void {
+    if (header.kind === 'base') (this.sink as BaseSink).storage.write(header.from, data);
+    else this.parts.push(data);
+    this.gatheredTo = header.to;
+  }
+
+  /** Drops the unit being gathered, unfinished: its kept chunks, or its base's storage. */
+  private dropUnfinished(): void {
+    this.parts = [];
+    this.gathering = undefined;
+    const sink = this.sink;
+    this.sink = undefined;
+    sink?.abort();
+  }
+
+  /** Stops: an unfinished base's storage is dropped. */
+  close(): void {
+    this.dropUnfinished();
   }
 
   private applyCommit(bytes: Uint8Array): void {

@@ -16,10 +16,10 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { openOn, type Database } from '../api/database.js';
 import { FencedError, InvalidArgumentError, ReplicationError } from '../errors.js';
 import { FileStorage } from '../storage/file-storage.js';
-import { nodeSwapFileSystem, publishSibling, removeLeftoverSiblings, siblingPath } from '../compact/swap-file.js';
+import { abandonSibling, nodeSwapFileSystem, publishSibling, removeLeftoverSiblings, siblingPath } from '../compact/swap-file.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
-import { Applier } from './applier.js';
+import { Applier, type BaseSink } from './applier.js';
 import { Lease } from './lease.js';
 import { ReaderStorage } from './reader-storage.js';
 import { StreamLog } from './stream-log.js';
@@ -164,9 +164,9 @@ export class Follower {
         epoch = snapshot.info.epoch;
       }
     }
-    const replace = (bytes: Uint8Array, next: number) => this.replaceStorage(bytes, next);
+    const sinks = (epoch: number) => this.baseSink(epoch);
     if (this.storage.size() === 0) {
-      this.applier = new Applier(this.storage, 0, 0, -1, replace);
+      this.applier = new Applier(this.storage, 0, 0, -1, sinks);
       return;
     }
     const db = await openOn(new ReaderStorage(this.storage), { readOnly: true });
@@ -180,7 +180,7 @@ export class Follower {
     Applier.settle(this.storage, size);
     db.refresh();
     this.db = db;
-    this.applier = new Applier(this.storage, size, db.momentCount, epoch, replace);
+    this.applier = new Applier(this.storage, size, db.momentCount, epoch, sinks);
     this.shown = size;
     this.shownEpoch = epoch;
   }
@@ -229,42 +229,63 @@ export class Follower {
   }
 
   /**
-   * Puts a later epoch's base in place of the replica: for a file, a sibling
-   * written, synced and renamed over it (a crash leaves the old file or the
-   * new one, whole); in memory, a new buffer. The old storage stays open for
-   * the snapshots that read it.
+   * Where a base's chunks go as they arrive. An empty storage the follower
+   * was given takes them in place. Otherwise they go into a new storage,
+   * which replaces the replica's once the base is whole: for a file, a
+   * sibling written, synced and renamed over it (a crash leaves the old file
+   * or the new one, whole, and never a half base under the name); in memory,
+   * a new buffer. The old storage stays open for the snapshots that read it.
    *
-   * @throws ReplicationError for a storage the follower was given
+   * @throws ReplicationError for a storage the follower was given that holds another epoch
    */
-  private replaceStorage(bytes: Uint8Array, epoch: number): Storage {
-    if (this.options.storage !== undefined) {
-      throw new ReplicationError(`the stream of ${this.name} moved to epoch ${epoch} (its writer compacted the database), and a follower cannot replace the storage it was given: follow into a path or a new memory database`);
-    }
-    let next: Storage;
-    if (this.options.path !== undefined) {
-      const sibling = siblingPath(this.options.path);
-      // The sibling is this follower's alone until the rename; the lock (a file beside the path) moves to the new storage after it.
-      const target = FileStorage.open(sibling, { create: true, lock: false });
-      try {
-        target.truncate(0);
-        target.write(0, bytes);
-      } catch (error) {
-        target.close();
-        nodeSwapFileSystem.remove(sibling);
-        throw error;
+  private baseSink(epoch: number): BaseSink {
+    const given = this.options.storage;
+    if (given !== undefined) {
+      if (given.size() !== 0) {
+        throw new ReplicationError(`the stream of ${this.name} moved to epoch ${epoch} (its writer compacted the database), and a follower cannot replace the storage it was given: follow into a path or a new memory database`);
       }
-      publishSibling(nodeSwapFileSystem, target, sibling, this.options.path);
-      const opened = FileStorage.open(this.options.path, { create: false, lock: false });
-      if (this.storage instanceof FileStorage) {
-        opened.lock = this.storage.lock;
-        this.storage.lock = undefined;
-      }
-      next = opened;
-    } else {
-      next = new MemoryStorage();
-      next.write(0, bytes);
-      next.flush();
+      return {
+        storage: given,
+        finish: (length) => {
+          if (given.size() > length) given.truncate(length);
+          if (given.durable === true) given.sync();
+          else given.flush();
+          return given;
+        },
+        abort: () => undefined,
+      };
     }
+    const path = this.options.path;
+    if (path === undefined) {
+      const next = new MemoryStorage();
+      return { storage: next, finish: (length) => this.moveTo(trimmed(next, length)), abort: () => undefined };
+    }
+    const sibling = siblingPath(path);
+    // The sibling is this follower's alone until the rename; the lock (a file beside the path) moves to the new storage after it.
+    const target = FileStorage.open(sibling, { create: true, lock: false });
+    return {
+      storage: target,
+      finish: (length) => {
+        try {
+          trimmed(target, length);
+        } catch (error) {
+          abandonSibling(nodeSwapFileSystem, target, sibling);
+          throw error;
+        }
+        publishSibling(nodeSwapFileSystem, target, sibling, path);
+        const opened = FileStorage.open(path, { create: false, lock: false });
+        if (this.storage instanceof FileStorage) {
+          opened.lock = this.storage.lock;
+          this.storage.lock = undefined;
+        }
+        return this.moveTo(opened);
+      },
+      abort: () => abandonSibling(nodeSwapFileSystem, target, sibling),
+    };
+  }
+
+  /** Goes on with `next`; the old storage stays open for the snapshots that read it, until they are gone or the follower closes. */
+  private moveTo(next: Storage): Storage {
     this.retiredStorages.push(this.storage);
     this.storage = next;
     return next;
@@ -386,6 +407,8 @@ export class Follower {
     if (this.closed) return;
     this.closed = true;
     await this.stopConsumer?.();
+    // A base arriving when the follower stops is dropped (a file follower's sibling removed).
+    this.applier?.close();
     this.db?.close();
     if (this.options.storage === undefined) this.storage.close();
     for (const storage of this.retiredStorages.splice(0)) storage.close();
@@ -417,6 +440,7 @@ export class Follower {
         throw new ReplicationError(`the replica ends at ${this.applier.position} of epoch ${this.applier.epoch} after applying the stream, whose last whole commit ends at ${head.end} of epoch ${head.epoch}`);
       }
       this.closed = true;
+      this.applier.close();
       this.db?.close();
       for (const storage of this.retiredStorages.splice(0)) storage.close();
       const db = await openOn<S>(this.storage, {});
@@ -426,4 +450,11 @@ export class Follower {
       throw error instanceof FencedError || error instanceof ReplicationError ? error : new ReplicationError(`promotion failed: ${String(error)}`, { cause: error });
     }
   }
+}
+
+/** `storage` cut to `length` bytes (a base written over a longer unfinished one) and flushed. */
+function trimmed(storage: Storage, length: number): Storage {
+  if (storage.size() > length) storage.truncate(length);
+  storage.flush();
+  return storage;
 }

@@ -76,6 +76,9 @@ export interface ReplicatedCompactResult extends CompactResult {
   readonly epochStartSeq: number;
 }
 
+/** How many bytes of a base are read and published at a time (16 chunks). */
+const BASE_WINDOW = 16 * CHUNK_SIZE_MAX;
+
 /** @internal What a standby hands over: a lease it already won. */
 export interface ReplicateInternals {
   lease?: Lease;
@@ -327,18 +330,44 @@ export class ReplicatedWriter<S = any> {
    * later commit, not yet published.
    */
   private committedImage(size: number): { bytes: Uint8Array; moments: number } {
-    const storage = this.database.engine.storage;
+    const engine = this.database.engine;
     const bytes = new Uint8Array(size);
-    storage.read(0, bytes);
-    const trailer = trailerEndingAt(storage, size);
-    if (trailer !== undefined) {
-      bytes.set(encodeHistoryHeader({ count: trailer.count, root: trailer.root, committedSize: size }), HISTORY_HEADER_POSITION);
-      return { bytes, moments: trailer.count };
-    }
-    if (this.database.engine.committedSize !== size) {
+    engine.storage.read(0, bytes);
+    const header = this.headerFor(engine, size);
+    if (header.bytes !== undefined) bytes.set(header.bytes, HISTORY_HEADER_POSITION);
+    return { bytes, moments: header.moments };
+  }
+
+  /**
+   * The history header that names `size` (a commit's end) in `engine`'s
+   * file, and its moment count; no bytes when the file's own header names it
+   * (a file that ends with no trailer, written by another implementation).
+   */
+  private headerFor(engine: Engine, size: number): { bytes: Uint8Array | undefined; moments: number } {
+    const trailer = trailerEndingAt(engine.storage, size);
+    if (trailer !== undefined) return { bytes: encodeHistoryHeader({ count: trailer.count, root: trailer.root, committedSize: size }), moments: trailer.count };
+    if (engine.committedSize !== size) {
       throw new ReplicationError('the published part of this database ends with no commit trailer; commit once more before taking a snapshot');
     }
-    return { bytes, moments: this.database.momentCount };
+    return { bytes: undefined, moments: engine.momentCount };
+  }
+
+  /**
+   * Publishes `engine`'s committed bytes up to `size` as the base of this
+   * writer's epoch, a window of chunks at a time, read from the file as they
+   * go: a base of gigabytes is never held in memory whole. The bytes below
+   * `size` never change (commits only append), so later commits do not
+   * disturb it; the header in its first chunk names `size`.
+   */
+  private async publishBase(engine: Engine, size: number): Promise<void> {
+    const header = this.headerFor(engine, size);
+    for (let offset = 0; offset < size || offset === 0; offset += BASE_WINDOW) {
+      const bytes = new Uint8Array(Math.min(size, offset + BASE_WINDOW) - offset);
+      engine.storage.read(offset, bytes);
+      if (offset === 0 && header.bytes !== undefined) bytes.set(header.bytes, HISTORY_HEADER_POSITION);
+      this.lease.assertHeld();
+      this.lastSeq = await this.log.publish(this.chunks('base', 0, size, offset, bytes, header.moments), this.lastSeq);
+    }
   }
 
   /** Stops: publishes what is pending, releases the lease (a standby takes over at once), and closes the database. */
@@ -379,27 +408,26 @@ export class ReplicatedWriter<S = any> {
     if (target <= this.published && !this.baseDue) return;
     try {
       this.lease.assertHeld();
-      const storage = this.database.engine.storage;
-      const chunks: OutgoingChunk[] = [];
       if (this.baseDue) {
         if (this.epochStartSeq === 0) {
           // A new epoch's fence first: its first message, which trimming keeps.
-          chunks.push({ header: { kind: 'fence', db: this.name, epoch: this.epochNow, term: this.lease.term, unitStart: 0, unitEnd: 0, from: 0, to: 0, moments: 0 }, data: new Uint8Array(0) });
+          const fence: ChunkHeader = { kind: 'fence', db: this.name, epoch: this.epochNow, term: this.lease.term, unitStart: 0, unitEnd: 0, from: 0, to: 0, moments: 0 };
+          this.lastSeq = await this.log.publish([{ header: fence, data: new Uint8Array(0) }], this.lastSeq);
+          this.epochStartSeq = this.lastSeq;
         }
         // The whole database, its header naming its size: the base the epoch's replicas start from.
-        const image = this.committedImage(target);
-        chunks.push(...this.chunks('base', 0, image.bytes, image.moments));
+        await this.publishBase(engine, target);
+        this.baseDue = false;
       } else {
+        const storage = engine.storage;
+        const chunks: OutgoingChunk[] = [];
         for (const tail of tailsBetween(storage, this.published, target)) {
           const bytes = new Uint8Array(tail.to - tail.from);
           storage.read(tail.from, bytes);
-          chunks.push(...this.chunks('commit', tail.from, bytes, tail.trailer.count));
+          chunks.push(...this.chunks('commit', tail.from, tail.to, tail.from, bytes, tail.trailer.count));
         }
+        this.lastSeq = await this.log.publish(chunks, this.lastSeq);
       }
-      const first = this.lastSeq + 1;
-      this.lastSeq = await this.log.publish(chunks, this.lastSeq);
-      if (this.baseDue && this.epochStartSeq === 0) this.epochStartSeq = first;
-      this.baseDue = false;
       this.published = target;
     } catch (error) {
       const stop = error instanceof StrataError ? error : new ReplicationError(`publishing to the stream of ${this.name} failed: ${String(error)}`, { cause: error });
@@ -409,12 +437,12 @@ export class ReplicatedWriter<S = any> {
     }
   }
 
-  private chunks(kind: UnitKind, start: number, bytes: Uint8Array, moments: number): OutgoingChunk[] {
+  /** The chunks of `bytes`, which lie at `from` within the unit [unitStart, unitEnd). */
+  private chunks(kind: UnitKind, unitStart: number, unitEnd: number, from: number, bytes: Uint8Array, moments: number): OutgoingChunk[] {
     const out: OutgoingChunk[] = [];
-    const unitEnd = start + bytes.length;
     for (let offset = 0; offset < bytes.length || out.length === 0; offset += CHUNK_SIZE_MAX) {
       const data = bytes.subarray(offset, Math.min(bytes.length, offset + CHUNK_SIZE_MAX));
-      out.push({ header: { kind, db: this.name, epoch: this.epochNow, term: this.lease.term, unitStart: start, unitEnd, from: start + offset, to: start + offset + data.length, moments }, data });
+      out.push({ header: { kind, db: this.name, epoch: this.epochNow, term: this.lease.term, unitStart, unitEnd, from: from + offset, to: from + offset + data.length, moments }, data });
     }
     return out;
   }

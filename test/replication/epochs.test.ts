@@ -8,7 +8,7 @@
 // superseded, never continued.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -20,7 +20,7 @@ import { follow, replicate } from '../../src/replication.js';
 import { ReplicationError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { StreamLog } from '../../src/replication/stream-log.js';
-import { siblingPath } from '../../src/compact/swap-file.js';
+import { isSiblingName, siblingPath } from '../../src/compact/swap-file.js';
 import { clusterForSuite, haveNats } from '../support/nats-cluster.js';
 import { firstDifference } from '../support/same-bytes.js';
 
@@ -112,6 +112,27 @@ describe.skipIf(!haveNats)('replication epochs on a three-server cluster', () =>
     expect(reader.get(['v'])).toBe('last');
     expect(reader.momentCount).toBe(db.momentCount);
     reader.close();
+    await follower.close();
+    await writer.close();
+  });
+
+  it('publishes and applies a base larger than one publishing window (8 MiB) a window at a time, into a file follower', async () => {
+    const name = fresh('big');
+    const path = join(dir, `${name}.xit`);
+    const replicaPath = join(dir, `${name}.replica.xit`);
+    const db = await open(path);
+    const writer = await replicate(db, { name, connection: nc, lease: { ttlMs: 20_000 } });
+    const follower = await follow({ name, connection: nc, path: replicaPath });
+    // 10 values of 1 MiB, each different: the compacted database is over 10 MiB.
+    for (let i = 0; i < 10; i++) await writer.transactAsync((tx) => tx.set(['big', String(i)], String(i).repeat(1 << 20)));
+    const result = await writer.compact({ snapshot: false });
+    expect(result.sizeAfter).toBeGreaterThan(10 << 20);
+    await follower.catchUp();
+    expect(follower.epoch).toBe(1);
+    expect(firstDifference(committed(replicaPath, db.engine.committedSize), committed(path, db.engine.committedSize))).toBe(-1);
+    expect((follower.database!.get(['big', '9']) as string).length).toBe(1 << 20);
+    // No sibling is left beside the replica.
+    expect(readdirSync(dir).filter((file) => isSiblingName(`${name}.replica.xit`, file))).toEqual([]);
     await follower.close();
     await writer.close();
   });

@@ -14,7 +14,7 @@ import { open as openMemory } from '../../src/index.js';
 import { ReplicationError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { checkTail, tailsBetween } from '../../src/replication/tail.js';
-import { Applier } from '../../src/replication/applier.js';
+import { Applier, type BaseSinks } from '../../src/replication/applier.js';
 import { Follower } from '../../src/replication/follower.js';
 import { decodeHeader, encodeHeader, messageId, type ChunkHeader } from '../../src/replication/wire.js';
 import { verifyDatabase } from '../../src/history/verify.js';
@@ -39,10 +39,20 @@ function chunked(kind: 'base' | 'commit', start: number, bytes: Uint8Array, mome
   return out;
 }
 
-/** A replacer for appliers that must never move to another epoch. */
-const noReplacing = (): never => {
-  throw new Error('no epoch move expected here');
-};
+/** Bases written in place into `storage` (which must be empty when one starts), as a follower does with a storage it was given. */
+const inPlace =
+  (storage: MemoryStorage): BaseSinks =>
+  () => {
+    if (storage.size() !== 0) throw new Error('a base into a storage that holds one already');
+    return {
+      storage,
+      finish: (length) => {
+        if (storage.size() > length) storage.truncate(length);
+        return storage;
+      },
+      abort: () => undefined,
+    };
+  };
 
 describe('commit tails', () => {
   it('are cut from a file by the trailer chain, one per commit, and each checks on its own', async () => {
@@ -103,7 +113,7 @@ describe('a replica applied from chunks', () => {
     db.set(['start'], true);
     const baseSize = db.engine.committedSize;
     const replica = new MemoryStorage({ durable: true });
-    const applier = new Applier(replica, 0, 0, -1, noReplacing);
+    const applier = new Applier(replica, 0, 0, -1, inPlace(replica));
     for (const chunk of chunked('base', 0, bytesOf(path, baseSize), db.momentCount, 97)) applier.offer(chunk.header, chunk.data);
     expect(applier.position).toBe(baseSize);
     let published = baseSize;
@@ -138,7 +148,7 @@ describe('a replica applied from chunks', () => {
     const db = await open(path);
     const baseSize = db.engine.committedSize;
     const replica = new MemoryStorage({ durable: true });
-    const applier = new Applier(replica, 0, 0, -1, noReplacing);
+    const applier = new Applier(replica, 0, 0, -1, inPlace(replica));
     for (const chunk of chunked('base', 0, bytesOf(path, baseSize), 0, 1 << 20)) applier.offer(chunk.header, chunk.data);
     db.set(['a'], 'first');
     const size = db.engine.committedSize;
@@ -168,34 +178,55 @@ describe('an applier across epochs', () => {
     for (let i = 0; i < 5; i++) db.set(['k', String(i)], 'v'.repeat(300));
     const oldSize = db.engine.committedSize;
     const replica = new MemoryStorage({ durable: true });
+    // Each base into a storage of its own, which the test sees once it is finished.
     const replaced: Array<{ epoch: number; storage: MemoryStorage }> = [];
-    const applier = new Applier(replica, 0, 0, -1, (bytes, epoch) => {
+    const aborted: number[] = [];
+    const opened: MemoryStorage[] = [];
+    const applier = new Applier(replica, 0, 0, -1, (epoch) => {
       const storage = new MemoryStorage({ durable: true });
-      storage.write(0, bytes);
-      replaced.push({ epoch, storage });
-      return storage;
+      opened.push(storage);
+      return {
+        storage,
+        finish: () => {
+          replaced.push({ epoch, storage });
+          return storage;
+        },
+        abort: () => aborted.push(epoch),
+      };
     });
-    for (const chunk of chunked('base', 0, bytesOf(path, oldSize), db.momentCount, 500)) applier.offer(chunk.header, chunk.data);
-    expect(applier.epoch).toBe(0);
+    const oldBytes = bytesOf(path, oldSize);
+    const oldChunks = chunked('base', 0, oldBytes, db.momentCount, 500);
+    // Each chunk is written as it arrives: the sink holds the first half before the base is whole.
+    const half = Math.floor(oldChunks.length / 2);
+    for (const chunk of oldChunks.slice(0, half)) expect(applier.offer(chunk.header, chunk.data)).toBe(false);
     expect(replaced).toEqual([]);
+    expect(opened[0]!.size()).toBe(oldChunks[half - 1]!.header.to);
+    expect(firstDifference(opened[0]!.toBytes(), oldBytes.subarray(0, opened[0]!.size()))).toBe(-1);
+    // A writer that died half-way; the next one (term 2) sends the base again: the first is dropped.
+    for (const chunk of chunked('base', 0, oldBytes, db.momentCount, 300, 2)) applier.offer(chunk.header, chunk.data);
+    expect(aborted).toEqual([0]);
+    expect(replaced.map((r) => r.epoch)).toEqual([0]);
+    expect(applier.epoch).toBe(0);
+    expect(applier.storage).toBe(replaced[0]!.storage);
+    expect(firstDifference(replaced[0]!.storage.toBytes(), oldBytes)).toBe(-1);
     db.compact();
     db.set(['after'], true);
     const newSize = db.engine.committedSize;
     const compacted = bytesOf(path, newSize);
     // Epoch 1's base, then epoch 0 messages (a late duplicate): ignored.
     for (const chunk of chunked('base', 0, compacted, db.momentCount, 700, 2, 1)) applier.offer(chunk.header, chunk.data);
-    expect(replaced.map((r) => r.epoch)).toEqual([1]);
-    expect(applier.storage).toBe(replaced[0]!.storage);
+    expect(replaced.map((r) => r.epoch)).toEqual([0, 1]);
+    expect(applier.storage).toBe(replaced[1]!.storage);
     expect(applier.epoch).toBe(1);
     expect(applier.position).toBe(newSize);
     expect(applier.moments).toBe(db.momentCount);
-    expect(firstDifference(replaced[0]!.storage.toBytes(), compacted)).toBe(-1);
+    expect(firstDifference(replaced[1]!.storage.toBytes(), compacted)).toBe(-1);
     const [stale] = chunked('commit', 0, new Uint8Array(8), 1, 8, 1, 0);
     expect(applier.offer(stale!.header, stale!.data)).toBe(false);
     // Epoch 2 starting with a commit: the replica missed its base.
     const [skipped] = chunked('commit', 4096, new Uint8Array(8), 9, 8, 3, 2);
     expect(() => applier.offer(skipped!.header, skipped!.data)).toThrow(/missed the epoch's base/);
-    const copy = await openMemory(replaced[0]!.storage.toBytes());
+    const copy = await openMemory(replaced[1]!.storage.toBytes());
     expect(copy.get(['after'])).toBe(true);
     db.close();
   });
