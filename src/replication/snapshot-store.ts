@@ -31,10 +31,19 @@ function bucketName(db: string): string {
   return `strata-snap-${db}`;
 }
 
-/** @internal Stores `bytes` as the latest snapshot of `db`. */
-export async function putSnapshot(nc: NatsConnection, db: string, bytes: Uint8Array, info: SnapshotInfo, replicas: number): Promise<void> {
+/** @internal Stores the bytes `parts` yields, in order, as the latest snapshot of `db`. */
+export async function putSnapshot(nc: NatsConnection, db: string, parts: () => Iterator<Uint8Array>, info: SnapshotInfo, replicas: number): Promise<void> {
   const store = await whilePlacing(() => new Objm(nc).create(bucketName(db), { replicas }));
-  await store.putBlob({ name: OBJECT, metadata: { size: String(info.size), moments: String(info.moments), epoch: String(info.epoch) } }, bytes);
+  // Pulled a part at a time as the store sends them: the database is never in memory whole.
+  const next = parts();
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const part = next.next();
+      if (part.done === true) controller.close();
+      else controller.enqueue(part.value);
+    },
+  });
+  await store.put({ name: OBJECT, metadata: { size: String(info.size), moments: String(info.moments), epoch: String(info.epoch) } }, stream);
 }
 
 /**

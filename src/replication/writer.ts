@@ -286,9 +286,10 @@ export class ReplicatedWriter<S = any> {
   async uploadSnapshot(): Promise<SnapshotInfo> {
     await this.flush();
     const size = this.published;
-    const image = this.committedImage(size);
-    const info = { size, moments: image.moments, epoch: this.epochNow };
-    await putSnapshot(this.connection, this.name, image.bytes, info, this.replicas);
+    const engine = this.database.engine;
+    const header = this.headerFor(engine, size);
+    const info = { size, moments: header.moments, epoch: this.epochNow };
+    await putSnapshot(this.connection, this.name, () => this.baseWindows(engine, size, header.bytes), info, this.replicas);
     return info;
   }
 
@@ -325,20 +326,6 @@ export class ReplicatedWriter<S = any> {
   }
 
   /**
-   * The database's committed bytes up to `size` (a commit's end), with a
-   * history header that names `size`: the header on disk may already name a
-   * later commit, not yet published.
-   */
-  private committedImage(size: number): { bytes: Uint8Array; moments: number } {
-    const engine = this.database.engine;
-    const bytes = new Uint8Array(size);
-    engine.storage.read(0, bytes);
-    const header = this.headerFor(engine, size);
-    if (header.bytes !== undefined) bytes.set(header.bytes, HISTORY_HEADER_POSITION);
-    return { bytes, moments: header.moments };
-  }
-
-  /**
    * The history header that names `size` (a commit's end) in `engine`'s
    * file, and its moment count; no bytes when the file's own header names it
    * (a file that ends with no trailer, written by another implementation).
@@ -361,12 +348,26 @@ export class ReplicatedWriter<S = any> {
    */
   private async publishBase(engine: Engine, size: number): Promise<void> {
     const header = this.headerFor(engine, size);
+    let offset = 0;
+    for (const bytes of this.baseWindows(engine, size, header.bytes)) {
+      this.lease.assertHeld();
+      this.lastSeq = await this.log.publish(this.chunks('base', 0, size, offset, bytes, header.moments), this.lastSeq);
+      offset += bytes.length;
+    }
+  }
+
+  /**
+   * `engine`'s committed bytes up to `size`, {@link BASE_WINDOW} bytes at a
+   * time (one empty window for an empty range), with `header` (when given)
+   * in place of the history header on disk, which may already name a later
+   * commit. The bytes below `size` never change: commits only append.
+   */
+  private *baseWindows(engine: Engine, size: number, header: Uint8Array | undefined): Generator<Uint8Array> {
     for (let offset = 0; offset < size || offset === 0; offset += BASE_WINDOW) {
       const bytes = new Uint8Array(Math.min(size, offset + BASE_WINDOW) - offset);
       engine.storage.read(offset, bytes);
-      if (offset === 0 && header.bytes !== undefined) bytes.set(header.bytes, HISTORY_HEADER_POSITION);
-      this.lease.assertHeld();
-      this.lastSeq = await this.log.publish(this.chunks('base', 0, size, offset, bytes, header.moments), this.lastSeq);
+      if (offset === 0 && header !== undefined) bytes.set(header, HISTORY_HEADER_POSITION);
+      yield bytes;
     }
   }
 
