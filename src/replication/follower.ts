@@ -23,7 +23,7 @@ import { Applier, type BaseSink } from './applier.js';
 import { Lease } from './lease.js';
 import { ReaderStorage } from './reader-storage.js';
 import { StreamLog } from './stream-log.js';
-import { getSnapshot } from './snapshot-store.js';
+import { getSnapshotInto } from './snapshot-store.js';
 import { checkDatabaseName, decodeHeader, type ChunkHeader } from './wire.js';
 import { replicateWith, type ReplicateOptions, type ReplicatedWriter } from './writer.js';
 
@@ -155,11 +155,9 @@ export class Follower {
   async open(): Promise<void> {
     let epoch = -1;
     if (this.storage.size() === 0 && this.options.bootstrap !== false) {
-      const snapshot = await getSnapshot(this.options.connection, this.name);
+      // Into a base sink, as a base from the stream: a file replica gets it whole under its name or not at all.
+      const snapshot = await getSnapshotInto(this.options.connection, this.name, () => this.baseSink(0));
       if (snapshot !== undefined) {
-        this.storage.write(0, snapshot.bytes);
-        if (this.storage.durable === true) this.storage.sync();
-        else this.storage.flush();
         this.snapshotSize = snapshot.info.size;
         epoch = snapshot.info.epoch;
       }

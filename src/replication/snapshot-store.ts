@@ -10,7 +10,8 @@ import { ReplicationError } from '../errors.js';
 import { HISTORY_HEADER_POSITION } from '../format/constants.js';
 import { decodeHistoryHeader } from '../history/history-header.js';
 import { checkTail } from './tail.js';
-import { concatBytes } from './wire.js';
+import type { BaseSink } from './applier.js';
+import type { Storage } from '../storage/storage.js';
 import { whilePlacing } from './placement.js';
 import { claimedTrailerSize, decodeTrailer } from '../format/commit-trailer.js';
 
@@ -70,13 +71,16 @@ function parseEpoch(db: string, text: string | undefined): number {
 }
 
 /**
- * @internal The latest snapshot of `db`, checked: its history header names its
- * whole length, and its last commit's tail checks (trailer and checksum).
- * Undefined when there is none.
+ * @internal Writes the latest snapshot of `db` into a base sink as it
+ * arrives (a database of any size is never in memory whole), then checks it
+ * there: its history header names its whole length, and its last commit's
+ * tail checks (trailer and checksum). The sink is opened only when there is
+ * a snapshot, and dropped when the snapshot does not check.
  *
- * @throws ReplicationError when it does not check
+ * @returns the storage holding it and what it holds; undefined when there is none
+ * @throws ReplicationError when it cannot be read, or does not check
  */
-export async function getSnapshot(nc: NatsConnection, db: string): Promise<{ bytes: Uint8Array; info: SnapshotInfo } | undefined> {
+export async function getSnapshotInto(nc: NatsConnection, db: string, openSink: () => BaseSink): Promise<{ storage: Storage; info: SnapshotInfo } | undefined> {
   let store: Awaited<ReturnType<Objm['open']>>;
   try {
     store = await new Objm(nc).open(bucketName(db));
@@ -84,38 +88,50 @@ export async function getSnapshot(nc: NatsConnection, db: string): Promise<{ byt
     // No bucket: no snapshot was ever uploaded.
     return undefined;
   }
-  let bytes: Uint8Array;
-  let epochText: string | undefined;
+  let sink: BaseSink | undefined;
   try {
     // The bytes and the info of one and the same upload.
     const result = await store.get(OBJECT);
     if (result === null) return undefined;
-    epochText = result.info.metadata?.epoch;
-    const [failure, data] = await Promise.all([result.error, readAll(result.data)]);
+    const epoch = parseEpoch(db, result.info.metadata?.epoch);
+    sink = openSink();
+    let length = 0;
+    const reader = result.data.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      sink.storage.write(length, value);
+      length += value.length;
+    }
+    const failure = await result.error;
     if (failure) throw failure;
-    bytes = data;
+    const moments = checkSnapshot(db, sink.storage, length);
+    const storage = sink.finish(length);
+    return { storage, info: { size: length, moments, epoch } };
   } catch (error) {
-    throw new ReplicationError(`reading the snapshot of ${db} failed: ${String(error)}`, { cause: error });
+    sink?.abort();
+    throw error instanceof ReplicationError ? error : new ReplicationError(`reading the snapshot of ${db} failed: ${String(error)}`, { cause: error });
   }
-  const epoch = parseEpoch(db, epochText);
-  const header = decodeHistoryHeader(bytes.subarray(HISTORY_HEADER_POSITION, HISTORY_HEADER_POSITION + 24), bytes.length);
-  if (header.committedSize !== bytes.length) throw new ReplicationError(`the snapshot of ${db} holds ${bytes.length} bytes, but its history header names ${header.committedSize}`);
-  const size = bytes.length >= 4 ? claimedTrailerSize(bytes.subarray(bytes.length - 4)) : -1;
-  const trailer = size > 0 && size <= bytes.length ? decodeTrailer(bytes.subarray(bytes.length - size), bytes.length) : undefined;
-  if (trailer !== undefined) checkTail(bytes.subarray(trailer.previousSize), trailer.previousSize);
-  return { bytes, info: { size: bytes.length, moments: header.count, epoch } };
 }
 
-/** The whole of a readable stream's bytes. */
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    length += value.length;
-  }
-  return concatBytes(parts, length);
+/**
+ * Checks a snapshot of `length` bytes written into `storage`: its history
+ * header names its whole length, and its last commit's tail checks.
+ *
+ * @returns its moment count
+ * @throws ReplicationError when it does not check
+ */
+function checkSnapshot(db: string, storage: Storage, length: number): number {
+  const read = (from: number, to: number): Uint8Array => {
+    const bytes = new Uint8Array(to - from);
+    storage.read(from, bytes);
+    return bytes;
+  };
+  if (length < HISTORY_HEADER_POSITION + 24) throw new ReplicationError(`the snapshot of ${db} holds ${length} bytes, too few for a database`);
+  const header = decodeHistoryHeader(read(HISTORY_HEADER_POSITION, HISTORY_HEADER_POSITION + 24), length);
+  if (header.committedSize !== length) throw new ReplicationError(`the snapshot of ${db} holds ${length} bytes, but its history header names ${header.committedSize}`);
+  const size = claimedTrailerSize(read(length - 4, length));
+  const trailer = size > 0 && size <= length ? decodeTrailer(read(length - size, length), length) : undefined;
+  if (trailer !== undefined) checkTail(read(trailer.previousSize, length), trailer.previousSize);
+  return header.count;
 }

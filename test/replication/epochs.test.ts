@@ -20,6 +20,7 @@ import { follow, replicate } from '../../src/replication.js';
 import { ReplicationError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { StreamLog } from '../../src/replication/stream-log.js';
+import { putSnapshot } from '../../src/replication/snapshot-store.js';
 import { isSiblingName, siblingPath } from '../../src/compact/swap-file.js';
 import { clusterForSuite, haveNats } from '../support/nats-cluster.js';
 import { firstDifference } from '../support/same-bytes.js';
@@ -135,6 +136,28 @@ describe.skipIf(!haveNats)('replication epochs on a three-server cluster', () =>
     expect(readdirSync(dir).filter((file) => isSiblingName(`${name}.replica.xit`, file))).toEqual([]);
     await follower.close();
     await writer.close();
+  });
+
+  it('streams a snapshot into a new file replica, and refuses one that does not check without leaving anything of it', async () => {
+    const name = fresh('snapcheck');
+    const db = await open(join(dir, `${name}.xit`));
+    const writer = await replicate(db, { name, connection: nc, lease: { ttlMs: 5000 } });
+    for (let i = 0; i < 5; i++) await writer.transactAsync((tx) => tx.set(['k', String(i)], 'v'.repeat(1000)));
+    const info = await writer.uploadSnapshot();
+    await writer.close();
+    const good = join(dir, `${name}.good.xit`);
+    const replica = await follow({ name, connection: nc, path: good });
+    expect(replica.bootstrappedFrom).toBe(info.size);
+    expect(replica.database!.get(['k', '4'])).toBe('v'.repeat(1000));
+    await replica.close();
+    // A snapshot whose last byte was flipped: its last commit's checksum fails.
+    const bytes = new Uint8Array(readFileSync(good)).slice(0, info.size);
+    bytes[info.size - 20]! ^= 0xff;
+    await putSnapshot(nc, name, () => [bytes][Symbol.iterator](), info, 3);
+    const bad = join(dir, `${name}.bad.xit`);
+    await expect(follow({ name, connection: nc, path: bad })).rejects.toThrow(ReplicationError);
+    expect(readdirSync(dir).filter((file) => isSiblingName(`${name}.bad.xit`, file))).toEqual([]);
+    expect(readFileSync(bad).length).toBe(0);
   });
 
   it('restarts a stopped replica into the new epoch, and refuses it once that epoch is trimmed from the stream', async () => {
