@@ -98,6 +98,7 @@ describe('a writer killed with SIGKILL while it compacts', () => {
         reported = Math.max(reported, committed);
         await expectWholeAfterKill(dir, path, reported);
       }
+      console.log(`kills mid-compaction: ${midCompaction} of ${KILLS}`);
       // Half the kills were aimed at a compaction; the child prints "compacted" only once it returned.
       expect(midCompaction).toBeGreaterThan(0);
     } finally {
