@@ -245,9 +245,8 @@ export class Follower {
       return {
         storage: given,
         finish: (length) => {
-          if (given.size() > length) given.truncate(length);
+          trimmed(given, length);
           if (given.durable === true) given.sync();
-          else given.flush();
           return given;
         },
         abort: () => undefined,

@@ -203,12 +203,11 @@ export class ReplicatedWriter<S = any> {
       whole = head.latestEpoch > head.epoch;
     }
     this.epochNow = whole ? await this.freshEpoch(head.lastSeq, head.latestEpoch) : head.epoch;
-    const epoch = this.epochNow;
     const at = whole ? 0 : head.end;
-    const fence: ChunkHeader = { kind: 'fence', db: this.name, epoch, term: this.lease.term, unitStart: at, unitEnd: at, from: at, to: at, moments: whole ? 0 : head.moments };
-    this.lastSeq = await this.log.publish([{ header: fence, data: new Uint8Array(0) }], head.lastSeq);
+    this.lastSeq = head.lastSeq;
+    await this.publishFence(at, whole ? 0 : head.moments);
     if (whole) this.epochStartSeq = this.lastSeq;
-    else this.epochStartSeq = await this.log.firstSeqFrom(epoch, 0);
+    else this.epochStartSeq = await this.log.firstSeqFrom(this.epochNow, 0);
     this.published = at;
     this.baseDue = whole;
     await this.publishPending();
@@ -412,8 +411,7 @@ export class ReplicatedWriter<S = any> {
       if (this.baseDue) {
         if (this.epochStartSeq === 0) {
           // A new epoch's fence first: its first message, which trimming keeps.
-          const fence: ChunkHeader = { kind: 'fence', db: this.name, epoch: this.epochNow, term: this.lease.term, unitStart: 0, unitEnd: 0, from: 0, to: 0, moments: 0 };
-          this.lastSeq = await this.log.publish([{ header: fence, data: new Uint8Array(0) }], this.lastSeq);
+          await this.publishFence(0, 0);
           this.epochStartSeq = this.lastSeq;
         }
         // The whole database, its header naming its size: the base the epoch's replicas start from.
@@ -436,6 +434,16 @@ export class ReplicatedWriter<S = any> {
       if (stop instanceof FencedError) await this.lease.close(false);
       throw this.failure;
     }
+  }
+
+  /**
+   * Publishes a fence of this writer's term in its epoch, at `at` (where the
+   * epoch's stream ends, with `moments`): it moves the stream's last
+   * sequence, so a stale writer's next publish is refused.
+   */
+  private async publishFence(at: number, moments: number): Promise<void> {
+    const fence: ChunkHeader = { kind: 'fence', db: this.name, epoch: this.epochNow, term: this.lease.term, unitStart: at, unitEnd: at, from: at, to: at, moments };
+    this.lastSeq = await this.log.publish([{ header: fence, data: new Uint8Array(0) }], this.lastSeq);
   }
 
   /** The chunks of `bytes`, which lie at `from` within the unit [unitStart, unitEnd). */
