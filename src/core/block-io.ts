@@ -9,7 +9,7 @@ export { KNOWN_TAG_MAX };
 import { SLOT_SIZE, TWO_POW_32 } from '../format/constants.js';
 import { Slot, joinPosition } from '../format/slot.js';
 import type { Storage } from '../storage/storage.js';
-import { hideFields } from '../base/public-object.js';
+import { defineHidden } from '../base/public-object.js';
 import { TxState } from './tx-state.js';
 
 /** Zero bytes for empty blocks; never written to. */
@@ -21,35 +21,37 @@ const ZEROS = new Uint8Array(4096);
  * they write it.
  */
 export class BlockIO {
-  readonly storage: Storage;
+  declare readonly storage: Storage;
   /** Bytes per key hash, from the file header. */
-  readonly hashSize: number;
+  declare readonly hashSize: number;
   /** The transaction state: what may change in place, which cursors may write. */
-  readonly tx: TxState;
+  declare readonly tx: TxState;
   /**
    * Blocks copied by {@link copyToEnd}, ever: a list operation compares it
    * before and after to tell whether it moved any (TxState.noteListCopy).
    */
-  copies = 0;
+  declare copies: number;
 
-  private readonly scratch = new Uint8Array(SLOT_SIZE);
-  private readonly scratchView = new DataView(this.scratch.buffer);
-  private readonly scratch8 = new Uint8Array(8);
-  private readonly scratch8View = new DataView(this.scratch8.buffer);
+  declare private readonly scratch: Uint8Array;
+  declare private readonly scratchView: DataView;
+  declare private readonly scratch8: Uint8Array;
+  declare private readonly scratch8View: DataView;
 
   /**
    * @param storage - where the bytes live
    * @param hashSize - bytes per key hash
    */
   constructor(storage: Storage, hashSize: number) {
-    this.storage = storage;
-    this.hashSize = hashSize;
-    this.tx = new TxState(storage);
-    // Every field out of enumeration: the storage, the transaction state, and
-    // the scratch buffers that hold the last slot read (an inline value of any
-    // key), so no walk from a handle that holds this block access (cursors,
-    // lists, tree readers) reaches the database's bytes. Made once per open database.
-    hideFields(this);
+    // Every field defined out of enumeration: the storage, the transaction
+    // state, and the scratch buffers that hold the last slot read (an inline
+    // value of any key), so no walk from a handle that holds this block access
+    // (cursors, lists, tree readers) reaches the database's bytes. Made once
+    // per open database.
+    const scratch = new Uint8Array(SLOT_SIZE);
+    const scratch8 = new Uint8Array(8);
+    const scratchView = new DataView(scratch.buffer);
+    const scratch8View = new DataView(scratch8.buffer);
+    defineHidden(this, { storage, hashSize, tx: new TxState(storage), copies: 0, scratch, scratchView, scratch8, scratch8View });
   }
 
   /** What `JSON.stringify` gives: the kind and the hash size, never the storage. */

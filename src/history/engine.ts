@@ -47,7 +47,7 @@ import { GroupCommit, syncBatch, type GroupCommitHooks } from './group-commit.js
 import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
 import { checkHasher, pickHasher } from './hasher-choice.js';
 import { MomentLog, commitAtOrBefore, type MomentInfo } from './moment-log.js';
-import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
+import { INSPECT, defineHidden, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /**
  * How hard a commit works to survive failures (FORMAT.md §Durability).
@@ -98,54 +98,50 @@ export interface EngineOptions {
  * ```
  */
 export class Engine {
+  // Every field is defined hidden in the constructor: the storage, the block access and the context reach
+  // every byte of the database, and Object.keys, spreading or structuredClone of an engine must not (toJSON).
   /** The storage the database lives in. */
-  readonly storage: Storage;
+  declare readonly storage: Storage;
   /** The key hasher. */
-  readonly hasher: Hasher;
+  declare readonly hasher: Hasher;
   /** True when nothing may be written. */
-  readonly readOnly: boolean;
+  declare readonly readOnly: boolean;
   /** Commit durability. */
-  readonly durability: Durability;
+  declare readonly durability: Durability;
   /** @internal */
-  readonly io: BlockIO;
+  declare readonly io: BlockIO;
   /** @internal */
-  readonly ctx: Context;
-  private fileHeader: FileHeader;
-  private history: HistoryHeader;
+  declare readonly ctx: Context;
+  declare private fileHeader: FileHeader;
+  declare private history: HistoryHeader;
   /** Set when a commit failed after its header write began: the outcome is unknown until a reopen. */
-  private failedCommit: unknown = undefined;
+  declare private failedCommit: unknown;
   /** Set when the storage found another writer: nothing more is written, nothing is cut (the bytes are the other writer's). */
-  private lostWriter: unknown = undefined;
+  declare private lostWriter: unknown;
   /** The history header bytes this engine last read or wrote: what a writer expects to find on disk before it commits. */
-  private readonly headerBytes = new Uint8Array(HISTORY_HEADER_SIZE);
+  declare private readonly headerBytes: Uint8Array;
   /**
    * The trailer that ends at the committed size (FORMAT.md §Commit trailer):
    * the head of the chain the next commit's trailer continues. Undefined when
    * the last commit carries none (a new database, or a commit by another
    * implementation): the next trailer then starts a chain of its own.
    */
-  private lastTrailer: CommitTrailer | undefined = undefined;
+  declare private lastTrailer: CommitTrailer | undefined;
   /** Where commit times come from. */
-  private readonly clock: () => number;
+  declare private readonly clock: () => number;
   /** Set when a header was written after the last sync: the next commit's sync, or close, makes it durable. */
-  private headerUnsynced = false;
+  declare private headerUnsynced: boolean;
 
   private constructor(storage: Storage, hasher: Hasher, fileHeader: FileHeader, readOnly: boolean, durability: Durability, clock: () => number) {
-    this.storage = storage;
-    this.clock = clock;
-    this.hasher = hasher;
-    this.readOnly = readOnly;
-    this.durability = durability;
-    this.fileHeader = fileHeader;
-    this.io = new BlockIO(storage, fileHeader.hashSize);
-    this.ctx = { io: this.io, hasher, readOnly };
-    this.history = { count: 0, root: 0, committedSize: storage.size() };
-    // Every field out of enumeration: the storage, the block access and the
-    // context all reach every byte of the database, and Object.keys, spreading
-    // or structuredClone of an engine must not (see toJSON). The context keeps
-    // its hasher and flag enumerable; only its block access is hidden.
-    hideFields(this);
-    hideFields(this.ctx, ['io']);
+    const io = new BlockIO(storage, fileHeader.hashSize);
+    const ctx: Context = { io, hasher, readOnly };
+    // The context keeps its hasher and flag enumerable; only its block access is hidden.
+    hideFields(ctx, ['io']);
+    const history: HistoryHeader = { count: 0, root: 0, committedSize: storage.size() };
+    const headerBytes = new Uint8Array(HISTORY_HEADER_SIZE);
+    defineHidden(this, { storage, hasher, readOnly, durability, io, ctx, fileHeader, history, failedCommit: undefined, lostWriter: undefined, headerBytes, lastTrailer: undefined, clock, headerUnsynced: false });
+    // Declared with the methods that use them, hidden all the same.
+    defineHidden(this, { log: undefined, group: undefined, writtenSize: 0, chain: new CommitChain(), pendingTrailer: undefined, closed: false });
   }
 
   /**
@@ -390,7 +386,7 @@ export class Engine {
   }
 
   /** The walk behind {@link momentInfo}, and the history it was made for. */
-  private log: { count: number; head: CommitTrailer | undefined; value: MomentLog } | undefined = undefined;
+  declare private log: { count: number; head: CommitTrailer | undefined; value: MomentLog } | undefined;
 
   /**
    * The latest moment at or before `time` (ms since 1970-01-01 UTC): the
@@ -498,7 +494,7 @@ export class Engine {
   }
 
   /** Batches {@link transactAsync}'s syncs; made on first use. */
-  private group: GroupCommit | undefined = undefined;
+  declare private group: GroupCommit | undefined;
   private groupHooks(): GroupCommitHooks {
     return {
       sync: () => syncBatch(this.storage, this.durability === 'sync', () => this.confirmWriter()),
@@ -698,7 +694,7 @@ export class Engine {
   }
 
   /** The committed size of the header this engine last wrote. */
-  private writtenSize = 0;
+  declare private writtenSize: number;
 
   /** Makes `header` the engine's history: later transactions build on it. */
   private advance(header: HistoryHeader): void {
@@ -709,10 +705,10 @@ export class Engine {
   }
 
   /** The chain `lastTrailer` heads, linked for the next commit's jump pointer. */
-  private readonly chain = new CommitChain();
+  declare private readonly chain: CommitChain;
 
   /** The trailer of the commit being written, until its header is. */
-  private pendingTrailer: CommitTrailer | undefined = undefined;
+  declare private pendingTrailer: CommitTrailer | undefined;
 
   /** Asks the storage whether this engine is still its only writer (FORMAT.md §Durability, one writer). */
   private confirmWriter(): void {
@@ -781,7 +777,7 @@ export class Engine {
   }
 
   /** True once {@link close} ran. */
-  private closed = false;
+  declare private closed: boolean;
 }
 
 /** What {@link Engine.momentAt} finds: a moment as it stood at a time. */

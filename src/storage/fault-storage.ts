@@ -6,7 +6,7 @@
 import { ReadOnlyError } from '../errors.js';
 import { MemoryStorage } from './memory-storage.js';
 import type { Storage } from './storage.js';
-import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
+import { INSPECT, defineHidden, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /**
  * Thrown by a {@link FaultStorage} at its planned fault and by every call after
@@ -140,35 +140,36 @@ interface Operation {
  * ```
  */
 export class FaultStorage implements Storage {
-  readonly readOnly: boolean;
+  // Its images are whole databases: out of enumeration, as a MemoryStorage's
+  // buffer is (the two public flags are defined hidden in the constructor, the
+  // rest are private fields).
+  declare readonly readOnly: boolean;
   /** It models a file: commits checksum their data, as on a FileStorage. */
-  readonly durable = true;
-  private readonly volatile: MemoryStorage;
-  private readonly os: ByteImage;
-  private disk: ByteImage;
+  declare readonly durable: true;
+  readonly #volatile: MemoryStorage;
+  readonly #os: ByteImage;
+  #disk: ByteImage;
   /** Writes in the storage's own buffer: issued since the last flush or sync. */
-  private pending: Operation[] = [];
+  #pending: Operation[] = [];
   /** Writes and truncates issued since the last sync, in order. */
-  private unsynced: Operation[] = [];
-  private readonly recorded: FaultEvent[] = [];
-  private plan: FaultPlan = { kind: 'none' };
-  private crashedAt = -1;
+  #unsynced: Operation[] = [];
+  readonly #recorded: FaultEvent[] = [];
+  #plan: FaultPlan = { kind: 'none' };
+  #crashedAt = -1;
 
   /** @param options - an initial durable image, read-only */
   constructor(options: FaultStorageOptions = {}) {
-    this.readOnly = options.readOnly ?? false;
+    defineHidden(this, { readOnly: options.readOnly ?? false, durable: true });
     const initial = options.initial ?? new Uint8Array(0);
     // The process view gets its own copy: it must never write into the caller's bytes.
-    this.volatile = MemoryStorage.fromBytes(initial.slice(), { readOnly: this.readOnly });
-    this.os = new ByteImage(initial);
-    this.disk = new ByteImage(initial);
-    // Its images are whole databases: out of enumeration, as a MemoryStorage's buffer is.
-    hideFields(this);
+    this.#volatile = MemoryStorage.fromBytes(initial.slice(), { readOnly: this.readOnly });
+    this.#os = new ByteImage(initial);
+    this.#disk = new ByteImage(initial);
   }
 
   /** What `JSON.stringify` gives: `{ kind: 'FaultStorage', size, readOnly, events }`, never the bytes. O(1). */
   toJSON(): HandleDescriptor {
-    return { kind: 'FaultStorage', size: this.volatile.toJSON().size as number, readOnly: this.readOnly, events: this.recorded.length };
+    return { kind: 'FaultStorage', size: this.#volatile.toJSON().size as number, readOnly: this.readOnly, events: this.#recorded.length };
   }
 
   /** What `console.log` and `util.inspect` show in Node: the descriptor of toJSON on one line. */
@@ -185,7 +186,7 @@ export class FaultStorage implements Storage {
    */
   crashAt(index: number): this {
     checkIndex(index);
-    this.plan = { kind: 'crash', index };
+    this.#plan = { kind: 'crash', index };
     return this;
   }
 
@@ -202,23 +203,23 @@ export class FaultStorage implements Storage {
   tearAt(index: number, keepBytes: number): this {
     checkIndex(index);
     if (!Number.isInteger(keepBytes) || keepBytes < 0) throw new RangeError(`keepBytes must be a whole number of bytes, got ${keepBytes}`);
-    this.plan = { kind: 'tear', index, keepBytes };
+    this.#plan = { kind: 'tear', index, keepBytes };
     return this;
   }
 
   /** True once the planned fault has struck. */
   get crashed(): boolean {
-    return this.crashedAt >= 0;
+    return this.#crashedAt >= 0;
   }
 
   /** The recorded events, in order, including the one that crashed. */
   get events(): readonly FaultEvent[] {
-    return this.recorded;
+    return this.#recorded;
   }
 
   /** How many events were issued so far (the crashed one included). O(1). */
   get eventCount(): number {
-    return this.recorded.length;
+    return this.#recorded.length;
   }
 
   /**
@@ -233,73 +234,73 @@ export class FaultStorage implements Storage {
     const landed = options.landed;
     // A torn write is in the OS layer already (see write) and among the unsynced writes.
     if (options.mode === 'process') {
-      if (landed === undefined || this.pending.length === 0) return this.os.toBytes();
-      return applyLanded(this.os.copy(), this.pending, landed);
+      if (landed === undefined || this.#pending.length === 0) return this.#os.toBytes();
+      return applyLanded(this.#os.copy(), this.#pending, landed);
     }
-    if (landed === undefined || this.unsynced.length === 0) return this.disk.toBytes();
-    return applyLanded(this.disk.copy(), this.unsynced, landed);
+    if (landed === undefined || this.#unsynced.length === 0) return this.#disk.toBytes();
+    return applyLanded(this.#disk.copy(), this.#unsynced, landed);
   }
 
   /** Bytes the last sync made durable (the size of the `power` image without landed writes). */
   get syncedSize(): number {
-    return this.disk.size;
+    return this.#disk.size;
   }
 
   /** The process view: everything written so far, flushed or not. */
   get view(): DataView {
-    return this.volatile.view;
+    return this.#volatile.view;
   }
 
   /** The process view as bytes (see {@link view}). */
   get bytes(): Uint8Array {
-    return this.volatile.bytes;
+    return this.#volatile.bytes;
   }
 
   size(): number {
     this.checkAlive();
-    return this.volatile.size();
+    return this.#volatile.size();
   }
 
   locate(position: number, length: number): number {
     this.checkAlive();
-    return this.volatile.locate(position, length);
+    return this.#volatile.locate(position, length);
   }
 
   read(position: number, target: Uint8Array): void {
     this.checkAlive();
-    this.volatile.read(position, target);
+    this.#volatile.read(position, target);
   }
 
   /** Records a write event; the bytes stay in the storage's buffer until {@link flush}. */
   write(position: number, source: Uint8Array): void {
     this.checkWritable();
-    const index = this.recorded.length;
-    const plan = this.plan;
+    const index = this.#recorded.length;
+    const plan = this.#plan;
     if (plan.kind !== 'none' && plan.index === index) {
       if (plan.kind === 'tear') {
         const kept = Math.min(plan.keepBytes, source.length);
         const event: FaultEvent = { index, kind: 'write', position, length: source.length, fault: 'tear', keptBytes: kept };
-        this.recorded.push(event);
+        this.#recorded.push(event);
         // The write was under way: the storage had handed its buffer and this
         // prefix to the OS when the crash came. Checks (read-only, holes) apply as
         // for a whole write.
-        this.volatile.write(position, source.subarray(0, kept));
+        this.#volatile.write(position, source.subarray(0, kept));
         this.handOver();
         const prefix = source.slice(0, kept);
-        this.os.write(position, prefix);
-        this.unsynced.push({ event, position, data: prefix });
+        this.#os.write(position, prefix);
+        this.#unsynced.push({ event, position, data: prefix });
         this.die(index, `simulated crash: write ${index} torn after ${kept} of ${source.length} bytes at ${position}`);
       }
-      this.recorded.push({ index, kind: 'write', position, length: source.length, fault: 'crash' });
+      this.#recorded.push({ index, kind: 'write', position, length: source.length, fault: 'crash' });
       this.die(index, `simulated crash before write ${index} (${source.length} bytes at ${position})`);
     }
     const event: FaultEvent = { index, kind: 'write', position, length: source.length };
-    this.recorded.push(event);
+    this.#recorded.push(event);
     // The process view checks read-only and holes, and throws before anything is buffered.
-    this.volatile.write(position, source);
+    this.#volatile.write(position, source);
     const operation: Operation = { event, position, data: source.slice() };
-    this.pending.push(operation);
-    this.unsynced.push(operation);
+    this.#pending.push(operation);
+    this.#unsynced.push(operation);
   }
 
   /**
@@ -309,66 +310,66 @@ export class FaultStorage implements Storage {
    */
   truncate(size: number): void {
     this.checkWritable();
-    const index = this.recorded.length;
+    const index = this.#recorded.length;
     const event: FaultEvent = { index, kind: 'truncate', position: size, length: 0 };
-    this.recorded.push(event);
+    this.#recorded.push(event);
     this.strikeIfPlanned(index, `simulated crash before truncate ${index} (to ${size} bytes)`);
-    this.volatile.truncate(size);
+    this.#volatile.truncate(size);
     // The buffer drops what lies past the cut, as the file storage does.
     const kept: Operation[] = [];
-    for (const write of this.pending) {
+    for (const write of this.#pending) {
       const data = write.data;
       if (data === undefined || write.position >= size) continue;
       kept.push(write.position + data.length <= size ? write : { ...write, data: data.subarray(0, size - write.position) });
     }
-    this.pending = kept;
-    this.unsynced.push({ event, position: size, data: undefined });
-    this.os.truncate(size);
+    this.#pending = kept;
+    this.#unsynced.push({ event, position: size, data: undefined });
+    this.#os.truncate(size);
   }
 
   /** Records a flush event: every buffered write reaches the OS layer. */
   flush(): void {
     this.checkAlive();
-    const index = this.recorded.length;
-    this.recorded.push({ index, kind: 'flush', position: this.volatile.size(), length: 0 });
+    const index = this.#recorded.length;
+    this.#recorded.push({ index, kind: 'flush', position: this.#volatile.size(), length: 0 });
     this.strikeIfPlanned(index, `simulated crash before flush ${index}`);
-    this.volatile.flush();
+    this.#volatile.flush();
     this.handOver();
   }
 
   /** Records a sync event: flushes, then the disk becomes a copy of the OS layer. */
   sync(): void {
     this.checkWritable();
-    const index = this.recorded.length;
-    this.recorded.push({ index, kind: 'sync', position: this.volatile.size(), length: 0 });
+    const index = this.#recorded.length;
+    this.#recorded.push({ index, kind: 'sync', position: this.#volatile.size(), length: 0 });
     this.strikeIfPlanned(index, `simulated crash before sync ${index}`);
-    this.volatile.sync();
+    this.#volatile.sync();
     this.handOver();
-    this.disk = this.os.copy();
-    this.unsynced = [];
+    this.#disk = this.#os.copy();
+    this.#unsynced = [];
   }
 
   /** Closes the process view; not an event. */
   close(): void {
     this.checkAlive();
-    this.volatile.close();
+    this.#volatile.close();
   }
 
   private handOver(): void {
-    for (const write of this.pending) if (write.data !== undefined) this.os.write(write.position, write.data);
-    this.pending = [];
+    for (const write of this.#pending) if (write.data !== undefined) this.#os.write(write.position, write.data);
+    this.#pending = [];
   }
 
   private strikeIfPlanned(index: number, message: string): void {
-    const plan = this.plan;
+    const plan = this.#plan;
     if (plan.kind === 'none' || plan.index !== index) return;
-    const event = this.recorded[index];
-    if (event !== undefined) this.recorded[index] = { ...event, fault: 'crash' };
+    const event = this.#recorded[index];
+    if (event !== undefined) this.#recorded[index] = { ...event, fault: 'crash' };
     this.die(index, message);
   }
 
   private die(index: number, message: string): never {
-    this.crashedAt = index;
+    this.#crashedAt = index;
     throw new SimulatedCrash(index, message);
   }
 
@@ -379,7 +380,7 @@ export class FaultStorage implements Storage {
   }
 
   private checkAlive(): void {
-    if (this.crashedAt >= 0) throw new SimulatedCrash(this.crashedAt, `the simulated process crashed at event ${this.crashedAt}; the storage refuses every call`);
+    if (this.#crashedAt >= 0) throw new SimulatedCrash(this.#crashedAt, `the simulated process crashed at event ${this.#crashedAt}; the storage refuses every call`);
   }
 }
 

@@ -5,7 +5,7 @@
 import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError, ReadOnlyError } from '../errors.js';
 import type { Storage } from './storage.js';
 import { describe, requireOptions } from '../base/arguments.js';
-import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
+import { INSPECT, defineHidden, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 import { COPY_LOOP_SIZE_MAX } from '../base/tuning.js';
 
 const INITIAL_CAPACITY = 4096;
@@ -57,28 +57,24 @@ export interface MemoryStorageOptions {
  * ```
  */
 export class MemoryStorage implements Storage {
-  view: DataView;
-  bytes: Uint8Array;
-  readonly readOnly: boolean;
+  declare view: DataView;
+  declare bytes: Uint8Array;
+  declare readonly readOnly: boolean;
   /** See {@link MemoryStorageOptions.durable}. */
-  readonly durable: boolean;
-  private length: number;
-  private closed = false;
+  declare readonly durable: boolean;
+  declare private length: number;
+  declare private closed: boolean;
 
   /** @param options - read-only flag and initial capacity */
   constructor(options: MemoryStorageOptions = {}) {
     requireOptions(options, 'MemoryStorage');
-    this.readOnly = options.readOnly ?? false;
-    this.durable = options.durable ?? false;
     const requested = options.initialCapacity ?? INITIAL_CAPACITY;
     if (!Number.isSafeInteger(requested) || requested < 0) throw new InvalidArgumentError(`initialCapacity must be a whole number of bytes, got ${String(requested)}`);
-    this.bytes = allocate(Math.max(16, requested));
-    this.view = new DataView(this.bytes.buffer);
-    this.length = 0;
-    // The buffer is the whole database: out of enumeration, so that Object.keys,
-    // spreading or structuredClone of a storage (or of anything that holds one)
-    // never copies it. toJSON describes the storage instead.
-    hideFields(this);
+    const bytes = allocate(Math.max(16, requested));
+    // The buffer is the whole database: every field defined out of enumeration,
+    // so that Object.keys, spreading or structuredClone of a storage (or of
+    // anything that holds one) never copies it. toJSON describes the storage instead.
+    defineHidden(this, { view: new DataView(bytes.buffer), bytes, readOnly: options.readOnly ?? false, durable: options.durable ?? false, length: 0, closed: false });
   }
 
   /**
