@@ -44,6 +44,8 @@ for (const signal of Object.keys(signalNumbers)) {
   });
 }
 
+const started = performance.now();
+const seconds = (ms) => `${((ms - started) / 1000).toFixed(1)} s`;
 const typecheck = run([tsc, '-p', join(root, 'tsconfig.test.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
 try {
   setPriority(typecheck.child.pid, 10);
@@ -56,10 +58,14 @@ typecheck.child.stderr.setEncoding('utf8').on('data', (text) => (typecheckOutput
 
 const tests = run([vitest, 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
 
-const [testsCode, typecheckCode] = await Promise.all([tests.exited, typecheck.exited]);
+// When each ended, from the start of both: whether the type-check kept up.
+let typecheckEnd = 0;
+let testsEnd = 0;
+const [testsCode, typecheckCode] = await Promise.all([tests.exited.finally(() => (testsEnd = performance.now())), typecheck.exited.finally(() => (typecheckEnd = performance.now()))]);
+const timing = `(tsc done at ${seconds(typecheckEnd)}, vitest at ${seconds(testsEnd)})`;
 if (typecheckCode === 0) {
-  console.log('\ntsc -p tsconfig.test.json: no type errors');
+  console.log(`\ntsc -p tsconfig.test.json: no type errors ${timing}`);
 } else {
-  console.error(`\ntsc -p tsconfig.test.json failed (exit code ${typecheckCode}):\n${typecheckOutput}`);
+  console.error(`\ntsc -p tsconfig.test.json failed (exit code ${typecheckCode}) ${timing}:\n${typecheckOutput}`);
 }
 process.exit(testsCode !== 0 ? testsCode : typecheckCode);
