@@ -11,6 +11,7 @@ import { Slot, joinPosition } from '../format/slot.js';
 import type { Storage } from '../storage/storage.js';
 import { hideFields } from '../base/public-object.js';
 import { TxState } from './tx-state.js';
+import { UndoJournal } from './undo-journal.js';
 
 /** Zero bytes for empty blocks; never written to. */
 const ZEROS = new Uint8Array(4096);
@@ -31,6 +32,10 @@ export class BlockIO {
    * before and after to tell whether it moved any (TxState.noteListCopy).
    */
   copies = 0;
+
+  /** In-place writes below this position go to {@link journal} first (a savepoint's end); 0 when none is open. */
+  private journalBelow = 0;
+  private readonly journal = new UndoJournal();
 
   private readonly scratch = new Uint8Array(SLOT_SIZE);
   private readonly scratchView = new DataView(this.scratch.buffer);
@@ -83,7 +88,7 @@ export class BlockIO {
     view.setUint8(0, (slot.full ? FULL_FLAG : 0) | slot.tag);
     view.setUint32(1, slot.hi);
     view.setUint32(5, slot.lo);
-    this.storage.write(position, this.scratch);
+    this.write(position, this.scratch);
   }
 
   /** Writes a pointer slot (`tag`, full flag, `target`) at `position` without building a Slot. */
@@ -92,7 +97,7 @@ export class BlockIO {
     view.setUint8(0, (full ? FULL_FLAG : 0) | tag);
     view.setUint32(1, Math.floor(target / TWO_POW_32));
     view.setUint32(5, target % TWO_POW_32);
-    this.storage.write(position, this.scratch);
+    this.write(position, this.scratch);
   }
 
   /**
@@ -111,7 +116,41 @@ export class BlockIO {
     const view = this.scratch8View;
     view.setUint32(0, Math.floor(value / TWO_POW_32));
     view.setUint32(4, value % TWO_POW_32);
-    this.storage.write(position, this.scratch8);
+    this.write(position, this.scratch8);
+  }
+
+  /**
+   * Writes `bytes` at `position`: the one way a structure changes bytes in
+   * place (the caller has made the block mutable). While a savepoint is open,
+   * the bytes it overwrites below the savepoint's end are journaled first.
+   */
+  write(position: number, bytes: Uint8Array): void {
+    if (position < this.journalBelow) this.journal.record(this.storage, position, Math.min(bytes.length, this.journalBelow - position));
+    this.storage.write(position, bytes);
+  }
+
+  /**
+   * Opens the undo journal of a savepoint that ends at `end` (TxState rule 7):
+   * in-place writes below it are journaled until {@link keepJournal} or
+   * {@link undoJournal}.
+   */
+  openJournal(end: number): void {
+    this.journal.clear();
+    this.journalBelow = end;
+  }
+
+  /** The savepoint's transaction succeeded: its writes stay, the journal is dropped. */
+  keepJournal(): void {
+    this.journal.clear();
+    this.journalBelow = 0;
+  }
+
+  /** The savepoint's transaction failed: writes the journaled bytes back and cuts what it appended. */
+  undoJournal(): void {
+    const end = this.journalBelow;
+    this.journalBelow = 0;
+    this.journal.undo(this.storage);
+    if (this.storage.size() > end) this.storage.truncate(end);
   }
 
   /**

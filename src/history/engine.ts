@@ -48,44 +48,9 @@ import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
 import { checkHasher, pickHasher } from './hasher-choice.js';
 import { MomentLog, commitAtOrBefore, type MomentInfo } from './moment-log.js';
 import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
+import type { Durability, EngineOptions } from './engine-options.js';
 
-/**
- * How hard a commit works to survive failures (FORMAT.md §Durability).
- * - `sync` (default): sync the data, write the header, sync again. A commit
- *   that returned survives a power loss.
- * - `flush`: hand the data and then the header to the operating system, no
- *   sync. A commit survives the process crashing, not the machine.
- */
-export type Durability = 'sync' | 'flush';
-
-/** Options for {@link Engine.open}. */
-export interface EngineOptions {
-  /**
-   * The key hasher to use. For an existing database it must match the header's
-   * hash id and size, or opening fails with IncompatibleDatabaseError. A header
-   * whose hash id is 0 (xitdb's "unnamed") accepts any hasher of its size.
-   * When absent, the hasher is picked from `knownHashers` by the header's id.
-   */
-  hasher?: Hasher;
-  /** Hashers to pick from by hash id when `hasher` is not given; the first one creates new databases. */
-  knownHashers?: readonly Hasher[];
-  /** Open without writing anything, ever (default: the storage's own flag). */
-  readOnly?: boolean;
-  /** Commit durability (default `sync`). */
-  durability?: Durability;
-  /**
-   * For a new database: keep a history of moments (default true), or make the
-   * root a single hash map changed in place, as xitdb does for ephemeral data.
-   */
-  history?: boolean;
-  /**
-   * Where commit times come from, in milliseconds since 1970-01-01 UTC
-   * (default `Date.now`). Times in trailers never go back: a clock that does
-   * is read as the previous commit's time. For tests that need the same bytes
-   * every run, and for replaying a history with its original times.
-   */
-  clock?: () => number;
-}
+export type { Durability, EngineOptions };
 
 /**
  * One open database at the format level: moments, transactions, cursors.
