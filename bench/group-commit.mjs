@@ -1,7 +1,10 @@
 // Group commit (issue 14): COUNT one-key transactions issued at once through
-// stratadb's async path (Engine.transactAsync: each its own moment, syncs
-// shared and off the main thread), against lmdb-js's async puts of the same
-// pairs (db.put batches too; done when db.flushed resolves, i.e. durable).
+// stratadb's async paths against lmdb-js's async puts of the same pairs
+// (db.put batches too; done when db.flushed resolves, i.e. durable):
+// - Engine.transactAsync: each its own moment, syncs shared off the main thread;
+// - Engine.transactBatch: each its own atomic function, all in one moment;
+// - Database.transactBatched (value API): the queue that gathers concurrent
+//   calls into such batches.
 // Every store durable, fresh files, the same 16-byte keys and 100-byte values.
 // Stores take turns, RUNS times; medians.
 //
@@ -37,6 +40,56 @@ const stratadbRun = (openFile) => async (path) => {
   return { ms, syncs };
 };
 
+// Engine.transactBatch: the same COUNT transactions, each its own atomic
+// function, run in one moment with one trailer and one sync.
+const stratadbBatchRun = (openFile) => async (path) => {
+  const engine = await openFile(path, { durability: 'sync' });
+  const syncsBefore = engine.storage.stats.syncCalls;
+  const start = performance.now();
+  const fns = [];
+  for (let i = 0; i < COUNT; i++) fns.push((root) => root.hashMap().put(keys[i]).writeBytes(values[i]));
+  const outcomes = await engine.transactBatch(fns);
+  if (outcomes.some((outcome) => outcome.status !== 'fulfilled')) throw new Error('stratadb: a transaction of the batch failed');
+  const ms = performance.now() - start;
+  const syncs = engine.storage.stats.syncCalls - syncsBefore;
+  if (engine.momentCount !== 1 || engine.moment(-1).asHashMap().count() !== COUNT) throw new Error('stratadb: the batch did not hold every pair');
+  engine.close();
+  return { ms, syncs };
+};
+
+// Engine.transactBatched: COUNT calls issued at once, each with its own
+// promise, gathered by the engine's queue into one batch.
+const stratadbQueuedRun = (openFile) => async (path) => {
+  const engine = await openFile(path, { durability: 'sync' });
+  const syncsBefore = engine.storage.stats.syncCalls;
+  const start = performance.now();
+  const pending = [];
+  for (let i = 0; i < COUNT; i++) pending.push(engine.transactBatched((root) => root.hashMap().put(keys[i]).writeBytes(values[i])));
+  await Promise.all(pending);
+  const ms = performance.now() - start;
+  const syncs = engine.storage.stats.syncCalls - syncsBefore;
+  if (engine.momentCount !== 1 || engine.moment(-1).asHashMap().count() !== COUNT) throw new Error('stratadb: the batch did not hold every pair');
+  engine.close();
+  return { ms, syncs };
+};
+
+// The value API's Database.transactBatched: COUNT calls issued at once, gathered
+// by its queue into one batch. Keys are the hex of the same 16 bytes (path keys are strings).
+const hexKeys = keys.map((key) => Buffer.from(key).toString('hex'));
+const valueApiBatchedRun = (openPath) => async (path) => {
+  const db = await openPath(path, { durability: 'sync' });
+  const syncsBefore = db.engine.storage.stats.syncCalls;
+  const start = performance.now();
+  const pending = [];
+  for (let i = 0; i < COUNT; i++) pending.push(db.transactBatched((tx) => tx.set(['pairs', hexKeys[i]], values[i])));
+  await Promise.all(pending);
+  const ms = performance.now() - start;
+  const syncs = db.engine.storage.stats.syncCalls - syncsBefore;
+  if (db.momentCount !== 1) throw new Error(`stratadb: ${db.momentCount} moments`);
+  db.close();
+  return { ms, syncs };
+};
+
 async function lmdbRun(path) {
   const db = openLmdb({ path, keyEncoding: 'binary', encoding: 'binary', compression: false });
   const start = performance.now();
@@ -49,7 +102,14 @@ async function lmdbRun(path) {
   return { ms, syncs: undefined };
 }
 
-const stores = [['stratadb transactAsync', stratadbRun((await import('../dist/src/node.js')).openFile)], ['lmdb put', lmdbRun]];
+const node = await import('../dist/src/node.js');
+const stores = [
+  ['stratadb transactAsync', stratadbRun(node.openFile)],
+  ['stratadb transactBatch', stratadbBatchRun(node.openFile)],
+  ['stratadb transactBatched', stratadbQueuedRun(node.openFile)],
+  ['stratadb db.transactBatched', valueApiBatchedRun(node.open)],
+  ['lmdb put', lmdbRun],
+];
 if (process.env.BASE !== undefined) stores.push(['stratadb-base transactAsync', stratadbRun((await import(nodePath.join(nodePath.resolve(process.env.BASE), 'src/node.js'))).openFile)]);
 const results = new Map(stores.map(([name]) => [name, []]));
 for (let run = 0; run <= RUNS; run++) {
@@ -66,9 +126,10 @@ for (let run = 0; run <= RUNS; run++) {
 console.log(`${COUNT.toLocaleString('en-US')} one-key transactions issued at once, durable; median of ${RUNS} runs after a warm-up`);
 console.log(`${machineLine()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
 const base = median(results.get('stratadb transactAsync').map((r) => r.ms));
+const lmdb = median(results.get('lmdb put').map((r) => r.ms));
 for (const [name] of stores) {
   const rs = results.get(name);
   const ms = median(rs.map((r) => r.ms));
   const syncs = rs[0].syncs === undefined ? '' : `, fdatasyncs ${median(rs.map((r) => r.syncs))}`;
-  console.log(`| ${name} | ${fmt(ms, 1)} ms | ${fmt((COUNT / ms) * 1000, 0)} /s | stratadb ÷ store (speed) ${fmt(ms / base, 2)}${syncs} |`);
+  console.log(`| ${name} | ${fmt(ms, 1)} ms | ${fmt((COUNT / ms) * 1000, 0)} /s | speed ÷ transactAsync's ${fmt(base / ms, 2)} | speed ÷ lmdb's ${fmt(lmdb / ms, 2)}${syncs} |`);
 }

@@ -25,6 +25,7 @@ import { describe, requireOptions, requirePath, requireStorage } from '../base/a
 import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 import { Snapshot } from './snapshot.js';
 import { Transaction } from './transaction.js';
+import { TransactionQueue } from '../history/transaction-queue.js';
 import { compactMemory, compactionPlan, type CompactOptions, type CompactResult, type Compactor } from './compact.js';
 
 export { Snapshot };
@@ -149,10 +150,45 @@ export class Database<in out S = any> {
       });
   }
 
-  /** What both transact methods refuse before starting. */
-  private checkTransaction(fn: unknown, method: string): void {
+  /**
+   * Queues `fn` to run as a transaction of its own in the next batch: every
+   * transaction queued in the same task, or while the last batch's sync is in
+   * flight, runs in one moment, in the order queued, and they share one
+   * commit and one sync (as lmdb-js batches its writes). Each is atomic: if it
+   * throws, its changes are undone and its promise rejects with what it
+   * threw, while the others commit. `fn` runs later (at the end of the
+   * current task, or once the sync in flight ends), so this handle reads its
+   * changes only after the promise resolves; a synchronous {@link transact}
+   * made meanwhile commits first. For many small writes from concurrent
+   * callers: a burst costs one moment and one path copy per block changed,
+   * where {@link transactAsync} adds a moment per transaction. The moment's
+   * commit carries no metadata.
+   *
+   * @param fn - the transaction's work (synchronous)
+   * @returns what `fn` returned, once its moment is durable
+   */
+  transactBatched<R>(fn: (tx: Transaction<S>) => R): Promise<R> {
+    try {
+      if (arguments.length > 1) throw new InvalidArgumentError('transactBatched takes only a function: its transactions share one moment, whose commit has no metadata (use transactAsync for a moment of its own with { meta })');
+      this.checkTransaction(fn, 'transactBatched', false);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.queue ??= new TransactionQueue({
+      run: (fns) => this.engine.transactBatch(fns.map((queued) => this.runIn(queued))),
+      afterSync: (callback) => this.engine.afterSync(callback),
+      settled: () => this.feed.notify(),
+    });
+    return this.queue.enqueue<R>(fn);
+  }
+
+  /** Transactions queued by {@link transactBatched}, waiting for their batch. */
+  private queue: TransactionQueue<(tx: Transaction<S>) => unknown> | undefined = undefined;
+
+  /** What the transact methods refuse before starting (a batched one may be queued from inside a transaction: it runs later). */
+  private checkTransaction(fn: unknown, method: string, now = true): void {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`${method} takes a function of the transaction, got ${describe(fn)}`);
-    if (this.current !== undefined) throw new TransactionError('a transaction is already running; transactions do not nest');
+    if (now && this.current !== undefined) throw new TransactionError('a transaction is already running; transactions do not nest');
     if (this.engine.readOnly) throw new ReadOnlyError('the database is open read-only');
   }
 
@@ -440,6 +476,8 @@ export class Database<in out S = any> {
    * @throws TransactionError inside a transaction
    */
   compact(options: CompactOptions = {}): CompactResult {
+    // Batched transactions already queued are kept: they commit first.
+    if (this.current === undefined) this.queue?.runNow();
     const engine = this.engine;
     const { indices, copy } = compactionPlan(engine, options, this.current !== undefined);
     const sizeBefore = engine.committedSize;
@@ -484,8 +522,10 @@ export class Database<in out S = any> {
     return storage.toBytes();
   }
 
-  /** Flushes and closes the storage (and releases the file); listeners are dropped and the file no longer watched. */
+  /** Commits the batched transactions still queued, then flushes and closes the storage (and releases the file); listeners are dropped and the file no longer watched. */
   close(): void {
+    // Batched transactions already queued commit before the close (which makes them durable).
+    if (this.current === undefined) this.queue?.runNow();
     this.closing?.();
     this.feed.close();
     this.engine.close();

@@ -5,13 +5,19 @@
 // bytes of every in-place write below the savepoint's end (bytes past the end
 // are the failed transaction's own, and are cut); undoing writes them back,
 // newest first, so that a position written twice ends with its oldest bytes.
+// One growing buffer holds every old range: a batch records a few slots per
+// transaction, and allocating each would cost more than the copy.
 
 import type { Storage } from '../storage/storage.js';
 
 /** Old bytes of in-place writes, to be written back if the savepoint rolls back. */
 export class UndoJournal {
+  /** Where each recorded range starts in the storage. */
   private readonly positions: number[] = [];
-  private readonly olds: Uint8Array[] = [];
+  /** Where each recorded range ends in {@link olds}; it starts where the one before ends. */
+  private readonly ends: number[] = [];
+  private olds = new Uint8Array(256);
+  private used = 0;
 
   /** True when nothing was recorded since the last {@link clear}. */
   get empty(): boolean {
@@ -27,10 +33,23 @@ export class UndoJournal {
    * @param length - how many of its bytes lie below the savepoint's end
    */
   record(storage: Storage, position: number, length: number): void {
-    const old = new Uint8Array(length);
-    storage.read(position, old);
+    const from = this.used;
+    if (from + length > this.olds.length) {
+      const grown = new Uint8Array(Math.max(this.olds.length * 2, from + length));
+      grown.set(this.olds.subarray(0, from));
+      this.olds = grown;
+    }
+    const olds = this.olds;
+    if (length <= 64) {
+      const offset = storage.locate(position, length);
+      const bytes = storage.bytes;
+      for (let k = 0; k < length; k++) olds[from + k] = bytes[offset + k] as number;
+    } else {
+      storage.read(position, olds.subarray(from, from + length));
+    }
+    this.used = from + length;
     this.positions.push(position);
-    this.olds.push(old);
+    this.ends.push(this.used);
   }
 
   /**
@@ -39,13 +58,17 @@ export class UndoJournal {
    * @param storage - where the bytes are
    */
   undo(storage: Storage): void {
-    for (let i = this.positions.length - 1; i >= 0; i--) storage.write(this.positions[i] as number, this.olds[i] as Uint8Array);
+    for (let i = this.positions.length - 1; i >= 0; i--) {
+      const start = i === 0 ? 0 : (this.ends[i - 1] as number);
+      storage.write(this.positions[i] as number, this.olds.slice(start, this.ends[i] as number));
+    }
     this.clear();
   }
 
   /** Forgets what was recorded (the savepoint's transaction succeeded). */
   clear(): void {
     this.positions.length = 0;
-    this.olds.length = 0;
+    this.ends.length = 0;
+    this.used = 0;
   }
 }

@@ -1,7 +1,10 @@
 // What Engine.open takes: the hasher, read-only, durability, history and the
 // clock (one place for the options, so that engine.ts holds the engine).
 
-import type { Hasher } from '../hash/hasher.js';
+import { InvalidArgumentError } from '../errors.js';
+import { describe, requireOptions } from '../base/arguments.js';
+import { validateHasher, type Hasher } from '../hash/hasher.js';
+import type { Storage } from '../storage/storage.js';
 
 /**
  * How hard a commit works to survive failures (FORMAT.md §Durability).
@@ -39,4 +42,25 @@ export interface EngineOptions {
    * every run, and for replaying a history with its original times.
    */
   clock?: () => number;
+}
+
+/**
+ * Checks Engine.open's arguments and settles the defaults: read-only as the
+ * storage is, durability `sync`, the clock `Date.now`.
+ *
+ * @throws InvalidArgumentError for a storage or an option of the wrong kind
+ */
+export function checkEngineOptions(storage: Storage, options: EngineOptions): { readOnly: boolean; durability: Durability; clock: () => number } {
+  requireOptions(options, 'Engine.open');
+  if (typeof storage !== 'object' || storage === null || typeof storage.locate !== 'function') throw new InvalidArgumentError(`Engine.open takes a Storage (MemoryStorage, FileStorage...), got ${describe(storage)}`);
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`Engine.open takes an options object, got ${describe(options)}`);
+  if (options.hasher !== undefined) validateHasher(options.hasher);
+  if (options.knownHashers !== undefined) {
+    if (!Array.isArray(options.knownHashers)) throw new InvalidArgumentError(`knownHashers must be an array of hashers, got ${describe(options.knownHashers)}`);
+    for (const known of options.knownHashers) validateHasher(known);
+  }
+  const durability = options.durability ?? 'sync';
+  if (durability !== 'sync' && durability !== 'flush') throw new InvalidArgumentError(`durability must be "sync" or "flush", got ${String(durability)}`);
+  if (options.clock !== undefined && typeof options.clock !== 'function') throw new InvalidArgumentError(`clock must be a function returning milliseconds since 1970, got ${describe(options.clock)}`);
+  return { readOnly: options.readOnly ?? storage.readOnly, durability, clock: options.clock ?? Date.now };
 }
