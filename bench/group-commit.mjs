@@ -37,7 +37,7 @@ const stratadbRun = (openFile) => async (path) => {
   const syncs = engine.storage.stats.syncCalls - syncsBefore;
   if (engine.momentCount !== COUNT) throw new Error(`stratadb: ${engine.momentCount} moments`);
   engine.close();
-  return { ms, syncs };
+  return { ms, syncs, bytes: fs.statSync(path).size };
 };
 
 // Engine.transactBatch: the same COUNT transactions, each its own atomic
@@ -54,7 +54,7 @@ const stratadbBatchRun = (openFile) => async (path) => {
   const syncs = engine.storage.stats.syncCalls - syncsBefore;
   if (engine.momentCount !== 1 || engine.moment(-1).asHashMap().count() !== COUNT) throw new Error('stratadb: the batch did not hold every pair');
   engine.close();
-  return { ms, syncs };
+  return { ms, syncs, bytes: fs.statSync(path).size };
 };
 
 // Engine.transactBatched: COUNT calls issued at once, each with its own
@@ -70,7 +70,7 @@ const stratadbQueuedRun = (openFile) => async (path) => {
   const syncs = engine.storage.stats.syncCalls - syncsBefore;
   if (engine.momentCount !== 1 || engine.moment(-1).asHashMap().count() !== COUNT) throw new Error('stratadb: the batch did not hold every pair');
   engine.close();
-  return { ms, syncs };
+  return { ms, syncs, bytes: fs.statSync(path).size };
 };
 
 // The value API's Database.transactBatched: COUNT calls issued at once, gathered
@@ -87,8 +87,15 @@ const valueApiBatchedRun = (openPath) => async (path) => {
   const syncs = db.engine.storage.stats.syncCalls - syncsBefore;
   if (db.momentCount !== 1) throw new Error(`stratadb: ${db.momentCount} moments`);
   db.close();
-  return { ms, syncs };
+  return { ms, syncs, bytes: fs.statSync(path).size };
 };
+
+/** A file's size, or the sum of a folder's files (lmdb-js may keep its data in a folder). */
+function diskBytes(path) {
+  const stat = fs.statSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  return fs.readdirSync(path).reduce((sum, name) => sum + fs.statSync(nodePath.join(path, name)).size, 0);
+}
 
 async function lmdbRun(path) {
   const db = openLmdb({ path, keyEncoding: 'binary', encoding: 'binary', compression: false });
@@ -99,7 +106,7 @@ async function lmdbRun(path) {
   await db.flushed;
   const ms = performance.now() - start;
   await db.close();
-  return { ms, syncs: undefined };
+  return { ms, syncs: undefined, bytes: diskBytes(path) };
 }
 
 const node = await import('../dist/src/node.js');
@@ -131,5 +138,6 @@ for (const [name] of stores) {
   const rs = results.get(name);
   const ms = median(rs.map((r) => r.ms));
   const syncs = rs[0].syncs === undefined ? '' : `, fdatasyncs ${median(rs.map((r) => r.syncs))}`;
-  console.log(`| ${name} | ${fmt(ms, 1)} ms | ${fmt((COUNT / ms) * 1000, 0)} /s | speed ÷ transactAsync's ${fmt(base / ms, 2)} | speed ÷ lmdb's ${fmt(lmdb / ms, 2)}${syncs} |`);
+  const mb = median(rs.map((r) => r.bytes)) / 1e6;
+  console.log(`| ${name} | ${fmt(ms, 1)} ms | ${fmt((COUNT / ms) * 1000, 0)} /s | speed ÷ transactAsync's ${fmt(base / ms, 2)} | speed ÷ lmdb's ${fmt(lmdb / ms, 2)}${syncs} | file ${fmt(mb, 2)} MB |`);
 }
