@@ -26,69 +26,48 @@ fs.mkdirSync(dir, { recursive: true });
 const keys = randomBytes(COUNT, 16, 21);
 const values = randomBytes(COUNT, 100, 22);
 
-const stratadbRun = (openFile) => async (path) => {
-  const engine = await openFile(path, { durability: 'sync' });
-  const syncsBefore = engine.storage.stats.syncCalls;
+const put = (i) => (root) => root.hashMap().put(keys[i]).writeBytes(values[i]);
+
+/**
+ * One stratadb run: opens `path` durable with `openAt`, times `issue` (which
+ * issues the COUNT transactions and resolves once all are durable), checks
+ * the moments it made, and counts the syncs.
+ */
+const stratadbRun = (openAt, moments, issue) => async (path) => {
+  const handle = await openAt(path, { durability: 'sync' });
+  const storage = (handle.engine ?? handle).storage;
+  const syncsBefore = storage.stats.syncCalls;
   const start = performance.now();
-  const pending = [];
-  for (let i = 0; i < COUNT; i++) pending.push(engine.transactAsync((root) => root.hashMap().put(keys[i]).writeBytes(values[i])));
-  await Promise.all(pending);
+  await issue(handle);
   const ms = performance.now() - start;
-  const syncs = engine.storage.stats.syncCalls - syncsBefore;
-  if (engine.momentCount !== COUNT) throw new Error(`stratadb: ${engine.momentCount} moments`);
-  engine.close();
+  const syncs = storage.stats.syncCalls - syncsBefore;
+  if (handle.momentCount !== moments) throw new Error(`stratadb: ${handle.momentCount} moments, expected ${moments}`);
+  handle.close();
   return { ms, syncs, bytes: fs.statSync(path).size };
 };
+
+// Engine.transactAsync: each transaction its own moment, syncs shared.
+const transactAsyncRun = (openFile) =>
+  stratadbRun(openFile, COUNT, (engine) => Promise.all(Array.from({ length: COUNT }, (_, i) => engine.transactAsync(put(i)))));
 
 // Engine.transactBatch: the same COUNT transactions, each its own atomic
 // function, run in one moment with one trailer and one sync.
-const stratadbBatchRun = (openFile) => async (path) => {
-  const engine = await openFile(path, { durability: 'sync' });
-  const syncsBefore = engine.storage.stats.syncCalls;
-  const start = performance.now();
-  const fns = [];
-  for (let i = 0; i < COUNT; i++) fns.push((root) => root.hashMap().put(keys[i]).writeBytes(values[i]));
-  const outcomes = await engine.transactBatch(fns);
-  if (outcomes.some((outcome) => outcome.status !== 'fulfilled')) throw new Error('stratadb: a transaction of the batch failed');
-  const ms = performance.now() - start;
-  const syncs = engine.storage.stats.syncCalls - syncsBefore;
-  if (engine.momentCount !== 1 || engine.moment(-1).asHashMap().count() !== COUNT) throw new Error('stratadb: the batch did not hold every pair');
-  engine.close();
-  return { ms, syncs, bytes: fs.statSync(path).size };
-};
+const transactBatchRun = (openFile) =>
+  stratadbRun(openFile, 1, async (engine) => {
+    const outcomes = await engine.transactBatch(Array.from({ length: COUNT }, (_, i) => put(i)));
+    if (outcomes.some((outcome) => outcome.status !== 'fulfilled')) throw new Error('stratadb: a transaction of the batch failed');
+  });
 
 // Engine.transactBatched: COUNT calls issued at once, each with its own
 // promise, gathered by the engine's queue into one batch.
-const stratadbQueuedRun = (openFile) => async (path) => {
-  const engine = await openFile(path, { durability: 'sync' });
-  const syncsBefore = engine.storage.stats.syncCalls;
-  const start = performance.now();
-  const pending = [];
-  for (let i = 0; i < COUNT; i++) pending.push(engine.transactBatched((root) => root.hashMap().put(keys[i]).writeBytes(values[i])));
-  await Promise.all(pending);
-  const ms = performance.now() - start;
-  const syncs = engine.storage.stats.syncCalls - syncsBefore;
-  if (engine.momentCount !== 1 || engine.moment(-1).asHashMap().count() !== COUNT) throw new Error('stratadb: the batch did not hold every pair');
-  engine.close();
-  return { ms, syncs, bytes: fs.statSync(path).size };
-};
+const transactBatchedRun = (openFile) =>
+  stratadbRun(openFile, 1, (engine) => Promise.all(Array.from({ length: COUNT }, (_, i) => engine.transactBatched(put(i)))));
 
 // The value API's Database.transactBatched: COUNT calls issued at once, gathered
 // by its queue into one batch. Keys are the hex of the same 16 bytes (path keys are strings).
 const hexKeys = keys.map((key) => Buffer.from(key).toString('hex'));
-const valueApiBatchedRun = (openPath) => async (path) => {
-  const db = await openPath(path, { durability: 'sync' });
-  const syncsBefore = db.engine.storage.stats.syncCalls;
-  const start = performance.now();
-  const pending = [];
-  for (let i = 0; i < COUNT; i++) pending.push(db.transactBatched((tx) => tx.set(['pairs', hexKeys[i]], values[i])));
-  await Promise.all(pending);
-  const ms = performance.now() - start;
-  const syncs = db.engine.storage.stats.syncCalls - syncsBefore;
-  if (db.momentCount !== 1) throw new Error(`stratadb: ${db.momentCount} moments`);
-  db.close();
-  return { ms, syncs, bytes: fs.statSync(path).size };
-};
+const valueApiBatchedRun = (openPath) =>
+  stratadbRun(openPath, 1, (db) => Promise.all(Array.from({ length: COUNT }, (_, i) => db.transactBatched((tx) => tx.set(['pairs', hexKeys[i]], values[i])))));
 
 /** A file's size, or the sum of a folder's files (lmdb-js may keep its data in a folder). */
 function diskBytes(path) {
@@ -111,13 +90,13 @@ async function lmdbRun(path) {
 
 const node = await import('../dist/src/node.js');
 const stores = [
-  ['stratadb transactAsync', stratadbRun(node.openFile)],
-  ['stratadb transactBatch', stratadbBatchRun(node.openFile)],
-  ['stratadb transactBatched', stratadbQueuedRun(node.openFile)],
+  ['stratadb transactAsync', transactAsyncRun(node.openFile)],
+  ['stratadb transactBatch', transactBatchRun(node.openFile)],
+  ['stratadb transactBatched', transactBatchedRun(node.openFile)],
   ['stratadb db.transactBatched', valueApiBatchedRun(node.open)],
   ['lmdb put', lmdbRun],
 ];
-if (process.env.BASE !== undefined) stores.push(['stratadb-base transactAsync', stratadbRun((await import(nodePath.join(nodePath.resolve(process.env.BASE), 'src/node.js'))).openFile)]);
+if (process.env.BASE !== undefined) stores.push(['stratadb-base transactAsync', transactAsyncRun((await import(nodePath.join(nodePath.resolve(process.env.BASE), 'src/node.js'))).openFile)]);
 const results = new Map(stores.map(([name]) => [name, []]));
 for (let run = 0; run <= RUNS; run++) {
   for (const [name, fn] of stores) {
