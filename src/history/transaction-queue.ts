@@ -77,19 +77,28 @@ export class TransactionQueue<F> {
     } catch (error) {
       outcomes = Promise.reject(error);
     }
-    outcomes
-      .then(
-        (results) => {
-          for (let i = 0; i < results.length; i++) {
-            const result = results[i] as PromiseSettledResult<unknown>;
-            if (result.status === 'fulfilled') (resolves[i] as (value: unknown) => void)(result.value);
-            else (rejects[i] as (error: unknown) => void)(result.reason);
-          }
-        },
-        (error: unknown) => {
-          for (const reject of rejects) reject(error);
-        },
-      )
-      .finally(() => this.hooks.settled?.());
+    outcomes.then(
+      (results) => {
+        for (let i = 0; i < results.length; i++) {
+          const result = results[i] as PromiseSettledResult<unknown>;
+          if (result.status === 'fulfilled') (resolves[i] as (value: unknown) => void)(result.value);
+          else (rejects[i] as (error: unknown) => void)(result.reason);
+        }
+        this.afterSettling();
+      },
+      (error: unknown) => {
+        for (const reject of rejects) reject(error);
+        this.afterSettling();
+      },
+    );
+  }
+
+  /** The hook once a batch settled; what it throws has no caller to go to (the value API's listeners report their own errors). */
+  private afterSettling(): void {
+    try {
+      this.hooks.settled?.();
+    } catch {
+      // Nothing waits on this: the batch's promises are settled already.
+    }
   }
 }
