@@ -1,7 +1,10 @@
 // Group commit (issue 14): COUNT one-key transactions issued at once through
-// stratadb's async path (Engine.transactAsync: each its own moment, syncs
-// shared and off the main thread), against lmdb-js's async puts of the same
-// pairs (db.put batches too; done when db.flushed resolves, i.e. durable).
+// stratadb's async paths against lmdb-js's async puts of the same pairs
+// (db.put batches too; done when db.flushed resolves, i.e. durable):
+// - Engine.transactAsync: each its own moment, syncs shared off the main thread;
+// - Engine.transactBatch: each its own atomic function, all in one moment;
+// - Database.transactBatched (value API): the queue that gathers concurrent
+//   calls into such batches.
 // Every store durable, fresh files, the same 16-byte keys and 100-byte values.
 // Stores take turns, RUNS times; medians.
 //
@@ -23,19 +26,55 @@ fs.mkdirSync(dir, { recursive: true });
 const keys = randomBytes(COUNT, 16, 21);
 const values = randomBytes(COUNT, 100, 22);
 
-const stratadbRun = (openFile) => async (path) => {
-  const engine = await openFile(path, { durability: 'sync' });
-  const syncsBefore = engine.storage.stats.syncCalls;
+const put = (i) => (root) => root.hashMap().put(keys[i]).writeBytes(values[i]);
+
+/**
+ * One stratadb run: opens `path` durable with `openAt`, times `issue` (which
+ * issues the COUNT transactions and resolves once all are durable), checks
+ * the moments it made, and counts the syncs.
+ */
+const stratadbRun = (openAt, moments, issue) => async (path) => {
+  const handle = await openAt(path, { durability: 'sync' });
+  const storage = (handle.engine ?? handle).storage;
+  const syncsBefore = storage.stats.syncCalls;
   const start = performance.now();
-  const pending = [];
-  for (let i = 0; i < COUNT; i++) pending.push(engine.transactAsync((root) => root.hashMap().put(keys[i]).writeBytes(values[i])));
-  await Promise.all(pending);
+  await issue(handle);
   const ms = performance.now() - start;
-  const syncs = engine.storage.stats.syncCalls - syncsBefore;
-  if (engine.momentCount !== COUNT) throw new Error(`stratadb: ${engine.momentCount} moments`);
-  engine.close();
-  return { ms, syncs };
+  const syncs = storage.stats.syncCalls - syncsBefore;
+  if (handle.momentCount !== moments) throw new Error(`stratadb: ${handle.momentCount} moments, expected ${moments}`);
+  handle.close();
+  return { ms, syncs, bytes: fs.statSync(path).size };
 };
+
+// Engine.transactAsync: each transaction its own moment, syncs shared.
+const transactAsyncRun = (openFile) =>
+  stratadbRun(openFile, COUNT, (engine) => Promise.all(Array.from({ length: COUNT }, (_, i) => engine.transactAsync(put(i)))));
+
+// Engine.transactBatch: the same COUNT transactions, each its own atomic
+// function, run in one moment with one trailer and one sync.
+const transactBatchRun = (openFile) =>
+  stratadbRun(openFile, 1, async (engine) => {
+    const outcomes = await engine.transactBatch(Array.from({ length: COUNT }, (_, i) => put(i)));
+    if (outcomes.some((outcome) => outcome.status !== 'fulfilled')) throw new Error('stratadb: a transaction of the batch failed');
+  });
+
+// Engine.transactBatched: COUNT calls issued at once, each with its own
+// promise, gathered by the engine's queue into one batch.
+const transactBatchedRun = (openFile) =>
+  stratadbRun(openFile, 1, (engine) => Promise.all(Array.from({ length: COUNT }, (_, i) => engine.transactBatched(put(i)))));
+
+// The value API's Database.transactBatched: COUNT calls issued at once, gathered
+// by its queue into one batch. Keys are the hex of the same 16 bytes (path keys are strings).
+const hexKeys = keys.map((key) => Buffer.from(key).toString('hex'));
+const valueApiBatchedRun = (openPath) =>
+  stratadbRun(openPath, 1, (db) => Promise.all(Array.from({ length: COUNT }, (_, i) => db.transactBatched((tx) => tx.set(['pairs', hexKeys[i]], values[i])))));
+
+/** A file's size, or the sum of a folder's files (lmdb-js may keep its data in a folder). */
+function diskBytes(path) {
+  const stat = fs.statSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  return fs.readdirSync(path).reduce((sum, name) => sum + fs.statSync(nodePath.join(path, name)).size, 0);
+}
 
 async function lmdbRun(path) {
   const db = openLmdb({ path, keyEncoding: 'binary', encoding: 'binary', compression: false });
@@ -46,11 +85,18 @@ async function lmdbRun(path) {
   await db.flushed;
   const ms = performance.now() - start;
   await db.close();
-  return { ms, syncs: undefined };
+  return { ms, syncs: undefined, bytes: diskBytes(path) };
 }
 
-const stores = [['stratadb transactAsync', stratadbRun((await import('../dist/src/node.js')).openFile)], ['lmdb put', lmdbRun]];
-if (process.env.BASE !== undefined) stores.push(['stratadb-base transactAsync', stratadbRun((await import(nodePath.join(nodePath.resolve(process.env.BASE), 'src/node.js'))).openFile)]);
+const node = await import('../dist/src/node.js');
+const stores = [
+  ['stratadb transactAsync', transactAsyncRun(node.openFile)],
+  ['stratadb transactBatch', transactBatchRun(node.openFile)],
+  ['stratadb transactBatched', transactBatchedRun(node.openFile)],
+  ['stratadb db.transactBatched', valueApiBatchedRun(node.open)],
+  ['lmdb put', lmdbRun],
+];
+if (process.env.BASE !== undefined) stores.push(['stratadb-base transactAsync', transactAsyncRun((await import(nodePath.join(nodePath.resolve(process.env.BASE), 'src/node.js'))).openFile)]);
 const results = new Map(stores.map(([name]) => [name, []]));
 for (let run = 0; run <= RUNS; run++) {
   for (const [name, fn] of stores) {
@@ -66,9 +112,11 @@ for (let run = 0; run <= RUNS; run++) {
 console.log(`${COUNT.toLocaleString('en-US')} one-key transactions issued at once, durable; median of ${RUNS} runs after a warm-up`);
 console.log(`${machineLine()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
 const base = median(results.get('stratadb transactAsync').map((r) => r.ms));
+const lmdb = median(results.get('lmdb put').map((r) => r.ms));
 for (const [name] of stores) {
   const rs = results.get(name);
   const ms = median(rs.map((r) => r.ms));
   const syncs = rs[0].syncs === undefined ? '' : `, fdatasyncs ${median(rs.map((r) => r.syncs))}`;
-  console.log(`| ${name} | ${fmt(ms, 1)} ms | ${fmt((COUNT / ms) * 1000, 0)} /s | stratadb ÷ store (speed) ${fmt(ms / base, 2)}${syncs} |`);
+  const mb = median(rs.map((r) => r.bytes)) / 1e6;
+  console.log(`| ${name} | ${fmt(ms, 1)} ms | ${fmt((COUNT / ms) * 1000, 0)} /s | speed ÷ transactAsync's ${fmt(base / ms, 2)} | speed ÷ lmdb's ${fmt(lmdb / ms, 2)}${syncs} | file ${fmt(mb, 2)} MB |`);
 }

@@ -118,7 +118,7 @@ export function appendNode(io: BlockIO, node: BNode): number {
  */
 export function rewriteNode(io: BlockIO, node: BNode, old: number, oldKind: number, mutableFrom: number): number {
   if (old >= mutableFrom && oldKind === node.kind) {
-    io.storage.write(old, encodeNode(node));
+    io.write(old, encodeNode(node));
     return old;
   }
   return appendNode(io, node);

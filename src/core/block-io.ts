@@ -11,6 +11,7 @@ import { Slot, joinPosition } from '../format/slot.js';
 import type { Storage } from '../storage/storage.js';
 import { defineHidden } from '../base/public-object.js';
 import { TxState } from './tx-state.js';
+import { UndoJournal } from './undo-journal.js';
 
 /** Zero bytes for empty blocks; never written to. */
 const ZEROS = new Uint8Array(4096);
@@ -32,6 +33,10 @@ export class BlockIO {
    */
   declare copies: number;
 
+  /** In-place writes below this position go to {@link journal} first (a savepoint's end); 0 when none is open. */
+  declare private journalBelow: number;
+  declare private readonly journal: UndoJournal;
+
   declare private readonly scratch: Uint8Array;
   declare private readonly scratchView: DataView;
   declare private readonly scratch8: Uint8Array;
@@ -51,7 +56,7 @@ export class BlockIO {
     const scratch8 = new Uint8Array(8);
     const scratchView = new DataView(scratch.buffer);
     const scratch8View = new DataView(scratch8.buffer);
-    defineHidden(this, { storage, hashSize, tx: new TxState(storage), copies: 0, scratch, scratchView, scratch8, scratch8View });
+    defineHidden(this, { storage, hashSize, tx: new TxState(storage), copies: 0, journalBelow: 0, journal: new UndoJournal(), scratch, scratchView, scratch8, scratch8View });
   }
 
   /** What `JSON.stringify` gives: the kind and the hash size, never the storage. */
@@ -85,7 +90,7 @@ export class BlockIO {
     view.setUint8(0, (slot.full ? FULL_FLAG : 0) | slot.tag);
     view.setUint32(1, slot.hi);
     view.setUint32(5, slot.lo);
-    this.storage.write(position, this.scratch);
+    this.write(position, this.scratch);
   }
 
   /** Writes a pointer slot (`tag`, full flag, `target`) at `position` without building a Slot. */
@@ -94,7 +99,7 @@ export class BlockIO {
     view.setUint8(0, (full ? FULL_FLAG : 0) | tag);
     view.setUint32(1, Math.floor(target / TWO_POW_32));
     view.setUint32(5, target % TWO_POW_32);
-    this.storage.write(position, this.scratch);
+    this.write(position, this.scratch);
   }
 
   /**
@@ -113,7 +118,41 @@ export class BlockIO {
     const view = this.scratch8View;
     view.setUint32(0, Math.floor(value / TWO_POW_32));
     view.setUint32(4, value % TWO_POW_32);
-    this.storage.write(position, this.scratch8);
+    this.write(position, this.scratch8);
+  }
+
+  /**
+   * Writes `bytes` at `position`: the one way a structure changes bytes in
+   * place (the caller has made the block mutable). While a savepoint is open,
+   * the bytes it overwrites below the savepoint's end are journaled first.
+   */
+  write(position: number, bytes: Uint8Array): void {
+    if (position < this.journalBelow) this.journal.record(this.storage, position, Math.min(bytes.length, this.journalBelow - position));
+    this.storage.write(position, bytes);
+  }
+
+  /**
+   * Opens the undo journal of a savepoint that ends at `end` (TxState rule 7):
+   * in-place writes below it are journaled until {@link keepJournal} or
+   * {@link undoJournal}.
+   */
+  openJournal(end: number): void {
+    this.journal.clear();
+    this.journalBelow = end;
+  }
+
+  /** The savepoint's transaction succeeded: its writes stay, the journal is dropped. */
+  keepJournal(): void {
+    this.journal.clear();
+    this.journalBelow = 0;
+  }
+
+  /** The savepoint's transaction failed: writes the journaled bytes back and cuts what it appended. */
+  undoJournal(): void {
+    const end = this.journalBelow;
+    this.journalBelow = 0;
+    this.journal.undo(this.storage);
+    if (this.storage.size() > end) this.storage.truncate(end);
   }
 
   /**

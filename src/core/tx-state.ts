@@ -43,6 +43,15 @@
 // 6. Committed size, as this engine last saw it: bytes below it and below tx
 //    start never change again, so decoded copies of them may be cached
 //    (`immutableBefore`).
+// 7. Savepoints. A batch runs several transactions in one moment
+//    (Engine.transactBatch); each begins at a savepoint. Blocks written by
+//    earlier transactions of the batch stay mutable (that is what makes a
+//    batch cheap), so the block access journals the bytes that each in-place
+//    write below the savepoint's end overwrites (core/undo-journal.ts). A
+//    transaction that fails rolls back to its savepoint: the journal is
+//    written back, its appended bytes are cut, and tx start and the sharing
+//    boundaries return to what they were. Each savepoint, kept or rolled
+//    back, retires the cursors taken before it, as an end and a begin would.
 
 import { TransactionError } from '../errors.js';
 import { assert } from '../base/assert.js';
@@ -65,6 +74,15 @@ export interface ItemStamp {
   listEpoch: number;
   /** The stamp of the item holding the list this item belongs to, if any. */
   outerItem: ItemStamp | undefined;
+}
+
+/** What {@link TxState.savepoint} saved: the state a failed transaction of a batch returns to (rule 7). */
+export interface Savepoint {
+  /** The end of the data when the savepoint opened: what the failed transaction appended lies past it. */
+  readonly end: number;
+  readonly txStart: number;
+  readonly linkedSharedBefore: number;
+  readonly itemsSharedBefore: number;
 }
 
 /**
@@ -187,6 +205,43 @@ export class TxState {
     if (!this.isRunning) throw new TransactionError('freeze() is only meaningful inside a transaction');
     this.flushPending();
     this.txStart = this.dataEnd.size();
+  }
+
+  /**
+   * Opens a savepoint inside the transaction (rule 7), after writing pending
+   * counts: cursors taken before it stop writing. The caller journals in-place
+   * writes below {@link Savepoint.end} until the savepoint is kept or rolled back.
+   *
+   * @throws TransactionError outside a transaction
+   */
+  savepoint(): Savepoint {
+    if (!this.isRunning) throw new TransactionError('a savepoint is only meaningful inside a transaction');
+    this.flushPending();
+    this.generationCount += 2;
+    return { end: this.dataEnd.size(), txStart: this.txStart, linkedSharedBefore: this.linkedSharedBefore, itemsSharedBefore: this.itemsSharedBefore };
+  }
+
+  /**
+   * Returns to `saved` after the transaction that began there failed (rule 7),
+   * once its bytes are restored and cut back to `saved.end`: its pending
+   * counts are dropped, tx start and the boundaries are as they were, marks
+   * on lists it created are forgotten, and its cursors stop writing.
+   */
+  rollBackTo(saved: Savepoint): void {
+    this.pendingFlush = undefined;
+    this.txStart = saved.txStart;
+    if (this.linkedSharedBefore !== saved.linkedSharedBefore || this.itemsSharedBefore !== saved.itemsSharedBefore) {
+      // The boundaries move (back): an item cursor would have to be taken again, as after any move.
+      this.epoch++;
+      this.linkedSharedBefore = saved.linkedSharedBefore;
+      this.itemsSharedBefore = saved.itemsSharedBefore;
+    }
+    // A list's cached right edge taken in the failed transaction no longer describes the bytes.
+    this.linkedCount++;
+    for (const marks of [this.listStamps, this.listCopies]) {
+      for (const record of marks.keys()) if (record >= saved.end) marks.delete(record);
+    }
+    this.generationCount += 2;
   }
 
   /** For a database without history: every block changes in place, counts are written at once. */

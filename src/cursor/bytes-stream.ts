@@ -153,7 +153,7 @@ export class BytesWriter {
     if (this.io.end() !== this.dataStart + this.size) {
       throw new TransactionError('other data was written after this byte value began; finish one value before writing another');
     }
-    this.io.storage.write(this.dataStart + this.position, chunk);
+    this.io.write(this.dataStart + this.position, chunk);
     this.position += chunk.length;
     if (this.position > this.size) this.size = this.position;
   }

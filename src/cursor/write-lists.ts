@@ -232,7 +232,7 @@ export class WriteLinkedArrayList {
     const io = this.owner.ctx.io;
     io.writeU64(record, tree.count);
     io.writeU64(record + 8, tree.root);
-    io.storage.write(record + 16, new Uint8Array([tree.height]));
+    io.write(record + 16, new Uint8Array([tree.height]));
   }
 
   /** After an operation that shares or replaces blocks of the list at `record`: no list block written so far may change in place. */

@@ -29,14 +29,14 @@ import {
 import { decodeFileHeader, encodeFileHeader, type FileHeader } from '../format/file-header.js';
 import { Slot } from '../format/slot.js';
 import { Tag } from '../format/tags.js';
-import { validateHasher, type Hasher } from '../hash/hasher.js';
+import { type Hasher } from '../hash/hasher.js';
 import type { Storage } from '../storage/storage.js';
 import { BlockIO } from '../core/block-io.js';
 import type { Context } from '../core/context.js';
 import { listAppend, listSlice, listSlotPosition, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
-import { describe, isPromiseLike, requireOptions } from '../base/arguments.js';
+import { describe, isPromiseLike } from '../base/arguments.js';
 import { checkCommitBoundary, readHistoryForOpen, rollForward } from './recovery.js';
 import { isInterruptedCreation } from './creation.js';
 import { UnstableHeaderError, encodeHistoryHeader, readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
@@ -44,48 +44,15 @@ import { trailerEndingAt } from './trailers.js';
 import { TrailerKind, type CommitTrailer } from '../format/commit-trailer.js';
 import { CommitChain, chainBehindForeignCommits, matchingTrailer, type CommitRecord } from './commit-chain.js';
 import { GroupCommit, syncBatch, type GroupCommitHooks } from './group-commit.js';
+import { NothingKept, runEachFromSavepoint } from './batch.js';
+import { TransactionQueue } from './transaction-queue.js';
 import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
 import { checkHasher, pickHasher } from './hasher-choice.js';
 import { MomentLog, commitAtOrBefore, type MomentInfo } from './moment-log.js';
 import { INSPECT, defineHidden, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
+import { checkEngineOptions, type Durability, type EngineOptions } from './engine-options.js';
 
-/**
- * How hard a commit works to survive failures (FORMAT.md §Durability).
- * - `sync` (default): sync the data, write the header, sync again. A commit
- *   that returned survives a power loss.
- * - `flush`: hand the data and then the header to the operating system, no
- *   sync. A commit survives the process crashing, not the machine.
- */
-export type Durability = 'sync' | 'flush';
-
-/** Options for {@link Engine.open}. */
-export interface EngineOptions {
-  /**
-   * The key hasher to use. For an existing database it must match the header's
-   * hash id and size, or opening fails with IncompatibleDatabaseError. A header
-   * whose hash id is 0 (xitdb's "unnamed") accepts any hasher of its size.
-   * When absent, the hasher is picked from `knownHashers` by the header's id.
-   */
-  hasher?: Hasher;
-  /** Hashers to pick from by hash id when `hasher` is not given; the first one creates new databases. */
-  knownHashers?: readonly Hasher[];
-  /** Open without writing anything, ever (default: the storage's own flag). */
-  readOnly?: boolean;
-  /** Commit durability (default `sync`). */
-  durability?: Durability;
-  /**
-   * For a new database: keep a history of moments (default true), or make the
-   * root a single hash map changed in place, as xitdb does for ephemeral data.
-   */
-  history?: boolean;
-  /**
-   * Where commit times come from, in milliseconds since 1970-01-01 UTC
-   * (default `Date.now`). Times in trailers never go back: a clock that does
-   * is read as the previous commit's time. For tests that need the same bytes
-   * every run, and for replaying a history with its original times.
-   */
-  clock?: () => number;
-}
+export type { Durability, EngineOptions };
 
 /**
  * One open database at the format level: moments, transactions, cursors.
@@ -141,7 +108,7 @@ export class Engine {
     const headerBytes = new Uint8Array(HISTORY_HEADER_SIZE);
     defineHidden(this, { storage, hasher, readOnly, durability, io, ctx, fileHeader, history, failedCommit: undefined, lostWriter: undefined, headerBytes, lastTrailer: undefined, clock, headerUnsynced: false });
     // Declared with the methods that use them, hidden all the same.
-    defineHidden(this, { log: undefined, group: undefined, writtenSize: 0, chain: new CommitChain(), pendingTrailer: undefined, closed: false });
+    defineHidden(this, { log: undefined, group: undefined, queue: undefined, writtenSize: 0, chain: new CommitChain(), pendingTrailer: undefined, closed: false });
   }
 
   /**
@@ -176,19 +143,7 @@ export class Engine {
    *   says nothing is committed over a file that holds data: nothing is cut
    */
   static open(storage: Storage, options: EngineOptions): Engine {
-    requireOptions(options, 'Engine.open');
-    if (typeof storage !== 'object' || storage === null || typeof storage.locate !== 'function') throw new InvalidArgumentError(`Engine.open takes a Storage (MemoryStorage, FileStorage...), got ${describe(storage)}`);
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`Engine.open takes an options object, got ${describe(options)}`);
-    if (options.hasher !== undefined) validateHasher(options.hasher);
-    if (options.knownHashers !== undefined) {
-      if (!Array.isArray(options.knownHashers)) throw new InvalidArgumentError(`knownHashers must be an array of hashers, got ${describe(options.knownHashers)}`);
-      for (const known of options.knownHashers) validateHasher(known);
-    }
-    const readOnly = options.readOnly ?? storage.readOnly;
-    const durability = options.durability ?? 'sync';
-    if (durability !== 'sync' && durability !== 'flush') throw new InvalidArgumentError(`durability must be "sync" or "flush", got ${String(durability)}`);
-    if (options.clock !== undefined && typeof options.clock !== 'function') throw new InvalidArgumentError(`clock must be a function returning milliseconds since 1970, got ${describe(options.clock)}`);
-    const clock = options.clock ?? Date.now;
+    const { readOnly, durability, clock } = checkEngineOptions(storage, options);
     if (storage.size() === 0) {
       if (readOnly) throw new ReadOnlyError('cannot create a database in read-only mode: the storage is empty');
       const hasher = options.hasher ?? options.knownHashers?.[0];
@@ -493,6 +448,53 @@ export class Engine {
     return this.group.await(this.history, result);
   }
 
+  /**
+   * Runs each of `fns` as a transaction of its own, all in one new moment, now:
+   * each sees what the ones before it wrote, and one that throws (or returns
+   * a promise) is rolled back alone (history/batch.ts). The moment commits
+   * once, with one trailer carrying `options.meta`, its sync shared as
+   * {@link transactAsync}'s: about the cost of one transaction making all of
+   * their changes. When every function fails, no moment is added.
+   *
+   * @param fns - the transactions, in order
+   * @param options - metadata for the moment's commit
+   * @returns each function's outcome, in order, as `Promise.allSettled` gives them, once the moment is durable;
+   *   rejects when the moment itself could not commit
+   */
+  transactBatch(fns: readonly ((root: WriteCursor) => unknown)[], options?: CommitOptions): Promise<PromiseSettledResult<unknown>[]> {
+    try {
+      if (!Array.isArray(fns) || fns.some((fn) => typeof fn !== 'function')) throw new InvalidArgumentError(`transactBatch takes an array of functions of the root cursor, got ${describe(fns)}`);
+      if (fns.length === 0) return Promise.resolve([]);
+      const commit = { kind: TrailerKind.TRANSACTION, restoredMoment: -1, meta: encodeCommitMeta(options, 'transactBatch') };
+      const outcomes = this.appendMoment((previous) => previous, (root) => runEachFromSavepoint(this.io, this.ctx, root.slotPosition, fns), commit, true);
+      this.group ??= new GroupCommit(this.groupHooks());
+      return this.group.await(this.history, outcomes);
+    } catch (error) {
+      return error instanceof NothingKept ? Promise.resolve(error.outcomes) : Promise.reject(error);
+    }
+  }
+
+  /**
+   * Queues `fn` for the next {@link transactBatch}: the calls of one task, or
+   * those made while the last batch's sync is in flight, share a moment
+   * (history/transaction-queue.ts). `fn` runs later, not now.
+   *
+   * @param fn - receives the root of the moment as the transactions before it left it
+   * @returns what `fn` returns, once its moment is durable; what it threw, if it threw
+   */
+  transactBatched<T>(fn: (root: WriteCursor) => T): Promise<T> {
+    if (typeof fn !== 'function') return Promise.reject(new InvalidArgumentError(`transactBatched takes a function of the root cursor, got ${describe(fn)}`));
+    this.queue ??= new TransactionQueue({ run: (fns) => this.transactBatch(fns), afterSync: (callback) => this.afterSync(callback) });
+    return this.queue.enqueue<T>(fn);
+  }
+
+  declare private queue: TransactionQueue<(root: WriteCursor) => unknown> | undefined;
+
+  /** Calls `callback` once the group commit's sync in flight ends, before the next starts; false (no call) when none is in flight. */
+  afterSync(callback: () => void): boolean {
+    return this.group?.afterSync(callback) ?? false;
+  }
+
   /** Batches {@link transactAsync}'s syncs; made on first use. */
   declare private group: GroupCommit | undefined;
   private groupHooks(): GroupCommitHooks {
@@ -753,6 +755,8 @@ export class Engine {
     if (this.io.tx.running) throw new TransactionError('cannot close inside a transaction');
     // Closing twice does nothing, as a storage's close does.
     if (this.closed) return;
+    // Transactions queued for a batch commit first; the close then makes them durable.
+    this.queue?.runNow();
     this.closed = true;
     if (!this.readOnly && this.lostWriter === undefined) {
       try {

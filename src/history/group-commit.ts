@@ -36,6 +36,8 @@ export class GroupCommit {
   /** The header of the newest waiting commit. */
   private latest: HistoryHeader | undefined = undefined;
   private inflight = false;
+  /** Called when the sync in flight finishes ({@link afterSync}). */
+  private afterSyncCallbacks: (() => void)[] = [];
   /** Batches started so far, and how many of them a synchronous sync has covered. */
   private started = 0;
   private covered = 0;
@@ -98,6 +100,19 @@ export class GroupCommit {
     this.coveredBySync();
   }
 
+  /**
+   * Calls `callback` when the sync in flight has finished and its batch has
+   * settled, before the next batch's sync starts; returns false (and never
+   * calls it) when no sync is in flight.
+   *
+   * @param callback - called once
+   */
+  afterSync(callback: () => void): boolean {
+    if (!this.inflight) return false;
+    this.afterSyncCallbacks.push(callback);
+    return true;
+  }
+
   private start(): void {
     if (this.inflight || this.waiting.length === 0 || this.latest === undefined) return;
     const batch = this.waiting;
@@ -137,7 +152,14 @@ export class GroupCommit {
       })
       .finally(() => {
         this.inflight = false;
-        this.start();
+        const callbacks = this.afterSyncCallbacks;
+        this.afterSyncCallbacks = [];
+        try {
+          // Before the next sync starts, so that what they commit joins it.
+          for (const callback of callbacks) callback();
+        } finally {
+          this.start();
+        }
       });
   }
 }

@@ -269,6 +269,23 @@ export class ReplicatedWriter<S = any> {
     return result;
   }
 
+  /**
+   * Queues a transaction for the next batch, as `Database.transactBatched`
+   * (the calls of one task share one moment, published as one unit), and
+   * resolves as {@link durability} says: with `replicated`, once the stream
+   * has stored its moment.
+   *
+   * @throws FencedError when this writer lost its lease, before or while publishing
+   */
+  async transactBatched<R>(fn: (tx: Transaction<S>) => R): Promise<R> {
+    this.check();
+    const result = await this.database.transactBatched(fn);
+    const published = this.schedule();
+    if (this.durability === 'replicated') await published;
+    else published.catch(() => undefined);
+    return result;
+  }
+
   /** Resolves once every commit so far is stored by the stream. */
   async flush(): Promise<void> {
     this.check();

@@ -147,7 +147,7 @@ export function appendOnEdge(io: BlockIO, edge: RightEdge, value?: Slot): number
     // Only the item's slot is written now: readers ignore a leaf's count field
     // (FORMAT.md §Linked array lists), and the counts above wait for flushEdgeCounts.
     const slotPosition = (edge.blocks[leafLevel] as number) + edge.leafFill * LINKED_SLOT_SIZE;
-    if (value === undefined) io.storage.write(slotPosition, NEW_ITEM_SLOT);
+    if (value === undefined) io.write(slotPosition, NEW_ITEM_SLOT);
     else io.writeSlot(slotPosition, value);
     edge.pending++;
     edge.leafFill++;

@@ -91,7 +91,7 @@ const leafAt = { position: 0, num: 0 };
 /** Writes a node's record: in place when the transaction wrote the node at `old` itself, otherwise appended. Returns its position. */
 function writeNode(io: BlockIO, bytes: Uint8Array, old: number): number {
   if (io.tx.isMutable(old)) {
-    io.storage.write(old, bytes);
+    io.write(old, bytes);
     return old;
   }
   return io.append(bytes);

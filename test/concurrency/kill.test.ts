@@ -9,12 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { open, type ListView } from '../../src/node.js';
+import { open, toJS, type ListView } from '../../src/node.js';
 import { seededRandom } from '../support/processes.js';
 import { loopSize } from '../support/sizes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const childScript = resolve(here, '..', 'support', 'child-writer.mjs');
+const batchScript = resolve(here, '..', 'support', 'batch-writer.mjs');
 // Each kill starts a Node process that loads the package (about 0.3 CPU-s):
 // 10 in npm test, 20 under STRATADB_LONG=1; STRATADB_KILLS=500 for a long run.
 const KILLS = loopSize(process.env.STRATADB_KILLS, 10, 20);
@@ -85,6 +86,62 @@ describe('a writer killed with SIGKILL', () => {
       writer.set(['a'], before + 1);
       expect(writer.momentCount).toBe(before + 1);
       writer.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Runs the batch writer (support/batch-writer.mjs) for `delayMs` after it started, kills it, and returns the ids it reported. */
+function runBatchesAndKill(path: string, delayMs: number): Promise<{ acked: string[]; failed: string[] }> {
+  return new Promise((resolveKill, reject) => {
+    const child = spawn(process.execPath, [batchScript, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const acked: string[] = [];
+    const failed: string[] = [];
+    let stderr = '';
+    let rest = '';
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    child.stdout.on('data', (data: Buffer) => {
+      const lines = (rest + data.toString()).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        const [word, id] = line.split(' ');
+        if (word === 'acked') acked.push(id!);
+        else if (word === 'failed') failed.push(id!);
+        else if (word === 'started') setTimeout(() => child.kill('SIGKILL'), delayMs);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') reject(new Error(`the batch writer exited by itself (${code}): ${stderr}`));
+      else resolveKill({ acked, failed });
+    });
+  });
+}
+
+describe('a writer of batched transactions killed with SIGKILL', () => {
+  const kills = loopSize(process.env.STRATADB_KILLS, 5, 20);
+  it(`keeps every acknowledged transaction whole, and no failed one, over ${kills} kills`, async () => {
+    const next = seededRandom(Number(process.env.STRATADB_SEED ?? 20261207));
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-kill-batch-'));
+    const path = join(dir, 'db.xit');
+    try {
+      let ackedTotal = 0;
+      for (let kill = 0; kill < kills; kill++) {
+        const { acked, failed } = await runBatchesAndKill(path, 50 + Math.floor(next() * 200));
+        ackedTotal += acked.length;
+        const db = await open(path, { readOnly: true });
+        const state = toJS(db.get([])!) as { t: Record<string, { a: string; b: string }>; log: string[]; count: number };
+        const where = `kill ${kill}`;
+        for (const id of acked) expect(state.t[id], `${where}: acknowledged ${id}`).toMatchObject({ a: id, b: id });
+        for (const id of failed) expect(state.t[id], `${where}: failed ${id}`).toBeUndefined();
+        // Whole transactions only: each kept one wrote its key, its log entry and its count.
+        expect(state.log.length, where).toBe(state.count);
+        expect(Object.keys(state.t).length, where).toBe(state.count);
+        expect(new Set(state.log), where).toEqual(new Set(Object.keys(state.t)));
+        db.close();
+      }
+      console.log(`batched kills: ${ackedTotal} transactions acknowledged over ${kills} kills`);
+      expect(ackedTotal).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

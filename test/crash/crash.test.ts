@@ -25,9 +25,15 @@ import { encodeOrderedKey } from '../../src/format/ordered-key.js';
 /** Every engine here reads this clock, so that two runs of a script write the same bytes (commit trailers hold times). */
 const clock = (): number => 1_765_000_000_000;
 
-/** One step of a script: exactly one commit (a transaction, an undo, a history slice). */
+/**
+ * One step of a script: exactly one commit (a transaction, an undo, a history
+ * slice), made durable before `run` returns. `deferred`, run first, may make
+ * one commit more that is not durable yet when it returns (a batch, whose sync
+ * is shared and runs later): a crash may then also leave the state after it.
+ */
 interface Step {
   readonly name: string;
+  readonly deferred?: (engine: Engine) => void;
   readonly run: (engine: Engine) => void;
 }
 
@@ -299,6 +305,55 @@ const longBytes: Scenario = {
   ],
 };
 
+/**
+ * A batch (Engine.transactBatch) whose second function writes, then fails and
+ * is rolled back inside the moment, then a synchronous commit, whose sync
+ * covers the batch too (the batch's own sync runs off the script, later).
+ */
+function batchThenCommit(name: string, fns: Array<(root: WriteCursor) => void>, after: (root: WriteCursor) => void): Step {
+  return {
+    name,
+    // Settled later, by the group commit (rejected once the storage crashed): the script does not wait for it.
+    deferred: (engine) => void engine.transactBatch(fns).catch(() => undefined),
+    run: (engine) => engine.transact(after),
+  };
+}
+
+const batches: Scenario = {
+  name: 'batched transactions, one failing in each batch',
+  hasher: sha1Hasher,
+  steps: [
+    tx('a map and a list', (root) => {
+      root.hashMap().put('seed').writeUint(0);
+      root.hashMap().put('list').linkedArrayList().append().writeUint(1);
+    }),
+    batchThenCommit(
+      'a batch of three, the second rolled back',
+      [
+        (root) => root.hashMap().put('a').writeBytes(pattern(300, 1)),
+        (root) => {
+          root.hashMap().put('a').writeUint(9);
+          root.hashMap().put('junk').writeBytes(pattern(2000, 2));
+          throw new Error('fails');
+        },
+        (root) => root.hashMap().put('c').writeUint(3),
+      ],
+      (root) => root.hashMap().put('after').writeUint(1),
+    ),
+    batchThenCommit(
+      'a batch over the list, the first rolled back',
+      [
+        (root) => {
+          root.hashMap().put('list').linkedArrayList().append().writeUint(2);
+          throw new Error('fails');
+        },
+        (root) => root.hashMap().put('list').linkedArrayList().append().writeUint(3),
+      ],
+      (root) => root.hashMap().put('seed').writeUint(4),
+    ),
+  ],
+};
+
 const historySteps: Step[] = [];
 for (let i = 0; i < 18; i++) historySteps.push(tx(`moment ${i}`, (root) => root.hashMap().put(`n${i}`).writeUint(i)));
 historySteps.push({ name: 'undo 1', run: (engine) => engine.undo() });
@@ -350,7 +405,7 @@ const uninitialised: Scenario = {
   steps: [tx('the first moment', (root) => root.hashMap().put('first').writeUint(1))],
 };
 
-const scenarios: readonly Scenario[] = [maps, tinyMaps, sets, counted, arrayLists, linkedLists, sortedMaps, longBytes, history, recovery, uninitialised];
+const scenarios: readonly Scenario[] = [maps, tinyMaps, sets, counted, arrayLists, linkedLists, sortedMaps, longBytes, batches, history, recovery, uninitialised];
 
 // ---------------------------------------------------------------------------
 // Clean runs and crash runs
@@ -361,6 +416,8 @@ interface CleanRun {
   readonly models: readonly DumpJson[];
   /** images[i]: the database bytes after i steps. */
   readonly images: readonly Uint8Array[];
+  /** Per step i (0-based), the model and bytes after its deferred commit, when it has one. */
+  readonly deferred: ReadonlyArray<{ model: DumpJson; image: Uint8Array } | undefined>;
   /** The events of a fault-free run on a FaultStorage. */
   readonly events: readonly FaultEvent[];
   /** stepOf[k]: the step that issued event k (-1 for Engine.open). */
@@ -387,7 +444,11 @@ function cleanRun(scenario: Scenario, durability: Durability): CleanRun {
   const engine = Engine.open(storage, { hasher: scenario.hasher, durability, clock });
   const models: DumpJson[] = [dumpDatabase(engine)];
   const images: Uint8Array[] = [storage.toBytes().slice()];
+  const deferred: CleanRun['deferred'][number][] = [];
   for (const step of scenario.steps) {
+    step.deferred?.(engine);
+    // Its header is not written yet: a crash that keeps the commit leaves it to recovery, which writes it (rolls forward).
+    deferred.push(step.deferred === undefined ? undefined : { model: dumpDatabase(engine), image: recoveredBytes(scenario, storage.toBytes().slice()) });
     step.run(engine);
     models.push(dumpDatabase(engine));
     images.push(storage.toBytes().slice());
@@ -409,12 +470,13 @@ function cleanRun(scenario: Scenario, durability: Durability): CleanRun {
   mark(-1);
   expect(recoveredBytes(scenario, faulty.survivingImage(promised)), 'the database Engine.open made is durable').toEqual(images[0]);
   scenario.steps.forEach((step, i) => {
+    step.deferred?.(faultyEngine);
     step.run(faultyEngine);
     mark(i);
     expect(recoveredBytes(scenario, faulty.survivingImage(promised)), `the commit of '${step.name}' is durable once it returned`).toEqual(images[i + 1]);
   });
   expect(faulty.bytes.subarray(0, faulty.size())).toEqual(images[images.length - 1]);
-  const run: CleanRun = { models, images, events: faulty.events.slice(), stepOf };
+  const run: CleanRun = { models, images, deferred, events: faulty.events.slice(), stepOf };
   cleanRuns.set(cacheKey, run);
   return run;
 }
@@ -440,6 +502,7 @@ function runUntilCrash(scenario: Scenario, storage: FaultStorage, durability: Du
     const engine = Engine.open(storage, { hasher: scenario.hasher, durability, clock });
     done = 0;
     for (const step of scenario.steps) {
+      step.deferred?.(engine);
       step.run(engine);
       done++;
     }
@@ -492,20 +555,25 @@ function checkImage(scenario: Scenario, clean: CleanRun, image: Uint8Array, done
   } catch (error) {
     return `reopening a ${image.length}-byte image failed: ${String(error)}`;
   }
+  // The old commit, the step's deferred commit (if it has one), the new commit.
+  const states = candidates.flatMap((i) => {
+    const state = { name: `step ${i}`, model: clean.models[i], image: clean.images[i] };
+    const before = i === done + 1 ? clean.deferred[done] : undefined;
+    return before === undefined ? [state] : [{ name: `step ${done}'s deferred commit`, ...before }, state];
+  });
   try {
     const count = engine.momentCount;
-    const counts = candidates.map((i) => clean.models[i]?.moments.length);
+    const counts = states.map((state) => state.model?.moments.length);
     if (!counts.includes(count)) return `moment count ${count}, expected one of ${counts.join(', ')}`;
     const dump = dumpDatabase(engine);
-    const match = candidates.find((i) => isDeepStrictEqual(dump, clean.models[i]));
+    const match = states.find((state) => isDeepStrictEqual(dump, state.model));
     if (match === undefined) {
-      const expected = candidates.map((i) => JSON.stringify(clean.models[i])).join('\n  or ');
+      const expected = states.map((state) => JSON.stringify(state.model)).join('\n  or ');
       return `the moments differ from the model:\n  seen ${JSON.stringify(dump)}\n  expected ${expected}`;
     }
     if (engine.committedSize !== storage.size()) return `after recovery the storage holds ${storage.size()} bytes but ${engine.committedSize} are committed`;
-    const expectedBytes = clean.images[match];
-    if (expectedBytes === undefined || !isDeepStrictEqual(storage.toBytes(), expectedBytes)) {
-      return `after recovery the bytes differ from the clean run's bytes at step ${match}`;
+    if (match.image === undefined || !isDeepStrictEqual(storage.toBytes(), match.image)) {
+      return `after recovery the bytes differ from the clean run's bytes at ${match.name}`;
     }
     // A new transaction commits on the recovered database and keeps every moment.
     engine.transact((root) => root.hashMap().put('after-crash').writeUint(42));

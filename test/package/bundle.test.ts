@@ -47,9 +47,12 @@ const entry = join(root, 'dist', 'src', 'index.js');
  * without them): raised on purpose to 214 KB, reported to the lead. 214.8 KB
  * in session 8: the scans' read-ahead (core/read-ahead.ts, sorted/read-ahead.ts,
  * the direct byte copy; 1.4 KB) that brought sorted scans past half of
- * sorted-btree's speed, and retired-engines.ts: raised to 216 KB.
+ * sorted-btree's speed, and retired-engines.ts: raised to 216 KB. 219.4 KB in
+ * session 9: batched transactions (transactBatched on Database and Engine,
+ * the queue, savepoints in tx-state.ts, the undo journal; 4.6 KB), a chosen
+ * growth for issue 14's group commit: raised to 220 KB.
  */
-const SIZE_MAX = 216 * 1024;
+const SIZE_MAX = 220 * 1024;
 
 /** A value-API program, as a browser app would write it against 'stratadb'. */
 const PROGRAM = `

@@ -123,6 +123,32 @@ describe.skipIf(!haveNats)('replication on a three-server cluster', () => {
     await writer.close();
   });
 
+  it('replicates batched transactions: a burst is one moment, acknowledged once on the stream, and a failed transaction of it is nowhere', async () => {
+    const name = fresh('batched');
+    const db = await open();
+    const writer: ReplicatedWriter = await replicate(db, { name, connection: nc });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        writer.transactBatched((tx) => {
+          tx.set(['n', String(i)], i);
+          if (i === 7) throw new Error('seven');
+          return i;
+        }),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(49);
+    expect(db.momentCount).toBe(1);
+    const storage = new MemoryStorage();
+    const replica: Follower = await follow({ name, connection: nc, storage });
+    await replica.catchUp();
+    const n = replica.database!.snapshot().toJS() as { n: Record<string, number> };
+    expect(Object.keys(n.n)).toHaveLength(49);
+    expect(n.n['7']).toBeUndefined();
+    expect(firstDifference(db.bytes(), storage.toBytes())).toBe(-1);
+    await replica.close();
+    await writer.close();
+  });
+
   it('publishes, with local durability, commits made before replication began and through the database directly', async () => {
     const name = fresh('local');
     const db = await open();
