@@ -11,7 +11,7 @@ import type { Context } from '../core/context.js';
 import { longBytesLength, readBytesCopy, readBytesValue, readBytesValueInto, readStringValue } from '../core/bytes-values.js';
 import { describe, requireBytes, requirePath } from '../base/arguments.js';
 import { isCounted, mapRootOf } from '../core/structures.js';
-import { HamtWalk, WALK_BATCH, hamtCount, hamtEntries, hamtFind } from '../hamt/hash-map.js';
+import { HamtWalk, WALK_BATCH, hamtCount, hamtFind, hamtItems } from '../hamt/hash-map.js';
 import { findKeyPair } from './key-lookup.js';
 import { listSlotPosition, listSlotPositions, readListHeader, resolveIndex, type ListHeader } from '../trie/array-list.js';
 import { BytesReader } from './bytes-stream.js';
@@ -453,21 +453,13 @@ export class ReadHashMap {
     return root < 0 ? 0 : hamtCount(this.ctx.io, root);
   }
 
-  /** @internal */
-  protected *kvPositions(): Generator<number, void, undefined> {
-    const root = this.root();
-    if (root >= 0) yield* hamtEntries(this.ctx.io, root);
-  }
-
   /**
    * Every entry, in hash order; streams (memory does not grow with the map).
    * An entry reads its key, value and hash only when asked for them.
    */
-  *entries(): Generator<MapEntry, void, undefined> {
-    const root = this.root();
-    if (root < 0) return;
+  entries(): Generator<MapEntry, void, undefined> {
     const ctx = this.ctx;
-    for (const kv of hamtEntries(ctx.io, root)) yield new KvEntry(ctx, kv);
+    return hamtItems(ctx.io, () => this.root(), (kv) => new KvEntry(ctx, kv));
   }
 
   /**
@@ -492,13 +484,13 @@ export class ReadHashMap {
   }
 
   /** Every key cursor, in hash order. */
-  *keys(): Generator<ReadCursor, void, undefined> {
-    for (const kv of this.kvPositions()) yield cursorAt(this.ctx, kv + this.ctx.io.hashSize);
+  keys(): Generator<ReadCursor, void, undefined> {
+    return hamtItems(this.ctx.io, () => this.root(), (kv) => cursorAt(this.ctx, kv + this.ctx.io.hashSize));
   }
 
   /** Every value cursor, in hash order. */
-  *values(): Generator<ReadCursor, void, undefined> {
-    for (const kv of this.kvPositions()) yield cursorAt(this.ctx, kv + this.ctx.io.hashSize + SLOT_SIZE);
+  values(): Generator<ReadCursor, void, undefined> {
+    return hamtItems(this.ctx.io, () => this.root(), (kv) => cursorAt(this.ctx, kv + this.ctx.io.hashSize + SLOT_SIZE));
   }
 
   /** Same as {@link entries}. */

@@ -288,8 +288,14 @@ function soleSlotAfterReplace(io: BlockIO, position: number, nibble: number, rep
  * stack bounded by the hash's nibble count. Also bounded in total work: a
  * well-formed map never visits more index blocks than the data can hold, so a
  * damaged file whose blocks are shared in a loop-like DAG ends with an error
- * instead of running for ever. A plain object with a `next()` rather than a
- * generator, so that callback iteration (forEach) pays no generator per item.
+ * instead of running for ever. A plain object handing out batches rather than
+ * a generator, so that callback iteration (forEach) pays no generator per item.
+ *
+ * An index block is located once per visit (its 144 bytes bounds-checked
+ * together) and its slots decoded from that one offset, not located one at a
+ * time. Damage found while gathering a batch is kept until the pairs gathered
+ * before it have been handed out: the walk fails at the damaged slot, after
+ * every pair that precedes it.
  */
 export class HamtWalk {
   private readonly io: BlockIO;
@@ -298,6 +304,10 @@ export class HamtWalk {
   private blocksVisited = 1;
   private readonly blocks: number[];
   private readonly nexts: number[] = [0];
+  /** Pairs gathered so far by the running {@link gather}, kept when it throws. */
+  private gathered = 0;
+  /** Damage met after some pairs of a batch: thrown by the next call. */
+  private failure: unknown = undefined;
   /** What {@link fill} read; kept so that its loads are not dropped as unused. */
   touched = 0;
 
@@ -322,51 +332,95 @@ export class HamtWalk {
    * with the pairs touched).
    *
    * @returns how many positions were filled; 0 when the walk is done
+   * @throws CorruptDatabaseError at a damaged slot, once the pairs before it are handed out
    */
   fill(batch: Float64Array): number {
-    let count = 0;
-    while (count < batch.length) {
-      const kv = this.next();
-      if (kv < 0) break;
-      batch[count++] = kv;
-    }
-    this.touched = touchPairs(this.io, batch, count);
+    const count = this.gather(batch);
+    // Pairs that follow one another closely (a compacted file lays a map out
+    // in walk order: pair, key, value, next pair) are read in order, which the
+    // CPU prefetches by itself: touching them first would only read them twice.
+    const span = (batch[count - 1] as number) - (batch[0] as number);
+    if (!(count > 1 && span > 0 && span < count * NEAR_PAIR_SPACING)) this.touched = touchPairs(this.io, batch, count);
     return count;
   }
 
-  /** The position of the next kv pair, or -1 when the walk is done. */
-  next(): number {
+  /**
+   * Fills `batch` with the next kv pair positions (up to its length), reading nothing ahead.
+   *
+   * @returns how many positions were filled; 0 when the walk is done
+   * @throws CorruptDatabaseError at a damaged slot, once the pairs before it are handed out
+   */
+  gather(batch: Float64Array): number {
+    if (this.failure !== undefined) throw this.failure;
+    this.gathered = 0;
+    try {
+      return this.gatherFrom(batch);
+    } catch (error) {
+      if (this.gathered === 0) throw error;
+      this.failure = error;
+      return this.gathered;
+    }
+  }
+
+  private gatherFrom(batch: Float64Array): number {
     const io = this.io;
+    const storage = io.storage;
     const blocks = this.blocks;
     const nexts = this.nexts;
-    while (blocks.length > 0) {
+    const kvSize = kvPairSize(io.hashSize);
+    const want = batch.length;
+    let count = 0;
+    while (count < want && blocks.length > 0) {
       const depth = blocks.length - 1;
-      const index = nexts[depth] as number;
+      let index = nexts[depth] as number;
       if (index >= SLOT_COUNT) {
         blocks.pop();
         nexts.pop();
         continue;
       }
-      nexts[depth] = index + 1;
-      const slotPosition = (blocks[depth] as number) + SLOT_SIZE * index;
-      // The slot read into locals: no Slot object per slot visited.
-      const offset = io.storage.locate(slotPosition, SLOT_SIZE);
-      const view = io.storage.view;
-      const tag = view.getUint8(offset) & TAG_MASK;
-      if (tag === Tag.NONE) continue;
-      const hi = view.getUint32(offset + 1);
-      if (hi >= 0x200000) throw new CorruptDatabaseError('a map slot points beyond 2^53', slotPosition);
-      const target = hi * 4294967296 + view.getUint32(offset + 5);
-      if (tag === Tag.KV_PAIR) return io.checkPointer(target, kvPairSize(io.hashSize), slotPosition);
-      if (tag !== Tag.INDEX) throw new CorruptDatabaseError(`a map index block holds a slot with tag ${tag}`, slotPosition);
-      if (blocks.length >= this.levels) throw new CorruptDatabaseError(`a map is deeper than its ${this.levels} hash nibbles allow`, slotPosition);
-      if (++this.blocksVisited > this.blockBudget) throw new CorruptDatabaseError('a map visits more index blocks than the data holds (blocks are shared in a cycle)', slotPosition);
-      blocks.push(io.checkPointer(target, INDEX_BLOCK_SIZE, slotPosition));
-      nexts.push(0);
+      const block = blocks[depth] as number;
+      // The whole block at once: one bounds check, then its slots from one offset.
+      const base = storage.locate(block, INDEX_BLOCK_SIZE);
+      const view = storage.view;
+      let child = -1;
+      while (index < SLOT_COUNT) {
+        const offset = base + SLOT_SIZE * index;
+        const slotPosition = block + SLOT_SIZE * index;
+        index++;
+        const tag = view.getUint8(offset) & TAG_MASK;
+        if (tag === Tag.NONE) continue;
+        nexts[depth] = index;
+        const hi = view.getUint32(offset + 1);
+        if (hi >= 0x200000) throw new CorruptDatabaseError('a map slot points beyond 2^53', slotPosition);
+        const target = hi * 4294967296 + view.getUint32(offset + 5);
+        if (tag === Tag.KV_PAIR) {
+          batch[count++] = io.checkPointer(target, kvSize, slotPosition);
+          this.gathered = count;
+          if (count === want) return count;
+          continue;
+        }
+        if (tag !== Tag.INDEX) throw new CorruptDatabaseError(`a map index block holds a slot with tag ${tag}`, slotPosition);
+        if (blocks.length >= this.levels) throw new CorruptDatabaseError(`a map is deeper than its ${this.levels} hash nibbles allow`, slotPosition);
+        if (++this.blocksVisited > this.blockBudget) throw new CorruptDatabaseError('a map visits more index blocks than the data holds (blocks are shared in a cycle)', slotPosition);
+        child = io.checkPointer(target, INDEX_BLOCK_SIZE, slotPosition);
+        break;
+      }
+      nexts[depth] = index;
+      if (child >= 0) {
+        blocks.push(child);
+        nexts.push(0);
+      }
     }
-    return -1;
+    return count;
   }
 }
+
+/**
+ * Bytes per pair below which a batch's pairs count as laid out in walk order
+ * (see {@link HamtWalk.fill}): a pair, a 16-byte key and a 100-byte value
+ * take 166 bytes with a 20-byte hash, an index block 144 more per 16 pairs.
+ */
+const NEAR_PAIR_SPACING = 512;
 
 /** How many kv pairs {@link HamtWalk.fill} gathers at a time. */
 export const WALK_BATCH = 16;
@@ -374,10 +428,14 @@ export const WALK_BATCH = 16;
 /** How many kv pairs a map holds, by one walk (see {@link HamtWalk}). O(n). */
 export function hamtCount(io: BlockIO, root: number): number {
   const walk = new HamtWalk(io, root);
+  const batch = new Float64Array(COUNT_BATCH);
   let n = 0;
-  while (walk.next() >= 0) n++;
+  for (let count = walk.gather(batch); count > 0; count = walk.gather(batch)) n += count;
   return n;
 }
+
+/** How many kv pairs {@link hamtCount} gathers at a time. */
+const COUNT_BATCH = 64;
 
 /**
  * Every kv pair of a map in trie order (see {@link HamtWalk}).
@@ -386,11 +444,30 @@ export function hamtCount(io: BlockIO, root: number): number {
  * @param root - the map's root index block
  * @yields the position of each kv pair
  */
-export function* hamtEntries(io: BlockIO, root: number): Generator<number, void, undefined> {
+export function hamtEntries(io: BlockIO, root: number): Generator<number, void, undefined> {
+  return hamtItems(io, () => root, kvItself);
+}
+
+function kvItself(kv: number): number {
+  return kv;
+}
+
+/**
+ * `item` of every kv pair of a map in trie order (see {@link HamtWalk}), in
+ * one generator: an iterator over a map's entries, keys or values returns
+ * this, so that each item resumes one generator, not one inside another.
+ *
+ * @param io - the database
+ * @param rootOf - the map's root index block, or -1 for an empty map; asked at the first step, as a generator method would
+ * @param item - what to yield for the kv pair at a position
+ * @yields `item` of each kv pair
+ */
+export function* hamtItems<T>(io: BlockIO, rootOf: () => number, item: (kv: number) => T): Generator<T, void, undefined> {
+  const root = rootOf();
+  if (root < 0) return;
   const walk = new HamtWalk(io, root);
   const batch = new Float64Array(WALK_BATCH);
   for (let count = walk.fill(batch); count > 0; count = walk.fill(batch)) {
-    for (let i = 0; i < count; i++) yield batch[i] as number;
+    for (let i = 0; i < count; i++) yield item(batch[i] as number);
   }
 }
-

@@ -8,6 +8,7 @@ import type { WriteHashMap } from '../../src/cursor/write-maps.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { Tag } from '../../src/format/tags.js';
 import { InvalidArgumentError, OutOfRangeError, TransactionError, WrongTypeError } from '../../src/errors.js';
+import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { backends } from '../support/backends.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -101,6 +102,28 @@ describe.each(backends)('byte values on $name', (backend) => {
       }
     }
     expect(() => map.get('number')!.readBytes()).toThrow(WrongTypeError);
+  });
+
+  it('copies values out with readBytes as plain Uint8Arrays of their own even when the storage holds a Buffer (whose slice is a view)', () => {
+    const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
+    const lengths = [9, 24, 25, 64, 65, 100, 4096];
+    storeLengths(engine, lengths, () => undefined);
+    const memory = new MemoryStorage();
+    const copy = Engine.open(memory, { hasher: sha1Hasher });
+    storeLengths(copy, lengths, () => undefined);
+    const overBuffer = Engine.open(MemoryStorage.fromBytes(Buffer.from(memory.toBytes())), { hasher: sha1Hasher });
+    for (const map of [engine.moment(-1).asHashMap(), overBuffer.moment(-1).asHashMap()]) {
+      for (const length of lengths) {
+        const value = map.get(`plain${length}`)!.readBytes();
+        expect(value).toEqual(valueOf(length, length));
+        expect(Object.getPrototypeOf(value), `${length}`).toBe(Uint8Array.prototype);
+        expect(value.byteOffset, `${length}`).toBe(0);
+        expect(value.buffer.byteLength, `${length}`).toBe(length);
+      }
+    }
+    engine.close();
+    copy.close();
+    overBuffer.close();
   });
 
   it('refuses a target too small, a bad offset, a target that is not bytes, and values that are not bytes', () => {

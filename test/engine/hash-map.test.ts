@@ -7,7 +7,7 @@ import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { fixedHasher, tinyHasher } from '../../src/hash/test-hashers.js';
 import { createXxHash128Hasher } from '../../src/hash/xxhash128.js';
-import { HashCollisionError, IncompatibleDatabaseError, WrongTypeError } from '../../src/errors.js';
+import { CorruptDatabaseError, HashCollisionError, IncompatibleDatabaseError, WrongTypeError } from '../../src/errors.js';
 import { INDEX_BLOCK_SIZE, SLOT_SIZE } from '../../src/format/constants.js';
 import { Tag } from '../../src/format/tags.js';
 import { hashNibble } from '../../src/hamt/hash-map.js';
@@ -244,6 +244,52 @@ describe('tagged keys', () => {
       // Every entry once, each with its own value.
       const expected = Array.from({ length: size }, (_, i) => [`key${i}`, i]);
       expect([...viaForEach].sort((a, b) => a[1] - b[1])).toEqual(expected);
+    }
+    engine.close();
+  });
+});
+
+describe('hash map walks over a damaged index block', () => {
+  it('hands out every pair before a damaged slot of an index block, then fails there with CorruptDatabaseError', () => {
+    const storage = new MemoryStorage();
+    const engine = Engine.open(storage, { hasher: sha1Hasher });
+    engine.transact((root) => {
+      const map = root.hashMap().put('m').hashMap();
+      for (let i = 0; i < 300; i++) map.put(`key${i}`).writeUint(i);
+    });
+    const inner = (e: Engine) => e.moment(-1).asHashMap().get('m')!.asHashMap();
+    const order = [...inner(engine).entries()].map((entry) => entry.key.readString());
+    const hashSize = engine.io.hashSize;
+    // Walks gather pairs in batches of 16: damage in the middle of the third batch, and at a batch's first and last pair.
+    for (const victim of [39, 32, 47]) {
+      const kv = inner(engine).get(order[victim]!)!.slotPosition - hashSize - SLOT_SIZE;
+      const bytes = storage.toBytes().slice();
+      const pointing: number[] = [];
+      for (let at = 0; at + SLOT_SIZE <= bytes.length; at++) {
+        if ((bytes[at]! & 0x7f) !== Tag.KV_PAIR) continue;
+        const view = new DataView(bytes.buffer, at + 1, 8);
+        if (view.getUint32(0) * 2 ** 32 + view.getUint32(4) === kv) pointing.push(at);
+      }
+      expect(pointing).toHaveLength(1);
+      bytes[pointing[0]!] = Tag.UINT;
+      const damaged = Engine.open(MemoryStorage.fromBytes(bytes), { hasher: sha1Hasher });
+      const map = inner(damaged);
+      const walks: Record<string, (seen: string[]) => void> = {
+        entries: (seen) => {
+          for (const entry of map.entries()) seen.push(entry.key.readString());
+        },
+        forEach: (seen) => map.forEach((_, key) => seen.push(key.readString())),
+        keys: (seen) => {
+          for (const key of map.keys()) seen.push(key.readString());
+        },
+      };
+      for (const [name, walk] of Object.entries(walks)) {
+        const seen: string[] = [];
+        expect(() => walk(seen), name).toThrow(CorruptDatabaseError);
+        expect(seen, `${name}, damage at ${victim}`).toEqual(order.slice(0, victim));
+      }
+      expect(() => map.count()).toThrow(CorruptDatabaseError);
+      damaged.close();
     }
     engine.close();
   });
