@@ -222,3 +222,18 @@ export function printTable(title, meta, rows) {
   }
   console.log('');
 }
+
+/**
+ * Writes `keys[i]` -> `values[i]` (binary, uncompressed) into a new lmdb
+ * database at `path` in one synchronous transaction, and closes it.
+ *
+ * @param openLmdb - lmdb's `open` (the caller's import)
+ */
+export async function loadLmdb(openLmdb, path, keys, values) {
+  const lmdb = openLmdb({ path, keyEncoding: 'binary', encoding: 'binary', compression: false });
+  lmdb.transactionSync(() => {
+    for (let i = 0; i < keys.length; i++) lmdb.put(keys[i], values[i]);
+  });
+  await lmdb.flushed;
+  await lmdb.close();
+}

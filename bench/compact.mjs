@@ -24,7 +24,7 @@ import path from 'node:path';
 const dist = process.env.STRATADB_DIST ?? new URL('../dist', import.meta.url).pathname;
 const { open, openFile } = await import(path.join(dist, 'src/node.js'));
 import { open as openLmdb } from 'lmdb';
-import { N, randomBytes, sumBytes, check } from './common.mjs';
+import { N, randomBytes, sumBytes, check, loadLmdb } from './common.mjs';
 
 const VALUE_SIZE = Number(process.env.VALUE_SIZE ?? 100);
 const UPDATES = Number(process.env.UPDATES ?? 200);
@@ -113,14 +113,7 @@ const compactedSize = fs.statSync(source).size;
 
 // lmdb with the same data.
 const lmdbPath = path.join(dir, 'lmdb');
-{
-  const lmdb = openLmdb({ path: lmdbPath, keyEncoding: 'binary', encoding: 'binary', compression: false });
-  lmdb.transactionSync(() => {
-    for (let i = 0; i < N; i++) lmdb.put(keys[i], finalValues[i]);
-  });
-  await lmdb.flushed;
-  await lmdb.close();
-}
+await loadLmdb(openLmdb, lmdbPath, keys, finalValues);
 async function scanLmdb() {
   const lmdb = openLmdb({ path: lmdbPath, keyEncoding: 'binary', encoding: 'binary', compression: false });
   const begin = performance.now();

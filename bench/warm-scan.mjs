@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { open as openLmdb } from 'lmdb';
-import { N, randomBytes, sumBytes, check } from './common.mjs';
+import { N, randomBytes, sumBytes, check, loadLmdb } from './common.mjs';
 
 const VALUE_SIZE = Number(process.env.VALUE_SIZE ?? 100);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -44,14 +44,7 @@ try {
     db.close();
   }
   const lmdbPath = path.join(dir, 'lmdb');
-  {
-    const lmdb = openLmdb({ path: lmdbPath, keyEncoding: 'binary', encoding: 'binary', compression: false });
-    lmdb.transactionSync(() => {
-      for (let i = 0; i < N; i++) lmdb.put(keys[i], values[i]);
-    });
-    await lmdb.flushed;
-    await lmdb.close();
-  }
+  await loadLmdb(openLmdb, lmdbPath, keys, values);
 
   const scanMap = (map, withForEach) => {
     let count = 0;
