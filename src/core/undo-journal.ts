@@ -12,16 +12,18 @@ import type { Storage } from '../storage/storage.js';
 
 /** Old bytes of in-place writes, to be written back if the savepoint rolls back. */
 export class UndoJournal {
-  /** Where each recorded range starts in the storage. */
+  /** Where each recorded range starts in the storage (the first {@link count} entries count). */
   private readonly positions: number[] = [];
   /** Where each recorded range ends in {@link olds}; it starts where the one before ends. */
   private readonly ends: number[] = [];
+  /** How many ranges are recorded: the arrays keep their length, so clearing is a store, not a resize. */
+  private count = 0;
   private olds = new Uint8Array(256);
   private used = 0;
 
   /** True when nothing was recorded since the last {@link clear}. */
   get empty(): boolean {
-    return this.positions.length === 0;
+    return this.count === 0;
   }
 
   /**
@@ -48,8 +50,9 @@ export class UndoJournal {
       storage.read(position, olds.subarray(from, from + length));
     }
     this.used = from + length;
-    this.positions.push(position);
-    this.ends.push(this.used);
+    const i = this.count++;
+    this.positions[i] = position;
+    this.ends[i] = this.used;
   }
 
   /**
@@ -58,7 +61,7 @@ export class UndoJournal {
    * @param storage - where the bytes are
    */
   undo(storage: Storage): void {
-    for (let i = this.positions.length - 1; i >= 0; i--) {
+    for (let i = this.count - 1; i >= 0; i--) {
       const start = i === 0 ? 0 : (this.ends[i - 1] as number);
       storage.write(this.positions[i] as number, this.olds.slice(start, this.ends[i] as number));
     }
@@ -67,8 +70,7 @@ export class UndoJournal {
 
   /** Forgets what was recorded (the savepoint's transaction succeeded). */
   clear(): void {
-    this.positions.length = 0;
-    this.ends.length = 0;
+    this.count = 0;
     this.used = 0;
   }
 }
