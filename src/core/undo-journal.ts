@@ -21,11 +21,6 @@ export class UndoJournal {
   private olds = new Uint8Array(256);
   private used = 0;
 
-  /** True when nothing was recorded since the last {@link clear}. */
-  get empty(): boolean {
-    return this.count === 0;
-  }
-
   /**
    * Keeps the `length` bytes at `position` as they are now, before a write
    * changes them.

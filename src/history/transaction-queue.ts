@@ -36,11 +36,6 @@ export class TransactionQueue<F> {
     this.hooks = hooks;
   }
 
-  /** How many transactions wait for their batch. */
-  get size(): number {
-    return this.fns.length;
-  }
-
   /**
    * Queues `fn` for the next batch.
    *
