@@ -15,7 +15,7 @@
 // (stratadb: a uint slot); on disk 100 random bytes, as in disk.mjs. Every
 // value read is checksummed against what was written.
 //
-//   node --expose-gc sorted.mjs            N=..., RUNS=..., SCANS=..., PART=memory|disk|all
+//   node --expose-gc sorted.mjs            N=..., RUNS=..., SCANS=..., PART=memory|disk|all, WHOLE_FILE_MAX=bytes (disk: the reopen's whole-file budget)
 //
 // STRATADB_DIST=/path/to/dist runs another build of stratadb (before/after
 // comparisons in alternating processes); STORES=stratadb runs stratadb alone;
@@ -239,7 +239,9 @@ if (PART === 'disk' || PART === 'all') {
       loads.peer = performance.now() - start;
       await db.close();
     }
-    const engine = STORES.includes('stratadb') ? await openFile(ourPath, { durability: 'sync' }) : undefined;
+    // WHOLE_FILE_MAX=<bytes> reopens with that whole-file budget (0: read through the page cache only).
+    const reopenOptions = process.env.WHOLE_FILE_MAX === undefined ? {} : { wholeFileSizeMax: Number(process.env.WHOLE_FILE_MAX) };
+    const engine = STORES.includes('stratadb') ? await openFile(ourPath, { durability: 'sync', ...reopenOptions }) : undefined;
     const view = engine?.moment(-1).asSortedMap();
     const db = STORES.includes('peer') ? openLmdb({ path: lmdbPath, keyEncoding: 'binary', encoding: 'binary', compression: false }) : undefined;
     const scan = (backward) =>
