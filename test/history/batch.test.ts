@@ -313,6 +313,31 @@ describe('Database.transactBatched', () => {
     reopened.close();
   });
 
+  it('rolls back a transaction that compacts, or nests a transaction, inside its batch; the others commit', async () => {
+    const db = await open();
+    db.set(['a'], 1);
+    const outcomes = await Promise.allSettled([
+      db.transactBatched((tx) => {
+        tx.set(['b'], 1);
+        db.compact();
+      }),
+      db.transactBatched((tx) => {
+        tx.set(['c'], 1);
+        db.transact((inner) => inner.set(['d'], 1));
+      }),
+      db.transactBatched((tx) => tx.set(['e'], 1)),
+    ]);
+    expect(outcomes.map((outcome) => (outcome.status === 'rejected' ? outcome.reason.constructor : outcome.status))).toEqual([TransactionError, TransactionError, 'fulfilled']);
+    expect(toJS(db.get([])!)).toEqual({ a: 1, e: 1 });
+    expect(db.momentCount).toBe(2);
+  });
+
+  it('rejects on a database without history, as transact does', async () => {
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher, history: false });
+    await expect(engine.transactBatch([put('a', 1)])).rejects.toBeInstanceOf(TransactionError);
+    await expect(engine.transactBatched(put('a', 1))).rejects.toBeInstanceOf(TransactionError);
+  });
+
   it('refuses wrong arguments and read-only databases with a rejected promise', async () => {
     const db = await open();
     await expect(db.transactBatched('nope' as never)).rejects.toBeInstanceOf(InvalidArgumentError);
