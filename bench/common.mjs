@@ -237,3 +237,20 @@ export async function loadLmdb(openLmdb, path, keys, values) {
   await lmdb.flushed;
   await lmdb.close();
 }
+
+/**
+ * A full scan of an open lmdb database of 16-byte keys: every key checked,
+ * every value summed (sumBytes).
+ *
+ * @returns how many pairs, and the sum of their values
+ */
+export function scanLmdbAll(lmdb) {
+  let count = 0;
+  let sum = 0;
+  for (const { key, value } of lmdb.getRange()) {
+    if (key.length !== 16) throw new Error('lmdb: bad key');
+    sum += sumBytes(value);
+    count++;
+  }
+  return { count, sum };
+}

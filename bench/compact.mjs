@@ -24,7 +24,7 @@ import path from 'node:path';
 const dist = process.env.STRATADB_DIST ?? new URL('../dist', import.meta.url).pathname;
 const { open, openFile } = await import(path.join(dist, 'src/node.js'));
 import { open as openLmdb } from 'lmdb';
-import { N, randomBytes, sumBytes, check, loadLmdb } from './common.mjs';
+import { N, randomBytes, sumBytes, check, loadLmdb, scanLmdbAll } from './common.mjs';
 
 const VALUE_SIZE = Number(process.env.VALUE_SIZE ?? 100);
 const UPDATES = Number(process.env.UPDATES ?? 200);
@@ -117,13 +117,7 @@ await loadLmdb(openLmdb, lmdbPath, keys, finalValues);
 async function scanLmdb() {
   const lmdb = openLmdb({ path: lmdbPath, keyEncoding: 'binary', encoding: 'binary', compression: false });
   const begin = performance.now();
-  let count = 0;
-  let sum = 0;
-  for (const { key, value } of lmdb.getRange()) {
-    if (key.length !== 16) throw new Error('lmdb: bad key');
-    sum += sumBytes(value);
-    count++;
-  }
+  const { count, sum } = scanLmdbAll(lmdb);
   const time = ms(begin);
   await lmdb.close();
   check('lmdb', 'scan count', count, N);

@@ -18,7 +18,7 @@ import Database from 'better-sqlite3';
 import { ClassicLevel } from 'classic-level';
 import { open as openLmdb } from 'lmdb';
 import { openFile } from '../dist/src/node.js';
-import { sumBytes, sumBytesIn } from './common.mjs';
+import { scanLmdbAll, sumBytes, sumBytesIn } from './common.mjs';
 
 const stratadb = {
   name: 'stratadb',
@@ -95,14 +95,7 @@ const lmdb = {
     return sum;
   },
   scan(db) {
-    let count = 0;
-    let sum = 0;
-    for (const { key, value } of db.getRange()) {
-      if (key.length !== 16) throw new Error('lmdb: bad key');
-      sum += sumBytes(value);
-      count++;
-    }
-    return { count, sum };
+    return scanLmdbAll(db);
   },
   async commitOne(db, key, value) {
     await db.put(key, value);

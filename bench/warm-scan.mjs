@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { open as openLmdb } from 'lmdb';
-import { N, randomBytes, sumBytes, check, loadLmdb } from './common.mjs';
+import { N, randomBytes, sumBytes, check, loadLmdb, scanLmdbAll } from './common.mjs';
 
 const VALUE_SIZE = Number(process.env.VALUE_SIZE ?? 100);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -75,19 +75,7 @@ try {
     runs.push([`${name}, forEach`, () => scanMap(map, true)]);
   }
   const lmdb = openLmdb({ path: lmdbPath, keyEncoding: 'binary', encoding: 'binary', compression: false });
-  runs.push([
-    'lmdb getRange',
-    () => {
-      let count = 0;
-      let sum = 0;
-      for (const { key, value } of lmdb.getRange()) {
-        if (key.length !== 16) throw new Error('lmdb: bad key');
-        sum += sumBytes(value);
-        count++;
-      }
-      return { count, sum };
-    },
-  ]);
+  runs.push(['lmdb getRange', () => scanLmdbAll(lmdb)]);
   const times = new Map(runs.map(([name]) => [name, []]));
   for (let round = 0; round <= ROUNDS; round++) {
     for (const [name, scan] of runs) {

@@ -14,7 +14,7 @@
 
 /** What the queue asks of its database. */
 export interface QueueHooks<F> {
-  /** Runs a batch now (Engine.transactBatch on the current engine): each function's outcome, once durable. */
+  /** Runs a batch now (Engine.transactBatch on the current engine): each function's outcome, once durable. Rejects, never throws. */
   run(fns: F[]): Promise<PromiseSettledResult<unknown>[]>;
   /** Calls `callback` after the sync in flight, or returns false when none is (Engine.afterSync). */
   afterSync(callback: () => void): boolean;
@@ -66,13 +66,7 @@ export class TransactionQueue<F> {
     this.fns = [];
     this.resolves = [];
     this.rejects = [];
-    let outcomes: Promise<PromiseSettledResult<unknown>[]>;
-    try {
-      outcomes = this.hooks.run(fns);
-    } catch (error) {
-      outcomes = Promise.reject(error);
-    }
-    outcomes.then(
+    this.hooks.run(fns).then(
       (results) => {
         for (let i = 0; i < results.length; i++) {
           const result = results[i] as PromiseSettledResult<unknown>;
