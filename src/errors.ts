@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'WRONG_TYPE'
   | 'OUT_OF_RANGE'
   | 'INVALID_ARGUMENT'
+  | 'CLOSED'
   | 'LOCKED'
   | 'CONFLICT'
   | 'REPLICATION'
@@ -127,6 +128,17 @@ export class InvalidArgumentError extends StrataError {
   /** @param message - which argument and why */
   constructor(message: string) {
     super('INVALID_ARGUMENT', message);
+  }
+}
+
+/**
+ * The database, or the storage under it, was closed: reads, writes and
+ * snapshots taken before need a database opened again.
+ */
+export class ClosedError extends StrataError {
+  /** @param message - what was closed */
+  constructor(message: string) {
+    super('CLOSED', message);
   }
 }
 
