@@ -97,6 +97,22 @@ export function refuseUnreadable(cursor: ReadCursor): void {
 }
 
 /**
+ * Where the steps that a map made on the way could take begin: the smallest
+ * `k` such that every step from `k` on is a well-formed string (an index or a
+ * malformed key cannot be a step into a new, empty slot). `path.length` when
+ * the last step is not one. O(length of the path's text).
+ */
+export function newMapStepsFrom(path: AnyPath): number {
+  let k = path.length;
+  while (k > 0) {
+    const step = path[k - 1];
+    if (typeof step !== 'string' || hasLoneSurrogate(step)) break;
+    k--;
+  }
+  return k;
+}
+
+/**
  * Checks that a write at `path` can succeed, without writing: every step goes
  * through a map or a list, indexes are inside their list (or equal to its
  * length when `create`), and empty slots are only followed by keys when
