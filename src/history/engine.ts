@@ -726,7 +726,9 @@ export class Engine {
   private requireNoFailedCommit(): void {
     if (this.lostWriter !== undefined) throw this.lostWriter;
     if (this.failedCommit !== undefined) {
-      throw new TransactionError('an earlier commit failed while writing the history header; reopen the database to find out whether it took effect');
+      // After a failed sync or header write the file's state is known only to a fresh read (a retried fsync can report success for pages it lost).
+      const reason = this.failedCommit instanceof Error ? `: ${this.failedCommit.message}` : '';
+      throw new TransactionError(`an earlier commit failed while syncing its data or writing the history header${reason}; this handle writes nothing more: reopen the database to find out whether it took effect`, { cause: this.failedCommit });
     }
   }
 

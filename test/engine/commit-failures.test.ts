@@ -72,13 +72,34 @@ describe('Engine commit failures', () => {
       // the commit's bytes stay, since a sync that failed may have stored them.
       expect(dumpDatabase(engine)).toEqual(before);
       expect(storage.size()).toBeGreaterThan(size);
-      expect(() => engine.transact(() => undefined)).toThrow(/reopen/);
+      // Later writes say what failed first, and keep it as their cause.
+      expect(() => engine.transact(() => undefined)).toThrow(/syncing its data or writing the history header: injected sync failure; this handle writes nothing more: reopen/);
       // A reopen decides: a durable storage's whole trailer rolls the commit
       // forward; a memory storage's commits carry no data checksum, and stay out.
       const reopened = Engine.open(MemoryStorage.fromBytes(storage.toBytes().slice(), { readOnly: false }), { hasher: sha1Hasher });
       expect(reopened.momentCount).toBe(durable ? 2 : 1);
       expect(reopened.moment(-1).asHashMap().get('k')?.readUint()).toBe(durable ? 2n : 1n);
     }
+  });
+
+  it('refuses writes after a group commit sync failed, naming that failure, until reopened', async () => {
+    const storage = new MemoryStorage({ durable: true });
+    const engine = Engine.open(storage, { hasher: sha1Hasher });
+    engine.transact((root) => root.hashMap().put('k').writeUint(1));
+    storage.sync = () => {
+      throw new IoError('injected sync failure', new Error('ENOSPC'));
+    };
+    await expect(engine.transactAsync((root) => root.hashMap().put('k').writeUint(2))).rejects.toThrow(/group commit's sync failed/);
+    let later: unknown;
+    try {
+      engine.transact((root) => root.hashMap().put('k').writeUint(3));
+    } catch (error) {
+      later = error;
+    }
+    expect(later).toBeInstanceOf(TransactionError);
+    expect((later as TransactionError).message).toMatch(/injected sync failure; this handle writes nothing more: reopen/);
+    expect((later as TransactionError).cause).toBeInstanceOf(IoError);
+    await expect(engine.transactBatched((root) => root.hashMap().put('k').writeUint(4))).rejects.toThrow(/this handle writes nothing more/);
   });
 
   it('reopens a database whose creation stopped before the root tag was written', () => {

@@ -74,4 +74,53 @@ describe.runIf(canMount || process.env.CI === 'true')('a writer on a full disk',
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('keeps every acknowledged batched and async commit when the disk fills under them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratadb-full-'));
+    expect(mountTmpfs(dir, '1m')).toBe(true);
+    try {
+      const path = join(dir, 'full.xit');
+      const db = await open(path);
+      const acknowledged: string[] = [];
+      const codes = new Set<string>();
+      const settle = (key: string, pending: Promise<unknown>): Promise<void> =>
+        pending.then(
+          () => void acknowledged.push(key),
+          (error: unknown) => {
+            expect(error).toBeInstanceOf(StrataError);
+            codes.add((error as StrataError).code);
+          },
+        );
+      for (let round = 0; round < 60 && codes.size === 0; round++) {
+        const writes: Promise<void>[] = [];
+        for (let j = 0; j < 10; j++) {
+          const key = `${round}-${j}`;
+          const value = 'z'.repeat(3000) + key;
+          writes.push(settle(key, j % 2 === 0 ? db.transactBatched((tx) => tx.set(['b', key], value)) : db.transactAsync((tx) => tx.set(['b', key], value))));
+        }
+        await Promise.all(writes);
+      }
+      expect(codes.size, 'the disk never filled').toBeGreaterThan(0);
+      expect([...codes].every((code) => code === 'IO' || code === 'TRANSACTION')).toBe(true);
+      expect(acknowledged.length).toBeGreaterThan(10);
+      try {
+        db.close();
+      } catch (error) {
+        expect(error).toBeInstanceOf(StrataError);
+      }
+      const reader = await open(path, { readOnly: true });
+      for (const key of acknowledged) expect(reader.get(['b', key])).toBe('z'.repeat(3000) + key);
+      reader.close();
+      execFileSync('mount', ['-o', 'remount,size=4m', dir]);
+      const again = await open(path);
+      await again.transactBatched((tx) => tx.set(['after'], true));
+      again.close();
+      const engine = await openFile(path, { readOnly: true });
+      expect(verifyDatabase(engine).problems).toEqual([]);
+      engine.close();
+    } finally {
+      execFileSync('umount', ['-l', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
