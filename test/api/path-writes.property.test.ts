@@ -25,7 +25,7 @@ async function seeded(): Promise<Database> {
   db.transact((tx) => {
     tx.set(['a'], { b: [1, { c: 2 }], d: 'x', e: null });
     tx.set(['l'], linkedList([{ x: 1 }, 5]));
-    tx.set(['s'], sortedMap([['k', { x: 1 }], ['m', 3]]));
+    tx.set(['s'], sortedMap<string, unknown>([['k', { x: 1 }], ['m', 3]]));
     tx.set(['sset'], sortedSet(['k']));
     tx.set(['set'], new Set(['k']));
     tx.set(['m'], new Map<unknown, unknown>([[1, { x: 2 }], ['k', []]]));
