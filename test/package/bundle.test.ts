@@ -51,9 +51,11 @@ const entry = join(root, 'dist', 'src', 'index.js');
  * session 9: batched transactions (transactBatched on Database and Engine,
  * the queue, savepoints in tx-state.ts, the undo journal; 4.6 KB), a chosen
  * growth for issue 14's group commit: raised to 220 KB. 219.8 KB with session
- * 9's hash map walk (a block per visit, hamtItems).
+ * 9's hash map walk (a block per visit, hamtItems). 220.1 KB in session 10:
+ * ClosedError and tx.set's one-pass path walk (0.3 KB, the walk 0.89-0.92x
+ * the time of the check-then-walk it replaced): raised to 221 KB.
  */
-const SIZE_MAX = 220 * 1024;
+const SIZE_MAX = 221 * 1024;
 
 /** A value-API program, as a browser app would write it against 'stratadb'. */
 const PROGRAM = `
