@@ -752,6 +752,31 @@ export class Engine {
     if (this.readOnly) throw new ReadOnlyError('the database is open read-only');
   }
 
+  /**
+   * Makes the deferred commits (transactAsync's, batches') that wait for the
+   * group commit's sync durable and published now, on this thread: checks the
+   * writer, syncs, writes the latest header; their promises resolve, or
+   * reject with the failure, which is rethrown and, as any failed sync,
+   * stops this handle's writes. Close needs every commit on the file, and so
+   * does a background compaction's catch-up, which a stream of asynchronous
+   * commits would otherwise never find with nothing pending.
+   *
+   * @internal for close and the automatic compaction
+   */
+  settleDeferred(): void {
+    if (this.readOnly || this.lostWriter !== undefined || this.failedCommit !== undefined || this.group?.pending !== true) return;
+    try {
+      this.group.settleNow(() => {
+        this.confirmWriter();
+        this.storage.sync();
+        this.writeHeader(this.history);
+      });
+    } catch (error) {
+      this.failedCommit ??= error;
+      throw error;
+    }
+  }
+
   /** Flushes buffered writes (no-op for memory) and closes the storage. */
   close(): void {
     if (this.io.tx.running) throw new TransactionError('cannot close inside a transaction');
@@ -762,14 +787,7 @@ export class Engine {
     this.closed = true;
     if (!this.readOnly && this.lostWriter === undefined) {
       try {
-        // Deferred commits waiting for their batch: check the writer, sync, publish the latest; their promises settle either way.
-        if (this.group?.pending === true && this.failedCommit === undefined) {
-          this.group.settleNow(() => {
-            this.confirmWriter();
-            this.storage.sync();
-            this.writeHeader(this.history);
-          });
-        }
+        this.settleDeferred();
         // The last header was handed to the system unsynced; make it durable, so
         // that the next open need not roll forward.
         if (this.headerUnsynced && this.failedCommit === undefined) this.storage.sync();
