@@ -12,20 +12,8 @@
 // - The committed size in the history header is the end of the last commit;
 //   bytes past it belong to no moment and are cut away on a read-write open.
 
-import {
-  CorruptDatabaseError,
-  InvalidArgumentError,
-  OutOfRangeError,
-  ReadOnlyError,
-  TransactionError,
-} from '../errors.js';
-import {
-  FILE_HEADER_SIZE,
-  FORMAT_VERSION,
-  HISTORY_HEADER_POSITION,
-  HISTORY_HEADER_SIZE,
-  INDEX_BLOCK_SIZE,
-} from '../format/constants.js';
+import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError, ReadOnlyError, TransactionError } from '../errors.js';
+import { FILE_HEADER_SIZE, FORMAT_VERSION, HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE, INDEX_BLOCK_SIZE } from '../format/constants.js';
 import { decodeFileHeader, encodeFileHeader, type FileHeader } from '../format/file-header.js';
 import { Slot } from '../format/slot.js';
 import { Tag } from '../format/tags.js';
@@ -48,11 +36,11 @@ import { NothingKept, runEachFromSavepoint } from './batch.js';
 import { TransactionQueue } from './transaction-queue.js';
 import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
 import { checkHasher, pickHasher } from './hasher-choice.js';
-import { MomentLog, commitAtOrBefore, type MomentInfo } from './moment-log.js';
+import { MomentLog, commitAtOrBefore, type MomentAt, type MomentInfo } from './moment-log.js';
 import { INSPECT, defineHidden, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 import { checkEngineOptions, type Durability, type EngineOptions } from './engine-options.js';
 
-export type { Durability, EngineOptions };
+export type { Durability, EngineOptions, MomentAt };
 
 /**
  * One open database at the format level: moments, transactions, cursors.
@@ -802,12 +790,4 @@ export class Engine {
 
   /** True once {@link close} ran. */
   declare private closed: boolean;
-}
-
-/** What {@link Engine.momentAt} finds: a moment as it stood at a time. */
-export interface MomentAt {
-  /** Its index in the history as it was then. */
-  readonly index: number;
-  /** A read-only cursor on its root. */
-  readonly cursor: ReadCursor;
 }
