@@ -10,10 +10,10 @@ import { isStructureTag } from '../kinds/table.js';
 import type { AnyPath, DeletePathOf, ItemOf, ListTarget, PathOf, PathStep, RangeItem, RangeKey, Stored, TypeAt } from './types.js';
 import { rangeAt } from './sorted-views.js';
 import type { RangeOptions } from './sorted-range.js';
-import { checkPath, isIndex, readAt, refuseUnreadable, resolveStep } from './paths.js';
+import { checkPath, isIndex, objectKeyAt, readAt, refuseUnreadable, resolveStep } from './paths.js';
 import { addMembers, memberKeys, removeAt } from './members.js';
 import { mergeInto } from './merge.js';
-import { objectKey, holdsViews, prepareValue, writeValue } from './values.js';
+import { holdsViews, prepareValue, writeValue } from './values.js';
 import { readValue, type ViewGuard } from './views.js';
 import { describe, requirePath } from '../base/arguments.js';
 import { INSPECT, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
@@ -246,7 +246,7 @@ export class Transaction<in out S = any> {
       if (current.tag === Tag.NONE) {
         if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(path.slice(0, i))}`);
         if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(path.slice(0, i))} to index with ${step}`);
-        cursor = cursor.hashMap().put(typeof step === 'string' ? step : objectKey(step, path.slice(0, i + 1)));
+        cursor = cursor.hashMap().put(typeof step === 'string' ? step : objectKeyAt(step, path, i));
         continue;
       }
       const target = resolveStep(current, step, path, i, 'write');
