@@ -81,6 +81,32 @@ export function requireOptions(options: unknown, what: string): asserts options 
 }
 
 /**
+ * Checks that an options object names only options the call takes: a typo
+ * (`{ readonly: true }`, `{ kep: { last: 10 } }`) must not fall back to the
+ * default silently, where the default writes a file meant to be read or drops
+ * the history meant to be kept. O(keys).
+ *
+ * @param options - the options object (already checked by {@link requireOptions})
+ * @param known - every option the call takes
+ * @param what - the call, for the message
+ * @throws InvalidArgumentError naming the first unknown option and the known ones
+ */
+export function requireKnownOptions(options: object, known: readonly string[], what: string): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new InvalidArgumentError(`${what} has no option ${JSON.stringify(key)} (it takes ${known.join(', ')})`);
+  }
+}
+
+/**
+ * @param value - an optional flag as the caller passed it
+ * @param what - the option's name, for the message
+ * @throws InvalidArgumentError unless it is undefined or a boolean (`'false'` is truthy: it must not mean true)
+ */
+export function requireOptionalBoolean(value: unknown, what: string): asserts value is boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw new InvalidArgumentError(`${what} must be true or false, got ${describe(value)}`);
+}
+
+/**
  * Checks a storage argument: an object with the {@link Storage} methods a copy uses.
  *
  * @throws InvalidArgumentError for anything else

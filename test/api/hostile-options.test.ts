@@ -1,0 +1,66 @@
+// Options as careless callers pass them: a misspelt option, or a flag given as
+// text. Each must be refused before anything is opened or rewritten, never
+// fall back to its default (a default that writes a file meant to be read, or
+// keeps only the latest moment of a history meant to be kept).
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidArgumentError, open as openMemory } from '../../src/index.js';
+import { open as openPath } from '../../src/node.js';
+import { FileStorage } from '../../src/node.js';
+
+const folders: string[] = [];
+function fileIn(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'stratadb-options-'));
+  folders.push(folder);
+  return join(folder, 'db.xit');
+}
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+describe('compact options', () => {
+  it('a misspelt option is refused and every moment stays, not compacted to the latest', async () => {
+    const db = await openMemory(undefined, { durability: 'flush' });
+    for (let i = 0; i < 5; i++) db.set(['n'], i);
+    expect(() => db.compact({ kep: { last: 3 } } as never)).toThrow(/compact has no option "kep"/);
+    expect(() => db.compact({ keep: { last: 3 }, dorp: [['n']] } as never)).toThrow(InvalidArgumentError);
+    expect(db.momentCount).toBe(5);
+    expect(db.snapshot(0).get(['n'])).toBe(0);
+    expect(db.compact({ keep: { last: 3 } }).moments).toBe(3);
+  });
+});
+
+describe('open options', () => {
+  it('open() refuses an option it does not take', async () => {
+    await expect(openMemory(undefined, { readonly: true } as never)).rejects.toThrow(/open has no option "readonly"/);
+  });
+
+  it('open(path) refuses a misspelt readOnly before it takes the writer lock or creates the file', async () => {
+    const path = fileIn();
+    await expect(openPath(path, { readonly: true } as never)).rejects.toThrow(InvalidArgumentError);
+    const db = await openPath(path, { durability: 'flush' });
+    db.set(['a'], 1);
+    db.close();
+    await expect(openPath(path, { readonly: true } as never)).rejects.toThrow(/open has no option "readonly"/);
+    // The options of the file storage and autoCompact are still taken.
+    const reader = await openPath(path, { readOnly: true, cacheSize: 1 << 20, wholeFileSizeMax: 0 });
+    expect(reader.get(['a'])).toBe(1);
+    reader.close();
+  });
+
+  it('a flag given as text is refused, not read as true', async () => {
+    const path = fileIn();
+    await expect(openPath(path, { readOnly: 'no' } as never)).rejects.toThrow(/readOnly must be true or false, got string/);
+    await expect(openMemory(undefined, { readOnly: 'false' } as never)).rejects.toThrow(InvalidArgumentError);
+    expect(() => FileStorage.open(path, { create: 'yes' } as never)).toThrow(/create must be true or false/);
+  });
+
+  it('autoCompact refuses a misspelt keep or threshold', async () => {
+    const path = fileIn();
+    await expect(openPath(path, { autoCompact: { when: { fileSizeOver: 1 }, kep: { last: 10 } } } as never)).rejects.toThrow(/autoCompact has no option "kep"/);
+    await expect(openPath(path, { autoCompact: { when: { fileSizeOver: 1, growthRatoi: 2 } } } as never)).rejects.toThrow(/autoCompact.when has no option "growthRatoi"/);
+  });
+});
