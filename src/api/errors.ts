@@ -50,9 +50,10 @@ export class UnsupportedValueError extends StrataError {
   /**
    * @param message - what the value is and why it cannot be stored
    * @param path - where it sits
+   * @param options - the underlying `cause`, when reading the value threw
    */
-  constructor(message: string, path: ReadonlyArray<unknown>) {
-    super('INVALID_ARGUMENT', `${message} at ${formatPath(path)}`);
+  constructor(message: string, path: ReadonlyArray<unknown>, options?: { cause?: unknown }) {
+    super('INVALID_ARGUMENT', `${message} at ${formatPath(path)}`, options);
     this.path = path;
   }
 }

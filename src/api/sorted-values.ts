@@ -7,6 +7,7 @@ import { decodeOrderedKey, encodeOrderedKey, type OrderedKey } from '../format/o
 import { readAsciiValue } from '../core/bytes-values.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
 import { formatPath } from './errors.js';
+import { requireIterable } from '../base/arguments.js';
 
 export type { OrderedKey };
 
@@ -19,8 +20,12 @@ export class SortedMapValue<K extends OrderedKey = OrderedKey, V = unknown> {
   /** The entries, in the order given (stored in key order; a repeated key keeps its last value). */
   readonly entries: ReadonlyArray<readonly [K, V]>;
 
-  /** @param entries - the [key, value] pairs */
+  /**
+   * @param entries - the [key, value] pairs
+   * @throws InvalidArgumentError when `entries` is not iterable
+   */
   constructor(entries: Iterable<readonly [K, V]>) {
+    requireIterable(entries, 'sortedMap');
     this.entries = [...entries];
   }
 }
@@ -30,8 +35,12 @@ export class SortedSetValue<K extends OrderedKey = OrderedKey> {
   /** The members, in the order given (stored in order; a repeated member is stored once). */
   readonly members: readonly K[];
 
-  /** @param members - the members */
+  /**
+   * @param members - the members
+   * @throws InvalidArgumentError when `members` is not iterable
+   */
   constructor(members: Iterable<K>) {
+    requireIterable(members, 'sortedSet');
     this.members = [...members];
   }
 }

@@ -6,11 +6,31 @@
 
 import { InvalidArgumentError } from '../errors.js';
 
-/** A short name of a value's kind for error messages: `null`, `number`, `Date`... */
+/**
+ * A short name of a value's kind for error messages: `null`, `number`,
+ * `Date`... Never throws, whatever the value (a revoked Proxy, a constructor
+ * getter that throws, a name that is no text): it names what was wrong.
+ */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
+  if (typeof value !== 'object') return typeof value;
+  try {
+    const name: unknown = (value as object).constructor?.name;
+    return typeof name === 'string' && name !== '' ? name : 'object';
+  } catch {
+    return 'object';
+  }
+}
+
+/**
+ * @param items - what the caller passed as a collection
+ * @param what - the function called, for the message
+ * @throws InvalidArgumentError unless it is iterable (an array, a Map, a Set, a generator...)
+ */
+export function requireIterable(items: unknown, what: string): void {
+  if (items === null || items === undefined || typeof (items as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+    throw new InvalidArgumentError(`${what} takes an iterable (an array, a Map, a Set...), got ${describe(items)}`);
+  }
 }
 
 /**
