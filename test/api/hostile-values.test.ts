@@ -134,3 +134,18 @@ describe('messages about hostile objects', () => {
     expect(() => db.get(odd as never)).toThrow(/^a path must be an array of keys and indexes, got object$/);
   });
 });
+
+describe('moments that do not exist', () => {
+  it('snapshot, revert, diff and revertChanges say there is no such moment and which there are', async () => {
+    const db = await withOneMoment();
+    db.set(['kept', 'more'], 1);
+    const message = /^there is no moment (5|-3): the history has 2 \(0 to 1, or -1 to -2 from the end\)$/;
+    expect(() => db.snapshot(5)).toThrow(message);
+    expect(() => db.snapshot(-3)).toThrow(message);
+    expect(() => db.revert(5)).toThrow(message);
+    expect(() => [...db.diff(0, 5)]).toThrow(message);
+    expect(() => db.revertChanges(-3)).toThrow(message);
+    expect(() => db.snapshot(0.5)).toThrow(/^a moment index is a whole number, not 0.5$/);
+    expect(db.momentCount).toBe(2);
+  });
+});
