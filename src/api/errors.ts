@@ -33,10 +33,15 @@ export function stepText(step: unknown): string {
       return '<function>';
   }
   if (step === null) return 'null';
-  if (step instanceof Date) return Number.isNaN(step.getTime()) ? '<invalid Date>' : `<Date ${step.toISOString()}>`;
-  if (step instanceof Uint8Array) return `<${step.length} bytes>`;
-  const name = (step as object).constructor?.name;
-  return `<${typeof name === 'string' && name !== '' ? name : 'object'}>`;
+  try {
+    if (step instanceof Date) return Number.isNaN(step.getTime()) ? '<invalid Date>' : `<Date ${step.toISOString()}>`;
+    if (step instanceof Uint8Array) return `<${step.length} bytes>`;
+    const name: unknown = (step as object).constructor?.name;
+    return `<${typeof name === 'string' && name !== '' ? name : 'object'}>`;
+  } catch {
+    // A revoked Proxy, or a getter that throws: the message still names the place.
+    return '<object>';
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // (`sortedMap`, `sortedSet`) and the mapping of JS keys to the bytes a sorted
 // map compares, by the ordered key encoding (FORMAT.md §Ordered keys), and back.
 
-import { CorruptDatabaseError, IncompatibleDatabaseError, InvalidArgumentError } from '../errors.js';
+import { CorruptDatabaseError, IncompatibleDatabaseError, InvalidArgumentError, StrataError } from '../errors.js';
 import { decodeOrderedKey, encodeOrderedKey, type OrderedKey } from '../format/ordered-key.js';
 import { readAsciiValue } from '../core/bytes-values.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
@@ -89,7 +89,10 @@ export function sortedKeyOf(key: unknown, path: ReadonlyArray<unknown>): Uint8Ar
     return encodeOrderedKey(key as OrderedKey);
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw new InvalidArgumentError(`${error.message}, as a sorted map key at ${formatPath(path)}`);
-    throw error;
+    if (error instanceof StrataError) throw error;
+    // What reading the caller's key threw: a revoked Proxy, a getter or Proxy trap of a tuple.
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new InvalidArgumentError(`reading the key threw (${what}), as a sorted map key at ${formatPath(path)}`, { cause: error });
   }
 }
 

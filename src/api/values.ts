@@ -107,8 +107,13 @@ export function encodeKey(key: unknown, path: ReadonlyArray<unknown>): string | 
       return { bytes: key ? TRUE_TEXT : FALSE_TEXT, formatTag: TAG_BOOLEAN };
     case 'object':
       if (key === null) return { bytes: new Uint8Array(0), formatTag: TAG_NULL };
-      if (key instanceof Uint8Array) return { bytes: key, formatTag: TAG_BYTES };
-      if (key instanceof Date) return { bytes: encoder.encode(dateText(key, path)), formatTag: TAG_INSTANT };
+      try {
+        if (key instanceof Uint8Array) return { bytes: key, formatTag: TAG_BYTES };
+        if (key instanceof Date) return { bytes: encoder.encode(dateText(key, path)), formatTag: TAG_INSTANT };
+      } catch (error) {
+        // A revoked Proxy, or a Date whose methods throw.
+        throw readFailure(error, path);
+      }
   }
   throw new UnsupportedValueError(`a ${describe(key)} cannot be a map key or set member (use a string, number, bigint, boolean, null, Date or Uint8Array)`, path);
 }
@@ -322,7 +327,7 @@ export function prepareValue(value: unknown, path: ReadonlyArray<unknown>): unkn
  * they are, anything else becomes an UnsupportedValueError with the original
  * as its `cause`.
  */
-function readFailure(error: unknown, path: ReadonlyArray<unknown>): unknown {
+export function readFailure(error: unknown, path: ReadonlyArray<unknown>): unknown {
   if (error instanceof StrataError) return error;
   const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new UnsupportedValueError(`reading the value threw (${what}), so it cannot be stored`, path, { cause: error });

@@ -64,3 +64,20 @@ describe('open options', () => {
     await expect(openPath(path, { autoCompact: { when: { fileSizeOver: 1, growthRatoi: 2 } } } as never)).rejects.toThrow(/autoCompact.when has no option "growthRatoi"/);
   });
 });
+
+describe('a clock that gives no number', () => {
+  it('commits with the previous time instead of failing the commit with a TypeError', async () => {
+    let time: unknown = 1000;
+    const db = await openMemory(undefined, { clock: () => time as number });
+    db.set(['a'], 1);
+    for (const bad of [5n, '2000', { valueOf: () => 3000 }, undefined]) {
+      time = bad;
+      db.set(['a'], 2);
+      expect(db.snapshot().time).toBe(1000);
+    }
+    time = 4000;
+    db.set(['a'], 3);
+    expect(db.snapshot().time).toBe(4000);
+    expect(db.momentCount).toBe(6);
+  });
+});

@@ -72,6 +72,27 @@ describe('values whose reading throws', () => {
     expect(db.get(['y'])).toBe(1);
   });
 
+  it('merge, add, Map keys and sorted keys refuse them too', async () => {
+    const db = await withOneMoment();
+    db.set(['hashed'], new Set(['a']));
+    db.add(['sorted'], 1);
+    db.set(['smap'], sortedMap([[1, 'a']]));
+    expectRefused(db, () => db.merge(['kept'], revoked({})), /revoked.*at kept$/);
+    expectRefused(db, () => db.merge(['kept'], { get b(): number { throw new Error('getter'); } }), /reading the value threw \(Error: getter\)/);
+    expectRefused(db, () => db.set(['x'], new Map([[revoked(new Date()), 1]])), /revoked/);
+    const refusedKey = (write: () => unknown): void => {
+      const moments = db.momentCount;
+      expect(write).toThrow(InvalidArgumentError);
+      expect(write).toThrow(/^reading the key threw \(TypeError: .*revoked.*\), as a sorted map key at/);
+      expect(db.momentCount).toBe(moments);
+    };
+    refusedKey(() => db.add(['sorted'], revoked([])));
+    refusedKey(() => db.set(['x'], sortedMap([[[1, revoked({})], 'v']] as never)));
+    refusedKey(() => db.get(['smap', revoked([])] as never));
+    expectRefused(db, () => db.add(['hashed'], revoked(new Uint8Array(1))), /revoked/);
+    expect(db.snapshot().toJS()).toEqual({ kept: { list: [1, 2, 3] }, hashed: new Set(['a']), sorted: new Set([1]), smap: new Map([[1, 'a']]) });
+  });
+
   it('our own errors inside a value pass as they are', async () => {
     const db = await withOneMoment();
     expectRefused(db, () => db.set(['x'], { a: { b: Symbol('s') } }), /^a symbol cannot be stored at x\.a\.b$/);
