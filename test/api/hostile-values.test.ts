@@ -5,7 +5,7 @@
 // Each gets a StrataError that says what and where, and nothing is written.
 
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, UnsupportedValueError, WrongTypeError, linkedList, open, sortedMap, sortedSet, type Database, type MapView } from '../../src/index.js';
+import { InvalidArgumentError, UnsupportedValueError, WrongTypeError, linkedList, open, sortedMap, sortedSet, type Database, type ListView, type MapView, type SortedMapView } from '../../src/index.js';
 
 async function withOneMoment(): Promise<Database> {
   const db = await open(undefined, { durability: 'flush' });
@@ -168,5 +168,28 @@ describe('moments that do not exist', () => {
     expect(() => db.revertChanges(-3)).toThrow(message);
     expect(() => db.snapshot(0.5)).toThrow(/^a moment index is a whole number, not 0.5$/);
     expect(db.momentCount).toBe(2);
+  });
+});
+
+describe('views given arguments of the wrong kind', () => {
+  it('a list view refuses a key where it takes an index, as db.get does, instead of answering undefined', async () => {
+    const db = await open();
+    db.set(['list'], [1, 2, 3]);
+    db.set(['linked'], linkedList([1, 2, 3]));
+    for (const view of [db.get(['list']), db.get(['linked'])] as ListView[]) {
+      expect(() => view.get('0' as never)).toThrow(/^an index is a number, not a string$/);
+      expect(() => [...view.values(Symbol('s') as never)]).toThrow(InvalidArgumentError);
+      expect(() => [...view.values('1' as never)]).toThrow(/^a start index is a number, not a string$/);
+      expect(view.get(1.5)).toBeUndefined();
+      expect(view.get(-1)).toBe(3);
+      expect([...view.values(1)]).toEqual([2, 3]);
+    }
+  });
+
+  it('a sorted map view has no method that crashes on any argument (its helpers are private)', async () => {
+    const db = await open();
+    db.set(['sm'], sortedMap([[1, 'a']]));
+    const view = db.get(['sm']) as SortedMapView;
+    expect('pair' in view).toBe(false);
   });
 });
