@@ -21,7 +21,7 @@ import { ChangeFeed, type ChangeListener, type ChangeSource, type SubscribeOptio
 import { watchChanges, type WatchedChange } from './watch.js';
 import { revertMoment } from './revert.js';
 import { type Value } from './views.js';
-import { describe, requireKnownOptions, requireOptions, requirePath, requireStorage } from '../base/arguments.js';
+import { describe, requireKnownOptions, requireOptionalBoolean, requireOptions, requirePath, requireStorage } from '../base/arguments.js';
 import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 import { Snapshot } from './snapshot.js';
 import { Transaction } from './transaction.js';
@@ -241,6 +241,8 @@ export class Database<in out S = any> {
    */
   *moments(options: { reverse?: boolean } = {}): Generator<Snapshot<S>, void, undefined> {
     requireOptions(options, 'moments');
+    requireKnownOptions(options, ['reverse'], 'moments');
+    requireOptionalBoolean(options.reverse, 'reverse');
     const count = this.engine.momentCount;
     if (options.reverse === true) for (let i = count - 1; i >= 0; i--) yield this.snapshot(i);
     else for (let i = 0; i < count; i++) yield this.snapshot(i);
@@ -440,6 +442,8 @@ export class Database<in out S = any> {
    */
   stats(options: { reachable?: boolean } = {}): DatabaseStats {
     requireOptions(options, 'stats');
+    requireKnownOptions(options, ['reachable'], 'stats');
+    requireOptionalBoolean(options.reachable, 'reachable');
     return databaseStats(this.engine, options);
   }
 

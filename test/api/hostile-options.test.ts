@@ -81,3 +81,20 @@ describe('a clock that gives no number', () => {
     expect(db.momentCount).toBe(6);
   });
 });
+
+describe('options of reads', () => {
+  it('subscribe, diff, moments and stats refuse a misspelt option instead of widening to everything or ignoring it', async () => {
+    const db = await openMemory();
+    db.set(['users', 'a'], 1);
+    db.set(['other'], 1);
+    expect(() => db.subscribe(() => undefined, { pth: ['users'] } as never)).toThrow(/subscribe has no option "pth" \(it takes path, onError\)/);
+    expect(() => db.watch(['users'])).not.toThrow();
+    expect(() => [...db.diff(0, 1, { pth: ['users'] } as never)]).toThrow(/diff has no option "pth"/);
+    expect(() => [...db.snapshot(0).diff(db.snapshot(1), { pth: ['users'] } as never)]).toThrow(InvalidArgumentError);
+    expect(() => [...db.moments({ revrse: true } as never)]).toThrow(/moments has no option "revrse"/);
+    expect(() => [...db.moments({ reverse: 'yes' } as never)]).toThrow(/reverse must be true or false/);
+    expect(() => db.stats({ reachabl: true } as never)).toThrow(/stats has no option "reachabl"/);
+    expect([...db.moments({ reverse: true })].map((moment) => moment.index)).toEqual([1, 0]);
+    expect([...db.diff(0, 1, { path: ['users'] })]).toEqual([]);
+  });
+});
