@@ -125,9 +125,12 @@ export class OutOfRangeError extends StrataError {
 
 /** An argument is malformed: a wrong-sized format tag, a negative uint, and so on. */
 export class InvalidArgumentError extends StrataError {
-  /** @param message - which argument and why */
-  constructor(message: string) {
-    super('INVALID_ARGUMENT', message);
+  /**
+   * @param message - which argument and why
+   * @param options - an optional underlying `cause` (what reading the argument threw)
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_ARGUMENT', message, options);
   }
 }
 

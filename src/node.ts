@@ -2,13 +2,13 @@
 // API), plus opening a database file by path, file storage and its locks, and
 // openFile for the engine on a file.
 
-import { FileStorage, type FileStorageOptions } from './storage/file-storage.js';
+import { FILE_STORAGE_OPTION_NAMES, FileStorage, type FileStorageOptions } from './storage/file-storage.js';
 import { openEngine } from './open.js';
 import type { Engine, EngineOptions } from './history/engine.js';
-import { openOn, storageFor, type Database, type OpenOptions } from './api/database.js';
+import { OPEN_OPTION_NAMES, openOn, storageFor, type Database, type OpenOptions } from './api/database.js';
 import { backupTo, type BackupResult } from './history/backup.js';
 import type { Storage } from './storage/storage.js';
-import { requireOptions } from './base/arguments.js';
+import { requireKnownOptions, requireOptions } from './base/arguments.js';
 import { fileChangeSource } from './api/watch-file.js';
 import { fileCompactor, replacedFileFollower, type ReopenOptions } from './compact/compact-file.js';
 import { removeLeftoverSiblings } from './compact/swap-file.js';
@@ -32,6 +32,15 @@ export interface AutoCompactOptions {
   /** How often the thresholds are checked, in ms (default 1000). */
   checkIntervalMs?: number;
 }
+
+/** The name of every {@link AutoCompactOptions} option (a Record, so that a new option must be named here). */
+const AUTO_COMPACT_OPTION_NAMES: readonly string[] = Object.keys({ when: true, keep: true, drop: true, onError: true, checkIntervalMs: true } satisfies Record<keyof AutoCompactOptions, true>);
+
+/** The name of every {@link AutoCompactWhen} threshold. */
+const AUTO_COMPACT_WHEN_NAMES: readonly string[] = Object.keys({ fileSizeOver: true, growthRatio: true } satisfies Record<keyof AutoCompactWhen, true>);
+
+/** Every option `open` from stratadb/node takes: the value API's, the file storage's, and autoCompact. */
+const NODE_OPEN_OPTION_NAMES: readonly string[] = [...new Set([...OPEN_OPTION_NAMES, ...FILE_STORAGE_OPTION_NAMES, 'autoCompact'])];
 
 /** Options of `open` from stratadb/node: the value API's, the file storage's, and the automatic compaction. */
 export type NodeOpenOptions = OpenOptions & Omit<FileStorageOptions, 'readOnly'> & {
@@ -81,6 +90,8 @@ export { FileLock, readLockHolder, breakStaleLock, isStale, lockPath } from './s
  */
 export async function open<S = any>(source?: string | Uint8Array | ArrayBuffer | SharedArrayBuffer | Storage, options: NodeOpenOptions = {}): Promise<Database<S>> {
   requireOptions(options, 'open');
+  // A misspelt option must not fall back to its default: `{ readonly: true }` would open the file for writing.
+  requireKnownOptions(options, NODE_OPEN_OPTION_NAMES, 'open');
   if (options.autoCompact !== undefined) checkAutoCompact(options.autoCompact, typeof source === 'string' && options.readOnly !== true);
   if (typeof source !== 'string') return openOn<S>(storageFor(source, options), options);
   const storage = FileStorage.open(source, { ...options, readOnly: options.readOnly ?? false });
@@ -138,6 +149,9 @@ export async function autoCompaction(db: Database): Promise<AutoCompactionStatus
 function checkAutoCompact(options: AutoCompactOptions, writerFile: boolean): void {
   if (!writerFile) throw new InvalidArgumentError('autoCompact needs a database file opened for writing');
   if (typeof options !== 'object' || options === null || typeof options.when !== 'object' || options.when === null) throw new InvalidArgumentError('autoCompact takes { when: { fileSizeOver, growthRatio }, keep }');
+  // A misspelt keep must not fall back to 'latest', which drops every other moment at the first compaction.
+  requireKnownOptions(options, AUTO_COMPACT_OPTION_NAMES, 'autoCompact');
+  requireKnownOptions(options.when, AUTO_COMPACT_WHEN_NAMES, 'autoCompact.when');
   const { fileSizeOver, growthRatio } = options.when;
   if (fileSizeOver === undefined && growthRatio === undefined) throw new InvalidArgumentError('autoCompact.when needs fileSizeOver or growthRatio');
   if (fileSizeOver !== undefined && !(typeof fileSizeOver === 'number' && fileSizeOver >= 0)) throw new InvalidArgumentError(`autoCompact.when.fileSizeOver is a number of bytes, got ${String(fileSizeOver)}`);

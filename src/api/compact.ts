@@ -9,7 +9,7 @@ import { InvalidArgumentError, ReadOnlyError, TransactionError } from '../errors
 import { MemoryStorage } from '../storage/memory-storage.js';
 import type { ProgressCallback } from '../history/progress.js';
 import { startCopy, type CopyOptions } from '../compact/copy-step.js';
-import { describe, requireOptions, requirePath } from '../base/arguments.js';
+import { describe, requireKnownOptions, requireOptions, requirePath } from '../base/arguments.js';
 import type { AnyPath } from './types.js';
 import { selectMoments, type KeepPolicy as CopierKeepPolicy } from '../compact/policy.js';
 import type { DropPath } from '../compact/excise.js';
@@ -70,6 +70,9 @@ export interface CompactOptions {
   /** The time `since` and `thin` count from (default `Date.now()`). */
   now?: number;
 }
+
+/** The name of every {@link CompactOptions} option (a Record, so that a new option must be named here). */
+const COMPACT_OPTION_NAMES: readonly string[] = Object.keys({ keep: true, drop: true, onProgress: true, now: true } satisfies Record<keyof CompactOptions, true>);
 
 /** What {@link Database.compact} did. */
 export interface CompactResult {
@@ -146,6 +149,8 @@ function dropKeys(engine: Engine, path: AnyPath): DropPath {
  */
 export function compactionPlan(engine: Engine, options: CompactOptions, inTransaction: boolean): { indices: number[]; copy: CopyOptions } {
   requireOptions(options, 'compact');
+  // A misspelt keep must not fall back to 'latest', which drops every other moment.
+  requireKnownOptions(options, COMPACT_OPTION_NAMES, 'compact');
   if (inTransaction || engine.io.tx.running) throw new TransactionError('cannot compact inside a transaction');
   if (engine.readOnly) throw new ReadOnlyError('the database is open read-only: only its writer compacts it');
   if (!engine.hasHistory) throw new TransactionError('this database has no history (its root is a hash map changed in place): there is nothing to compact');

@@ -21,7 +21,7 @@ import { ChangeFeed, type ChangeListener, type ChangeSource, type SubscribeOptio
 import { watchChanges, type WatchedChange } from './watch.js';
 import { revertMoment } from './revert.js';
 import { type Value } from './views.js';
-import { describe, requireOptions, requirePath, requireStorage } from '../base/arguments.js';
+import { describe, requireKnownOptions, requireOptionalBoolean, requireOptions, requirePath, requireStorage } from '../base/arguments.js';
 import { INSPECT, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 import { Snapshot } from './snapshot.js';
 import { Transaction } from './transaction.js';
@@ -30,6 +30,12 @@ import { compactMemory, compactionPlan, type CompactOptions, type CompactResult,
 
 export { Snapshot };
 export { Transaction };
+
+/**
+ * The name of every {@link OpenOptions} option, for `open`, which refuses
+ * unknown ones (a Record, so that a new option must be named here).
+ */
+export const OPEN_OPTION_NAMES: readonly string[] = Object.keys({ readOnly: true, durability: true, hasher: true, clock: true } satisfies Record<keyof OpenOptions, true>);
 
 /** Options for {@link open}. */
 export interface OpenOptions {
@@ -235,6 +241,8 @@ export class Database<in out S = any> {
    */
   *moments(options: { reverse?: boolean } = {}): Generator<Snapshot<S>, void, undefined> {
     requireOptions(options, 'moments');
+    requireKnownOptions(options, ['reverse'], 'moments');
+    requireOptionalBoolean(options.reverse, 'reverse');
     const count = this.engine.momentCount;
     if (options.reverse === true) for (let i = count - 1; i >= 0; i--) yield this.snapshot(i);
     else for (let i = 0; i < count; i++) yield this.snapshot(i);
@@ -434,6 +442,8 @@ export class Database<in out S = any> {
    */
   stats(options: { reachable?: boolean } = {}): DatabaseStats {
     requireOptions(options, 'stats');
+    requireKnownOptions(options, ['reachable'], 'stats');
+    requireOptionalBoolean(options.reachable, 'reachable');
     return databaseStats(this.engine, options);
   }
 
@@ -552,6 +562,7 @@ export class Database<in out S = any> {
  */
 export async function open<S = any>(source?: Uint8Array | ArrayBuffer | SharedArrayBuffer | Storage, options: OpenOptions = {}): Promise<Database<S>> {
   requireOptions(options, 'open');
+  requireKnownOptions(options, OPEN_OPTION_NAMES, 'open');
   return openOn<S>(storageFor(source, options), options);
 }
 

@@ -7,7 +7,7 @@ import type { ReadCursor } from '../cursor/read-cursor.js';
 import { diffCursors } from '../diff/walk.js';
 import { SortedKeyStep, type ChangeType, type CursorChange, type DiffStats, type DiffStep } from '../diff/change.js';
 import { decodeSortedKey } from './sorted-values.js';
-import { requireOptions, requirePath } from '../base/arguments.js';
+import { requireKnownOptions, requireOptions, requirePath } from '../base/arguments.js';
 import { decodeKey, isView, VIEW_CURSOR } from './values.js';
 import { readValue, type Value, type ViewGuard } from './views.js';
 import { readAt } from './paths.js';
@@ -85,6 +85,8 @@ export function apiChange(change: CursorChange, prefix: readonly unknown[]): Cha
  */
 export function* diffRoots(before: ReadCursor, after: ReadCursor, options: DiffOptions): Generator<Change, void, undefined> {
   requireOptions(options, 'diff');
+  // A misspelt path must not widen the diff to the whole moment.
+  requireKnownOptions(options, ['path', 'stats'], 'diff');
   const path = options.path ?? [];
   requirePath(path);
   const a = path.length === 0 ? before : readAt(before, path);

@@ -33,10 +33,15 @@ export function stepText(step: unknown): string {
       return '<function>';
   }
   if (step === null) return 'null';
-  if (step instanceof Date) return Number.isNaN(step.getTime()) ? '<invalid Date>' : `<Date ${step.toISOString()}>`;
-  if (step instanceof Uint8Array) return `<${step.length} bytes>`;
-  const name = (step as object).constructor?.name;
-  return `<${typeof name === 'string' && name !== '' ? name : 'object'}>`;
+  try {
+    if (step instanceof Date) return Number.isNaN(step.getTime()) ? '<invalid Date>' : `<Date ${step.toISOString()}>`;
+    if (step instanceof Uint8Array) return `<${step.length} bytes>`;
+    const name: unknown = (step as object).constructor?.name;
+    return `<${typeof name === 'string' && name !== '' ? name : 'object'}>`;
+  } catch {
+    // A revoked Proxy, or a getter that throws: the message still names the place.
+    return '<object>';
+  }
 }
 
 /**
@@ -50,9 +55,10 @@ export class UnsupportedValueError extends StrataError {
   /**
    * @param message - what the value is and why it cannot be stored
    * @param path - where it sits
+   * @param options - the underlying `cause`, when reading the value threw
    */
-  constructor(message: string, path: ReadonlyArray<unknown>) {
-    super('INVALID_ARGUMENT', `${message} at ${formatPath(path)}`);
+  constructor(message: string, path: ReadonlyArray<unknown>, options?: { cause?: unknown }) {
+    super('INVALID_ARGUMENT', `${message} at ${formatPath(path)}`, options);
     this.path = path;
   }
 }

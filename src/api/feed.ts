@@ -9,7 +9,7 @@ import type { Engine } from '../history/engine.js';
 import { ReadCursor } from '../cursor/read-cursor.js';
 import { Slot } from '../format/slot.js';
 import { InvalidArgumentError } from '../errors.js';
-import { describe, requireOptions, requirePath } from '../base/arguments.js';
+import { describe, requireKnownOptions, requireOptions, requirePath } from '../base/arguments.js';
 import { diffRoots, type Change } from './diff.js';
 import type { AnyPath } from './types.js';
 
@@ -111,6 +111,8 @@ export class ChangeFeed {
   subscribe(listener: ChangeListener, options: SubscribeOptions, onClose?: () => void): () => void {
     if (typeof listener !== 'function') throw new InvalidArgumentError(`subscribe takes a listener function, got ${describe(listener)}`);
     requireOptions(options, 'subscribe');
+    // A misspelt path must not widen the subscription to every change.
+    requireKnownOptions(options, ['path', 'onError'], 'subscribe');
     const path = options.path ?? [];
     requirePath(path);
     if (options.onError !== undefined && typeof options.onError !== 'function') throw new InvalidArgumentError(`onError is a function, got ${describe(options.onError)}`);

@@ -5,7 +5,7 @@ import { WrongTypeError } from '../errors.js';
 import { Tag } from '../format/tags.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import type { TaggedKey } from '../cursor/keys.js';
-import { describeTag, formatPath } from './errors.js';
+import { describeTag, formatPath, stepText } from './errors.js';
 import { isIndex } from './paths.js';
 import type { AnyPath, PathStep } from './types.js';
 import { encodeKey, objectKey } from './values.js';
@@ -24,6 +24,10 @@ import { sortedKeyOf } from './sorted-values.js';
  */
 export function removeAt(cursor: WriteCursor, tag: number, last: PathStep, steps: AnyPath): boolean {
   const parentPath = steps.slice(0, -1);
+  // A list's items are named by index: a key there is a wrong path, as get and set say, not an absent item.
+  if ((tag === Tag.LINKED_ARRAY_LIST || tag === Tag.ARRAY_LIST) && !isIndex(last)) {
+    throw new WrongTypeError(`${formatPath(parentPath)} is a list, so the next step must be an index, not ${stepText(last)}`);
+  }
   switch (tag) {
     case Tag.HASH_MAP:
       return cursor.hashMap().remove(objectKey(last, steps));
@@ -39,15 +43,17 @@ export function removeAt(cursor: WriteCursor, tag: number, last: PathStep, steps
       return cursor.sortedSet().remove(sortedKeyOf(last, steps));
     case Tag.LINKED_ARRAY_LIST: {
       const list = cursor.linkedArrayList();
-      if (!isIndex(last) || !Number.isInteger(last) || last >= list.count() || last < -list.count()) return false;
-      list.remove(last);
+      const index = last as number;
+      if (!Number.isInteger(index) || index >= list.count() || index < -list.count()) return false;
+      list.remove(index);
       return true;
     }
     case Tag.ARRAY_LIST: {
       const list = cursor.arrayList();
       const count = list.count();
-      if (!isIndex(last) || !Number.isInteger(last) || last >= count || last < -count) return false;
-      if (last !== count - 1 && last !== -1) {
+      const index = last as number;
+      if (!Number.isInteger(index) || index >= count || index < -count) return false;
+      if (index !== count - 1 && index !== -1) {
         throw new WrongTypeError(`${formatPath(parentPath)} is an array list, which can only drop its last item; store a linkedList() to remove from the middle`);
       }
       list.slice(count - 1);

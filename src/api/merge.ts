@@ -12,7 +12,7 @@ import { mapPutter } from './members.js';
 import { readAt, refuseUnreadable } from './paths.js';
 import { SortedMapValue, sortedKeyOf } from './sorted-values.js';
 import type { AnyPath } from './types.js';
-import { holdsViews, isPlainObject, mapEntries, mapStepKey, prepareValue, writeValue } from './values.js';
+import { holdsViews, isPlainObject, mapEntries, mapStepKey, prepareValue, readFailure, writeValue } from './values.js';
 
 /**
  * Stores each entry of `partial` under the map at `steps` below `root`,
@@ -27,14 +27,15 @@ import { holdsViews, isPlainObject, mapEntries, mapStepKey, prepareValue, writeV
  * @throws WrongTypeError when the value at `steps` is no map
  */
 export function mergeInto(root: WriteCursor, steps: AnyPath, partial: object, cursorFor: (path: AnyPath, create: boolean) => WriteCursor, freeze: () => void): void {
-  const isSortedPartial = partial instanceof SortedMapValue;
-  const isMapPartial = partial instanceof Map || isSortedPartial;
-  if (!isMapPartial && (typeof partial !== 'object' || partial === null || !isPlainObject(partial))) {
-    throw new InvalidArgumentError(`merge takes a plain object, a Map or a sortedMap() of the keys to store, got ${describe(partial)}`);
+  let entries: Array<[unknown, unknown]>;
+  let isSortedPartial: boolean;
+  let isMapPartial: boolean;
+  try {
+    ({ entries, isSortedPartial, isMapPartial } = partialEntries(partial, steps));
+  } catch (error) {
+    // What the caller's getters, Proxy traps or iterators threw, as an error that says where.
+    throw readFailure(error, steps);
   }
-  // Object.keys rather than Object.entries: several times faster on objects with many keys (see validateValue).
-  const pairs: Array<[unknown, unknown]> = isMapPartial ? mapEntries(isSortedPartial ? new Map(partial.entries) : (partial as Map<unknown, unknown>), steps) : Object.keys(partial).map((key) => [key, (partial as Record<string, unknown>)[key]]);
-  const entries = pairs.filter(([, item]) => item !== undefined);
   // What will be there: the map at the path, or a new one (a Map partial makes a counted map, a sortedMap() a sorted one).
   const existing = readAt(root.refresh(), steps);
   const existingTag = existing === undefined ? Tag.NONE : existing.tag;
@@ -52,4 +53,16 @@ export function mergeInto(root: WriteCursor, steps: AnyPath, partial: object, cu
   prepared.forEach((item, i) => writeValue(put(keys[i] as string | TaggedKey | Uint8Array), item));
   // As in set: shared copies of another database's structures must not change together.
   if (views) freeze();
+}
+
+/** The entries of a partial, each read once (undefined values left out), and which kind of map it asks for. */
+function partialEntries(partial: object, steps: AnyPath): { entries: Array<[unknown, unknown]>; isSortedPartial: boolean; isMapPartial: boolean } {
+  const isSortedPartial = partial instanceof SortedMapValue;
+  const isMapPartial = partial instanceof Map || isSortedPartial;
+  if (!isMapPartial && (typeof partial !== 'object' || partial === null || !isPlainObject(partial))) {
+    throw new InvalidArgumentError(`merge takes a plain object, a Map or a sortedMap() of the keys to store, got ${describe(partial)}`);
+  }
+  // Object.keys rather than Object.entries: several times faster on objects with many keys (see validateValue).
+  const pairs: Array<[unknown, unknown]> = isMapPartial ? mapEntries(isSortedPartial ? new Map(partial.entries) : (partial as Map<unknown, unknown>), steps) : Object.keys(partial).map((key) => [key, (partial as Record<string, unknown>)[key]]);
+  return { entries: pairs.filter(([, item]) => item !== undefined), isSortedPartial, isMapPartial };
 }

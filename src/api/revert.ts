@@ -19,7 +19,7 @@ import { ReadCursor } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import type { Key } from '../cursor/keys.js';
 import { structureKind } from '../kinds/table.js';
-import { resolveIndex } from '../trie/array-list.js';
+import { resolveMoment } from '../history/moment-index.js';
 import { diffCursors } from '../diff/walk.js';
 import { KeyStep, type DiffStep } from '../diff/change.js';
 import { stepValue } from './diff.js';
@@ -200,7 +200,7 @@ function apply(root: WriteCursor, operation: Operation): void {
 export function revertMoment(engine: Engine, index: number, transact: (fn: (root: WriteCursor) => void) => void): number {
   const count = engine.momentCount;
   if (count === 0) throw new OutOfRangeError('the database has no moments yet');
-  const i = resolveIndex(index, count);
+  const i = resolveMoment(index, count);
   const before = i === 0 ? new ReadCursor(engine.ctx, -1, Slot.EMPTY) : engine.moment(i - 1);
   const ops = operations(before, engine.moment(i));
   const latest = engine.moment(-1);

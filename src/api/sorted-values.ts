@@ -2,11 +2,12 @@
 // (`sortedMap`, `sortedSet`) and the mapping of JS keys to the bytes a sorted
 // map compares, by the ordered key encoding (FORMAT.md §Ordered keys), and back.
 
-import { CorruptDatabaseError, IncompatibleDatabaseError, InvalidArgumentError } from '../errors.js';
+import { CorruptDatabaseError, IncompatibleDatabaseError, InvalidArgumentError, StrataError } from '../errors.js';
 import { decodeOrderedKey, encodeOrderedKey, type OrderedKey } from '../format/ordered-key.js';
 import { readAsciiValue } from '../core/bytes-values.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
 import { formatPath } from './errors.js';
+import { requireIterable } from '../base/arguments.js';
 
 export type { OrderedKey };
 
@@ -19,8 +20,12 @@ export class SortedMapValue<K extends OrderedKey = OrderedKey, V = unknown> {
   /** The entries, in the order given (stored in key order; a repeated key keeps its last value). */
   readonly entries: ReadonlyArray<readonly [K, V]>;
 
-  /** @param entries - the [key, value] pairs */
+  /**
+   * @param entries - the [key, value] pairs
+   * @throws InvalidArgumentError when `entries` is not iterable
+   */
   constructor(entries: Iterable<readonly [K, V]>) {
+    requireIterable(entries, 'sortedMap');
     this.entries = [...entries];
   }
 }
@@ -30,8 +35,12 @@ export class SortedSetValue<K extends OrderedKey = OrderedKey> {
   /** The members, in the order given (stored in order; a repeated member is stored once). */
   readonly members: readonly K[];
 
-  /** @param members - the members */
+  /**
+   * @param members - the members
+   * @throws InvalidArgumentError when `members` is not iterable
+   */
   constructor(members: Iterable<K>) {
+    requireIterable(members, 'sortedSet');
     this.members = [...members];
   }
 }
@@ -80,7 +89,10 @@ export function sortedKeyOf(key: unknown, path: ReadonlyArray<unknown>): Uint8Ar
     return encodeOrderedKey(key as OrderedKey);
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw new InvalidArgumentError(`${error.message}, as a sorted map key at ${formatPath(path)}`);
-    throw error;
+    if (error instanceof StrataError) throw error;
+    // What reading the caller's key threw: a revoked Proxy, a getter or Proxy trap of a tuple.
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new InvalidArgumentError(`reading the key threw (${what}), as a sorted map key at ${formatPath(path)}`, { cause: error });
   }
 }
 

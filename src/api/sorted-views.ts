@@ -41,7 +41,7 @@ export class SortedMapView<K = unknown, V = Value, J = Map<K, unknown>> extends 
     this.#map = cursor.asSortedMap();
   }
 
-  private pair(entry: SortedEntry): [K, V] {
+  #pair(entry: SortedEntry): [K, V] {
     return [decodeSortedKey(entry.key) as K, readValue(entry.value, this.guard) as V];
   }
 
@@ -82,19 +82,19 @@ export class SortedMapView<K = unknown, V = Value, J = Map<K, unknown>> extends 
    */
   at(index: number): [K, V] {
     this.guard();
-    return this.pair(entryAt(this.#map, index));
+    return this.#pair(entryAt(this.#map, index));
   }
 
   /** The entry with the lowest key, or undefined when empty. O(log n). */
   first(): [K, V] | undefined {
     this.guard();
-    return this.#map.count() === 0 ? undefined : this.pair(this.#map.at(0));
+    return this.#map.count() === 0 ? undefined : this.#pair(this.#map.at(0));
   }
 
   /** The entry with the highest key, or undefined when empty. O(log n). */
   last(): [K, V] | undefined {
     this.guard();
-    return this.#map.count() === 0 ? undefined : this.pair(this.#map.at(-1));
+    return this.#map.count() === 0 ? undefined : this.#pair(this.#map.at(-1));
   }
 
   /** Keys in order, streamed. */
@@ -112,7 +112,7 @@ export class SortedMapView<K = unknown, V = Value, J = Map<K, unknown>> extends 
   /** Entries in key order, streamed. */
   *entries(): Generator<[K, V], void, undefined> {
     this.guard();
-    for (const entry of this.#map.entries()) yield this.pair(entry);
+    for (const entry of this.#map.entries()) yield this.#pair(entry);
   }
 
   /** Same as {@link entries}. */
@@ -125,7 +125,7 @@ export class SortedMapView<K = unknown, V = Value, J = Map<K, unknown>> extends 
     this.guard();
     if (typeof fn !== 'function') throw new InvalidArgumentError(`forEach takes a function, got ${describe(fn)}`);
     for (const entry of this.#map.entries()) {
-      const [key, value] = this.pair(entry);
+      const [key, value] = this.#pair(entry);
       fn(value, key, this);
     }
   }
@@ -146,7 +146,7 @@ export class SortedMapView<K = unknown, V = Value, J = Map<K, unknown>> extends 
     const map = this.#map;
     const run = rangeRun(map, options, []);
     const guard = this.guard;
-    const pair = (entry: SortedEntry): [K, V] => this.pair(entry);
+    const pair = (entry: SortedEntry): [K, V] => this.#pair(entry);
     return (function* () {
       for (const entry of runEntries(map, run)) {
         guard();

@@ -6,11 +6,11 @@ import { hasLoneSurrogate, type TaggedKey } from '../cursor/keys.js';
 import { ReadCursor } from '../cursor/read-cursor.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag, tagName } from '../format/tags.js';
-import { UnsupportedValueError, formatPath } from './errors.js';
-import { CorruptDatabaseError, InvalidArgumentError, WrongTypeError } from '../errors.js';
+import { UnsupportedValueError, formatPath, stepText } from './errors.js';
+import { CorruptDatabaseError, InvalidArgumentError, StrataError, WrongTypeError } from '../errors.js';
 import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
-import { describe } from '../base/arguments.js';
+import { describe, requireIterable } from '../base/arguments.js';
 import { readAsciiValue } from '../core/bytes-values.js';
 import { immutableKind } from './immutable-markers.js';
 import { SortedMapValue, SortedSetValue, sortedKeyOf } from './sorted-values.js';
@@ -29,8 +29,12 @@ export class LinkedListValue<T = unknown> {
   /** The items, in order. */
   readonly items: readonly T[];
 
-  /** @param items - the items, in order */
+  /**
+   * @param items - the items, in order
+   * @throws InvalidArgumentError when `items` is not iterable
+   */
   constructor(items: Iterable<T>) {
+    requireIterable(items, 'linkedList');
     this.items = [...items];
   }
 }
@@ -103,8 +107,13 @@ export function encodeKey(key: unknown, path: ReadonlyArray<unknown>): string | 
       return { bytes: key ? TRUE_TEXT : FALSE_TEXT, formatTag: TAG_BOOLEAN };
     case 'object':
       if (key === null) return { bytes: new Uint8Array(0), formatTag: TAG_NULL };
-      if (key instanceof Uint8Array) return { bytes: key, formatTag: TAG_BYTES };
-      if (key instanceof Date) return { bytes: encoder.encode(dateText(key, path)), formatTag: TAG_INSTANT };
+      try {
+        if (key instanceof Uint8Array) return { bytes: key, formatTag: TAG_BYTES };
+        if (key instanceof Date) return { bytes: encoder.encode(dateText(key, path)), formatTag: TAG_INSTANT };
+      } catch (error) {
+        // A revoked Proxy, or a Date whose methods throw.
+        throw readFailure(error, path);
+      }
   }
   throw new UnsupportedValueError(`a ${describe(key)} cannot be a map key or set member (use a string, number, bigint, boolean, null, Date or Uint8Array)`, path);
 }
@@ -308,8 +317,20 @@ export function prepareValue(value: unknown, path: ReadonlyArray<unknown>): unkn
     case 'boolean':
       return value;
   }
-  if (value === null || value instanceof Uint8Array) return value;
+  if (value === null) return value;
   return new Preparer().prepare(value, path, HERE);
+}
+
+/**
+ * What reading a caller's structure threw (a getter, a Proxy trap, a revoked
+ * Proxy, an iterator), as an error that says where: our own errors pass as
+ * they are, anything else becomes an UnsupportedValueError with the original
+ * as its `cause`.
+ */
+export function readFailure(error: unknown, path: ReadonlyArray<unknown>): unknown {
+  if (error instanceof StrataError) return error;
+  const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new UnsupportedValueError(`reading the value threw (${what}), so it cannot be stored`, path, { cause: error });
 }
 
 /** True when writing `prepared` makes a pointer copy of a view somewhere (the caller freezes first). */
@@ -342,7 +363,18 @@ class Preparer {
       case 'symbol':
         throw new UnsupportedValueError(`a ${typeof value} cannot be stored`, at(parent, step));
     }
-    if (value === null || value instanceof Uint8Array) return value;
+    if (value === null) return value;
+    try {
+      return this.object(value as object, parent, step);
+    } catch (error) {
+      // Our own errors carry their path; what the caller's getters, traps or iterators threw gets this one.
+      throw readFailure(error, at(parent, step));
+    }
+  }
+
+  /** {@link prepare} for an object: bytes, a Date, a view, or a structure to walk. */
+  private object(value: object, parent: ReadonlyArray<unknown>, step: unknown): unknown {
+    if (value instanceof Uint8Array) return value;
     const path = at(parent, step);
     if (value instanceof Date) return new DateSnapshot(dateText(value, path));
     const object = value as object;
@@ -408,12 +440,21 @@ class Preparer {
   private map(entries: Iterable<unknown>, path: ReadonlyArray<unknown>): Snapshot {
     const keys: Array<string | TaggedKey> = [];
     const items: unknown[] = [];
+    // The stored forms of the Date and Uint8Array keys met so far: two such keys are
+    // two keys to a Map, but one stored key, and the second would replace the first's value.
+    let objectKeys: Map<string, unknown> | undefined;
     for (const entry of entries) {
       // What the iterator yields, read once: a Map subclass may yield anything.
       if (!Array.isArray(entry)) throw new UnsupportedValueError(`a Map's iterator gave ${describe(entry)}, not a [key, value] pair`, path);
       const key: unknown = entry[0];
       const item: unknown = entry[1];
       const encoded = encodeKey(key, [...path, key]);
+      if (typeof encoded !== 'string' && typeof key === 'object' && key !== null) {
+        objectKeys ??= new Map();
+        const stored = storedKeyText(encoded);
+        if (objectKeys.has(stored)) throw new UnsupportedValueError(`this Map has two keys that are different objects but equal values (${stepText(objectKeys.get(stored))} and ${stepText(key)}), which are one stored key: the second would replace the first`, [...path, key]);
+        objectKeys.set(stored, key);
+      }
       keys.push(encoded);
       items.push(this.prepare(item, path, key));
     }
@@ -467,6 +508,13 @@ class Preparer {
     }
     return new Snapshot(SnapshotKind.OBJECT, keys, items, this.views);
   }
+}
+
+/** A tagged key as text, to compare stored keys: its format tag and its bytes in hex. */
+function storedKeyText(key: TaggedKey): string {
+  let text = String.fromCharCode(...key.formatTag);
+  for (let i = 0; i < key.bytes.length; i++) text += HEX_BYTES[key.bytes[i] as number] as string;
+  return text;
 }
 
 /** The largest length a JavaScript array can have. */

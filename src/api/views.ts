@@ -279,11 +279,13 @@ export class ListView<T = Value, J = unknown[]> extends View implements Iterable
   /**
    * The item at `index`; negative counts from the end.
    *
-   * @returns undefined outside the list
+   * @returns undefined outside the list (a fraction included)
+   * @throws InvalidArgumentError when `index` is not a number (a list has no key `'0'`)
    * @throws IncompatibleDatabaseError when the item is a structure this build cannot read
    */
   get(index: number): T | undefined {
     this.guard();
+    if (typeof index !== 'number') throw new InvalidArgumentError(`an index is a number, not a ${describe(index)}`);
     const count = this.#list.count();
     if (!Number.isInteger(index) || index >= count || index < -count) return undefined;
     return readValue(this.#list.get(index), this.guard) as T;
@@ -304,10 +306,12 @@ export class ListView<T = Value, J = unknown[]> extends View implements Iterable
   /**
    * Items from `start` (default 0) to the end, streamed.
    *
+   * @throws InvalidArgumentError when `start` is not a number
    * @throws IncompatibleDatabaseError on reaching a structure this build cannot read
    */
   *values(start = 0): Generator<T, void, undefined> {
     this.guard();
+    if (typeof start !== 'number') throw new InvalidArgumentError(`a start index is a number, not a ${describe(start)}`);
     if (start >= this.#list.count()) return;
     for (const item of this.#list.items(start)) yield readValue(item, this.guard) as T;
   }

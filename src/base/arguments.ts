@@ -6,11 +6,31 @@
 
 import { InvalidArgumentError } from '../errors.js';
 
-/** A short name of a value's kind for error messages: `null`, `number`, `Date`... */
+/**
+ * A short name of a value's kind for error messages: `null`, `number`,
+ * `Date`... Never throws, whatever the value (a revoked Proxy, a constructor
+ * getter that throws, a name that is no text): it names what was wrong.
+ */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
+  if (typeof value !== 'object') return typeof value;
+  try {
+    const name: unknown = (value as object).constructor?.name;
+    return typeof name === 'string' && name !== '' ? name : 'object';
+  } catch {
+    return 'object';
+  }
+}
+
+/**
+ * @param items - what the caller passed as a collection
+ * @param what - the function called, for the message
+ * @throws InvalidArgumentError unless it is iterable (an array, a Map, a Set, a generator...)
+ */
+export function requireIterable(items: unknown, what: string): void {
+  if (items === null || items === undefined || typeof (items as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+    throw new InvalidArgumentError(`${what} takes an iterable (an array, a Map, a Set...), got ${describe(items)}`);
+  }
 }
 
 /**
@@ -78,6 +98,32 @@ export function requireOptions(options: unknown, what: string): asserts options 
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidArgumentError(`${what} takes an options object, got ${describe(options)}`);
   }
+}
+
+/**
+ * Checks that an options object names only options the call takes: a typo
+ * (`{ readonly: true }`, `{ kep: { last: 10 } }`) must not fall back to the
+ * default silently, where the default writes a file meant to be read or drops
+ * the history meant to be kept. O(keys).
+ *
+ * @param options - the options object (already checked by {@link requireOptions})
+ * @param known - every option the call takes
+ * @param what - the call, for the message
+ * @throws InvalidArgumentError naming the first unknown option and the known ones
+ */
+export function requireKnownOptions(options: object, known: readonly string[], what: string): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new InvalidArgumentError(`${what} has no option ${JSON.stringify(key)} (it takes ${known.join(', ')})`);
+  }
+}
+
+/**
+ * @param value - an optional flag as the caller passed it
+ * @param what - the option's name, for the message
+ * @throws InvalidArgumentError unless it is undefined or a boolean (`'false'` is truthy: it must not mean true)
+ */
+export function requireOptionalBoolean(value: unknown, what: string): asserts value is boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw new InvalidArgumentError(`${what} must be true or false, got ${describe(value)}`);
 }
 
 /**

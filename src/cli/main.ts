@@ -20,7 +20,7 @@ import { lockCommand, unlockCommand } from './commands/lock.js';
 import { getCommand } from './commands/get.js';
 import { lsCommand } from './commands/ls.js';
 import { exportCommand } from './commands/export.js';
-import { importCommand } from './commands/import.js';
+import { importCommand, utf8Text } from './commands/import.js';
 import { packageVersion, versionCommand } from './commands/version.js';
 import { diffCliCommand } from './commands/diff.js';
 import { logCommand } from './commands/log.js';
@@ -92,7 +92,7 @@ function defaultIo(): CliIo {
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
+      return utf8Text(Buffer.concat(chunks), 'standard input');
     },
   };
 }

@@ -138,10 +138,68 @@ function revive(_key: string, value: unknown): unknown {
 
 /**
  * Parses JSON text for import, turning the mapping's one-key objects back into
- * bytes, bigints and floats.
+ * bytes, bigints and floats. A byte order mark in front is skipped (editors on
+ * Windows write one). The text is checked first (see {@link checkJsonText}):
+ * nesting a stored value cannot hold is refused by its depth, not by the
+ * stack overflow of JSON.parse's reviver, and a number JSON.parse would round
+ * away is refused rather than stored as another one.
  *
+ * @param maxDepth - the deepest nesting accepted (the value API's limit)
  * @throws SyntaxError from JSON.parse (the caller names the source)
+ * @throws OutOfRangeError for nesting deeper than `maxDepth`, or a number a float cannot hold
  */
-export function parsePlainJson(text: string): unknown {
-  return JSON.parse(text, revive);
+export function parsePlainJson(text: string, maxDepth: number): unknown {
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  checkJsonText(json, maxDepth);
+  return JSON.parse(json, revive);
+}
+
+/** A JSON number token: its sign and digits, fraction, exponent. */
+const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+
+/**
+ * One pass over JSON text, outside its strings: the nesting depth, and each
+ * number token against what JSON.parse makes of it. Text that is not JSON is
+ * left to JSON.parse, which says where. O(length), no allocation but the
+ * number tokens.
+ *
+ * @throws OutOfRangeError for nesting deeper than `maxDepth`, an integer JSON.parse would round
+ *   (past 2^53, neither the float's value nor its text: `{"$bigint": "digits"}` keeps it), or a
+ *   number that becomes an infinity or 0
+ */
+export function checkJsonText(text: string, maxDepth: number): void {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skip to its closing quote, past escapes.
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c) i++;
+        else if (s === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) throw new OutOfRangeError(`the JSON nests deeper than ${maxDepth} levels (at character ${i}), deeper than a stored value may`);
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      NUMBER.lastIndex = i;
+      const match = NUMBER.exec(text);
+      if (match === null) continue;
+      checkNumber(match[0], match[1] === undefined && match[2] === undefined);
+      i += match[0].length - 1;
+    }
+  }
+}
+
+/** Refuses a number token whose value JSON.parse would change beyond a float's rounding. */
+function checkNumber(token: string, integer: boolean): void {
+  const value = Number(token);
+  if (!Number.isFinite(value)) throw new OutOfRangeError(`the number ${token} is beyond what a float holds and would be stored as ${value}; write {"$float": "${value}"} for that`);
+  if (value === 0 && /[1-9]/.test(token.replace(/[eE].*$/, ''))) throw new OutOfRangeError(`the number ${token} is too small for a float and would be stored as 0`);
+  // Past 2^53 an integer survives when the float holds it exactly, or when it is the float's own
+  // shortest text (what JSON.stringify, and so export, writes for it).
+  if (integer && !Number.isSafeInteger(value) && String(value) !== token && BigInt(token) !== BigInt(value)) {
+    throw new OutOfRangeError(`the integer ${token} is past 2^53, where a float would store it as ${BigInt(value)}; write {"$bigint": "${token}"} to keep every digit`);
+  }
 }

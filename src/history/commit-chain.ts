@@ -147,8 +147,13 @@ export function matchingTrailer(trailer: CommitTrailer | undefined, history: His
   return trailer !== undefined && trailer.count === history.count && trailer.root === history.root && trailer.end === history.committedSize ? trailer : undefined;
 }
 
-/** The clock's time as a trailer stores it: whole milliseconds, never below the previous commit's. */
+/**
+ * The clock's time as a trailer stores it: whole milliseconds, never below the
+ * previous commit's. A clock that gives no number (a bigint, text, an object)
+ * counts as one that went back, rather than failing the commit with a TypeError.
+ */
 function commitTime(clock: () => number, previous: number): number {
-  const now = Math.floor(clock());
+  const time: unknown = clock();
+  const now = typeof time === 'number' ? Math.floor(time) : Number.NaN;
   return Number.isSafeInteger(now) && now > previous ? now : previous;
 }

@@ -11,7 +11,7 @@ import { tagInfo, type StructureKind } from '../kinds/table.js';
 import type { Engine } from './engine.js';
 import { ReadCursor, wrongType } from '../cursor/read-cursor.js';
 import { ValueWalk, type ValueVisitor } from './value-walk.js';
-import { resolveIndex } from '../trie/array-list.js';
+import { resolveMoment } from './moment-index.js';
 import type { ProgressCallback } from './progress.js';
 
 /** One value in the typed JSON dump (see the fixtures README). */
@@ -138,8 +138,8 @@ export function dumpDatabase(engine: Engine, options: DumpOptions = {}): DumpJso
   const onProgress = options.onProgress;
   if (engine.hasHistory) {
     const count = engine.momentCount;
-    // resolveIndex refuses a moment that does not exist with OutOfRangeError.
-    const first = options.moment === undefined ? 0 : resolveIndex(options.moment, count);
+    // resolveMoment refuses a moment that does not exist with OutOfRangeError.
+    const first = options.moment === undefined ? 0 : resolveMoment(options.moment, count);
     const end = options.moment === undefined ? count : first + 1;
     for (let i = first; i < end; i++) {
       moments.push(dumper.dump(engine.moment(i)));

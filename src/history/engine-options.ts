@@ -2,7 +2,7 @@
 // clock (one place for the options, so that engine.ts holds the engine).
 
 import { InvalidArgumentError } from '../errors.js';
-import { describe, requireOptions } from '../base/arguments.js';
+import { describe, requireOptionalBoolean, requireOptions } from '../base/arguments.js';
 import { validateHasher, type Hasher } from '../hash/hasher.js';
 import type { Storage } from '../storage/storage.js';
 
@@ -54,6 +54,8 @@ export function checkEngineOptions(storage: Storage, options: EngineOptions): { 
   requireOptions(options, 'Engine.open');
   if (typeof storage !== 'object' || storage === null || typeof storage.locate !== 'function') throw new InvalidArgumentError(`Engine.open takes a Storage (MemoryStorage, FileStorage...), got ${describe(storage)}`);
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`Engine.open takes an options object, got ${describe(options)}`);
+  requireOptionalBoolean(options.readOnly, 'readOnly');
+  requireOptionalBoolean(options.history, 'history');
   if (options.hasher !== undefined) validateHasher(options.hasher);
   if (options.knownHashers !== undefined) {
     if (!Array.isArray(options.knownHashers)) throw new InvalidArgumentError(`knownHashers must be an array of hashers, got ${describe(options.knownHashers)}`);

@@ -21,7 +21,8 @@ import { type Hasher } from '../hash/hasher.js';
 import type { Storage } from '../storage/storage.js';
 import { BlockIO } from '../core/block-io.js';
 import type { Context } from '../core/context.js';
-import { listAppend, listSlice, listSlotPosition, resolveIndex, type ListHeader } from '../trie/array-list.js';
+import { listAppend, listSlice, listSlotPosition, type ListHeader } from '../trie/array-list.js';
+import { resolveMoment } from './moment-index.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
 import { WriteCursor } from '../cursor/write-cursor.js';
 import { describe, isPromiseLike } from '../base/arguments.js';
@@ -321,7 +322,7 @@ export class Engine {
    */
   momentInfo(index = -1): MomentInfo {
     this.requireHistory();
-    const resolved = resolveIndex(index, this.history.count);
+    const resolved = resolveMoment(index, this.history.count);
     const log = this.log?.count === this.history.count && this.log.head === this.lastTrailer ? this.log.value : undefined;
     const value = log ?? new MomentLog(this.storage, this.history.count, this.lastTrailer);
     this.log = { count: this.history.count, head: this.lastTrailer, value };
@@ -366,7 +367,7 @@ export class Engine {
   moment(index = -1): ReadCursor {
     this.requireHistory();
     const header = this.listHeader();
-    return cursorAt(this.ctx, listSlotPosition(this.io, header, resolveIndex(index, header.count)));
+    return cursorAt(this.ctx, listSlotPosition(this.io, header, resolveMoment(index, header.count)));
   }
 
   /** The root of a database without history, read-only. */
@@ -506,7 +507,7 @@ export class Engine {
    */
   revert(index: number, options?: CommitOptions): void {
     this.requireHistory();
-    const source = resolveIndex(index, this.history.count);
+    const source = resolveMoment(index, this.history.count);
     const meta = encodeCommitMeta(options, 'revert');
     this.appendMoment(() => this.moment(source).slot, () => undefined, { kind: TrailerKind.REVERT, restoredMoment: source, meta });
   }

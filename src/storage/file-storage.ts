@@ -12,7 +12,7 @@ import { InvalidArgumentError, IoError, LockedError, StrataError } from '../erro
 import { HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE } from '../format/constants.js';
 import { FileLock, lockStatus } from './file-lock.js';
 import type { Storage } from './storage.js';
-import { requireOptions } from '../base/arguments.js';
+import { requireOptionalBoolean, requireOptions } from '../base/arguments.js';
 import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 import { NO_BYTES, NO_BYTES_VIEW, type FileCache } from './file-cache.js';
 import { FileIo, PREALLOCATION_SIZE_DEFAULT, describe, refuseIfNotRegularFile, syncDirectory, type FileStorageStats } from './file-io.js';
@@ -52,6 +52,23 @@ const SEGMENT_SIZE_MAX = 1024 * 1024;
 
 /** Where the file header and the history header end: every commit rewrites bytes below it. */
 const HEADERS_END = HISTORY_HEADER_POSITION + HISTORY_HEADER_SIZE;
+
+/**
+ * The name of every {@link FileStorageOptions} option, for the open calls
+ * that refuse unknown ones (a Record, so that a new option must be named here).
+ */
+export const FILE_STORAGE_OPTION_NAMES: readonly string[] = Object.keys({
+  readOnly: true,
+  create: true,
+  memoryBudget: true,
+  wholeFileSizeMax: true,
+  writeBufferSize: true,
+  preallocationSize: true,
+  pageSize: true,
+  cacheSize: true,
+  lock: true,
+  lockTimeoutMs: true,
+} satisfies Record<keyof FileStorageOptions, true>);
 
 /** Options for {@link FileStorage.open}. */
 export interface FileStorageOptions {
@@ -259,6 +276,9 @@ export class FileStorage implements Storage {
    */
   static open(path: string, options: FileStorageOptions = {}): FileStorage {
     requireOptions(options, 'FileStorage.open');
+    requireOptionalBoolean(options.readOnly, 'readOnly');
+    requireOptionalBoolean(options.create, 'create');
+    requireOptionalBoolean(options.lock, 'lock');
     const readOnly = options.readOnly ?? false;
     const create = options.create ?? !readOnly;
     const pageSize = options.pageSize ?? PAGE_SIZE_DEFAULT;

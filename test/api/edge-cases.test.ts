@@ -227,7 +227,7 @@ describe('delete with an index that is not a whole number', () => {
     db.set(['l'], [1, 2, 3]);
     expect(db.delete(['l', 1.5])).toBe(false);
     expect(js(db, ['l'])).toEqual([1, 2, 3]);
-    expect(() => db.snapshot('0' as unknown as number)).toThrow('an index is a number, not a string');
+    expect(() => db.snapshot('0' as unknown as number)).toThrow('a moment index is a number, not a string');
   });
 });
 

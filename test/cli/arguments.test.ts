@@ -49,9 +49,9 @@ describe('toPlainJson and parsePlainJson', () => {
     const plain = toPlainJson(value, 1000);
     expect(plain).toEqual({ b: { $bytes: '00ff' }, n: { $bigint: '1152921504606846976' }, s: 5, f: [{ $float: 'NaN' }, { $float: '-Infinity' }, 0], d: '1970-01-01T00:00:00.000Z', set: [1, 'a'], m: { '1': 'x', true: 'y', null: 'z' } });
     expect(Object.is((plain as { f: unknown[] }).f[2], 0)).toBe(true);
-    expect(parsePlainJson(JSON.stringify(plain))).toEqual({ ...value, s: 5, f: [Number.NaN, Number.NEGATIVE_INFINITY, 0], d: '1970-01-01T00:00:00.000Z', set: [1, 'a'], m: { '1': 'x', true: 'y', null: 'z' } });
+    expect(parsePlainJson(JSON.stringify(plain), 10)).toEqual({ ...value, s: 5, f: [Number.NaN, Number.NEGATIVE_INFINITY, 0], d: '1970-01-01T00:00:00.000Z', set: [1, 'a'], m: { '1': 'x', true: 'y', null: 'z' } });
     // Only the exact one-key forms are read back; anything else stays an object.
-    expect(parsePlainJson('{"a":{"$bytes":"0g"},"b":{"$bigint":"1","x":1},"c":{"$float":"1"}}')).toEqual({ a: { $bytes: '0g' }, b: { $bigint: '1', x: 1 }, c: { $float: '1' } });
+    expect(parsePlainJson('{"a":{"$bytes":"0g"},"b":{"$bigint":"1","x":1},"c":{"$float":"1"}}', 10)).toEqual({ a: { $bytes: '0g' }, b: { $bigint: '1', x: 1 }, c: { $float: '1' } });
   });
 
   it('keeps a "__proto__" key as a key, converts a shared object once, and counts it at each place', () => {

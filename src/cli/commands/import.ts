@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { InvalidArgumentError, IoError } from '../../errors.js';
+import { InvalidArgumentError, IoError, StrataError } from '../../errors.js';
 import { UsageError, type CliContext } from '../context.js';
 import { withWritableEngine } from '../open-file.js';
 import { hashOption, noProgressOption, type CommonOptions } from '../options.js';
@@ -24,10 +24,28 @@ async function readSource(ctx: CliContext, source: string | undefined): Promise<
     if (source === undefined && ctx.io.stdinIsTTY) throw new UsageError('import needs JSON: name a JSON file, or pipe it into standard input (- reads it too)');
     return { text: await ctx.io.readStdin(), name: 'standard input' };
   }
+  let bytes: Uint8Array;
   try {
-    return { text: readFileSync(source, 'utf8'), name: source };
+    bytes = readFileSync(source);
   } catch (error) {
     throw new IoError(`cannot read ${source}: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+  return { text: utf8Text(bytes, source), name: source };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The text of `bytes`, refusing bytes that are not UTF-8 (JSON is UTF-8)
+ * rather than importing U+FFFD in their place.
+ *
+ * @throws InvalidArgumentError naming the source
+ */
+export function utf8Text(bytes: Uint8Array, name: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new InvalidArgumentError(`${name} is not UTF-8 text, so it is not JSON`);
   }
 }
 
@@ -49,18 +67,20 @@ export function importCommand(ctx: CliContext): Command {
     .addOption(noProgressOption())
     .action(async (file: string, source: string | undefined, options: ImportOptions) => {
       const { text, name } = await readSource(ctx, source);
+      // The value API (and immutable.js under it) loads only for the commands that use it.
+      const [{ Database }, { MapView }, { VALUE_DEPTH_MAX }] = await Promise.all([import('../../api/database.js'), import('../../api/views.js'), import('../../api/values.js')]);
       let data: unknown;
       try {
-        data = parsePlainJson(text);
+        // The top level is the moment's root map, above the values it holds.
+        data = parsePlainJson(text, VALUE_DEPTH_MAX + 1);
       } catch (error) {
+        if (error instanceof StrataError) throw new InvalidArgumentError(`${name} cannot be imported: ${error.message}`);
         throw new InvalidArgumentError(`${name} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
       }
       if (typeof data !== 'object' || data === null || Array.isArray(data)) {
         throw new InvalidArgumentError(`import takes a JSON object (a moment's top level is a map of keys), but ${name} holds ${describeJson(data)}`);
       }
       const entries = Object.entries(data);
-      // The value API (and immutable.js under it) loads only for the commands that use it.
-      const [{ Database }, { MapView }] = await Promise.all([import('../../api/database.js'), import('../../api/views.js')]);
       const progress = await startProgress(ctx.io.progress, 'import', 'keys', options.progress !== false);
       await withWritableEngine(file, options.hash, (engine) => {
         const db = new Database(engine);
