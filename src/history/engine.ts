@@ -28,7 +28,7 @@ import { WriteCursor } from '../cursor/write-cursor.js';
 import { describe, isPromiseLike } from '../base/arguments.js';
 import { checkCommitBoundary, readHistoryForOpen, rollForward } from './recovery.js';
 import { isInterruptedCreation } from './creation.js';
-import { UnstableHeaderError, encodeHistoryHeader, readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
+import { UnstableHeaderError, decodeHistoryHeader, encodeHistoryHeader, readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
 import { trailerEndingAt } from './trailers.js';
 import { TrailerKind, type CommitTrailer } from '../format/commit-trailer.js';
 import { CommitChain, chainBehindForeignCommits, matchingTrailer, type CommitRecord } from './commit-chain.js';
@@ -492,6 +492,12 @@ export class Engine {
       publish: (header) => this.writeHeader(header),
       fail: (error) => {
         this.failedCommit ??= error;
+        // Every commit still waiting for a sync was rejected: this handle reads the last durable moment again.
+        const written = decodeHistoryHeader(this.headerBytes, this.storage.size());
+        if (written.committedSize >= this.history.committedSize) return;
+        this.history = written;
+        this.pendingTrailer = undefined;
+        this.lastTrailer = matchingTrailer(trailerEndingAt(this.storage, written.committedSize), written);
       },
       closed: () => this.closed,
     };
@@ -742,13 +748,10 @@ export class Engine {
   }
 
   /**
-   * Makes the deferred commits (transactAsync's, batches') that wait for the
-   * group commit's sync durable and published now, on this thread: checks the
-   * writer, syncs, writes the latest header; their promises resolve, or
-   * reject with the failure, which is rethrown and, as any failed sync,
-   * stops this handle's writes. Close needs every commit on the file, and so
-   * does a background compaction's catch-up, which a stream of asynchronous
-   * commits would otherwise never find with nothing pending.
+   * Makes the deferred commits (transactAsync's, batches') durable and published now, on this
+   * thread: their promises resolve, or reject with the failure, which is rethrown and stops this
+   * handle's writes. Close needs every commit on the file, and so does a background compaction's
+   * catch-up, which a stream of asynchronous commits would otherwise never find with none pending.
    *
    * @internal for close and the automatic compaction
    */

@@ -82,24 +82,32 @@ describe('Engine commit failures', () => {
     }
   });
 
-  it('refuses writes after a group commit sync failed, naming that failure, until reopened', async () => {
+  it('reads the last durable moment again after a group commit sync failed, and refuses writes, naming that failure, until reopened', async () => {
     const storage = new MemoryStorage({ durable: true });
     const engine = Engine.open(storage, { hasher: sha1Hasher });
     engine.transact((root) => root.hashMap().put('k').writeUint(1));
     storage.sync = () => {
       throw new IoError('injected sync failure', new Error('ENOSPC'));
     };
-    await expect(engine.transactAsync((root) => root.hashMap().put('k').writeUint(2))).rejects.toThrow(/group commit's sync failed/);
+    const rejected = engine.transactAsync((root) => root.hashMap().put('k').writeUint(2));
+    const waiting = engine.transactAsync((root) => root.hashMap().put('k').writeUint(3));
+    // Until its sync, this handle reads the new moments; once they are rejected, the last durable one again.
+    expect(engine.momentCount).toBe(3);
+    await expect(rejected).rejects.toThrow(/group commit's sync failed/);
+    await expect(waiting).rejects.toThrow(/group commit's sync failed/);
+    expect(engine.momentCount).toBe(1);
+    expect(engine.moment(-1).asHashMap().get('k')?.readUint()).toBe(1n);
+    expect(engine.momentInfo(-1).index).toBe(0);
     let later: unknown;
     try {
-      engine.transact((root) => root.hashMap().put('k').writeUint(3));
+      engine.transact((root) => root.hashMap().put('k').writeUint(4));
     } catch (error) {
       later = error;
     }
     expect(later).toBeInstanceOf(TransactionError);
     expect((later as TransactionError).message).toMatch(/injected sync failure; this handle writes nothing more: reopen/);
     expect((later as TransactionError).cause).toBeInstanceOf(IoError);
-    await expect(engine.transactBatched((root) => root.hashMap().put('k').writeUint(4))).rejects.toThrow(/this handle writes nothing more/);
+    await expect(engine.transactBatched((root) => root.hashMap().put('k').writeUint(5))).rejects.toThrow(/this handle writes nothing more/);
   });
 
   it('reopens a database whose creation stopped before the root tag was written', () => {
