@@ -117,6 +117,7 @@ export class MemoryStorage implements Storage {
    * write. Copy it (`.slice()`) to keep a snapshot that later writes cannot touch.
    */
   toBytes(): Uint8Array {
+    this.checkAttached();
     return this.bytes.subarray(0, this.length);
   }
 
@@ -127,12 +128,13 @@ export class MemoryStorage implements Storage {
 
   locate(position: number, length: number): number {
     // Written as a negation so that a NaN position fails too.
-    if (!(position >= 0 && position + length <= this.length) || this.closed) this.failRead(position, length);
+    // A buffer transferred to another thread reads as empty here: its length falls below the data's.
+    if (!(position >= 0 && position + length <= this.length) || this.closed || this.bytes.length < this.length) this.failRead(position, length);
     return position;
   }
 
   read(position: number, target: Uint8Array): void {
-    if (!(position >= 0 && position + target.length <= this.length) || this.closed) this.failRead(position, target.length);
+    if (!(position >= 0 && position + target.length <= this.length) || this.closed || this.bytes.length < this.length) this.failRead(position, target.length);
     target.set(this.bytes.subarray(position, position + target.length));
   }
 
@@ -216,6 +218,18 @@ export class MemoryStorage implements Storage {
 
   private checkOpen(): void {
     if (this.closed) throw new ClosedError('this database is closed: its storage was closed, open it again to read or write');
+    this.checkAttached();
+  }
+
+  /**
+   * A buffer transferred away (postMessage or structuredClone with `transfer`)
+   * is detached: it reads as empty, and every typed array on it throws a bare
+   * TypeError. The database went with it; say so instead.
+   */
+  private checkAttached(): void {
+    if (this.bytes.length < this.length) {
+      throw new ClosedError('this database\'s buffer was transferred to another thread (it is detached here): open it where it went, or transfer a copy (db.bytes().slice())');
+    }
   }
 
   private failRead(position: number, length: number): never {

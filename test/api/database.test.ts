@@ -173,6 +173,30 @@ describe.each(backends)('Database on $name', (backend) => {
   });
 });
 
+describe('a memory database whose buffer was transferred away', () => {
+  it('throws ClosedError that names the transfer, on the sender and on a reader of the bytes, never a bare TypeError', async () => {
+    const writer = await open();
+    writer.set(['users', 'alice'], { visits: 1 });
+    const copy = writer.bytes().slice();
+    const reader = await open(copy.buffer);
+    const view = reader.get(['users']) as MapView;
+    // Transfer detaches: what a postMessage to a worker with [buffer] does.
+    structuredClone(copy.buffer, { transfer: [copy.buffer] });
+    const live = writer.bytes();
+    structuredClone(live.buffer, { transfer: [live.buffer] });
+    const calls: [string, () => unknown][] = [
+      ['reader get', () => reader.get(['users', 'alice'])],
+      ['reader view', () => view.toJS()],
+      ['reader moments', () => [...reader.moments()]],
+      ['writer get', () => writer.get(['users'])],
+      ['writer set', () => writer.set(['users', 'bob'], { visits: 2 })],
+      ['writer bytes', () => writer.bytes()],
+    ];
+    for (const [name, call] of calls) expect(call, name).toThrow(/buffer was transferred to another thread/);
+    for (const [name, call] of calls) expect(call, name).toThrow(ClosedError);
+  });
+});
+
 describe('open on bytes', () => {
   it('opens a memory database\'s bytes in place, read-only, without copying them', async () => {
     const db = await open();
