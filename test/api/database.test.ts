@@ -183,7 +183,7 @@ describe('a memory database whose buffer was transferred away', () => {
     // Transfer detaches: what a postMessage to a worker with [buffer] does.
     structuredClone(copy.buffer, { transfer: [copy.buffer] });
     const live = writer.bytes();
-    structuredClone(live.buffer, { transfer: [live.buffer] });
+    structuredClone(live.buffer, { transfer: [live.buffer as ArrayBuffer] });
     const calls: [string, () => unknown][] = [
       ['reader get', () => reader.get(['users', 'alice'])],
       ['reader view', () => view.toJS()],
