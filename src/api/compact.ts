@@ -17,6 +17,7 @@ import { Tag } from '../format/tags.js';
 import { readAt } from './paths.js';
 import { formatPath } from './errors.js';
 import { encodeKey, objectKey } from './values.js';
+import { sortedKeyOf } from './sorted-values.js';
 
 import type { MomentFacts, ThinningRule } from '../compact/policy.js';
 
@@ -138,6 +139,8 @@ function dropKeys(engine: Engine, path: AnyPath): DropPath {
     if (tag === Tag.ARRAY_LIST || tag === Tag.LINKED_ARRAY_LIST) {
       throw new InvalidArgumentError(`drop removes map keys and set members, but ${formatPath(at)} steps into a list`);
     }
+    // A sorted map or set stores its keys in the ordered encoding (a Map's tagged key would never match one).
+    if (tag === Tag.SORTED_MAP || tag === Tag.SORTED_SET) return sortedKeyOf(step, at);
     return tag === Tag.NONE || tag === Tag.HASH_MAP ? objectKey(step, at) : encodeKey(step, at);
   });
 }

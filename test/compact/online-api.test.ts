@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open as openMemory, type Database } from '../../src/index.js';
+import { open as openMemory, sortedMap, sortedSet, type Database, type OrderedKey, type SortedMapView, type SortedSetView } from '../../src/index.js';
 import { open } from '../../src/node.js';
 import { dumpValue } from '../../src/history/dump.js';
 import { verifyDatabase } from '../../src/history/verify.js';
@@ -78,6 +78,20 @@ describe('Database.compact', () => {
     }
     expect(verifyDatabase(db.engine).ok).toBe(true);
     db.close();
+  });
+
+  it('drops keys of every kind from sorted maps and sorted sets, not only text keys', async () => {
+    const db = await openMemory(undefined, { clock });
+    db.set(['scores'], sortedMap<OrderedKey, unknown>([[7, { token: 't7' }], [[41, 'ann'], 'tuple'], [new Date(0), 'epoch'], ['text', 'kept'], [8, 'kept']]));
+    db.set(['tags'], sortedSet<OrderedKey>([1n, true, 'kept']));
+    fill(db, 3);
+    db.compact({ keep: { last: 4 }, drop: [['scores', 7], ['scores', [41, 'ann']], ['scores', new Date(0)], ['tags', 1n], ['tags', true]] as never });
+    expect(db.momentCount).toBe(4);
+    for (const snapshot of db.moments()) {
+      expect((snapshot.get(['scores']) as SortedMapView).toJS()).toEqual(new Map<unknown, unknown>([['text', 'kept'], [8, 'kept']]));
+      expect((snapshot.get(['tags']) as SortedSetView).toJS()).toEqual(new Set(['kept']));
+    }
+    expect(verifyDatabase(db.engine).ok).toBe(true);
   });
 
   it('takes since as a date string and thin: true, and refuses malformed policies', async () => {
