@@ -88,3 +88,20 @@ describe('stratadb diff with moments out of range', () => {
     }
   });
 });
+
+describe('counts on the command line', () => {
+  it('--limit, --max-values and --keep-last take decimal digits only, not hex, exponents, spaces or Infinity', async () => {
+    const { path } = await oneMoment();
+    for (const text of ['0x10', '1e3', ' 5', 'Infinity', '+3', '010']) {
+      for (const args of [['log', path, '--limit', text], ['get', path, '.', '--max-values', text], ['compact', path, '--keep-last', text]]) {
+        const result = await run(args);
+        expect(result.code, `${args.join(' ')}: ${result.err}`).toBe(2);
+        expect(result.err).toMatch(/whole number of at least 1/);
+      }
+    }
+    expect((await run(['log', path, '--limit', '10'])).code).toBe(0);
+    expect((await run(['get', path, '.', '--max-values', '100'])).code).toBe(0);
+    expect((await run(['compact', path, '--keep-last', '1'])).code).toBe(0);
+    expect(await momentsOf(path)).toEqual([{ kept: 1 }]);
+  });
+});
