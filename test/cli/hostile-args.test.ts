@@ -82,10 +82,12 @@ describe('stratadb import of hostile JSON', () => {
 describe('stratadb diff with moments out of range', () => {
   it('says there is no such moment, as --moment does, not "outside a list"', async () => {
     const { path } = await oneMoment();
-    for (const [a, b, bad] of [['0', '5', '5'], ['-3', '0', '-3'], ['0', '99999999999999999999', '100000000000000000000']]) {
+    for (const [a, b, bad] of [['0', '5', '5'], ['-3', '0', '-3']]) {
       const result = await run(['diff', path, a as string, b as string]);
       expectRefused(result, new RegExp(`^stratadb: there is no moment ${bad}: the history has 1 \\(0 to 0, or -1 to -1 from the end\\) \\[OUT_OF_RANGE\\]$`));
     }
+    // Past 2^53 the number typed is not the number read: refused as no moment index, not as moment 100000000000000000000.
+    expectRefused(await run(['diff', path, '0', '99999999999999999999']), /^stratadb: B must be a moment index \(negative from the end\), not 99999999999999999999 \[INVALID_ARGUMENT\]$/);
   });
 });
 
