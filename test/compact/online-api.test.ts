@@ -117,6 +117,16 @@ describe('Database.compact', () => {
     db.close();
   });
 
+  it('a predicate that returns no boolean is refused before anything is copied, not read as false', async () => {
+    const db = await openMemory(undefined, { clock });
+    fill(db, 6);
+    const important = ({ meta }: { meta: unknown }): boolean => ((meta as { i: number }).i % 2) as unknown as boolean;
+    expect(() => db.compact({ keep: important })).toThrow(/^keep's function returned number for moment 0; it returns true \(keep\) or false \(drop\)$/);
+    expect(() => db.compact({ keep: () => 'yes' as unknown as boolean })).toThrow(InvalidArgumentError);
+    expect(db.momentCount).toBe(6);
+    db.close();
+  });
+
   it('a subscriber hears of commits after a compaction, and nothing for the compaction itself', async () => {
     const db = await openMemory();
     fill(db, 5);
