@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, open as openMemory } from '../../src/index.js';
 import { open as openPath } from '../../src/node.js';
-import { FileStorage } from '../../src/node.js';
+import { FileStorage, openFile } from '../../src/node.js';
+import { MemoryStorage, openEngine } from '../../src/engine.js';
 
 const folders: string[] = [];
 function fileIn(): string {
@@ -96,5 +97,20 @@ describe('options of reads', () => {
     expect(() => db.stats({ reachabl: true } as never)).toThrow(/stats has no option "reachabl"/);
     expect([...db.moments({ reverse: true })].map((moment) => moment.index)).toEqual([1, 0]);
     expect([...db.diff(0, 1, { path: ['users'] })]).toEqual([]);
+  });
+});
+
+describe('options of the cursor-level open calls', () => {
+  it('openEngine and openFile refuse a misspelt option before opening, and take every real one', async () => {
+    await expect(openEngine(new MemoryStorage(), { readonly: true } as never)).rejects.toThrow(/openEngine has no option "readonly"/);
+    const path = fileIn();
+    await expect(openFile(path, { readonly: true } as never)).rejects.toThrow(/openFile has no option "readonly"/);
+    const writer = await openFile(path, { durability: 'flush', history: true, cacheSize: 1 << 20, lockTimeoutMs: 0 });
+    writer.transact((root) => root.hashMap().put('a').writeUint(1));
+    writer.close();
+    const reader = await openFile(path, { readOnly: true, wholeFileSizeMax: 0 });
+    expect(reader.readOnly).toBe(true);
+    expect(reader.moment(-1).asHashMap().get('a')?.readUint()).toBe(1n);
+    reader.close();
   });
 });
