@@ -194,6 +194,19 @@ describe('views given arguments of the wrong kind', () => {
   });
 });
 
+describe('paths that are revoked Proxies', () => {
+  it('get InvalidArgumentError from every path-taking call, not a raw TypeError', async () => {
+    const db = await withOneMoment();
+    const { proxy, revoke } = Proxy.revocable([], {});
+    revoke();
+    const path = proxy as never;
+    for (const call of [() => db.get(path), () => db.set(path, 1), () => db.has(path), () => db.delete(path), () => db.push(path, 1), () => db.merge(path, {}), () => db.range(path), () => db.subscribe(() => undefined, { path })]) {
+      expect(call).toThrow(/^a path must be an array of keys and indexes, got object$/);
+    }
+    expect(db.momentCount).toBe(1);
+  });
+});
+
 describe('diff and toJS given what is no view', () => {
   it('a revoked Proxy or an object whose cursor() lies gets InvalidArgumentError from diff, and toJS gives it back as any non-view', async () => {
     const db = await withOneMoment();
