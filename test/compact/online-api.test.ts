@@ -94,6 +94,14 @@ describe('Database.compact', () => {
     expect(verifyDatabase(db.engine).ok).toBe(true);
   });
 
+  it('refuses a dropped path longer than excision takes before walking it (100,000 steps took hours)', async () => {
+    const db = await openMemory(undefined, { clock });
+    const path = Array.from({ length: 100_000 }, () => 'a');
+    db.set(path.slice(0, 400), 1);
+    expect(() => db.compact({ drop: [path] })).toThrow(/^a dropped path takes at most 64 steps, got 100000$/);
+    expect(db.compact({ drop: [path.slice(0, 64)] }).moments).toBe(1);
+  });
+
   it('takes since as a date string and thin: true, and refuses malformed policies', async () => {
     const db = await openMemory(undefined, { clock });
     fill(db, 30);
