@@ -4,12 +4,12 @@
 
 import { FILE_STORAGE_OPTION_NAMES, FileStorage, type FileStorageOptions } from './storage/file-storage.js';
 import { openEngine } from './open.js';
-import type { Engine, EngineOptions } from './history/engine.js';
+import { Engine, type EngineOptions } from './history/engine.js';
 import { ENGINE_OPTION_NAMES } from './history/engine-options.js';
-import { OPEN_OPTION_NAMES, openOn, storageFor, type Database, type OpenOptions } from './api/database.js';
+import { Database, OPEN_OPTION_NAMES, openOn, storageFor, type OpenOptions } from './api/database.js';
 import { backupTo, type BackupResult } from './history/backup.js';
 import type { Storage } from './storage/storage.js';
-import { requireKnownOptions, requireOptions } from './base/arguments.js';
+import { describe, requireKnownOptions, requireOptions, requireText } from './base/arguments.js';
 import { fileChangeSource } from './api/watch-file.js';
 import { fileCompactor, replacedFileFollower, type ReopenOptions } from './compact/compact-file.js';
 import { removeLeftoverSiblings } from './compact/swap-file.js';
@@ -58,10 +58,13 @@ export { dataDir } from './api/data-dir.js';
  * consistently, while the database stays in use (see `Database.backup`). The
  * file must not exist yet.
  *
- * @throws InvalidArgumentError when `path` already holds data
+ * @throws InvalidArgumentError when `db` is no Database or Engine, `path` no string, or `path` already holds data
  */
 export function backup(db: Database | Engine, path: string): BackupResult {
-  const engine = 'engine' in db ? db.engine : db;
+  // Checked before the target file is created.
+  if (!(db instanceof Database) && !(db instanceof Engine)) throw new InvalidArgumentError(`backup copies a Database or an Engine, got ${describe(db)}`);
+  requireText(path, 'the backup path');
+  const engine = db instanceof Database ? db.engine : db;
   const target = FileStorage.open(path);
   try {
     return backupTo(engine, target);
