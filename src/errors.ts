@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'WRONG_TYPE'
   | 'OUT_OF_RANGE'
   | 'INVALID_ARGUMENT'
+  | 'CLOSED'
   | 'LOCKED'
   | 'CONFLICT'
   | 'REPLICATION'
@@ -130,6 +131,17 @@ export class InvalidArgumentError extends StrataError {
    */
   constructor(message: string, options?: { cause?: unknown }) {
     super('INVALID_ARGUMENT', message, options);
+  }
+}
+
+/**
+ * The database, or the storage under it, was closed: reads, writes and
+ * snapshots taken before need a database opened again.
+ */
+export class ClosedError extends StrataError {
+  /** @param message - what was closed */
+  constructor(message: string) {
+    super('CLOSED', message);
   }
 }
 

@@ -18,6 +18,7 @@ export {
   WrongTypeError,
   OutOfRangeError,
   InvalidArgumentError,
+  ClosedError,
   LockedError,
   ConflictError,
   type LockHolder,

@@ -135,8 +135,8 @@ export class Database<in out S = any> {
    * every transaction that arrives while one is in flight (group commit), so a
    * burst of writers costs a few syncs, not one each. This handle reads the new
    * moment at once; other processes, and subscribers, see it once it is durable.
-   * If the sync fails, the promise rejects (TransactionError) and the database
-   * refuses writes until reopened.
+   * If the sync fails, the promise rejects (TransactionError), this handle
+   * reads the last durable moment again, and it refuses writes until reopened.
    *
    * @param fn - the transaction's work
    * @param options - `meta` for the commit, as for {@link transact}

@@ -10,10 +10,10 @@ import { isStructureTag } from '../kinds/table.js';
 import type { AnyPath, DeletePathOf, ItemOf, ListTarget, PathOf, PathStep, RangeItem, RangeKey, Stored, TypeAt } from './types.js';
 import { rangeAt } from './sorted-views.js';
 import type { RangeOptions } from './sorted-range.js';
-import { checkPath, isIndex, readAt, refuseUnreadable, resolveStep } from './paths.js';
+import { checkPath, newMapStepsFrom, readAt, refuseUnreadable, resolveStep } from './paths.js';
 import { addMembers, memberKeys, removeAt } from './members.js';
 import { mergeInto } from './merge.js';
-import { objectKey, holdsViews, prepareValue, writeValue } from './values.js';
+import { holdsViews, prepareValue, writeValue } from './values.js';
 import { readValue, type ViewGuard } from './views.js';
 import { describe, requirePath } from '../base/arguments.js';
 import { INSPECT, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
@@ -235,21 +235,42 @@ export class Transaction<in out S = any> {
   /**
    * Writable cursor at `path`; with `create`, empty slots on the way become
    * maps and an index equal to a list's length appends.
+   *
+   * A bad path must leave the transaction untouched. Without `create` the
+   * whole path is checked first, reading only (checkPath). With it, the path
+   * is walked once: a step through a value that is there only copies blocks
+   * (nothing a read can tell apart), and the first step that adds something
+   * (a key its map lacks, an append, a map made in an empty slot) is taken
+   * only once every step after it is known to be one a new map can take;
+   * where that is not known (a later step is an index), the step reads first,
+   * and checkPath names the path when the write would fail.
    */
   private cursorFor(path: AnyPath, create: boolean): WriteCursor {
-    // Check the whole path first, reading only: a bad path must leave the transaction untouched.
-    checkPath(this.#root.refresh(), path, create);
+    if (!create) {
+      checkPath(this.#root.refresh(), path, false);
+      return this.walk(path, false, 0);
+    }
+    return this.walk(path, true, newMapStepsFrom(path));
+  }
+
+  /**
+   * The write walk of {@link cursorFor}: steps from `addsFrom` on may add
+   * (every step after them can be a new map's key); a step before it that
+   * would add is refused through checkPath before anything is added.
+   */
+  private walk(path: AnyPath, create: boolean, addsFrom: number): WriteCursor {
     let cursor = this.#root;
     for (let i = 0; i < path.length; i++) {
       const step = path[i] as PathStep;
       const current = cursor.refresh();
       if (current.tag === Tag.NONE) {
-        if (!create) throw new OutOfRangeError(`nothing is stored at ${formatPath(path.slice(0, i))}`);
-        if (isIndex(step)) throw new OutOfRangeError(`there is no list at ${formatPath(path.slice(0, i))} to index with ${step}`);
-        cursor = cursor.hashMap().put(typeof step === 'string' ? step : objectKey(step, path.slice(0, i + 1)));
+        if (!create || i < addsFrom) this.refuse(path, create);
+        cursor = cursor.hashMap().put(step as string);
         continue;
       }
-      const target = resolveStep(current, step, path, i, 'write');
+      const target = resolveStep(current, step, path, i, create ? 'check' : 'write');
+      // A step that may add a key or an item, with a later step a new map cannot take: only if it is there already.
+      if (i + 1 < addsFrom && readAt(current, [step]) === undefined) this.refuse(path, create);
       if (target instanceof Uint8Array) {
         cursor = cursor.sortedMap().put(target);
         continue;
@@ -265,6 +286,12 @@ export class Transaction<in out S = any> {
       else cursor = list.put(target);
     }
     return cursor;
+  }
+
+  /** Throws checkPath's verdict on a write at `path` that the walk found would fail; nothing was added. */
+  private refuse(path: AnyPath, create: boolean): never {
+    checkPath(this.#root.refresh(), path, create);
+    throw new TransactionError(`internal: the write walk refused ${formatPath(path)}, which checkPath allows`);
   }
 
   /** The cursor-level writable root of this transaction's moment, for full control over the format. */

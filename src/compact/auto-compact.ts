@@ -3,8 +3,9 @@
 // committed size against the thresholds; once they are passed, a worker
 // thread (compact-worker.ts) copies the kept moments into a sibling, reading
 // the file read-only, while the writer goes on committing. Then, between two
-// of the writer's tasks (never inside a transaction, and only once every
-// commit's header is on the file), the writer's thread asks the worker for
+// of the writer's tasks (never inside a transaction, and once every commit's
+// header is on the file: asynchronous commits waiting for their shared sync
+// are synced there first, Engine.settleDeferred), the writer's thread asks the worker for
 // the catch-up and waits for it on a shared flag: the commits made meanwhile
 // are copied, the sibling synced, and here it is renamed over the file and
 // the writer goes on with an engine on the new file. The copy never blocks
@@ -143,6 +144,16 @@ export class AutoCompactor {
     if (engine !== started) {
       end(new IoError(`the background compaction of ${this.path} was overtaken by another compaction`, undefined));
       return;
+    }
+    if (!engine.io.tx.running && !headerOnFile(engine)) {
+      // Asynchronous commits wait for their shared sync: under a steady stream of them some always do, so
+      // the catch-up makes them durable now (one sync on this thread) instead of waiting for a pause.
+      try {
+        engine.settleDeferred();
+      } catch (error) {
+        end(error);
+        return;
+      }
     }
     if (engine.io.tx.running || !headerOnFile(engine)) {
       setTimeout(() => this.catchUp(worker, started, mark, flag, end), CATCH_UP_RETRY_MS).unref();

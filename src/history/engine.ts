@@ -12,20 +12,8 @@
 // - The committed size in the history header is the end of the last commit;
 //   bytes past it belong to no moment and are cut away on a read-write open.
 
-import {
-  CorruptDatabaseError,
-  InvalidArgumentError,
-  OutOfRangeError,
-  ReadOnlyError,
-  TransactionError,
-} from '../errors.js';
-import {
-  FILE_HEADER_SIZE,
-  FORMAT_VERSION,
-  HISTORY_HEADER_POSITION,
-  HISTORY_HEADER_SIZE,
-  INDEX_BLOCK_SIZE,
-} from '../format/constants.js';
+import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError, ReadOnlyError, TransactionError } from '../errors.js';
+import { FILE_HEADER_SIZE, FORMAT_VERSION, HISTORY_HEADER_POSITION, HISTORY_HEADER_SIZE, INDEX_BLOCK_SIZE } from '../format/constants.js';
 import { decodeFileHeader, encodeFileHeader, type FileHeader } from '../format/file-header.js';
 import { Slot } from '../format/slot.js';
 import { Tag } from '../format/tags.js';
@@ -40,7 +28,7 @@ import { WriteCursor } from '../cursor/write-cursor.js';
 import { describe, isPromiseLike } from '../base/arguments.js';
 import { checkCommitBoundary, readHistoryForOpen, rollForward } from './recovery.js';
 import { isInterruptedCreation } from './creation.js';
-import { UnstableHeaderError, encodeHistoryHeader, readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
+import { UnstableHeaderError, decodeHistoryHeader, encodeHistoryHeader, readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
 import { trailerEndingAt } from './trailers.js';
 import { TrailerKind, type CommitTrailer } from '../format/commit-trailer.js';
 import { CommitChain, chainBehindForeignCommits, matchingTrailer, type CommitRecord } from './commit-chain.js';
@@ -49,11 +37,11 @@ import { NothingKept, runEachFromSavepoint } from './batch.js';
 import { TransactionQueue } from './transaction-queue.js';
 import { encodeCommitMeta, type CommitOptions } from './commit-meta.js';
 import { checkHasher, pickHasher } from './hasher-choice.js';
-import { MomentLog, commitAtOrBefore, type MomentInfo } from './moment-log.js';
+import { MomentLog, commitAtOrBefore, type MomentAt, type MomentInfo } from './moment-log.js';
 import { INSPECT, defineHidden, describeHandle, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 import { checkEngineOptions, type Durability, type EngineOptions } from './engine-options.js';
 
-export type { Durability, EngineOptions };
+export type { Durability, EngineOptions, MomentAt };
 
 /**
  * One open database at the format level: moments, transactions, cursors.
@@ -504,6 +492,12 @@ export class Engine {
       publish: (header) => this.writeHeader(header),
       fail: (error) => {
         this.failedCommit ??= error;
+        // Every commit still waiting for a sync was rejected: this handle reads the last durable moment again.
+        const written = decodeHistoryHeader(this.headerBytes, this.storage.size());
+        if (written.committedSize >= this.history.committedSize) return;
+        this.history = written;
+        this.pendingTrailer = undefined;
+        this.lastTrailer = matchingTrailer(trailerEndingAt(this.storage, written.committedSize), written);
       },
       closed: () => this.closed,
     };
@@ -727,7 +721,9 @@ export class Engine {
   private requireNoFailedCommit(): void {
     if (this.lostWriter !== undefined) throw this.lostWriter;
     if (this.failedCommit !== undefined) {
-      throw new TransactionError('an earlier commit failed while writing the history header; reopen the database to find out whether it took effect');
+      // After a failed sync or header write the file's state is known only to a fresh read (a retried fsync can report success for pages it lost).
+      const reason = this.failedCommit instanceof Error ? `: ${this.failedCommit.message}` : '';
+      throw new TransactionError(`an earlier commit failed while syncing its data or writing the history header${reason}; this handle writes nothing more: reopen the database to find out whether it took effect`, { cause: this.failedCommit });
     }
   }
 
@@ -751,6 +747,28 @@ export class Engine {
     if (this.readOnly) throw new ReadOnlyError('the database is open read-only');
   }
 
+  /**
+   * Makes the deferred commits (transactAsync's, batches') durable and published now, on this
+   * thread: their promises resolve, or reject with the failure, which is rethrown and stops this
+   * handle's writes. Close needs every commit on the file, and so does a background compaction's
+   * catch-up, which a stream of asynchronous commits would otherwise never find with none pending.
+   *
+   * @internal for close and the automatic compaction
+   */
+  settleDeferred(): void {
+    if (this.readOnly || this.lostWriter !== undefined || this.failedCommit !== undefined || this.group?.pending !== true) return;
+    try {
+      this.group.settleNow(() => {
+        this.confirmWriter();
+        this.storage.sync();
+        this.writeHeader(this.history);
+      });
+    } catch (error) {
+      this.failedCommit ??= error;
+      throw error;
+    }
+  }
+
   /** Flushes buffered writes (no-op for memory) and closes the storage. */
   close(): void {
     if (this.io.tx.running) throw new TransactionError('cannot close inside a transaction');
@@ -761,14 +779,7 @@ export class Engine {
     this.closed = true;
     if (!this.readOnly && this.lostWriter === undefined) {
       try {
-        // Deferred commits waiting for their batch: check the writer, sync, publish the latest; their promises settle either way.
-        if (this.group?.pending === true && this.failedCommit === undefined) {
-          this.group.settleNow(() => {
-            this.confirmWriter();
-            this.storage.sync();
-            this.writeHeader(this.history);
-          });
-        }
+        this.settleDeferred();
         // The last header was handed to the system unsynced; make it durable, so
         // that the next open need not roll forward.
         if (this.headerUnsynced && this.failedCommit === undefined) this.storage.sync();
@@ -783,12 +794,4 @@ export class Engine {
 
   /** True once {@link close} ran. */
   declare private closed: boolean;
-}
-
-/** What {@link Engine.momentAt} finds: a moment as it stood at a time. */
-export interface MomentAt {
-  /** Its index in the history as it was then. */
-  readonly index: number;
-  /** A read-only cursor on its root. */
-  readonly cursor: ReadCursor;
 }

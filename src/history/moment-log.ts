@@ -5,8 +5,17 @@
 
 import { TrailerKind, type CommitTrailer } from '../format/commit-trailer.js';
 import type { Storage } from '../storage/storage.js';
+import type { ReadCursor } from '../cursor/read-cursor.js';
 import { decodeCommitMeta } from './commit-meta.js';
 import { searchChain, trailerEndingAt } from './trailers.js';
+
+/** What Engine.momentAt finds: a moment as it stood at a time. */
+export interface MomentAt {
+  /** Its index in the history as it was then. */
+  readonly index: number;
+  /** A read-only cursor on its root. */
+  readonly cursor: ReadCursor;
+}
 
 /** What the history knows of one moment's commit. */
 export interface MomentInfo {

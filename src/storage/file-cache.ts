@@ -4,7 +4,7 @@
 // dispatches through (one virtual call per storage call). The strategies are
 // whole-file-cache.ts and page-cache.ts; the file itself is file-io.ts.
 
-import { CorruptDatabaseError, InvalidArgumentError, ReadOnlyError } from '../errors.js';
+import { ClosedError, CorruptDatabaseError, InvalidArgumentError, ReadOnlyError } from '../errors.js';
 import type { FileIo } from './file-io.js';
 
 /** Where a cache puts what its last locate made readable: the FileStorage itself, so that `storage.view` stays a plain field read. */
@@ -132,7 +132,7 @@ export abstract class FileCache {
 
   /** Throws when the storage is closed. */
   checkOpen(): void {
-    if (this.closed) throw new InvalidArgumentError('this storage is closed');
+    if (this.closed) throw new ClosedError('this database is closed: its storage was closed, open it again to read or write');
   }
 
   /** Throws when the storage is closed, read-only, or lost its file to another writer. */

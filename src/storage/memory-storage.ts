@@ -2,7 +2,7 @@
 // byte: the buffer is the database file). Its bytes can be taken out and opened
 // elsewhere in place: no copy, no decode.
 
-import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError, ReadOnlyError } from '../errors.js';
+import { ClosedError, CorruptDatabaseError, InvalidArgumentError, OutOfRangeError, ReadOnlyError } from '../errors.js';
 import type { Storage } from './storage.js';
 import { describe, requireOptions } from '../base/arguments.js';
 import { INSPECT, defineHidden, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
@@ -215,7 +215,7 @@ export class MemoryStorage implements Storage {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new InvalidArgumentError('this storage is closed');
+    if (this.closed) throw new ClosedError('this database is closed: its storage was closed, open it again to read or write');
   }
 
   private failRead(position: number, length: number): never {

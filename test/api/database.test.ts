@@ -2,7 +2,7 @@
 // clones, read-only bytes, and bad input, on every backend.
 
 import { describe, expect, it } from 'vitest';
-import { open, linkedList, MapView, ListView, OutOfRangeError, ReadOnlyError, TransactionError, WrongTypeError, type Database } from '../../src/index.js';
+import { open, linkedList, ClosedError, MapView, ListView, OutOfRangeError, ReadOnlyError, TransactionError, WrongTypeError, type Database } from '../../src/index.js';
 import { MemoryStorage } from '../../src/engine.js';
 import { dataDir } from '../../src/node.js';
 import { backends } from '../support/backends.js';
@@ -140,6 +140,27 @@ describe.each(backends)('Database on $name', (backend) => {
     expect(db.engine.storage.size()).toBeGreaterThan(size);
     expect(db.has(['new'])).toBe(false);
     db.close();
+  });
+
+  it('refuses every read and write after close with ClosedError, snapshots and views taken before included', async () => {
+    const db = await fresh();
+    db.set(['users', 'alice'], { visits: 1 });
+    const snapshot = db.snapshot();
+    const view = db.get(['users']) as MapView;
+    db.close();
+    const refused: [string, () => unknown][] = [
+      ['get', () => db.get(['users', 'alice'])],
+      ['has', () => db.has(['users'])],
+      ['set', () => db.set(['users', 'bob'], 2)],
+      ['transact', () => db.transact((tx) => tx.set(['x'], 1))],
+      ['snapshot get', () => snapshot.get(['users'])],
+      ['view toJS', () => view.toJS()],
+    ];
+    for (const [name, call] of refused) expect(call, name).toThrow(ClosedError);
+    await expect(db.transactAsync((tx) => tx.set(['x'], 1))).rejects.toThrow(ClosedError);
+    await expect(db.transactBatched((tx) => tx.set(['x'], 1))).rejects.toThrow(ClosedError);
+    expect(() => db.get(['users'])).toThrow(/database is closed/);
+    expect(() => db.close()).not.toThrow();
   });
 
   it('removes from the middle of a linked list', async () => {

@@ -19,14 +19,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 const childScript = resolve(here, '..', 'support', 'compact-child.mjs');
 // Each kill starts a Node process: 8 by default, STRATADB_COMPACT_KILLS=200 for a long run.
 const KILLS = Number(process.env.STRATADB_COMPACT_KILLS ?? 8);
-// The autoCompact loop's child writes for 1.5 to 3 s before each kill: 2 kills
-// in npm test, 4 under STRATADB_LONG=1, half of STRATADB_COMPACT_KILLS when set.
-const AUTO_KILLS = loopSize(process.env.STRATADB_COMPACT_KILLS === undefined ? undefined : String(Math.ceil(KILLS / 2)), 2, 4);
+// The autoCompact loop's child writes for 1.5 to 3 s before each kill: 3 kills
+// in npm test (one writer of each kind), 6 under STRATADB_LONG=1, half of
+// STRATADB_COMPACT_KILLS when set.
+const AUTO_KILLS = loopSize(process.env.STRATADB_COMPACT_KILLS === undefined ? undefined : String(Math.ceil(KILLS / 2)), 3, 6);
+/** How the autoCompact loop's writers commit, kill after kill: transact, transactAsync, transactBatched. */
+const AUTO_WRITES = [undefined, 'async', 'batched'] as const;
 
 /** Runs the child, kills it `delayMs` after it starts (or, with `duringCompaction`, after it next starts compacting). */
-function runAndKill(path: string, delayMs: number, duringCompaction: boolean, auto = false): Promise<{ committed: number; compacting: boolean; swaps: number }> {
+function runAndKill(path: string, delayMs: number, duringCompaction: boolean, auto = false, writes?: 'async' | 'batched'): Promise<{ committed: number; compacting: boolean; swaps: number }> {
   return new Promise((resolveKill, reject) => {
-    const child = spawn(process.execPath, [childScript, path, ...(auto ? ['auto'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [childScript, path, ...(auto ? ['auto'] : []), ...(writes === undefined ? [] : [writes])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let swaps = 0;
     let committed = -1;
     let armed = false;
@@ -106,21 +109,24 @@ describe('a writer killed with SIGKILL while it compacts', () => {
     }
   }, 120_000);
 
-  it(`with autoCompact (a worker thread copying), loses no reported commit, over ${AUTO_KILLS} kills`, async () => {
+  it(`with autoCompact (a worker thread copying), loses no reported commit of synchronous, async or batched writers, over ${AUTO_KILLS} kills`, async () => {
     const next = seededRandom(Number(process.env.STRATADB_SEED ?? 20261121) + 1);
     const dir = mkdtempSync(join(tmpdir(), 'stratadb-compact-kill-auto-'));
     const path = join(dir, 'db.xit');
     try {
       let reported = 0;
       let swaps = 0;
+      let asyncSwaps = 0;
       for (let kill = 0; kill < AUTO_KILLS; kill++) {
-        const run = await runAndKill(path, 1500 + Math.floor(next() * 1500), false, true);
+        const run = await runAndKill(path, 1500 + Math.floor(next() * 1500), false, true, AUTO_WRITES[kill % AUTO_WRITES.length]);
         swaps += run.swaps;
+        if (kill % AUTO_WRITES.length !== 0) asyncSwaps += run.swaps;
         reported = Math.max(reported, run.committed);
         await expectWholeAfterKill(dir, path, reported);
       }
-      // The background compaction did swap files between the kills.
+      // The background compaction did swap files between the kills, under asynchronous writers too.
       expect(swaps).toBeGreaterThan(0);
+      expect(asyncSwaps).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

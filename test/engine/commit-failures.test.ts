@@ -72,13 +72,42 @@ describe('Engine commit failures', () => {
       // the commit's bytes stay, since a sync that failed may have stored them.
       expect(dumpDatabase(engine)).toEqual(before);
       expect(storage.size()).toBeGreaterThan(size);
-      expect(() => engine.transact(() => undefined)).toThrow(/reopen/);
+      // Later writes say what failed first, and keep it as their cause.
+      expect(() => engine.transact(() => undefined)).toThrow(/syncing its data or writing the history header: injected sync failure; this handle writes nothing more: reopen/);
       // A reopen decides: a durable storage's whole trailer rolls the commit
       // forward; a memory storage's commits carry no data checksum, and stay out.
       const reopened = Engine.open(MemoryStorage.fromBytes(storage.toBytes().slice(), { readOnly: false }), { hasher: sha1Hasher });
       expect(reopened.momentCount).toBe(durable ? 2 : 1);
       expect(reopened.moment(-1).asHashMap().get('k')?.readUint()).toBe(durable ? 2n : 1n);
     }
+  });
+
+  it('reads the last durable moment again after a group commit sync failed, and refuses writes, naming that failure, until reopened', async () => {
+    const storage = new MemoryStorage({ durable: true });
+    const engine = Engine.open(storage, { hasher: sha1Hasher });
+    engine.transact((root) => root.hashMap().put('k').writeUint(1));
+    storage.sync = () => {
+      throw new IoError('injected sync failure', new Error('ENOSPC'));
+    };
+    const rejected = engine.transactAsync((root) => root.hashMap().put('k').writeUint(2));
+    const waiting = engine.transactAsync((root) => root.hashMap().put('k').writeUint(3));
+    // Until its sync, this handle reads the new moments; once they are rejected, the last durable one again.
+    expect(engine.momentCount).toBe(3);
+    await expect(rejected).rejects.toThrow(/group commit's sync failed/);
+    await expect(waiting).rejects.toThrow(/group commit's sync failed/);
+    expect(engine.momentCount).toBe(1);
+    expect(engine.moment(-1).asHashMap().get('k')?.readUint()).toBe(1n);
+    expect(engine.momentInfo(-1).index).toBe(0);
+    let later: unknown;
+    try {
+      engine.transact((root) => root.hashMap().put('k').writeUint(4));
+    } catch (error) {
+      later = error;
+    }
+    expect(later).toBeInstanceOf(TransactionError);
+    expect((later as TransactionError).message).toMatch(/injected sync failure; this handle writes nothing more: reopen/);
+    expect((later as TransactionError).cause).toBeInstanceOf(IoError);
+    await expect(engine.transactBatched((root) => root.hashMap().put('k').writeUint(5))).rejects.toThrow(/this handle writes nothing more/);
   });
 
   it('reopens a database whose creation stopped before the root tag was written', () => {

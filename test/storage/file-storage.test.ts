@@ -780,7 +780,7 @@ describe('FileStorage read-only', () => {
 });
 
 describe('FileStorage.close', () => {
-  it('flushes, and later calls throw INVALID_ARGUMENT', () => {
+  it('flushes, and later calls throw CLOSED', () => {
     const storage = open(file());
     storage.write(0, pattern(10));
     storage.close();
@@ -793,7 +793,7 @@ describe('FileStorage.close', () => {
         caught = error;
       }
       expect(caught).toBeInstanceOf(StrataError);
-      expect((caught as StrataError).code).toBe('INVALID_ARGUMENT');
+      expect((caught as StrataError).code).toBe('CLOSED');
     }
     storage.close();
   });
@@ -806,7 +806,7 @@ describe('FileStorage.close', () => {
     ['page mode', { wholeFileSizeMax: 0 }],
     ['page mode after a switch', { wholeFileSizeMax: 64, pageSize: 16 }],
   ] as const) {
-    it(`refuses every call after close with INVALID_ARGUMENT, and holds nothing (${mode})`, () => {
+    it(`refuses every call after close with CLOSED, and holds nothing (${mode})`, () => {
       const storage = open(file(), options);
       storage.write(0, pattern(100));
       if (mode === 'page mode after a switch') expect(storage.wholeFile).toBe(false);
@@ -836,7 +836,7 @@ describe('FileStorage.close', () => {
           caught = error;
         }
         expect(caught).toBeInstanceOf(StrataError);
-        expect((caught as StrataError).code).toBe('INVALID_ARGUMENT');
+        expect((caught as StrataError).code).toBe('CLOSED');
       }
       expect(fs.statSync(file()).size).toBe(100);
     });

@@ -6,7 +6,10 @@
 // "compacted" after, and holding still for 250 ms between its copy and its
 // swap. With "auto" as its second argument it compacts in the
 // background instead (autoCompact, a worker thread), yielding between commits
-// and printing "compacting" once a background compaction has started.
+// and printing "compacting" once a background compaction has started. A third
+// argument, "async" or "batched", commits through transactAsync or
+// transactBatched instead, 8 in flight, printing "committed N" once each is
+// durable (the catch-up must find its moment under that steady stream).
 // Runs until killed.
 
 import fs from 'node:fs';
@@ -20,18 +23,30 @@ const held = new Int32Array(new SharedArrayBuffer(4));
 let lastInode = inode();
 let n = db.momentCount === 0 ? 0 : Number(db.get(['a']) ?? 0);
 process.stdout.write(`started ${n}\n`);
+const writes = process.argv[4];
+const inflight = [];
 for (;;) {
   n++;
-  db.transact((tx) => {
-    tx.set(['a'], n);
-    tx.push(['items'], n);
-    tx.set(['blob', `b${n % 40}`], 'x'.repeat(200 + (n % 7) * 300));
-    tx.set(['b'], n);
-  });
-  process.stdout.write(`committed ${n}\n`);
+  const k = n;
+  const write = (tx) => {
+    tx.set(['a'], k);
+    tx.push(['items'], k);
+    tx.set(['blob', `b${k % 40}`], 'x'.repeat(200 + (k % 7) * 300));
+    tx.set(['b'], k);
+  };
+  if (writes === undefined) {
+    db.transact(write);
+    process.stdout.write(`committed ${k}\n`);
+  } else {
+    // One kind of asynchronous commit per process: they settle in the order they were issued.
+    // A window of 8: some commit always waits for its sync, as under a steady stream.
+    const pending = writes === 'async' ? db.transactAsync(write) : db.transactBatched(write);
+    inflight.push(pending.then(() => process.stdout.write(`committed ${k}\n`)));
+    if (inflight.length >= 8) await inflight.shift();
+  }
   if (auto) {
     // Let the timer and the worker's messages run; say when the file was swapped.
-    await new Promise((resolve) => setImmediate(resolve));
+    if (writes === undefined) await new Promise((resolve) => setImmediate(resolve));
     if (n % 5 === 0) process.stdout.write('compacting\n');
     if (inode() !== lastInode) {
       lastInode = inode();
