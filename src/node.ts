@@ -4,11 +4,12 @@
 
 import { FILE_STORAGE_OPTION_NAMES, FileStorage, type FileStorageOptions } from './storage/file-storage.js';
 import { openEngine } from './open.js';
-import type { Engine, EngineOptions } from './history/engine.js';
-import { OPEN_OPTION_NAMES, openOn, storageFor, type Database, type OpenOptions } from './api/database.js';
+import { Engine, type EngineOptions } from './history/engine.js';
+import { ENGINE_OPTION_NAMES } from './history/engine-options.js';
+import { Database, OPEN_OPTION_NAMES, openOn, storageFor, type OpenOptions } from './api/database.js';
 import { backupTo, type BackupResult } from './history/backup.js';
 import type { Storage } from './storage/storage.js';
-import { requireKnownOptions, requireOptions } from './base/arguments.js';
+import { describe, requireKnownOptions, requireOptions, requireText } from './base/arguments.js';
 import { fileChangeSource } from './api/watch-file.js';
 import { fileCompactor, replacedFileFollower, type ReopenOptions } from './compact/compact-file.js';
 import { removeLeftoverSiblings } from './compact/swap-file.js';
@@ -57,10 +58,13 @@ export { dataDir } from './api/data-dir.js';
  * consistently, while the database stays in use (see `Database.backup`). The
  * file must not exist yet.
  *
- * @throws InvalidArgumentError when `path` already holds data
+ * @throws InvalidArgumentError when `db` is no Database or Engine, `path` no string, or `path` already holds data
  */
 export function backup(db: Database | Engine, path: string): BackupResult {
-  const engine = 'engine' in db ? db.engine : db;
+  // Checked before the target file is created.
+  if (!(db instanceof Database) && !(db instanceof Engine)) throw new InvalidArgumentError(`backup copies a Database or an Engine, got ${describe(db)}`);
+  requireText(path, 'the backup path');
+  const engine = db instanceof Database ? db.engine : db;
   const target = FileStorage.open(path);
   try {
     return backupTo(engine, target);
@@ -159,6 +163,9 @@ function checkAutoCompact(options: AutoCompactOptions, writerFile: boolean): voi
   if (options.onError !== undefined && typeof options.onError !== 'function') throw new InvalidArgumentError('autoCompact.onError is a function');
 }
 
+/** Every option {@link openFile} takes: the engine's (but the known hashers) and the file storage's. */
+const OPEN_FILE_OPTION_NAMES: readonly string[] = [...new Set([...ENGINE_OPTION_NAMES.filter((name) => name !== 'knownHashers'), ...FILE_STORAGE_OPTION_NAMES])];
+
 /** Options for {@link openFile}: the engine's and the file storage's. */
 export type OpenFileOptions = Omit<EngineOptions, 'knownHashers'> & Omit<FileStorageOptions, 'readOnly'>;
 
@@ -179,10 +186,14 @@ export type OpenFileOptions = Omit<EngineOptions, 'knownHashers'> & Omit<FileSto
  */
 export async function openFile(path: string, options: OpenFileOptions = {}): Promise<Engine> {
   requireOptions(options, 'openFile');
+  // A misspelt option must not fall back to its default (`{ readonly: true }` would open for writing).
+  requireKnownOptions(options, OPEN_FILE_OPTION_NAMES, 'openFile');
   const readOnly = options.readOnly ?? false;
   const storage = FileStorage.open(path, { ...options, readOnly });
   try {
-    return await openEngine(storage, options);
+    // The engine's options alone: openEngine refuses the file storage's.
+    const { hasher, durability, history, clock } = options;
+    return await openEngine(storage, { readOnly, ...(hasher !== undefined ? { hasher } : {}), ...(durability !== undefined ? { durability } : {}), ...(history !== undefined ? { history } : {}), ...(clock !== undefined ? { clock } : {}) });
   } catch (error) {
     storage.close();
     throw error;

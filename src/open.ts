@@ -7,7 +7,11 @@ import { sha1Hasher } from './hash/sha1.js';
 import { createXxHash128Hasher } from './hash/xxhash128.js';
 import { Engine, type EngineOptions } from './history/engine.js';
 import type { Storage } from './storage/storage.js';
-import { requireOptions } from './base/arguments.js';
+import { requireKnownOptions, requireOptions } from './base/arguments.js';
+import { ENGINE_OPTION_NAMES } from './history/engine-options.js';
+
+/** What openEngine takes: the engine's options but the known hashers, which it supplies. */
+const OPEN_ENGINE_OPTION_NAMES = ENGINE_OPTION_NAMES.filter((name) => name !== 'knownHashers');
 
 /**
  * The built-in hashers, default first: `xx16` (128 bits, two xxh64 digests) and
@@ -35,5 +39,7 @@ export async function builtInHashers(): Promise<Hasher[]> {
  */
 export async function openEngine(storage: Storage, options: Omit<EngineOptions, 'knownHashers'> = {}): Promise<Engine> {
   requireOptions(options, 'openEngine');
+  // A misspelt option must not fall back to its default (`{ readonly: true }` would open for writing).
+  requireKnownOptions(options, OPEN_ENGINE_OPTION_NAMES, 'openEngine');
   return Engine.open(storage, { ...options, knownHashers: await builtInHashers() });
 }

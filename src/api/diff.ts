@@ -2,8 +2,8 @@
 // decoded and its values read as `get` reads them, between two moments, two
 // snapshots or two views, optionally under a path.
 
-import { InvalidArgumentError } from '../errors.js';
-import type { ReadCursor } from '../cursor/read-cursor.js';
+import { InvalidArgumentError, StrataError } from '../errors.js';
+import { ReadCursor } from '../cursor/read-cursor.js';
 import { diffCursors } from '../diff/walk.js';
 import { SortedKeyStep, type ChangeType, type CursorChange, type DiffStats, type DiffStep } from '../diff/change.js';
 import { decodeSortedKey } from './sorted-values.js';
@@ -105,10 +105,17 @@ export interface HasCursor {
 export type Diffable = HasCursor | Value;
 
 function rootOf(value: Diffable, name: string): ReadCursor {
-  if (typeof value === 'object' && value !== null) {
-    if (isView(value)) return value[VIEW_CURSOR]();
-    if ('cursor' in value && typeof value.cursor === 'function') return (value as { cursor(): ReadCursor }).cursor();
+  let root: unknown;
+  try {
+    if (typeof value === 'object' && value !== null) {
+      if (isView(value)) root = value[VIEW_CURSOR]();
+      else if ('cursor' in value && typeof value.cursor === 'function') root = (value as { cursor(): unknown }).cursor();
+    }
+  } catch (error) {
+    // A view of an ended transaction or a closed database says so; a revoked Proxy, or an object whose cursor() throws, is neither.
+    if (error instanceof StrataError) throw error;
   }
+  if (root instanceof ReadCursor) return root;
   throw new InvalidArgumentError(`diff compares snapshots or views of maps, sets and lists; ${name} is neither`);
 }
 

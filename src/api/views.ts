@@ -47,7 +47,12 @@ export function toJS(value: Value): unknown {
 
 /** True for a view of a structure: MapView, ListView, SetView, SortedMapView or SortedSetView. */
 export function isStructureView(value: unknown): value is MapView | ListView | SetView | SortedMapView | SortedSetView {
-  return value instanceof View;
+  try {
+    return value instanceof View;
+  } catch {
+    // A revoked Proxy: no view.
+    return false;
+  }
 }
 
 /** @internal toJS of any view (the sorted views' files call it). */

@@ -82,9 +82,18 @@ export function requireFormatTag(formatTag: unknown): asserts formatTag is Uint8
  * @throws InvalidArgumentError unless it is an array (a lone string would otherwise be read as one step per character)
  */
 export function requirePath(path: unknown): asserts path is ReadonlyArray<unknown> {
-  if (!Array.isArray(path)) {
+  if (!isArray(path)) {
     const hint = typeof path === 'string' || typeof path === 'number' ? `; write [${JSON.stringify(path)}] for a single step` : '';
     throw new InvalidArgumentError(`a path must be an array of keys and indexes, got ${describe(path)}${hint}`);
+  }
+}
+
+/** Array.isArray that answers false for a revoked Proxy instead of throwing a TypeError. */
+function isArray(value: unknown): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
   }
 }
 

@@ -38,6 +38,18 @@ export function parsePath(text: string): PathStep[] {
   });
 }
 
+/**
+ * Commander's parser for a count (`--limit`, `--max-values`, `--keep-last`):
+ * decimal digits, at least 1, as people write counts. `Number()` alone would
+ * also take `0x10`, `1e3`, ` 5` and `Infinity`.
+ *
+ * @throws commander's InvalidArgumentError (a usage error, exit 2) for anything else
+ */
+export function parseCount(text: string): number {
+  if (!/^[1-9][0-9]*$/.test(text) || !Number.isSafeInteger(Number(text))) throw new CommanderArgumentError('a whole number of at least 1');
+  return Number(text);
+}
+
 /** The path as people wrote it, for messages. */
 export function pathLabel(path: readonly PathStep[]): string {
   if (path.length === 0) return 'the root';

@@ -42,7 +42,8 @@ export function parsePath(text: string | undefined): AnyPath {
 
 /** A moment argument: an integer, negative from the end. */
 function parseMoment(text: string, name: string): number {
-  if (!/^-?\d+$/.test(text)) throw new InvalidArgumentError(`${name} must be a moment index (negative from the end), not ${text}`);
+  // A safe integer: past 2^53 the number would name another moment than the one typed.
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError(`${name} must be a moment index (negative from the end), not ${text}`);
   return Number(text);
 }
 

@@ -2,7 +2,7 @@
 // everywhere: --hash, --moment, --json, --no-progress, --max-values.
 
 import { Option, InvalidArgumentError as CommanderArgumentError } from 'commander';
-import { parseMoment } from './arguments.js';
+import { parseCount, parseMoment } from './arguments.js';
 
 /** `--hash NAME`: the key hash to open with. */
 export const hashOption = (): Option =>
@@ -22,11 +22,7 @@ export const noProgressOption = (): Option => new Option('--no-progress', 'draw 
 
 /** `--max-values N`: the most JSON values one printed moment or value may hold. */
 export const maxValuesOption = (): Option =>
-  new Option('--max-values <n>', 'the most values one moment may print (default: two per slot of the file, at least a million)').argParser((text: string) => {
-    const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < 1) throw new CommanderArgumentError('a whole number of at least 1');
-    return value;
-  });
+  new Option('--max-values <n>', 'the most values one moment may print (default: two per slot of the file, at least a million)').argParser(parseCount);
 
 /** Options as commander hands them to an action: each present only when given (progress is false only with --no-progress). */
 export interface CommonOptions {

@@ -26,10 +26,15 @@ export function scalarJson(value: unknown): Json {
   throw new WrongTypeError(`cannot write ${typeof value} as JSON`);
 }
 
-/** A Map key as an object key: text as it is, any other key as the JSON text of its value (`1`, `true`, `null`, `{"$bytes":"ff"}`). */
+/** A Map key or set member as JSON: a scalar as {@link scalarJson} writes it, a sorted map's tuple key as an array of those. */
+export function keyJson(key: unknown): Json {
+  return Array.isArray(key) ? key.map(keyJson) : scalarJson(key);
+}
+
+/** A Map key as an object key: text as it is, any other key as the JSON text of its value (`1`, `true`, `null`, `{"$bytes":"ff"}`, `[41,"ann"]`). */
 export function keyText(key: unknown): string {
   if (typeof key === 'string') return key;
-  const json = scalarJson(key);
+  const json = keyJson(key);
   return typeof json === 'string' ? json : JSON.stringify(json);
 }
 

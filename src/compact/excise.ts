@@ -58,6 +58,14 @@ function keyId(key: ResolvedKey): string {
 }
 
 /**
+ * @param length - the steps of a dropped path
+ * @throws InvalidArgumentError past {@link DROP_PATH_STEPS_MAX}
+ */
+export function checkDropPathLength(length: number): void {
+  if (length > DROP_PATH_STEPS_MAX) throw new InvalidArgumentError(`a dropped path takes at most ${DROP_PATH_STEPS_MAX} steps, got ${length}`);
+}
+
+/**
  * Builds the tree of dropped paths.
  *
  * @throws InvalidArgumentError for a path that is not a non-empty array of keys
@@ -67,7 +75,7 @@ function dropTree(paths: unknown): DropNode {
   const root = newNode();
   for (const path of paths as unknown[]) {
     if (!Array.isArray(path) || path.length === 0) throw new InvalidArgumentError(`a dropped path is a non-empty array of keys, got ${describe(path)}`);
-    if (path.length > DROP_PATH_STEPS_MAX) throw new InvalidArgumentError(`a dropped path takes at most ${DROP_PATH_STEPS_MAX} steps, got ${path.length}`);
+    checkDropPathLength(path.length);
     let node = root;
     for (const step of path as unknown[]) {
       if (typeof step === 'number') throw new InvalidArgumentError(`a dropped path cannot step into a list (index ${step}): an index names a different item in each moment`);

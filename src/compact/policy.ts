@@ -119,7 +119,10 @@ function checkPolicy(policy: unknown): Selector {
       const kept: number[] = [];
       for (let index = 0; index < count; index++) {
         const info = engine.momentInfo(index);
-        if (predicate({ index, time: info.time, meta: info.meta }) === true) kept.push(index);
+        const keep = predicate({ index, time: info.time, meta: info.meta });
+        // Only true keeps: a truthy 1 or 'yes' taken as false would drop the moment unasked, so it is refused.
+        if (typeof keep !== 'boolean') throw new InvalidArgumentError(`keep's function returned ${describe(keep)} for moment ${index}; it returns true (keep) or false (drop)`);
+        if (keep) kept.push(index);
       }
       return kept;
     };

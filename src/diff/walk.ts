@@ -6,7 +6,7 @@
 // to the changed leaves with full paths. Anything else that differs is one
 // `change`. The cost follows the change, not the size of the data.
 
-import { CorruptDatabaseError, InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import type { BlockIO } from '../core/block-io.js';
 import type { Context } from '../core/context.js';
 import { isStructureTag } from '../kinds/table.js';
@@ -17,10 +17,14 @@ import { sameScalar } from './same-value.js';
 import type { Changes, DiffState } from './state.js';
 
 /**
- * Structures nested in changed structures are followed this deep at most: only
- * a damaged file (a structure that contains itself) goes further.
+ * Structures nested in changed structures are followed this deep at most. The
+ * walk is a chain of generators, several native frames per level, so the bound
+ * keeps it well inside the default stack (hash maps overflowed it at about 900
+ * levels): deeper nesting gets an OutOfRangeError, never a RangeError. The JS
+ * API writes values at most this deep; deeper ones come from the cursor API,
+ * another writer, or damage (a structure that contains itself).
  */
-export const DIFF_NESTING_MAX = 1000;
+export const DIFF_NESTING_MAX = 500;
 
 class DiffWalk implements DiffState {
   readonly ctx: Context;
@@ -41,7 +45,9 @@ class DiffWalk implements DiffState {
     if (a.tag === b.tag) {
       const differ = differFor(a.tag);
       if (differ !== undefined) {
-        if (this.depth >= DIFF_NESTING_MAX) throw new CorruptDatabaseError(`structures nest more than ${DIFF_NESTING_MAX} deep (a structure contains itself)`, after.slotPosition);
+        if (this.depth >= DIFF_NESTING_MAX) {
+          throw new OutOfRangeError(`structures nest more than ${DIFF_NESTING_MAX} deep at ${after.slotPosition}, deeper than a diff follows (the JS API writes values at most that deep; deeper ones come from the cursor API, another writer, or a damaged structure that contains itself)`);
+        }
         this.depth++;
         try {
           yield* differ(this, before, after, path);

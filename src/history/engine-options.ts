@@ -15,6 +15,19 @@ import type { Storage } from '../storage/storage.js';
  */
 export type Durability = 'sync' | 'flush';
 
+/**
+ * The name of every {@link EngineOptions} option, for the open calls that
+ * refuse unknown ones (a Record, so that a new option must be named here).
+ */
+export const ENGINE_OPTION_NAMES: readonly string[] = Object.keys({
+  hasher: true,
+  knownHashers: true,
+  readOnly: true,
+  durability: true,
+  history: true,
+  clock: true,
+} satisfies Record<keyof EngineOptions, true>);
+
 /** Options for {@link Engine.open}. */
 export interface EngineOptions {
   /**

@@ -10,9 +10,11 @@ import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { InvalidArgumentError, IoError, LockedError, type LockHolder } from '../errors.js';
 import { INSPECT, hideFields, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
+import { requireText } from '../base/arguments.js';
 
 /** The lock file for a database path. */
 export function lockPath(databasePath: string): string {
+  requireText(databasePath, 'a database path');
   return `${canonicalPath(databasePath)}.lock`;
 }
 

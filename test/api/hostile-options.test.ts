@@ -3,13 +3,14 @@
 // fall back to its default (a default that writes a file meant to be read, or
 // keeps only the latest moment of a history meant to be kept).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, open as openMemory } from '../../src/index.js';
 import { open as openPath } from '../../src/node.js';
-import { FileStorage } from '../../src/node.js';
+import { FileStorage, backup, breakStaleLock, openFile, readLockHolder } from '../../src/node.js';
+import { MemoryStorage, openEngine } from '../../src/engine.js';
 
 const folders: string[] = [];
 function fileIn(): string {
@@ -96,5 +97,38 @@ describe('options of reads', () => {
     expect(() => db.stats({ reachabl: true } as never)).toThrow(/stats has no option "reachabl"/);
     expect([...db.moments({ reverse: true })].map((moment) => moment.index)).toEqual([1, 0]);
     expect([...db.diff(0, 1, { path: ['users'] })]).toEqual([]);
+  });
+});
+
+describe('options of the cursor-level open calls', () => {
+  it('openEngine and openFile refuse a misspelt option before opening, and take every real one', async () => {
+    await expect(openEngine(new MemoryStorage(), { readonly: true } as never)).rejects.toThrow(/openEngine has no option "readonly"/);
+    const path = fileIn();
+    await expect(openFile(path, { readonly: true } as never)).rejects.toThrow(/openFile has no option "readonly"/);
+    const writer = await openFile(path, { durability: 'flush', history: true, cacheSize: 1 << 20, lockTimeoutMs: 0 });
+    writer.transact((root) => root.hashMap().put('a').writeUint(1));
+    writer.close();
+    const reader = await openFile(path, { readOnly: true, wholeFileSizeMax: 0 });
+    expect(reader.readOnly).toBe(true);
+    expect(reader.moment(-1).asHashMap().get('a')?.readUint()).toBe(1n);
+    reader.close();
+  });
+});
+
+describe('node helpers given arguments of the wrong kind', () => {
+  it('backup refuses what is no database before creating the target; the lock helpers refuse a path that is no string', async () => {
+    const path = fileIn();
+    for (const bad of [undefined, null, 5, {}, '']) {
+      expect(() => backup(bad as never, path)).toThrow(/^backup copies a Database or an Engine, got /);
+      if (typeof bad === 'string') continue;
+      expect(() => readLockHolder(bad as never)).toThrow(/^a database path must be a string, got /);
+      expect(() => breakStaleLock(bad as never)).toThrow(InvalidArgumentError);
+    }
+    expect(existsSync(path)).toBe(false);
+    const db = await openMemory();
+    db.set(['a'], 1);
+    expect(() => backup(db, 5 as never)).toThrow(/^the backup path must be a string, got number$/);
+    expect(backup(db, path).moments).toBe(1);
+    expect(readLockHolder(path)).toBeUndefined();
   });
 });

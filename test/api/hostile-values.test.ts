@@ -5,7 +5,7 @@
 // Each gets a StrataError that says what and where, and nothing is written.
 
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, UnsupportedValueError, WrongTypeError, linkedList, open, sortedMap, sortedSet, type Database, type ListView, type MapView, type SortedMapView } from '../../src/index.js';
+import { InvalidArgumentError, UnsupportedValueError, WrongTypeError, diff, linkedList, open, sortedMap, sortedSet, toJS, type Database, type ListView, type MapView, type SortedMapView } from '../../src/index.js';
 
 async function withOneMoment(): Promise<Database> {
   const db = await open(undefined, { durability: 'flush' });
@@ -191,5 +191,33 @@ describe('views given arguments of the wrong kind', () => {
     db.set(['sm'], sortedMap([[1, 'a']]));
     const view = db.get(['sm']) as SortedMapView;
     expect('pair' in view).toBe(false);
+  });
+});
+
+describe('paths that are revoked Proxies', () => {
+  it('get InvalidArgumentError from every path-taking call, not a raw TypeError', async () => {
+    const db = await withOneMoment();
+    const { proxy, revoke } = Proxy.revocable([], {});
+    revoke();
+    const path = proxy as never;
+    for (const call of [() => db.get(path), () => db.set(path, 1), () => db.has(path), () => db.delete(path), () => db.push(path, 1), () => db.merge(path, {}), () => db.range(path), () => db.subscribe(() => undefined, { path })]) {
+      expect(call).toThrow(/^a path must be an array of keys and indexes, got object$/);
+    }
+    expect(db.momentCount).toBe(1);
+  });
+});
+
+describe('diff and toJS given what is no view', () => {
+  it('a revoked Proxy or an object whose cursor() lies gets InvalidArgumentError from diff, and toJS gives it back as any non-view', async () => {
+    const db = await withOneMoment();
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const view = db.get(['kept']) as MapView;
+    for (const bad of [proxy, { cursor: () => 5 }, { cursor: () => { throw new TypeError('cursor'); } }]) {
+      expect(() => diff(bad as never, view)).toThrow(/^diff compares snapshots or views of maps, sets and lists; before is neither$/);
+      expect(() => diff(view, bad as never)).toThrow(InvalidArgumentError);
+    }
+    expect(toJS(proxy as never)).toBe(proxy);
+    expect([...diff(db.snapshot(), db.snapshot())]).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { open } from '../../src/node.js';
+import { open, sortedMap, sortedSet, type OrderedKey } from '../../src/node.js';
 import { folder, run } from './support.js';
 
 /** A file with three moments: users, then todos and kinds of values, then alice's age changed. */
@@ -201,5 +201,46 @@ describe('stratadb on a database without history', () => {
     expect(JSON.parse((await run(['export', path])).out)).toEqual({ a: 1, b: 'text' });
     const beyond = await run(['get', path, 'a', '--moment', '1']);
     expect(beyond.err).toMatch(/there is no moment 1: the history has 1/);
+  });
+});
+
+describe('stratadb ls and get on sorted maps and sets, and keys that are not text', () => {
+  async function sorted(): Promise<string> {
+    const path = join(folder(), 'sorted.xit');
+    const db = await open(path);
+    db.set(['scores'], sortedMap<OrderedKey, string>([[310, 'carol'], [[41, 'ann'], 'tuple'], [new Date(0), 'epoch']]));
+    db.set(['ages'], sortedSet<OrderedKey>([[41, 'bob'], [29, 'al'], 'x']));
+    db.set(['members'], new Set<unknown>([new Uint8Array([255]), Number.NaN, 'plain']));
+    db.close();
+    return path;
+  }
+
+  it('lists a sorted map and a sorted set by kind, key order kept, tuples as JSON arrays', async () => {
+    const path = await sorted();
+    const top = await run(['ls', path]);
+    expect(top.err).toBe('');
+    expect(top.out.split('\n').sort()).toEqual(['', 'ages\tsorted-set\t3', 'members\tset\t3', 'scores\tsorted-map\t3']);
+    expect(await run(['ls', path, 'scores'])).toMatchObject({ code: 0, err: '', out: '310\tstring\t5\n1970-01-01T00:00:00.000Z\tstring\t5\n[41,"ann"]\tstring\t5\n' });
+    expect(await run(['ls', path, 'ages'])).toMatchObject({ code: 0, err: '', out: 'x\tstring\t1\n[29,"al"]\ttuple\t-\n[41,"bob"]\ttuple\t-\n' });
+    expect(JSON.parse((await run(['ls', path, 'scores', '--json'])).out)).toEqual([
+      { key: 310, kind: 'string', size: 5 },
+      { key: '1970-01-01T00:00:00.000Z', kind: 'string', size: 5 },
+      { key: [41, 'ann'], kind: 'string', size: 5 },
+    ]);
+  });
+
+  it('prints a member or key that is bytes or a float as its JSON on a text line, instead of failing half way', async () => {
+    const path = await sorted();
+    const result = await run(['ls', path, 'members']);
+    expect(result).toMatchObject({ code: 0, err: '' });
+    expect(result.out.split('\n').sort()).toEqual(['', 'plain\tstring\t5', '{"$bytes":"ff"}\tbytes\t1', '{"$float":"NaN"}\tnumber\t-']);
+  });
+
+  it('prints a sorted map with tuple keys as an object keyed by their JSON text', async () => {
+    const path = await sorted();
+    const result = await run(['get', path, 'scores']);
+    expect(result).toMatchObject({ code: 0, err: '' });
+    expect(JSON.parse(result.out)).toEqual({ '310': 'carol', '1970-01-01T00:00:00.000Z': 'epoch', '[41,"ann"]': 'tuple' });
+    expect(JSON.parse((await run(['export', path])).out).ages).toEqual(['x', [29, 'al'], [41, 'bob']]);
   });
 });

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open as openMemory, type Database } from '../../src/index.js';
+import { open as openMemory, sortedMap, sortedSet, type Database, type OrderedKey, type SortedMapView, type SortedSetView } from '../../src/index.js';
 import { open } from '../../src/node.js';
 import { dumpValue } from '../../src/history/dump.js';
 import { verifyDatabase } from '../../src/history/verify.js';
@@ -80,6 +80,28 @@ describe('Database.compact', () => {
     db.close();
   });
 
+  it('drops keys of every kind from sorted maps and sorted sets, not only text keys', async () => {
+    const db = await openMemory(undefined, { clock });
+    db.set(['scores'], sortedMap<OrderedKey, unknown>([[7, { token: 't7' }], [[41, 'ann'], 'tuple'], [new Date(0), 'epoch'], ['text', 'kept'], [8, 'kept']]));
+    db.set(['tags'], sortedSet<OrderedKey>([1n, true, 'kept']));
+    fill(db, 3);
+    db.compact({ keep: { last: 4 }, drop: [['scores', 7], ['scores', [41, 'ann']], ['scores', new Date(0)], ['tags', 1n], ['tags', true]] as never });
+    expect(db.momentCount).toBe(4);
+    for (const snapshot of db.moments()) {
+      expect((snapshot.get(['scores']) as SortedMapView).toJS()).toEqual(new Map<unknown, unknown>([['text', 'kept'], [8, 'kept']]));
+      expect((snapshot.get(['tags']) as SortedSetView).toJS()).toEqual(new Set(['kept']));
+    }
+    expect(verifyDatabase(db.engine).ok).toBe(true);
+  });
+
+  it('refuses a dropped path longer than excision takes before walking it (100,000 steps took hours)', async () => {
+    const db = await openMemory(undefined, { clock });
+    const path = Array.from({ length: 100_000 }, () => 'a');
+    db.set(path.slice(0, 400), 1);
+    expect(() => db.compact({ drop: [path] })).toThrow(/^a dropped path takes at most 64 steps, got 100000$/);
+    expect(db.compact({ drop: [path.slice(0, 64)] }).moments).toBe(1);
+  });
+
   it('takes since as a date string and thin: true, and refuses malformed policies', async () => {
     const db = await openMemory(undefined, { clock });
     fill(db, 30);
@@ -100,6 +122,16 @@ describe('Database.compact', () => {
     const result = db.compact({ keep: ({ meta }) => (meta as { i: number }).i % 4 === 0 });
     expect(result.moments).toBe(4); // 0, 4, 8 and the latest (11)
     expect([...db.moments()].map((s) => (s.meta as { i: number }).i)).toEqual([0, 4, 8, 11]);
+    db.close();
+  });
+
+  it('a predicate that returns no boolean is refused before anything is copied, not read as false', async () => {
+    const db = await openMemory(undefined, { clock });
+    fill(db, 6);
+    const important = ({ meta }: { meta: unknown }): boolean => ((meta as { i: number }).i % 2) as unknown as boolean;
+    expect(() => db.compact({ keep: important })).toThrow(/^keep's function returned number for moment 0; it returns true \(keep\) or false \(drop\)$/);
+    expect(() => db.compact({ keep: () => 'yes' as unknown as boolean })).toThrow(InvalidArgumentError);
+    expect(db.momentCount).toBe(6);
     db.close();
   });
 

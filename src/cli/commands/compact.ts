@@ -12,7 +12,7 @@ import { UsageError, type CliContext } from '../context.js';
 import { withWritableEngine } from '../open-file.js';
 import { hashOption, jsonOption, noProgressOption, type CommonOptions } from '../options.js';
 import { withProgress } from '../progress.js';
-import { parsePath, type PathStep } from '../arguments.js';
+import { parseCount, parsePath, type PathStep } from '../arguments.js';
 import { fileCompactor, replacedFileFollower } from '../../compact/compact-file.js';
 import type { KeepPolicy } from '../../api/compact.js';
 
@@ -21,12 +21,6 @@ interface CompactCliOptions extends CommonOptions {
   since?: number;
   thin?: boolean;
   drop?: PathStep[][];
-}
-
-function wholeNumber(text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) throw new CommanderArgumentError('a whole number of at least 1');
-  return value;
 }
 
 function date(text: string): number {
@@ -50,7 +44,7 @@ export function compactCommand(ctx: CliContext): Command {
   return new Command('compact')
     .description('rewrite FILE in place with only the moments kept (default: the latest), less the --drop paths')
     .argument('<file>', 'the database file')
-    .addOption(new Option('--keep-last <n>', 'keep the last N moments').argParser(wholeNumber))
+    .addOption(new Option('--keep-last <n>', 'keep the last N moments').argParser(parseCount))
     .addOption(new Option('--since <date>', 'keep the moments committed at or after DATE').argParser(date))
     .addOption(new Option('--thin', 'keep every moment of the last day, one per hour for a week, one per day before'))
     .addOption(new Option('--drop <path...>', 'remove PATH from every kept moment (repeatable)').argParser((text: string, previous: PathStep[][] | undefined) => [...(previous ?? []), parsePath(text)]))

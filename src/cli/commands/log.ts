@@ -23,7 +23,8 @@ export function logCommand(ctx: CliContext): Command {
     .addOption(hashOption())
     .addOption(jsonOption())
     .action(async (file: string, options: LogOptions) => {
-      const limit = options.limit === undefined ? Number.POSITIVE_INFINITY : Number(options.limit);
+      // Decimal digits only: Number() alone would take 0x10, 1e3 and Infinity.
+      const limit = options.limit === undefined ? Number.POSITIVE_INFINITY : /^[1-9][0-9]*$/.test(options.limit) ? Number(options.limit) : Number.NaN;
       if (!(limit >= 1 && (Number.isSafeInteger(limit) || limit === Number.POSITIVE_INFINITY))) throw new UsageError(`--limit takes a whole number of at least 1, not ${options.limit}`);
       await withReadOnlyEngine(file, options.hash, (engine) => {
         const count = engine.hasHistory ? engine.momentCount : 0;

@@ -4,11 +4,11 @@
 
 import { Command } from 'commander';
 import { OutOfRangeError, WrongTypeError } from '../../errors.js';
-import type { ListView, MapView, SetView, Value } from '../../api/views.js';
+import type { ListView, MapView, SetView, SortedMapView, SortedSetView, Value } from '../../api/views.js';
 import type { CliContext } from '../context.js';
 import { parsePath, pathLabel } from '../arguments.js';
 import { hashOption, jsonOption, momentOption, type CommonOptions } from '../options.js';
-import { keyText, scalarJson, type Json } from '../plain-json.js';
+import { keyJson, type Json } from '../plain-json.js';
 import { withMoment } from './read-moment.js';
 
 /** One line of a listing. */
@@ -26,39 +26,50 @@ type Views = typeof import('../../api/views.js');
 
 /** The kind of a value as ls prints it. */
 function kindOf(views: Views, value: unknown): string {
-  const { ListView, MapView, SetView } = views;
+  const { ListView, MapView, SetView, SortedMapView, SortedSetView } = views;
   if (value instanceof MapView) return value.kind === 'object' ? 'object' : 'map';
   if (value instanceof ListView) return value.kind === 'linked' ? 'linked-list' : 'list';
   if (value instanceof SetView) return 'set';
+  if (value instanceof SortedMapView) return 'sorted-map';
+  if (value instanceof SortedSetView) return 'sorted-set';
   if (value === null) return 'null';
   if (value instanceof Uint8Array) return 'bytes';
   if (value instanceof Date) return 'date';
+  // A sorted set's member (or a sorted map's key) made of several values.
+  if (Array.isArray(value)) return 'tuple';
   return typeof value;
 }
 
 /** Entries of a structure, UTF-8 bytes of a string, length of bytes; null for other scalars. */
 function sizeOf(views: Views, value: unknown): number | null {
-  const { ListView, MapView, SetView } = views;
-  if (value instanceof MapView || value instanceof ListView || value instanceof SetView) return value.size;
+  if (isStructure(views, value)) return value.size;
   if (typeof value === 'string') return utf8.encode(value).length;
   if (value instanceof Uint8Array) return value.length;
   return null;
 }
 
-function* rows(views: Views, value: MapView | ListView | SetView): Generator<Row> {
-  if (value instanceof views.MapView) {
-    for (const [key, item] of value.entries()) yield { key: scalarJson(key), kind: kindOf(views, item), size: sizeOf(views, item) };
+/** The structures ls lists. */
+type Structure = MapView | ListView | SetView | SortedMapView | SortedSetView;
+
+function isStructure(views: Views, value: unknown): value is Structure {
+  const { ListView, MapView, SetView, SortedMapView, SortedSetView } = views;
+  return value instanceof MapView || value instanceof ListView || value instanceof SetView || value instanceof SortedMapView || value instanceof SortedSetView;
+}
+
+function* rows(views: Views, value: Structure): Generator<Row> {
+  if (value instanceof views.MapView || value instanceof views.SortedMapView) {
+    for (const [key, item] of value.entries()) yield { key: keyJson(key), kind: kindOf(views, item), size: sizeOf(views, item) };
   } else if (value instanceof views.ListView) {
     let index = 0;
     for (const item of value) yield { key: index++, kind: kindOf(views, item), size: sizeOf(views, item) };
   } else {
-    for (const member of value) yield { key: scalarJson(member), kind: kindOf(views, member), size: sizeOf(views, member) };
+    for (const member of value) yield { key: keyJson(member), kind: kindOf(views, member), size: sizeOf(views, member) };
   }
 }
 
-/** A key on a text line: as it is, or as JSON when it holds a tab, a line break or other control characters. */
+/** A key on a text line: text as it is, any other key as its JSON (`1`, `{"$bytes":"ff"}`, `[41,"ann"]`), and as JSON when it holds a tab, a line break or other control characters. */
 function keyColumn(key: Json): string {
-  const text = typeof key === 'string' ? key : keyText(key);
+  const text = typeof key === 'string' ? key : JSON.stringify(key);
   return /[\u0000-\u001f\u007f]/.test(text) ? JSON.stringify(text) : text;
 }
 
@@ -74,7 +85,6 @@ export function lsCommand(ctx: CliContext): Command {
     .action(async (file: string, pathText: string, options: CommonOptions) => {
       const path = parsePath(pathText);
       const views = await import('../../api/views.js');
-      const { ListView, MapView, SetView } = views;
       await withMoment(file, options, (snapshot) => {
         const value: Value | undefined = snapshot.get(path);
         // A moment that holds nothing (no transaction wrote a key yet) has no keys to list.
@@ -83,7 +93,7 @@ export function lsCommand(ctx: CliContext): Command {
           return;
         }
         if (value === undefined) throw new OutOfRangeError(`nothing is stored at ${pathLabel(path)} in moment ${snapshot.index}`);
-        if (!(value instanceof MapView || value instanceof ListView || value instanceof SetView)) {
+        if (!isStructure(views, value)) {
           throw new WrongTypeError(`${pathLabel(path)} holds a ${kindOf(views, value)}, which has no keys to list; print it with get`);
         }
         if (options.json === true) {
