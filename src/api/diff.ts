@@ -53,6 +53,13 @@ export interface DiffOptions {
   path?: AnyPath;
   /** Counters to add this diff's work to: `blocks` read (for tests and benchmarks). */
   stats?: DiffStats;
+  /**
+   * The most values the diff may compare and report before it refuses with
+   * OutOfRangeError (default: 2 per slot of the data, at least 1,000,000,
+   * which data without shared structures never reaches; a structure stored at
+   * many places, a DAG, is compared at each).
+   */
+  maxValues?: number;
 }
 
 const always: ViewGuard = () => undefined;
@@ -89,8 +96,8 @@ export function* diffRoots(before: ReadCursor, after: ReadCursor, options: DiffO
   requirePath(path);
   const a = path.length === 0 ? before : readAt(before, path);
   const b = path.length === 0 ? after : readAt(after, path);
-  const stats = options.stats === undefined ? {} : { stats: options.stats };
-  for (const change of diffCursors(a, b, stats)) yield apiChange(change, path);
+  const limits = { ...(options.stats === undefined ? {} : { stats: options.stats }), ...(options.maxValues === undefined ? {} : { maxValues: options.maxValues }) };
+  for (const change of diffCursors(a, b, limits)) yield apiChange(change, path);
 }
 
 /** A value with a root cursor, as a {@link Snapshot} has. */
@@ -119,8 +126,9 @@ function rootOf(value: Diffable, name: string): ReadCursor {
  *
  * @param before - the older snapshot or view
  * @param after - the newer snapshot or view
- * @param options - `path` below both to compare, `stats` to count blocks read
+ * @param options - `path` below both to compare, `stats` to count blocks read, `maxValues`
  * @throws InvalidArgumentError for anything but snapshots and views, or two databases
+ * @throws OutOfRangeError (while iterating) when the diff would compare more than `maxValues` values
  *
  * @example
  * ```ts

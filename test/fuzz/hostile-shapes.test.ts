@@ -13,6 +13,8 @@ import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { Database } from '../../src/api/database.js';
 import { readAt } from '../../src/api/paths.js';
+import { diffCursors } from '../../src/diff/walk.js';
+import { CorruptDatabaseError, OutOfRangeError } from '../../src/errors.js';
 import type { WriteCursor } from '../../src/cursor/write-cursor.js';
 
 /** A database whose latest moment holds, under `a`, `depth` structures of one kind, each inside the last, then uint 7. */
@@ -64,5 +66,108 @@ describe('hostile shapes: long paths', () => {
     const engine = nested(3, (c) => c.sortedMap().put('a'));
     const db = new Database(engine);
     expect(() => db.get(['a', 'a', Symbol('x'), 'a'] as never)).toThrow(/\["a","a",Symbol\(x\)\]|a\.a/);
+  });
+});
+
+/** Wraps the value at a cursor in structures of every kind in turn, `depth` levels, the last holding uint `leaf`; each level's step. */
+const KINDS: Array<{ step: unknown; into: (cursor: WriteCursor) => WriteCursor }> = [
+  { step: 'a', into: (c) => c.hashMap().put('a') },
+  { step: 0, into: (c) => (c.slot.isEmpty ? c.arrayList().append() : c.arrayList().put(0)) },
+  { step: 0, into: (c) => (c.slot.isEmpty ? c.linkedArrayList().append() : c.linkedArrayList().put(0)) },
+  { step: 'a', into: (c) => c.sortedMap().put('a') },
+];
+
+/** Writes (or rewrites) a chain of `depth` structures of every kind in turn under `a`, the last holding uint `leaf`. */
+function writeChain(root: WriteCursor, depth: number, leaf: number): void {
+  let cursor = root.hashMap().put('a');
+  for (let i = 0; i < depth; i++) cursor = (KINDS[i % KINDS.length] as (typeof KINDS)[number]).into(cursor);
+  cursor.writeUint(leaf);
+}
+
+function chainPath(depth: number): unknown[] {
+  return ['a', ...Array.from({ length: depth }, (_, i) => (KINDS[i % KINDS.length] as (typeof KINDS)[number]).step)];
+}
+
+describe('hostile shapes: the diff on deep and shared data', () => {
+  // The diff recursed through nested generators (yield* per level, three to four
+  // frames each): two moments of a valid file whose values nest ~1,000 deep and
+  // differ at the bottom overflowed the stack (RangeError) in db.diff,
+  // revertChanges, subscribe and `stratadb diff`; a path copy per level made it
+  // O(n²) beyond. The walk now drives the differs from its own stack and builds
+  // paths as shared chains.
+  const DEPTH = 5000;
+
+  it(`diffs, reverts and feeds two moments whose values nest ${DEPTH} deep and differ at the bottom`, () => {
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    engine.transact((root) => writeChain(root, DEPTH, 1));
+    engine.transact((root) => writeChain(root, DEPTH, 2));
+    const db = new Database(engine);
+    const changes = [...db.diff(0, 1)];
+    expect(changes.length).toBe(1);
+    expect(changes[0]?.path).toEqual(chainPath(DEPTH));
+    expect(changes[0]?.before).toBe(1);
+    expect(changes[0]?.after).toBe(2);
+    expect([...db.diff(1, 0)].map((change) => change.after)).toEqual([1]);
+    const events: unknown[] = [];
+    db.subscribe((event) => events.push(...event.changes.map((change) => change.after)));
+    expect(db.revertChanges(1)).toBeGreaterThan(0);
+    expect(db.get(chainPath(DEPTH) as never)).toBe(1);
+    expect(events).toEqual([1]);
+  });
+
+  /** Two moments holding, under `top`, a DAG of `levels` maps, each holding the one below `fanOut` times; the leaves differ. */
+  function dagMoments(levels: number, fanOut = 2): Database {
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    for (const leaf of ['first leaf, long enough for long bytes', 'second leaf, long enough for long bytes']) {
+      engine.transact((root) => {
+        const map = root.hashMap();
+        map.put('l0').writeString(leaf);
+        for (let i = 1; i <= levels; i++) {
+          const below = map.get(`l${i - 1}`)!;
+          const level = map.put(`l${i}`).hashMap();
+          for (let k = 0; k < fanOut; k++) level.put(`k${k}`).writeSlot(below);
+        }
+        map.put('top').writeSlot(map.get(`l${levels}`)!);
+        for (let i = 0; i <= levels; i++) map.remove(`l${i}`);
+      });
+    }
+    return new Database(engine);
+  }
+
+  /** Takes changes until `limit`, so that a diff without a bound fails the test instead of running for hours. */
+  function takeChanges(changes: Iterable<unknown>, limit: number): number {
+    let taken = 0;
+    for (const _ of changes) if (++taken >= limit) break;
+    return taken;
+  }
+
+  // A DAG of 60 levels has 2^60 paths to its leaf; two versions of it differ at
+  // each, so the diff of two such moments of a 60 KB file ran for ever (`stratadb
+  // diff` printed until killed). The diff now counts the values it compares and
+  // reports against a budget of 2 per slot of the data (at least 1,000,000),
+  // which data without sharing never reaches, and refuses beyond it.
+  it('refuses a diff of two 60-level DAGs with OutOfRangeError instead of 2^60 changes', () => {
+    const db = dagMoments(60);
+    expect(() => takeChanges(db.diff(0, 1, { maxValues: 1000 }), 10_000)).toThrow(/more than 1000 values/);
+    // The default budget, at the cursor level (the JS API decodes every key of every path it
+    // reports), on a DAG of short paths (16^8), so that reaching it is cheap.
+    const wide = dagMoments(8, 16);
+    expect(() => takeChanges(diffCursors(wide.engine.moment(0), wide.engine.moment(1)), 3_000_000)).toThrow(OutOfRangeError);
+    // A diff that stays below the budget is whole.
+    expect([...dagMoments(4).diff(0, 1, { maxValues: 1000 })].length).toBe(16);
+  });
+
+  it('refuses a cycle between structures met on a changed path with CorruptDatabaseError (was a RangeError: the stack overflowed before the old 1,000-level limit)', () => {
+    // Two moments whose root map holds itself under `self`, and differ under `x`: the
+    // diff finds the change again one level deeper at every level.
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    for (const x of [1, 2]) {
+      engine.transact((root) => {
+        const map = root.hashMap();
+        map.put('x').writeUint(x);
+        map.put('self').writeSlot(root.refresh().slot);
+      });
+    }
+    expect(() => [...new Database(engine).diff(0, 1)]).toThrow(CorruptDatabaseError);
   });
 });
