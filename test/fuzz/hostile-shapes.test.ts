@@ -14,6 +14,7 @@ import { sha1Hasher } from '../../src/hash/sha1.js';
 import { Database } from '../../src/api/database.js';
 import { readAt } from '../../src/api/paths.js';
 import { diffCursors } from '../../src/diff/walk.js';
+import { INDENT_DEPTH_MAX, dumpDatabase, dumpText, jsonText } from '../../src/history/dump.js';
 import { CorruptDatabaseError, OutOfRangeError } from '../../src/errors.js';
 import type { WriteCursor } from '../../src/cursor/write-cursor.js';
 
@@ -169,5 +170,38 @@ describe('hostile shapes: the diff on deep and shared data', () => {
       });
     }
     expect(() => [...new Database(engine).diff(0, 1)]).toThrow(CorruptDatabaseError);
+  });
+});
+
+describe('hostile shapes: printing deep data', () => {
+  // jsonText (dumpText, `stratadb dump`, `get`, `export`) indented every line by
+  // its depth: the text of data nested n deep was O(n²). A valid 18 MB file of
+  // 100,000 nested maps asked for 10^10 characters and failed after seconds with
+  // RangeError: Invalid string length. Indentation now stops growing at
+  // INDENT_DEPTH_MAX levels, and a text too long for a string is OutOfRangeError.
+  it('prints data nested 40,000 deep in text linear in its depth, that parses back', () => {
+    const depth = 40_000;
+    let value: unknown = 'leaf';
+    for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { a: value } : [value];
+    const text = jsonText(value);
+    // Two lines per level (open and close), each indented at most INDENT_DEPTH_MAX times two spaces.
+    expect(text.length).toBeLessThan(depth * (4 * INDENT_DEPTH_MAX + 20));
+    // (Compared as compact text: vitest's deep equality recurses.)
+    expect(jsonText(JSON.parse(text), false)).toBe(jsonText(value, false));
+  });
+
+  it('prints as JSON.stringify(value, null, 2) does up to INDENT_DEPTH_MAX levels', () => {
+    let value: unknown = { leaf: [1, 'two', null, true] };
+    for (let i = 0; i < INDENT_DEPTH_MAX - 2; i++) value = { [`k${i}`]: value, n: i };
+    expect(jsonText(value)).toBe(JSON.stringify(value, null, 2));
+  });
+
+  it('dumps a database whose moment nests 20,000 maps and lists deep', () => {
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    engine.transact((root) => writeChain(root, 20_000, 1));
+    const text = dumpText(engine);
+    // A few lines per level (a structure's object and its entries), each indented at most INDENT_DEPTH_MAX times two spaces.
+    expect(text.length).toBeLessThan(20_000 * (12 * INDENT_DEPTH_MAX + 100));
+    expect(jsonText(JSON.parse(text), false)).toBe(jsonText(dumpDatabase(engine), false));
   });
 });
