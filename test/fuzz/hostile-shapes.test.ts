@@ -7,6 +7,8 @@
 // fuzz (reader.fuzz.test.ts) covers damage in general; this file holds the
 // shapes it does not generate.
 
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
@@ -17,6 +19,8 @@ import { diffCursors } from '../../src/diff/walk.js';
 import { INDENT_DEPTH_MAX, dumpDatabase, dumpText, jsonText } from '../../src/history/dump.js';
 import { CorruptDatabaseError, OutOfRangeError } from '../../src/errors.js';
 import type { WriteCursor } from '../../src/cursor/write-cursor.js';
+import { crc32c } from '../../src/hash/crc32c.js';
+import { folder, run } from '../cli/support.js';
 
 /** A database whose latest moment holds, under `a`, `depth` structures of one kind, each inside the last, then uint 7. */
 function nested(depth: number, step: (cursor: WriteCursor) => WriteCursor): Engine {
@@ -203,5 +207,46 @@ describe('hostile shapes: printing deep data', () => {
     // A few lines per level (a structure's object and its entries), each indented at most INDENT_DEPTH_MAX times two spaces.
     expect(text.length).toBeLessThan(20_000 * (12 * INDENT_DEPTH_MAX + 100));
     expect(jsonText(JSON.parse(text), false)).toBe(jsonText(dumpDatabase(engine), false));
+  });
+});
+
+describe('hostile shapes: commit trailers', () => {
+  /** Three commits; the last trailer's time set to 2^53 - 1 ms (past a Date's ±8.64e15), its checksum made right again. */
+  function farFutureTrailer(): Uint8Array {
+    const storage = new MemoryStorage({ durable: true });
+    const engine = Engine.open(storage, { hasher: sha1Hasher });
+    for (let i = 0; i < 3; i++) engine.transact((root) => root.hashMap().put(`k${i}`).writeUint(i));
+    const bytes = storage.toBytes().slice();
+    const view = new DataView(bytes.buffer);
+    const end = bytes.length;
+    const start = end - view.getUint32(end - 4);
+    const previousSize = Number(view.getBigUint64(start + 16));
+    view.setBigUint64(start + 64, 2n ** 53n - 1n);
+    // FORMAT.md §Commit trailer: a data-checked trailer's CRC-32C covers the commit's bytes and its own up to the checksum.
+    view.setUint32(end - 8, crc32c(crc32c(0, bytes, previousSize, start), bytes, start, end - 8));
+    return bytes;
+  }
+
+  // log.ts and recovery.ts printed a trailer's time with new Date(time).toISOString(),
+  // which throws RangeError for a time past ±8.64e15 ms: `stratadb log` ended in an
+  // internal error, and a damaged header's CorruptDatabaseError became a RangeError
+  // while its message was being built. commitTimeText prints such a time as milliseconds.
+  it('stratadb log prints a time past the range of a Date as milliseconds', async () => {
+    const file = join(folder(), 'far.db');
+    writeFileSync(file, farFutureTrailer());
+    for (const args of [['log', file], ['log', file, '--json']]) {
+      const result = await run(args);
+      expect(result.err).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.out).toContain('9007199254740991 ms since 1970 (past the range of a date)');
+    }
+  });
+
+  it("reports the last whole commit of a file with a damaged header when that commit's time is past the range of a Date", () => {
+    const bytes = farFutureTrailer();
+    bytes.fill(0xff, 28, 36); // the committed size, past 2^53
+    expect(() => Engine.open(MemoryStorage.fromBytes(bytes, { readOnly: false }), { hasher: sha1Hasher })).toThrow(
+      expect.objectContaining({ name: 'CorruptDatabaseError', message: expect.stringMatching(/last whole commit .* 9007199254740991 ms since 1970/) }),
+    );
   });
 });
