@@ -250,3 +250,35 @@ describe('hostile shapes: commit trailers', () => {
     );
   });
 });
+
+describe('hostile shapes: JSON.stringify of views', () => {
+  // A view's toJSON handed toJS's result to JSON.stringify, which recurses once per
+  // level: a valid file of 6,000 nested maps made JSON.stringify(view) (and every
+  // web framework's res.json(view)) a RangeError: Maximum call stack size exceeded.
+  // toJSON now refuses data nested more than 1,000 levels with OutOfRangeError,
+  // counting a shared structure's height at each place it is met.
+  it('refuses a view nested 6,000 deep with OutOfRangeError', () => {
+    const db = new Database(nested(6000, (c) => c.hashMap().put('a')));
+    expect(() => JSON.stringify(db.get(['a']))).toThrow(OutOfRangeError);
+    // 900 levels still serialize.
+    const shallow = new Database(nested(900, (c) => c.hashMap().put('a')));
+    expect(JSON.stringify(shallow.get(['a']))).toBe(`${'{"a":'.repeat(900)}7${'}'.repeat(900)}`);
+  });
+
+  it('counts the height of a structure shared at a shallow and a deep place', () => {
+    // `a`: a chain of 600 maps; `b`: a chain of 600 maps whose last holds the chain of `a` again.
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      let cursor = map.put('a');
+      for (let i = 0; i < 600; i++) cursor = cursor.hashMap().put('a');
+      cursor.writeUint(7);
+      cursor = map.put('b');
+      for (let i = 0; i < 600; i++) cursor = cursor.hashMap().put('b');
+      cursor.writeSlot(map.get('a')!);
+    });
+    const db = new Database(engine);
+    expect(JSON.stringify(db.get(['a'])).length).toBeGreaterThan(600);
+    expect(() => JSON.stringify(db.get([]))).toThrow(OutOfRangeError);
+  });
+});
