@@ -282,3 +282,18 @@ describe('hostile shapes: JSON.stringify of views', () => {
     expect(() => JSON.stringify(db.get([]))).toThrow(OutOfRangeError);
   });
 });
+
+describe('hostile shapes: compaction', () => {
+  // api/compact.ts dropKeys() read the latest moment along each prefix of a dropped
+  // path (readAt(root, path.slice(0, i)) for every i): O(steps²) before the copier
+  // refused paths of more than DROP_PATH_STEPS_MAX steps, so db.compact({ drop })
+  // with a 100,000-step path ran for hours. The length is now refused first.
+  it('refuses a dropped path longer than DROP_PATH_STEPS_MAX before walking it', () => {
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    engine.transact((root) => root.hashMap().put('a').writeUint(1));
+    const steps = 3000;
+    const { path, reads } = countingPath(new Array<unknown>(steps).fill('a'));
+    expect(() => new Database(engine).compact({ drop: [path as never] })).toThrow(/at most 64 steps/);
+    expect(reads()).toBeLessThan(4 * steps);
+  });
+});
