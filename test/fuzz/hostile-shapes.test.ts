@@ -15,6 +15,7 @@ import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { sha1Hasher } from '../../src/hash/sha1.js';
 import { Database } from '../../src/api/database.js';
 import { readAt } from '../../src/api/paths.js';
+import { ListView, toJS } from '../../src/api/views.js';
 import { diffCursors } from '../../src/diff/walk.js';
 import { INDENT_DEPTH_MAX, dumpDatabase, dumpText, jsonText } from '../../src/history/dump.js';
 import { CorruptDatabaseError, OutOfRangeError } from '../../src/errors.js';
@@ -295,5 +296,33 @@ describe('hostile shapes: compaction', () => {
     const { path, reads } = countingPath(new Array<unknown>(steps).fill('a'));
     expect(() => new Database(engine).compact({ drop: [path as never] })).toThrow(/at most 64 steps/);
     expect(reads()).toBeLessThan(4 * steps);
+  });
+});
+
+describe('hostile shapes: a list whose blocks are shared within it', () => {
+  // A linked list concatenated with itself n times is a valid file of a few KB
+  // holding 2^(n+1) items (its blocks shared). The value walk (toJS, toImmutable,
+  // copies into another database, the dump) memoizes shared structures, not
+  // shared blocks inside one, so toJS built an array of every item: at n = 45
+  // (158 KB) the process died out of memory. The walk now reads at most 2 entries
+  // per slot of the data (at least 1,000,000) and refuses beyond with OutOfRangeError.
+  it('refuses toJS, copies and dumps of a list of 2^22 items in 40 KB, and still reads it by index', () => {
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const list = map.put('list').linkedArrayList();
+      list.append().writeUint(1);
+      list.append().writeUint(2);
+      for (let i = 0; i < 21; i++) map.put('list').linkedArrayList().concat(map.get('list')!);
+    });
+    expect(engine.storage.size()).toBeLessThan(50_000);
+    const db = new Database(engine);
+    const list = db.get(['list']) as ListView;
+    expect(list.size).toBe(2 ** 22);
+    expect(list.at(2 ** 22 - 1)).toBe(2);
+    // (Each refusal reads a million entries first: toJS, a copy and the dump stand for the walk's visitors.)
+    expect(() => toJS(list)).toThrow(/more than 1000000 entries/);
+    expect(() => new Database(Engine.open(new MemoryStorage(), { hasher: sha1Hasher })).set(['copy'], list)).toThrow(OutOfRangeError);
+    expect(() => dumpText(engine, { maxValues: 2 ** 30 })).toThrow(/more than 1000000 entries/);
   });
 });
