@@ -326,3 +326,33 @@ describe('hostile shapes: a list whose blocks are shared within it', () => {
     expect(() => dumpText(engine, { maxValues: 2 ** 30 })).toThrow(/more than 1000000 entries/);
   });
 });
+
+describe('hostile shapes: stratadb ls', () => {
+  // ls --json collected every row of the listed structure before printing: for a
+  // list whose blocks are shared within it (2^46 items in 158 KB) it filled memory
+  // until the process died. Rows now stream, at most 2 per slot of the file (at
+  // least 1,000,000), and a longer listing is OutOfRangeError.
+  it('refuses to list more entries than the file has slots, and streams --json as JSON.stringify prints it', async () => {
+    const storage = new MemoryStorage();
+    const engine = Engine.open(storage, { hasher: sha1Hasher });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const list = map.put('list').linkedArrayList();
+      list.append().writeUint(1);
+      list.append().writeString('two');
+      for (let i = 0; i < 20; i++) map.put('list').linkedArrayList().concat(map.get('list')!);
+      const small = map.put('small').hashMap();
+      small.put('a').writeUint(1);
+      small.put('b').hashMap();
+    });
+    const file = join(folder(), 'shared-blocks.db');
+    writeFileSync(file, storage.toBytes());
+    const refused = await run(['ls', file, 'list', '--json']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/more than 1000000 entries/);
+    const small = await run(['ls', file, 'small', '--json']);
+    expect(small.code).toBe(0);
+    expect(small.out).toBe(`${JSON.stringify(JSON.parse(small.out), null, 2)}\n`);
+    expect(JSON.parse(small.out)).toHaveLength(2);
+  });
+});
