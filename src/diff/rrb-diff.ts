@@ -22,6 +22,7 @@ import { readNode } from '../rrb/tree-node.js';
 import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import { ReadCursor } from '../cursor/read-cursor.js';
 import { Descend, stepInto, type Changes, type DiffPath, type DiffState, type Differ } from './state.js';
+import { diffListsByIndex, isGen2List } from './btree-diff.js';
 
 /** A run of items: a subtree (height 0 or more) or one item (height -1, `position` is its slot's). */
 interface Piece {
@@ -186,6 +187,11 @@ class RrbDiff {
 
 /** Diffs two linked lists; see the top of this file. */
 export const diffLinkedLists: Differ = function* (state, before, after, path) {
+  // A gen-2 (B-tree) list on either side: its nodes are not RRB blocks (this differ read them as such, and refused valid files as damaged).
+  if (isGen2List(state, before) || isGen2List(state, after)) {
+    yield* diffListsByIndex(before, after, path);
+    return;
+  }
   const diff = new RrbDiff(state, path);
   const [a, b] = diff.cut(diff.root(before), diff.root(after));
   yield* diff.changes(a, b);
