@@ -30,7 +30,7 @@ export { hashIdFromName, hashIdName } from './format/file-header.js';
 export type { TaggedBytes } from './format/bytes.js';
 export { dumpDatabase, dumpText, dumpValue, type DumpJson, type DumpOptions, type DumpValue } from './history/dump.js';
 export type { ProgressCallback } from './history/progress.js';
-export { diffCursors, DIFF_NESTING_MAX } from './diff/walk.js';
+export { diffCursors } from './diff/walk.js';
 export type { KeyStep, DiffStep, CursorChange, DiffOptions as CursorDiffOptions } from './diff/change.js';
 export type { CommitOptions } from './history/commit-meta.js';
 export type { MomentInfo } from './history/moment-log.js';

@@ -7,7 +7,7 @@ import { ReadCursor } from '../cursor/read-cursor.js';
 import { diffCursors } from '../diff/walk.js';
 import { SortedKeyStep, type ChangeType, type CursorChange, type DiffStats, type DiffStep } from '../diff/change.js';
 import { decodeSortedKey } from './sorted-values.js';
-import { requireKnownOptions, requireOptions, requirePath } from '../base/arguments.js';
+import { describe, requireKnownOptions, requireOptions, requirePath } from '../base/arguments.js';
 import { decodeKey, isView, VIEW_CURSOR } from './values.js';
 import { readValue, type Value, type ViewGuard } from './views.js';
 import { readAt } from './paths.js';
@@ -53,7 +53,17 @@ export interface DiffOptions {
   path?: AnyPath;
   /** Counters to add this diff's work to: `blocks` read (for tests and benchmarks). */
   stats?: DiffStats;
+  /**
+   * The most values the diff may compare and report before it refuses with
+   * OutOfRangeError (default: 2 per slot of the data, at least 1,000,000,
+   * which data without shared structures never reaches; a structure stored at
+   * many places, a DAG, is compared at each).
+   */
+  maxValues?: number;
 }
+
+/** The name of every {@link DiffOptions} option (a Record, so that a new option must be named here). */
+const DIFF_OPTION_NAMES: readonly string[] = Object.keys({ path: true, stats: true, maxValues: true } satisfies Record<keyof DiffOptions, true>);
 
 const always: ViewGuard = () => undefined;
 
@@ -86,13 +96,17 @@ export function apiChange(change: CursorChange, prefix: readonly unknown[]): Cha
 export function* diffRoots(before: ReadCursor, after: ReadCursor, options: DiffOptions): Generator<Change, void, undefined> {
   requireOptions(options, 'diff');
   // A misspelt path must not widen the diff to the whole moment.
-  requireKnownOptions(options, ['path', 'stats'], 'diff');
+  requireKnownOptions(options, DIFF_OPTION_NAMES, 'diff');
+  const { maxValues } = options;
+  if (maxValues !== undefined && !(typeof maxValues === 'number' && Number.isSafeInteger(maxValues) && maxValues > 0)) {
+    throw new InvalidArgumentError(`diff's maxValues is a whole number of values above 0, got ${describe(maxValues)}`);
+  }
   const path = options.path ?? [];
   requirePath(path);
   const a = path.length === 0 ? before : readAt(before, path);
   const b = path.length === 0 ? after : readAt(after, path);
-  const stats = options.stats === undefined ? {} : { stats: options.stats };
-  for (const change of diffCursors(a, b, stats)) yield apiChange(change, path);
+  const limits = { ...(options.stats === undefined ? {} : { stats: options.stats }), ...(options.maxValues === undefined ? {} : { maxValues: options.maxValues }) };
+  for (const change of diffCursors(a, b, limits)) yield apiChange(change, path);
 }
 
 /** A value with a root cursor, as a {@link Snapshot} has. */
@@ -128,8 +142,9 @@ function rootOf(value: Diffable, name: string): ReadCursor {
  *
  * @param before - the older snapshot or view
  * @param after - the newer snapshot or view
- * @param options - `path` below both to compare, `stats` to count blocks read
+ * @param options - `path` below both to compare, `stats` to count blocks read, `maxValues`
  * @throws InvalidArgumentError for anything but snapshots and views, or two databases
+ * @throws OutOfRangeError (while iterating) when the diff would compare more than `maxValues` values
  *
  * @example
  * ```ts

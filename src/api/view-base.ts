@@ -76,7 +76,12 @@ export abstract class View {
     // one, but JSON.stringify writes it at every place: a DAG of 25 maps, each
     // holding the one below three times, is 3^24 values of text (found by the
     // reader fuzz: seconds of work, then a bare RangeError). Count first.
-    const count = jsonValueCount(data, JSON_VALUES_MAX);
+    // JSON.stringify recurses too: a valid file of a few thousand nested maps
+    // overflowed its stack (a bare RangeError). Deeper data is refused here.
+    const { count, depth } = jsonShape(data, JSON_VALUES_MAX, JSON_DEPTH_MAX);
+    if (depth > JSON_DEPTH_MAX) {
+      throw new OutOfRangeError(`${this[Symbol.toStringTag]} nests more than ${JSON_DEPTH_MAX} levels deep, deeper than JSON.stringify can follow; walk it with toJS instead (or print it with stratadb get or dumpText, which do not recurse)`);
+    }
     if (count > JSON_VALUES_MAX) {
       throw new OutOfRangeError(`${this[Symbol.toStringTag]} would serialize to more than ${JSON_VALUES_MAX} JSON values: it stores shared structures many times over; walk it with toJS instead`);
     }
@@ -109,38 +114,60 @@ export abstract class View {
 const JSON_VALUES_MAX = 1_000_000;
 
 /**
- * How many values JSON.stringify writes for `root`, a toJS result, stopping
- * once past `limit`. Linear in distinct objects: a shared object's count is
- * remembered. No recursion. Maps, Sets and Dates serialize flat (`{}`, text).
+ * Levels of nesting a view's toJSON may hand to JSON.stringify, which recurses
+ * once per level: V8's overflows its stack between 3,000 and 5,000 levels
+ * (fewer when called deep in the stack).
  */
-function jsonValueCount(root: unknown, limit: number): number {
-  const counts = new Map<object, number>();
-  const frames: Array<{ object: object; children: unknown[]; next: number; total: number }> = [];
-  const enter = (value: unknown): number | undefined => {
-    if (typeof value !== 'object' || value === null) return 1;
-    if (value instanceof Uint8Array) return 1 + value.length;
+const JSON_DEPTH_MAX = 1000;
+
+/**
+ * How many values JSON.stringify writes for `root`, a toJS result, and how
+ * many levels deep it nests, stopping once past `limit` values or `depthLimit`
+ * levels. Linear in distinct objects: a shared object's count and height are
+ * remembered, and its height counts at each place it is met. No recursion.
+ * Maps, Sets and Dates serialize flat (`{}`, text).
+ */
+function jsonShape(root: unknown, limit: number, depthLimit: number): { count: number; depth: number } {
+  const known = new Map<object, { count: number; height: number }>();
+  const frames: Array<{ object: object; children: unknown[]; next: number; total: number; height: number }> = [];
+  /** A value's count and height, or undefined after pushing the frame of an object to walk. */
+  const enter = (value: unknown): { count: number; height: number } | undefined => {
+    if (typeof value !== 'object' || value === null) return { count: 1, height: 0 };
+    if (value instanceof Uint8Array) return { count: 1 + value.length, height: 1 };
     const prototype: unknown = Object.getPrototypeOf(value);
-    if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return 1;
-    const known = counts.get(value);
-    if (known !== undefined) return known;
-    frames.push({ object: value, children: Array.isArray(value) ? value : Object.values(value), next: 0, total: 1 });
+    if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return { count: 1, height: 0 };
+    const seen = known.get(value);
+    if (seen !== undefined) return seen;
+    frames.push({ object: value, children: Array.isArray(value) ? value : Object.values(value), next: 0, total: 1, height: 1 });
     return undefined;
   };
-  let result = enter(root) ?? 0;
+  let result = enter(root) ?? { count: 0, height: 0 };
   while (frames.length > 0) {
+    if (frames.length > depthLimit) return { count: 0, depth: frames.length };
     const frame = frames[frames.length - 1] as (typeof frames)[number];
     if (frame.next < frame.children.length) {
-      const count = enter(frame.children[frame.next++]);
-      if (count !== undefined && (frame.total += count) > limit) return frame.total;
+      const child = enter(frame.children[frame.next++]);
+      if (child !== undefined) {
+        frame.total += child.count;
+        frame.height = Math.max(frame.height, child.height + 1);
+        if (frame.total > limit) return { count: frame.total, depth: 0 };
+        if (frames.length - 1 + frame.height > depthLimit) return { count: 0, depth: frames.length - 1 + frame.height };
+      }
       continue;
     }
     frames.pop();
-    counts.set(frame.object, frame.total);
+    const done = { count: frame.total, height: frame.height };
+    known.set(frame.object, done);
     const parent = frames[frames.length - 1];
-    if (parent === undefined) result = frame.total;
-    else if ((parent.total += frame.total) > limit) return parent.total;
+    if (parent === undefined) {
+      result = done;
+      continue;
+    }
+    parent.total += done.count;
+    parent.height = Math.max(parent.height, done.height + 1);
+    if (parent.total > limit) return { count: parent.total, depth: 0 };
   }
-  return result;
+  return { count: result.count, depth: result.height };
 }
 
 /** Entries the inspect preview shows before `...`. */

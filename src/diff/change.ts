@@ -75,4 +75,10 @@ export interface DiffStats {
 export interface DiffOptions {
   /** Counters to add this diff's work to (see {@link DiffStats}). */
   stats?: DiffStats;
+  /**
+   * The most values the diff may compare and report before it refuses with
+   * OutOfRangeError (default: 2 per slot of the data, at least 1,000,000,
+   * which data without shared structures never reaches).
+   */
+  maxValues?: number;
 }

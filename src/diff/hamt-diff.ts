@@ -17,9 +17,9 @@ import { mapRootOf } from '../core/structures.js';
 import { kvPairSize } from '../hamt/hash-map.js';
 import { structureKind } from '../kinds/table.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
-import { KeyStep, type ChangeType, type DiffStep } from './change.js';
+import { KeyStep, type ChangeType } from './change.js';
 import { sameScalar } from './same-value.js';
-import { stepInto, type Changes, type DiffState, type Differ } from './state.js';
+import { Descend, stepInto, type Changes, type DiffPath, type DiffState, type Differ, type WalkChange } from './state.js';
 
 /** A side with no block: the empty map a missing side stands for. */
 const NO_BLOCK = -1;
@@ -34,7 +34,7 @@ class HamtDiff {
   constructor(
     private readonly state: DiffState,
     private readonly isSet: boolean,
-    private readonly path: readonly DiffStep[],
+    private readonly path: DiffPath,
   ) {
     const io = state.io;
     this.levels = io.hashSize * 2;
@@ -170,7 +170,7 @@ class HamtDiff {
     if (this.isSet) return;
     const ctx = this.state.ctx;
     const valueOffset = ctx.io.hashSize + SLOT_SIZE;
-    yield* this.state.values(cursorAt(ctx, kvA + valueOffset), cursorAt(ctx, kvB + valueOffset), stepInto(this.path, this.keyStep(kvB)));
+    yield new Descend(cursorAt(ctx, kvA + valueOffset), cursorAt(ctx, kvB + valueOffset), stepInto(this.path, this.keyStep(kvB)));
   }
 
   private keyStep(kv: number): KeyStep {
@@ -178,7 +178,7 @@ class HamtDiff {
   }
 
   /** The change for one kv pair that only one side holds. */
-  private change(kv: number, type: ChangeType): { path: DiffStep[]; type: ChangeType; before: ReadCursor | undefined; after: ReadCursor | undefined } {
+  private change(kv: number, type: ChangeType): WalkChange {
     const step = this.keyStep(kv);
     const value = this.isSet ? step.key : cursorAt(this.state.ctx, kv + this.state.io.hashSize + SLOT_SIZE);
     return { path: stepInto(this.path, step), type, before: type === 'add' ? undefined : value, after: type === 'add' ? value : undefined };

@@ -21,8 +21,8 @@ import type { Slot } from '../format/slot.js';
 import { readNode } from '../rrb/tree-node.js';
 import { LINKED_LIST_HEADER_SIZE, readLinkedListHeader } from '../rrb/linked-list-read.js';
 import { ReadCursor } from '../cursor/read-cursor.js';
-import type { DiffStep } from './change.js';
-import { stepInto, type Changes, type DiffState, type Differ } from './state.js';
+import { Descend, stepInto, type Changes, type DiffPath, type DiffState, type Differ } from './state.js';
+import { diffListsByIndex, isGen2List } from './btree-diff.js';
 
 /** A run of items: a subtree (height 0 or more) or one item (height -1, `position` is its slot's). */
 interface Piece {
@@ -45,7 +45,7 @@ class RrbDiff {
 
   constructor(
     private readonly state: DiffState,
-    private readonly path: readonly DiffStep[],
+    private readonly path: DiffPath,
   ) {
     this.piecesMax = 4 * Math.ceil(state.io.storage.size() / SLOT_SIZE) + 100_000;
   }
@@ -174,7 +174,7 @@ class RrbDiff {
     const paired = Math.min(restA, restB);
     let index = start + prefix;
     for (let k = 0; k < paired; k++, index++) {
-      yield* this.state.values(this.cursor(a[prefix + k] as Item), this.cursor(b[prefix + k] as Item), stepInto(this.path, index));
+      yield new Descend(this.cursor(a[prefix + k] as Item), this.cursor(b[prefix + k] as Item), stepInto(this.path, index));
     }
     for (let k = paired; k < restB; k++, index++) {
       yield { path: stepInto(this.path, index), type: 'add', before: undefined, after: this.cursor(b[prefix + k] as Item) };
@@ -187,6 +187,11 @@ class RrbDiff {
 
 /** Diffs two linked lists; see the top of this file. */
 export const diffLinkedLists: Differ = function* (state, before, after, path) {
+  // A gen-2 (B-tree) list on either side: its nodes are not RRB blocks (this differ read them as such, and refused valid files as damaged).
+  if (isGen2List(state, before) || isGen2List(state, after)) {
+    yield* diffListsByIndex(before, after, path);
+    return;
+  }
   const diff = new RrbDiff(state, path);
   const [a, b] = diff.cut(diff.root(before), diff.root(after));
   yield* diff.changes(a, b);

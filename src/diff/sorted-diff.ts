@@ -17,8 +17,8 @@ import { readChecked } from '../sorted/read.js';
 import { readBytesValue } from '../core/bytes-values.js';
 import { structureKind } from '../kinds/table.js';
 import { cursorAt, type ReadCursor } from '../cursor/read-cursor.js';
-import { SortedKeyStep, type ChangeType, type CursorChange, type DiffStep } from './change.js';
-import { stepInto, type Changes, type DiffState, type Differ } from './state.js';
+import { SortedKeyStep, type ChangeType } from './change.js';
+import { Descend, stepInto, type Changes, type DiffPath, type DiffState, type Differ, type WalkChange } from './state.js';
 
 /** What is still to come on one side: a node not yet opened (with the entries its parent counts), or one kv pair. */
 interface Item {
@@ -63,7 +63,7 @@ class SortedDiff {
   constructor(
     private readonly state: DiffState,
     private readonly isSet: boolean,
-    private readonly path: readonly DiffStep[],
+    private readonly path: DiffPath,
   ) {}
 
   private step(kv: number): SortedKeyStep {
@@ -71,7 +71,7 @@ class SortedDiff {
   }
 
   /** The change for a kv pair only one side holds. */
-  private change(kv: number, type: ChangeType): CursorChange {
+  private change(kv: number, type: ChangeType): WalkChange {
     const step = this.step(kv);
     const value = this.isSet ? step.key : cursorAt(this.state.ctx, kv + this.state.io.hashSize + SLOT_SIZE);
     return { path: stepInto(this.path, step), type, before: type === 'add' ? undefined : value, after: type === 'add' ? value : undefined };
@@ -128,7 +128,7 @@ class SortedDiff {
         if (this.isSet) continue;
         const ctx = state.ctx;
         const valueOffset = state.io.hashSize + SLOT_SIZE;
-        yield* state.values(cursorAt(ctx, x.position + valueOffset), cursorAt(ctx, y.position + valueOffset), stepInto(this.path, this.step(y.position)));
+        yield new Descend(cursorAt(ctx, x.position + valueOffset), cursorAt(ctx, y.position + valueOffset), stepInto(this.path, this.step(y.position)));
       }
     }
   }

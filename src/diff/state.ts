@@ -5,10 +5,48 @@
 import type { BlockIO } from '../core/block-io.js';
 import type { Context } from '../core/context.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
-import type { CursorChange, DiffStats, DiffStep } from './change.js';
+import type { ChangeType, DiffStats, DiffStep } from './change.js';
 
-/** The changes a differ yields, lazily. */
-export type Changes = Generator<CursorChange, void, undefined>;
+/**
+ * A path as the walk builds it: the last step and the path before it, so that
+ * going one step deeper costs O(1) instead of a copy of the path (a copy per
+ * level made a diff of n nested structures O(n²)). The walk turns it into the
+ * array of a CursorChange only for the changes it yields. Undefined is the
+ * empty path.
+ */
+export interface PathNode {
+  readonly parent: PathNode | undefined;
+  readonly step: DiffStep;
+}
+
+/** A path inside the walk (see {@link PathNode}). */
+export type DiffPath = PathNode | undefined;
+
+/** A change as a differ yields it: a CursorChange whose path is still a {@link DiffPath}. */
+export interface WalkChange {
+  readonly path: DiffPath;
+  readonly type: ChangeType;
+  readonly before: ReadCursor | undefined;
+  readonly after: ReadCursor | undefined;
+}
+
+/**
+ * Asks the walk to compare two values a differ found inside the structures it
+ * compares (map values, list items) at `path`: the walk does it after taking
+ * this from the differ's generator, with its own stack of differs instead of
+ * JavaScript's (structures nested 100,000 deep would overflow it), and goes on
+ * with the differ afterwards.
+ */
+export class Descend {
+  constructor(
+    readonly before: ReadCursor,
+    readonly after: ReadCursor,
+    readonly path: DiffPath,
+  ) {}
+}
+
+/** What a differ yields, lazily: changes, and values to compare next ({@link Descend}). */
+export type Changes = Generator<WalkChange | Descend, void, undefined>;
 
 /** What a differ needs from the walk: the database, the counters, and the walk itself for nested values. */
 export interface DiffState {
@@ -18,12 +56,6 @@ export interface DiffState {
   readonly io: BlockIO;
   /** The counters this diff adds to. */
   readonly stats: DiffStats;
-  /**
-   * Diffs two values found inside the structures being compared (map values,
-   * list items) at `path`: nothing when they are equal, a change, or the
-   * changes inside them when both are structures of one kind.
-   */
-  values(before: ReadCursor, after: ReadCursor, path: readonly DiffStep[]): Changes;
 }
 
 /**
@@ -32,11 +64,16 @@ export interface DiffState {
  * of the other side is an add (or a remove). Must skip every block whose slot
  * is equal on both sides, so that its cost follows the change, not the data.
  */
-export type Differ = (state: DiffState, before: ReadCursor | undefined, after: ReadCursor | undefined, path: readonly DiffStep[]) => Changes;
+export type Differ = (state: DiffState, before: ReadCursor | undefined, after: ReadCursor | undefined, path: DiffPath) => Changes;
 
-/** A change with a fresh path: `path` plus `step`. */
-export function stepInto(path: readonly DiffStep[], step: DiffStep): DiffStep[] {
-  const next = path.slice();
-  next.push(step);
-  return next;
+/** `path` plus `step`, in O(1): the new node shares `path`. */
+export function stepInto(path: DiffPath, step: DiffStep): PathNode {
+  return { parent: path, step };
+}
+
+/** The steps of `path` as an array, first step first. O(length). */
+export function pathSteps(path: DiffPath): DiffStep[] {
+  const steps: DiffStep[] = [];
+  for (let node = path; node !== undefined; node = node.parent) steps.push(node.step);
+  return steps.reverse();
 }

@@ -14,8 +14,7 @@ import type { Slot } from '../format/slot.js';
 import { Tag } from '../format/tags.js';
 import { listSlotPosition, readListHeader, shiftForCount, type ListHeader } from '../trie/array-list.js';
 import { ReadCursor, cursorAt } from '../cursor/read-cursor.js';
-import type { DiffStep } from './change.js';
-import { stepInto, type Changes, type DiffState, type Differ } from './state.js';
+import { Descend, stepInto, type Changes, type DiffPath, type DiffState, type Differ } from './state.js';
 
 const EMPTY_LIST: ListHeader = { count: 0, root: -1 };
 
@@ -42,7 +41,7 @@ function descendFirst(state: DiffState, root: number, levels: number): number {
 }
 
 /** Compares the items `first` to `limit` - 1 under two blocks at `shift`. The recursion's depth is the shift, below LIST_SHIFT_MAX. */
-function* blocks(state: DiffState, blockA: number, blockB: number, shift: number, first: number, limit: number, path: readonly DiffStep[]): Changes {
+function* blocks(state: DiffState, blockA: number, blockB: number, shift: number, first: number, limit: number, path: DiffPath): Changes {
   state.stats.blocks += 2;
   const io = state.io;
   const span = SLOT_COUNT ** shift;
@@ -53,7 +52,7 @@ function* blocks(state: DiffState, blockA: number, blockB: number, shift: number
     const b = io.readSlot(fromB);
     if (a.equals(b)) continue;
     if (shift === 0) {
-      yield* state.values(new ReadCursor(state.ctx, fromA, a), new ReadCursor(state.ctx, fromB, b), stepInto(path, first + i));
+      yield new Descend(new ReadCursor(state.ctx, fromA, a), new ReadCursor(state.ctx, fromB, b), stepInto(path, first + i));
     } else {
       yield* blocks(state, branchTarget(state, a, fromA), branchTarget(state, b, fromB), shift - 1, first + i * span, limit, path);
     }

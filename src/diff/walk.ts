@@ -6,7 +6,8 @@
 // to the changed leaves with full paths. Anything else that differs is one
 // `change`. The cost follows the change, not the size of the data.
 
-import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import { SLOT_SIZE } from '../format/constants.js';
 import type { BlockIO } from '../core/block-io.js';
 import type { Context } from '../core/context.js';
 import { isStructureTag } from '../kinds/table.js';
@@ -14,60 +15,109 @@ import type { ReadCursor } from '../cursor/read-cursor.js';
 import type { CursorChange, DiffOptions, DiffStats, DiffStep } from './change.js';
 import { differFor } from './differs.js';
 import { sameScalar } from './same-value.js';
-import type { Changes, DiffState } from './state.js';
+import { Descend, pathSteps, stepInto, type Changes, type DiffPath, type DiffState, type WalkChange } from './state.js';
+
+/** Values one diff may compare and report, whatever the data's size (see {@link DiffWalk}). */
+const VISITS_FLOOR = 1_000_000;
+/** Values one diff may compare and report per slot of the data. */
+const VISITS_PER_SLOT = 2;
 
 /**
- * Structures nested in changed structures are followed this deep at most. The
- * walk is a chain of generators, several native frames per level, so the bound
- * keeps it well inside the default stack (hash maps overflowed it at about 900
- * levels): deeper nesting gets an OutOfRangeError, never a RangeError. The JS
- * API writes values at most this deep; deeper ones come from the cursor API,
- * another writer, or damage (a structure that contains itself).
+ * One diff: drives the kinds' differs from an explicit stack (a differ hands
+ * back each pair of values to compare as a {@link Descend}), so that no nesting
+ * depth can exhaust JavaScript's stack, and bounds its work by the data's size:
+ *
+ * - nesting deeper than the data has slots is a cycle (a valid chain of nested
+ *   structures needs a slot of its own per level): CorruptDatabaseError;
+ * - comparing and reporting more values than 2 per slot of the data (at least
+ *   a million) means shared structures are met at many places (a DAG of n
+ *   levels of two has 2^n paths; two versions of it differ at each):
+ *   OutOfRangeError, as a dump refuses to print such data. Data without
+ *   sharing never comes near: each value compared or reported is a distinct
+ *   slot of one side.
  */
-export const DIFF_NESTING_MAX = 500;
-
 class DiffWalk implements DiffState {
   readonly ctx: Context;
   readonly io: BlockIO;
   readonly stats: DiffStats;
-  private depth = 0;
+  private readonly maxVisits: number;
+  private readonly maxDepth: number;
+  private visits = 0;
 
-  constructor(ctx: Context, stats: DiffStats) {
+  constructor(ctx: Context, stats: DiffStats, maxValues: number | undefined) {
     this.ctx = ctx;
     this.io = ctx.io;
     this.stats = stats;
+    const slots = Math.ceil(ctx.io.storage.size() / SLOT_SIZE);
+    this.maxVisits = maxValues ?? Math.max(VISITS_FLOOR, VISITS_PER_SLOT * slots);
+    this.maxDepth = slots + 1;
   }
 
-  *values(before: ReadCursor, after: ReadCursor, path: readonly DiffStep[]): Changes {
+  /** The changes `first` and the differs it leads to yield, with array paths. */
+  private *run(first: Changes): Generator<CursorChange, void, undefined> {
+    const stack: Changes[] = [first];
+    try {
+      while (stack.length > 0) {
+        const next = (stack[stack.length - 1] as Changes).next();
+        if (next.done === true) {
+          stack.pop();
+          continue;
+        }
+        const item = next.value;
+        if (!(item instanceof Descend)) {
+          yield this.out(item);
+          continue;
+        }
+        this.visit();
+        const change = this.compare(item.before, item.after, item.path, stack);
+        if (change !== undefined) yield this.out(change);
+      }
+    } finally {
+      // A caller that stops early: close the differs still under way.
+      for (let i = stack.length - 1; i >= 0; i--) (stack[i] as Changes).return(undefined);
+    }
+  }
+
+  /** Counts one value compared or reported against the budget. */
+  private visit(): void {
+    if (++this.visits > this.maxVisits) {
+      throw new OutOfRangeError(`a diff would compare more than ${this.maxVisits} values: the data stores shared structures many times over (each place they are met is compared); diff a smaller part`);
+    }
+  }
+
+  /** A change as the caller sees it: counted, its path an array. */
+  private out(change: WalkChange): CursorChange {
+    this.visit();
+    return { path: pathSteps(change.path), type: change.type, before: change.before, after: change.after };
+  }
+
+  /**
+   * Compares two values at `path`: nothing when they are equal, a change, or
+   * (both structures of one kind) their differ pushed on `stack` to run next.
+   */
+  private compare(before: ReadCursor, after: ReadCursor, path: DiffPath, stack: Changes[]): WalkChange | undefined {
     const a = before.slot;
     const b = after.slot;
-    if (a.equals(b)) return;
+    if (a.equals(b)) return undefined;
     if (a.tag === b.tag) {
       const differ = differFor(a.tag);
       if (differ !== undefined) {
-        if (this.depth >= DIFF_NESTING_MAX) {
-          throw new OutOfRangeError(`structures nest more than ${DIFF_NESTING_MAX} deep at ${after.slotPosition}, deeper than a diff follows (the JS API writes values at most that deep; deeper ones come from the cursor API, another writer, or a damaged structure that contains itself)`);
-        }
-        this.depth++;
-        try {
-          yield* differ(this, before, after, path);
-        } finally {
-          this.depth--;
-        }
-        return;
+        if (stack.length >= this.maxDepth) throw new CorruptDatabaseError('structures nest deeper than the data has slots (a structure contains itself)', after.slotPosition);
+        stack.push(differ(this, before, after, path));
+        return undefined;
       }
     }
-    if (!isStructureTag(a.tag) && !isStructureTag(b.tag) && sameScalar(this.io, a, before.slotPosition, b, after.slotPosition)) return;
-    yield { path, type: 'change', before, after };
+    if (!isStructureTag(a.tag) && !isStructureTag(b.tag) && sameScalar(this.io, a, before.slotPosition, b, after.slotPosition)) return undefined;
+    return { path, type: 'change', before, after };
   }
 
   /** The top of a diff: absent sides, and an empty slot beside a structure. */
-  *top(before: ReadCursor | undefined, after: ReadCursor | undefined, path: readonly DiffStep[]): Changes {
+  *top(before: ReadCursor | undefined, after: ReadCursor | undefined, path: DiffPath): Generator<CursorChange, void, undefined> {
     const a = before === undefined || before.slot.isEmpty ? undefined : before;
     const b = after === undefined || after.slot.isEmpty ? undefined : after;
     if (a === undefined && b === undefined) return;
     if (a !== undefined && b !== undefined) {
-      yield* this.values(a, b, path);
+      yield* this.run(descendOnce(a, b, path));
       return;
     }
     // An empty slot (a moment before the first, a root never written) beside a
@@ -76,11 +126,16 @@ class DiffWalk implements DiffState {
     const present = (a ?? b) as ReadCursor;
     const differ = differFor(present.tag);
     if (differ !== undefined && (before?.slot.isEmpty === true || after?.slot.isEmpty === true)) {
-      yield* differ(this, a, b, path);
+      yield* this.run(differ(this, a, b, path));
       return;
     }
-    yield { path, type: a === undefined ? 'add' : 'remove', before: a, after: b };
+    yield this.out({ path, type: a === undefined ? 'add' : 'remove', before: a, after: b });
   }
+}
+
+/** A differ's generator that asks for one comparison: the top of a diff of two values. */
+function* descendOnce(before: ReadCursor, after: ReadCursor, path: DiffPath): Changes {
+  yield new Descend(before, after, path);
 }
 
 /**
@@ -99,10 +154,11 @@ class DiffWalk implements DiffState {
  *
  * @param before - the older value, or undefined when absent
  * @param after - the newer value, or undefined when absent
- * @param options - `stats` to count the blocks read
+ * @param options - `stats` to count the blocks read, `maxValues` to compare at most
  * @param path - steps to put in front of every change's path (default none)
- * @throws InvalidArgumentError when the two cursors belong to different databases
- * @throws CorruptDatabaseError when a structure on a changed path is damaged
+ * @throws InvalidArgumentError when the two cursors belong to different databases, or for a `maxValues` below 1
+ * @throws CorruptDatabaseError when a structure on a changed path is damaged (one that contains itself included)
+ * @throws OutOfRangeError when the diff would compare more than `maxValues` values (default 2 per slot of the data, at least a million): shared structures met at many places
  *
  * @example
  * ```ts
@@ -114,6 +170,10 @@ export function diffCursors(before: ReadCursor | undefined, after: ReadCursor | 
   if (before !== undefined && after !== undefined && before.ctx.io !== after.ctx.io) {
     throw new InvalidArgumentError('a diff compares two values of one database; these cursors belong to two');
   }
+  const maxValues = options.maxValues;
+  if (maxValues !== undefined && !(typeof maxValues === 'number' && maxValues >= 1)) throw new InvalidArgumentError(`maxValues must be a number of at least 1, got ${String(maxValues)}`);
   if (ctx === undefined) return (function* () {})();
-  return new DiffWalk(ctx, options.stats ?? { blocks: 0 }).top(before, after, path);
+  let prefix: DiffPath;
+  for (const step of path) prefix = stepInto(prefix, step);
+  return new DiffWalk(ctx, options.stats ?? { blocks: 0 }, maxValues).top(before, after, prefix);
 }

@@ -214,3 +214,17 @@ function getU64(view: DataView, offset: number): number {
   if (hi >= 0x200000) return -2;
   return hi * TWO_POW_32 + view.getUint32(offset + 4);
 }
+
+/**
+ * A commit time as text: ISO 8601 when a Date can hold it, else its
+ * milliseconds. A trailer's time is any u64 below 2^53, and a Date holds only
+ * ±8.64e15 ms (year 275760): a damaged or hostile trailer's time made
+ * `toISOString()` throw a RangeError in `stratadb log` and in recovery's
+ * message.
+ *
+ * @param time - ms since 1970-01-01 UTC
+ */
+export function commitTimeText(time: number): string {
+  const date = new Date(time);
+  return Number.isNaN(date.getTime()) ? `${time} ms since 1970 (past the range of a date)` : date.toISOString();
+}

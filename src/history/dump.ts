@@ -154,12 +154,14 @@ export function dumpDatabase(engine: Engine, options: DumpOptions = {}): DumpJso
 /**
  * The dump as JSON text, indented by two spaces as `JSON.stringify(dump, null,
  * 2)` would print it, followed by a newline; written without recursion, so
- * data nested deeper than JSON.stringify can follow prints too. This is what
- * `stratadb dump` prints.
+ * data nested deeper than JSON.stringify can follow prints too (lines nested
+ * deeper than 100 levels are indented as at that depth, so that the text stays
+ * linear in the data). This is what `stratadb dump`
+ * prints.
  *
  * @param engine - an open database
  * @param options - `maxValues` per moment
- * @throws as {@link dumpDatabase}
+ * @throws as {@link dumpDatabase}; OutOfRangeError when the text would be longer than a string can hold
  */
 export function dumpText(engine: Engine, options: DumpOptions = {}): string {
   return `${jsonText(dumpDatabase(engine, options))}\n`;
@@ -355,47 +357,78 @@ function scalarJson(cursor: ReadCursor, slot: ReadCursor['slot']): DumpValue {
  * `JSON.stringify(value, null, 2)` prints it, or compact.
  */
 /**
+ * Indentation stops growing at this depth: lines nested deeper are indented as
+ * at this depth, so that the text of data nested n deep is O(n), not O(n²)
+ * (a valid file of 100,000 nested maps printed 10^10 spaces, and failed with
+ * a RangeError after seconds).
+ */
+export const INDENT_DEPTH_MAX = 100;
+
+/**
+ * The longest text a JavaScript string holds in V8 (2^29 − 24 UTF-16 units on
+ * 64-bit); other engines may hold less, and their RangeError is caught too.
+ */
+const TEXT_LENGTH_MAX = 2 ** 29 - 24;
+
+/**
  * JSON text of plain data (objects, arrays, strings, finite numbers, booleans,
  * null) as `JSON.stringify(root, null, 2)` prints it, written without
  * recursion, so that data nested deeper than JSON.stringify can follow prints
- * too. O(printed size).
+ * too; lines nested deeper than {@link INDENT_DEPTH_MAX} levels are indented as
+ * at that depth. O(printed size).
  *
+ * @throws OutOfRangeError when the text would be longer than a string can hold
  * @internal for the command line
  */
 export function jsonText(root: unknown, indented = true): string {
   const parts: string[] = [];
+  let length = 0;
+  const emit = (text: string): void => {
+    length += text.length;
+    if (length > TEXT_LENGTH_MAX) throw tooLong();
+    parts.push(text);
+  };
   // Work items: a value to print at a depth, or literal text.
   const work: Array<{ value: unknown; depth: number } | string> = [{ value: root, depth: 0 }];
-  const newline = (depth: number): string => (indented ? `\n${'  '.repeat(depth)}` : '');
+  const newline = (depth: number): string => (indented ? `\n${'  '.repeat(Math.min(depth, INDENT_DEPTH_MAX))}` : '');
   const colon = indented ? ': ' : ':';
   while (work.length > 0) {
     const item = work.pop() as { value: unknown; depth: number } | string;
     if (typeof item === 'string') {
-      parts.push(item);
+      emit(item);
       continue;
     }
     const { value, depth } = item;
     if (value === null || typeof value !== 'object') {
-      parts.push(JSON.stringify(value));
+      emit(JSON.stringify(value));
       continue;
     }
     const isArray = Array.isArray(value);
     const keys = isArray ? undefined : Object.keys(value);
-    const length = isArray ? (value as unknown[]).length : (keys as string[]).length;
-    if (length === 0) {
-      parts.push(isArray ? '[]' : '{}');
+    const size = isArray ? (value as unknown[]).length : (keys as string[]).length;
+    if (size === 0) {
+      emit(isArray ? '[]' : '{}');
       continue;
     }
-    parts.push(isArray ? '[' : '{');
+    emit(isArray ? '[' : '{');
     // Pushed in reverse, so that they pop in order.
     work.push(`${newline(depth)}${isArray ? ']' : '}'}`);
-    for (let i = length - 1; i >= 0; i--) {
+    for (let i = size - 1; i >= 0; i--) {
       const child = isArray ? (value as unknown[])[i] : (value as Record<string, unknown>)[(keys as string[])[i] as string];
       work.push({ value: child, depth: depth + 1 });
       work.push(`${i === 0 ? '' : ','}${newline(depth + 1)}${isArray ? '' : `${JSON.stringify((keys as string[])[i])}${colon}`}`);
     }
   }
-  return parts.join('');
+  try {
+    return parts.join('');
+  } catch (error) {
+    if (error instanceof RangeError) throw tooLong();
+    throw error;
+  }
+}
+
+function tooLong(): OutOfRangeError {
+  return new OutOfRangeError('the JSON text would be longer than a JavaScript string can hold; print a smaller part');
 }
 
 /**

@@ -16,7 +16,7 @@ import type { BlockIO } from '../core/block-io.js';
 import { shiftForCount } from '../trie/array-list.js';
 import { walkRecords } from './records.js';
 import type { Storage } from '../storage/storage.js';
-import type { CommitTrailer } from '../format/commit-trailer.js';
+import { commitTimeText, type CommitTrailer } from '../format/commit-trailer.js';
 import { firstWholeCommitAfter, lastWholeCommit, nextWholeCommit, trailerEndingAt, trailerIntact } from './trailers.js';
 import { readHistoryHeader, readRawHistoryHeader, type HistoryHeader } from './history-header.js';
 
@@ -193,7 +193,7 @@ export function readHistoryForOpen(storage: Storage, io: BlockIO, readOnly: bool
     const last = lastWholeCommit(storage, TORN_HEADER_SCAN_BYTES_MAX);
     if (last === undefined) throw error;
     throw new CorruptDatabaseError(
-      `${error.message}; the last whole commit in the file ends at ${last.end} with ${last.count} moments (committed ${new Date(last.time).toISOString()}). ` +
+      `${error.message}; the last whole commit in the file ends at ${last.end} with ${last.count} moments (committed ${commitTimeText(last.time)}). ` +
         'Nothing was cut: open the file read-only and copy what you need, or restore the history header from that commit',
     );
   }

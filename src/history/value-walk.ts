@@ -17,7 +17,8 @@
 // after a problem and report every one, and it walks blocks by the kind it
 // first met them as, neither of which a walk that builds values can do.
 
-import { CorruptDatabaseError } from '../errors.js';
+import { CorruptDatabaseError, OutOfRangeError } from '../errors.js';
+import { SLOT_SIZE } from '../format/constants.js';
 import { Tag } from '../format/tags.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
 import { structureKind, type StructureKind } from '../kinds/table.js';
@@ -67,6 +68,11 @@ export interface ValueWalkOptions {
 /** Structures nested in keys (only other writers or damage make them) nest at most this deep. */
 export const KEY_NESTING_MAX = 16;
 
+/** Entries one walk may read, whatever the data's size (see {@link ValueWalk}). */
+const ENTRIES_FLOOR = 1_000_000;
+/** Entries one walk may read per slot of the data. */
+const ENTRIES_PER_SLOT = 2;
+
 const NO_LIMIT: ValueWalkOptions = { maxValues: Infinity, tooMany: () => new Error('unreachable') };
 
 /** A structure's result and how many values it unfolds to. */
@@ -96,7 +102,12 @@ interface Frame<C, K> {
  *
  * Cost: O(distinct structures + their entries) time however much the data
  * shares; O(distinct structures) memory for the memo, and the stack of the
- * structures on the way down.
+ * structures on the way down. The entries read are bounded by the data: at
+ * most 2 per slot of it (at least 1,000,000). Distinct structures never come
+ * near (each entry is a slot of its own); one structure whose blocks are
+ * shared within it does: a linked list concatenated with itself 45 times is a
+ * valid 150 KB file of 2^46 items, which toJS filled memory with until the
+ * process died. Such a walk is refused with OutOfRangeError.
  */
 export class ValueWalk<V, C, K, P> {
   private readonly visitor: ValueVisitor<V, C, K, P>;
@@ -104,6 +115,8 @@ export class ValueWalk<V, C, K, P> {
   private readonly options: ValueWalkOptions;
   private readonly memo: Array<Map<number, Walked<V>> | undefined> = [];
   private nesting = 0;
+  private entries = 0;
+  private entriesMax = 0;
 
   constructor(visitor: ValueVisitor<V, C, K, P>, options: ValueWalkOptions = NO_LIMIT) {
     this.visitor = visitor;
@@ -119,6 +132,7 @@ export class ValueWalk<V, C, K, P> {
    * @throws whatever reading the data or the visitor throws
    */
   walk(root: ReadCursor, place: P): V {
+    if (this.entriesMax === 0) this.entriesMax = Math.max(ENTRIES_FLOOR, ENTRIES_PER_SLOT * Math.ceil(root.ctx.io.storage.size() / SLOT_SIZE));
     const visitor = this.visitor;
     const stack: Array<Frame<C, K>> = [];
     let result = this.enter(root, place, stack);
@@ -193,6 +207,7 @@ export class ValueWalk<V, C, K, P> {
     switch (kind.family) {
       case 'set':
         for (const key of cursor.asHashSet().keys()) {
+          this.entry(frame);
           visitor.member(container, key, kind);
           this.count(frame);
         }
@@ -203,6 +218,7 @@ export class ValueWalk<V, C, K, P> {
       // The sorted families offer their keys in key order (the tree's order), which the visitor may check.
       case 'sorted-set':
         for (const key of cursor.asSortedSet().keys()) {
+          this.entry(frame);
           visitor.member(container, key, kind);
           this.count(frame);
         }
@@ -221,8 +237,18 @@ export class ValueWalk<V, C, K, P> {
     return undefined;
   }
 
+  /** Counts one entry read against the walk's bound on entries (see the class). */
+  private entry(frame: Frame<C, K>): void {
+    if (++this.entries > this.entriesMax) {
+      throw new OutOfRangeError(
+        `the value at ${frame.slotPosition} holds more than ${this.entriesMax} entries, more than the data has slots: its blocks are shared within it (a list concatenated with itself); read it by index or iterate it`,
+      );
+    }
+  }
+
   /** A child of a map or list: stored at once, or held for its turn when it is a structure. */
   private child(frame: Frame<C, K>, key: K | number, value: ReadCursor): void {
+    this.entry(frame);
     if (structureKind(value.tag) !== undefined) {
       this.visitor.hold(frame.container, frame.kind, key);
       frame.keys.push(key);

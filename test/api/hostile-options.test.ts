@@ -92,6 +92,11 @@ describe('options of reads', () => {
     expect(() => db.watch(['users'])).not.toThrow();
     expect(() => [...db.diff(0, 1, { pth: ['users'] } as never)]).toThrow(/diff has no option "pth"/);
     expect(() => [...db.snapshot(0).diff(db.snapshot(1), { pth: ['users'] } as never)]).toThrow(InvalidArgumentError);
+    // A limit that is no whole number above 0 would compare without bound ('x' never compares greater).
+    for (const maxValues of ['x', 0, -1, 1.5, Number.NaN, Infinity]) {
+      expect(() => [...db.diff(0, 1, { maxValues } as never)], String(maxValues)).toThrow(/maxValues is a whole number of values above 0/);
+    }
+    expect([...db.diff(0, 1, { maxValues: 1000 })].length).toBeGreaterThan(0);
     expect(() => [...db.moments({ revrse: true } as never)]).toThrow(/moments has no option "revrse"/);
     expect(() => [...db.moments({ reverse: 'yes' } as never)]).toThrow(/reverse must be true or false/);
     expect(() => db.stats({ reachabl: true } as never)).toThrow(/stats has no option "reachabl"/);

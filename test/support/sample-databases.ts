@@ -10,6 +10,9 @@ import type { ReadCursor } from '../../src/cursor/read-cursor.js';
 import { Tag } from '../../src/format/tags.js';
 import { SLOT_SIZE } from '../../src/format/constants.js';
 
+/** FORMAT.md §History header: the committed size, the third u64 of the header at 12. */
+const HISTORY_COMMITTED_SIZE_POSITION = 28;
+
 /** A named database: its bytes and the hasher it was written with. */
 export interface SampleDatabase {
   readonly name: string;
@@ -158,6 +161,51 @@ export function sortedDatabase(): Uint8Array {
   });
 }
 
+/**
+ * Gen-2 (B-tree) linked lists (FORMAT.md §Gen-2 linked array lists), which
+ * this build edits but never creates: a two-item list is written by hand in
+ * the layout xitdb-java gives a new list (a leaf, then its header) and the
+ * engine then edits it in gen-2 layout: appends that split leaves under a
+ * branch root, an insert, a remove, a slice, a concat with itself (nodes
+ * shared), a list as an item; three moments with trailers.
+ */
+export function gen2ListsDatabase(): Uint8Array {
+  const start = buildDatabase((engine) => engine.transact((root) => root.hashMap().put('g').writeUint(0)));
+  const leaf = start.length;
+  const header = leaf + 146;
+  const bytes = new Uint8Array(header + 16);
+  bytes.set(start);
+  bytes[leaf] = 0; // a leaf
+  bytes[leaf + 1] = 2; // 2 items
+  writeSlot(bytes, leaf + 2, Tag.UINT, 7);
+  writeSlot(bytes, leaf + 2 + SLOT_SIZE, Tag.NONE, 0, true);
+  writeU64(bytes, header, 2);
+  writeU64(bytes, header + 8, leaf);
+  const engine = openBytes(bytes, true);
+  const slot = engine.moment(0).readPath(['g'])!.slotPosition;
+  writeSlot(bytes, slot, Tag.LINKED_ARRAY_LIST, header);
+  writeU64(bytes, HISTORY_COMMITTED_SIZE_POSITION, bytes.length);
+  const storage = MemoryStorage.fromBytes(bytes, { readOnly: false, durable: true });
+  const writer = Engine.open(storage, { hasher: sha1Hasher, clock: steppingClock() });
+  writer.transact((root) => {
+    const map = root.hashMap();
+    const list = map.put('g').linkedArrayList();
+    for (let i = 0; i < 40; i++) list.append().writeUint(i);
+    list.append().writeString('a long string item in a gen-2 list');
+    list.insert(3).writeInt(-3);
+    list.remove(10);
+    list.append().hashMap().put('inner').writeUint(1);
+  });
+  writer.transact((root) => {
+    const map = root.hashMap();
+    const list = map.put('g').linkedArrayList();
+    list.concat(map.get('g')!);
+    list.slice(5, 60);
+    list.put(0).writeString('changed');
+  });
+  return storage.toBytes().slice();
+}
+
 /** Every sample, small enough to fuzz. */
 export function sampleDatabases(): SampleDatabase[] {
   return [
@@ -166,6 +214,7 @@ export function sampleDatabases(): SampleDatabase[] {
     { name: 'lists', bytes: listsDatabase(), hasher: sha1Hasher },
     { name: 'no-history', bytes: noHistoryDatabase(), hasher: sha1Hasher },
     { name: 'sorted', bytes: sortedDatabase(), hasher: sha1Hasher },
+    { name: 'gen2', bytes: gen2ListsDatabase(), hasher: sha1Hasher },
   ];
 }
 

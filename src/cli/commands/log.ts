@@ -8,6 +8,7 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../context.js';
 import { withReadOnlyEngine } from '../open-file.js';
 import { hashOption, jsonOption, type CommonOptions } from '../options.js';
+import { commitTimeText } from '../../format/commit-trailer.js';
 
 /** `log`'s options. */
 interface LogOptions extends CommonOptions {
@@ -31,12 +32,12 @@ export function logCommand(ctx: CliContext): Command {
         for (let index = count - 1, printed = 0; index >= 0 && printed < limit; index--, printed++) {
           const info = engine.momentInfo(index);
           if (options.json === true) {
-            const line: Record<string, unknown> = { index, time: info.time === undefined ? null : new Date(info.time).toISOString(), size: info.size ?? null };
+            const line: Record<string, unknown> = { index, time: info.time === undefined ? null : commitTimeText(info.time), size: info.size ?? null };
             if (info.meta !== undefined) line['meta'] = info.meta;
             if (info.restoredFrom !== undefined) line['restored_from'] = info.restoredFrom;
             ctx.io.out(`${JSON.stringify(line)}\n`);
           } else {
-            const time = info.time === undefined ? '(no time: committed by another implementation)' : new Date(info.time).toISOString();
+            const time = info.time === undefined ? '(no time: committed by another implementation)' : commitTimeText(info.time);
             const size = info.size === undefined ? '' : `  ${info.size} bytes`;
             const restored = info.restoredFrom === undefined ? '' : `  restores ${info.restoredFrom}`;
             const meta = info.meta === undefined ? '' : `  ${JSON.stringify(info.meta)}`;

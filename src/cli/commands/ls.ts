@@ -10,6 +10,7 @@ import { parsePath, pathLabel } from '../arguments.js';
 import { hashOption, jsonOption, momentOption, type CommonOptions } from '../options.js';
 import { keyJson, type Json } from '../plain-json.js';
 import { withMoment } from './read-moment.js';
+import { SLOT_SIZE } from '../../format/constants.js';
 
 /** One line of a listing. */
 interface Row {
@@ -56,7 +57,7 @@ function isStructure(views: Views, value: unknown): value is Structure {
   return value instanceof MapView || value instanceof ListView || value instanceof SetView || value instanceof SortedMapView || value instanceof SortedSetView;
 }
 
-function* rows(views: Views, value: Structure): Generator<Row> {
+function* allRows(views: Views, value: Structure): Generator<Row> {
   if (value instanceof views.MapView || value instanceof views.SortedMapView) {
     for (const [key, item] of value.entries()) yield { key: keyJson(key), kind: kindOf(views, item), size: sizeOf(views, item) };
   } else if (value instanceof views.ListView) {
@@ -65,6 +66,32 @@ function* rows(views: Views, value: Structure): Generator<Row> {
   } else {
     for (const member of value) yield { key: keyJson(member), kind: kindOf(views, member), size: sizeOf(views, member) };
   }
+}
+
+/** Rows listed at most, whatever the file's size. */
+const ROWS_FLOOR = 1_000_000;
+/** Rows listed at most per slot of the file. */
+const ROWS_PER_SLOT = 2;
+
+/**
+ * The rows of `value`, at most 2 per slot of the file (at least 1,000,000): a
+ * structure with more entries than the file has slots shares its blocks
+ * within itself (a linked list concatenated with itself 45 times is a 158 KB
+ * file of 2^46 items), and listing it would never end (with --json it filled
+ * memory until the process died).
+ */
+function* rows(views: Views, value: Structure, fileSize: number): Generator<Row> {
+  const max = Math.max(ROWS_FLOOR, ROWS_PER_SLOT * Math.ceil(fileSize / SLOT_SIZE));
+  let listed = 0;
+  for (const row of allRows(views, value)) {
+    if (++listed > max) throw new OutOfRangeError(`the structure holds more than ${max} entries, more than the file has slots: its blocks are shared within it (a list concatenated with itself); list a part with get`);
+    yield row;
+  }
+}
+
+/** A row as an element of the JSON array, as JSON.stringify(rows, null, 2) indents it. */
+function jsonRow(row: Row): string {
+  return JSON.stringify(row, null, 2).replace(/^/gm, '  ');
 }
 
 /** A key on a text line: text as it is, any other key as its JSON (`1`, `{"$bytes":"ff"}`, `[41,"ann"]`), and as JSON when it holds a tab, a line break or other control characters. */
@@ -96,11 +123,18 @@ export function lsCommand(ctx: CliContext): Command {
         if (!isStructure(views, value)) {
           throw new WrongTypeError(`${pathLabel(path)} holds a ${kindOf(views, value)}, which has no keys to list; print it with get`);
         }
+        const fileSize = snapshot.cursor().ctx.io.storage.size();
         if (options.json === true) {
-          ctx.io.out(`${JSON.stringify([...rows(views, value)], null, 2)}\n`);
+          // Printed a row at a time (what JSON.stringify(rows, null, 2) prints), so that no listing is held whole.
+          let first = true;
+          for (const row of rows(views, value, fileSize)) {
+            ctx.io.out(`${first ? '[\n' : ',\n'}${jsonRow(row)}`);
+            first = false;
+          }
+          ctx.io.out(first ? '[]\n' : '\n]\n');
           return;
         }
-        for (const row of rows(views, value)) ctx.io.out(`${keyColumn(row.key)}\t${row.kind}\t${row.size ?? '-'}\n`);
+        for (const row of rows(views, value, fileSize)) ctx.io.out(`${keyColumn(row.key)}\t${row.kind}\t${row.size ?? '-'}\n`);
       });
     });
 }
