@@ -47,18 +47,20 @@ export function resolveStep(cursor: ReadCursor, step: PathStep, path: AnyPath, i
   const family = structureKind(tag)?.family;
   if (family === 'map') {
     if (tag === Tag.HASH_MAP && typeof step === 'string' && !(mode === 'check' && hasLoneSurrogate(step))) return step;
-    // The whole path goes to the encoder, which names it only when it refuses the step (see stepKey).
+    // The whole path goes to the encoder, which names it only when it refuses the step (see refusedStep).
     try {
       return mapStepKey(tag, step, path);
     } catch (error) {
-      return stepKey(error, (at) => mapStepKey(tag, step, at), path, i);
+      refusedStep(error);
+      return mapStepKey(tag, step, path.slice(0, i + 1));
     }
   }
   if (family === 'sorted-map') {
     try {
       return sortedKeyOf(step, path);
     } catch (error) {
-      return stepKey(error, (at) => sortedKeyOf(step, at), path, i);
+      refusedStep(error);
+      return sortedKeyOf(step, path.slice(0, i + 1));
     }
   }
   if (family === 'list') {
@@ -73,18 +75,18 @@ export function resolveStep(cursor: ReadCursor, step: PathStep, path: AnyPath, i
 }
 
 /**
- * After a key encoder that was given the whole path refused step `i` with
- * `error`: runs it again with the path up to the step, so that its error names
- * where the step is. Walkers give an encoder the whole path first and call this
- * only when it throws, so that a walk copies no prefix of its path per step (a
- * path of n steps through sorted maps or Maps was O(n²): 100,000 nested sorted
- * maps took minutes to read).
+ * The walkers give a key encoder the whole path, which it names only in its
+ * refusals, and when it refuses a step they run it again with the path up to
+ * the step, so that the error names where the step is: a walk then copies no
+ * prefix of its path per step (a path of n steps through sorted maps or Maps
+ * was O(n²): 100,000 nested sorted maps took minutes to read). This rethrows
+ * what is not a refusal. (No closures in the walkers: a captured variable
+ * costs every call a context.)
  *
- * @throws the encoder's refusal, naming the path up to the step; `error` itself when it is not a StrataError
+ * @throws `error` when it is not a StrataError
  */
-function stepKey<T>(error: unknown, encode: (at: AnyPath) => T, path: AnyPath, i: number): T {
+function refusedStep(error: unknown): void {
   if (!(error instanceof StrataError)) throw error;
-  return encode(path.slice(0, i + 1));
 }
 
 /** The property name of step `i` of `path` in an object (see objectKey), naming the path up to the step when it refuses it. */
@@ -92,7 +94,8 @@ export function objectKeyAt(step: unknown, path: AnyPath, i: number): string {
   try {
     return objectKey(step, path);
   } catch (error) {
-    return stepKey(error, (at) => objectKey(step, at), path, i);
+    refusedStep(error);
+    return objectKey(step, path.slice(0, i + 1));
   }
 }
 
