@@ -82,9 +82,14 @@ const ROWS_PER_SLOT = 2;
  */
 function* rows(views: Views, value: Structure, fileSize: number): Generator<Row> {
   const max = Math.max(ROWS_FLOOR, ROWS_PER_SLOT * Math.ceil(fileSize / SLOT_SIZE));
+  const tooMany = (): OutOfRangeError =>
+    new OutOfRangeError(`the structure holds more than ${max} entries, more than the file has slots: its blocks are shared within it (a list concatenated with itself); list a part with get`);
+  // Lists and sorted maps and sets know their count (O(1)): refused before a row is printed.
+  const { ListView, SortedMapView, SortedSetView } = views;
+  if ((value instanceof ListView || value instanceof SortedMapView || value instanceof SortedSetView) && value.size > max) throw tooMany();
   let listed = 0;
   for (const row of allRows(views, value)) {
-    if (++listed > max) throw new OutOfRangeError(`the structure holds more than ${max} entries, more than the file has slots: its blocks are shared within it (a list concatenated with itself); list a part with get`);
+    if (++listed > max) throw tooMany();
     yield row;
   }
 }
