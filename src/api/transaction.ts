@@ -16,6 +16,7 @@ import { mergeInto } from './merge.js';
 import { holdsViews, prepareValue, writeValue } from './values.js';
 import { readValue, type ViewGuard } from './views.js';
 import { describe, requirePath } from '../base/arguments.js';
+import { InvariantError } from '../base/assert.js';
 import { INSPECT, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /**
@@ -291,7 +292,7 @@ export class Transaction<in out S = any> {
   /** Throws checkPath's verdict on a write at `path` that the walk found would fail; nothing was added. */
   private refuse(path: AnyPath, create: boolean): never {
     checkPath(this.#root.refresh(), path, create);
-    throw new TransactionError(`internal: the write walk refused ${formatPath(path)}, which checkPath allows`);
+    throw new InvariantError('the write walk refuses only paths that checkPath refuses');
   }
 
   /** The cursor-level writable root of this transaction's moment, for full control over the format. */
