@@ -287,10 +287,15 @@ export class Engine {
       // Every commit appends, so a header naming less than this engine has is
       // one that open rolled past (its writer crashed before writing it again).
       if (header.committedSize < this.history.committedSize) return;
-      this.history = header;
-      this.lastTrailer = matchingTrailer(trailerEndingAt(this.storage, header.committedSize), header);
-      this.io.tx.noteCommitted(this.history.committedSize);
+      this.readFrom(header);
     }
+  }
+
+  /** Reads the moments `header` names (a newer header on refresh, the last durable one after a failed sync). */
+  private readFrom(header: HistoryHeader): void {
+    this.history = header;
+    this.lastTrailer = matchingTrailer(trailerEndingAt(this.storage, header.committedSize), header);
+    this.io.tx.noteCommitted(header.committedSize);
   }
 
   /**
@@ -495,9 +500,8 @@ export class Engine {
         // Every commit still waiting for a sync was rejected: this handle reads the last durable moment again.
         const written = decodeHistoryHeader(this.headerBytes, this.storage.size());
         if (written.committedSize >= this.history.committedSize) return;
-        this.history = written;
         this.pendingTrailer = undefined;
-        this.lastTrailer = matchingTrailer(trailerEndingAt(this.storage, written.committedSize), written);
+        this.readFrom(written);
       },
       closed: () => this.closed,
     };
@@ -748,12 +752,9 @@ export class Engine {
   }
 
   /**
-   * Makes the deferred commits (transactAsync's, batches') durable and published now, on this
-   * thread: their promises resolve, or reject with the failure, which is rethrown and stops this
-   * handle's writes. Close needs every commit on the file, and so does a background compaction's
-   * catch-up, which a stream of asynchronous commits would otherwise never find with none pending.
-   *
-   * @internal for close and the automatic compaction
+   * @internal Makes the deferred commits (transactAsync's, batches') durable and published now, on this thread
+   * (close, and autoCompact's catch-up, which a steady stream of them would never let find none pending).
+   * Their promises resolve, or reject with the failure, which is rethrown and stops this handle's writes.
    */
   settleDeferred(): void {
     if (this.readOnly || this.lostWriter !== undefined || this.failedCommit !== undefined || this.group?.pending !== true) return;
