@@ -28,6 +28,9 @@ import { Transaction } from './transaction.js';
 import { TransactionQueue } from '../history/transaction-queue.js';
 import { compactMemory, compactionPlan, type CompactOptions, type CompactResult, type Compactor } from './compact.js';
 
+/** Thrown inside a one-shot delete that found nothing, so that its transaction rolls back instead of committing an unchanged moment. */
+const NOTHING_DELETED: unique symbol = Symbol('nothing deleted');
+
 export { Snapshot };
 export { Transaction };
 
@@ -310,9 +313,21 @@ export class Database<in out S = any> {
     this.transact((tx) => tx.merge(path, partial));
   }
 
-  /** One-shot {@link Transaction.delete} in its own transaction. */
+  /**
+   * One-shot {@link Transaction.delete} in its own transaction. When nothing
+   * is there to delete it returns false and commits nothing: an idempotent
+   * delete (of a session that may have expired) must not grow the history.
+   */
   delete(path: DeletePathOf<S>): boolean {
-    return this.transact((tx) => tx.delete(path));
+    try {
+      return this.transact((tx) => {
+        if (!tx.delete(path)) throw NOTHING_DELETED;
+        return true;
+      });
+    } catch (error) {
+      if (error === NOTHING_DELETED) return false;
+      throw error;
+    }
   }
 
   /** One-shot {@link Transaction.push} in its own transaction. */

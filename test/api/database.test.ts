@@ -142,6 +142,22 @@ describe.each(backends)('Database on $name', (backend) => {
     db.close();
   });
 
+  it('commits nothing for a delete that finds nothing, and a moment for one that does', async () => {
+    const db = await fresh();
+    db.set(['sessions', 's1'], { user: 'alice' });
+    const moments = db.momentCount;
+    const size = db.engine.committedSize;
+    expect(db.delete(['sessions', 's2'])).toBe(false);
+    expect(db.delete(['nothing', 'here'])).toBe(false);
+    expect(db.momentCount).toBe(moments);
+    expect(db.engine.committedSize).toBe(size);
+    // Path errors still throw, as in a transaction.
+    expect(() => db.delete(['sessions', 's1', 'user', 'x'])).toThrow(WrongTypeError);
+    expect(db.delete(['sessions', 's1'])).toBe(true);
+    expect(db.momentCount).toBe(moments + 1);
+    expect(db.has(['sessions', 's1'])).toBe(false);
+  });
+
   it('refuses every read and write after close with ClosedError, snapshots and views taken before included', async () => {
     const db = await fresh();
     db.set(['users', 'alice'], { visits: 1 });
