@@ -8,6 +8,7 @@
 
 import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { SLOT_SIZE } from '../format/constants.js';
+import { unfoldBudget } from '../core/unfold-budget.js';
 import type { BlockIO } from '../core/block-io.js';
 import type { Context } from '../core/context.js';
 import { isStructureTag } from '../kinds/table.js';
@@ -17,10 +18,6 @@ import { differFor } from './differs.js';
 import { sameScalar } from './same-value.js';
 import { Descend, pathSteps, stepInto, type Changes, type DiffPath, type DiffState, type WalkChange } from './state.js';
 
-/** Values one diff may compare and report, whatever the data's size (see {@link DiffWalk}). */
-const VISITS_FLOOR = 1_000_000;
-/** Values one diff may compare and report per slot of the data. */
-const VISITS_PER_SLOT = 2;
 
 /**
  * One diff: drives the kinds' differs from an explicit stack (a differ hands
@@ -49,7 +46,7 @@ class DiffWalk implements DiffState {
     this.io = ctx.io;
     this.stats = stats;
     const slots = Math.ceil(ctx.io.storage.size() / SLOT_SIZE);
-    this.maxVisits = maxValues ?? Math.max(VISITS_FLOOR, VISITS_PER_SLOT * slots);
+    this.maxVisits = maxValues ?? unfoldBudget(ctx.io.storage.size());
     this.maxDepth = slots + 1;
   }
 

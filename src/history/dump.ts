@@ -3,7 +3,7 @@
 // inspected and compared by other tools.
 
 import { CorruptDatabaseError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
-import { SLOT_SIZE } from '../format/constants.js';
+import { unfoldBudget } from '../core/unfold-budget.js';
 import { requireOptions } from '../base/arguments.js';
 import { hashIdName } from '../format/file-header.js';
 import { Tag, tagName } from '../format/tags.js';
@@ -111,11 +111,6 @@ export interface DumpOptions {
   onProgress?: ProgressCallback;
 }
 
-/** Values a moment may always print, whatever the file's size. */
-const VALUES_FLOOR = 1_000_000;
-/** Values per slot of the file a moment may print by default (see {@link DumpOptions.maxValues}). */
-const VALUES_PER_SLOT = 2;
-
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
@@ -181,7 +176,7 @@ export function dumpValue(cursor: ReadCursor, options: DumpOptions = {}): DumpVa
 
 function maxValuesFor(size: number, options: DumpOptions): number {
   const given = options.maxValues;
-  if (given === undefined) return Math.max(VALUES_FLOOR, VALUES_PER_SLOT * Math.ceil(size / SLOT_SIZE));
+  if (given === undefined) return unfoldBudget(size);
   if (typeof given !== 'number' || !(given >= 1)) throw new InvalidArgumentError(`maxValues must be a number of at least 1, got ${String(given)}`);
   return given;
 }

@@ -18,7 +18,7 @@
 // first met them as, neither of which a walk that builds values can do.
 
 import { CorruptDatabaseError, OutOfRangeError } from '../errors.js';
-import { SLOT_SIZE } from '../format/constants.js';
+import { unfoldBudget } from '../core/unfold-budget.js';
 import { Tag } from '../format/tags.js';
 import type { ReadCursor } from '../cursor/read-cursor.js';
 import { structureKind, type StructureKind } from '../kinds/table.js';
@@ -67,11 +67,6 @@ export interface ValueWalkOptions {
 
 /** Structures nested in keys (only other writers or damage make them) nest at most this deep. */
 export const KEY_NESTING_MAX = 16;
-
-/** Entries one walk may read, whatever the data's size (see {@link ValueWalk}). */
-const ENTRIES_FLOOR = 1_000_000;
-/** Entries one walk may read per slot of the data. */
-const ENTRIES_PER_SLOT = 2;
 
 const NO_LIMIT: ValueWalkOptions = { maxValues: Infinity, tooMany: () => new Error('unreachable') };
 
@@ -132,7 +127,7 @@ export class ValueWalk<V, C, K, P> {
    * @throws whatever reading the data or the visitor throws
    */
   walk(root: ReadCursor, place: P): V {
-    if (this.entriesMax === 0) this.entriesMax = Math.max(ENTRIES_FLOOR, ENTRIES_PER_SLOT * Math.ceil(root.ctx.io.storage.size() / SLOT_SIZE));
+    if (this.entriesMax === 0) this.entriesMax = unfoldBudget(root.ctx.io.storage.size());
     const visitor = this.visitor;
     const stack: Array<Frame<C, K>> = [];
     let result = this.enter(root, place, stack);

@@ -10,7 +10,7 @@ import { parsePath, pathLabel } from '../arguments.js';
 import { hashOption, jsonOption, momentOption, type CommonOptions } from '../options.js';
 import { keyJson, type Json } from '../plain-json.js';
 import { withMoment } from './read-moment.js';
-import { SLOT_SIZE } from '../../format/constants.js';
+import { unfoldBudget } from '../../core/unfold-budget.js';
 
 /** One line of a listing. */
 interface Row {
@@ -68,11 +68,6 @@ function* allRows(views: Views, value: Structure): Generator<Row> {
   }
 }
 
-/** Rows listed at most, whatever the file's size. */
-const ROWS_FLOOR = 1_000_000;
-/** Rows listed at most per slot of the file. */
-const ROWS_PER_SLOT = 2;
-
 /**
  * The rows of `value`, at most 2 per slot of the file (at least 1,000,000): a
  * structure with more entries than the file has slots shares its blocks
@@ -81,7 +76,7 @@ const ROWS_PER_SLOT = 2;
  * memory until the process died).
  */
 function* rows(views: Views, value: Structure, fileSize: number): Generator<Row> {
-  const max = Math.max(ROWS_FLOOR, ROWS_PER_SLOT * Math.ceil(fileSize / SLOT_SIZE));
+  const max = unfoldBudget(fileSize);
   const tooMany = (): OutOfRangeError =>
     new OutOfRangeError(`the structure holds more than ${max} entries, more than the file has slots: its blocks are shared within it (a list concatenated with itself); list a part with get`);
   // Lists and sorted maps and sets know their count (O(1)): refused before a row is printed.

@@ -2,18 +2,15 @@
 // moment --moment names (the latest by default), and the JSON value limit.
 
 import type { Snapshot } from '../../api/database.js';
-import { SLOT_SIZE } from '../../format/constants.js';
+import { unfoldBudget } from '../../core/unfold-budget.js';
 import type { Engine } from '../../history/engine.js';
 import { resolveMoment } from '../arguments.js';
 import { withReadOnlyEngine } from '../open-file.js';
 import type { CommonOptions } from '../options.js';
 
-/** Values a printed value may always hold; above, two per slot of the file (as dump). */
-const VALUES_FLOOR = 1_000_000;
-
 /** The most JSON values a command prints for one value: --max-values, or dump's default for this file. */
 export function maxValuesFor(engine: Engine, options: CommonOptions): number {
-  return options.maxValues ?? Math.max(VALUES_FLOOR, 2 * Math.ceil(engine.storage.size() / SLOT_SIZE));
+  return options.maxValues ?? unfoldBudget(engine.storage.size());
 }
 
 /**
