@@ -495,14 +495,7 @@ export class Engine {
     return {
       sync: () => syncBatch(this.storage, this.durability === 'sync', () => this.confirmWriter()),
       publish: (header) => this.writeHeader(header),
-      fail: (error) => {
-        this.failedCommit ??= error;
-        // Every commit still waiting for a sync was rejected: this handle reads the last durable moment again.
-        const written = decodeHistoryHeader(this.headerBytes, this.storage.size());
-        if (written.committedSize >= this.history.committedSize) return;
-        this.pendingTrailer = undefined;
-        this.readFrom(written);
-      },
+      fail: (error) => this.abandonDeferred(error),
       closed: () => this.closed,
     };
   }
@@ -751,11 +744,7 @@ export class Engine {
     if (this.readOnly) throw new ReadOnlyError('the database is open read-only');
   }
 
-  /**
-   * @internal Makes the deferred commits (transactAsync's, batches') durable and published now, on this thread
-   * (close, and autoCompact's catch-up, which a steady stream of them would never let find none pending).
-   * Their promises resolve, or reject with the failure, which is rethrown and stops this handle's writes.
-   */
+  /** @internal Syncs and publishes the deferred commits now, on this thread (close; autoCompact's catch-up, which a steady stream of them would never let find none pending); a failure rejects them, is rethrown, and stops this handle's writes. */
   settleDeferred(): void {
     if (this.readOnly || this.lostWriter !== undefined || this.failedCommit !== undefined || this.group?.pending !== true) return;
     try {
@@ -765,9 +754,18 @@ export class Engine {
         this.writeHeader(this.history);
       });
     } catch (error) {
-      this.failedCommit ??= error;
+      this.abandonDeferred(error);
       throw error;
     }
+  }
+
+  /** A sync of deferred commits failed and rejected them all: no more writes, and this handle reads the last durable moment again. */
+  private abandonDeferred(error: unknown): void {
+    this.failedCommit ??= error;
+    const written = decodeHistoryHeader(this.headerBytes, this.storage.size());
+    if (written.committedSize >= this.history.committedSize) return;
+    this.pendingTrailer = undefined;
+    this.readFrom(written);
   }
 
   /** Flushes buffered writes (no-op for memory) and closes the storage. */

@@ -110,6 +110,26 @@ describe('Engine commit failures', () => {
     await expect(engine.transactBatched((root) => root.hashMap().put('k').writeUint(5))).rejects.toThrow(/this handle writes nothing more/);
   });
 
+  it('reads the last durable moment again when a sync of waiting commits made on this thread fails (close, the background compaction)', async () => {
+    const storage = new MemoryStorage({ durable: true });
+    const engine = Engine.open(storage, { hasher: sha1Hasher });
+    engine.transact((root) => root.hashMap().put('k').writeUint(1));
+    // The first waits for its sync in a microtask, the second behind it.
+    const inFlight = engine.transactAsync((root) => root.hashMap().put('k').writeUint(2));
+    const waiting = engine.transactAsync((root) => root.hashMap().put('k').writeUint(3));
+    storage.sync = () => {
+      throw new IoError('injected sync failure', new Error('EIO'));
+    };
+    expect(engine.momentCount).toBe(3);
+    expect(() => engine.settleDeferred()).toThrow(IoError);
+    expect(engine.momentCount).toBe(1);
+    expect(engine.moment(-1).asHashMap().get('k')?.readUint()).toBe(1n);
+    await expect(waiting).rejects.toThrow(IoError);
+    await expect(inFlight).rejects.toThrow(TransactionError);
+    expect(engine.momentCount).toBe(1);
+    expect(() => engine.transact(() => undefined)).toThrow(/injected sync failure; this handle writes nothing more/);
+  });
+
   it('reopens a database whose creation stopped before the root tag was written', () => {
     const storage = new FailingStorage();
     storage.failHeaderRootTagWrite = true;
