@@ -21,10 +21,11 @@ export function isPassingPlacementError(error: unknown): boolean {
 
 /**
  * Runs `create` again while JetStream refuses it for a passing placement
- * reason, for up to `waitMs` (10 s by default), then lets the last refusal
- * through.
+ * reason, for up to `waitMs` (30 s by default), then lets the last refusal
+ * through. 30 s, not less: on a loaded 2-core machine a three-server cluster
+ * that had answered a replicated probe still refused placement for over 10 s.
  */
-export async function whilePlacing<T>(create: () => Promise<T>, waitMs = 10_000, now: () => number = Date.now): Promise<T> {
+export async function whilePlacing<T>(create: () => Promise<T>, waitMs = 30_000, now: () => number = Date.now): Promise<T> {
   const deadline = now() + waitMs;
   for (let attempt = 1; ; attempt++) {
     try {

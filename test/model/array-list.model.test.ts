@@ -31,8 +31,8 @@ import {
 
 makeBackendFoldersAtCollection();
 
-/** Runs per backend of the many-transactions property (counts up to a few hundred): 6, 12 under STRATADB_LONG=1. */
-const RUNS_SMALL_DEFAULT = 6;
+/** Runs per backend of the many-transactions property (counts up to a few hundred): 4, 12 under STRATADB_LONG=1. */
+const RUNS_SMALL_DEFAULT = 4;
 const RUNS_SMALL_LONG = 12;
 /** Runs per backend of the property whose lists cross 4096/4097. */
 const RUNS_LARGE_DEFAULT = 3;

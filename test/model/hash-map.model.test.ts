@@ -41,8 +41,8 @@ import {
 
 makeBackendFoldersAtCollection();
 
-/** Runs per backend and hasher (each a history of transactions checked after every step): 7, 14 under STRATADB_LONG=1. */
-const RUNS_DEFAULT = 7;
+/** Runs per backend and hasher (each a history of transactions checked after every step): 5, 14 under STRATADB_LONG=1. */
+const RUNS_DEFAULT = 5;
 const RUNS_LONG = 14;
 
 type StructureKind = 'map' | 'countedMap' | 'set' | 'countedSet';

@@ -32,11 +32,11 @@ import {
 
 makeBackendFoldersAtCollection();
 
-/** Runs per backend of each clone property: 8, 15 under STRATADB_LONG=1. */
-const RUNS_CLONE_DEFAULT = 8;
+/** Runs per backend of each clone property: 5, 15 under STRATADB_LONG=1. */
+const RUNS_CLONE_DEFAULT = 5;
 const RUNS_CLONE_LONG = 15;
-/** Runs per backend of the stale-cursor property: 10, 20 under STRATADB_LONG=1. */
-const RUNS_FREEZE_DEFAULT = 10;
+/** Runs per backend of the stale-cursor property: 6, 20 under STRATADB_LONG=1. */
+const RUNS_FREEZE_DEFAULT = 6;
 const RUNS_FREEZE_LONG = 20;
 /** Runs per backend of the long-history property (hundreds of transactions each). */
 const RUNS_HISTORY_DEFAULT = 3;
