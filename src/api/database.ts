@@ -207,7 +207,10 @@ export class Database<in out S = any> {
       const tx = new Transaction<S>(this.engine, root);
       this.current = tx;
       try {
-        return fn(tx);
+        const result = fn(tx);
+        // A write that failed part-way and was caught by fn must not commit its half.
+        tx.refuseIfBroken();
+        return result;
       } finally {
         tx.end();
         this.current = undefined;

@@ -5,7 +5,7 @@ import { Engine } from '../history/engine.js';
 import { InvalidArgumentError, TransactionError, OutOfRangeError, WrongTypeError } from '../errors.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
 import { Tag } from '../format/tags.js';
-import { describeTag, formatPath } from './errors.js';
+import { UnsupportedValueError, describeTag, formatPath } from './errors.js';
 import { isStructureTag } from '../kinds/table.js';
 import type { AnyPath, DeletePathOf, ItemOf, ListTarget, PathOf, PathStep, RangeItem, RangeKey, Stored, TypeAt } from './types.js';
 import { rangeAt } from './sorted-views.js';
@@ -31,6 +31,8 @@ export class Transaction<in out S = any> {
   readonly #root: WriteCursor;
   readonly #engine: Engine;
   #active = true;
+  /** The failure that stopped a write part-way (see {@link Transaction.#write}): set once, then the transaction refuses everything. */
+  #broken: { readonly error: unknown } | undefined = undefined;
   readonly #guard: ViewGuard = () => {
     if (!this.#active) throw new TransactionError('this view belongs to a transaction that has ended; read from a snapshot instead');
   };
@@ -61,6 +63,39 @@ export class Transaction<in out S = any> {
 
   private check(): void {
     if (!this.#active) throw new TransactionError('this transaction has ended; start a new one with db.transact()');
+    if (this.#broken !== undefined) throw brokenError(this.#broken.error);
+  }
+
+  /**
+   * @internal Throws when a write of this transaction failed part-way: called
+   * by the database before it commits, so that a caught failure cannot commit
+   * half of a value.
+   */
+  refuseIfBroken(): void {
+    if (this.#broken !== undefined) throw brokenError(this.#broken.error);
+  }
+
+  /**
+   * Runs one write. A bad path, key, value or argument is refused before
+   * anything is written (the refusal classes of {@link isRefusal}), so the
+   * caller may catch it and go on. Any other failure (a hash collision met
+   * deep in a value, damaged data met on the way, a storage that fails) may
+   * come after part of the write is done: the transaction is then broken, as
+   * a database aborts a transaction whose statement failed. Every later call
+   * refuses, and the transaction cannot commit even when the error is caught.
+   */
+  #write<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      this.#failed(error);
+      throw error;
+    }
+  }
+
+  /** After a write threw `error`: breaks the transaction unless it is a refusal. */
+  #failed(error: unknown): void {
+    if (!isRefusal(error)) this.#broken = { error };
   }
 
   /**
@@ -106,7 +141,7 @@ export class Transaction<in out S = any> {
     this.check();
     const tag = readAt(this.#root.refresh(), path as AnyPath)?.tag ?? Tag.NONE;
     const keys = memberKeys(tag, members, path as AnyPath);
-    return addMembers(this.cursorFor(path as AnyPath, tag === Tag.NONE), tag, keys);
+    return this.#write(() => addMembers(this.cursorFor(path as AnyPath, tag === Tag.NONE), tag, keys));
   }
 
   /** True when something is stored at `path` (null included). */
@@ -133,12 +168,18 @@ export class Transaction<in out S = any> {
     // A view stored inside its own structure must not see the path's own
     // writes: freezing first makes the walk to `path` copy what the view shares.
     const views = holdsViews(prepared);
-    if (views) this.#engine.freeze();
-    const cursor = this.cursorFor(path as AnyPath, true);
-    writeValue(cursor, prepared);
-    // A view of another database is copied with its shared structures shared (each copied
-    // once): freezing after the write makes later writes copy them instead of changing both places.
-    if (views) this.#engine.freeze();
+    // #write's rule, inline: this is the hot path, and a closure per write costs.
+    try {
+      if (views) this.#engine.freeze();
+      const cursor = this.cursorFor(path as AnyPath, true);
+      writeValue(cursor, prepared);
+      // A view of another database is copied with its shared structures shared (each copied
+      // once): freezing after the write makes later writes copy them instead of changing both places.
+      if (views) this.#engine.freeze();
+    } catch (error) {
+      this.#failed(error);
+      throw error;
+    }
   }
 
   /**
@@ -158,7 +199,7 @@ export class Transaction<in out S = any> {
   merge<P extends PathOf<S>>(path: P, partial: Partial<TypeAt<S, P>> & object): void {
     requirePath(path);
     this.check();
-    mergeInto(this.#root, path as AnyPath, partial, (steps, create) => this.cursorFor(steps, create), () => this.#engine.freeze());
+    this.#write(() => mergeInto(this.#root, path as AnyPath, partial, (steps, create) => this.cursorFor(steps, create), () => this.#engine.freeze()));
   }
 
   /**
@@ -178,7 +219,7 @@ export class Transaction<in out S = any> {
     const parent = readAt(this.#root.refresh(), parentPath);
     if (parent === undefined || parent.isNone) return false;
     refuseUnreadable(parent);
-    return removeAt(this.cursorFor(parentPath, false), parent.tag, last, steps);
+    return this.#write(() => removeAt(this.cursorFor(parentPath, false), parent.tag, last, steps));
   }
 
   /**
@@ -191,8 +232,13 @@ export class Transaction<in out S = any> {
     this.check();
     const prepared = values.map((value, i) => prepareValue(value, [...(path as AnyPath), `+${i}`]));
     const views = prepared.some(holdsViews);
+    return this.#write(() => this.pushPrepared(path as AnyPath, prepared, views));
+  }
+
+  /** The write of {@link push}, once every value is prepared. */
+  private pushPrepared(path: AnyPath, prepared: unknown[], views: boolean): number {
     if (views) this.#engine.freeze();
-    const cursor = this.cursorFor(path as AnyPath, true);
+    const cursor = this.cursorFor(path, true);
     const current = cursor.refresh();
     refuseUnreadable(current);
     const tag = current.tag;
@@ -203,7 +249,7 @@ export class Transaction<in out S = any> {
       if (views) this.#engine.freeze();
       return count;
     }
-    if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw new WrongTypeError(`${formatPath(path as AnyPath)} holds ${describeTag(tag)}, not a list`);
+    if (tag !== Tag.NONE && tag !== Tag.ARRAY_LIST) throw new WrongTypeError(`${formatPath(path)} holds ${describeTag(tag)}, not a list`);
     const list = cursor.arrayList();
     for (const value of prepared) writeValue(list.append(), value);
     const count = list.count();
@@ -228,9 +274,11 @@ export class Transaction<in out S = any> {
     // Freeze first: the source's blocks then count as committed, so the walk to
     // `to` (which may pass through the source itself) copies them instead of
     // writing into them, and neither copy can change the other afterwards.
-    this.#engine.freeze();
-    const target = this.cursorFor(to as AnyPath, true);
-    target.writeSlot(slot);
+    this.#write(() => {
+      this.#engine.freeze();
+      const target = this.cursorFor(to as AnyPath, true);
+      target.writeSlot(slot);
+    });
   }
 
   /**
@@ -300,4 +348,15 @@ export class Transaction<in out S = any> {
     this.check();
     return this.#root;
   }
+}
+
+/** Errors a write raises before it writes anything: a bad path, key, value or argument. */
+function isRefusal(error: unknown): boolean {
+  return error instanceof WrongTypeError || error instanceof UnsupportedValueError || error instanceof InvalidArgumentError || error instanceof OutOfRangeError || error instanceof TransactionError;
+}
+
+/** The refusal of a transaction whose write failed part-way, with that failure as its cause. */
+function brokenError(cause: unknown): TransactionError {
+  const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return new TransactionError(`a write of this transaction failed part-way (${what}), so part of it may be written: the transaction cannot go on or commit; let the error end it and start again`, { cause });
 }
