@@ -543,11 +543,12 @@ export class Database<in out S = any> {
    * buffer: valid until the next write; `.slice()` it to keep a copy.
    *
    * @throws WrongTypeError for a database that is not in memory
+   * @throws ClosedError after {@link close}
    */
   bytes(): Uint8Array {
     const storage = this.engine.storage;
     if (!(storage instanceof MemoryStorage)) throw new WrongTypeError('only a memory database has bytes to hand over; copy the file instead');
-    return storage.toBytes();
+    return storage.openBytes();
   }
 
   /** Commits the batched transactions still queued, then flushes and closes the storage (and releases the file); listeners are dropped and the file no longer watched. */

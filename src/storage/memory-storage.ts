@@ -121,6 +121,16 @@ export class MemoryStorage implements Storage {
     return this.bytes.subarray(0, this.length);
   }
 
+  /**
+   * {@link toBytes} for a database still open: what `Database.bytes()` hands
+   * out. After close it throws ClosedError, as every read does (toBytes itself
+   * still serves internal copies of a closed storage's image).
+   */
+  openBytes(): Uint8Array {
+    this.checkOpen();
+    return this.toBytes();
+  }
+
   size(): number {
     this.checkOpen();
     return this.length;
