@@ -15,7 +15,7 @@ import { fileCompactor, replacedFileFollower, type ReopenOptions } from './compa
 import { removeLeftoverSiblings } from './compact/swap-file.js';
 import { AutoCompactor, type AutoCompactWhen } from './compact/auto-compact.js';
 import { compactionPlan, type KeepPolicy } from './api/compact.js';
-import type { AnyPath } from './api/types.js';
+import type { AnyPath, StorableSchema } from './api/types.js';
 import { InvalidArgumentError } from './errors.js';
 
 export type { AutoCompactWhen } from './compact/auto-compact.js';
@@ -92,7 +92,7 @@ export { FileLock, readLockHolder, breakStaleLock, isStale, lockPath } from './s
  * db.close();
  * ```
  */
-export async function open<S = any>(source?: string | Uint8Array | ArrayBuffer | SharedArrayBuffer | Storage, options: NodeOpenOptions = {}): Promise<Database<S>> {
+export async function open<S extends StorableSchema<S> = any>(source?: string | Uint8Array | ArrayBuffer | SharedArrayBuffer | Storage, options: NodeOpenOptions = {}): Promise<Database<S>> {
   requireOptions(options, 'open');
   // A misspelt option must not fall back to its default: `{ readonly: true }` would open the file for writing.
   requireKnownOptions(options, NODE_OPEN_OPTION_NAMES, 'open');

@@ -13,7 +13,7 @@ import { builtInHashers } from '../open.js';
 import { backupTo, type BackupResult } from '../history/backup.js';
 import { databaseStats, type DatabaseStats } from '../history/stats.js';
 import type { WriteCursor } from '../cursor/write-cursor.js';
-import type { AnyPath, DeletePathOf, ItemOf, ListTarget, PathOf, RangeItem, RangeKey, Stored, TypeAt } from './types.js';
+import type { AnyPath, DeletePathOf, ItemOf, ListTarget, PathOf, RangeItem, RangeKey, StorableSchema, Stored, TypeAt } from './types.js';
 import { rangeAt } from './sorted-views.js';
 import type { RangeOptions } from './sorted-range.js';
 import type { Change, DiffOptions } from './diff.js';
@@ -579,7 +579,7 @@ export class Database<in out S = any> {
  * db.set(['count'], 1);
  * ```
  */
-export async function open<S = any>(source?: Uint8Array | ArrayBuffer | SharedArrayBuffer | Storage, options: OpenOptions = {}): Promise<Database<S>> {
+export async function open<S extends StorableSchema<S> = any>(source?: Uint8Array | ArrayBuffer | SharedArrayBuffer | Storage, options: OpenOptions = {}): Promise<Database<S>> {
   requireOptions(options, 'open');
   requireKnownOptions(options, OPEN_OPTION_NAMES, 'open');
   return openOn<S>(storageFor(source, options), options);

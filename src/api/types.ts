@@ -213,3 +213,74 @@ export interface NotAList {
   /** Never present: a path that must have it cannot be given. */
   readonly 'push takes the path of a list': never;
 }
+
+/**
+ * The constraint on the schema of `open<Schema>()`: each property of the schema
+ * {@link Storable}. A schema with a part the runtime would refuse (a function,
+ * a symbol, a class instance with methods, a Map keyed by objects, `undefined`
+ * where a value is required) fails to compile, and the compiler's message names
+ * the property and why.
+ *
+ * @example
+ * ```ts
+ * interface Settings { theme: string; onChange: (theme: string) => void }
+ * // error TS2344: ... The types of 'settings.onChange' are incompatible ...
+ * // '(theme: string) => void' is not assignable to type 'NotStorable<"a function">'.
+ * const db = await open<{ settings: Settings }>();
+ * ```
+ */
+export type StorableSchema<S> = { [K in keyof S]: Storable<S[K]> };
+
+/** The keys of a stored Map and the members of a stored Set (what the value API encodes as keys). */
+export type KeyScalar = string | number | bigint | boolean | null | Date | Uint8Array;
+
+/**
+ * What {@link Storable} puts where a part of a schema cannot be stored: the
+ * compiler's error at `open<Schema>()` then names the reason.
+ */
+export interface NotStorable<Why extends string> {
+  /** Why the part cannot be stored: the text the compiler shows. */
+  readonly 'cannot be stored': Why;
+}
+
+/**
+ * The constraint `open<Schema>()` puts on its schema: `T` with every part that
+ * can be stored kept and every part that cannot (a function, a symbol,
+ * `undefined` where a value is required, a class instance with methods, a Map
+ * whose keys are objects, ...) replaced by {@link NotStorable}, so that a schema
+ * the runtime would refuse fails to compile instead. `any` and `unknown` parts
+ * are left unchecked.
+ */
+export type Storable<T> = 0 extends 1 & T
+  ? T
+  : unknown extends T
+    ? T
+    : T extends Scalar
+      ? T
+      : T extends (...args: never[]) => unknown
+        ? NotStorable<'a function'>
+        : T extends symbol
+          ? NotStorable<'a symbol'>
+          : T extends undefined
+            ? NotStorable<'undefined (use null, or make the property optional)'>
+            : T extends LinkedListValue<infer I>
+              ? LinkedListValue<Storable<I>>
+              : T extends SortedMapValue<infer K, infer V>
+                ? SortedMapValue<K, Storable<V>>
+                : T extends SortedSetValue<OrderedKey>
+                  ? T
+                  : T extends ReadonlyMap<infer K, infer V>
+                    ? [K] extends [KeyScalar]
+                      ? ReadonlyMap<K, Storable<V>>
+                      : NotStorable<'a Map whose keys are not strings, numbers, bigints, booleans, null, Dates or Uint8Arrays'>
+                    : T extends ReadonlySet<infer M>
+                      ? [M] extends [KeyScalar]
+                        ? T
+                        : NotStorable<'a Set whose members are not strings, numbers, bigints, booleans, null, Dates or Uint8Arrays'>
+                      : T extends readonly unknown[]
+                        ? { [I in keyof T]: Storable<T[I]> }
+                        : T extends RegExp | Promise<unknown> | Error | WeakMap<object, unknown> | WeakSet<object>
+                          ? NotStorable<'a RegExp, Promise, Error or weak collection'>
+                          : T extends object
+                            ? { [K in keyof T]: Storable<T[K]> }
+                            : NotStorable<'this type'>;

@@ -233,3 +233,42 @@ export async function sortedChecks(): Promise<void> {
   // @ts-expect-error: the names map holds strings
   db.set(['names', 'a'], 1);
 }
+
+/** A schema that refers to itself: checked by StorableSchema without running away. */
+interface TreeNode {
+  label: string;
+  children: TreeNode[];
+  meta?: { created: Date; by: string | null };
+}
+
+class Account {
+  constructor(readonly id: string) {}
+  display(): string {
+    return this.id;
+  }
+}
+
+// open<Schema>() refuses, at compile time, a schema the runtime would refuse to store.
+export async function storableSchemaChecks(): Promise<void> {
+  const tree = await open<{ root: TreeNode; byId: Map<string, TreeNode>; seen: Set<bigint>; raw: Uint8Array; loose: unknown; free: any }>();
+  tree.set(['root'], { label: 'top', children: [] });
+  const keyed = await open<{ byDate: Map<Date, string>; byBytes: Map<Uint8Array, number>; flags: Set<boolean | null>; pair: [number, string] }>();
+  void keyed;
+
+  // @ts-expect-error: a function cannot be stored
+  await open<{ settings: { theme: string; onChange: (theme: string) => void } }>();
+  // @ts-expect-error: nor a symbol
+  await open<{ id: symbol }>();
+  // @ts-expect-error: nor undefined where a value is required (optional properties are fine)
+  await open<{ nickname: string | undefined }>();
+  // @ts-expect-error: a Map's keys are stored as keys: objects have no key form
+  await open<{ owners: Map<{ id: number }, string> }>();
+  // @ts-expect-error: nor do a Set's members
+  await open<{ points: Set<{ x: number; y: number }> }>();
+  // @ts-expect-error: a RegExp has no mapping
+  await open<{ pattern: RegExp }>();
+  // @ts-expect-error: nor has a class instance with methods
+  await open<{ account: Account }>();
+  // @ts-expect-error: however deep it sits
+  await open<{ a: { b: Array<{ c: Map<string, { run: () => void }> }> } }>();
+}
