@@ -33,9 +33,13 @@ export class Transaction<in out S = any> {
   #active = true;
   /** The failure that stopped a write part-way (see {@link Transaction.#write}): set once, then the transaction refuses everything. */
   #broken: { readonly error: unknown } | undefined = undefined;
-  readonly #guard: ViewGuard = () => {
-    if (!this.#active) throw new TransactionError('this view belongs to a transaction that has ended; read from a snapshot instead');
-  };
+  /** The check the views this transaction hands out run before each read; made at the first view (a transaction that only writes, as most batched ones do, makes none). */
+  #viewGuard: ViewGuard | undefined = undefined;
+  get #guard(): ViewGuard {
+    return (this.#viewGuard ??= () => {
+      if (!this.#active) throw new TransactionError('this view belongs to a transaction that has ended; read from a snapshot instead');
+    });
+  }
 
   /** @internal */
   constructor(engine: Engine, root: WriteCursor) {

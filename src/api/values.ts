@@ -318,6 +318,10 @@ export function prepareValue(value: unknown, path: ReadonlyArray<unknown>): unkn
       return value;
   }
   if (value === null) return value;
+  // Nor do plain bytes (values read from files or the network). isView first:
+  // it is false for a Proxy without calling a trap, so the prototype read
+  // below cannot run the caller's code.
+  if (ArrayBuffer.isView(value) && Object.getPrototypeOf(value) === Uint8Array.prototype) return value;
   return new Preparer().prepare(value, path, HERE);
 }
 
