@@ -189,7 +189,7 @@ class RrbDiff {
 export const diffLinkedLists: Differ = function* (state, before, after, path) {
   // A gen-2 (B-tree) list on either side: its nodes are not RRB blocks (this differ read them as such, and refused valid files as damaged).
   if (isGen2List(state, before) || isGen2List(state, after)) {
-    yield* diffListsByIndex(before, after, path);
+    yield* diffListsByIndex(state, before, after, path);
     return;
   }
   const diff = new RrbDiff(state, path);

@@ -56,6 +56,13 @@ export interface DiffState {
   readonly io: BlockIO;
   /** The counters this diff adds to. */
   readonly stats: DiffStats;
+  /**
+   * Counts one unit of work a differ does without asking for a comparison
+   * (a pair of nodes walked) against the diff's budget of values.
+   *
+   * @throws OutOfRangeError past the budget
+   */
+  charge(): void;
 }
 
 /**

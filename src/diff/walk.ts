@@ -75,6 +75,11 @@ class DiffWalk implements DiffState {
     }
   }
 
+  /** {@link DiffState.charge}: the budget of values counts a differ's own work too. */
+  charge(): void {
+    this.visit();
+  }
+
   /** Counts one value compared or reported against the budget. */
   private visit(): void {
     if (++this.visits > this.maxVisits) {

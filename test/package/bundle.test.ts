@@ -66,9 +66,11 @@ const entry = join(root, 'dist', 'src', 'index.js');
  * (227.0 KB with ls refusing an over-long list before its first row). A
  * one-shot delete that finds nothing commits nothing (0.1 KB): 228 KB.
  * 227.8 KB in session 11: a transaction whose write failed part-way refuses
- * to go on or commit (0.7 KB).
+ * to go on or commit (0.7 KB). 229.0 KB with the gen-2 list differ that skips
+ * the B-tree nodes two moments share (1.0 KB; a subscriber of a long gen-2
+ * list paid its length per commit): raised on purpose to 230 KB.
  */
-const SIZE_MAX = 228 * 1024;
+const SIZE_MAX = 230 * 1024;
 
 /** A value-API program, as a browser app would write it against 'stratadb'. */
 const PROGRAM = `
