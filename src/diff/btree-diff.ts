@@ -18,7 +18,8 @@
 
 import type { ReadCursor, ReadLinkedArrayList } from '../cursor/read-cursor.js';
 import { linkedListGeneration } from '../btree-list/generation.js';
-import { KIND_BRANCH, KIND_LEAF, nodeCount, readNode } from '../btree-list/node.js';
+import { BTREE_DEPTH_MAX, KIND_BRANCH, KIND_LEAF, nodeCount, readNode } from '../btree-list/node.js';
+import { CorruptDatabaseError } from '../errors.js';
 import { readBTreeHeader } from '../btree-list/read.js';
 import type { Slot } from '../format/slot.js';
 import { Descend, stepInto, type Changes, type DiffPath, type DiffState } from './state.js';
@@ -41,7 +42,7 @@ export function* diffListsByIndex(state: DiffState, before: ReadCursor | undefin
     if (isGen2List(state, before) && isGen2List(state, after)) {
       const rootA = readBTreeHeader(state.io, (before as ReadCursor).slot.position).root;
       const rootB = readBTreeHeader(state.io, (after as ReadCursor).slot.position).root;
-      yield* new AlignedWalk(state, listA, listB, path).pair(rootA, rootB, (before as ReadCursor).slot.position, 0, common);
+      yield* new AlignedWalk(state, listA, listB, path).pair(rootA, rootB, (before as ReadCursor).slot.position, 0, common, 0);
     } else {
       yield* pairsByIndex(listA, listB, 0, common, path);
     }
@@ -90,10 +91,14 @@ class AlignedWalk {
   /**
    * Compares the items at indexes `base` to `end` (exclusive) under node
    * `posA` of the first tree and node `posB` of the second, both starting at
-   * `base`. Returns true when it asked for any comparison.
+   * `base`, `depth` levels below the roots. Returns true when it asked for
+   * any comparison.
+   *
+   * @throws CorruptDatabaseError deeper than BTREE_DEPTH_MAX (a branch that leads back up)
    */
-  *pair(posA: number, posB: number, from: number, base: number, end: number): Generator<Descend, boolean, undefined> {
+  *pair(posA: number, posB: number, from: number, base: number, end: number, depth: number): Generator<Descend, boolean, undefined> {
     if (posA === posB || base >= end || this.equal.get(posA)?.has(posB) === true) return false;
+    if (depth > BTREE_DEPTH_MAX) throw new CorruptDatabaseError(`a gen-2 list is deeper than ${BTREE_DEPTH_MAX} levels`, posA);
     this.state.charge();
     const io = this.state.io;
     const nodeA = readNode(io, posA, from);
@@ -109,7 +114,7 @@ class AlignedWalk {
         // Two children at one start compare up to the shorter; past a pair of
         // different counts the next children start at different indexes.
         const shared = Math.min(countA, countB);
-        asked = (yield* this.pair((nodeA.slots[i] as Slot).position, (nodeB.slots[i] as Slot).position, posA, start, Math.min(start + shared, stop))) || asked;
+        asked = (yield* this.pair((nodeA.slots[i] as Slot).position, (nodeB.slots[i] as Slot).position, posA, start, Math.min(start + shared, stop), depth + 1)) || asked;
         start += shared;
         if (countA !== countB) break;
       }

@@ -16,7 +16,7 @@ import { sha1Hasher } from '../../src/hash/sha1.js';
 import { Database } from '../../src/api/database.js';
 import { readAt } from '../../src/api/paths.js';
 import { ListView, toJS, type Value } from '../../src/api/views.js';
-import { gen2ListsDatabase, openBytes } from '../support/sample-databases.js';
+import { gen2ListsDatabase, openBytes, readSlotAt, readU64, writeU64 } from '../support/sample-databases.js';
 import { diffCursors } from '../../src/diff/walk.js';
 import { INDENT_DEPTH_MAX, dumpDatabase, dumpText, jsonText } from '../../src/history/dump.js';
 import { CorruptDatabaseError, OutOfRangeError } from '../../src/errors.js';
@@ -476,6 +476,26 @@ describe('hostile shapes: the diff of gen-2 linked lists', () => {
       const changes = [...db.diff(a, b)];
       expect(canonical(applyChanges(db.snapshot(a).toJS(), changes)), `${a} -> ${b}`).toBe(canonical(db.snapshot(b).toJS()));
     }
+  });
+
+  it('refuses, with CorruptDatabaseError, two gen-2 lists whose first children lead back to their roots', () => {
+    const engine = openBytes(gen2ListsDatabase(), false);
+    engine.transact((root) => {
+      const g = root.hashMap().put('g').linkedArrayList();
+      for (let i = 0; i < 3000; i++) g.append().writeUint(i);
+    });
+    engine.transact((root) => root.hashMap().put('g').linkedArrayList().put(5).writeUint(1));
+    const bytes = (engine.io.storage as MemoryStorage).toBytes().slice();
+    // In both moments, the root branch's first child slot points at the root itself (counts kept).
+    for (const moment of [-2, -1]) {
+      const header = readSlotAt(bytes, engine.moment(moment).readPath(['g'])!.slotPosition).value;
+      const rootNode = readU64(bytes, header + 8);
+      writeU64(bytes, rootNode + 2 + 1, rootNode);
+    }
+    const damaged = openBytes(bytes);
+    const before = damaged.moment(-2).readPath(['g']);
+    const after = damaged.moment(-1).readPath(['g']);
+    expect(() => [...diffCursors(before, after)]).toThrow(CorruptDatabaseError);
   });
 
   it('reverts a moment that changed a gen-2 list', () => {
