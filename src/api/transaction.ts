@@ -13,7 +13,7 @@ import type { RangeOptions } from './sorted-range.js';
 import { checkPath, newMapStepsFrom, readAt, refuseUnreadable, resolveStep } from './paths.js';
 import { addMembers, memberKeys, removeAt } from './members.js';
 import { mergeInto } from './merge.js';
-import { holdsViews, prepareValue, writeValue } from './values.js';
+import { failedPartWay, holdsViews, prepareValue, writeValue } from './values.js';
 import { readValue, type ViewGuard } from './views.js';
 import { describe, requirePath } from '../base/arguments.js';
 import { InvariantError } from '../base/assert.js';
@@ -97,9 +97,9 @@ export class Transaction<in out S = any> {
     }
   }
 
-  /** After a write threw `error`: breaks the transaction unless it is a refusal. */
+  /** After a write threw `error`: breaks the transaction unless it is a refusal raised before anything was written. */
   #failed(error: unknown): void {
-    if (!isRefusal(error)) this.#broken = { error };
+    if (!isRefusal(error) || failedPartWay(error)) this.#broken = { error };
   }
 
   /**

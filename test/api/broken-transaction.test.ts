@@ -4,8 +4,13 @@
 // before anything is written, and leave the transaction usable.
 
 import { describe, expect, it } from 'vitest';
-import { open, HashCollisionError, TransactionError, WrongTypeError } from '../../src/index.js';
+import { open, HashCollisionError, OutOfRangeError, TransactionError, WrongTypeError } from '../../src/index.js';
 import { fixedHasher } from '../../src/hash/test-hashers.js';
+import { Engine } from '../../src/history/engine.js';
+import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { sha1Hasher } from '../../src/hash/sha1.js';
+import { Database } from '../../src/api/database.js';
+import type { ListView } from '../../src/api/views.js';
 
 /** A hasher under which "a" and "b" have one hash (a collision), every other key its own. */
 function collidingHasher() {
@@ -100,5 +105,31 @@ describe('a write that fails part-way', () => {
     });
     expect(db.snapshot().toJS()).toEqual({ m: { a: 1 }, n: 3 });
     expect(db.momentCount).toBe(2);
+  });
+
+  it('breaks a copy from another database that fails with a refusal class after writing part of the value', async () => {
+    // A linked list concatenated with itself: 2^21 items in a few KB. Copying it into another
+    // database refuses with OutOfRangeError after a million items, which were already written:
+    // a caught refusal then committed those million items as the value.
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const list = map.put('list').linkedArrayList();
+      list.append().writeUint(1);
+      list.append().writeUint(2);
+      for (let i = 0; i < 20; i++) map.put('list').linkedArrayList().concat(map.get('list')!);
+    });
+    const shared = new Database(engine).get(['list']) as ListView;
+    const db = await open();
+    db.transact((tx) => tx.set(['n'], 1));
+    const error = caught(() =>
+      db.transact((tx) => {
+        expect(caught(() => tx.set(['copy'], shared))).toBeInstanceOf(OutOfRangeError);
+      }),
+    );
+    expect(error).toBeInstanceOf(TransactionError);
+    expect((error as Error).cause).toBeInstanceOf(OutOfRangeError);
+    expect(db.momentCount).toBe(1);
+    expect(db.snapshot().toJS()).toEqual({ n: 1 });
   });
 });
