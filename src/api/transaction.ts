@@ -12,7 +12,7 @@ import { rangeAt } from './sorted-views.js';
 import type { RangeOptions } from './sorted-range.js';
 import { checkPath, newMapStepsFrom, readAt, refuseUnreadable, resolveStep } from './paths.js';
 import { addMembers, memberKeys, removeAt } from './members.js';
-import { mergeInto } from './merge.js';
+import { planMerge, writeMerge } from './merge.js';
 import { failedPartWay, holdsViews, prepareValue, writeValue } from './values.js';
 import { readValue, type ViewGuard } from './views.js';
 import { describe, requirePath } from '../base/arguments.js';
@@ -203,7 +203,9 @@ export class Transaction<in out S = any> {
   merge<P extends PathOf<S>>(path: P, partial: Partial<TypeAt<S, P>> & object): void {
     requirePath(path);
     this.check();
-    this.#write(() => mergeInto(this.#root, path as AnyPath, partial, (steps, create) => this.cursorFor(steps, create), () => this.#engine.freeze()));
+    // Read and checked before the write: what the partial's getters throw leaves the transaction usable, as in set.
+    const plan = planMerge(this.#root, path as AnyPath, partial);
+    this.#write(() => writeMerge(plan, (steps, create) => this.cursorFor(steps, create), () => this.#engine.freeze()));
   }
 
   /**

@@ -4,7 +4,7 @@
 // before anything is written, and leave the transaction usable.
 
 import { describe, expect, it } from 'vitest';
-import { open, HashCollisionError, OutOfRangeError, TransactionError, WrongTypeError } from '../../src/index.js';
+import { open, ClosedError, HashCollisionError, OutOfRangeError, TransactionError, WrongTypeError } from '../../src/index.js';
 import { fixedHasher } from '../../src/hash/test-hashers.js';
 import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
@@ -131,5 +131,25 @@ describe('a write that fails part-way', () => {
     expect((error as Error).cause).toBeInstanceOf(OutOfRangeError);
     expect(db.momentCount).toBe(1);
     expect(db.snapshot().toJS()).toEqual({ n: 1 });
+  });
+
+  it('leaves the transaction usable when a getter of a merged value throws, as set does: nothing was written yet', async () => {
+    // A getter that reads a closed database throws ClosedError, one of our errors but no refusal:
+    // merge read its partial inside the write and broke the transaction, where set refuses the same value.
+    const other = await open();
+    other.set(['k'], 1);
+    await other.close();
+    const partial = {
+      get x(): unknown {
+        return other.get(['k']);
+      },
+    };
+    const db = await open();
+    db.transact((tx) => {
+      expect(() => tx.set(['a'], partial)).toThrow(ClosedError);
+      expect(() => tx.merge(['a'], partial)).toThrow(ClosedError);
+      tx.set(['b'], 1);
+    });
+    expect(db.snapshot().toJS()).toEqual({ b: 1 });
   });
 });
