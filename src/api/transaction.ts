@@ -17,6 +17,7 @@ import { failedPartWay, holdsViews, prepareValue, writeValue } from './values.js
 import { readValue, type ViewGuard } from './views.js';
 import { describe, requirePath } from '../base/arguments.js';
 import { InvariantError } from '../base/assert.js';
+import { isHasherOutputError } from '../hash/hasher.js';
 import { INSPECT, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /**
@@ -356,8 +357,9 @@ export class Transaction<in out S = any> {
   }
 }
 
-/** Errors a write raises before it writes anything: a bad path, key, value or argument. */
+/** Errors a write raises before it writes anything: a bad path, key, value or argument (not a faulty hasher's hash, met where a key is stored). */
 function isRefusal(error: unknown): boolean {
+  if (isHasherOutputError(error)) return false;
   return error instanceof WrongTypeError || error instanceof UnsupportedValueError || error instanceof InvalidArgumentError || error instanceof OutOfRangeError || error instanceof TransactionError;
 }
 

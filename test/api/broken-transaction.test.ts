@@ -4,11 +4,11 @@
 // before anything is written, and leave the transaction usable.
 
 import { describe, expect, it } from 'vitest';
-import { open, ClosedError, HashCollisionError, OutOfRangeError, TransactionError, WrongTypeError } from '../../src/index.js';
+import { open, ClosedError, HashCollisionError, InvalidArgumentError, OutOfRangeError, TransactionError, WrongTypeError } from '../../src/index.js';
 import { fixedHasher } from '../../src/hash/test-hashers.js';
 import { Engine } from '../../src/history/engine.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
-import { sha1Hasher } from '../../src/hash/sha1.js';
+import { sha1, sha1Hasher } from '../../src/hash/sha1.js';
 import { Database } from '../../src/api/database.js';
 import type { ListView } from '../../src/api/views.js';
 
@@ -151,5 +151,23 @@ describe('a write that fails part-way', () => {
       tx.set(['b'], 1);
     });
     expect(db.snapshot().toJS()).toEqual({ b: 1 });
+  });
+
+  it('breaks a write whose later key a faulty hasher hashes to the wrong size (an InvalidArgumentError met mid-write)', async () => {
+    // The hasher passes its probes at open, then gives 19 of its 20 bytes for the key "b":
+    // "a" was stored when "b" was refused, and a caught refusal committed { m: { a: 1 } }.
+    const b = 'b'.charCodeAt(0);
+    const hasher = { id: 0x12345678, size: 20, hash: (key: Uint8Array) => (key.length === 1 && key[0] === b ? sha1(key).subarray(0, 19) : sha1(key)) };
+    const db = await open(undefined, { hasher });
+    db.transact((tx) => tx.set(['n'], 1));
+    const error = caught(() =>
+      db.transact((tx) => {
+        expect(caught(() => tx.set(['m'], { a: 1, b: 2 }))).toBeInstanceOf(InvalidArgumentError);
+      }),
+    );
+    expect(error).toBeInstanceOf(TransactionError);
+    expect((error as Error).cause).toBeInstanceOf(InvalidArgumentError);
+    expect(db.momentCount).toBe(1);
+    expect(db.snapshot().toJS()).toEqual({ n: 1 });
   });
 });
