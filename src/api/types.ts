@@ -257,7 +257,7 @@ export type Storable<T> = 0 extends 1 & T
     ? T
     : T extends Scalar
       ? T
-      : T extends (...args: never[]) => unknown
+      : T extends ((...args: never[]) => unknown) | (abstract new (...args: never[]) => unknown)
         ? NotStorable<'a function'>
         : T extends symbol
           ? NotStorable<'a symbol'>

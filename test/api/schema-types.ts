@@ -257,6 +257,8 @@ export async function storableSchemaChecks(): Promise<void> {
 
   // @ts-expect-error: a function cannot be stored
   await open<{ settings: { theme: string; onChange: (theme: string) => void } }>();
+  // @ts-expect-error: nor a class (a function), even one whose type has no static members
+  await open<{ make: new () => { a: number } }>();
   // @ts-expect-error: nor a symbol
   await open<{ id: symbol }>();
   // @ts-expect-error: nor undefined where a value is required (optional properties are fine)
