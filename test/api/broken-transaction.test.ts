@@ -170,4 +170,29 @@ describe('a write that fails part-way', () => {
     expect(db.momentCount).toBe(1);
     expect(db.snapshot().toJS()).toEqual({ n: 1 });
   });
+
+  it('breaks transactAsync and push the same way, and never for an error of the caller\'s own update function', async () => {
+    const db = await open(undefined, { hasher: collidingHasher() });
+    // transactAsync: the caught collision rejects the transaction, nothing commits.
+    await expect(
+      db.transactAsync((tx) => {
+        caught(() => tx.set(['m'], { a: 1, b: 2 }));
+        return 5;
+      }),
+    ).rejects.toBeInstanceOf(TransactionError);
+    expect(db.momentCount).toBe(0);
+    // The caller's own errors, even ones of our classes, come before any write: the transaction goes on.
+    db.transact((tx) => {
+      expect(() => tx.update(['x'], () => { throw new HashCollisionError('the caller\'s own'); })).toThrow("the caller's own");
+      expect(() => tx.update(['x'], () => { throw new Error('plain'); })).toThrow('plain');
+      tx.set(['list'], [1]);
+    });
+    // push of several values whose second collides inside: the first is not committed.
+    expect(() =>
+      db.transact((tx) => {
+        caught(() => tx.push(['list'], 2, { a: 1, b: 2 }));
+      }),
+    ).toThrow(TransactionError);
+    expect(db.snapshot().toJS()).toEqual({ list: [1] });
+  });
 });
