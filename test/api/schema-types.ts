@@ -252,6 +252,10 @@ class Account {
 export async function storableSchemaChecks(): Promise<void> {
   const tree = await open<{ root: TreeNode; byId: Map<string, TreeNode>; seen: Set<bigint>; raw: Uint8Array; loose: unknown; free: any }>();
   tree.set(['root'], { label: 'top', children: [] });
+  // An optional property that says | undefined (as exactOptionalPropertyTypes asks), at any depth:
+  // an object's undefined properties are left out when stored.
+  const optional = await open<{ a?: string | undefined; b?: { c?: number | undefined }; m: Map<string, { d?: Date | undefined }>; l: Array<{ e?: string | undefined }> }>();
+  optional.set(['a'], 'x');
   const keyed = await open<{ byDate: Map<Date, string>; byBytes: Map<Uint8Array, number>; flags: Set<boolean | null>; pair: [number, string] }>();
   void keyed;
 
