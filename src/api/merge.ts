@@ -14,19 +14,27 @@ import { SortedMapValue, sortedKeyOf } from './sorted-values.js';
 import type { AnyPath } from './types.js';
 import { holdsViews, isPlainObject, mapEntries, mapStepKey, prepareValue, readFailure, writeValue } from './values.js';
 
+/** What a merge writes, every key and value checked: made by {@link planMerge}, written by {@link writeMerge}. */
+export interface MergePlan {
+  readonly steps: AnyPath;
+  readonly tag: number;
+  readonly keys: ReadonlyArray<string | TaggedKey | Uint8Array>;
+  readonly prepared: readonly unknown[];
+  readonly views: boolean;
+}
+
 /**
- * Stores each entry of `partial` under the map at `steps` below `root`,
- * leaving its other keys as they are (see Transaction.merge).
+ * Reads `partial` and checks it against the map at `steps` below `root`, writing
+ * nothing (see Transaction.merge): what it throws, the caller's getters
+ * included, leaves the transaction as it was.
  *
  * @param root - the transaction's root
  * @param steps - the path of the map
  * @param partial - a plain object, a Map or a sortedMap()
- * @param cursorFor - the transaction's checked walk to a writable cursor
- * @param freeze - freezes the transaction's data (around a write that holds views)
  * @throws InvalidArgumentError for another kind of partial
  * @throws WrongTypeError when the value at `steps` is no map
  */
-export function mergeInto(root: WriteCursor, steps: AnyPath, partial: object, cursorFor: (path: AnyPath, create: boolean) => WriteCursor, freeze: () => void): void {
+export function planMerge(root: WriteCursor, steps: AnyPath, partial: object): MergePlan {
   let entries: Array<[unknown, unknown]>;
   let isSortedPartial: boolean;
   let isMapPartial: boolean;
@@ -47,10 +55,22 @@ export function mergeInto(root: WriteCursor, steps: AnyPath, partial: object, cu
   // Every key and value is checked before anything is written.
   const keys = entries.map(([key]) => (tag === Tag.SORTED_MAP ? sortedKeyOf(key, [...steps, key]) : mapStepKey(tag, key, [...steps, key])));
   const prepared = entries.map(([key, item]) => prepareValue(item, [...steps, key]));
-  const views = prepared.some(holdsViews);
+  return { steps, tag, keys, prepared, views: prepared.some(holdsViews) };
+}
+
+/**
+ * Stores each entry of a {@link planMerge} plan under its map, leaving the
+ * map's other keys as they are.
+ *
+ * @param plan - what {@link planMerge} returned
+ * @param cursorFor - the transaction's checked walk to a writable cursor
+ * @param freeze - freezes the transaction's data (around a write that holds views)
+ */
+export function writeMerge(plan: MergePlan, cursorFor: (path: AnyPath, create: boolean) => WriteCursor, freeze: () => void): void {
+  const { keys, views } = plan;
   if (views) freeze();
-  const put = mapPutter(cursorFor(steps, true), tag);
-  prepared.forEach((item, i) => writeValue(put(keys[i] as string | TaggedKey | Uint8Array), item));
+  const put = mapPutter(cursorFor(plan.steps, true), plan.tag);
+  plan.prepared.forEach((item, i) => writeValue(put(keys[i] as string | TaggedKey | Uint8Array), item));
   // As in set: shared copies of another database's structures must not change together.
   if (views) freeze();
 }

@@ -12,11 +12,12 @@ import { rangeAt } from './sorted-views.js';
 import type { RangeOptions } from './sorted-range.js';
 import { checkPath, newMapStepsFrom, readAt, refuseUnreadable, resolveStep } from './paths.js';
 import { addMembers, memberKeys, removeAt } from './members.js';
-import { mergeInto } from './merge.js';
-import { holdsViews, prepareValue, writeValue } from './values.js';
+import { planMerge, writeMerge } from './merge.js';
+import { failedPartWay, holdsViews, prepareValue, writeValue } from './values.js';
 import { readValue, type ViewGuard } from './views.js';
 import { describe, requirePath } from '../base/arguments.js';
 import { InvariantError } from '../base/assert.js';
+import { isHasherOutputError } from '../hash/hasher.js';
 import { INSPECT, inspectHandle, type HandleDescriptor } from '../base/public-object.js';
 
 /**
@@ -97,9 +98,9 @@ export class Transaction<in out S = any> {
     }
   }
 
-  /** After a write threw `error`: breaks the transaction unless it is a refusal. */
+  /** After a write threw `error`: breaks the transaction unless it is a refusal raised before anything was written. */
   #failed(error: unknown): void {
-    if (!isRefusal(error)) this.#broken = { error };
+    if (!isRefusal(error) || failedPartWay(error)) this.#broken = { error };
   }
 
   /**
@@ -203,7 +204,9 @@ export class Transaction<in out S = any> {
   merge<P extends PathOf<S>>(path: P, partial: Partial<TypeAt<S, P>> & object): void {
     requirePath(path);
     this.check();
-    this.#write(() => mergeInto(this.#root, path as AnyPath, partial, (steps, create) => this.cursorFor(steps, create), () => this.#engine.freeze()));
+    // Read and checked before the write: what the partial's getters throw leaves the transaction usable, as in set.
+    const plan = planMerge(this.#root, path as AnyPath, partial);
+    this.#write(() => writeMerge(plan, (steps, create) => this.cursorFor(steps, create), () => this.#engine.freeze()));
   }
 
   /**
@@ -354,8 +357,9 @@ export class Transaction<in out S = any> {
   }
 }
 
-/** Errors a write raises before it writes anything: a bad path, key, value or argument. */
+/** Errors a write raises before it writes anything: a bad path, key, value or argument (not a faulty hasher's hash, met where a key is stored). */
 function isRefusal(error: unknown): boolean {
+  if (isHasherOutputError(error)) return false;
   return error instanceof WrongTypeError || error instanceof UnsupportedValueError || error instanceof InvalidArgumentError || error instanceof OutOfRangeError || error instanceof TransactionError;
 }
 

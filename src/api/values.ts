@@ -605,10 +605,29 @@ export function writeValue(cursor: WriteCursor, prepared: unknown): void {
       return;
     }
     // A view of another database: copy its contents, keeping each structure's kind (iteratively: any depth).
-    prepared.view[VIEW_COPY](cursor);
+    try {
+      prepared.view[VIEW_COPY](cursor);
+    } catch (error) {
+      // Part of the copy may be written by now, whatever the error's class (a walk over a list
+      // that shares its blocks refuses with OutOfRangeError after a million items).
+      if (typeof error === 'object' && error !== null) PART_WRITTEN.add(error);
+      throw error;
+    }
     return;
   }
   throw new InvalidArgumentError(`writeValue writes what prepareValue returned, got ${describe(prepared)}`);
+}
+
+/** Errors {@link writeValue} let through after part of its value was written (see {@link failedPartWay}). */
+const PART_WRITTEN = new WeakSet<object>();
+
+/**
+ * True when `error` came out of {@link writeValue} after part of the value
+ * was written, even when its class is one a write raises before writing
+ * (Transaction.#write then breaks the transaction all the same).
+ */
+export function failedPartWay(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && PART_WRITTEN.has(error);
 }
 
 function writeSnapshot(cursor: WriteCursor, snapshot: Snapshot): void {

@@ -135,6 +135,15 @@ function probe(hasher: Hasher, key: Uint8Array): void {
 class HasherOutputError extends InvalidArgumentError {}
 
 /**
+ * True for the error {@link checkedHash} throws for a hash of the wrong kind or
+ * size. Its class is InvalidArgumentError, but it comes from inside a write (a
+ * key is hashed where it is stored), after the write's earlier keys were stored.
+ */
+export function isHasherOutputError(error: unknown): boolean {
+  return error instanceof HasherOutputError;
+}
+
+/**
  * Hashes `key` with `hasher.hash` and checks what came back: a Uint8Array of
  * exactly `hasher.size` bytes. The engine calls this wherever it uses `hash`
  * (hashers without `hashInto`, and verification), so a hash of the wrong size

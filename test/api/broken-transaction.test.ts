@@ -4,8 +4,13 @@
 // before anything is written, and leave the transaction usable.
 
 import { describe, expect, it } from 'vitest';
-import { open, HashCollisionError, TransactionError, WrongTypeError } from '../../src/index.js';
+import { open, ClosedError, HashCollisionError, InvalidArgumentError, OutOfRangeError, TransactionError, WrongTypeError } from '../../src/index.js';
 import { fixedHasher } from '../../src/hash/test-hashers.js';
+import { Engine } from '../../src/history/engine.js';
+import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { sha1, sha1Hasher } from '../../src/hash/sha1.js';
+import { Database } from '../../src/api/database.js';
+import type { ListView } from '../../src/api/views.js';
 
 /** A hasher under which "a" and "b" have one hash (a collision), every other key its own. */
 function collidingHasher() {
@@ -100,5 +105,94 @@ describe('a write that fails part-way', () => {
     });
     expect(db.snapshot().toJS()).toEqual({ m: { a: 1 }, n: 3 });
     expect(db.momentCount).toBe(2);
+  });
+
+  it('breaks a copy from another database that fails with a refusal class after writing part of the value', async () => {
+    // A linked list concatenated with itself: 2^21 items in a few KB. Copying it into another
+    // database refuses with OutOfRangeError after a million items, which were already written:
+    // a caught refusal then committed those million items as the value.
+    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+    engine.transact((root) => {
+      const map = root.hashMap();
+      const list = map.put('list').linkedArrayList();
+      list.append().writeUint(1);
+      list.append().writeUint(2);
+      for (let i = 0; i < 20; i++) map.put('list').linkedArrayList().concat(map.get('list')!);
+    });
+    const shared = new Database(engine).get(['list']) as ListView;
+    const db = await open();
+    db.transact((tx) => tx.set(['n'], 1));
+    const error = caught(() =>
+      db.transact((tx) => {
+        expect(caught(() => tx.set(['copy'], shared))).toBeInstanceOf(OutOfRangeError);
+      }),
+    );
+    expect(error).toBeInstanceOf(TransactionError);
+    expect((error as Error).cause).toBeInstanceOf(OutOfRangeError);
+    expect(db.momentCount).toBe(1);
+    expect(db.snapshot().toJS()).toEqual({ n: 1 });
+  });
+
+  it('leaves the transaction usable when a getter of a merged value throws, as set does: nothing was written yet', async () => {
+    // A getter that reads a closed database throws ClosedError, one of our errors but no refusal:
+    // merge read its partial inside the write and broke the transaction, where set refuses the same value.
+    const other = await open();
+    other.set(['k'], 1);
+    await other.close();
+    const partial = {
+      get x(): unknown {
+        return other.get(['k']);
+      },
+    };
+    const db = await open();
+    db.transact((tx) => {
+      expect(() => tx.set(['a'], partial)).toThrow(ClosedError);
+      expect(() => tx.merge(['a'], partial)).toThrow(ClosedError);
+      tx.set(['b'], 1);
+    });
+    expect(db.snapshot().toJS()).toEqual({ b: 1 });
+  });
+
+  it('breaks a write whose later key a faulty hasher hashes to the wrong size (an InvalidArgumentError met mid-write)', async () => {
+    // The hasher passes its probes at open, then gives 19 of its 20 bytes for the key "b":
+    // "a" was stored when "b" was refused, and a caught refusal committed { m: { a: 1 } }.
+    const b = 'b'.charCodeAt(0);
+    const hasher = { id: 0x12345678, size: 20, hash: (key: Uint8Array) => (key.length === 1 && key[0] === b ? sha1(key).subarray(0, 19) : sha1(key)) };
+    const db = await open(undefined, { hasher });
+    db.transact((tx) => tx.set(['n'], 1));
+    const error = caught(() =>
+      db.transact((tx) => {
+        expect(caught(() => tx.set(['m'], { a: 1, b: 2 }))).toBeInstanceOf(InvalidArgumentError);
+      }),
+    );
+    expect(error).toBeInstanceOf(TransactionError);
+    expect((error as Error).cause).toBeInstanceOf(InvalidArgumentError);
+    expect(db.momentCount).toBe(1);
+    expect(db.snapshot().toJS()).toEqual({ n: 1 });
+  });
+
+  it('breaks transactAsync and push the same way, and never for an error of the caller\'s own update function', async () => {
+    const db = await open(undefined, { hasher: collidingHasher() });
+    // transactAsync: the caught collision rejects the transaction, nothing commits.
+    await expect(
+      db.transactAsync((tx) => {
+        caught(() => tx.set(['m'], { a: 1, b: 2 }));
+        return 5;
+      }),
+    ).rejects.toBeInstanceOf(TransactionError);
+    expect(db.momentCount).toBe(0);
+    // The caller's own errors, even ones of our classes, come before any write: the transaction goes on.
+    db.transact((tx) => {
+      expect(() => tx.update(['x'], () => { throw new HashCollisionError('the caller\'s own'); })).toThrow("the caller's own");
+      expect(() => tx.update(['x'], () => { throw new Error('plain'); })).toThrow('plain');
+      tx.set(['list'], [1]);
+    });
+    // push of several values whose second collides inside: the first is not committed.
+    expect(() =>
+      db.transact((tx) => {
+        caught(() => tx.push(['list'], 2, { a: 1, b: 2 }));
+      }),
+    ).toThrow(TransactionError);
+    expect(db.snapshot().toJS()).toEqual({ list: [1] });
   });
 });

@@ -252,11 +252,17 @@ class Account {
 export async function storableSchemaChecks(): Promise<void> {
   const tree = await open<{ root: TreeNode; byId: Map<string, TreeNode>; seen: Set<bigint>; raw: Uint8Array; loose: unknown; free: any }>();
   tree.set(['root'], { label: 'top', children: [] });
+  // An optional property that says | undefined (as exactOptionalPropertyTypes asks), at any depth:
+  // an object's undefined properties are left out when stored.
+  const optional = await open<{ a?: string | undefined; b?: { c?: number | undefined }; m: Map<string, { d?: Date | undefined }>; l: Array<{ e?: string | undefined }> }>();
+  optional.set(['a'], 'x');
   const keyed = await open<{ byDate: Map<Date, string>; byBytes: Map<Uint8Array, number>; flags: Set<boolean | null>; pair: [number, string] }>();
   void keyed;
 
   // @ts-expect-error: a function cannot be stored
   await open<{ settings: { theme: string; onChange: (theme: string) => void } }>();
+  // @ts-expect-error: nor a class (a function), even one whose type has no static members
+  await open<{ make: new () => { a: number } }>();
   // @ts-expect-error: nor a symbol
   await open<{ id: symbol }>();
   // @ts-expect-error: nor undefined where a value is required (optional properties are fine)
