@@ -6,11 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { open, ClosedError, HashCollisionError, InvalidArgumentError, OutOfRangeError, TransactionError, WrongTypeError } from '../../src/index.js';
 import { fixedHasher } from '../../src/hash/test-hashers.js';
-import { Engine } from '../../src/history/engine.js';
-import { MemoryStorage } from '../../src/storage/memory-storage.js';
-import { sha1, sha1Hasher } from '../../src/hash/sha1.js';
+import { sha1 } from '../../src/hash/sha1.js';
 import { Database } from '../../src/api/database.js';
 import type { ListView } from '../../src/api/views.js';
+import { selfConcatenatedList } from '../support/sample-databases.js';
 
 /** A hasher under which "a" and "b" have one hash (a collision), every other key its own. */
 function collidingHasher() {
@@ -111,14 +110,7 @@ describe('a write that fails part-way', () => {
     // A linked list concatenated with itself: 2^21 items in a few KB. Copying it into another
     // database refuses with OutOfRangeError after a million items, which were already written:
     // a caught refusal then committed those million items as the value.
-    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
-    engine.transact((root) => {
-      const map = root.hashMap();
-      const list = map.put('list').linkedArrayList();
-      list.append().writeUint(1);
-      list.append().writeUint(2);
-      for (let i = 0; i < 20; i++) map.put('list').linkedArrayList().concat(map.get('list')!);
-    });
+    const engine = selfConcatenatedList(20);
     const shared = new Database(engine).get(['list']) as ListView;
     const db = await open();
     db.transact((tx) => tx.set(['n'], 1));

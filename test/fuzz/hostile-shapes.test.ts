@@ -16,7 +16,7 @@ import { sha1Hasher } from '../../src/hash/sha1.js';
 import { Database } from '../../src/api/database.js';
 import { readAt } from '../../src/api/paths.js';
 import { ListView, toJS, type Value } from '../../src/api/views.js';
-import { gen2ListsDatabase, openBytes, readSlotAt, readU64, writeU64 } from '../support/sample-databases.js';
+import { gen2ListsDatabase, openBytes, readSlotAt, readU64, selfConcatenatedList, writeU64 } from '../support/sample-databases.js';
 import { diffCursors } from '../../src/diff/walk.js';
 import { INDENT_DEPTH_MAX, dumpDatabase, dumpText, jsonText } from '../../src/history/dump.js';
 import { CorruptDatabaseError, OutOfRangeError } from '../../src/errors.js';
@@ -309,14 +309,7 @@ describe('hostile shapes: a list whose blocks are shared within it', () => {
   // (158 KB) the process died out of memory. The walk now reads at most 2 entries
   // per slot of the data (at least 1,000,000) and refuses beyond with OutOfRangeError.
   it('refuses toJS, copies and dumps of a list of 2^22 items in 40 KB, and still reads it by index', () => {
-    const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
-    engine.transact((root) => {
-      const map = root.hashMap();
-      const list = map.put('list').linkedArrayList();
-      list.append().writeUint(1);
-      list.append().writeUint(2);
-      for (let i = 0; i < 21; i++) map.put('list').linkedArrayList().concat(map.get('list')!);
-    });
+    const engine = selfConcatenatedList(21);
     expect(engine.storage.size()).toBeLessThan(50_000);
     const db = new Database(engine);
     const list = db.get(['list']) as ListView;

@@ -46,6 +46,23 @@ export function openBytes(bytes: Uint8Array, readOnly = true, hasher: Hasher = s
   return Engine.open(MemoryStorage.fromBytes(bytes.slice(), { readOnly }), { hasher });
 }
 
+/**
+ * A memory engine whose moment 0 holds, under "list", the linked list [1, 2]
+ * concatenated with itself `doublings` times: 2^(doublings + 1) items in a few
+ * KB, its blocks shared within it (what walks that unfold every item must bound).
+ */
+export function selfConcatenatedList(doublings: number): Engine {
+  const engine = Engine.open(new MemoryStorage(), { hasher: sha1Hasher });
+  engine.transact((root) => {
+    const map = root.hashMap();
+    const list = map.put('list').linkedArrayList();
+    list.append().writeUint(1);
+    list.append().writeUint(2);
+    for (let i = 0; i < doublings; i++) map.put('list').linkedArrayList().concat(map.get('list')!);
+  });
+  return engine;
+}
+
 /** The two-key database of FORMAT.md §Annotated example: 544 bytes, small enough to flip every bit. */
 export function tinyDatabase(): Uint8Array {
   return buildDatabase((engine) =>
