@@ -10,4 +10,4 @@ export { diff, type Change, type ChangeType, type DiffOptions, type DiffStats, t
 export type { CommitEvent, ChangeListener, SubscribeOptions } from './feed.js';
 export type { WatchedChange } from './watch.js';
 export type { CompactOptions, CompactResult, KeepPolicy, KeepLast, KeepSince, KeepThin, MomentFacts, ThinningRule } from './compact.js';
-export type { PathOf, DeletePathOf, TypeAt, Stored, JSOf, ObjectView, ItemOf, ListTarget, NotAList, PathStep, AnyPath, Scalar, Depth, SortedMap, SortedSet, RangeItem, RangeKey, Storable, StorableSchema, NotStorable, KeyScalar } from './types.js';
+export type { PathOf, DeletePathOf, TypeAt, Stored, JSOf, ObjectView, ItemOf, ListTarget, NotAList, PathStep, AnyPath, Scalar, Depth, SortedMap, SortedSet, RangeItem, RangeKey, Storable, StorableSchema, StorableProperty, NotStorable, KeyScalar } from './types.js';

@@ -229,11 +229,14 @@ export interface NotAList {
  * const db = await open<{ settings: Settings }>();
  * ```
  */
-export type StorableSchema<S> = {
-  // An optional property may say `| undefined` (as exactOptionalPropertyTypes asks): an
-  // object's undefined properties are left out when stored, as JSON leaves them out.
-  [K in keyof S]: {} extends Pick<S, K> ? Storable<Exclude<S[K], undefined>> | undefined : Storable<S[K]>;
-};
+export type StorableSchema<S> = { [K in keyof S]: StorableProperty<S, K> };
+
+/**
+ * Property `K` of `T` as {@link Storable} keeps it. An optional property may
+ * say `| undefined` (as exactOptionalPropertyTypes asks): an object's undefined
+ * properties are left out when stored, as JSON leaves them out.
+ */
+export type StorableProperty<T, K extends keyof T> = {} extends Pick<T, K> ? Storable<Exclude<T[K], undefined>> | undefined : Storable<T[K]>;
 
 /** The keys of a stored Map and the members of a stored Set (what the value API encodes as keys). */
 export type KeyScalar = string | number | bigint | boolean | null | Date | Uint8Array;
@@ -286,5 +289,5 @@ export type Storable<T> = 0 extends 1 & T
                         : T extends RegExp | Promise<unknown> | Error | WeakMap<object, unknown> | WeakSet<object>
                           ? NotStorable<'a RegExp, Promise, Error or weak collection'>
                           : T extends object
-                            ? { [K in keyof T]: {} extends Pick<T, K> ? Storable<Exclude<T[K], undefined>> | undefined : Storable<T[K]> }
+                            ? StorableSchema<T>
                             : NotStorable<'this type'>;
