@@ -9,6 +9,7 @@ import { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from './block-io.js';
 import { COPY_LOOP_SIZE_MAX } from '../base/tuning.js';
+import { copyOut } from './byte-pool.js';
 
 /**
  * Makes the slot for a byte value: inline when it fits (FORMAT.md §Short bytes),
@@ -59,7 +60,7 @@ export function readBytesValue(io: BlockIO, slot: Slot, from: number): TaggedByt
   const length = longBytesLength(io, slot, from);
   const start = slot.position + LONG_BYTES_LENGTH_SIZE;
   return {
-    bytes: io.readBytes(start, length),
+    bytes: copyLongBytes(io, start, length),
     formatTag: slot.full ? io.readBytes(start + length, FORMAT_TAG_SIZE) : undefined,
   };
 }
@@ -68,10 +69,10 @@ export function readBytesValue(io: BlockIO, slot: Slot, from: number): TaggedByt
 const COPY_CHUNK = 4096;
 
 /**
- * A byte value (without its format tag) copied into a new array of its own,
- * as {@link readBytesValue} reads it but with no record object around it and,
- * up to {@link COPY_CHUNK} bytes, straight from the storage's bytes: the read
- * for hot loops that hand each value out.
+ * A byte value (without its format tag) copied into a new array, as
+ * {@link readBytesValue} reads it but with no record object around it: the
+ * read for hot loops that hand each value out. Arrays of 65 to 1,024 bytes
+ * share their buffer with other results (`core/byte-pool.ts` says why).
  *
  * @throws WrongTypeError when the slot holds something else
  */
@@ -79,28 +80,17 @@ export function readBytesCopy(io: BlockIO, slot: Slot, from: number): Uint8Array
   if (slot.tag === Tag.SHORT_BYTES) return readShortBytes(slot).bytes;
   if (slot.tag !== Tag.BYTES) throw new WrongTypeError(`expected bytes, found ${tagName(slot.tag)}`);
   const length = longBytesLength(io, slot, from);
-  const start = slot.position + LONG_BYTES_LENGTH_SIZE;
-  if (length > COPY_CHUNK) return io.readBytes(start, length);
-  const storage = io.storage;
-  const offset = storage.locate(start, length);
-  const bytes = storage.bytes;
-  // One builtin call that allocates and copies: a fresh Uint8Array over a
-  // buffer of its own, exactly `length` bytes. Quicker than a new array and a
-  // copy into it (Node 20, 100-byte values: about 0.35 µs against 0.6).
-  if (bytes.constructor === Uint8Array) return sliceBytes.call(bytes, offset, offset + length);
-  // Any other array (a Buffer a custom storage holds, whose `slice` is a view): a copy.
-  const out = new Uint8Array(length);
-  if (length <= COPY_LOOP_SIZE_MAX) for (let i = 0; i < length; i++) out[i] = bytes[offset + i] as number;
-  else out.set(bytes.subarray(offset, offset + length));
-  return out;
+  return copyLongBytes(io, slot.position + LONG_BYTES_LENGTH_SIZE, length);
 }
 
-/**
- * `Uint8Array.prototype.slice`, taken once: called on a plain Uint8Array it
- * returns a plain Uint8Array over a new buffer of its own (never a view), even
- * when the array carries an own `slice`.
- */
-const sliceBytes = Uint8Array.prototype.slice as (this: Uint8Array, start: number, end: number) => Uint8Array;
+/** Copies the bytes of a long value out: up to {@link COPY_CHUNK} bytes straight from the storage's bytes. */
+function copyLongBytes(io: BlockIO, start: number, length: number): Uint8Array {
+  if (length > COPY_CHUNK) return io.readBytes(start, length);
+  const storage = io.storage;
+  // `locate` first: a paged storage may bring other bytes into `bytes` for it.
+  const offset = storage.locate(start, length);
+  return copyOut(storage.bytes, offset, length);
+}
 
 /**
  * Copies a byte value (without its format tag) into `target` at `offset`,

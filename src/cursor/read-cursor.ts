@@ -154,7 +154,9 @@ export class ReadCursor {
   }
 
   /**
-   * The byte value (short or long), copied out. O(length).
+   * The byte value (short or long), copied out. O(length). A result of 65 to
+   * 1,024 bytes shares its `buffer` with other results, as Node's pooled
+   * Buffers do: `slice()` it before transferring the buffer.
    *
    * @throws WrongTypeError unless the slot holds bytes
    */

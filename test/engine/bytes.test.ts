@@ -10,6 +10,7 @@ import { Tag } from '../../src/format/tags.js';
 import { InvalidArgumentError, OutOfRangeError, TransactionError, WrongTypeError } from '../../src/errors.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { backends } from '../support/backends.js';
+import { POOLED_LENGTH_MAX } from '../../src/core/byte-pool.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -18,6 +19,30 @@ const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const valueOf = (length: number, salt: number): Uint8Array => new Uint8Array(length).map((_, i) => ((i * 31 + salt) % 255) + 1);
 
 /** Stores, for each length, `plainN` and `tagged` `taggedN` (format tag 'tg') values of that length, and whatever `more` puts. */
+/**
+ * A result of readBytes owns its bytes: a plain array whose buffer is its own
+ * when it is short (held in the heap) or long, and otherwise a slab of the
+ * byte pool that no storage holds (src/core/byte-pool.ts).
+ */
+function expectOwnBytes(bytes: Uint8Array, what: string): void {
+  if (bytes.length <= 64 || bytes.length > POOLED_LENGTH_MAX) {
+    expect(bytes.byteOffset, what).toBe(0);
+    expect(bytes.buffer.byteLength, what).toBe(bytes.length);
+  } else {
+    expect(bytes.byteOffset % 8, what).toBe(0);
+  }
+}
+
+/** No two results cover the same bytes of one buffer. */
+function expectNoOverlap(results: readonly Uint8Array[]): void {
+  const byBuffer = new Map<ArrayBufferLike, Uint8Array[]>();
+  for (const bytes of results) byBuffer.set(bytes.buffer, [...(byBuffer.get(bytes.buffer) ?? []), bytes]);
+  for (const group of byBuffer.values()) {
+    const ranges = group.map((bytes) => [bytes.byteOffset, bytes.byteOffset + bytes.length] as const).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1]);
+  }
+}
+
 function storeLengths(engine: Engine, lengths: readonly number[], more: (map: WriteHashMap) => void): void {
   engine.transact((root) => {
     const map = root.hashMap();
@@ -84,43 +109,49 @@ describe.each(backends)('byte values on $name', (backend) => {
     expect(target.subarray(0, 3)).toEqual(new Uint8Array([0, 0, 5]));
   });
 
-  it('copies values out with readBytes, each into an array of its own: every length around the inline, copy-loop and chunk boundaries', () => {
+  it('copies values out with readBytes, each into bytes of its own: every length around the inline, copy-loop, pool and chunk boundaries', () => {
     const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
-    const lengths = [0, 1, 7, 8, 9, 23, 24, 25, 63, 64, 65, 100, 4095, 4096, 4097, 9000];
+    const lengths = [0, 1, 7, 8, 9, 23, 24, 25, 63, 64, 65, 100, 1023, 1024, 1025, 4095, 4096, 4097, 9000];
     storeLengths(engine, lengths, (map) => map.put('number').writeUint(5));
     const map = engine.moment(-1).asHashMap();
+    const results: Uint8Array[] = [];
     for (const length of lengths) {
       for (const [key, salt] of [[`plain${length}`, length], [`tagged${length}`, length + 7]] as const) {
         const first = map.get(key)!.readBytes();
         expect(first, key).toEqual(valueOf(length, salt));
-        // Its own buffer: nothing of the database or of another value around it, and a change to it changes nothing stored.
-        expect(first.byteOffset, key).toBe(0);
-        expect(first.buffer.byteLength, key).toBe(length);
+        expectOwnBytes(first, key);
+        results.push(first);
+        // A change to it changes nothing stored.
         first.fill(0);
         expect(map.get(key)!.readBytes(), key).toEqual(valueOf(length, salt));
         expect(map.get(key)!.readTaggedBytes().bytes, key).toEqual(valueOf(length, salt));
       }
     }
+    expectNoOverlap(results);
     expect(() => map.get('number')!.readBytes()).toThrow(WrongTypeError);
   });
 
   it('copies values out with readBytes as plain Uint8Arrays of their own even when the storage holds a Buffer (whose slice is a view)', () => {
     const engine = Engine.open(backend.slot().open(), { hasher: sha1Hasher });
-    const lengths = [9, 24, 25, 64, 65, 100, 4096];
+    const lengths = [9, 24, 25, 64, 65, 100, 1024, 1025, 4096];
     storeLengths(engine, lengths, () => undefined);
     const memory = new MemoryStorage();
     const copy = Engine.open(memory, { hasher: sha1Hasher });
     storeLengths(copy, lengths, () => undefined);
-    const overBuffer = Engine.open(MemoryStorage.fromBytes(Buffer.from(memory.toBytes())), { hasher: sha1Hasher });
+    const stored = Buffer.from(memory.toBytes());
+    const overBuffer = Engine.open(MemoryStorage.fromBytes(stored), { hasher: sha1Hasher });
+    const results: Uint8Array[] = [];
     for (const map of [engine.moment(-1).asHashMap(), overBuffer.moment(-1).asHashMap()]) {
       for (const length of lengths) {
         const value = map.get(`plain${length}`)!.readBytes();
         expect(value).toEqual(valueOf(length, length));
         expect(Object.getPrototypeOf(value), `${length}`).toBe(Uint8Array.prototype);
-        expect(value.byteOffset, `${length}`).toBe(0);
-        expect(value.buffer.byteLength, `${length}`).toBe(length);
+        expect(value.buffer, `${length}`).not.toBe(stored.buffer);
+        expectOwnBytes(value, `${length}`);
+        results.push(value);
       }
     }
+    expectNoOverlap(results);
     engine.close();
     copy.close();
     overBuffer.close();
