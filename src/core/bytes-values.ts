@@ -60,7 +60,8 @@ export function readBytesValue(io: BlockIO, slot: Slot, from: number): TaggedByt
   const length = longBytesLength(io, slot, from);
   const start = slot.position + LONG_BYTES_LENGTH_SIZE;
   return {
-    bytes: copyLongBytes(io, start, length),
+    // A buffer of its own: the JS API hands these to applications, which may transfer `bytes.buffer`.
+    bytes: io.readBytes(start, length),
     formatTag: slot.full ? io.readBytes(start + length, FORMAT_TAG_SIZE) : undefined,
   };
 }

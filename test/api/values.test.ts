@@ -109,6 +109,31 @@ describe.each(backends)('JS values on $name', (backend) => {
     db.close();
   });
 
+  it('reads byte arrays back with buffers of their own, which a caller may transfer', async () => {
+    const db = await fresh();
+    const lengths = [3, 64, 65, 100, 1024, 1025, 5000];
+    const values = lengths.map((length) => new Uint8Array(length).map((_, i) => (i * 13 + length) & 255));
+    db.set(['b'], values);
+    db.set(['m'], new Map(values.map((value, i) => [i, value])));
+    const list = db.get(['b']) as ListView;
+    const map = db.get(['m']) as MapView;
+    const fromMap = map.toJS() as Map<number, Uint8Array>;
+    const read = [...(list.toJS() as Uint8Array[]), ...lengths.map((_, i) => fromMap.get(i)!)];
+    expect(read).toHaveLength(2 * lengths.length);
+    read.forEach((bytes, i) => {
+      const expected = values[i % lengths.length]!;
+      expect(bytes).toEqual(expected);
+      expect(bytes.byteOffset).toBe(0);
+      expect(bytes.buffer.byteLength).toBe(expected.length);
+    });
+    // Transferring one detaches nothing else, stored or read.
+    const first = read[3]!.buffer as ArrayBuffer;
+    structuredClone(first, { transfer: [first] });
+    read.slice(4).forEach((bytes, i) => expect(bytes).toEqual(values[(i + 4) % lengths.length]));
+    expect(db.get(['b', 3])).toEqual(values[3]);
+    db.close();
+  });
+
   it('gives lazy views with O(1) sizes for Maps and Sets, and converts them to JS and immutable.js', async () => {
     const db = await fresh();
     db.set(['m'], new Map([['a', 1], ['b', 2]]));
