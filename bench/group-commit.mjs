@@ -4,7 +4,8 @@
 // - Engine.transactAsync: each its own moment, syncs shared off the main thread;
 // - Engine.transactBatch: each its own atomic function, all in one moment;
 // - Database.transactBatched (value API): the queue that gathers concurrent
-//   calls into such batches.
+//   calls into such batches; each sets one top-level key (`[key]`, lmdb's flat
+//   keyspace), and again one level down (`['pairs', key]`, a map in the root).
 // Every store durable, fresh files, the same 16-byte keys and 100-byte values.
 // Stores take turns, RUNS times; medians.
 //
@@ -67,6 +68,8 @@ const transactBatchedRun = (openFile) =>
 // by its queue into one batch. Keys are the hex of the same 16 bytes (path keys are strings).
 const hexKeys = keys.map((key) => Buffer.from(key).toString('hex'));
 const valueApiBatchedRun = (openPath) =>
+  stratadbRun(openPath, 1, (db) => Promise.all(Array.from({ length: COUNT }, (_, i) => db.transactBatched((tx) => tx.set([hexKeys[i]], values[i])))));
+const valueApiNestedRun = (openPath) =>
   stratadbRun(openPath, 1, (db) => Promise.all(Array.from({ length: COUNT }, (_, i) => db.transactBatched((tx) => tx.set(['pairs', hexKeys[i]], values[i])))));
 
 /** A file's size, or the sum of a folder's files (lmdb-js may keep its data in a folder). */
@@ -94,6 +97,7 @@ const stores = [
   ['stratadb transactBatch', transactBatchRun(node.openFile)],
   ['stratadb transactBatched', transactBatchedRun(node.openFile)],
   ['stratadb db.transactBatched', valueApiBatchedRun(node.open)],
+  ['stratadb db.transactBatched, nested', valueApiNestedRun(node.open)],
   ['lmdb put', lmdbRun],
 ];
 if (process.env.BASE !== undefined) stores.push(['stratadb-base transactAsync', transactAsyncRun((await import(nodePath.join(nodePath.resolve(process.env.BASE), 'src/node.js'))).openFile)]);
