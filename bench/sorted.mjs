@@ -18,7 +18,8 @@
 //   node --expose-gc sorted.mjs            N=..., RUNS=..., SCANS=..., PART=memory|disk|all, WHOLE_FILE_MAX=bytes (disk: the reopen's whole-file budget)
 //
 // STRATADB_DIST=/path/to/dist runs another build of stratadb (before/after
-// comparisons in alternating processes); STORES=stratadb runs stratadb alone;
+// comparisons in alternating processes); STORES=stratadb runs stratadb alone
+// (on disk, `js` is the JS-value API's db.range on a file of its own);
 // ONLY=scans skips the measured inserts and gets in memory (the trees are
 // still built once, for the scans).
 
@@ -31,13 +32,14 @@ import { N, RUNS, check, gc, medianEach, permutation, printTable, randomBytes, r
 
 const dist = process.env.STRATADB_DIST ?? new URL('../dist', import.meta.url).pathname;
 const { openEngine, MemoryStorage } = await import(nodePath.join(dist, 'src/engine.js'));
-const { openFile } = await import(nodePath.join(dist, 'src/node.js'));
+const { openFile, open: openDatabase } = await import(nodePath.join(dist, 'src/node.js'));
+const { sortedMap } = await import(nodePath.join(dist, 'src/index.js'));
 
 const runs = RUNS ?? 3;
 const SCANS = Number(process.env.SCANS ?? Math.min(N, 20_000));
 const SCAN_LENGTH = 100;
 const PART = process.env.PART ?? 'all';
-const STORES = (process.env.STORES ?? 'stratadb,peer').split(',');
+const STORES = (process.env.STORES ?? 'stratadb,peer,js').split(',');
 const BTreeClass = BTree.default ?? BTree;
 const ONLY_SCANS = process.env.ONLY === 'scans';
 
@@ -229,6 +231,13 @@ if (PART === 'disk' || PART === 'all') {
       );
       engine.close();
     }
+    // The JS-value API on its own file: the same pairs, keys as the 16-character strings.
+    const jsPath = nodePath.join(dir, 'sorted-js.db');
+    if (STORES.includes('js')) {
+      const db = await openDatabase(jsPath, { durability: 'sync' });
+      loads.js = timed(() => db.transact((tx) => tx.set(['m'], sortedMap(keys.map((key, i) => [key, values[i]])))));
+      db.close();
+    }
     if (STORES.includes('peer')) {
       const db = openLmdb({ path: lmdbPath, keyEncoding: 'binary', encoding: 'binary', compression: false });
       const start = performance.now();
@@ -244,8 +253,27 @@ if (PART === 'disk' || PART === 'all') {
     const engine = STORES.includes('stratadb') ? await openFile(ourPath, { durability: 'sync', ...reopenOptions }) : undefined;
     const view = engine?.moment(-1).asSortedMap();
     const db = STORES.includes('peer') ? openLmdb({ path: lmdbPath, keyEncoding: 'binary', encoding: 'binary', compression: false }) : undefined;
+    const jsDb = STORES.includes('js') ? await openDatabase(jsPath, { readOnly: true }) : undefined;
     const scan = (backward) =>
       medianEach(runs, {
+        ...(jsDb === undefined
+          ? {}
+          : {
+              js: () => {
+                let sum = 0;
+                const ms = timed(() => {
+                  for (let s = 0; s < SCANS; s++) {
+                    const range = backward ? { lte: starts[s], reverse: true, limit: SCAN_LENGTH } : { gte: starts[s], limit: SCAN_LENGTH };
+                    for (const [key, value] of jsDb.range(['m'], range)) {
+                      if (key.length !== 16) throw new Error('stratadb db.range: bad key');
+                      sum += sumBytes(value);
+                    }
+                  }
+                });
+                check('stratadb', 'db.range', sum, backward ? expected.backward : expected.forward);
+                return ms;
+              },
+            }),
         ...(view === undefined
           ? {}
           : {
@@ -308,22 +336,26 @@ if (PART === 'disk' || PART === 'all') {
     const forward = await scan(false);
     const backward = await scan(true);
     engine?.close();
+    jsDb?.close();
     await db?.close();
     const add = (workload, medians, n, ops, notes) => {
       if (medians.stratadb !== undefined) rows.push({ workload, store: 'stratadb', n, ops, ms: medians.stratadb, note: notes[0] });
       if (medians.into !== undefined) rows.push({ workload, store: 'stratadb, readBytesInto', n, ops, ms: medians.into, note: notes[2] });
+      if (medians.js !== undefined) rows.push({ workload, store: 'stratadb, JS values', n, ops, ms: medians.js, note: notes[3] });
       if (medians.peer !== undefined) rows.push({ workload, store: 'lmdb', n, ops, ms: medians.peer, note: notes[1] });
     };
-    add('bulk load, one durable transaction (one run)', loads, N, N, ["root.sortedMap(); map.put(key).writeBytes(value); durability 'sync'", 'transactionSync of puts, then db.flushed']);
+    add('bulk load, one durable transaction (one run)', loads, N, N, ["root.sortedMap(); map.put(key).writeBytes(value); durability 'sync'", 'transactionSync of puts, then db.flushed', '', "db.transact: tx.set(['m'], sortedMap(pairs)); durability 'sync'"]);
     add(`range scan ${SCAN_LENGTH} from a random key, forwards, after reopen`, forward, N, SCANS, [
       'view.entries({ key }): key.readBytes(), value.readBytes(); ops = scans',
       `getRange({ start, limit: ${SCAN_LENGTH} }): key and value Buffers; ops = scans`,
       'the same walk, key and value copied into one reused buffer (no allocation per value); ops = scans',
+      `db.range(['m'], { gte, limit: ${SCAN_LENGTH} }): [string, Uint8Array] pairs, each array with a buffer of its own; ops = scans`,
     ]);
     add(`range scan ${SCAN_LENGTH} from a random key, backwards, after reopen`, backward, N, SCANS, [
       'view.entriesBackward({ key }); ops = scans',
       `getRange({ start, reverse: true, limit: ${SCAN_LENGTH} }); ops = scans`,
       'view.entriesBackward({ key }), readBytesInto; ops = scans',
+      `db.range(['m'], { lte, reverse: true, limit: ${SCAN_LENGTH} }); ops = scans`,
     ]);
     printTable(
       'On disk: sorted maps (stratadb sorted map in a file vs lmdb getRange)',
