@@ -12,8 +12,9 @@
 // covers the same bytes, and the database never writes to a slab. Only its
 // `buffer` is shared with other results, which matters to a caller who
 // transfers `bytes.buffer` to a worker (that would detach the neighbours too) or
-// who reads `bytes.buffer` without `byteOffset` and `byteLength`. The README
-// says so; `slice()` gives an array with a buffer of its own.
+// who reads `bytes.buffer` without `byteOffset` and `byteLength`, and one
+// array kept long keeps its whole slab alive (at most 8 KiB for a 65-byte
+// value). The README says so; `slice()` gives an array with a buffer of its own.
 
 /** The longest array V8 allocates inside the heap (its `typed_array_max_size_in_heap`): those are cheap already. */
 const IN_HEAP_LENGTH_MAX = 64;

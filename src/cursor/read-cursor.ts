@@ -156,7 +156,8 @@ export class ReadCursor {
   /**
    * The byte value (short or long), copied out. O(length). A result of 65 to
    * 1,024 bytes shares its `buffer` with other results, as Node's pooled
-   * Buffers do: `slice()` it before transferring the buffer.
+   * Buffers do: `slice()` it before transferring the buffer, or before keeping
+   * it long when its neighbours go (it keeps its whole 8 KiB slab alive).
    *
    * @throws WrongTypeError unless the slot holds bytes
    */
