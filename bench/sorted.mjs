@@ -254,83 +254,70 @@ if (PART === 'disk' || PART === 'all') {
     const view = engine?.moment(-1).asSortedMap();
     const db = STORES.includes('peer') ? openLmdb({ path: lmdbPath, keyEncoding: 'binary', encoding: 'binary', compression: false }) : undefined;
     const jsDb = STORES.includes('js') ? await openDatabase(jsPath, { readOnly: true }) : undefined;
+    // One measured pass of SCANS scans: `scanFrom(s)` walks SCAN_LENGTH entries
+    // from start `s` and returns the sum of their value bytes, which is checked.
+    const scanRun = (store, what, backward, scanFrom) => () => {
+      let sum = 0;
+      const ms = timed(() => {
+        for (let s = 0; s < SCANS; s++) sum += scanFrom(s);
+      });
+      check(store, what, sum, backward ? expected.backward : expected.forward);
+      return ms;
+    };
+    /** The first SCAN_LENGTH entries of a cursor walk, each read by `read` (which returns its value's sum). */
+    const take = (entries, read) => {
+      let sum = 0;
+      let taken = 0;
+      for (const entry of entries) {
+        sum += read(entry);
+        if (++taken === SCAN_LENGTH) break;
+      }
+      return sum;
+    };
+    const walkFrom = (backward, s) => (backward ? view.entriesBackward({ key: startBytes[s] }) : view.entries({ key: startBytes[s] }));
+    const buffer = new Uint8Array(256);
     const scan = (backward) =>
       medianEach(runs, {
         ...(jsDb === undefined
           ? {}
           : {
-              js: () => {
+              js: scanRun('stratadb', 'db.range', backward, (s) => {
                 let sum = 0;
-                const ms = timed(() => {
-                  for (let s = 0; s < SCANS; s++) {
-                    const range = backward ? { lte: starts[s], reverse: true, limit: SCAN_LENGTH } : { gte: starts[s], limit: SCAN_LENGTH };
-                    for (const [key, value] of jsDb.range(['m'], range)) {
-                      if (key.length !== 16) throw new Error('stratadb db.range: bad key');
-                      sum += sumBytes(value);
-                    }
-                  }
-                });
-                check('stratadb', 'db.range', sum, backward ? expected.backward : expected.forward);
-                return ms;
-              },
+                const range = backward ? { lte: starts[s], reverse: true, limit: SCAN_LENGTH } : { gte: starts[s], limit: SCAN_LENGTH };
+                for (const [key, value] of jsDb.range(['m'], range)) {
+                  if (key.length !== 16) throw new Error('stratadb db.range: bad key');
+                  sum += sumBytes(value);
+                }
+                return sum;
+              }),
             }),
         ...(view === undefined
           ? {}
           : {
-              stratadb: () => {
-                let sum = 0;
-                const ms = timed(() => {
-                  for (let s = 0; s < SCANS; s++) {
-                    let taken = 0;
-                    const entries = backward ? view.entriesBackward({ key: startBytes[s] }) : view.entries({ key: startBytes[s] });
-                    for (const entry of entries) {
-                      if (entry.key.readBytes().length !== 16) throw new Error('stratadb: bad key');
-                      sum += sumBytes(entry.value.readBytes());
-                      if (++taken === SCAN_LENGTH) break;
-                    }
-                  }
-                });
-                check('stratadb', 'range scan', sum, backward ? expected.backward : expected.forward);
-                return ms;
-              },
-            }),
-        ...(view === undefined
-          ? {}
-          : {
-              into: () => {
-                let sum = 0;
-                const buffer = new Uint8Array(256);
-                const ms = timed(() => {
-                  for (let s = 0; s < SCANS; s++) {
-                    let taken = 0;
-                    const entries = backward ? view.entriesBackward({ key: startBytes[s] }) : view.entries({ key: startBytes[s] });
-                    for (const entry of entries) {
-                      if (entry.key.readBytesInto(buffer) !== 16) throw new Error('stratadb: bad key');
-                      sum += sumBytesIn(buffer, entry.value.readBytesInto(buffer));
-                      if (++taken === SCAN_LENGTH) break;
-                    }
-                  }
-                });
-                check('stratadb', 'range scan, readBytesInto', sum, backward ? expected.backward : expected.forward);
-                return ms;
-              },
+              stratadb: scanRun('stratadb', 'range scan', backward, (s) =>
+                take(walkFrom(backward, s), (entry) => {
+                  if (entry.key.readBytes().length !== 16) throw new Error('stratadb: bad key');
+                  return sumBytes(entry.value.readBytes());
+                }),
+              ),
+              into: scanRun('stratadb', 'range scan, readBytesInto', backward, (s) =>
+                take(walkFrom(backward, s), (entry) => {
+                  if (entry.key.readBytesInto(buffer) !== 16) throw new Error('stratadb: bad key');
+                  return sumBytesIn(buffer, entry.value.readBytesInto(buffer));
+                }),
+              ),
             }),
         ...(db === undefined
           ? {}
           : {
-              peer: () => {
+              peer: scanRun('lmdb', 'range scan', backward, (s) => {
                 let sum = 0;
-                const ms = timed(() => {
-                  for (let s = 0; s < SCANS; s++) {
-                    for (const { key, value } of db.getRange({ start: startBytes[s], reverse: backward, limit: SCAN_LENGTH })) {
-                      if (key.length !== 16) throw new Error('lmdb: bad key');
-                      sum += sumBytes(value);
-                    }
-                  }
-                });
-                check('lmdb', 'range scan', sum, backward ? expected.backward : expected.forward);
-                return ms;
-              },
+                for (const { key, value } of db.getRange({ start: startBytes[s], reverse: backward, limit: SCAN_LENGTH })) {
+                  if (key.length !== 16) throw new Error('lmdb: bad key');
+                  sum += sumBytes(value);
+                }
+                return sum;
+              }),
             }),
       });
     const forward = await scan(false);

@@ -60,16 +60,8 @@ export function copyOut(source: Uint8Array, offset: number, length: number): Uin
   return out;
 }
 
-/**
- * A copy of `length` bytes of `source` from `offset` in a new Uint8Array over
- * an ArrayBuffer of its own, exactly `length` bytes long: what the JS-value API
- * hands to applications, which may transfer or hash `bytes.buffer`.
- *
- * @param source - any Uint8Array (a Buffer included); it is only read
- * @param offset - where the bytes start in `source`
- * @param length - how many bytes; `offset + length` must lie within `source`
- */
-export function copyOwn(source: Uint8Array, offset: number, length: number): Uint8Array {
+/** A copy in a new Uint8Array over an ArrayBuffer of its own, exactly `length` bytes long. */
+function copyOwn(source: Uint8Array, offset: number, length: number): Uint8Array {
   // One builtin call that allocates and copies. A Buffer's `slice` is a view,
   // so a Buffer is copied by hand.
   if (source.constructor === Uint8Array) return sliceBytes.call(source, offset, offset + length);

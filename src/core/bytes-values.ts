@@ -9,7 +9,7 @@ import { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import type { BlockIO } from './block-io.js';
 import { COPY_LOOP_SIZE_MAX } from '../base/tuning.js';
-import { copyOut, copyOwn } from './byte-pool.js';
+import { copyOut } from './byte-pool.js';
 
 /**
  * Makes the slot for a byte value: inline when it fits (FORMAT.md §Short bytes),
@@ -60,8 +60,8 @@ export function readBytesValue(io: BlockIO, slot: Slot, from: number): TaggedByt
   const length = longBytesLength(io, slot, from);
   const start = slot.position + LONG_BYTES_LENGTH_SIZE;
   return {
-    // A buffer of its own: the JS API hands these to applications, which may transfer `bytes.buffer`.
-    bytes: copyLongBytes(io, start, length, copyOwn),
+    // A buffer of its own, never the pool's: the JS API hands these to applications, which may transfer `bytes.buffer`.
+    bytes: io.readBytes(start, length),
     formatTag: slot.full ? io.readBytes(start + length, FORMAT_TAG_SIZE) : undefined,
   };
 }
@@ -81,20 +81,12 @@ export function readBytesCopy(io: BlockIO, slot: Slot, from: number): Uint8Array
   if (slot.tag === Tag.SHORT_BYTES) return readShortBytes(slot).bytes;
   if (slot.tag !== Tag.BYTES) throw new WrongTypeError(`expected bytes, found ${tagName(slot.tag)}`);
   const length = longBytesLength(io, slot, from);
-  return copyLongBytes(io, slot.position + LONG_BYTES_LENGTH_SIZE, length, copyOut);
-}
-
-/**
- * Copies the bytes of a long value out with `copy` (pooled or of its own): up
- * to {@link COPY_CHUNK} bytes straight from the storage's bytes, longer ones
- * through `readBytes` (a buffer of their own).
- */
-function copyLongBytes(io: BlockIO, start: number, length: number, copy: typeof copyOut): Uint8Array {
+  const start = slot.position + LONG_BYTES_LENGTH_SIZE;
   if (length > COPY_CHUNK) return io.readBytes(start, length);
   const storage = io.storage;
   // `locate` first: a paged storage may bring other bytes into `bytes` for it.
   const offset = storage.locate(start, length);
-  return copy(storage.bytes, offset, length);
+  return copyOut(storage.bytes, offset, length);
 }
 
 /**
