@@ -54,7 +54,7 @@ describe('sortedMap and sortedSet values', () => {
     db.set(['s'], sortedSet([3, 1, 2, 1]));
     expect(db.snapshot().cursor().readPath(['m'])?.tag).toBe(Tag.SORTED_MAP);
     expect(db.snapshot().cursor().readPath(['s'])?.tag).toBe(Tag.SORTED_SET);
-    const m = db.get(['m']) as SortedMapView;
+    const m = db.get(['m']) as SortedMapView<string>;
     expect(m).toBeInstanceOf(SortedMapView);
     expect(m.size).toBe(3);
     expect([...m.keys()]).toEqual(['apple', 'fig', 'pear']);
@@ -64,17 +64,19 @@ describe('sortedMap and sortedSet values', () => {
     expect((m.get('fig') as MapView).toJS()).toEqual({ nested: [1, 2] });
     expect(m.toJS()).toEqual(new Map<unknown, unknown>([['apple', 1], ['fig', { nested: [1, 2] }], ['pear', 2]]));
     expect([...(m.toJS() as Map<unknown, unknown>).keys()]).toEqual(['apple', 'fig', 'pear']);
-    const s = db.get(['s']) as SortedSetView;
+    const s = db.get(['s']) as SortedSetView<number>;
     expect(s).toBeInstanceOf(SortedSetView);
     expect(s.size).toBe(3);
     expect([...s]).toEqual([1, 2, 3]);
     expect(s.toJS()).toEqual(new Set([1, 2, 3]));
     // toImmutable keeps the key order: an OrderedMap and an OrderedSet.
-    const im = toImmutable(m) as OrderedMap<string, unknown>;
+    // The overloads for sorted views say so in the types too (no cast).
+    const im = toImmutable(m);
     expect(OrderedMap.isOrderedMap(im)).toBe(true);
     expect([...im.keys()]).toEqual(['apple', 'fig', 'pear']);
     expect(OrderedSet.isOrderedSet(toImmutable(s))).toBe(true);
-    expect([...(toImmutable(s) as OrderedSet<number>)]).toEqual([1, 2, 3]);
+    const ordered = toImmutable(s);
+    expect([...ordered]).toEqual([1, 2, 3]);
     expect(verifyDatabase(db.engine).problems).toEqual([]);
   });
 
