@@ -12,8 +12,8 @@ import type { SortedMapView, SortedSetView } from './api/sorted-views.js';
 const IMMUTABLE_BUILDER: Builder = {
   // Here and in `set`, statements, not one conditional expression: the type of
   // `a ? b : c` is the subtype-reduced union of its branches, and relating
-  // immutable.js's collections to each other took 5 of the 13 s that
-  // `tsc -p tsconfig.test.json` spent checking.
+  // immutable.js's collections to each other took 3.4 of the 11 s that
+  // `tsc -p tsconfig.test.json` spent checking (its --generateTrace).
   open: (tag): unknown => {
     if (tag === Tag.SORTED_MAP) return OrderedMap<unknown, unknown>().asMutable();
     if (isMapTag(tag)) return Map<unknown, unknown>().asMutable();

@@ -26,6 +26,9 @@ import { encodeOrderedKey } from '../../src/format/ordered-key.js';
 import { toImmutable } from '../../src/immutable.js';
 import { OrderedMap, OrderedSet } from 'immutable';
 
+/** True when A and B are the same type (not merely assignable): `true satisfies SameType<A, B>` compiles only then. */
+type SameType<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+
 const mixedKeys: unknown[] = [
   [2, 'b'],
   new Uint8Array([1, 2]),
@@ -70,12 +73,14 @@ describe('sortedMap and sortedSet values', () => {
     expect([...s]).toEqual([1, 2, 3]);
     expect(s.toJS()).toEqual(new Set([1, 2, 3]));
     // toImmutable keeps the key order: an OrderedMap and an OrderedSet.
-    // The overloads for sorted views say so in the types too (no cast).
+    // The overloads for sorted views say so in the types too (no cast; checked at compile time).
     const im = toImmutable(m);
+    true satisfies SameType<typeof im, OrderedMap<string, unknown>>;
     expect(OrderedMap.isOrderedMap(im)).toBe(true);
     expect([...im.keys()]).toEqual(['apple', 'fig', 'pear']);
     expect(OrderedSet.isOrderedSet(toImmutable(s))).toBe(true);
     const ordered = toImmutable(s);
+    true satisfies SameType<typeof ordered, OrderedSet<number>>;
     expect([...ordered]).toEqual([1, 2, 3]);
     expect(verifyDatabase(db.engine).problems).toEqual([]);
   });

@@ -24,7 +24,7 @@ const KILLS = Number(process.env.STRATADB_COMPACT_KILLS ?? 8);
 // its cycle): 3 kills in npm test (one writer of each kind), 6 under
 // STRATADB_LONG=1, half of STRATADB_COMPACT_KILLS when set. It used to write
 // for 1.5 to 3 s first, which with its worker thread kept most of a core busy
-// for 7 s of the suite, and did not make a swap certain on a loaded machine.
+// for 7 s of the suite.
 const AUTO_KILLS = loopSize(process.env.STRATADB_COMPACT_KILLS === undefined ? undefined : String(Math.ceil(KILLS / 2)), 3, 6);
 /** How the autoCompact loop's writers commit, kill after kill: transact, transactAsync, transactBatched. */
 const AUTO_WRITES = [undefined, 'async', 'batched'] as const;
