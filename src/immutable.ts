@@ -32,7 +32,8 @@ const IMMUTABLE_BUILDER: Builder = {
 
 /**
  * A deep immutable.js copy of a value read from a database: a map view gives
- * an immutable.js Map (all the way down), a list view a List, a set view a Set;
+ * an immutable.js Map (all the way down), a list view a List, a set view a Set,
+ * and a sorted map or set view an OrderedMap or OrderedSet in key order;
  * scalars come back as they are. O(distinct structures + entries): a structure
  * stored in several places comes back as one immutable.js value, as for
  * `toJS`. No depth limit (the walk uses no recursion).
