@@ -6,15 +6,10 @@
 import { INDEX_BLOCK_SIZE, SLOT_COUNT, SLOT_SIZE } from '../format/constants.js';
 import type { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
-import { DONE, FAILED, KV_PAIR_BLOCK, MAP_BLOCK, ONE_ENTRY, type BlockInfo, type PathNode, type VerifyContext, type Walk, type WalkResult } from '../core/verify-context.js';
+import { DONE, FAILED, KV_PAIR_BLOCK, MAP_BLOCK, ONE_ENTRY, keySegment, type BlockInfo, type PathNode, type VerifyContext, type Walk, type WalkResult } from '../core/verify-context.js';
 import { hashNibble, kvPairSize } from './hash-map.js';
 
-/** Key text longer than this is shortened in paths. */
-const PATH_KEY_MAX = 40;
-
 const NIBBLE_DIGITS = '0123456789abcdef';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Checks a map or set whose record (`recordSize` bytes, its root block
@@ -156,20 +151,6 @@ function* walkKvPair(ctx: VerifyContext, kv: number, prefix: string, from: numbe
     info.onPath = false;
   }
   return ONE_ENTRY;
-}
-
-/** A map key (`["name"]`) or set member (`{"name"}`) for paths: text when it is UTF-8, else hex. */
-function keySegment(bytes: Uint8Array, isSet: boolean): string {
-  let text: string;
-  try {
-    if (bytes.indexOf(0) !== -1) throw new Error('not text');
-    const decoded = utf8.decode(bytes);
-    text = JSON.stringify(decoded.length > PATH_KEY_MAX ? `${decoded.slice(0, PATH_KEY_MAX)}...` : decoded);
-  } catch {
-    const shown = bytes.length > PATH_KEY_MAX ? bytes.subarray(0, PATH_KEY_MAX) : bytes;
-    text = `0x${hex(shown)}${shown.length < bytes.length ? '...' : ''}`;
-  }
-  return isSet ? `{${text}}` : `[${text}]`;
 }
 
 function hex(bytes: Uint8Array): string {

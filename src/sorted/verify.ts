@@ -4,11 +4,11 @@
 // range their separators give them, separators ascending, and every count
 // (the header's, each branch's per child) against the entries below it.
 
-import { CorruptDatabaseError, StrataError } from '../errors.js';
+import { StrataError } from '../errors.js';
 import { SLOT_SIZE } from '../format/constants.js';
 import type { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
-import { DONE, FAILED, KV_PAIR_BLOCK, SORTED_NODE_BLOCK, type BlockInfo, type PathNode, type VerifyContext, type Walk, type WalkResult } from '../core/verify-context.js';
+import { DONE, FAILED, KV_PAIR_BLOCK, SORTED_NODE_BLOCK, keySegment, type BlockInfo, type PathNode, type VerifyContext, type Walk, type WalkResult } from '../core/verify-context.js';
 import { LEAF, NODE_HEADER_SIZE, SEPARATORS_OFFSET, SORTED_DEPTH_MAX, SORTED_HEADER_SIZE, nodeSlotPosition, readNode, type SortedNode } from './node.js';
 
 /** What one map's walk carries from leaf to leaf. */
@@ -172,21 +172,4 @@ function* walkEntry(ctx: VerifyContext, slot: Slot, from: number, path: PathNode
     info.onPath = false;
   }
   return { count: 1, complete: true };
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** A key for paths: `["text"]` (`{"text"}` in a set), or hex when it is not text. */
-function keySegment(bytes: Uint8Array, isSet: boolean): string {
-  let text: string;
-  try {
-    if (bytes.indexOf(0) !== -1) throw new CorruptDatabaseError('not text', 0);
-    const decoded = utf8.decode(bytes);
-    text = JSON.stringify(decoded.length > 40 ? `${decoded.slice(0, 40)}...` : decoded);
-  } catch {
-    let hex = '';
-    for (const byte of bytes.subarray(0, 40)) hex += byte.toString(16).padStart(2, '0');
-    text = `0x${hex}${bytes.length > 40 ? '...' : ''}`;
-  }
-  return isSet ? `{${text}}` : `[${text}]`;
 }

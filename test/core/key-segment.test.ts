@@ -1,0 +1,37 @@
+// How verifyDatabase names a map key or set member in a problem's path: JSON text
+// for UTF-8 without NUL bytes, hex for anything else, both shortened past 40.
+
+import { describe, expect, it } from 'vitest';
+import { keySegment } from '../../src/core/verify-context.js';
+import { encodeOrderedKey } from '../../src/format/ordered-key.js';
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+describe('keySegment', () => {
+  it('shows UTF-8 text as JSON, in brackets for a map key and braces for a set member', () => {
+    expect(keySegment(bytes('name'), false)).toBe('["name"]');
+    expect(keySegment(bytes('name'), true)).toBe('{"name"}');
+    expect(keySegment(bytes('say "hi"\n'), false)).toBe('["say \\"hi\\"\\n"]');
+    expect(keySegment(bytes('é✓'), false)).toBe('["é✓"]');
+    expect(keySegment(new Uint8Array(0), false)).toBe('[""]');
+  });
+
+  it('shows keys with a NUL byte or that are not UTF-8 in hex', () => {
+    expect(keySegment(new Uint8Array([0x61, 0x00, 0x62]), false)).toBe('[0x610062]');
+    expect(keySegment(new Uint8Array([0xff, 0xfe, 0x41]), true)).toBe('{0xfffe41}');
+    // A lone continuation byte and a truncated two-byte sequence.
+    expect(keySegment(new Uint8Array([0x80]), false)).toBe('[0x80]');
+    expect(keySegment(new Uint8Array([0x61, 0xc3]), false)).toBe('[0x61c3]');
+    // Ordered keys of numbers (sorted maps) hold NUL bytes.
+    const numberKey = encodeOrderedKey(7);
+    expect(numberKey.includes(0)).toBe(true);
+    expect(keySegment(numberKey, false)).toBe(`[0x${Buffer.from(numberKey).toString('hex')}]`);
+  });
+
+  it('shortens text past 40 characters and hex past 40 bytes', () => {
+    expect(keySegment(bytes('k'.repeat(40)), false)).toBe(`["${'k'.repeat(40)}"]`);
+    expect(keySegment(bytes('k'.repeat(41)), false)).toBe(`["${'k'.repeat(40)}..."]`);
+    expect(keySegment(new Uint8Array(40).fill(0xff), false)).toBe(`[0x${'ff'.repeat(40)}]`);
+    expect(keySegment(new Uint8Array(41).fill(0xff), false)).toBe(`[0x${'ff'.repeat(40)}...]`);
+  });
+});
