@@ -24,19 +24,15 @@ import { diffCursors } from '../diff/walk.js';
 import { KeyStep, type DiffStep } from '../diff/change.js';
 import { stepValue } from './diff.js';
 import { formatPath } from './errors.js';
+import { hexOf } from '../base/hex.js';
 
 /** One inverse operation: a value put back (or removed when `before` is undefined), or a set member put back or removed. */
 type Operation =
   | { readonly kind: 'value'; readonly path: readonly DiffStep[]; readonly before: ReadCursor | undefined; readonly after: ReadCursor | undefined }
   | { readonly kind: 'member'; readonly path: readonly DiffStep[]; readonly addedByMoment: boolean };
 
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
-
 function hex(bytes: Uint8Array | undefined): string {
-  if (bytes === undefined) return '-';
-  let out = '';
-  for (const byte of bytes) out += HEX[byte];
-  return out;
+  return bytes === undefined ? '-' : hexOf(bytes);
 }
 
 /** The key a step names, as the cursors take it. */

@@ -11,6 +11,7 @@ import { CorruptDatabaseError, InvalidArgumentError, StrataError, WrongTypeError
 import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
 import { describe, requireIterable } from '../base/arguments.js';
+import { hexOf } from '../base/hex.js';
 import { readAsciiValue } from '../core/bytes-values.js';
 import { immutableKind } from './immutable-markers.js';
 import { SortedMapValue, SortedSetValue, sortedKeyOf } from './sorted-values.js';
@@ -71,13 +72,8 @@ export function bigintBytes(value: bigint): Uint8Array {
 export function bytesBigint(bytes: Uint8Array): bigint {
   if (bytes.length === 0) return 0n;
   // Through hex text, linear in the size (see bigintBytes).
-  let text = '';
-  for (let i = 0; i < bytes.length; i++) text += HEX_BYTES[bytes[i] as number] as string;
-  return BigInt.asIntN(bytes.length * 8, BigInt(`0x${text}`));
+  return BigInt.asIntN(bytes.length * 8, BigInt(`0x${hexOf(bytes)}`));
 }
-
-/** The two hex digits of every byte value. */
-const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /** The kinds of plain values the API stores; anything else is rejected before a write. */
 export type Plain = string | number | bigint | boolean | null | Uint8Array | Date;
@@ -516,9 +512,7 @@ class Preparer {
 
 /** A tagged key as text, to compare stored keys: its format tag and its bytes in hex. */
 function storedKeyText(key: TaggedKey): string {
-  let text = String.fromCharCode(...key.formatTag);
-  for (let i = 0; i < key.bytes.length; i++) text += HEX_BYTES[key.bytes[i] as number] as string;
-  return text;
+  return String.fromCharCode(...key.formatTag) + hexOf(key.bytes);
 }
 
 /** The largest length a JavaScript array can have. */

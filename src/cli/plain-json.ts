@@ -10,18 +10,18 @@
 // Export is for people, not a backup: dump and backup keep every type.
 
 import { OutOfRangeError, WrongTypeError } from '../errors.js';
+import { hexOf } from '../base/hex.js';
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /** A scalar as JSON (see the mapping above). */
 export function scalarJson(value: unknown): Json {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value + 0 : { $float: String(value) };
   if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : { $bigint: value.toString() };
-  if (value instanceof Uint8Array) return { $bytes: hex(value) };
+  if (value instanceof Uint8Array) return { $bytes: hexOf(value) };
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   throw new WrongTypeError(`cannot write ${typeof value} as JSON`);
 }

@@ -22,6 +22,7 @@ import { describe } from '../base/arguments.js';
 import type { Engine } from '../history/engine.js';
 import { BlockCopier, RecordType, writePosition } from './block-copier.js';
 import { SortedExcision } from './excise-sorted.js';
+import { hexOf } from '../base/hex.js';
 
 /**
  * A path removed by a compaction, from a moment's root: each step a key of
@@ -53,8 +54,7 @@ function newNode(): DropNode {
 }
 
 function keyId(key: ResolvedKey): string {
-  const hex = (bytes: Uint8Array): string => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  return key.formatTag === undefined ? hex(key.bytes) : `${hex(key.bytes)}/${hex(key.formatTag)}`;
+  return key.formatTag === undefined ? hexOf(key.bytes) : `${hexOf(key.bytes)}/${hexOf(key.formatTag)}`;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { Slot } from '../format/slot.js';
 import type { TaggedBytes } from '../format/bytes.js';
 import type { BlockIO } from './block-io.js';
+import { hexOf } from '../base/hex.js';
 
 /** A step of the logical path, linked to its parent so that paths cost nothing until printed. */
 export interface PathNode {
@@ -154,8 +155,5 @@ function keyText(bytes: Uint8Array): string | undefined {
 
 /** `0x` and the key's first PATH_KEY_MAX bytes in hex, `...` when there are more. */
 function keyHex(bytes: Uint8Array): string {
-  let hex = '0x';
-  const shown = Math.min(bytes.length, PATH_KEY_MAX);
-  for (let i = 0; i < shown; i++) hex += (bytes[i] as number).toString(16).padStart(2, '0');
-  return bytes.length > shown ? `${hex}...` : hex;
+  return `0x${hexOf(bytes, PATH_KEY_MAX)}${bytes.length > PATH_KEY_MAX ? '...' : ''}`;
 }

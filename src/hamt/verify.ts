@@ -8,6 +8,7 @@ import type { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import { DONE, FAILED, KV_PAIR_BLOCK, MAP_BLOCK, ONE_ENTRY, keySegment, type BlockInfo, type PathNode, type VerifyContext, type Walk, type WalkResult } from '../core/verify-context.js';
 import { hashNibble, kvPairSize } from './hash-map.js';
+import { hexOf as hex } from '../base/hex.js';
 
 const NIBBLE_DIGITS = '0123456789abcdef';
 
@@ -153,11 +154,6 @@ function* walkKvPair(ctx: VerifyContext, kv: number, prefix: string, from: numbe
   return ONE_ENTRY;
 }
 
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
-  return out;
-}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -13,6 +13,7 @@ import { ReadCursor, wrongType } from '../cursor/read-cursor.js';
 import { ValueWalk, type ValueVisitor } from './value-walk.js';
 import { resolveMoment } from './moment-index.js';
 import type { ProgressCallback } from './progress.js';
+import { hexOf } from '../base/hex.js';
 
 /** One value in the typed JSON dump (see the fixtures README). */
 export type DumpValue =
@@ -440,17 +441,17 @@ function tooLong(): OutOfRangeError {
  */
 function keyText(key: ReadCursor): string | undefined {
   // A kv pair holds the hash, then the key slot.
-  if (key.isNone) return `#${toHex(key.ctx.io.readBytes(key.slotPosition - key.ctx.io.hashSize, key.ctx.io.hashSize))}`;
+  if (key.isNone) return `#${hexOf(key.ctx.io.readBytes(key.slotPosition - key.ctx.io.hashSize, key.ctx.io.hashSize))}`;
   if (key.tag === Tag.BYTES || key.tag === Tag.SHORT_BYTES) {
     const { bytes, formatTag } = key.readTaggedBytes();
     const text = printable(bytes);
     if (formatTag === undefined) {
-      if (text === undefined) return `#x:${toHex(bytes)}`;
+      if (text === undefined) return `#x:${hexOf(bytes)}`;
       return text.startsWith('#') ? `#${text}` : text;
     }
     const tag = printable(formatTag);
-    const tagText = tag !== undefined && tag.length === 2 && !tag.includes('#') && !tag.includes(':') ? tag : `x${toHex(formatTag)}`;
-    return text === undefined ? `#${tagText}#x:${toHex(bytes)}` : `#${tagText}:${text}`;
+    const tagText = tag !== undefined && tag.length === 2 && !tag.includes('#') && !tag.includes(':') ? tag : `x${hexOf(formatTag)}`;
+    return text === undefined ? `#${tagText}#x:${hexOf(bytes)}` : `#${tagText}:${text}`;
   }
   if (isDeferred(key.tag)) return undefined;
   return jsonText(scalarJson(key, key.slot), false);
@@ -465,7 +466,7 @@ function keyText(key: ReadCursor): string | undefined {
  * @returns the key's text; a key that is itself a structure (only damage or another writer makes one) as `#` and its tag name
  */
 export function dumpKeyText(key: ReadCursor, hash: Uint8Array): string {
-  if (key.isNone) return `#${toHex(hash)}`;
+  if (key.isNone) return `#${hexOf(hash)}`;
   return keyText(key) ?? `#${tagInfo(key.tag)?.name ?? key.tag}`;
 }
 
@@ -481,15 +482,9 @@ function printable(bytes: Uint8Array): string | undefined {
 
 function bytesJson(bytes: Uint8Array): { bytes: string } | { hex: string } {
   const text = printable(bytes);
-  return text === undefined ? { hex: toHex(bytes) } : { bytes: text };
+  return text === undefined ? { hex: hexOf(bytes) } : { bytes: text };
 }
 
 function textOrHex(bytes: Uint8Array): string {
-  return printable(bytes) ?? toHex(bytes);
-}
-
-function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
-  return out;
+  return printable(bytes) ?? hexOf(bytes);
 }

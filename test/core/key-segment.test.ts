@@ -1,9 +1,12 @@
 // How verifyDatabase names a map key or set member in a problem's path: JSON text
-// for UTF-8 without NUL bytes, hex for anything else, both shortened past 40.
+// for UTF-8 without NUL bytes, hex for anything else, both shortened past 40;
+// and hexOf (base/hex.ts), the one hex printer it and dump, revert, the value
+// API, compaction and the command line share.
 
 import { describe, expect, it } from 'vitest';
 import { keySegment } from '../../src/core/verify-context.js';
 import { encodeOrderedKey } from '../../src/format/ordered-key.js';
+import { hexOf } from '../../src/base/hex.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -33,5 +36,16 @@ describe('keySegment', () => {
     expect(keySegment(bytes('k'.repeat(41)), false)).toBe(`["${'k'.repeat(40)}..."]`);
     expect(keySegment(new Uint8Array(40).fill(0xff), false)).toBe(`[0x${'ff'.repeat(40)}]`);
     expect(keySegment(new Uint8Array(41).fill(0xff), false)).toBe(`[0x${'ff'.repeat(40)}...]`);
+  });
+});
+
+describe('hexOf', () => {
+  it('prints every byte value as two lowercase digits, as Buffer does, up to a limit', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(hexOf(all)).toBe(Buffer.from(all).toString('hex'));
+    expect(hexOf(new Uint8Array(0))).toBe('');
+    expect(hexOf(all.subarray(14, 18), 2)).toBe('0e0f');
+    expect(hexOf(all.subarray(0, 3), 10)).toBe('000102');
+    expect(hexOf(all.subarray(0, 3), 0)).toBe('');
   });
 });
