@@ -24,7 +24,7 @@ import { diffCursors } from '../diff/walk.js';
 import { KeyStep, type DiffStep } from '../diff/change.js';
 import { stepValue } from './diff.js';
 import { formatPath } from './errors.js';
-import { hexOf } from '../base/hex.js';
+import { hexOf } from '../base/byte-text.js';
 
 /** One inverse operation: a value put back (or removed when `before` is undefined), or a set member put back or removed. */
 type Operation =

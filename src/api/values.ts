@@ -11,7 +11,7 @@ import { CorruptDatabaseError, InvalidArgumentError, StrataError, WrongTypeError
 import { KNOWN_TAG_MAX, secondGenerationError } from '../core/block-io.js';
 import { TAG_BIGINT, TAG_BOOLEAN, TAG_BYTES, TAG_INSTANT, TAG_NULL, TAG_NUMBER, sameTag } from './format-tags.js';
 import { describe, requireIterable } from '../base/arguments.js';
-import { hexOf } from '../base/hex.js';
+import { hexOf } from '../base/byte-text.js';
 import { readAsciiValue } from '../core/bytes-values.js';
 import { immutableKind } from './immutable-markers.js';
 import { SortedMapValue, SortedSetValue, sortedKeyOf } from './sorted-values.js';

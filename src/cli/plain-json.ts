@@ -10,7 +10,7 @@
 // Export is for people, not a backup: dump and backup keep every type.
 
 import { OutOfRangeError, WrongTypeError } from '../errors.js';
-import { hexOf } from '../base/hex.js';
+import { hexOf } from '../base/byte-text.js';
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -22,7 +22,7 @@ import { describe } from '../base/arguments.js';
 import type { Engine } from '../history/engine.js';
 import { BlockCopier, RecordType, writePosition } from './block-copier.js';
 import { SortedExcision } from './excise-sorted.js';
-import { hexOf } from '../base/hex.js';
+import { hexOf } from '../base/byte-text.js';
 
 /**
  * A path removed by a compaction, from a moment's root: each step a key of

@@ -7,7 +7,7 @@
 import type { Slot } from '../format/slot.js';
 import type { TaggedBytes } from '../format/bytes.js';
 import type { BlockIO } from './block-io.js';
-import { hexOf } from '../base/hex.js';
+import { hexOf, printableText } from '../base/byte-text.js';
 
 /** A step of the logical path, linked to its parent so that paths cost nothing until printed. */
 export interface PathNode {
@@ -126,7 +126,6 @@ export interface VerifyContext {
 
 /** Characters (text) or bytes (hex) of a key that a path shows before `...`. */
 const PATH_KEY_MAX = 40;
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A map key (`["name"]`) or set member (`{"name"}`) as a path segment: JSON
@@ -142,14 +141,8 @@ export function keySegment(bytes: Uint8Array, isSet: boolean): string {
 
 /** The key as JSON text, or undefined when it holds a NUL byte or is not UTF-8. */
 function keyText(bytes: Uint8Array): string | undefined {
-  if (bytes.indexOf(0) !== -1) return undefined;
-  let decoded: string;
-  try {
-    decoded = utf8.decode(bytes);
-  } catch {
-    // The fatal decoder's only way to say "not UTF-8".
-    return undefined;
-  }
+  const decoded = printableText(bytes);
+  if (decoded === undefined) return undefined;
   return JSON.stringify(decoded.length > PATH_KEY_MAX ? `${decoded.slice(0, PATH_KEY_MAX)}...` : decoded);
 }
 

@@ -8,7 +8,7 @@ import type { Slot } from '../format/slot.js';
 import { Tag, tagName } from '../format/tags.js';
 import { DONE, FAILED, KV_PAIR_BLOCK, MAP_BLOCK, ONE_ENTRY, keySegment, type BlockInfo, type PathNode, type VerifyContext, type Walk, type WalkResult } from '../core/verify-context.js';
 import { hashNibble, kvPairSize } from './hash-map.js';
-import { hexOf as hex } from '../base/hex.js';
+import { hexOf as hex } from '../base/byte-text.js';
 
 const NIBBLE_DIGITS = '0123456789abcdef';
 

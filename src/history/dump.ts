@@ -13,7 +13,7 @@ import { ReadCursor, wrongType } from '../cursor/read-cursor.js';
 import { ValueWalk, type ValueVisitor } from './value-walk.js';
 import { resolveMoment } from './moment-index.js';
 import type { ProgressCallback } from './progress.js';
-import { hexOf } from '../base/hex.js';
+import { hexOf, printableText } from '../base/byte-text.js';
 
 /** One value in the typed JSON dump (see the fixtures README). */
 export type DumpValue =
@@ -111,8 +111,6 @@ export interface DumpOptions {
   /** Called after each moment dumped, with moments done and moments to dump. */
   onProgress?: ProgressCallback;
 }
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Dumps every moment of a database. O(distinct records): a structure shared
@@ -444,12 +442,12 @@ function keyText(key: ReadCursor): string | undefined {
   if (key.isNone) return `#${hexOf(key.ctx.io.readBytes(key.slotPosition - key.ctx.io.hashSize, key.ctx.io.hashSize))}`;
   if (key.tag === Tag.BYTES || key.tag === Tag.SHORT_BYTES) {
     const { bytes, formatTag } = key.readTaggedBytes();
-    const text = printable(bytes);
+    const text = printableText(bytes);
     if (formatTag === undefined) {
       if (text === undefined) return `#x:${hexOf(bytes)}`;
       return text.startsWith('#') ? `#${text}` : text;
     }
-    const tag = printable(formatTag);
+    const tag = printableText(formatTag);
     const tagText = tag !== undefined && tag.length === 2 && !tag.includes('#') && !tag.includes(':') ? tag : `x${hexOf(formatTag)}`;
     return text === undefined ? `#${tagText}#x:${hexOf(bytes)}` : `#${tagText}:${text}`;
   }
@@ -471,20 +469,11 @@ export function dumpKeyText(key: ReadCursor, hash: Uint8Array): string {
 }
 
 /** The bytes as text when they are UTF-8 without a 0x00 byte, else undefined. */
-function printable(bytes: Uint8Array): string | undefined {
-  if (bytes.indexOf(0) !== -1) return undefined;
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
 function bytesJson(bytes: Uint8Array): { bytes: string } | { hex: string } {
-  const text = printable(bytes);
+  const text = printableText(bytes);
   return text === undefined ? { hex: hexOf(bytes) } : { bytes: text };
 }
 
 function textOrHex(bytes: Uint8Array): string {
-  return printable(bytes) ?? hexOf(bytes);
+  return printableText(bytes) ?? hexOf(bytes);
 }

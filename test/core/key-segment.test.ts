@@ -1,12 +1,12 @@
 // How verifyDatabase names a map key or set member in a problem's path: JSON text
 // for UTF-8 without NUL bytes, hex for anything else, both shortened past 40;
-// and hexOf (base/hex.ts), the one hex printer it and dump, revert, the value
-// API, compaction and the command line share.
+// and base/byte-text.ts, whose hexOf and printableText it shares with dump,
+// revert, the value API, compaction and the command line.
 
 import { describe, expect, it } from 'vitest';
 import { keySegment } from '../../src/core/verify-context.js';
 import { encodeOrderedKey } from '../../src/format/ordered-key.js';
-import { hexOf } from '../../src/base/hex.js';
+import { hexOf, printableText } from '../../src/base/byte-text.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -47,5 +47,17 @@ describe('hexOf', () => {
     expect(hexOf(all.subarray(14, 18), 2)).toBe('0e0f');
     expect(hexOf(all.subarray(0, 3), 10)).toBe('000102');
     expect(hexOf(all.subarray(0, 3), 0)).toBe('');
+  });
+});
+
+describe('printableText', () => {
+  it('gives UTF-8 without a NUL byte as text, and undefined for anything else', () => {
+    expect(printableText(new TextEncoder().encode('é✓ ok'))).toBe('é✓ ok');
+    expect(printableText(new Uint8Array(0))).toBe('');
+    expect(printableText(new Uint8Array([0x61, 0x00]))).toBeUndefined();
+    expect(printableText(new Uint8Array([0xff]))).toBeUndefined();
+    expect(printableText(new Uint8Array([0x61, 0xc3]))).toBeUndefined();
+    // A byte order mark is kept, not eaten.
+    expect(printableText(new Uint8Array([0xef, 0xbb, 0xbf, 0x61]))).toBe('\ufeffa');
   });
 });
